@@ -1,0 +1,25 @@
+// The public API of the assembler. The language server, the debugger and the
+// command line import from here; the modules behind it are internal.
+
+export {
+  assemble,
+  assembleText,
+  formatDiagnostic,
+  encodeInstruction,
+  MAX_IMAGE_BYTES,
+} from './assemble';
+export type {
+  AsmDiagnostic,
+  AsmSymbol,
+  AssembledStatement,
+  AssembleOptions,
+  AssembleResult,
+  Image,
+  ImageChunk,
+  SymbolKind,
+  SymbolReference,
+} from './assemble';
+export { LineMap } from './lineMap';
+export type { InstructionLocation, LineMapEntry, SourceLine } from './lineMap';
+export { disassembleAt, disassembleRange, formatInstr, listing, UNREADABLE_TEXT } from './disassemble';
+export type { DisassembledInstr, DisassembleOptions } from './disassemble';

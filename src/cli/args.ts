@@ -1,0 +1,111 @@
+// Command-line parsing for `hyperstep`, on commander. Everything is parsed once
+// here into typed options; a bad value becomes a UsageError (exit status 64).
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { TimedInput } from '../machine/devices/keyboard';
+
+export const EXIT = {
+  halted: 0, assemblyError: 1, tripleFault: 2, busError: 3, instructionLimit: 4, exceptionLoop: 5, usage: 64,
+} as const;
+
+export class UsageError extends Error {}
+
+export const VIRTUALIZATION_VALUES = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'] as const;
+export type Virtualization = (typeof VIRTUALIZATION_VALUES)[number];
+
+export interface RunOptions {
+  file: string;
+  inputs: TimedInput[];
+  memory?: number;
+  tlbEntries?: number;
+  maxInstructions?: number;
+  virtualization: Virtualization;
+  isStats: boolean;
+  traceFile?: string;
+}
+
+export interface AsmOptions { file: string; isListing: boolean }
+
+export type Invocation =
+  | { command: 'run'; options: RunOptions }
+  | { command: 'asm'; options: AsmOptions }
+  | { command: 'exit'; status: number };
+
+function parseCount(name: string, min: number, max: number) {
+  return (text: string): number => {
+    if (!/^(0x[0-9a-f]+|\d+)$/i.test(text.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got '${text}'`);
+    const value = Number(text.trim());
+    if (!Number.isSafeInteger(value) || value < min || value > max) throw new InvalidArgumentError(`${name} must be from ${min} to ${max}, got ${text}`);
+    return value;
+  };
+}
+
+function parseInputAt(text: string, previous: TimedInput[] = []): TimedInput[] {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new InvalidArgumentError(`expected TICK:TEXT, got '${text}'`);
+  const tick = parseCount('TICK', 0, Number.MAX_SAFE_INTEGER)(text.slice(0, colon));
+  return [...previous, { tick, bytes: Buffer.from(text.slice(colon + 1), 'utf8') }];
+}
+
+/** Parses argv (without node and script); writes help and errors to the given streams. */
+export function parseArgs(argv: string[], out: (s: string) => void, err: (s: string) => void): Invocation {
+  let invocation: Invocation | undefined;
+  const program = new Command('hyperstep')
+    .description('Run and assemble G32 programs on a simulated machine and hypervisor.')
+    .configureOutput({ writeOut: out, writeErr: err })
+    .exitOverride()
+    .showHelpAfterError();
+
+  program.command('run')
+    .description('assemble FILE.g32 and run it; stdout carries exactly what the guest prints')
+    .argument('<file>', 'the .g32 program (its .entry label or _start is where it begins)')
+    .option('--input <text>', 'keyboard input available at tick 0 (literal bytes)')
+    .option('--input-at <tick:text>', 'keyboard input arriving at TICK (repeatable)', parseInputAt)
+    .option('--memory <bytes>', 'RAM size in bytes, a multiple of 4096', parseCount('--memory', 4096, 0x40000000))
+    .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, 4096))
+    .option('--max-instructions <n>', 'stop after N retired instructions (default 10000000)', parseCount('--max-instructions', 1, Number.MAX_SAFE_INTEGER))
+    .addOption(new Option('--virtualization <setting>', 'how the guest runs').choices([...VIRTUALIZATION_VALUES]).default('none'))
+    .option('--stats', 'print cost counters on stderr when the run ends')
+    .option('--trace <file.jsonl>', 'write every machine event to FILE as JSON lines')
+    .action((file: string, o: Record<string, unknown>) => {
+      if (o.memory !== undefined && (o.memory as number) % 4096 !== 0) throw new InvalidArgumentError('--memory must be a multiple of 4096');
+      const inputs: TimedInput[] = [];
+      if (typeof o.input === 'string') inputs.push({ tick: 0, bytes: Buffer.from(o.input, 'utf8') });
+      inputs.push(...((o.inputAt as TimedInput[] | undefined) ?? []));
+      invocation = {
+        command: 'run',
+        options: {
+          file, inputs, memory: o.memory as number | undefined, tlbEntries: o.tlbEntries as number | undefined,
+          maxInstructions: o.maxInstructions as number | undefined, virtualization: o.virtualization as Virtualization,
+          isStats: o.stats === true, traceFile: o.trace as string | undefined,
+        },
+      };
+    });
+
+  program.command('asm')
+    .description('assemble FILE.g32; report every error, or print a listing')
+    .argument('<file>', 'the .g32 program')
+    .option('--listing', 'print address, bytes and source for every statement')
+    .action((file: string, o: Record<string, unknown>) => {
+      invocation = { command: 'asm', options: { file, isListing: o.listing === true } };
+    });
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      const isHelp = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version';
+      return { command: 'exit', status: isHelp ? 0 : EXIT.usage };
+    }
+    if (e instanceof InvalidArgumentError) {
+      err(`error: ${e.message}\n`);
+      return { command: 'exit', status: EXIT.usage };
+    }
+    throw e;
+  }
+  if (!invocation) {
+    err(program.helpInformation());
+    return { command: 'exit', status: EXIT.usage };
+  }
+  return invocation;
+}

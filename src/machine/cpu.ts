@@ -1,0 +1,881 @@
+// The G32 CPU: registers, the interpreter loop, the MMU with its TLB, and
+// exception delivery exactly as g32-isa.md §3–§5 and §8 describe. It knows
+// nothing of hypervisors or debuggers: everything outside the core (devices,
+// interrupts, who handles an exception) is reached through `Platform`.
+//
+// The run loop is performance code. It keeps pc, flags and ticks in locals,
+// caches the translation of the current code page and reads decoded
+// instructions from PhysicalMemory's cache, and allocates nothing per
+// instruction. Faults are state (`fault*` fields), never JS exceptions.
+
+import { EventHub, MachineEvent } from './events';
+import { CONSOLE_BASE, Flag, FLAGS_MASK, Op, OP_LENGTH, OP_ZERO_MASK, PfError, Pte, Vector } from './isa';
+import { PhysicalMemory } from './memory';
+import { Tlb, TlbBits, TlbState } from './tlb';
+
+export type StopReason =
+  | 'halted' | 'triple-fault' | 'bus-error' | 'instruction-limit' | 'exception-loop'
+  | 'budget' | 'breakpoint' | 'waiting-for-input' | 'requested';
+
+/** What a CPU needs from the machine around it: devices, interrupts, exception handling. */
+export interface Platform {
+  /** Every exception the CPU raises; `cpu.pc` already holds the pc to save. */
+  onException(cpu: Cpu, vector: number, errorCode: number, faultAddress: number): void;
+  /** Called before an instruction once `cpu.ticks >= cpu.eventTick`; may deliver interrupts or stop. */
+  service(cpu: Cpu): StopReason | undefined;
+  /** Earliest tick at which `service` has something to do. */
+  nextEventTick(cpu: Cpu): number;
+  portIn(cpu: Cpu, port: number): number;
+  /** Runs as the `out` retires: `cpu.ticks` already counts it. */
+  portOut(cpu: Cpu, port: number, value: number): void;
+  consoleReadByte(cpu: Cpu, pa: number): number;
+  consoleStore(cpu: Cpu, pa: number, value: number): void;
+}
+
+export const enum Mode { KERNEL = 0, USER = 1 }
+
+/** Why the last memory access failed: 0 none, 1 an exception is to be raised, 2 the machine stopped. */
+const enum FaultState { NONE = 0, EXCEPTION = 1, STOP = 2 }
+
+const enum Access { READ = 0, WRITE = 1, FETCH = 2 }
+
+const DECODED = 0x10000;
+const UNDEFINED_OP = 0xff;
+export const MAX_DELIVERIES_IN_A_ROW = 100000;
+
+export interface CpuState {
+  regs: Int32Array; pc: number; flags: number; mode: Mode; cr3: number; evt: number; ksp: number;
+  ticks: number; idleTicks: number; isHalted: boolean; tlb: TlbState;
+  deliveryTick: number; deliveriesInARow: number;
+}
+
+export class Cpu {
+  readonly regs = new Int32Array(16);
+  pc = 0;
+  flags = 0;
+  mode: Mode = Mode.KERNEL;
+  cr3 = 0;
+  evt = 0;
+  ksp = 0;
+
+  /** Time: retired instructions plus ticks spent waiting in `hlt`. */
+  ticks = 0;
+  /** Ticks spent waiting in `hlt`; retired instructions = ticks − idleTicks. */
+  idleTicks = 0;
+  /** The loop calls `Platform.service` before the first instruction at or after this tick. */
+  eventTick = 0;
+  /** Waiting in `hlt` for an interrupt. */
+  isHalted = false;
+
+  /** Run limits, in the units the spec counts: retired instructions, and ticks for debugger slices. */
+  maxInstructions = 10_000_000;
+  runUntilTick = Infinity;
+  /** Set by anyone (a hook, a pause) to stop before the next instruction. */
+  stopRequest: StopReason | undefined;
+  stopReason: StopReason | undefined;
+  /** Human-readable detail of the last stop (bus error address, triple fault cause). */
+  stopDetail = '';
+
+  fault: number = FaultState.NONE;
+  faultVector = 0;
+  faultCode = 0;
+  faultAddress = 0;
+
+  /** Breakpoints by pc (virtual address); `breakpointFilter` is a cheap first test so unused breakpoints cost one null check. */
+  breakpoints = new Set<number>();
+  breakpointFilter: Uint8Array | null = null;
+  /** Lets a resumed run execute the instruction it stopped at. */
+  skipBreakpointAt = -1;
+
+  private deliveryTick = -1;
+  private deliveriesInARow = 0;
+
+  // Translation of the page the pc is on, valid while the TLB generation and mode are unchanged.
+  private fetchVpn = -1;
+  private fetchFrame = 0;
+  private fetchEntry = 0;
+  private fetchGeneration = -1;
+
+  readonly tlb: Tlb;
+  platform!: Platform;
+
+  constructor(readonly memory: PhysicalMemory, tlbEntries: number, readonly events: EventHub<MachineEvent>) {
+    this.tlb = new Tlb(tlbEntries);
+  }
+
+  get retired(): number {
+    return this.ticks - this.idleTicks;
+  }
+
+  get isUser(): boolean {
+    return this.mode === Mode.USER;
+  }
+
+  setBreakpoints(addresses: Iterable<number>): void {
+    this.breakpoints = new Set([...addresses].map((a) => a >>> 0));
+    if (this.breakpoints.size === 0) { this.breakpointFilter = null; return; }
+    this.breakpointFilter = new Uint8Array(65536);
+    for (const address of this.breakpoints) this.breakpointFilter[address & 0xffff] = 1;
+  }
+
+  /** Forces `service` before the next instruction (after IF changes, device access, new input). */
+  requestService(): void {
+    this.eventTick = 0;
+  }
+
+  /** Changing mode or page tables invalidates the cached code-page translation. */
+  private dropFetchCache(): void {
+    this.fetchVpn = -1;
+  }
+
+  // ---------------------------------------------------------------- run loop
+
+  /** Runs until a stop; returns why. Never throws for anything a guest does. */
+  run(): StopReason {
+    this.stopReason = undefined;
+    const regs = this.regs;
+    const memory = this.memory;
+    const ramSize = memory.size;
+    const decodedInfo = memory.decodedInfo;
+    const decodedImm = memory.decodedImm;
+    const tlb = this.tlb;
+    let pc = this.pc | 0;
+    let flags = this.flags;
+    let ticks = this.ticks;
+
+    for (;;) {
+      if (ticks >= this.eventTick) {
+        this.pc = pc; this.flags = flags; this.ticks = ticks;
+        const stop = this.serviceAll();
+        if (stop !== undefined) return this.finishStop(stop);
+        pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+        if (this.isHalted) continue;
+      }
+
+      const filter = this.breakpointFilter;
+      if (filter !== null && filter[pc & 0xffff] !== 0 && this.breakpoints.has(pc >>> 0)) {
+        if (this.skipBreakpointAt !== pc) {
+          this.pc = pc; this.flags = flags; this.ticks = ticks;
+          return this.finishStop('breakpoint');
+        }
+      }
+      this.skipBreakpointAt = -1;
+
+      // Fetch: translate pc (cached per code page), then read the decoded cache.
+      let info: number;
+      let imm: number;
+      fetch: {
+        let pa: number;
+        if (this.cr3 === 0) {
+          pa = pc;
+        } else if ((pc >>> 12) === this.fetchVpn && tlb.generation === this.fetchGeneration) {
+          pa = this.fetchFrame | (pc & 0xfff);
+          tlb.lastUse[this.fetchEntry] = ++tlb.clock;
+          tlb.hits++;
+        } else {
+          this.pc = pc;
+          pa = this.translateFetch(pc);
+          if (pa < 0) { info = 0; imm = 0; break fetch; }
+        }
+        if ((pa & 3) === 0 && pa >= 0 && pa < ramSize && (info = decodedInfo[pa >> 2]) !== 0) {
+          imm = decodedImm[pa >> 2];
+        } else {
+          this.pc = pc; this.flags = flags; this.ticks = ticks;
+          info = this.decodeSlow(pc, pa);
+          imm = this.slowImm;
+        }
+      }
+      if (this.fault !== FaultState.NONE) {
+        this.pc = pc; this.flags = flags; this.ticks = ticks;
+        if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
+        this.raiseFault();
+        if (this.stopReason !== undefined) return this.stopReason;
+        pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+        continue;
+      }
+
+      const op = info & 0xff;
+      const a = (info >> 8) & 0xf;
+      const b = (info >> 12) & 0xf;
+      const next = (pc + OP_LENGTH[op]) | 0;
+      let x: number, y: number, res: number, addr: number;
+
+      // Each case either falls out of the switch having retired (pc = next),
+      // or jumps to `fault` with the fault fields set.
+      fault: {
+        switch (op) {
+          case Op.MOV_RR: regs[a] = regs[b]; break;
+          case Op.MOV_RI: regs[a] = imm; break;
+
+          case Op.LD_R: case Op.LD_RD: case Op.LD_A:
+            addr = op === Op.LD_R ? regs[b] : op === Op.LD_RD ? (regs[b] + imm) | 0 : imm;
+            x = this.load32(addr);
+            if (this.fault !== FaultState.NONE) break fault;
+            regs[a] = x; break;
+          case Op.LDB_R: case Op.LDB_RD: case Op.LDB_A:
+            addr = op === Op.LDB_R ? regs[b] : op === Op.LDB_RD ? (regs[b] + imm) | 0 : imm;
+            x = this.load8(addr);
+            if (this.fault !== FaultState.NONE) break fault;
+            regs[a] = x; break;
+          case Op.ST_R: case Op.ST_RD: case Op.ST_A:
+            addr = op === Op.ST_R ? regs[b] : op === Op.ST_RD ? (regs[b] + imm) | 0 : imm;
+            this.ticks = ticks;
+            this.store32(addr, regs[a]);
+            if (this.fault !== FaultState.NONE) break fault;
+            break;
+          case Op.STB_R: case Op.STB_RD: case Op.STB_A:
+            addr = op === Op.STB_R ? regs[b] : op === Op.STB_RD ? (regs[b] + imm) | 0 : imm;
+            this.ticks = ticks;
+            this.store8(addr, regs[a]);
+            if (this.fault !== FaultState.NONE) break fault;
+            break;
+          case Op.LEA_R: regs[a] = regs[b]; break;
+          case Op.LEA_RD: regs[a] = (regs[b] + imm) | 0; break;
+          case Op.LEA_A: regs[a] = imm; break;
+
+          case Op.PUSH_R: case Op.PUSH_I:
+            x = op === Op.PUSH_R ? regs[a] : imm;
+            addr = (regs[15] - 4) | 0;
+            this.ticks = ticks;
+            this.store32(addr, x);
+            if (this.fault !== FaultState.NONE) break fault;
+            regs[15] = addr; break;
+          case Op.POP:
+            x = this.load32(regs[15]);
+            if (this.fault !== FaultState.NONE) break fault;
+            regs[15] = (regs[15] + 4) | 0;
+            regs[a] = x; break;
+
+          case Op.ADD_RR: case Op.ADD_RI:
+            x = regs[a]; y = op === Op.ADD_RR ? regs[b] : imm;
+            res = (x + y) | 0;
+            flags = (flags & Flag.IF) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
+              | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
+            regs[a] = res; break;
+          case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI:
+            x = regs[a]; y = (op === Op.SUB_RR || op === Op.CMP_RR) ? regs[b] : imm;
+            res = (x - y) | 0;
+            flags = (flags & Flag.IF) | ((x >>> 0) < (y >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
+              | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
+            if (op === Op.SUB_RR || op === Op.SUB_RI) regs[a] = res;
+            break;
+          case Op.AND_RR: res = regs[a] & regs[b]; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.AND_RI: res = regs[a] & imm; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.OR_RR: res = regs[a] | regs[b]; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.OR_RI: res = regs[a] | imm; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.XOR_RR: res = regs[a] ^ regs[b]; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.XOR_RI: res = regs[a] ^ imm; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.TEST_RR: flags = logicFlags(flags, regs[a] & regs[b]); break;
+          case Op.TEST_RI: flags = logicFlags(flags, regs[a] & imm); break;
+          case Op.SHL_RR: res = regs[a] << (regs[b] & 31); regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.SHL_RI: res = regs[a] << (imm & 31); regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.SHR_RR: res = (regs[a] >>> (regs[b] & 31)) | 0; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.SHR_RI: res = (regs[a] >>> (imm & 31)) | 0; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.SAR_RR: res = regs[a] >> (regs[b] & 31); regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.SAR_RI: res = regs[a] >> (imm & 31); regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.MUL_RR: res = Math.imul(regs[a], regs[b]); regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.MUL_RI: res = Math.imul(regs[a], imm); regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.DIVU_RR: case Op.DIVU_RI: case Op.REMU_RR: case Op.REMU_RI:
+            y = (op === Op.DIVU_RR || op === Op.REMU_RR ? regs[b] : imm) >>> 0;
+            if (y === 0) { this.setFault(Vector.DE, 0, 0); break fault; }
+            x = regs[a] >>> 0;
+            res = (op === Op.DIVU_RR || op === Op.DIVU_RI ? Math.floor(x / y) : x % y) | 0;
+            regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.NOT: res = ~regs[a]; regs[a] = res; flags = logicFlags(flags, res); break;
+          case Op.NEG:
+            x = regs[a]; res = (-x) | 0;
+            flags = (flags & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0)
+              | (x === -0x80000000 ? Flag.OF : 0);
+            regs[a] = res; break;
+
+          case Op.JMP_I: pc = imm; ticks++; continue;
+          case Op.JMP_R: pc = regs[a]; ticks++; continue;
+          case Op.JZ: pc = (flags & Flag.ZF) !== 0 ? imm : next; ticks++; continue;
+          case Op.JNZ: pc = (flags & Flag.ZF) === 0 ? imm : next; ticks++; continue;
+          case Op.JL: pc = signedLess(flags) ? imm : next; ticks++; continue;
+          case Op.JGE: pc = !signedLess(flags) ? imm : next; ticks++; continue;
+          case Op.JLE: pc = (flags & Flag.ZF) !== 0 || signedLess(flags) ? imm : next; ticks++; continue;
+          case Op.JG: pc = (flags & Flag.ZF) === 0 && !signedLess(flags) ? imm : next; ticks++; continue;
+          case Op.JB: pc = (flags & Flag.CF) !== 0 ? imm : next; ticks++; continue;
+          case Op.JAE: pc = (flags & Flag.CF) === 0 ? imm : next; ticks++; continue;
+          case Op.JBE: pc = (flags & (Flag.CF | Flag.ZF)) !== 0 ? imm : next; ticks++; continue;
+          case Op.JA: pc = (flags & (Flag.CF | Flag.ZF)) === 0 ? imm : next; ticks++; continue;
+          case Op.JS: pc = (flags & Flag.SF) !== 0 ? imm : next; ticks++; continue;
+          case Op.JNS: pc = (flags & Flag.SF) === 0 ? imm : next; ticks++; continue;
+          case Op.CALL_I: case Op.CALL_R:
+            x = op === Op.CALL_I ? imm : regs[a];
+            addr = (regs[15] - 4) | 0;
+            this.ticks = ticks;
+            this.store32(addr, next);
+            if (this.fault !== FaultState.NONE) break fault;
+            regs[15] = addr; pc = x; ticks++; continue;
+          case Op.RET:
+            x = this.load32(regs[15]);
+            if (this.fault !== FaultState.NONE) break fault;
+            regs[15] = (regs[15] + 4) | 0;
+            pc = x; ticks++; continue;
+          case Op.NOP: break;
+
+          case Op.SYSCALL: case Op.BRK:
+            // Traps retire before their effect: the saved pc is the next instruction.
+            ticks++;
+            this.pc = next; this.flags = flags; this.ticks = ticks;
+            this.raise(op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);
+            if (this.stopReason !== undefined) return this.stopReason;
+            pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+            continue;
+          case Op.VMCALL:
+            // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD and decides.
+            this.setFault(Vector.UD, 0, 0); break fault;
+
+          case Op.PUSHF:
+            if (this.events.isActive) this.emitSensitive('pushf', pc);
+            addr = (regs[15] - 4) | 0;
+            this.ticks = ticks;
+            this.store32(addr, flags);
+            if (this.fault !== FaultState.NONE) break fault;
+            regs[15] = addr; break;
+          case Op.POPF:
+            if (this.events.isActive) this.emitSensitive('popf', pc);
+            x = this.load32(regs[15]);
+            if (this.fault !== FaultState.NONE) break fault;
+            regs[15] = (regs[15] + 4) | 0;
+            // In user mode popf silently keeps IF: the reason G32 is not classically virtualizable.
+            flags = this.mode === Mode.USER ? (x & (FLAGS_MASK & ~Flag.IF)) | (flags & Flag.IF) : x & FLAGS_MASK;
+            this.eventTick = 0;
+            break;
+          case Op.MOV_R_EVT:
+            if (this.events.isActive) this.emitSensitive('mov rd, evt', pc);
+            regs[a] = this.evt; break;
+
+          default:
+            if (op >= Op.HLT && op <= Op.MOV_R_KSP) {
+              if (this.mode === Mode.USER) { this.setFault(Vector.GP, 0, 0); break fault; }
+              this.pc = pc; this.flags = flags; this.ticks = ticks;
+              const stop = this.executePrivileged(op, a, imm, next);
+              if (stop !== undefined) return this.finishStop(stop);
+              if (this.fault !== FaultState.NONE) {
+                flags = this.flags;
+                break fault;
+              }
+              pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+              continue;
+            }
+            this.setFault(Vector.UD, 0, 0); break fault;
+        }
+        pc = next;
+        ticks++;
+        continue;
+      }
+
+      // A faulting instruction does not retire; the saved pc is its own address.
+      this.pc = pc; this.flags = flags; this.ticks = ticks;
+      if ((this.fault as number) === FaultState.STOP) return this.finishStop('bus-error');
+      this.raiseFault();
+      if (this.stopReason !== undefined) return this.stopReason;
+      pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+    }
+  }
+
+  private emitSensitive(mnemonic: 'pushf' | 'popf' | 'mov rd, evt', pc: number): void {
+    this.events.emit({ kind: 'sensitive', mnemonic, pc: pc >>> 0, isUser: this.mode === Mode.USER, ticks: this.ticks });
+  }
+
+  private finishStop(reason: StopReason): StopReason {
+    this.stopReason = reason;
+    this.fault = FaultState.NONE;
+    return reason;
+  }
+
+  /** Limits first, then the platform (devices, interrupts, `hlt`). */
+  private serviceAll(): StopReason | undefined {
+    if (this.stopReason !== undefined) return this.stopReason;
+    if (this.stopRequest !== undefined) {
+      const stop = this.stopRequest;
+      this.stopRequest = undefined;
+      return stop;
+    }
+    if (this.retired >= this.maxInstructions) {
+      this.stopDetail = `instruction limit of ${this.maxInstructions} reached`;
+      return 'instruction-limit';
+    }
+    if (this.ticks >= this.runUntilTick) return 'budget';
+    const stop = this.platform.service(this);
+    if (stop !== undefined) return stop;
+    this.eventTick = Math.min(this.platform.nextEventTick(this), this.runUntilTick, this.maxInstructions + this.idleTicks);
+    // A halted CPU executes nothing, so its platform is serviced again at once.
+    if (this.stopRequest !== undefined || this.isHalted) this.eventTick = 0;
+    return undefined;
+  }
+
+  /** Privileged instructions in kernel mode: rare, so they leave the hot switch. */
+  private executePrivileged(op: number, a: number, imm: number, next: number): StopReason | undefined {
+    const regs = this.regs;
+    switch (op) {
+      case Op.HLT:
+        // hlt retires before it waits (g32-isa.md §8).
+        this.ticks++;
+        this.pc = next;
+        this.isHalted = true;
+        this.eventTick = 0;
+        return undefined;
+      case Op.CLI: this.flags &= ~Flag.IF; break;
+      case Op.STI: this.flags |= Flag.IF; this.eventTick = 0; break;
+      case Op.IN: {
+        const value = this.platform.portIn(this, imm);
+        regs[a] = value;
+        this.eventTick = 0;
+        break;
+      }
+      case Op.OUT:
+        this.ticks++;
+        this.pc = next;
+        this.platform.portOut(this, imm, regs[a]);
+        this.eventTick = 0;
+        return undefined;
+      case Op.IRET: {
+        const sp = this.regs[15];
+        const newPc = this.load32(sp);
+        if (this.fault !== FaultState.NONE) return this.faultStop();
+        const newFlags = this.load32((sp + 4) | 0);
+        if (this.fault !== FaultState.NONE) return this.faultStop();
+        const newMode = this.load32((sp + 8) | 0);
+        if (this.fault !== FaultState.NONE) return this.faultStop();
+        const newSp = this.load32((sp + 12) | 0);
+        if (this.fault !== FaultState.NONE) return this.faultStop();
+        this.flags = newFlags & FLAGS_MASK;
+        this.setMode(newMode !== 0 ? Mode.USER : Mode.KERNEL);
+        regs[15] = newSp;
+        this.ticks++;
+        this.pc = newPc;
+        this.eventTick = 0;
+        return undefined;
+      }
+      case Op.MOV_CR3_R: this.loadCr3(regs[a]); break;
+      case Op.MOV_R_CR3: regs[a] = this.cr3; break;
+      case Op.INVLPG: this.invlpg(regs[a]); break;
+      case Op.MOV_EVT_R: this.evt = regs[a]; break;
+      case Op.MOV_KSP_R: this.ksp = regs[a]; break;
+      case Op.MOV_R_KSP: regs[a] = this.ksp; break;
+    }
+    this.ticks++;
+    this.pc = next;
+    return undefined;
+  }
+
+  private faultStop(): StopReason | undefined {
+    return this.fault === FaultState.STOP ? 'bus-error' : undefined;
+  }
+
+  setMode(mode: Mode): void {
+    if (mode !== this.mode) {
+      this.mode = mode;
+      this.dropFetchCache();
+    }
+  }
+
+  /** `mov cr3, rs`: flushes the whole TLB whatever the value (g32-isa.md §8). */
+  loadCr3(value: number): void {
+    this.cr3 = value;
+    const nRemoved = this.tlb.flushAll();
+    this.dropFetchCache();
+    if (this.events.isActive) {
+      this.events.emit({ kind: 'cr3-load', value: value >>> 0, ticks: this.ticks });
+      this.events.emit({ kind: 'tlb-flush', reason: 'cr3-load', page: undefined, nRemoved, ticks: this.ticks });
+    }
+  }
+
+  invlpg(va: number): void {
+    const isRemoved = this.tlb.flushPage(va >>> 12);
+    if (this.events.isActive) this.events.emit({ kind: 'tlb-flush', reason: 'invlpg', page: (va >>> 12) << 12 >>> 0, nRemoved: isRemoved ? 1 : 0, ticks: this.ticks });
+  }
+
+  // ---------------------------------------------------------------- exceptions
+
+  private setFault(vector: number, errorCode: number, address: number): void {
+    this.fault = FaultState.EXCEPTION;
+    this.faultVector = vector;
+    this.faultCode = errorCode;
+    this.faultAddress = address;
+  }
+
+  private raiseFault(): void {
+    this.fault = FaultState.NONE;
+    this.raise(this.faultVector, this.faultCode, this.faultAddress);
+  }
+
+  /** Hands an exception to the platform; `this.pc` holds the pc to save. */
+  raise(vector: number, errorCode: number, faultAddress: number): void {
+    this.fault = FaultState.NONE;
+    if (this.events.isActive) {
+      this.events.emit({ kind: 'exception', vector, errorCode, faultAddress: faultAddress >>> 0, pc: this.pc >>> 0, fromUser: this.mode === Mode.USER, ticks: this.ticks });
+    }
+    this.platform.onException(this, vector, errorCode, faultAddress);
+  }
+
+  /**
+   * Counts a delivery and reports an exception loop: 100,000 deliveries in a
+   * row without a retired instruction (g32-isa.md §8).
+   */
+  countDelivery(): boolean {
+    const retired = this.retired;
+    if (this.deliveryTick === retired) this.deliveriesInARow++;
+    else { this.deliveryTick = retired; this.deliveriesInARow = 1; }
+    return this.deliveriesInARow >= MAX_DELIVERIES_IN_A_ROW;
+  }
+
+  /**
+   * Hardware delivery through `evt` (g32-isa.md §4, §8): frame pushes as kernel
+   * accesses, then the vector-table read; a page fault on the way becomes #DF
+   * from the original state, and a fault while delivering #DF is a triple fault.
+   */
+  deliverHardware(vector: number, errorCode: number, faultAddress: number): void {
+    if (this.countDelivery()) {
+      this.stopDetail = `exception loop: ${MAX_DELIVERIES_IN_A_ROW} deliveries in a row without a retired instruction (last vector ${vector})`;
+      this.stopReason = 'exception-loop';
+      return;
+    }
+    if (this.tryDeliver(vector, errorCode, faultAddress)) return;
+    if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; return; }
+    this.fault = FaultState.NONE;
+    if (vector !== Vector.DF) {
+      if (this.events.isActive) {
+        this.events.emit({ kind: 'exception', vector: Vector.DF, errorCode: 0, faultAddress: 0, pc: this.pc >>> 0, fromUser: this.mode === Mode.USER, ticks: this.ticks });
+      }
+      if (this.tryDeliver(Vector.DF, 0, 0)) return;
+      if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; return; }
+    }
+    this.fault = FaultState.NONE;
+    this.stopDetail = `triple fault: a fault while delivering #DF (the original exception was vector ${vector} at pc 0x${hex(this.pc)})`;
+    this.stopReason = 'triple-fault';
+  }
+
+  /** One delivery attempt; on failure the CPU state is unchanged (memory writes already made stay). */
+  private tryDeliver(vector: number, errorCode: number, faultAddress: number): boolean {
+    const wasUser = this.mode === Mode.USER;
+    const oldSp = this.regs[15];
+    const newStack = wasUser ? this.ksp : oldSp;
+    const frame = [oldSp, wasUser ? 1 : 0, this.flags, this.pc, errorCode, faultAddress];
+    // Pushes and the table read are kernel accesses whatever the interrupted mode.
+    const savedMode = this.mode;
+    this.mode = Mode.KERNEL;
+    let ok = true;
+    for (let i = 0; i < frame.length && ok; i++) {
+      this.store32((newStack - 4 * (i + 1)) | 0, frame[i]);
+      ok = this.fault === FaultState.NONE;
+    }
+    let handler = 0;
+    if (ok) {
+      handler = this.load32((this.evt + 4 * vector) | 0);
+      ok = this.fault === FaultState.NONE;
+    }
+    this.mode = savedMode;
+    if (!ok) return false;
+    this.setMode(Mode.KERNEL);
+    this.flags &= ~Flag.IF;
+    this.regs[15] = (newStack - 24) | 0;
+    this.pc = handler;
+    this.isHalted = false;
+    return true;
+  }
+
+  // ---------------------------------------------------------------- MMU
+
+  /**
+   * Virtual to physical (or machine) address for one access, page-local.
+   * Returns the address, or -1 with the fault fields set.
+   */
+  translate(va: number, access: Access | number, isUser: boolean): number {
+    const vpn = va >>> 12;
+    const tlb = this.tlb;
+    const entry = tlb.nEntries === 0 ? -1 : tlb.index[vpn] - 1;
+    const isWrite = access === Access.WRITE;
+    if (entry >= 0) {
+      const bits = tlb.bits[entry];
+      if ((isUser && (bits & TlbBits.U) === 0) || (isWrite && (bits & TlbBits.W) === 0)) {
+        // A hit with insufficient rights faults from the cached bits, without a walk.
+        tlb.flushPage(vpn);
+        this.setFault(Vector.PF, PfError.PROTECTION | pfBits(access, isUser), va);
+        return -1;
+      }
+      if (!isWrite || (bits & TlbBits.D) !== 0) {
+        tlb.hits++;
+        tlb.lastUse[entry] = ++tlb.clock;
+        return (tlb.frame[entry] | (va & 0xfff)) >>> 0;
+      }
+      // A write through an entry whose D is clear walks again to set D.
+    }
+    tlb.misses++;
+    return this.walk(va, access, isUser);
+  }
+
+  /** The two-level walk (g32-isa.md §5, §8): PDE P, PTE P, then U and W in both; A and D only on success. */
+  private walk(va: number, access: Access | number, isUser: boolean): number {
+    const memory = this.memory;
+    const isWrite = access === Access.WRITE;
+    const pdeAddr = ((this.cr3 & ~0xfff) + ((va >>> 22) << 2)) >>> 0;
+    if (!memory.contains(pdeAddr, 4)) return this.busError(pdeAddr, 'page directory entry');
+    const pde = memory.read32(pdeAddr);
+    let errorCode = -1;
+    let pte = 0;
+    let pteAddr = 0;
+    if ((pde & Pte.P) === 0) errorCode = pfBits(access, isUser);
+    else {
+      pteAddr = ((pde & ~0xfff) + (((va >>> 12) & 0x3ff) << 2)) >>> 0;
+      if (!memory.contains(pteAddr, 4)) return this.busError(pteAddr, 'page table entry');
+      pte = memory.read32(pteAddr);
+      if ((pte & Pte.P) === 0) errorCode = pfBits(access, isUser);
+      else if ((isUser && (pde & pte & Pte.U) === 0) || (isWrite && (pde & pte & Pte.W) === 0)) {
+        errorCode = PfError.PROTECTION | pfBits(access, isUser);
+      }
+    }
+    if (errorCode >= 0) {
+      this.tlb.flushPage(va >>> 12);
+      this.setFault(Vector.PF, errorCode, va);
+      if (this.events.isActive) this.emitWalk(va, access, isUser, pde, pte, -1, errorCode);
+      return -1;
+    }
+    if ((pde & Pte.A) === 0) memory.write32(pdeAddr, pde | Pte.A);
+    const newPte = pte | Pte.A | (isWrite ? Pte.D : 0);
+    if (newPte !== pte) memory.write32(pteAddr, newPte);
+    const frame = pte & ~0xfff;
+    const bits = (pde & pte & (Pte.W | Pte.U)) | (newPte & Pte.D);
+    this.tlb.insert(va >>> 12, frame, bits);
+    const pa = (frame | (va & 0xfff)) >>> 0;
+    if (this.events.isActive) this.emitWalk(va, access, isUser, pde | Pte.A, newPte, pa, 0);
+    return pa;
+  }
+
+  private emitWalk(va: number, access: number, isUser: boolean, pde: number, pte: number, pa: number, errorCode: number): void {
+    this.events.emit({
+      kind: 'page-walk', va: va >>> 0, access: access === Access.WRITE ? 'write' : access === Access.FETCH ? 'fetch' : 'read',
+      isUser, pde: pde >>> 0, pte: pte >>> 0, pa, errorCode, isOk: pa >= 0, ticks: this.ticks,
+    });
+  }
+
+  private busError(pa: number, what: string): number {
+    this.fault = FaultState.STOP;
+    this.stopDetail = `bus error: ${what} at physical address 0x${hex(pa)} is neither RAM nor a device`;
+    return -2;
+  }
+
+  /** Translation for an instruction fetch at `va`; fills the code-page cache. */
+  private translateFetch(va: number): number {
+    const pa = this.translate(va, Access.FETCH, this.mode === Mode.USER);
+    if (pa < 0) return pa;
+    const entry = this.tlb.nEntries === 0 ? -1 : this.tlb.index[va >>> 12] - 1;
+    if (entry >= 0) {
+      this.fetchVpn = va >>> 12;
+      this.fetchFrame = this.tlb.frame[entry];
+      this.fetchEntry = entry;
+      this.fetchGeneration = this.tlb.generation;
+    }
+    return pa;
+  }
+
+  /** Word 1 of an instruction decoded by `decodeSlow`. */
+  private slowImm = 0;
+
+  /**
+   * Decodes the instruction at `pc` (physical `pa`) outside the cached fast path:
+   * unaligned code, device or non-RAM addresses, and second words on another page.
+   * Caches the result when the whole instruction lies in one aligned RAM page.
+   */
+  private decodeSlow(pc: number, pa: number): number {
+    const word0 = this.fetchWord(pc, pa);
+    if (this.fault !== FaultState.NONE) return 0;
+    const op = word0 & 0xff;
+    const length = OP_LENGTH[op];
+    let info: number;
+    this.slowImm = 0;
+    if (length === 0 || (word0 & OP_ZERO_MASK[op]) !== 0) {
+      info = DECODED | UNDEFINED_OP;
+    } else {
+      info = DECODED | (word0 & 0xffff);
+      if (length === 8) {
+        // An 8-byte instruction whose second word lies on a missing page faults as a fetch there.
+        const va1 = (pc + 4) | 0;
+        const pa1 = this.cr3 === 0 ? va1 >>> 0 : (va1 & 0xfff) <= 0xffc ? this.translate(va1, Access.FETCH, this.mode === Mode.USER) : 0;
+        if (pa1 < 0) return 0;
+        this.slowImm = this.fetchWord(va1, pa1);
+        if (this.fault !== FaultState.NONE) return 0;
+      }
+    }
+    const isCacheable = (pa & 3) === 0 && pa >= 0 && pa + (length || 4) <= this.memory.size && ((pa & 0xfff) + (length || 4)) <= 0x1000;
+    if (isCacheable) {
+      this.memory.decodedInfo[pa >> 2] = info;
+      this.memory.decodedImm[pa >> 2] = this.slowImm;
+    }
+    return info;
+  }
+
+  /** One instruction word at virtual `va` (physical `pa` when it lies within one page). */
+  private fetchWord(va: number, pa: number): number {
+    if (this.cr3 !== 0 && (va & 0xfff) > 0xffc) {
+      return this.load32Crossing(va, Access.FETCH) === CROSSED ? this.crossValue : 0;
+    }
+    return this.readPhysical(pa, 4);
+  }
+
+  // ---------------------------------------------------------------- memory access
+
+  load32(va: number): number {
+    if (this.cr3 === 0) {
+      if ((va & 3) === 0 && va >= 0 && va < this.memory.size) return this.memory.words[va >> 2];
+      return this.readPhysical(va >>> 0, 4);
+    }
+    const pa = (va & 0xfff) <= 0xffc ? this.translate(va, Access.READ, this.mode === Mode.USER) : this.load32Crossing(va, Access.READ);
+    if (pa < 0) return 0;
+    if (pa === CROSSED) return this.crossValue;
+    if ((pa & 3) === 0 && pa < this.memory.size) return this.memory.words[pa >> 2];
+    return this.readPhysical(pa, 4);
+  }
+
+  load8(va: number): number {
+    const pa = this.cr3 === 0 ? va >>> 0 : this.translate(va, Access.READ, this.mode === Mode.USER);
+    if (pa < 0) return 0;
+    if (pa < this.memory.size) return this.memory.bytes[pa];
+    return this.readPhysical(pa, 1);
+  }
+
+  store32(va: number, value: number): void {
+    let pa: number;
+    if (this.cr3 === 0) pa = va >>> 0;
+    else if ((va & 0xfff) <= 0xffc) pa = this.translate(va, Access.WRITE, this.mode === Mode.USER);
+    else { this.store32Crossing(va, value); return; }
+    if (pa < 0) return;
+    this.writePhysical(pa, value, 4);
+  }
+
+  store8(va: number, value: number): void {
+    const pa = this.cr3 === 0 ? va >>> 0 : this.translate(va, Access.WRITE, this.mode === Mode.USER);
+    if (pa < 0) return;
+    this.writePhysical(pa, value, 1);
+  }
+
+  private crossValue = 0;
+
+  /** A word read that crosses a page: both pages are translated first (g32-isa.md §8). */
+  private load32Crossing(va: number, access: Access): number {
+    const isUser = this.mode === Mode.USER;
+    const pa0 = this.translate(va, access, isUser);
+    if (pa0 < 0) return pa0;
+    const va1 = ((va | 0xfff) + 1) | 0;
+    const pa1 = this.translate(va1, access, isUser);
+    if (pa1 < 0) return pa1;
+    const n0 = 0x1000 - (va & 0xfff);
+    let value = 0;
+    for (let i = 0; i < 4; i++) {
+      const byte = this.readPhysical(i < n0 ? pa0 + i : pa1 + (i - n0), 1);
+      if (this.fault !== FaultState.NONE) return -2;
+      value |= byte << (8 * i);
+    }
+    this.crossValue = value;
+    return CROSSED;
+  }
+
+  private store32Crossing(va: number, value: number): void {
+    const isUser = this.mode === Mode.USER;
+    const pa0 = this.translate(va, Access.WRITE, isUser);
+    if (pa0 < 0) return;
+    const va1 = ((va | 0xfff) + 1) | 0;
+    const pa1 = this.translate(va1, Access.WRITE, isUser);
+    if (pa1 < 0) return;
+    const n0 = 0x1000 - (va & 0xfff);
+    for (let i = 0; i < 4; i++) {
+      const pa = i < n0 ? pa0 + i : pa1 + (i - n0);
+      if (!this.memory.contains(pa) && !isConsole(pa)) { this.busError(pa, 'store'); return; }
+    }
+    for (let i = 0; i < 4; i++) this.writePhysical(i < n0 ? pa0 + i : pa1 + (i - n0), (value >>> (8 * i)) & 0xff, 1);
+  }
+
+  /** Physical read of 1 or 4 bytes at any address: RAM, the console page, or a bus error. */
+  readPhysical(pa: number, size: 1 | 4): number {
+    pa >>>= 0;
+    const memory = this.memory;
+    if (memory.contains(pa, size)) return size === 1 ? memory.bytes[pa] : memory.read32(pa);
+    let value = 0;
+    for (let i = 0; i < size; i++) {
+      const byteAddr = (pa + i) >>> 0;
+      let byte: number;
+      if (memory.contains(byteAddr)) byte = memory.bytes[byteAddr];
+      else if (isConsole(byteAddr)) byte = this.platform.consoleReadByte(this, byteAddr);
+      else { this.busError(byteAddr, 'access'); return 0; }
+      value |= byte << (8 * i);
+    }
+    return value;
+  }
+
+  /** Physical write; keeps the decoded-instruction cache coherent with self-modifying code. */
+  writePhysical(pa: number, value: number, size: 1 | 4): void {
+    const memory = this.memory;
+    if (pa + size <= memory.size) {
+      const info = memory.decodedInfo;
+      const w = pa >> 2;
+      if (size === 4) {
+        if ((pa & 3) === 0) memory.words[w] = value;
+        else memory.view.setInt32(pa, value, true);
+      } else memory.bytes[pa] = value;
+      if ((info[w] | info[(pa + size - 1) >> 2] | (w > 0 ? info[w - 1] : 0)) !== 0) memory.invalidateDecoded(pa, size);
+      return;
+    }
+    for (let i = 0; i < size; i++) {
+      const byteAddr = (pa + i) >>> 0;
+      if (!memory.contains(byteAddr) && !isConsole(byteAddr)) { this.busError(byteAddr, 'store'); return; }
+    }
+    if (isConsole(pa)) this.platform.consoleStore(this, pa, value);
+    // A store that starts in RAM and runs into the console page writes only its RAM bytes.
+    for (let i = 0; i < size; i++) {
+      const byteAddr = pa + i;
+      if (memory.contains(byteAddr)) memory.write8(byteAddr, (value >>> (8 * i)) & 0xff);
+    }
+  }
+
+  // ---------------------------------------------------------------- state
+
+  saveState(): CpuState {
+    return {
+      regs: this.regs.slice(), pc: this.pc, flags: this.flags, mode: this.mode, cr3: this.cr3, evt: this.evt, ksp: this.ksp,
+      ticks: this.ticks, idleTicks: this.idleTicks, isHalted: this.isHalted, tlb: this.tlb.saveState(),
+      deliveryTick: this.deliveryTick, deliveriesInARow: this.deliveriesInARow,
+    };
+  }
+
+  loadState(state: CpuState): void {
+    this.regs.set(state.regs);
+    this.pc = state.pc; this.flags = state.flags; this.mode = state.mode;
+    this.cr3 = state.cr3; this.evt = state.evt; this.ksp = state.ksp;
+    this.ticks = state.ticks; this.idleTicks = state.idleTicks; this.isHalted = state.isHalted;
+    this.tlb.loadState(state.tlb);
+    this.deliveryTick = state.deliveryTick; this.deliveriesInARow = state.deliveriesInARow;
+    this.dropFetchCache();
+    this.stopReason = undefined;
+    this.fault = FaultState.NONE;
+    this.eventTick = 0;
+  }
+}
+
+/** Marker returned by `load32Crossing` when the value is in `crossValue`. */
+const CROSSED = -3;
+
+function logicFlags(flags: number, res: number): number {
+  return (flags & Flag.IF) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0);
+}
+
+function signedLess(flags: number): boolean {
+  return ((flags >> 2) & 1) !== ((flags >> 3) & 1);
+}
+
+function pfBits(access: number, isUser: boolean): number {
+  return (access === Access.WRITE ? PfError.WRITE : 0) | (isUser ? PfError.USER : 0) | (access === Access.FETCH ? PfError.FETCH : 0);
+}
+
+function isConsole(pa: number): boolean {
+  return (pa >>> 12) === (CONSOLE_BASE >>> 12);
+}
+
+export function hex(value: number, digits = 8): string {
+  return (value >>> 0).toString(16).padStart(digits, '0');
+}
+
+export { Access };
