@@ -151,6 +151,7 @@ interface PendingEarlyUse {
 /** All state of one `assemble` call; nothing is shared between calls. */
 class Assembly {
   private readonly diagnostics: AsmDiagnostic[] = [];
+  private readonly reportedKeys = new Set<string>();
   private readonly symbols = new Map<string, SymbolRecord>();
   private readonly references: SymbolReference[] = [];
   private readonly files: string[] = [];
@@ -408,7 +409,10 @@ class Assembly {
       const operand = operands[index];
       const accepting = candidates.filter((info) => operandFits(info.operands[index], info, operand));
       if (accepting.length === 0) {
-        const wanted = [...new Set(candidates.map((info) => describeOperandKind(info.operands[index])))];
+        const wanted = [...new Set(candidates.map((info) => info.operands[index]))]
+          .sort((x, y) => OPERAND_KIND_ORDER.indexOf(x) - OPERAND_KIND_ORDER.indexOf(y))
+          .map(describeOperandKind)
+          .filter((text, position, all) => all.indexOf(text) === position);
         this.report(file, operand.span, `expected ${joinAlternatives(wanted)}, found ${describeOperand(operand)}`);
         return undefined;
       }
@@ -560,8 +564,11 @@ class Assembly {
   // ---- diagnostics ----
 
   private report(file: string, span: Span, message: string): void {
-    const duplicate = this.diagnostics.some((d) => d.file === file && d.line === span.line && d.column === span.column && d.message === message);
-    if (duplicate) return;
+    // The same expression can be evaluated twice (an .equ used by .org during
+    // layout and again when encoding); its error is reported once.
+    const key = `${file}\0${span.line}\0${span.column}\0${message}`;
+    if (this.reportedKeys.has(key)) return;
+    this.reportedKeys.add(key);
     this.diagnostics.push({ file, line: span.line, column: span.column, endLine: span.line, endColumn: span.endColumn, message, severity: 'error' });
   }
 
@@ -613,6 +620,9 @@ function operandFits(kind: OperandKind, info: OpInfo, operand: Operand): boolean
       return operand.kind === 'special' && operand.name === kind;
   }
 }
+
+/** Order of alternatives in "expected …" messages, so they read the same whatever isa.ts's order. */
+const OPERAND_KIND_ORDER: readonly OperandKind[] = ['ra', 'rb', 'imm', 'mem', 'cr3', 'evt', 'ksp'];
 
 function describeOperandKind(kind: OperandKind): string {
   switch (kind) {

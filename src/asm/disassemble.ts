@@ -3,8 +3,11 @@
 // bytes: immediates are hex, jump targets absolute, and anything undefined is
 // a `.word`. It reads memory only through the caller's `read` function.
 
-import { INSTRUCTIONS, OperandKind } from '../machine/isa';
-import { DecodedInstr, decode, isValidWord0 } from '../machine/decode';
+import { decode, isValidWord0 } from '../machine/decode';
+import { DisassembleOptions, formatInstr, hexLiteral as hex } from '../machine/format';
+
+export { formatInstr };
+export type { DisassembleOptions };
 import { AssembleResult } from './assemble';
 
 export interface DisassembledInstr {
@@ -16,68 +19,11 @@ export interface DisassembledInstr {
   bytes: number[];
 }
 
-export interface DisassembleOptions {
-  /** A name for an address, shown as a comment after jump and call targets. */
-  symbolAt?: (address: number) => string | undefined;
-}
 
 /** Text shown for a word that cannot be read at all. */
 export const UNREADABLE_TEXT = '??';
 
-const TARGET_MNEMONICS = new Set(
-  INSTRUCTIONS.filter((info) => info.endsBlock && info.operands.length === 1 && info.operands[0] === 'imm' && info.mnemonic !== 'vmcall').map((info) => info.mnemonic),
-);
 
-export function formatInstr(decoded: DecodedInstr, options: DisassembleOptions = {}): string {
-  const { info } = decoded;
-  const operands = info.operands.map((kind) => formatOperand(kind, decoded));
-  let text = operands.length ? `${info.mnemonic} ${operands.join(', ')}` : info.mnemonic;
-  if (TARGET_MNEMONICS.has(info.mnemonic) && info.operands[0] === 'imm') {
-    // A comment keeps the text re-assemblable while still naming the target.
-    const name = options.symbolAt?.(decoded.imm);
-    if (name) text += ` ; ${name}`;
-  }
-  return text;
-}
-
-function formatOperand(kind: OperandKind, decoded: DecodedInstr): string {
-  switch (kind) {
-    case 'ra':
-      return registerName(decoded.a);
-    case 'rb':
-      return registerName(decoded.b);
-    case 'imm':
-      return hex(decoded.imm);
-    case 'mem':
-      switch (decoded.info.mem) {
-        case 'reg':
-          return `[${registerName(decoded.b)}]`;
-        case 'disp':
-          // A displacement of 0x80000000 or more reads better as a subtraction and wraps to the same word.
-          return decoded.imm >= 0x80000000
-            ? `[${registerName(decoded.b)} - ${hex(0x1_0000_0000 - decoded.imm)}]`
-            : `[${registerName(decoded.b)} + ${hex(decoded.imm)}]`;
-        case 'abs':
-          return `[${hex(decoded.imm)}]`;
-        case 'none':
-          return '?';
-      }
-      break;
-    case 'cr3':
-    case 'evt':
-    case 'ksp':
-      return kind;
-  }
-  return '?';
-}
-
-function registerName(register: number): string {
-  return register === 15 ? 'sp' : `r${register}`;
-}
-
-function hex(value: number): string {
-  return `0x${(value >>> 0).toString(16)}`;
-}
 
 function wordText(word: number): string {
   return `.word 0x${(word >>> 0).toString(16).padStart(8, '0')}`;

@@ -5,7 +5,6 @@ export {
   assemble,
   assembleText,
   formatDiagnostic,
-  encodeInstruction,
   MAX_IMAGE_BYTES,
 } from './assemble';
 export type {

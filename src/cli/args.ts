@@ -10,8 +10,8 @@ export const EXIT = {
 
 export class UsageError extends Error {}
 
-export const VIRTUALIZATION_VALUES = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'] as const;
-export type Virtualization = (typeof VIRTUALIZATION_VALUES)[number];
+import { KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
+import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
 
 export interface RunOptions {
   file: string;
@@ -19,9 +19,15 @@ export interface RunOptions {
   memory?: number;
   tlbEntries?: number;
   maxInstructions?: number;
-  virtualization: Virtualization;
+  /** Undefined when not given: a machine description's own setting, else 'none'. */
+  virtualization?: Virtualization;
+  paging?: PagingSetting;
+  kernelShadows?: KernelShadows;
   isStats: boolean;
   traceFile?: string;
+  /** Run under bare hardware and the chosen setting in lockstep and report the first divergence. */
+  isCompare: boolean;
+  costModelFile?: string;
 }
 
 export interface AsmOptions { file: string; isListing: boolean }
@@ -58,17 +64,25 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
 
   program.command('run')
     .description('assemble FILE.g32 and run it; stdout carries exactly what the guest prints')
-    .argument('<file>', 'the .g32 program (its .entry label or _start is where it begins)')
+    .argument('[file]', 'the .g32 program (its .entry label or _start is where it begins)')
     .option('--input <text>', 'keyboard input available at tick 0 (literal bytes)')
     .option('--input-at <tick:text>', 'keyboard input arriving at TICK (repeatable)', parseInputAt)
     .option('--memory <bytes>', 'RAM size in bytes, a multiple of 4096', parseCount('--memory', 4096, 0x40000000))
     .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, 4096))
     .option('--max-instructions <n>', 'stop after N retired instructions (default 10000000)', parseCount('--max-instructions', 1, Number.MAX_SAFE_INTEGER))
-    .addOption(new Option('--virtualization <setting>', 'how the guest runs').choices([...VIRTUALIZATION_VALUES]).default('none'))
+    .addOption(new Option('--virtualization <setting>', 'how the guest runs (default none)').choices([...VIRTUALIZATIONS]))
+    .addOption(new Option('--paging <setting>', 'shadow paging strategy (default shadow-on-demand)').choices([...PAGING_SETTINGS]))
+    .addOption(new Option('--kernel-shadows <setting>', 'pretend-kernel and pretend-user shadows (default separate)').choices([...KERNEL_SHADOWS]))
+    .option('--machine <file.json>', 'run the guests of a machine description instead of FILE')
+    .option('--compare', 'run bare hardware and the chosen setting in lockstep; report the first divergence')
+    .option('--cost-model <file.json>', 'override cycle costs of the cost model')
     .option('--stats', 'print cost counters on stderr when the run ends')
-    .option('--trace <file.jsonl>', 'write every machine event to FILE as JSON lines')
-    .action((file: string, o: Record<string, unknown>) => {
-      if (o.memory !== undefined && (o.memory as number) % 4096 !== 0) throw new InvalidArgumentError('--memory must be a multiple of 4096');
+    .option('--trace <file.jsonl>', 'write every machine and hypervisor event to FILE as JSON lines')
+    .action((fileArg: string | undefined, o: Record<string, unknown>) => {
+      const file = (o.machine as string | undefined) ?? fileArg;
+      if (!file) throw new UsageError('run needs FILE.g32 or --machine FILE.json');
+      if (o.machine && fileArg) throw new UsageError('give either FILE.g32 or --machine FILE.json, not both');
+      if (o.memory !== undefined && (o.memory as number) % 4096 !== 0) throw new UsageError('--memory must be a multiple of 4096');
       const inputs: TimedInput[] = [];
       if (typeof o.input === 'string') inputs.push({ tick: 0, bytes: Buffer.from(o.input, 'utf8') });
       inputs.push(...((o.inputAt as TimedInput[] | undefined) ?? []));
@@ -76,8 +90,9 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
         command: 'run',
         options: {
           file, inputs, memory: o.memory as number | undefined, tlbEntries: o.tlbEntries as number | undefined,
-          maxInstructions: o.maxInstructions as number | undefined, virtualization: o.virtualization as Virtualization,
-          isStats: o.stats === true, traceFile: o.trace as string | undefined,
+          maxInstructions: o.maxInstructions as number | undefined, virtualization: o.virtualization as Virtualization | undefined,
+          paging: o.paging as PagingSetting | undefined, kernelShadows: o.kernelShadows as KernelShadows | undefined,
+          isStats: o.stats === true, traceFile: o.trace as string | undefined, isCompare: o.compare === true, costModelFile: o.costModel as string | undefined,
         },
       };
     });
@@ -93,13 +108,13 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
   try {
     program.parse(argv, { from: 'user' });
   } catch (e) {
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}\n`);
+      return { command: 'exit', status: EXIT.usage };
+    }
     if (e instanceof CommanderError) {
       const isHelp = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version';
       return { command: 'exit', status: isHelp ? 0 : EXIT.usage };
-    }
-    if (e instanceof InvalidArgumentError) {
-      err(`error: ${e.message}\n`);
-      return { command: 'exit', status: EXIT.usage };
     }
     throw e;
   }

@@ -7,7 +7,11 @@ import * as path from 'path';
 import { assemble, AssembleResult, formatDiagnostic, listing } from '../asm';
 import { StopReason } from '../machine/cpu';
 import { MachineCounters } from '../machine/counters';
-import { Machine } from '../machine/machine';
+import { DeviceSet } from '../machine/devices/bus';
+import { findDivergence, formatDivergence } from '../hypervisor/compare';
+import { CostModel, parseCostModel } from '../hypervisor/costs';
+import { ConfigError, createSystem, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
+import { LoadError, LoadResult, loadProgram } from '../loader/program';
 import { AsmOptions, EXIT, parseArgs, RunOptions } from './args';
 
 export interface CliIo {
@@ -37,16 +41,21 @@ export const EXIT_BY_STOP: Partial<Record<StopReason, number>> = {
   'instruction-limit': EXIT.instructionLimit, 'exception-loop': EXIT.exceptionLoop,
 };
 
+function relativeName(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+function printDiagnostics(result: AssembleResult, io: CliIo): void {
+  for (const diagnostic of result.diagnostics) io.stderr(formatDiagnostic({ ...diagnostic, file: relativeName(diagnostic.file) }) + '\n');
+}
+
 function assembleFile(file: string, io: CliIo): AssembleResult | number {
   if (io.readFile(file) === undefined) {
     io.stderr(`hyperstep: cannot read ${file}\n`);
     return EXIT.usage;
   }
   const result = assemble(path.resolve(file), { readFile: io.readFile });
-  const cwd = process.cwd();
-  for (const diagnostic of result.diagnostics) {
-    io.stderr(formatDiagnostic({ ...diagnostic, file: path.relative(cwd, diagnostic.file) || diagnostic.file }) + '\n');
-  }
+  printDiagnostics(result, io);
   if (!result.image) {
     if (result.diagnostics.length === 0) io.stderr(`hyperstep: ${file}: assembly failed\n`);
     return EXIT.assemblyError;
@@ -54,43 +63,108 @@ function assembleFile(file: string, io: CliIo): AssembleResult | number {
   return result;
 }
 
-export function runCommand(options: RunOptions, io: CliIo): number {
-  if (options.virtualization !== 'none') {
-    io.stderr(`hyperstep: --virtualization ${options.virtualization} is not available yet; only 'none' (bare hardware) runs in this build\n`);
-    return EXIT.usage;
-  }
-  const assembled = assembleFile(options.file, io);
-  if (typeof assembled === 'number') return assembled;
-  let machine: Machine;
+function formatRows(title: string, rows: Array<[string, number]>): string {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return `${title}\n` + rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`).join('\n') + '\n';
+}
+
+/** Builds the systems a run needs from the options; a number is an exit status (the message is already out). */
+function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOptions: SystemOptions } | number {
+  let load: LoadResult;
   try {
-    machine = new Machine({ memory: options.memory, tlbEntries: options.tlbEntries, inputs: options.inputs, maxInstructions: options.maxInstructions });
-    machine.load(assembled.image!);
+    load = loadProgram(options.file, { readFile: io.readFile, memory: options.memory, inputs: options.inputs });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof LoadError) { io.stderr(`hyperstep: ${e.message}\n`); return EXIT.usage; }
+    throw e;
+  }
+  for (const guest of load.guests) printDiagnostics(guest.assembled, io);
+  if (load.failed.length > 0) return EXIT.assemblyError;
+  const description = load.description;
+  let costModel: CostModel | undefined;
+  if (options.costModelFile) {
+    const text = io.readFile(options.costModelFile);
+    if (text === undefined) { io.stderr(`hyperstep: cannot read ${options.costModelFile}\n`); return EXIT.usage; }
+    try { costModel = parseCostModel(JSON.parse(text)); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
+  }
+  const systemOptions: SystemOptions = {
+    virtualization: options.virtualization ?? description?.virtualization ?? 'none',
+    paging: options.paging ?? description?.paging,
+    kernelShadows: options.kernelShadows ?? description?.kernelShadows,
+    tlbEntries: options.tlbEntries ?? description?.tlbEntries,
+    maxInstructions: options.maxInstructions,
+    costModel,
+    guests: load.guests,
+  };
+  try {
+    validateSettings(systemOptions);
+    if (systemOptions.virtualization === 'none' && load.guests.length > 1) {
+      throw new ConfigError(`${relativeName(options.file)} has ${load.guests.length} guests; bare hardware (virtualization none) runs one: choose --virtualization trap-and-emulate`);
+    }
+    if (options.isCompare && systemOptions.virtualization === 'none') throw new ConfigError('--compare needs a --virtualization other than none to compare with bare hardware');
+    if (options.isCompare && load.guests.length > 1) throw new ConfigError('--compare runs one guest at a time');
+  } catch (e) {
+    if (e instanceof ConfigError) { io.stderr(`hyperstep: ${e.message}\n`); return EXIT.usage; }
+    throw e;
+  }
+  return { load, systemOptions };
+}
+
+export function runCommand(options: RunOptions, io: CliIo): number {
+  const prepared = prepare(options, io);
+  if (typeof prepared === 'number') return prepared;
+  const { systemOptions } = prepared;
+  if (options.isCompare) {
+    const make = (virtualization: SystemOptions['virtualization']) => () => createSystem({ ...systemOptions, virtualization });
+    const result = findDivergence(make('none'), make(systemOptions.virtualization));
+    io.stdout(formatDivergence(result));
+    return EXIT.halted;
+  }
+  let system: VirtualSystem;
+  try {
+    system = createSystem(systemOptions);
   } catch (e) {
     io.stderr(`hyperstep: ${(e as Error).message}\n`);
     return EXIT.usage;
   }
-  const counters = options.isStats ? new MachineCounters(machine.events) : undefined;
+  const counters = options.isStats ? new MachineCounters(system.events) : undefined;
   const trace: string[] = [];
-  if (options.traceFile) machine.events.on((event) => trace.push(JSON.stringify(event)));
+  if (options.traceFile) {
+    system.events.on((event) => trace.push(JSON.stringify(event)));
+    system.hvEvents?.on((event) => trace.push(JSON.stringify({ ...event, kind: `hv:${event.kind}` })));
+  }
+  const isMultiGuest = system.guestCount > 1;
   const output: number[] = [];
-  machine.devices.console.onByte = (byte) => {
-    output.push(byte);
-    if (output.length >= 4096) { io.stdout(Uint8Array.from(output)); output.length = 0; }
-  };
-  const result = machine.run();
-  if (output.length > 0) io.stdout(Uint8Array.from(output));
+  const flush = () => { if (output.length > 0) { io.stdout(Uint8Array.from(output)); output.length = 0; } };
+  // Several guests share stdout line by line, each line prefixed with the guest's name.
+  const pendingLine = new Map<number, number[]>();
+  for (let index = 0; index < system.guestCount; index++) {
+    const consoleDevice = system.hypervisor ? system.hypervisor.guests[index].devices.console : (system as unknown as { machine: { devices: DeviceSet } }).machine.devices.console;
+    const name = system.guest(index).name;
+    consoleDevice.onByte = (byte) => {
+      if (!isMultiGuest) { output.push(byte); if (output.length >= 4096) flush(); return; }
+      const line = pendingLine.get(index) ?? [];
+      line.push(byte);
+      pendingLine.set(index, line);
+      if (byte === 10) { output.push(...Buffer.from(`[${name}] `), ...line); pendingLine.set(index, []); }
+    };
+  }
+  const result = system.run();
+  for (const [index, line] of pendingLine) if (line.length) output.push(...Buffer.from(`[${system.guest(index).name}] `), ...line, 10);
+  flush();
   if (options.traceFile) io.writeFile(options.traceFile, trace.length ? trace.join('\n') + '\n' : '');
-  const cpu = machine.cpu;
+  const view = system.guest(isMultiGuest ? 0 : 0);
   if (result.reason !== 'halted') {
-    io.stderr(`hyperstep: ${result.detail} (pc 0x${(cpu.pc >>> 0).toString(16).padStart(8, '0')}, after ${cpu.retired} instructions)\n`);
+    io.stderr(`hyperstep: ${result.detail}${isMultiGuest ? '' : ` (pc 0x${view.pc.toString(16).padStart(8, '0')}, after ${view.retired} instructions)`}\n`);
   }
   if (counters) {
+    const cpu = system.cpu;
     const rows: Array<[string, number]> = [
-      ['instructions retired', cpu.retired], ['ticks', cpu.ticks], ['idle ticks (hlt)', cpu.idleTicks],
-      ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses], ...counters.rows(),
+      ['instructions retired', isMultiGuest ? Array.from({ length: system.guestCount }, (_, i) => system.guest(i).retired).reduce((a, b) => a + b, 0) : view.retired],
+      ['ticks', view.ticks], ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses],
+      ...counters.rows(),
+      ...(system.hypervisor ? system.costRows() : [['estimated cycles', system.estimatedCycles()] as [string, number]]),
     ];
-    const width = Math.max(...rows.map(([name]) => name.length));
-    io.stderr('costs (virtualization: none)\n' + rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`).join('\n') + '\n');
+    io.stderr(formatRows(`costs (virtualization: ${system.settingName})`, rows));
   }
   return EXIT_BY_STOP[result.reason] ?? EXIT.usage;
 }

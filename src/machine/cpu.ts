@@ -485,6 +485,13 @@ export class Cpu {
     }
   }
 
+  /** A flush the hypervisor makes after changing a shadow table (not a guest action). */
+  flushTlb(page: number | undefined): void {
+    const nRemoved = page === undefined ? this.tlb.flushAll() : (this.tlb.flushPage(page >>> 12) ? 1 : 0);
+    this.dropFetchCache();
+    if (this.events.isActive) this.events.emit({ kind: 'tlb-flush', reason: 'hypervisor', page: page === undefined ? undefined : ((page >>> 12) << 12) >>> 0, nRemoved, ticks: this.ticks });
+  }
+
   invlpg(va: number): void {
     const isRemoved = this.tlb.flushPage(va >>> 12);
     if (this.events.isActive) this.events.emit({ kind: 'tlb-flush', reason: 'invlpg', page: (va >>> 12) << 12 >>> 0, nRemoved: isRemoved ? 1 : 0, ticks: this.ticks });

@@ -1,0 +1,167 @@
+// The divergence finder: runs a guest on bare hardware and under another
+// setting in lockstep (both deterministic, both counted in guest ticks) and
+// reports the first instruction after which guest-visible state differs.
+// It compares whole states at chunk boundaries, then replays the chunk that
+// diverged one tick at a time, so the search costs little on long runs.
+
+import { Flag, Op } from '../machine/isa';
+import { RunResult } from '../machine/machine';
+import { GuestView, VirtualSystem } from './system';
+
+export interface Divergence {
+  /** Retired instructions before the diverging one. */
+  retired: number;
+  pc: number;
+  instruction: string;
+  differences: string[];
+  explanation: string;
+}
+
+export interface CompareResult {
+  divergence: Divergence | undefined;
+  /** Ticks both runs went through in agreement. */
+  ticksCompared: number;
+  reference: RunResult;
+  other: RunResult;
+  referenceSetting: string;
+  otherSetting: string;
+}
+
+export interface CompareOptions {
+  /** Ticks between whole-state comparisons. */
+  chunk?: number;
+}
+
+interface Side {
+  system: VirtualSystem;
+  last: RunResult | undefined;
+}
+
+const DEFAULT_CHUNK = 2000;
+
+/** Runs until `tick` or a stop; a stopped system stays stopped. */
+function runTo(side: Side, tick: number): void {
+  if (side.last && side.last.reason !== 'budget') return;
+  const cpu = side.system.cpu;
+  cpu.runUntilTick = tick;
+  cpu.requestService();
+  side.last = side.system.run();
+}
+
+function stopOf(side: Side): string {
+  return side.last && side.last.reason !== 'budget' ? side.last.reason : 'running';
+}
+
+function hexWord(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function describeFlags(flags: number): string {
+  const names = [['CF', Flag.CF], ['ZF', Flag.ZF], ['SF', Flag.SF], ['OF', Flag.OF], ['IF', Flag.IF]] as const;
+  return `${hexWord(flags)} (${names.map(([n, bit]) => `${n}=${(flags & bit) ? 1 : 0}`).join(' ')})`;
+}
+
+/** Guest-visible differences between two views, in words; empty when they agree. */
+export function compareViews(a: GuestView, b: GuestView, aName: string, bName: string, isMemoryCompared: boolean): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 16; i++) {
+    if (a.regs[i] !== b.regs[i]) out.push(`${i === 15 ? 'sp' : `r${i}`}: ${aName} ${hexWord(a.regs[i])}, ${bName} ${hexWord(b.regs[i])}`);
+  }
+  if (a.pc !== b.pc) out.push(`pc: ${aName} ${hexWord(a.pc)}, ${bName} ${hexWord(b.pc)}`);
+  if (a.flags !== b.flags) out.push(`flags: ${aName} ${describeFlags(a.flags)}, ${bName} ${describeFlags(b.flags)}`);
+  if (a.isUser !== b.isUser) out.push(`mode: ${aName} ${a.isUser ? 'user' : 'kernel'}, ${bName} ${b.isUser ? 'user' : 'kernel'}`);
+  if (a.cr3 !== b.cr3) out.push(`cr3: ${aName} ${hexWord(a.cr3)}, ${bName} ${hexWord(b.cr3)}`);
+  if (a.evt !== b.evt) out.push(`evt: ${aName} ${hexWord(a.evt)}, ${bName} ${hexWord(b.evt)}`);
+  if (a.ksp !== b.ksp) out.push(`ksp: ${aName} ${hexWord(a.ksp)}, ${bName} ${hexWord(b.ksp)}`);
+  if (Buffer.compare(a.console, b.console) !== 0) {
+    out.push(`console output: ${aName} ${JSON.stringify(Buffer.from(a.console).toString('latin1').slice(-40))}, ${bName} ${JSON.stringify(Buffer.from(b.console).toString('latin1').slice(-40))}`);
+  }
+  if (isMemoryCompared) {
+    const ma = a.memory();
+    const mb = b.memory();
+    if (Buffer.compare(ma, mb) !== 0) {
+      const length = Math.min(ma.length, mb.length);
+      let first = 0;
+      while (first < length && ma[first] === mb[first]) first++;
+      const word = first & ~3;
+      const read = (m: Uint8Array) => (m[word] | (m[word + 1] << 8) | (m[word + 2] << 16) | (m[word + 3] << 24)) >>> 0;
+      out.push(`memory at physical ${hexWord(word)}: ${aName} ${hexWord(read(ma))}, ${bName} ${hexWord(read(mb))}`);
+    }
+  }
+  return out;
+}
+
+function explain(op: number | undefined, otherSetting: string): string {
+  const setting = otherSetting.split(' / ')[0];
+  switch (op) {
+    case Op.POPF:
+      return `popf is sensitive but not privileged: under ${setting} the guest kernel runs in real user mode, where popf silently leaves IF unchanged instead of trapping, so the guest's (virtual) IF is not restored as it is on bare hardware. Interrupts the guest expects stay masked.`;
+    case Op.PUSHF:
+      return `pushf is sensitive but not privileged: under ${setting} it pushes the real flags, whose IF the hypervisor keeps set, not the guest's virtual IF, and it does not trap, so the hypervisor cannot correct it.`;
+    case Op.MOV_R_EVT:
+      return `mov rd, evt is sensitive but not privileged: under ${setting} it reads the real evt, the hypervisor's own vector table, instead of the guest's, and does not trap. A guest can use it to detect that it runs in a VM.`;
+    default:
+      return `guest-visible state differs after this instruction under ${setting}.`;
+  }
+}
+
+export function findDivergence(makeReference: () => VirtualSystem, makeOther: () => VirtualSystem, options: CompareOptions = {}): CompareResult {
+  const chunk = options.chunk ?? DEFAULT_CHUNK;
+  let reference: Side = { system: makeReference(), last: undefined };
+  let other: Side = { system: makeOther(), last: undefined };
+  const names = { reference: 'bare', other: other.system.settingName.split(' / ')[0] };
+  let agreedUpTo = 0;
+  let chunkStart = 0;
+  let isDiverged = false;
+  for (;;) {
+    const target = chunkStart + chunk;
+    runTo(reference, target);
+    runTo(other, target);
+    const differences = compareViews(reference.system.guest(0), other.system.guest(0), names.reference, names.other, true);
+    if (stopOf(reference) !== stopOf(other)) differences.push(`run: ${names.reference} ${stopOf(reference)}, ${names.other} ${stopOf(other)}`);
+    if (differences.length > 0) { isDiverged = true; break; }
+    agreedUpTo = reference.system.guest(0).ticks;
+    if (stopOf(reference) !== 'running') break;
+    chunkStart = target;
+  }
+  const result = (divergence: Divergence | undefined): CompareResult => ({
+    divergence, ticksCompared: agreedUpTo,
+    reference: reference.last ?? { reason: 'budget', detail: '' }, other: other.last ?? { reason: 'budget', detail: '' },
+    referenceSetting: reference.system.settingName, otherSetting: other.system.settingName,
+  });
+  if (!isDiverged) return result(undefined);
+
+  // Replay the diverging chunk tick by tick from fresh, deterministic runs.
+  reference = { system: makeReference(), last: undefined };
+  other = { system: makeOther(), last: undefined };
+  if (chunkStart > 0) { runTo(reference, chunkStart); runTo(other, chunkStart); }
+  for (let tick = chunkStart + 1; tick <= chunkStart + chunk; tick++) {
+    const before = reference.system.guest(0);
+    const at = reference.system.instructionAt(0);
+    const pc = before.pc;
+    const retired = before.retired;
+    runTo(reference, tick);
+    runTo(other, tick);
+    const differences = compareViews(reference.system.guest(0), other.system.guest(0), names.reference, names.other, true);
+    if (stopOf(reference) !== stopOf(other)) differences.push(`run: ${names.reference} ${stopOf(reference)}, ${names.other} ${stopOf(other)}`);
+    if (differences.length > 0) {
+      return result({ retired, pc, instruction: at.text, differences, explanation: explain(at.op, other.system.settingName) });
+    }
+    agreedUpTo = tick;
+  }
+  return result(undefined);
+}
+
+export function formatDivergence(result: CompareResult): string {
+  if (!result.divergence) {
+    return `no divergence: ${result.otherSetting} matched bare hardware on guest-visible state for ${result.ticksCompared} ticks (${result.reference.reason} / ${result.other.reason})\n`;
+  }
+  const d = result.divergence;
+  return [
+    `divergence under ${result.otherSetting} after ${d.retired} instructions:`,
+    `  at pc ${hexWord(d.pc)}: ${d.instruction}`,
+    ...d.differences.map((line) => `  ${line}`),
+    `  ${d.explanation}`,
+    '',
+  ].join('\n');
+}

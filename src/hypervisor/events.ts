@@ -1,0 +1,26 @@
+// Events the hypervisor reports. Their `kind`s are the debugger's exception
+// filter ids (README), so a stop on a filter is a match on `kind`.
+
+export type HypervisorEventKind =
+  | 'protection-fault' | 'privileged-emulated' | 'io-emulated' | 'syscall' | 'reflected'
+  | 'guest-page-fault' | 'hidden-page-fault' | 'shadow-dropped' | 'cr3-load' | 'tlb-flush'
+  | 'sensitive' | 'hypercall' | 'bt-translate' | 'hw-exit' | 'divergence';
+
+export interface HypervisorEvent {
+  kind: HypervisorEventKind;
+  guest: number;
+  /** Guest pc of the instruction concerned (virtual). */
+  pc: number;
+  /** Disassembled instruction, when there is one. */
+  instruction: string;
+  /** Guest-visible vector for reflections and faults. */
+  vector?: number;
+  errorCode?: number;
+  /** Faulting (virtual) address, or the address the event is about. */
+  address?: number;
+  /** Pretend mode of the guest when the event happened. */
+  isPretendUser: boolean;
+  /** One sentence that says what happened and what the hypervisor does about it. */
+  description: string;
+  ticks: number;
+}

@@ -1,0 +1,31 @@
+// Machine frames that belong to the hypervisor itself (shadow page tables live
+// here). No shadow ever maps them, so no guest can reach them.
+
+import { PhysicalMemory } from '../../machine/memory';
+
+export class FramePool {
+  private free: number[] = [];
+
+  constructor(private readonly memory: PhysicalMemory, readonly base: number, readonly nFrames: number) {
+    for (let i = nFrames - 1; i >= 0; i--) this.free.push(base + i * 4096);
+  }
+
+  get nFree(): number {
+    return this.free.length;
+  }
+
+  /** A zeroed frame, or undefined when the pool is empty. */
+  allocate(): number | undefined {
+    const frame = this.free.pop();
+    if (frame !== undefined) this.memory.bytes.fill(0, frame, frame + 4096);
+    return frame;
+  }
+
+  release(frame: number): void {
+    this.free.push(frame);
+  }
+
+  contains(ma: number): boolean {
+    return ma >= this.base && ma < this.base + this.nFrames * 4096;
+  }
+}

@@ -1,0 +1,76 @@
+// shadow-on-demand (g32-isa.md §7): one shadow set, filled entry by entry on
+// hidden page faults and dropped whole whenever the guest loads cr3 or runs
+// invlpg. Simple and always coherent; every context switch starts cold.
+
+import { FramePool } from './framePool';
+import { ShadowSet } from './shadowSet';
+import { ShadowDeps, ShadowPaging, ShadowView } from './shadowPaging';
+import { ShadowPageTable } from './shadowPageTable';
+import { GuestWalk } from '../guestMemory';
+
+export class OnDemandShadow implements ShadowPaging {
+  readonly setting = 'shadow-on-demand';
+  private set: ShadowSet;
+  private guestDirectory = -1;
+
+  constructor(private readonly deps: ShadowDeps, private readonly pool: FramePool) {
+    const set = ShadowSet.create(deps.memory.machine, pool, deps.kernelShadows);
+    if (!set) throw new Error('hypervisor frame pool too small for one shadow page table');
+    this.set = set;
+  }
+
+  active(): ShadowPageTable {
+    return this.set.table(this.deps.isPretendUser());
+  }
+
+  private drop(): void {
+    if (this.set.nEntries > 0) this.deps.counters.shadowDrops++;
+    this.set.clear();
+    this.deps.host.flushRealTlb(undefined);
+  }
+
+  onGuestCr3Load(guestCr3: number): void {
+    this.guestDirectory = guestCr3 === 0 ? -1 : (guestCr3 & ~0xfff) >>> 0;
+    this.drop();
+  }
+
+  onGuestInvlpg(_gva: number): void {
+    this.drop();
+  }
+
+  onPretendModeSwitch(_isPretendUser: boolean): void {
+    if (this.deps.kernelShadows === 'flush-on-switch') this.drop();
+  }
+
+  fill(gva: number, walk: GuestWalk, guestCr3: number): boolean {
+    const { isWritable } = ShadowSet.rights(walk, guestCr3 === 0, false);
+    const ma = this.deps.memory.toMachine(walk.gpa & ~0xfff);
+    return this.active().map(gva, ma, isWritable);
+  }
+
+  isWriteProtected(_gpa: number): boolean {
+    return false;
+  }
+
+  onProtectedWrite(_gpa: number, _size: number): void {
+    // On-demand shadows protect nothing: guest page-table writes are caught by invlpg/cr3 drops.
+  }
+
+  dropAll(): void {
+    this.drop();
+  }
+
+  views(): ShadowView[] {
+    const isUser = this.deps.isPretendUser();
+    if (!this.set.user) return [{ guestDirectory: this.guestDirectory, variant: 'both', isActive: true, entries: this.set.kernel.entries() }];
+    return [
+      { guestDirectory: this.guestDirectory, variant: 'kernel', isActive: !isUser, entries: this.set.kernel.entries() },
+      { guestDirectory: this.guestDirectory, variant: 'user', isActive: isUser, entries: this.set.user.entries() },
+    ];
+  }
+
+  /** The pool is shared by all guests; exposed for accounting in tests. */
+  get framePool(): FramePool {
+    return this.pool;
+  }
+}

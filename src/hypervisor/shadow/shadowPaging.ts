@@ -1,0 +1,53 @@
+// What the hypervisor asks of a shadow-paging strategy (g32-isa.md §7): which
+// shadow the real cr3 should hold, what to do on the guest's cr3 loads,
+// invlpg and pretend-mode switches, and how to fill after a hidden page fault.
+
+import { CostCounters } from '../costs';
+import { GuestMemory, GuestWalk } from '../guestMemory';
+import { ShadowEntry, ShadowPageTable } from './shadowPageTable';
+
+export type PagingSetting = 'shadow-on-demand' | 'shadow-proactive' | 'nested';
+export type KernelShadows = 'separate' | 'flush-on-switch';
+
+/** What a strategy needs from the hypervisor. */
+export interface ShadowHost {
+  /** Removes real TLB entries after the active shadow changed: one page, or all. */
+  flushRealTlb(gva: number | undefined): void;
+  /** Frames ran out: every shadow of every guest may be dropped to make room. */
+  reclaimFrames(): void;
+}
+
+export interface ShadowView {
+  /** Which cached table this is: the guest page directory it shadows (-1: paging off), and the variant. */
+  guestDirectory: number;
+  variant: 'kernel' | 'user' | 'both';
+  isActive: boolean;
+  entries: ShadowEntry[];
+}
+
+export interface ShadowPaging {
+  readonly setting: PagingSetting;
+  /** The table the real cr3 must point at for the guest's cr3 and pretend mode. */
+  active(): ShadowPageTable;
+  onGuestCr3Load(guestCr3: number): void;
+  onGuestInvlpg(gva: number): void;
+  onPretendModeSwitch(isPretendUser: boolean): void;
+  /** Maps `gva` after a successful guest walk; false if no frame could be had. */
+  fill(gva: number, walk: GuestWalk, guestCr3: number): boolean;
+  /** True when writes to this guest-physical page must trap (its page holds a shadowed page table). */
+  isWriteProtected(gpa: number): boolean;
+  /** After an emulated guest write into a write-protected page. */
+  onProtectedWrite(gpa: number, size: number): void;
+  /** Drops every shadow (frames ran out). */
+  dropAll(): void;
+  views(): ShadowView[];
+}
+
+export interface ShadowDeps {
+  memory: GuestMemory;
+  host: ShadowHost;
+  /** The guest's own counters. */
+  counters: CostCounters;
+  kernelShadows: KernelShadows;
+  isPretendUser: () => boolean;
+}

@@ -1,0 +1,247 @@
+// One face for every way a program can run: bare hardware (`virtualization:
+// none`) or under the hypervisor. The command line, the divergence finder and
+// the debugger drive a VirtualSystem and read guest views from it, so they need
+// not know which setting is in force.
+
+import { Cpu, Mode } from '../machine/cpu';
+import { TimedInput } from '../machine/devices/keyboard';
+import { EventHub, MachineEvent } from '../machine/events';
+import { Flag } from '../machine/isa';
+import { LoadableImage, Machine, RunResult } from '../machine/machine';
+import { COUNTER_LABELS, CostCounters, CostModel, DEFAULT_COST_MODEL, estimateCycles } from './costs';
+import { HypervisorEvent } from './events';
+import { Hypervisor } from './hypervisor';
+import { GuestAccess, GuestMemory } from './guestMemory';
+import { decode, DecodedInstr } from '../machine/decode';
+import { formatInstr } from '../machine/format';
+import { KernelShadows, PagingSetting } from './shadow/shadowPaging';
+
+export const VIRTUALIZATIONS = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'] as const;
+export type Virtualization = (typeof VIRTUALIZATIONS)[number];
+export const PAGING_SETTINGS = ['shadow-on-demand', 'shadow-proactive', 'nested'] as const;
+export const KERNEL_SHADOWS = ['separate', 'flush-on-switch'] as const;
+
+/** Settings this build can run. */
+export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate'];
+
+export interface SystemGuest {
+  name: string;
+  image: LoadableImage;
+  memory?: number;
+  inputs?: readonly TimedInput[];
+}
+
+export interface SystemOptions {
+  virtualization: Virtualization;
+  paging?: PagingSetting;
+  kernelShadows?: KernelShadows;
+  guests: SystemGuest[];
+  tlbEntries?: number;
+  maxInstructions?: number;
+  isInteractive?: boolean;
+  costModel?: CostModel;
+}
+
+/** What a guest can see of itself: the state the equivalence tests compare. */
+export interface GuestView {
+  name: string;
+  regs: Int32Array;
+  pc: number;
+  flags: number;
+  isUser: boolean;
+  cr3: number;
+  evt: number;
+  ksp: number;
+  ticks: number;
+  retired: number;
+  console: Uint8Array;
+  /** Guest-physical RAM. */
+  memory(): Uint8Array;
+}
+
+export class ConfigError extends Error {}
+
+/** Checks a combination of settings, with the message a user should see. */
+export function validateSettings(options: Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>): void {
+  if (!VIRTUALIZATIONS.includes(options.virtualization)) throw new ConfigError(`unknown virtualization '${options.virtualization}'; expected one of ${VIRTUALIZATIONS.join(', ')}`);
+  if (options.paging !== undefined && !PAGING_SETTINGS.includes(options.paging)) throw new ConfigError(`unknown paging '${options.paging}'; expected one of ${PAGING_SETTINGS.join(', ')}`);
+  if (options.kernelShadows !== undefined && !KERNEL_SHADOWS.includes(options.kernelShadows)) throw new ConfigError(`unknown kernelShadows '${options.kernelShadows}'; expected one of ${KERNEL_SHADOWS.join(', ')}`);
+  if (!SUPPORTED_VIRTUALIZATIONS.includes(options.virtualization)) {
+    throw new ConfigError(`virtualization '${options.virtualization}' is not available in this build yet; available: ${SUPPORTED_VIRTUALIZATIONS.join(', ')}`);
+  }
+  if (options.paging === 'nested' && options.virtualization !== 'hardware-assist') {
+    throw new ConfigError(`paging 'nested' needs virtualization 'hardware-assist' (the hardware walks the guest table); '${options.virtualization}' uses shadow paging`);
+  }
+}
+
+export interface VirtualSystem {
+  readonly settingName: string;
+  readonly cpu: Cpu;
+  readonly events: EventHub<MachineEvent>;
+  readonly hvEvents: EventHub<HypervisorEvent> | undefined;
+  readonly hypervisor: Hypervisor | undefined;
+  readonly guestCount: number;
+  run(): RunResult;
+  guest(index: number): GuestView;
+  counters(): CostCounters | undefined;
+  /** Rows for `--stats` and the costs panel. */
+  costRows(): Array<[string, number]>;
+  estimatedCycles(): number;
+  typeInput(guest: number, bytes: Uint8Array): void;
+  /** The instruction at a guest's pc, read through its page table without side effects. */
+  instructionAt(guest: number): { text: string; op: number | undefined };
+}
+
+function describeInstruction(instr: DecodedInstr | undefined): { text: string; op: number | undefined } {
+  return instr ? { text: formatInstr(instr), op: instr.info.op } : { text: '??', op: undefined };
+}
+
+export function settingName(options: Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>): string {
+  if (options.virtualization === 'none') return 'none';
+  return `${options.virtualization} / ${options.paging ?? 'shadow-on-demand'} / ${options.kernelShadows ?? 'separate'}`;
+}
+
+export function createSystem(options: SystemOptions): VirtualSystem {
+  validateSettings(options);
+  if (options.virtualization === 'none') {
+    if (options.guests.length !== 1) throw new ConfigError('bare hardware (virtualization none) runs exactly one guest');
+    return new BareSystem(options);
+  }
+  return new HypervisorSystem(options);
+}
+
+class BareSystem implements VirtualSystem {
+  readonly settingName = 'none';
+  readonly machine: Machine;
+  readonly hvEvents = undefined;
+  readonly hypervisor = undefined;
+  readonly guestCount = 1;
+  private readonly name: string;
+  private readonly costModel: CostModel;
+
+  constructor(options: SystemOptions) {
+    const guest = options.guests[0];
+    this.name = guest.name;
+    this.costModel = options.costModel ?? DEFAULT_COST_MODEL;
+    this.machine = new Machine({ memory: guest.memory, tlbEntries: options.tlbEntries, inputs: guest.inputs, maxInstructions: options.maxInstructions, isInteractive: options.isInteractive });
+    this.machine.load(guest.image);
+  }
+
+  get cpu(): Cpu { return this.machine.cpu; }
+  get events(): EventHub<MachineEvent> { return this.machine.events; }
+
+  run(): RunResult { return this.machine.run(); }
+
+  guest(): GuestView {
+    const cpu = this.machine.cpu;
+    const memory = this.machine.memory;
+    return {
+      name: this.name, regs: cpu.regs, pc: cpu.pc >>> 0, flags: cpu.flags, isUser: cpu.mode === Mode.USER,
+      cr3: cpu.cr3 >>> 0, evt: cpu.evt >>> 0, ksp: cpu.ksp >>> 0, ticks: cpu.ticks, retired: cpu.retired,
+      console: this.machine.devices.console.output, memory: () => memory.bytes,
+    };
+  }
+
+  counters(): undefined { return undefined; }
+
+  costRows(): Array<[string, number]> {
+    const cpu = this.machine.cpu;
+    return [['instructions retired', cpu.retired], ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses], ['estimated cycles', this.estimatedCycles()]];
+  }
+
+  estimatedCycles(): number {
+    const cpu = this.machine.cpu;
+    return cpu.retired * this.costModel.instruction + cpu.tlb.misses * this.costModel.tlbMiss;
+  }
+
+  typeInput(_guest: number, bytes: Uint8Array): void { this.machine.typeInput(bytes); }
+
+  instructionAt(): { text: string; op: number | undefined } {
+    const memory = this.machine.memory;
+    const frames = new Int32Array(memory.size >>> 12).map((_, i) => i * 4096);
+    const view = new GuestMemory(memory, frames, memory.size, this.machine.devices);
+    const cpu = this.machine.cpu;
+    const read = (va: number): number | undefined => {
+      const walk = view.walk(cpu.cr3, va, GuestAccess.FETCH, cpu.mode === Mode.USER, false);
+      return walk.gpa < 0 || !view.isRam(walk.gpa, 4) ? undefined : view.read(walk.gpa, 4);
+    };
+    const word0 = read(cpu.pc);
+    return describeInstruction(word0 === undefined ? undefined : decode(word0, read((cpu.pc + 4) | 0) ?? 0));
+  }
+}
+
+class HypervisorSystem implements VirtualSystem {
+  readonly settingName: string;
+  readonly hypervisor: Hypervisor;
+
+  constructor(private readonly options: SystemOptions) {
+    this.settingName = settingName(options);
+    this.hypervisor = new Hypervisor({
+      guests: options.guests.map((g) => ({ name: g.name, image: g.image, memory: g.memory, inputs: g.inputs })),
+      virtualization: options.virtualization as 'trap-and-emulate',
+      paging: (options.paging ?? 'shadow-on-demand') as 'shadow-on-demand',
+      kernelShadows: options.kernelShadows ?? 'separate',
+      tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions, isInteractive: options.isInteractive, costModel: options.costModel,
+    });
+  }
+
+  get cpu(): Cpu { return this.hypervisor.cpu; }
+  get events(): EventHub<MachineEvent> { return this.hypervisor.events; }
+  get hvEvents(): EventHub<HypervisorEvent> { return this.hypervisor.hvEvents; }
+  get guestCount(): number { return this.hypervisor.guests.length; }
+
+  run(): RunResult { return this.hypervisor.run(); }
+
+  guest(index: number): GuestView {
+    const hv = this.hypervisor;
+    const guest = hv.guests[index];
+    const isCurrent = guest === hv.current;
+    const cpu = hv.cpu;
+    const retired = isCurrent ? cpu.retired : guest.saved.ticks - guest.saved.idleTicks;
+    return {
+      name: guest.name,
+      regs: isCurrent ? cpu.regs : guest.saved.regs,
+      pc: (isCurrent ? cpu.pc : guest.saved.pc) >>> 0,
+      flags: hv.guestFlags(guest),
+      isUser: guest.isPretendUser,
+      cr3: guest.cr3 >>> 0, evt: guest.evt >>> 0, ksp: guest.ksp >>> 0,
+      ticks: isCurrent ? cpu.ticks : guest.saved.ticks,
+      retired,
+      console: guest.devices.console.output,
+      memory: () => guest.memory.snapshot(),
+    };
+  }
+
+  counters(): CostCounters {
+    const counters = { ...this.hypervisor.counters };
+    const retired = this.hypervisor.cpu.retired;
+    // Instructions since the last pretend-mode change have not been attributed yet.
+    const current = this.hypervisor.current;
+    const pending = current.isRunnable ? retired - current.retiredAtModeChange : 0;
+    if (current.isPretendUser) counters.instructionsPretendUser += pending;
+    else counters.instructionsPretendKernel += pending;
+    counters.tlbMisses = this.hypervisor.cpu.tlb.misses;
+    return counters;
+  }
+
+  costRows(): Array<[string, number]> {
+    const counters = this.counters();
+    const rows: Array<[string, number]> = (Object.keys(COUNTER_LABELS) as Array<keyof CostCounters>).map((key) => [COUNTER_LABELS[key], counters[key]]);
+    rows.push(['estimated cycles', this.estimatedCycles()]);
+    return rows;
+  }
+
+  estimatedCycles(): number {
+    return estimateCycles(this.counters(), this.options.costModel ?? DEFAULT_COST_MODEL);
+  }
+
+  typeInput(guest: number, bytes: Uint8Array): void { this.hypervisor.typeInput(guest, bytes); }
+
+  instructionAt(index: number): { text: string; op: number | undefined } {
+    const hv = this.hypervisor;
+    const guest = hv.guests[index];
+    return describeInstruction(hv.peekInstruction(guest, guest === hv.current ? hv.cpu.pc : guest.saved.pc));
+  }
+}
+
+export { Flag };

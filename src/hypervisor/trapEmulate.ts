@@ -1,0 +1,177 @@
+// Trap-and-emulate (g32-isa.md §7): a privileged instruction that the guest
+// ran in pretend kernel mode trapped as #GP in real user mode; here it gets the
+// effect bare hardware would have given it, on the guest's view of the CPU.
+// Also the emulation of instructions that touched a device page or a
+// write-protected page table: decoded from guest memory, memory accesses done
+// through the guest's page table, destination written, pc advanced.
+
+import { DecodedInstr } from '../machine/decode';
+import { Flag, FLAGS_MASK, Op, Vector } from '../machine/isa';
+import { formatInstr } from '../machine/format';
+import { GuestAccess } from './guestMemory';
+import type { Guest } from './guest';
+import type { Hypervisor } from './hypervisor';
+import { reflect } from './reflect';
+
+export function formatGuestInstr(instr: DecodedInstr): string {
+  return formatInstr(instr);
+}
+
+/** A fault during emulation is the guest's, as it would have been on hardware. */
+function reflectAccessFault(hv: Hypervisor, guest: Guest): void {
+  const v = guest.virtual;
+  if (v.isBusError) hv.busError(guest, guest.memory.busErrorAddress);
+  else if (v.fault) reflect(hv, guest, Vector.PF, v.fault.errorCode, v.fault.address);
+}
+
+export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedInstr): void {
+  const cpu = hv.cpu;
+  const regs = cpu.regs;
+  const next = (cpu.pc + instr.length) | 0;
+  const counters = guest.counters;
+  const text = hv.hvEvents.isActive ? formatGuestInstr(instr) : '';
+  let isIo = false;
+  switch (instr.info.op) {
+    case Op.CLI: hv.mark('emulate-if'); guest.virtualIF = false; break;
+    case Op.STI: hv.mark('emulate-if'); guest.virtualIF = true; break;
+    case Op.IN:
+      hv.mark('emulate-io');
+      isIo = true;
+      regs[instr.a] = guest.devices.portIn(instr.imm, cpu.ticks);
+      break;
+    case Op.OUT:
+      hv.mark('emulate-io');
+      hv.mark('advance');
+      counters.privilegedEmulated++;
+      counters.ioEmulated++;
+      hv.retireEmulated(next);
+      // The timer counts from the tick at which the out retired.
+      guest.devices.portOut(instr.imm, regs[instr.a], cpu.ticks);
+      emitEmulated(hv, guest, 'io-emulated', text, `port I/O emulated: \`${text}\``, cpu.pc);
+      hv.mark('return');
+      return;
+    case Op.MOV_CR3_R:
+      hv.mark('emulate-cr3');
+      guest.cr3 = regs[instr.a];
+      counters.guestCr3Loads++;
+      guest.shadow.onGuestCr3Load(guest.cr3);
+      hv.loadRealCr3();
+      if (hv.hvEvents.isActive) hv.emit(hv.event('cr3-load', guest, cpu.pc, text, `guest cr3 load of 0x${hexWord(guest.cr3)}: switching to its shadow page table`, { address: guest.cr3 >>> 0 }));
+      break;
+    case Op.MOV_R_CR3: hv.mark('emulate-special'); regs[instr.a] = guest.cr3; break;
+    case Op.INVLPG:
+      hv.mark('emulate-invlpg');
+      guest.shadow.onGuestInvlpg(regs[instr.a]);
+      if (hv.hvEvents.isActive) hv.emit(hv.event('tlb-flush', guest, cpu.pc, text, `guest invlpg 0x${hexWord(regs[instr.a])}: shadow updated`, { address: regs[instr.a] >>> 0 }));
+      break;
+    case Op.MOV_EVT_R: hv.mark('emulate-special'); guest.evt = regs[instr.a]; break;
+    case Op.MOV_KSP_R: hv.mark('emulate-special'); guest.ksp = regs[instr.a]; break;
+    case Op.MOV_R_KSP: hv.mark('emulate-special'); regs[instr.a] = guest.ksp; break;
+    case Op.IRET: {
+      hv.mark('emulate-iret');
+      const v = guest.virtual;
+      const sp = regs[15];
+      const values: number[] = [];
+      for (const offset of [0, 4, 8, 12]) {
+        values.push(v.read((sp + offset) | 0, 4, GuestAccess.READ, false));
+        if (v.fault || v.isBusError) return reflectAccessFault(hv, guest);
+      }
+      const [newPc, newFlags, newMode, newSp] = values;
+      counters.privilegedEmulated++;
+      guest.virtualIF = (newFlags & Flag.IF) !== 0;
+      cpu.flags = (newFlags & FLAGS_MASK & ~Flag.IF) | Flag.IF;
+      regs[15] = newSp;
+      hv.setPretendMode(guest, newMode !== 0);
+      hv.mark('advance');
+      hv.retireEmulated(newPc);
+      emitEmulated(hv, guest, 'privileged-emulated', text, `\`iret\` emulated: back to pretend ${newMode !== 0 ? 'user' : 'kernel'} mode at 0x${hexWord(newPc)}`, cpu.pc);
+      hv.mark('return');
+      return;
+    }
+    case Op.HLT:
+      hv.mark('emulate-hlt');
+      counters.privilegedEmulated++;
+      hv.retireEmulated(next);
+      cpu.isHalted = true;
+      emitEmulated(hv, guest, 'privileged-emulated', text, '`hlt` emulated: the guest waits for a virtual interrupt', cpu.pc);
+      hv.mark('return');
+      return;
+    default:
+      // Only privileged instructions raise #GP in user mode; anything else is a hypervisor bug.
+      reflect(hv, guest, Vector.GP, 0, 0);
+      return;
+  }
+  counters.privilegedEmulated++;
+  if (isIo) counters.ioEmulated++;
+  const pc = cpu.pc;
+  hv.mark('advance');
+  hv.retireEmulated(next);
+  emitEmulated(hv, guest, isIo ? 'io-emulated' : 'privileged-emulated', text, `\`${text}\` emulated in pretend kernel mode`, pc);
+  hv.mark('return');
+}
+
+function emitEmulated(hv: Hypervisor, guest: Guest, kind: 'privileged-emulated' | 'io-emulated', text: string, description: string, pc: number): void {
+  if (hv.hvEvents.isActive) hv.emit(hv.event(kind, guest, pc, text, description, {}));
+}
+
+/**
+ * Emulates an instruction whose memory access trapped on a device page or a
+ * write-protected page table, as the real CPU would have run it.
+ */
+export function emulateMemoryInstruction(hv: Hypervisor, guest: Guest, instr: DecodedInstr): void {
+  const cpu = hv.cpu;
+  const regs = cpu.regs;
+  const v = guest.virtual;
+  const isUser = guest.isPretendUser;
+  const next = (cpu.pc + instr.length) | 0;
+  const op = instr.info.op;
+  const address = instr.info.mem === 'reg' ? regs[instr.b] : instr.info.mem === 'disp' ? (regs[instr.b] + instr.imm) | 0 : instr.imm | 0;
+  const ticks = cpu.ticks + 1;
+  let newPc = next;
+  switch (op) {
+    case Op.LD_R: case Op.LD_RD: case Op.LD_A:
+    case Op.LDB_R: case Op.LDB_RD: case Op.LDB_A: {
+      const isByte = op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A;
+      const value = v.read(address, isByte ? 1 : 4, GuestAccess.READ, isUser);
+      if (v.fault || v.isBusError) return reflectAccessFault(hv, guest);
+      regs[instr.a] = value;
+      break;
+    }
+    case Op.ST_R: case Op.ST_RD: case Op.ST_A:
+    case Op.STB_R: case Op.STB_RD: case Op.STB_A: {
+      const isByte = op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A;
+      if (!v.write(address, regs[instr.a], isByte ? 1 : 4, isUser, ticks)) return reflectAccessFault(hv, guest);
+      break;
+    }
+    case Op.PUSH_R: case Op.PUSH_I: case Op.PUSHF: case Op.CALL_I: case Op.CALL_R: {
+      const value = op === Op.PUSH_R ? regs[instr.a] : op === Op.PUSH_I ? instr.imm : op === Op.PUSHF ? cpu.flags : next;
+      const target = op === Op.CALL_I ? instr.imm : regs[instr.a];
+      const sp = (regs[15] - 4) | 0;
+      if (!v.write(sp, value, 4, isUser, ticks)) return reflectAccessFault(hv, guest);
+      regs[15] = sp;
+      if (op === Op.CALL_I || op === Op.CALL_R) newPc = target;
+      break;
+    }
+    case Op.POP: case Op.RET: case Op.POPF: {
+      const value = v.read(regs[15], 4, GuestAccess.READ, isUser);
+      if (v.fault || v.isBusError) return reflectAccessFault(hv, guest);
+      regs[15] = (regs[15] + 4) | 0;
+      if (op === Op.POP) regs[instr.a] = value;
+      else if (op === Op.RET) newPc = value;
+      // popf runs in real user mode: IF keeps its real value, as the hardware would have it.
+      else cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | (cpu.flags & Flag.IF);
+      break;
+    }
+    default:
+      cpu.stopDetail = `hypervisor cannot emulate \`${formatGuestInstr(instr)}\` at 0x${hexWord(cpu.pc)} touching a device page or page table`;
+      cpu.stopReason = 'bus-error';
+      return;
+  }
+  hv.mark('advance');
+  hv.retireEmulated(newPc);
+  hv.mark('pf-return');
+}
+
+function hexWord(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, '0');
+}

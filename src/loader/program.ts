@@ -1,0 +1,50 @@
+// Turns what a user points at (a .g32 file or a machine description) into
+// assembled guests ready for createSystem, collecting every assembly error.
+// Both the command line and the debug adapter load programs through here.
+
+import * as path from 'path';
+import { assemble, AssembleResult } from '../asm';
+import { SystemGuest } from '../hypervisor/system';
+import { TimedInput } from '../machine/devices/keyboard';
+import { MachineDescription, parseMachineDescription } from './machineDescription';
+
+export interface LoadedGuest extends SystemGuest {
+  program: string;
+  assembled: AssembleResult;
+}
+
+export interface LoadResult {
+  guests: LoadedGuest[];
+  description: MachineDescription | undefined;
+  /** Every assembly error of every guest; no guest is runnable if this is non-empty. */
+  failed: LoadedGuest[];
+}
+
+export interface LoadOptions {
+  readFile(file: string): string | undefined;
+  /** For a single .g32 program. */
+  memory?: number;
+  inputs?: TimedInput[];
+}
+
+/** Loads `file`: a .json machine description, or a single .g32 program. Throws ConfigError for bad descriptions. */
+export function loadProgram(file: string, options: LoadOptions): LoadResult {
+  const absolute = path.resolve(file);
+  if (absolute.toLowerCase().endsWith('.json')) {
+    const text = options.readFile(absolute);
+    if (text === undefined) throw new LoadError(`cannot read ${file}`);
+    const description = parseMachineDescription(text, absolute);
+    const guests = description.guests.map((g) => assembleGuest(g.name, g.program, g.memory, g.inputs, options));
+    return { guests, description, failed: guests.filter((g) => !g.assembled.image) };
+  }
+  const guest = assembleGuest(path.basename(absolute, '.g32'), absolute, options.memory, options.inputs ?? [], options);
+  return { guests: [guest], description: undefined, failed: guest.assembled.image ? [] : [guest] };
+}
+
+export class LoadError extends Error {}
+
+function assembleGuest(name: string, program: string, memory: number | undefined, inputs: TimedInput[], options: LoadOptions): LoadedGuest {
+  if (options.readFile(program) === undefined) throw new LoadError(`cannot read ${program}`);
+  const assembled = assemble(program, { readFile: options.readFile });
+  return { name, program, assembled, image: assembled.image ?? { chunks: [], entry: 0 }, memory, inputs };
+}

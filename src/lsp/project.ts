@@ -1,0 +1,96 @@
+// Decides which program each `.g32` file belongs to. A file that another file
+// `.include`s is analysed as part of its includer (an open one first, else a
+// file beside it on disk), so its names resolve and its errors are the ones
+// of the real program; any other file is assembled on its own. Results are
+// cached until the next change. It knows paths, not URIs or the connection.
+
+import * as path from 'path';
+import { Diagnostic } from 'vscode-languageserver';
+import { AssembleResult, assemble } from '../asm';
+import { isSameFile } from './features/analysis';
+import { diagnosticsForFile } from './features/diagnostics';
+
+export interface ProjectHost {
+  /** The text of a file: an open editor's text first, else the disk; undefined when unreadable. */
+  readFile(file: string): string | undefined;
+  /** Paths of the `.g32` documents open in the editor. */
+  openFiles(): string[];
+  /** `.g32` files on disk in a folder, for finding the includer of a file that is not open. */
+  listFolder?(folder: string): string[];
+}
+
+export interface Analysis {
+  /** The file the program was assembled from. */
+  root: string;
+  result: AssembleResult;
+}
+
+/** Beyond this many files beside a file, includers on disk are not searched (a folder of generated files, say). */
+const MAX_SIBLINGS = 32;
+
+export class Project {
+  private readonly cache = new Map<string, AssembleResult>();
+
+  constructor(private readonly host: ProjectHost) {}
+
+  /** Forget every result; called after any edit, open, close or change on disk. */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  /** The program `file` is part of. */
+  analysisFor(file: string): Analysis {
+    const open = this.host.openFiles().filter((other) => !isSameFile(other, file));
+    const openIncluder = this.largestIncluder(open, file);
+    if (openIncluder) return openIncluder;
+    const own = this.assembleFrom(file);
+    if (own.diagnostics.length > 0 && this.host.listFolder && path.isAbsolute(file)) {
+      // An included file alone usually fails (no `_start`, names from its
+      // includer), so a file beside it that includes it gives the real picture.
+      // Documents not on disk (`untitled:`) have no folder to look in.
+      const siblings = this.host.listFolder(path.dirname(file)).filter((other) => !isSameFile(other, file));
+      const diskIncluder = siblings.length <= MAX_SIBLINGS ? this.largestIncluder(siblings, file) : undefined;
+      if (diskIncluder) return diskIncluder;
+    }
+    return { root: file, result: own };
+  }
+
+  /**
+   * What to publish: every open file with the diagnostics of its program, and
+   * the other files of programs whose root is open (an error in an included
+   * file that is not open still shows in the Problems view).
+   */
+  diagnosticsToPublish(): Map<string, Diagnostic[]> {
+    const open = this.host.openFiles();
+    const byFile = new Map<string, Diagnostic[]>();
+    const has = (file: string): boolean => [...byFile.keys()].some((known) => isSameFile(known, file));
+    const analyses = open.map((file) => ({ file, analysis: this.analysisFor(file) }));
+    for (const { file, analysis } of analyses) if (!has(file)) byFile.set(file, diagnosticsForFile(analysis.result, file));
+    for (const { analysis } of analyses) {
+      if (!open.some((file) => isSameFile(file, analysis.root))) continue;
+      for (const file of analysis.result.files) if (!has(file)) byFile.set(file, diagnosticsForFile(analysis.result, file));
+    }
+    return byFile;
+  }
+
+  private assembleFrom(root: string): AssembleResult {
+    const key = path.normalize(root);
+    let result = this.cache.get(key);
+    if (!result) {
+      result = assemble(root, { readFile: (file) => this.host.readFile(file) });
+      this.cache.set(key, result);
+    }
+    return result;
+  }
+
+  /** Of the candidates that include `file`, the one whose program has the most files (the top of the include tree). */
+  private largestIncluder(candidates: readonly string[], file: string): Analysis | undefined {
+    let best: Analysis | undefined;
+    for (const candidate of candidates) {
+      const result = this.assembleFrom(candidate);
+      if (!result.files.slice(1).some((included) => isSameFile(included, file))) continue;
+      if (!best || result.files.length > best.result.files.length) best = { root: candidate, result };
+    }
+    return best;
+  }
+}
