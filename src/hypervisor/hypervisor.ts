@@ -5,9 +5,9 @@
 // in pretend kernel mode, tell the three kinds of page fault apart, reflect the
 // rest into the guest. It is a Platform of the CPU, as the bare machine is.
 
-import { Cpu, Mode, Platform, StopReason } from '../machine/cpu';
+import { Cpu, CpuState, Mode, Platform, StopReason } from '../machine/cpu';
 import { decode, DecodedInstr } from '../machine/decode';
-import { DeviceSet } from '../machine/devices/bus';
+import { DeviceSet, DeviceState } from '../machine/devices/bus';
 import { TimedInput } from '../machine/devices/keyboard';
 import { EventHub, MachineEvent } from '../machine/events';
 import { Flag, Op, PfError, Vector } from '../machine/isa';
@@ -529,9 +529,59 @@ export class Hypervisor implements Platform, ShadowHost {
     if (guest === this.current) this.cpu.requestService();
   }
 
+  /** Everything a later `loadState` needs to put the whole system back (for step back). */
+  saveState(): HypervisorState {
+    this.leave(this.current);
+    return {
+      memory: this.memory.bytes.slice(),
+      cpu: this.cpu.saveState(),
+      pool: this.pool.saveState(),
+      current: this.current.id,
+      pendingTrap: this.pendingTrap && { ...this.pendingTrap },
+      guests: this.guests.map((g) => ({
+        isPretendUser: g.isPretendUser, virtualIF: g.virtualIF, cr3: g.cr3, evt: g.evt, ksp: g.ksp,
+        saved: { ...g.saved, regs: g.saved.regs.slice() }, stopReason: g.stopReason, stopDetail: g.stopDetail,
+        retiredAtModeChange: g.retiredAtModeChange, sliceEnd: g.sliceEnd, counters: { ...g.counters },
+        devices: g.devices.saveState(), shadow: g.shadow.saveState(),
+      })),
+    };
+  }
+
+  loadState(state: HypervisorState): void {
+    this.memory.bytes.set(state.memory);
+    this.memory.invalidateAllDecoded();
+    this.pool.loadState(state.pool);
+    state.guests.forEach((s, i) => {
+      const g = this.guests[i];
+      g.isPretendUser = s.isPretendUser; g.virtualIF = s.virtualIF; g.cr3 = s.cr3; g.evt = s.evt; g.ksp = s.ksp;
+      g.saved = { ...s.saved, regs: s.saved.regs.slice() }; g.stopReason = s.stopReason; g.stopDetail = s.stopDetail;
+      g.retiredAtModeChange = s.retiredAtModeChange; g.sliceEnd = s.sliceEnd;
+      Object.assign(g.counters, s.counters);
+      g.devices.loadState(s.devices);
+      g.shadow.loadState(s.shadow);
+    });
+    this.cpu.loadState(state.cpu);
+    this.current = this.guests[state.current];
+    this.pendingTrap = state.pendingTrap && { ...state.pendingTrap };
+  }
+
   get isTrapAndEmulate(): boolean {
     return this.config.virtualization === 'trap-and-emulate';
   }
+}
+
+export interface HypervisorState {
+  memory: Uint8Array;
+  cpu: CpuState;
+  pool: number[];
+  current: number;
+  pendingTrap: PendingTrap | undefined;
+  guests: Array<{
+    isPretendUser: boolean; virtualIF: boolean; cr3: number; evt: number; ksp: number;
+    saved: Guest['saved']; stopReason: StopReason | undefined; stopDetail: string;
+    retiredAtModeChange: number; sliceEnd: number; counters: CostCounters;
+    devices: DeviceState; shadow: unknown;
+  }>;
 }
 
 /** A live view that sums every guest's counters. */

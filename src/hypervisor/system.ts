@@ -7,10 +7,10 @@ import { Cpu, Mode } from '../machine/cpu';
 import { TimedInput } from '../machine/devices/keyboard';
 import { EventHub, MachineEvent } from '../machine/events';
 import { Flag } from '../machine/isa';
-import { LoadableImage, Machine, RunResult } from '../machine/machine';
+import { LoadableImage, Machine, MachineState, RunResult } from '../machine/machine';
 import { COUNTER_LABELS, CostCounters, CostModel, DEFAULT_COST_MODEL, estimateCycles } from './costs';
 import { HypervisorEvent } from './events';
-import { Hypervisor } from './hypervisor';
+import { Hypervisor, HypervisorState } from './hypervisor';
 import { GuestAccess, GuestMemory } from './guestMemory';
 import { decode, DecodedInstr } from '../machine/decode';
 import { formatInstr } from '../machine/format';
@@ -90,6 +90,9 @@ export interface VirtualSystem {
   typeInput(guest: number, bytes: Uint8Array): void;
   /** The instruction at a guest's pc, read through its page table without side effects. */
   instructionAt(guest: number): { text: string; op: number | undefined };
+  /** A snapshot of the whole system (memory included) for step back; opaque to callers. */
+  saveState(): unknown;
+  loadState(state: unknown): void;
 }
 
 function describeInstruction(instr: DecodedInstr | undefined): { text: string; op: number | undefined } {
@@ -155,6 +158,9 @@ class BareSystem implements VirtualSystem {
   }
 
   typeInput(_guest: number, bytes: Uint8Array): void { this.machine.typeInput(bytes); }
+
+  saveState(): unknown { return this.machine.saveState(); }
+  loadState(state: unknown): void { this.machine.loadState(state as MachineState); }
 
   instructionAt(): { text: string; op: number | undefined } {
     const memory = this.machine.memory;
@@ -236,6 +242,9 @@ class HypervisorSystem implements VirtualSystem {
   }
 
   typeInput(guest: number, bytes: Uint8Array): void { this.hypervisor.typeInput(guest, bytes); }
+
+  saveState(): unknown { return this.hypervisor.saveState(); }
+  loadState(state: unknown): void { this.hypervisor.loadState(state as HypervisorState); }
 
   instructionAt(index: number): { text: string; op: number | undefined } {
     const hv = this.hypervisor;

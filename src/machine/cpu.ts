@@ -522,13 +522,14 @@ export class Cpu {
 
   /**
    * Counts a delivery and reports an exception loop: 100,000 deliveries in a
-   * row without a retired instruction (g32-isa.md §8).
+   * row without a retired instruction (g32-isa.md §8). The 100,000 deliveries
+   * are made; the attempt after them is the one that stops the machine.
    */
   countDelivery(): boolean {
     const retired = this.retired;
     if (this.deliveryTick === retired) this.deliveriesInARow++;
     else { this.deliveryTick = retired; this.deliveriesInARow = 1; }
-    return this.deliveriesInARow >= MAX_DELIVERIES_IN_A_ROW;
+    return this.deliveriesInARow > MAX_DELIVERIES_IN_A_ROW;
   }
 
   /**

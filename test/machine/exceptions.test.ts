@@ -5,7 +5,7 @@
 
 import * as assert from 'node:assert/strict';
 import { check, CF, IF, OF, SF, vectorTable, Where, ZF } from './check';
-import { INSTRUCTIONS, OP_TABLE } from '../../src/machine/isa';
+import { INSTRUCTIONS, Op, OP_TABLE } from '../../src/machine/isa';
 
 const KERNEL_SP = 0x8000;
 /** For loops over hundreds of machines: less RAM, no TLB (paging stays off). */
@@ -533,20 +533,22 @@ handler: nop
 ${vectorTable({}, 'handler')}`, { stop: 'instruction-limit', retired: 50000, pc: 'handler+4' }, { memory: 0x400000, maxInstructions: 50000 });
     });
 
-    it('the exception-loop count restarts after a retired instruction (99,999 + 99,999 deliveries do not stop)', () => {
-      // 0x300000 is undefined; the #UD handler at 0x300000 faults again, so each
-      // pass makes 99,999 deliveries before r9 runs out... that count is simulated
-      // instead by a loop that retires between bursts: a brk per burst.
+    it('exactly 100,000 deliveries are allowed, and a retired instruction restarts the count', () => {
+      // The #UD handler is at H = NOP (this build's opcode byte of nop, as an
+      // address), which holds 0 (undefined). Delivery j writes its saved pc (H)
+      // at S − 24(j−1) − 16; S is chosen so that delivery 100,000 writes it at
+      // H itself, which turns the word there into a nop. The handler then
+      // retires (the loop is broken), falls into H + 4 (a pushed 0: #UD again)
+      // and from then on every delivery is followed by a retired nop.
+      const H = Op.NOP;
+      const S = H + 16 + 24 * 99999;
       check(`
-_start: mov sp, 0x400000
+_start: mov sp, ${S}
         mov r1, vectors
         mov evt, r1
-        brk
-        brk
-        hlt
-on_bp:  add sp, 8
-        iret
-${vectorTable({ 3: 'on_bp' }, '0x300000')}`, { stop: 'halted', retired: 3 + 3 * 2 + 1, regs: { sp: 0x400000 } }, { memory: 0x400000 });
+        .word 0
+        .org 0x3F0000
+${vectorTable({}, String(H))}`, { stop: 'instruction-limit', retired: 3 + 2, pc: H + 4, words: { [H]: H } }, { memory: 0x400000, maxInstructions: 3 + 2 });
     });
   });
 
@@ -649,8 +651,8 @@ bad:    brk
     });
     it('in a delivery: the stack outside RAM (no #DF)', () => {
       check(`
-_start: mov sp, 0x100000
-bad:    .word 0`, { stop: 'bus-error', pc: 'bad', regs: { sp: 0x100000 }, mode: 'kernel', retired: 1 });
+_start: mov sp, 0x200000
+bad:    .word 0`, { stop: 'bus-error', pc: 'bad', regs: { sp: 0x200000 }, mode: 'kernel', retired: 1 });
     });
   });
 });

@@ -25,6 +25,14 @@ export class FramePool {
     this.free.push(frame);
   }
 
+  saveState(): number[] {
+    return [...this.free];
+  }
+
+  loadState(free: number[]): void {
+    this.free = [...free];
+  }
+
   contains(ma: number): boolean {
     return ma >= this.base && ma < this.base + this.nFrames * 4096;
   }

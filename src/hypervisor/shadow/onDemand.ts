@@ -3,7 +3,7 @@
 // invlpg. Simple and always coherent; every context switch starts cold.
 
 import { FramePool } from './framePool';
-import { ShadowSet } from './shadowSet';
+import { ShadowSet, ShadowSetState } from './shadowSet';
 import { ShadowDeps, ShadowPaging, ShadowView } from './shadowPaging';
 import { ShadowPageTable } from './shadowPageTable';
 import { GuestWalk } from '../guestMemory';
@@ -67,6 +67,16 @@ export class OnDemandShadow implements ShadowPaging {
       { guestDirectory: this.guestDirectory, variant: 'kernel', isActive: !isUser, entries: this.set.kernel.entries() },
       { guestDirectory: this.guestDirectory, variant: 'user', isActive: isUser, entries: this.set.user.entries() },
     ];
+  }
+
+  saveState(): unknown {
+    return { set: this.set.saveState(), guestDirectory: this.guestDirectory };
+  }
+
+  loadState(state: unknown): void {
+    const saved = state as { set: ShadowSetState; guestDirectory: number };
+    this.set = ShadowSet.fromState(this.deps.memory.machine, this.pool, saved.set);
+    this.guestDirectory = saved.guestDirectory;
   }
 
   /** The pool is shared by all guests; exposed for accounting in tests. */

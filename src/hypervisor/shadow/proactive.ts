@@ -8,7 +8,7 @@
 import { Pte } from '../../machine/isa';
 import { GuestWalk } from '../guestMemory';
 import { FramePool } from './framePool';
-import { ShadowSet } from './shadowSet';
+import { ShadowSet, ShadowSetState } from './shadowSet';
 import { ShadowDeps, ShadowPaging, ShadowView } from './shadowPaging';
 import { ShadowPageTable } from './shadowPageTable';
 
@@ -253,6 +253,36 @@ export class ProactiveShadow implements ShadowPaging {
       }
     }
     return views;
+  }
+
+  saveState(): unknown {
+    return {
+      shadows: [...this.cache.values()].map((c) => ({ directory: c.directory, set: c.set.saveState(), tableFrames: [...c.tableFrames], lastUse: c.lastUse })),
+      tracked: [...this.tracked].map(([frame, page]) => ({ frame, asDirectory: [...page.asDirectory].map((c) => c.directory), asTable: [...page.asTable], writes: page.writes })),
+      current: this.current.directory,
+      clock: this.clock,
+    };
+  }
+
+  loadState(state: unknown): void {
+    const saved = state as {
+      shadows: Array<{ directory: number; set: ShadowSetState; tableFrames: Array<[number, number]>; lastUse: number }>;
+      tracked: Array<{ frame: number; asDirectory: number[]; asTable: string[]; writes: number }>;
+      current: number; clock: number;
+    };
+    this.cache.clear();
+    this.byId.clear();
+    this.tracked.clear();
+    for (const s of saved.shadows) {
+      const shadow: CachedShadow = { directory: s.directory, set: ShadowSet.fromState(this.deps.memory.machine, this.pool, s.set), tableFrames: new Map(s.tableFrames), lastUse: s.lastUse };
+      this.cache.set(s.directory, shadow);
+      this.byId.set(String(s.directory), shadow);
+    }
+    for (const t of saved.tracked) {
+      this.tracked.set(t.frame, { asDirectory: new Set(t.asDirectory.map((d) => this.cache.get(d)!)), asTable: new Set(t.asTable), writes: t.writes });
+    }
+    this.current = this.cache.get(saved.current)!;
+    this.clock = saved.clock;
   }
 
   get trackedPages(): number[] {

@@ -7,6 +7,8 @@ import { PhysicalMemory } from '../../machine/memory';
 import { Pte } from '../../machine/isa';
 import { FramePool } from './framePool';
 
+export interface ShadowTableState { directory: number; tables: Array<[number, number]>; nEntries: number }
+
 export interface ShadowEntry { gva: number; ma: number; isWritable: boolean }
 
 export class ShadowPageTable {
@@ -18,6 +20,18 @@ export class ShadowPageTable {
 
   constructor(private readonly memory: PhysicalMemory, private readonly pool: FramePool, directory: number) {
     this.directory = directory;
+  }
+
+  saveState(): ShadowTableState {
+    return { directory: this.directory, tables: [...this.tables], nEntries: this.nEntries };
+  }
+
+  /** Rebuilds the bookkeeping of a table whose frames were restored with machine memory. */
+  static fromState(memory: PhysicalMemory, pool: FramePool, state: ShadowTableState): ShadowPageTable {
+    const table = new ShadowPageTable(memory, pool, state.directory);
+    for (const [dirIndex, frame] of state.tables) table.tables.set(dirIndex, frame);
+    table.nEntries = state.nEntries;
+    return table;
   }
 
   static create(memory: PhysicalMemory, pool: FramePool): ShadowPageTable | undefined {

@@ -41,6 +41,9 @@ export interface ShadowPaging {
   /** Drops every shadow (frames ran out). */
   dropAll(): void;
   views(): ShadowView[];
+  /** Bookkeeping for snapshots; the tables' contents are restored with machine memory. */
+  saveState(): unknown;
+  loadState(state: unknown): void;
 }
 
 export interface ShadowDeps {

@@ -8,7 +8,9 @@ import { Pte } from '../../machine/isa';
 import { GuestWalk } from '../guestMemory';
 import { FramePool } from './framePool';
 import { KernelShadows } from './shadowPaging';
-import { ShadowPageTable } from './shadowPageTable';
+import { ShadowPageTable, ShadowTableState } from './shadowPageTable';
+
+export interface ShadowSetState { kernel: ShadowTableState; user: ShadowTableState | undefined }
 
 export class ShadowSet {
   readonly kernel: ShadowPageTable;
@@ -26,6 +28,14 @@ export class ShadowSet {
     const user = ShadowPageTable.create(memory, pool);
     if (!user) { kernel.destroy(); return undefined; }
     return new ShadowSet(kernel, user);
+  }
+
+  saveState(): ShadowSetState {
+    return { kernel: this.kernel.saveState(), user: this.user?.saveState() };
+  }
+
+  static fromState(memory: PhysicalMemory, pool: FramePool, state: ShadowSetState): ShadowSet {
+    return new ShadowSet(ShadowPageTable.fromState(memory, pool, state.kernel), state.user && ShadowPageTable.fromState(memory, pool, state.user));
   }
 
   table(isPretendUser: boolean): ShadowPageTable {

@@ -1,0 +1,159 @@
+// Writes the extension's part of package.json: the debugger, breakpoints,
+// commands, menus and settings contributions, the activation events, the
+// workspace-trust capability and the packaging scripts. Other keys (and the
+// `languages` and `grammars` contributions) belong to others and are kept as
+// they are, so this can be re-run at any time: `node scripts/package-manifest.mjs`.
+// Launch attributes must match `LaunchConfig` in src/debug (the adapter parses them).
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const file = join(root, 'package.json');
+const pkg = JSON.parse(readFileSync(file, 'utf8'));
+
+const virtualization = {
+  type: 'string',
+  enum: ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'],
+  enumDescriptions: [
+    'Bare hardware: the guest kernel runs in real kernel mode. The reference every other setting is compared with.',
+    'The guest kernel runs in real user mode; privileged instructions trap and the hypervisor emulates them, exceptions are reflected to the guest.',
+    'As trap-and-emulate, and the guest may also call the hypervisor with `vmcall N` (hypercalls).',
+    'Guest kernel code is translated block by block; privileged and sensitive instructions become calls into the hypervisor.',
+    'The CPU has a guest mode; privileged and sensitive instructions exit to the hypervisor.',
+  ],
+  default: 'none',
+  description: 'How the guest runs (g32-isa.md section 7).',
+};
+const paging = {
+  type: 'string',
+  enum: ['shadow-on-demand', 'shadow-proactive', 'nested'],
+  enumDescriptions: [
+    'Shadow page tables filled on hidden page faults and dropped on every guest cr3 load or invlpg.',
+    'One cached shadow per guest page directory; guest page-table pages are write-protected and shadows updated on writes.',
+    'The hardware walks the guest page table and then the guest-physical to machine map (hardware-assist only).',
+  ],
+  default: 'shadow-on-demand',
+  description: 'How guest virtual memory is virtualized (ignored with virtualization "none").',
+};
+const kernelShadows = {
+  type: 'string',
+  enum: ['separate', 'flush-on-switch'],
+  enumDescriptions: [
+    'One shadow for pretend-kernel mode and one for pretend-user mode.',
+    'One shadow, flushed whenever the guest switches between pretend-kernel and pretend-user mode.',
+  ],
+  default: 'separate',
+  description: 'How shadow page tables keep kernel-only pages away from guest user mode.',
+};
+
+const launchProperties = {
+  program: {
+    type: 'string',
+    description: 'The program to debug: a .g32 source file (assembled at launch) or a machine description .json listing several guests.',
+    default: '${file}',
+  },
+  virtualization,
+  paging,
+  kernelShadows,
+  tlbEntries: { type: 'integer', minimum: 0, maximum: 4096, default: 16, description: 'Number of TLB entries (0 = no TLB).' },
+  memory: { type: 'integer', minimum: 4096, multipleOf: 4096, default: 1048576, description: 'Guest RAM in bytes, a multiple of 4096 (default 1 MiB).' },
+  input: { type: 'string', default: '', description: 'Keyboard input available at tick 0 (literal bytes). More can be typed while debugging with "hyperstep: Send Keyboard Input".' },
+  stopOnEntry: { type: 'boolean', default: true, description: 'Stop at the guest entry point before the first instruction.' },
+  maxInstructions: { type: 'integer', minimum: 1, default: 10000000, description: 'Stop the run after this many retired instructions.' },
+  historySize: { type: 'integer', minimum: 0, default: 100000, description: 'How many steps back "Step Back" and "Reverse Continue" can go (0 turns reverse execution off).' },
+};
+
+const snippet = (label, description, extra) => ({
+  label,
+  description,
+  body: { type: 'hyperstep', request: 'launch', name: label.replace(/^hyperstep: /, ''), program: '^"\\${workspaceFolder}/${1:kernel.g32}"', stopOnEntry: true, ...extra },
+});
+
+const debuggers = [{
+  type: 'hyperstep',
+  label: 'hyperstep',
+  languages: ['g32'],
+  configurationAttributes: { launch: { required: ['program'], properties: launchProperties } },
+  initialConfigurations: [
+    { type: 'hyperstep', request: 'launch', name: 'Debug the active .g32 file', program: '${file}', stopOnEntry: true },
+    { type: 'hyperstep', request: 'launch', name: 'Debug under trap-and-emulate', program: '${file}', virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', stopOnEntry: true },
+  ],
+  configurationSnippets: [
+    snippet('hyperstep: Launch on bare hardware', 'Debug a .g32 program with no hypervisor (the reference run).', { virtualization: 'none' }),
+    snippet('hyperstep: Launch under trap-and-emulate', 'Debug a .g32 guest under trap-and-emulate with on-demand shadow paging.', { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate' }),
+    snippet('hyperstep: Launch under binary translation', 'Debug a .g32 guest whose kernel code is translated block by block.', { virtualization: 'binary-translation', paging: 'shadow-proactive' }),
+    snippet('hyperstep: Launch under hardware assist', 'Debug a .g32 guest with hardware-assisted virtualization and nested paging.', { virtualization: 'hardware-assist', paging: 'nested' }),
+    {
+      label: 'hyperstep: Launch a machine description',
+      description: 'Debug several guests described by a machine .json file.',
+      body: { type: 'hyperstep', request: 'launch', name: 'Machine', program: '^"\\${workspaceFolder}/${1:machine.json}"', stopOnEntry: true },
+    },
+  ],
+}];
+
+const panelCommand = (id, title) => ({ command: `hyperstep.${id}`, title, category: 'hyperstep' });
+const commands = [
+  panelCommand('openPageTables', 'Open Page Tables'),
+  panelCommand('openTlb', 'Open TLB'),
+  panelCommand('openTimeline', 'Open Trap Timeline'),
+  panelCommand('openCosts', 'Open Cost Counters'),
+  panelCommand('openTranslationCache', 'Open Translation Cache'),
+  { command: 'hyperstep.sendInput', title: 'Send Keyboard Input to the Guest', category: 'hyperstep', icon: '$(keyboard)' },
+];
+
+const isHyperstepSession = "debugType == 'hyperstep'";
+const menus = {
+  commandPalette: [{ command: 'hyperstep.sendInput', when: isHyperstepSession }],
+  'debug/toolBar': [{ command: 'hyperstep.sendInput', when: isHyperstepSession, group: 'navigation@20' }],
+};
+
+const panelKinds = ['pageTables', 'tlb', 'timeline', 'costs', 'translationCache'];
+const configuration = {
+  title: 'hyperstep',
+  properties: {
+    'hyperstep.panels.openOnFirstStop': {
+      type: 'boolean',
+      default: true,
+      description: 'Open the panels listed in `hyperstep.panels.firstStopPanels` beside the editor when a hyperstep debug session first stops.',
+    },
+    'hyperstep.panels.firstStopPanels': {
+      type: 'array',
+      items: { type: 'string', enum: panelKinds },
+      uniqueItems: true,
+      default: ['pageTables'],
+      description: 'Which panels open on the first stop (page tables, TLB, trap timeline, cost counters, translation cache).',
+    },
+    'hyperstep.trace.server': {
+      scope: 'window',
+      type: 'string',
+      enum: ['off', 'messages', 'verbose'],
+      default: 'off',
+      description: 'Traces the communication between VS Code and the G32 language server in the "hyperstep language server" output channel.',
+    },
+  },
+};
+
+const { languages, grammars } = pkg.contributes ?? {};
+pkg.contributes = { languages, grammars, debuggers, breakpoints: [{ language: 'g32' }], commands, menus, configuration };
+// Languages and commands contributed here activate the extension implicitly (VS Code >= 1.74);
+// debugging needs these two, since F5 and the Run view ask the extension to resolve configurations.
+pkg.activationEvents = ['onDebugResolve:hyperstep', 'onDebugDynamicConfigurations:hyperstep'];
+pkg.capabilities = {
+  untrustedWorkspaces: {
+    supported: 'limited',
+    description: 'The language server (highlighting, diagnostics, hover, navigation) works in Restricted Mode: it only reads .g32 files. Debugging is disabled there by VS Code itself; when allowed, hyperstep runs guest code only inside its simulator, never on your machine.',
+  },
+  virtualWorkspaces: {
+    supported: false,
+    description: 'The language server and the debugger read .g32 files and their includes from the local file system.',
+  },
+};
+pkg.scripts = {
+  ...pkg.scripts,
+  package: 'npm run build && node scripts/bundle-webview.mjs && vsce package --no-dependencies --allow-missing-repository --out hyperstep.vsix',
+  'test:extension': 'npm run build --silent && node scripts/bundle-webview.mjs && node out/test/extension/runTest.js',
+  'test:e2e': 'npm run package && node out/test/e2e/run.js',
+};
+writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);

@@ -1,0 +1,51 @@
+// Shared set-up for the hypervisor tests: assemble a program once, build a
+// system under any setting, run it, and read what the guest can see.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { assemble, assembleText, Image } from '../../src/asm';
+import { createSystem, GuestView, SystemOptions, VirtualSystem } from '../../src/hypervisor/system';
+import { TimedInput } from '../../src/machine/devices/keyboard';
+import { RunResult } from '../../src/machine/machine';
+
+export const REPO = path.resolve(__dirname, '../../..');
+
+export interface Setting { virtualization: SystemOptions['virtualization']; paging?: SystemOptions['paging']; kernelShadows?: SystemOptions['kernelShadows'] }
+
+export const BARE: Setting = { virtualization: 'none' };
+/** Every setting this build supports besides bare hardware. */
+export const VIRTUAL_SETTINGS: Setting[] = [
+  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'flush-on-switch' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'separate' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
+];
+
+export function settingLabel(s: Setting): string {
+  return s.virtualization === 'none' ? 'none' : `${s.virtualization} / ${s.paging} / ${s.kernelShadows}`;
+}
+
+export function imageOfFile(relative: string): Image {
+  const result = assemble(path.join(REPO, relative), { readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined) });
+  if (!result.image) throw new Error(`${relative} does not assemble: ${result.diagnostics.map((d) => d.message).join('; ')}`);
+  return result.image;
+}
+
+export function imageOfText(text: string): Image {
+  const result = assembleText(text);
+  if (!result.image) throw new Error(`does not assemble: ${result.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('; ')}\n${text}`);
+  return result.image;
+}
+
+export interface Run { system: VirtualSystem; result: RunResult; view: GuestView; output: string }
+
+export function run(image: Image, setting: Setting, options: { inputs?: TimedInput[]; tlbEntries?: number; maxInstructions?: number; memory?: number } = {}): Run {
+  const system = createSystem({ ...setting, guests: [{ name: 'guest', image, inputs: options.inputs, memory: options.memory }], tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions });
+  const result = system.run();
+  const view = system.guest(0);
+  return { system, result, view, output: Buffer.from(view.console).toString('latin1') };
+}
+
+export function input(tick: number, text: string): TimedInput {
+  return { tick, bytes: Buffer.from(text, 'latin1') };
+}
