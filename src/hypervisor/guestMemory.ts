@@ -80,9 +80,11 @@ export class GuestMemory {
   /** Reads guest physical memory into a new array (for comparisons and the debugger). */
   snapshot(gpa = 0, length = this.size): Uint8Array {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const a = gpa + i;
-      out[i] = this.isRam(a) ? this.machine.bytes[this.toMachine(a)] : 0;
+    for (let offset = 0; offset < length;) {
+      const a = gpa + offset;
+      const n = Math.min(length - offset, 0x1000 - (a & 0xfff));
+      if (this.isRam(a, n)) out.set(this.machine.bytes.subarray(this.toMachine(a), this.toMachine(a) + n), offset);
+      offset += n;
     }
     return out;
   }

@@ -733,8 +733,9 @@ export class Cpu {
       return this.readPhysical(va >>> 0, 4);
     }
     const pa = (va & 0xfff) <= 0xffc ? this.translate(va, Access.READ, this.mode === Mode.USER) : this.load32Crossing(va, Access.READ);
-    if (pa < 0) return 0;
+    // CROSSED is negative too, so it must be tested before the fault check.
     if (pa === CROSSED) return this.crossValue;
+    if (pa < 0) return 0;
     if ((pa & 3) === 0 && pa < this.memory.size) return this.memory.words[pa >> 2];
     return this.readPhysical(pa, 4);
   }

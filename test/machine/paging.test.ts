@@ -354,8 +354,10 @@ back:   mov r8, 8
 
     it('an unaligned instruction whose first word crosses onto a missing page faults as a fetch at the second page', () => {
       check(paged(`
-        ld r1, [model]
-        st [0x400FFE], r1
+        ldb r1, [model]
+        stb [0x400FFE], r1
+        ldb r1, [model + 1]
+        stb [0x400FFF], r1
         jmp 0x400FFE
 model:  nop
 `, { pde1: PT1, pt1: { 0: 0xa000 | P | W } }), fault(PF_FETCH, 0x401000, 0x400ffe));
@@ -377,12 +379,12 @@ model:  syscall
         mov r2, 0
 bad:    ld r2, [0x400123]
         mov r9, 9
-`, { pde1: PT1, data: { 0xa120: 0xdd000000, 0xa124: 0x00ccbbaa } }).replace(`on_pf:  mov r10, 14`, `on_pf:  add sp, 8
+`, { pde1: PT1, pt0: { 6: 0x6000 | P | W }, data: { 0xa120: 0xdd000000, 0xa124: 0x00ccbbaa } }).replace(`on_pf:  mov r10, 14`, `on_pf:  add sp, 8
         mov r1, 0xA007
         st [0x6000], r1          ; PTE 0 of the second table: now present
         add r10, 1
         iret
-        mov r10, 14`), { stop: 'halted', regs: { r2: 0xaabbccdd, r9: 9, r10: 1 }, words: { 0x6000: 0xa007 | A } });
+        mov r10, 14`), { stop: 'halted', regs: { r2: 0xccbbaadd, r9: 9, r10: 1 }, words: { 0x6000: 0xa007 | A } });
     });
   });
 });

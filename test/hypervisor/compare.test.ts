@@ -1,0 +1,72 @@
+// The divergence finder: the first instruction where guest-visible state
+// under a setting differs from bare hardware, or that none did.
+
+import * as assert from 'assert';
+import { findDivergence, formatDivergence } from '../../src/hypervisor/compare';
+import { createSystem } from '../../src/hypervisor/system';
+import { imageOfFile, imageOfText, input } from './setup';
+import { Image } from '../../src/asm';
+import { TimedInput } from '../../src/machine/devices/keyboard';
+
+function compare(image: Image, inputs: TimedInput[] = []) {
+  const make = (virtualization: 'none' | 'trap-and-emulate') => () => createSystem({ virtualization, guests: [{ name: 'g', image, inputs }] });
+  return findDivergence(make('none'), make('trap-and-emulate'), { chunk: 500 });
+}
+
+describe('hypervisor: divergence finder', () => {
+  it('finds and explains the popf divergence of examples/popf.g32', () => {
+    const result = compare(imageOfFile('examples/popf.g32'));
+    const d = result.divergence!;
+    assert.ok(d, 'a divergence');
+    assert.strictEqual(d.instruction, 'popf');
+    assert.ok(d.differences.some((line) => /^flags: bare .*IF=1.*trap-and-emulate .*IF=0/.test(line)), d.differences.join('\n'));
+    assert.match(d.explanation, /sensitive but not privileged/);
+    assert.match(formatDivergence(result), /at pc 0x[0-9a-f]{8}: popf/);
+  });
+
+  it('finds a guest that detects the hypervisor with mov rd, evt', () => {
+    const result = compare(imageOfText(`
+_start: mov r1, table
+        mov evt, r1
+        mov r2, evt
+        cmp r1, r2
+        jnz .vm
+        mov r3, 'B'
+        jmp .out
+.vm:    mov r3, 'V'
+.out:   stb [0xFFFF0000], r3
+        cli
+        hlt
+table:  .space 1024
+`));
+    assert.strictEqual(result.divergence?.instruction, 'mov r2, evt');
+    assert.ok(result.divergence!.differences.some((line) => line.startsWith('r2: bare')));
+    assert.match(result.divergence!.explanation, /detect that it runs in a VM/);
+  });
+
+  it('reports no divergence for the example OS, which uses no sensitive instruction', () => {
+    const result = compare(imageOfFile('examples/os/kernel.g32'), [input(2000, 'k')]);
+    assert.strictEqual(result.divergence, undefined);
+    assert.strictEqual(result.reference.reason, 'halted');
+    assert.ok(result.ticksCompared > 20000);
+    assert.match(formatDivergence(result), /^no divergence/);
+  });
+
+  it('finds a divergence late in a long run (after several chunks)', () => {
+    const result = compare(imageOfText(`
+_start: mov sp, 0x8000
+        mov r1, 0
+.loop:  add r1, 1
+        cmp r1, 3000
+        jb .loop
+        cli
+        pushf
+        pop r2
+        cli
+        hlt
+`));
+    assert.strictEqual(result.divergence?.instruction, 'pushf');
+    assert.ok(result.divergence!.retired > 9000);
+    assert.ok(result.divergence!.differences.some((line) => line.startsWith('memory at physical')), result.divergence!.differences.join('\n'));
+  });
+});
