@@ -233,7 +233,7 @@ class HypervisorSystem implements VirtualSystem {
   costRows(): Array<[string, number]> {
     const counters = this.counters();
     const rows: Array<[string, number]> = (Object.keys(COUNTER_LABELS) as Array<keyof CostCounters>).map((key) => [COUNTER_LABELS[key], counters[key]]);
-    rows.push(['estimated cycles', this.estimatedCycles()]);
+    rows.push(['TLB hits', this.hypervisor.cpu.tlb.hits], ['estimated cycles', this.estimatedCycles()]);
     return rows;
   }
 

@@ -95,6 +95,8 @@ export class Cpu {
   private fetchFrame = 0;
   private fetchEntry = 0;
   private fetchGeneration = -1;
+  /** An instruction was fetched through the cached code page since the TLB's use clock last saw it. */
+  private isCodeUsePending = false;
 
   readonly tlb: Tlb;
   platform!: Platform;
@@ -123,8 +125,22 @@ export class Cpu {
     this.eventTick = 0;
   }
 
+  /**
+   * Records the code page's use in the TLB's LRU clock. Fetches come before an
+   * instruction's data accesses, so recording it before the next lookup keeps the
+   * LRU order exactly as if every fetch had touched the entry.
+   */
+  noteCodeUse(): void {
+    this.isCodeUsePending = false;
+    if (this.fetchVpn >= 0 && this.tlb.generation === this.fetchGeneration) {
+      this.tlb.lastUse[this.fetchEntry] = ++this.tlb.clock;
+      this.tlb.hits++;
+    }
+  }
+
   /** Changing mode or page tables invalidates the cached code-page translation. */
   private dropFetchCache(): void {
+    if (this.isCodeUsePending) this.noteCodeUse();
     this.fetchVpn = -1;
   }
 
@@ -142,62 +158,70 @@ export class Cpu {
     let pc = this.pc | 0;
     let flags = this.flags;
     let ticks = this.ticks;
+    // cr3 changes only in slow paths, after which the locals are reloaded.
+    let isPaging = this.cr3 !== 0;
+    // Breakpoints change only while the CPU is stopped, so the filter is read once per run.
+    const filter = this.breakpointFilter;
+    // A resumed run does not stop again at the breakpoint it stopped at, until an instruction retires.
+    const skipAt = this.skipBreakpointAt;
+    const startTicks = ticks;
+    this.skipBreakpointAt = -1;
 
     for (;;) {
       if (ticks >= this.eventTick) {
         this.pc = pc; this.flags = flags; this.ticks = ticks;
         const stop = this.serviceAll();
         if (stop !== undefined) return this.finishStop(stop);
-        pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+        pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
         if (this.isHalted) continue;
       }
 
-      const filter = this.breakpointFilter;
-      if (filter !== null && filter[pc & 0xffff] !== 0 && this.breakpoints.has(pc >>> 0)) {
-        if (this.skipBreakpointAt !== pc) {
-          this.pc = pc; this.flags = flags; this.ticks = ticks;
-          return this.finishStop('breakpoint');
-        }
+      if (filter !== null && filter[pc & 0xffff] !== 0 && this.breakpoints.has(pc >>> 0) && !(pc === skipAt && ticks === startTicks)) {
+        this.pc = pc; this.flags = flags; this.ticks = ticks;
+        return this.finishStop('breakpoint');
       }
-      this.skipBreakpointAt = -1;
 
       // Fetch: translate pc (cached per code page), then read the decoded cache.
-      let info: number;
-      let imm: number;
-      fetch: {
-        let pa: number;
-        if (this.cr3 === 0) {
-          pa = pc;
-        } else if ((pc >>> 12) === this.fetchVpn && tlb.generation === this.fetchGeneration) {
-          pa = this.fetchFrame | (pc & 0xfff);
-          tlb.lastUse[this.fetchEntry] = ++tlb.clock;
-          tlb.hits++;
-        } else {
-          this.pc = pc;
-          pa = this.translateFetch(pc);
-          if (pa < 0) { info = 0; imm = 0; break fetch; }
-        }
-        if ((pa & 3) === 0 && pa >= 0 && pa < ramSize && (info = decodedInfo[pa >> 2]) !== 0) {
-          imm = decodedImm[pa >> 2];
-        } else {
-          this.pc = pc; this.flags = flags; this.ticks = ticks;
-          info = this.decodeSlow(pc, pa);
-          imm = this.slowImm;
+      let pa: number;
+      if (!isPaging) {
+        pa = pc;
+      } else if ((pc >>> 12) === this.fetchVpn && tlb.generation === this.fetchGeneration) {
+        pa = this.fetchFrame | (pc & 0xfff);
+        // The fetch unit keeps the current code page's translation (a micro-TLB); the
+        // TLB entry's LRU use is recorded lazily, before the next TLB lookup (noteCodeUse).
+        this.isCodeUsePending = true;
+      } else {
+        this.pc = pc; this.flags = flags; this.ticks = ticks;
+        pa = this.translateFetch(pc);
+        if (pa < 0) {
+          if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
+          this.raiseFault();
+          if (this.stopReason !== undefined) return this.stopReason;
+          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
+          continue;
         }
       }
-      if (this.fault !== FaultState.NONE) {
+      let info: number;
+      let imm: number;
+      if ((pa & 3) === 0 && pa >= 0 && pa < ramSize && (info = decodedInfo[pa >> 2]) !== 0) {
+        imm = decodedImm[pa >> 2];
+      } else {
         this.pc = pc; this.flags = flags; this.ticks = ticks;
-        if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
-        this.raiseFault();
-        if (this.stopReason !== undefined) return this.stopReason;
-        pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
-        continue;
+        info = this.decodeSlow(pc, pa);
+        if (this.fault !== FaultState.NONE) {
+          if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
+          this.raiseFault();
+          if (this.stopReason !== undefined) return this.stopReason;
+          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
+          continue;
+        }
+        imm = this.slowImm;
       }
 
       const op = info & 0xff;
       const a = (info >> 8) & 0xf;
       const b = (info >> 12) & 0xf;
-      const next = (pc + OP_LENGTH[op]) | 0;
+      const next = (pc + (info >>> 20)) | 0;
       let x: number, y: number, res: number, addr: number;
 
       // Each case either falls out of the switch having retired (pc = next),
@@ -249,7 +273,7 @@ export class Cpu {
           case Op.ADD_RR: case Op.ADD_RI:
             x = regs[a]; y = op === Op.ADD_RR ? regs[b] : imm;
             res = (x + y) | 0;
-            flags = (flags & Flag.IF) | ((x >>> 0) + (y >>> 0) > 0xffffffff ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
+            flags = (flags & Flag.IF) | ((res >>> 0) < (x >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
               | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
             regs[a] = res; break;
           case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI:
@@ -322,7 +346,7 @@ export class Cpu {
             this.pc = next; this.flags = flags; this.ticks = ticks;
             this.raise(op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);
             if (this.stopReason !== undefined) return this.stopReason;
-            pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
             continue;
           case Op.VMCALL:
             // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD and decides.
@@ -358,7 +382,7 @@ export class Cpu {
                 flags = this.flags;
                 break fault;
               }
-              pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+              pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
               continue;
             }
             this.setFault(Vector.UD, 0, 0); break fault;
@@ -373,7 +397,7 @@ export class Cpu {
       if ((this.fault as number) === FaultState.STOP) return this.finishStop('bus-error');
       this.raiseFault();
       if (this.stopReason !== undefined) return this.stopReason;
-      pc = this.pc | 0; flags = this.flags; ticks = this.ticks;
+      pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
     }
   }
 
@@ -596,6 +620,7 @@ export class Cpu {
   translate(va: number, access: Access | number, isUser: boolean): number {
     const vpn = va >>> 12;
     const tlb = this.tlb;
+    if (this.isCodeUsePending) this.noteCodeUse();
     const entry = tlb.nEntries === 0 ? -1 : tlb.index[vpn] - 1;
     const isWrite = access === Access.WRITE;
     if (entry >= 0) {
@@ -699,7 +724,7 @@ export class Cpu {
     if (length === 0 || (word0 & OP_ZERO_MASK[op]) !== 0) {
       info = DECODED | UNDEFINED_OP;
     } else {
-      info = DECODED | (word0 & 0xffff);
+      info = DECODED | (length << 20) | (word0 & 0xffff);
       if (length === 8) {
         // An 8-byte instruction whose second word lies on a missing page faults as a fetch there.
         const va1 = (pc + 4) | 0;
@@ -843,6 +868,7 @@ export class Cpu {
   // ---------------------------------------------------------------- state
 
   saveState(): CpuState {
+    if (this.isCodeUsePending) this.noteCodeUse();
     return {
       regs: this.regs.slice(), pc: this.pc, flags: this.flags, mode: this.mode, cr3: this.cr3, evt: this.evt, ksp: this.ksp,
       ticks: this.ticks, idleTicks: this.idleTicks, isHalted: this.isHalted, tlb: this.tlb.saveState(),

@@ -10,7 +10,8 @@ export class PhysicalMemory {
   readonly view: DataView;
   /**
    * Decoded-instruction cache, one slot per aligned word: bit 16 set means decoded,
-   * low bits `op | a << 8 | b << 12` (op 0xFF stands for any undefined encoding).
+   * bits 20–23 the length, low bits `op | a << 8 | b << 12` (op 0xFF with length 0
+   * stands for any undefined encoding).
    * `decodedImm` holds word 1 of 8-byte forms.
    */
   readonly decodedInfo: Int32Array;

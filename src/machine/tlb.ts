@@ -63,6 +63,10 @@ export class Tlb {
       }
       this.vpn[entry] = vpn;
       this.index[vpn] = entry + 1;
+    } else {
+      // A walk that refreshes an existing entry (a write through a D-clear entry)
+      // may change its frame or rights: callers caching the entry must look again.
+      this.generation++;
     }
     this.frame[entry] = frame;
     this.bits[entry] = bits;

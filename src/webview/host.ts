@@ -18,6 +18,7 @@ export interface PanelRenderer {
 }
 
 let api: VsCodeApi | undefined;
+let snapshotCount = 0;
 
 export function post(message: FromWebviewMessage): void {
   api ??= acquireVsCodeApi();
@@ -36,7 +37,8 @@ export function startPanel(renderer: PanelRenderer): void {
         status.textContent = '';
         renderHeader(message.snapshot);
         renderer.update(message.snapshot);
-        document.body.dataset.snapshotTicks = String(message.snapshot.guest.ticks);
+        // Tests (and anyone debugging a panel) can tell that a snapshot has been drawn.
+        document.body.dataset.snapshotCount = String(++snapshotCount);
         break;
       case 'walk':
         renderer.onWalk?.(message.walk);

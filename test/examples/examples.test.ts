@@ -148,13 +148,17 @@ const OS_EARLY_KEY = lines(
   '[kernel] all processes have exited; halting',
 );
 
-describe('examples: the README commands (bare hardware)', () => {
+describe('examples: the README commands', () => {
   it('hyperstep run examples/hello.g32', () => {
     assert.deepEqual(runCli(['run', example('hello.g32')]), { status: 0, stdout: HELLO, stderr: '' });
   });
 
   it('hyperstep run examples/popf.g32', () => {
     assert.deepEqual(runCli(['run', example('popf.g32')]), { status: 0, stdout: POPF_BARE, stderr: '' });
+  });
+
+  it('hyperstep run examples/popf.g32 --virtualization trap-and-emulate', () => {
+    assert.deepEqual(runCli(['run', example('popf.g32'), '--virtualization', 'trap-and-emulate']), { status: 0, stdout: POPF_LOST, stderr: '' });
   });
 
   it('hyperstep run examples/os/kernel.g32 --input-at 2000:k', () => {

@@ -272,10 +272,10 @@ user:   ld r3, [0x4000]
         mov r5, 1
         hlt`,
         0xc000: `.space 0x18
-        mov r5, 2
+        mov r6, 2
         hlt`,
       },
-    }), { stop: 'halted', regs: { r5: 2 }, words: { 0x1c: 0xc007 | A | D } });
+    }), { stop: 'halted', regs: { r5: 0, r6: 2 }, words: { 0x1c: 0xc007 | A | D } });
   });
 
   it('user code cannot run from a page the kernel fetched from (cached U = 0): #PF protection | user | fetch', () => {

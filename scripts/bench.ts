@@ -1,0 +1,122 @@
+// `npm run bench`: how fast the simulator is and what each setting costs.
+// Timings are wall-clock medians of several runs on this machine; nothing
+// here is asserted (tests never time anything).
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { assemble, assembleText, Image } from '../src/asm';
+import { createSystem, SystemOptions, VirtualSystem } from '../src/hypervisor/system';
+import { computeLoopNative, computeLoopSource, contextSwitchSource } from './guests';
+
+const ROOT = path.resolve(__dirname, '..');
+type Setting = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
+
+const SETTINGS: Setting[] = [
+  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'flush-on-switch' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'separate' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function timeIt(fn: () => void, runs: number): number {
+  fn(); // warm-up: the first run pays for compiling the interpreter loop
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(times);
+}
+
+function imageOf(text: string): Image {
+  const result = assembleText(text);
+  if (!result.image) throw new Error(result.diagnostics.map((d) => d.message).join('; '));
+  return result.image;
+}
+
+function osImage(): Image {
+  const result = assemble(path.join(ROOT, 'examples/os/kernel.g32'), { readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined) });
+  if (!result.image) throw new Error('examples/os does not assemble');
+  return result.image;
+}
+
+interface Measured { ms: number; system: VirtualSystem }
+
+function measure(image: Image, setting: Setting, runs: number, inputs = [{ tick: 2000, bytes: Buffer.from('k') }]): Measured {
+  let system!: VirtualSystem;
+  const ms = timeIt(() => {
+    system = createSystem({ ...setting, guests: [{ name: 'bench', image, inputs }], maxInstructions: 1e9 });
+    const result = system.run();
+    if (result.reason !== 'halted') throw new Error(`${system.settingName}: ${result.detail}`);
+  }, runs);
+  return { ms, system };
+}
+
+function label(setting: Setting): string {
+  return setting.virtualization === 'none' ? 'bare hardware' : `${setting.virtualization} / ${setting.paging} / ${setting.kernelShadows}`;
+}
+
+function mips(instructions: number, ms: number): string {
+  return `${(instructions / ms / 1000).toFixed(1)} M instr/s`;
+}
+
+function counterSummary(system: VirtualSystem): string {
+  const c = system.counters();
+  if (!c) return '';
+  const traps = c.trapsProtectionFault + c.trapsPageFault + c.trapsSyscall + c.trapsOther;
+  return `traps ${traps} (hidden PF ${c.hiddenPageFaults}, I/O ${c.ioEmulated}), shadow fills ${c.shadowFills}, drops ${c.shadowDrops}, real cr3 loads ${c.realCr3Loads}, TLB misses ${system.cpu.tlb.misses}`;
+}
+
+export function main(): void {
+  const out = (s: string) => process.stdout.write(s + '\n');
+  out('hyperstep bench (median of several runs; wall clock on this machine)\n');
+
+  // 1. The interpreter against the same computation in JavaScript.
+  const iterations = 3_000_000;
+  const loop = imageOf(computeLoopSource(iterations));
+  let nativeResult = 0;
+  const nativeMs = timeIt(() => { nativeResult = computeLoopNative(iterations); }, 7);
+  const bare = measure(loop, { virtualization: 'none' }, 5);
+  const instructions = bare.system.guest(0).retired;
+  if ((bare.system.guest(0).regs[2] | 0) !== (nativeResult | 0)) throw new Error('compute loop result differs from JavaScript');
+  out('## Compute loop (7 guest instructions per iteration, 3,000,000 iterations)');
+  out(`native JavaScript:      ${nativeMs.toFixed(1)} ms`);
+  out(`bare-hardware guest:    ${bare.ms.toFixed(1)} ms, ${mips(instructions, bare.ms)}`);
+  out(`slowdown vs JavaScript: ${(bare.ms / nativeMs).toFixed(1)}x (aim: under 10x)`);
+  out('');
+  out('## Each setting against bare hardware, compute loop');
+  for (const setting of SETTINGS) {
+    const m = measure(loop, setting, 3);
+    out(`${label(setting).padEnd(52)} ${m.ms.toFixed(1).padStart(8)} ms  ${(m.ms / bare.ms).toFixed(2)}x  ${counterSummary(m.system)}`);
+  }
+
+  // 2. The example OS.
+  const os = osImage();
+  const osBare = measure(os, { virtualization: 'none' }, 9);
+  out('');
+  out(`## Example OS (examples/os, ${osBare.system.guest(0).retired} instructions)`);
+  out(`${'bare hardware'.padEnd(52)} ${osBare.ms.toFixed(1).padStart(8)} ms  1.00x  ${mips(osBare.system.guest(0).retired, osBare.ms)}`);
+  for (const setting of SETTINGS) {
+    const m = measure(os, setting, 9);
+    out(`${label(setting).padEnd(52)} ${m.ms.toFixed(1).padStart(8)} ms  ${(m.ms / osBare.ms).toFixed(2)}x  est. cycles ${m.system.estimatedCycles()}  ${counterSummary(m.system)}`);
+  }
+
+  // 3. Cached shadows against dropping them, on a guest that switches address spaces often.
+  const switcher = imageOf(contextSwitchSource(2000, 200));
+  const switcherBare = measure(switcher, { virtualization: 'none' }, 5, []);
+  out('');
+  out(`## Context switches (2000 address-space switches, one every 200 ticks; ${switcherBare.system.guest(0).retired} instructions)`);
+  out(`${'bare hardware'.padEnd(52)} ${switcherBare.ms.toFixed(1).padStart(8)} ms  1.00x`);
+  for (const setting of SETTINGS.filter((s) => s.kernelShadows === 'separate')) {
+    const m = measure(switcher, setting, 5, []);
+    out(`${label(setting).padEnd(52)} ${m.ms.toFixed(1).padStart(8)} ms  ${(m.ms / switcherBare.ms).toFixed(2)}x  est. cycles ${m.system.estimatedCycles()}  ${counterSummary(m.system)}`);
+  }
+}
+
+if (require.main === module) main();
