@@ -19,6 +19,7 @@ import { Guest } from './guest';
 import { GuestAccess, GuestMemory } from './guestMemory';
 import { PseudocodeLine } from './pseudocode';
 import { reflect } from './reflect';
+import { hypercall } from './paravirt';
 import { FramePool } from './shadow/framePool';
 import { OnDemandShadow } from './shadow/onDemand';
 import { ProactiveShadow } from './shadow/proactive';
@@ -408,10 +409,7 @@ export class Hypervisor implements Platform, ShadowHost {
   }
 
   private hypercall(guest: Guest, instr: DecodedInstr): void {
-    guest.counters.hypercalls++;
-    if (this.hvEvents.isActive) this.emit(this.event('hypercall', guest, this.cpu.pc, formatGuestInstr(instr), `hypercall ${instr.imm}`, {}));
-    // Paravirtual hypercalls are issue 6's; until then vmcall is reflected as on bare hardware.
-    reflect(this, guest, Vector.UD, 0, 0);
+    hypercall(this, guest, instr);
   }
 
   busError(guest: Guest, address: number): void {

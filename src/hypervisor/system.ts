@@ -22,7 +22,7 @@ export const PAGING_SETTINGS = ['shadow-on-demand', 'shadow-proactive', 'nested'
 export const KERNEL_SHADOWS = ['separate', 'flush-on-switch'] as const;
 
 /** Settings this build can run. */
-export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate'];
+export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual'];
 
 export interface SystemGuest {
   name: string;
@@ -184,7 +184,7 @@ class HypervisorSystem implements VirtualSystem {
     this.settingName = settingName(options);
     this.hypervisor = new Hypervisor({
       guests: options.guests.map((g) => ({ name: g.name, image: g.image, memory: g.memory, inputs: g.inputs })),
-      virtualization: options.virtualization as 'trap-and-emulate',
+      virtualization: options.virtualization as 'trap-and-emulate' | 'paravirtual',
       paging: (options.paging ?? 'shadow-on-demand') as 'shadow-on-demand',
       kernelShadows: options.kernelShadows ?? 'separate',
       tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions, isInteractive: options.isInteractive, costModel: options.costModel,

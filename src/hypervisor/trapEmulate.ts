@@ -67,27 +67,14 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
     case Op.MOV_EVT_R: hv.mark('emulate-special'); guest.evt = regs[instr.a]; break;
     case Op.MOV_KSP_R: hv.mark('emulate-special'); guest.ksp = regs[instr.a]; break;
     case Op.MOV_R_KSP: hv.mark('emulate-special'); regs[instr.a] = guest.ksp; break;
-    case Op.IRET: {
+    case Op.IRET:
       hv.mark('emulate-iret');
-      const v = guest.virtual;
-      const sp = regs[15];
-      const values: number[] = [];
-      for (const offset of [0, 4, 8, 12]) {
-        values.push(v.read((sp + offset) | 0, 4, GuestAccess.READ, false));
-        if (v.fault || v.isBusError) return reflectAccessFault(hv, guest);
+      returnFromException(hv, guest);
+      if (hv.cpu.stopReason === undefined && !guest.virtual.fault) {
+        emitEmulated(hv, guest, 'privileged-emulated', text, `\`iret\` emulated: back to pretend ${guest.isPretendUser ? 'user' : 'kernel'} mode at 0x${hexWord(cpu.pc)}`, cpu.pc);
       }
-      const [newPc, newFlags, newMode, newSp] = values;
-      counters.privilegedEmulated++;
-      guest.virtualIF = (newFlags & Flag.IF) !== 0;
-      cpu.flags = (newFlags & FLAGS_MASK & ~Flag.IF) | Flag.IF;
-      regs[15] = newSp;
-      hv.setPretendMode(guest, newMode !== 0);
-      hv.mark('advance');
-      hv.retireEmulated(newPc);
-      emitEmulated(hv, guest, 'privileged-emulated', text, `\`iret\` emulated: back to pretend ${newMode !== 0 ? 'user' : 'kernel'} mode at 0x${hexWord(newPc)}`, cpu.pc);
       hv.mark('return');
       return;
-    }
     case Op.HLT:
       hv.mark('emulate-hlt');
       counters.privilegedEmulated++;
@@ -108,6 +95,30 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
   hv.retireEmulated(next);
   emitEmulated(hv, guest, isIo ? 'io-emulated' : 'privileged-emulated', text, `\`${text}\` emulated in pretend kernel mode`, pc);
   hv.mark('return');
+}
+
+/**
+ * `iret` on the guest's behalf (also hypercall 7): pops pc, flags, mode and sp
+ * as kernel reads; a fault reflects to the guest, as on hardware.
+ */
+export function returnFromException(hv: Hypervisor, guest: Guest): void {
+  const cpu = hv.cpu;
+  const regs = cpu.regs;
+  const v = guest.virtual;
+  const sp = regs[15];
+  const values: number[] = [];
+  for (const offset of [0, 4, 8, 12]) {
+    values.push(v.read((sp + offset) | 0, 4, GuestAccess.READ, false));
+    if (v.fault || v.isBusError) return reflectAccessFault(hv, guest);
+  }
+  const [newPc, newFlags, newMode, newSp] = values;
+  guest.counters.privilegedEmulated++;
+  guest.virtualIF = (newFlags & Flag.IF) !== 0;
+  cpu.flags = (newFlags & FLAGS_MASK & ~Flag.IF) | Flag.IF;
+  regs[15] = newSp;
+  hv.setPretendMode(guest, newMode !== 0);
+  hv.mark('advance');
+  hv.retireEmulated(newPc);
 }
 
 function emitEmulated(hv: Hypervisor, guest: Guest, kind: 'privileged-emulated' | 'io-emulated', text: string, description: string, pc: number): void {

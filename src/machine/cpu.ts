@@ -420,6 +420,9 @@ export class Cpu {
       return stop;
     }
     if (this.retired >= this.maxInstructions) {
+      // hlt retires before its effect: when it was the last allowed instruction
+      // and nothing can wake it, the run still ends cleanly (g32-isa.md §4, §8).
+      if (this.isHalted && this.platform.service(this) === 'halted') return 'halted';
       this.stopDetail = `instruction limit of ${this.maxInstructions} reached`;
       return 'instruction-limit';
     }

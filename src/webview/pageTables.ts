@@ -25,16 +25,18 @@ const legend = el('div', { className: 'legend' }, [
   el('span', {}, [el('span', { className: 'swatch changed' }), document.createTextNode('changed since the last stop')]),
   el('span', {}, [el('span', { className: 'swatch selected' }), document.createTextNode('clicked')]),
 ]);
-toolbar.append(legend);
+const shadowSelect = el('select', { attributes: { 'aria-label': 'Which shadow page table' } });
+const shadowChooser = el('label', { text: 'Shadow ' }, [shadowSelect]);
+toolbar.append(legend, shadowChooser);
 const tables = el('div', { className: 'tables' });
 app.append(toolbar, tables);
 
-function pane(title: string): { pane: HTMLElement; subtitle: HTMLElement; titleRow: HTMLElement } {
+function pane(title: string): { pane: HTMLElement; subtitle: HTMLElement } {
   const subtitle = el('span', { className: 'dim' });
   const titleRow = el('div', { className: 'pane-title' }, [el('h2', { text: title }), subtitle]);
   const element = el('section', { className: 'table-pane' }, [titleRow]);
   tables.appendChild(element);
-  return { pane: element, subtitle, titleRow };
+  return { pane: element, subtitle };
 }
 
 function faultPage(): number | undefined {
@@ -60,7 +62,7 @@ function select(va: number): void {
   post({ type: 'requestWalk', va });
 }
 
-const guestPane = pane('Guest page table');
+const guestPane = pane('Guest');
 const guestTable = new VirtualTable<GuestMappingView>(guestPane.pane, {
   label: 'Guest page table: virtual to guest-physical',
   emptyText: 'No present entries (paging is off in the guest).',
@@ -92,9 +94,7 @@ const mapTable = new VirtualTable<MapRow>(mapPane.pane, {
   ],
 });
 
-const shadowPane = pane('Shadow page table');
-const shadowSelect = el('select', { attributes: { 'aria-label': 'Which shadow page table' } });
-shadowPane.titleRow.appendChild(shadowSelect);
+const shadowPane = pane('Shadow');
 shadowSelect.addEventListener('change', () => { shadowKey = shadowSelect.value; renderShadow(); });
 const shadowTable = new VirtualTable<ShadowMappingView>(shadowPane.pane, {
   label: 'Shadow page table: virtual to machine',
@@ -134,10 +134,10 @@ function renderShadow(): void {
     option.value = keyOfShadow(shadow);
     setText(option, shadowLabel(shadow));
   });
-  shadowSelect.hidden = shadows.length === 0;
+  shadowChooser.hidden = shadows.length < 2;
   if (shadowKey !== undefined) shadowSelect.value = shadowKey;
   shadowTable.setItems(current ? [...current.entries].sort((a, b) => a.va - b.va) : []);
-  setText(shadowPane.subtitle, current ? `virtual → machine · ${shadows.length} cached` : '');
+  setText(shadowPane.subtitle, current ? `virtual → machine · ${current.variant}${current.isActive ? ', active' : ''}` : '');
   shadowPane.pane.dataset.shadow = shadowKey ?? '';
 }
 
@@ -145,7 +145,7 @@ function update(next: PanelSnapshot): void {
   snapshot = next;
   const tablesView = next.pageTables;
   guestTable.setItems([...tablesView.guest].sort((a, b) => a.va - b.va));
-  setText(guestPane.subtitle, `virtual → physical · cr3 ${hex(next.guest.cr3)} · ${tablesView.guest.length} present`);
+  setText(guestPane.subtitle, `virtual → physical · cr3 ${hex(next.guest.cr3)}`);
   mapTable.setItems([...tablesView.hypervisorMap].sort((a, b) => a.gpa - b.gpa));
   setText(mapPane.subtitle, `physical → machine · ${tablesView.hypervisorMap.length} frames`);
   renderShadow();
@@ -161,13 +161,17 @@ function update(next: PanelSnapshot): void {
   }
 }
 
+const WALK_TABLE_NAMES: Record<WalkView['steps'][number]['table'], string> = {
+  guest: 'guest page table', 'hypervisor-map': 'hypervisor map', shadow: 'shadow', tlb: 'TLB',
+};
+
 function showWalk(view: WalkView): void {
   setText(walkTitle, `Walk of ${hex(view.va)}`);
   while (walkSteps.children.length > view.steps.length) walkSteps.lastChild!.remove();
   view.steps.forEach((step, i) => {
     const item = (walkSteps.children[i] as HTMLLIElement | undefined) ?? walkSteps.appendChild(el('li', {}, [el('strong'), el('span', { className: 'walk-text' })]));
     item.className = step.isOk ? 'ok' : 'fail';
-    setText(item.children[0], `${step.table}: `);
+    setText(item.children[0], `${WALK_TABLE_NAMES[step.table]}: `);
     setText(item.children[1], step.text);
   });
 }

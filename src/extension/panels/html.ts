@@ -82,7 +82,7 @@ h2 { font-size: 1em; font-weight: 600; margin: 0; }
 .facts span + span::before { content: " · "; }
 .stop { margin-top: 4px; }
 .stop:empty { display: none; }
-.stop::before { content: "⏸ "; color: var(--vscode-debugIcon-pauseForeground, var(--vscode-charts-yellow)); }
+.stop { border-left: 3px solid var(--vscode-debugIcon-pauseForeground, var(--vscode-charts-yellow)); padding-left: 6px; }
 .status { flex: none; margin: 6px 0; color: var(--vscode-descriptionForeground); }
 .status:empty { display: none; }
 body.is-stale .app { opacity: 0.55; }
@@ -121,7 +121,7 @@ label { color: var(--vscode-descriptionForeground); }
 .cell.dim, .dim { color: var(--vscode-descriptionForeground); }
 .empty { padding: 8px; color: var(--vscode-descriptionForeground); }
 
-.flag { display: inline-block; width: 1.2em; text-align: center; }
+.flag { display: inline-block; width: 2ch; }
 .flag.off { color: var(--vscode-disabledForeground, var(--vscode-descriptionForeground)); opacity: 0.6; }
 .kind { display: inline-block; padding: 0 6px; border-radius: 8px; border: 1px solid currentColor; line-height: 16px; font-family: var(--vscode-font-family, sans-serif); font-size: 0.9em; }
 .kind-trap { color: var(--vscode-charts-orange); }
@@ -135,8 +135,8 @@ label { color: var(--vscode-descriptionForeground); }
 
 .tables { flex: 1; min-height: 0; display: grid; grid-template-columns: repeat(3, minmax(220px, 1fr)); gap: 10px; }
 .table-pane { display: flex; flex-direction: column; min-height: 160px; gap: 4px; }
-.pane-title { display: flex; align-items: baseline; gap: 8px; min-height: 24px; }
-.pane-title .dim { font-size: 0.9em; }
+.pane-title { display: flex; align-items: baseline; gap: 8px; min-height: 22px; white-space: nowrap; overflow: hidden; }
+.pane-title .dim { font-size: 0.9em; overflow: hidden; text-overflow: ellipsis; }
 .walk { flex: none; min-height: 64px; border-top: 1px solid var(--vscode-panel-border, transparent); padding-top: 6px; }
 .walk ol { margin: 4px 0 0; padding-left: 20px; }
 .walk li.ok::marker { color: var(--vscode-testing-iconPassed, var(--vscode-charts-green)); }

@@ -163,6 +163,10 @@ export class ProactiveShadow implements ShadowPaging {
     return shadow.set.table(this.deps.isPretendUser()).map(gva, ma, isWritable);
   }
 
+  onPteWritten(_pteGpa: number, _guestCr3: number): void {
+    // The write went through GuestMemory, whose hook already updated every shadow built from a tracked page.
+  }
+
   isWriteProtected(gpa: number): boolean {
     return this.tracked.has(gpa >>> 12);
   }

@@ -38,6 +38,8 @@ export interface ShadowPaging {
   isWriteProtected(gpa: number): boolean;
   /** After an emulated guest write into a write-protected page. */
   onProtectedWrite(gpa: number, size: number): void;
+  /** A hypercall wrote a guest PTE: remove whatever shadow entries were built from it. */
+  onPteWritten(pteGpa: number, guestCr3: number): void;
   /** Drops every shadow (frames ran out). */
   dropAll(): void;
   views(): ShadowView[];
