@@ -59,10 +59,21 @@ const launchProperties = {
   kernelShadows,
   tlbEntries: { type: 'integer', minimum: 0, maximum: 4096, default: 16, description: 'Number of TLB entries (0 = no TLB).' },
   memory: { type: 'integer', minimum: 4096, multipleOf: 4096, default: 1048576, description: 'Guest RAM in bytes, a multiple of 4096 (default 1 MiB).' },
-  input: { type: 'string', default: '', description: 'Keyboard input available at tick 0 (literal bytes). More can be typed while debugging with "hyperstep: Send Keyboard Input".' },
+  input: {
+    type: ['string', 'array'],
+    items: {
+      type: 'object',
+      required: ['text'],
+      properties: { tick: { type: 'integer', minimum: 0, description: 'Tick at which the text joins the keyboard queue.' }, text: { type: 'string', description: 'The bytes to type.' } },
+    },
+    default: '',
+    description: 'Keyboard input: a string typed at tick 0, or a list of { "tick": N, "text": "..." } typed at those ticks. More can be typed while debugging with "hyperstep: Send Keyboard Input to the Guest".',
+  },
   stopOnEntry: { type: 'boolean', default: true, description: 'Stop at the guest entry point before the first instruction.' },
   maxInstructions: { type: 'integer', minimum: 1, default: 10000000, description: 'Stop the run after this many retired instructions.' },
-  historySize: { type: 'integer', minimum: 0, default: 100000, description: 'How many steps back "Step Back" and "Reverse Continue" can go (0 turns reverse execution off).' },
+  historySize: { type: 'integer', minimum: 0, maximum: 100000, default: 32, description: 'Snapshots kept for "Step Back" and "Reverse Continue"; more makes stepping back faster and uses more memory (0: replay from the start every time).' },
+  snapshotInterval: { type: 'integer', minimum: 1000, default: 100000, description: 'Instructions between two of those snapshots.' },
+  cwd: { type: 'string', default: '${workspaceFolder}', description: 'Directory a relative program path is resolved against.' },
 };
 
 const snippet = (label, description, extra) => ({

@@ -28,6 +28,14 @@ export interface CostCounters {
   chainedJumps: number;
   translationInvalidations: number;
   hwExits: number;
+  hwExitsHlt: number;
+  hwExitsIo: number;
+  hwExitsCr3: number;
+  hwExitsInvlpg: number;
+  hwExitsVmcall: number;
+  hwExitsPageFault: number;
+  hwExitsMmio: number;
+  hwExitsInterrupt: number;
   nestedWalkReferences: number;
   tlbMisses: number;
 }
@@ -40,7 +48,8 @@ export function emptyCounters(): CostCounters {
     guestPageFaults: 0, hiddenPageFaults: 0, shadowFills: 0, shadowDrops: 0, writeProtectEmulations: 0,
     guestCr3Loads: 0, realCr3Loads: 0, realTlbFlushes: 0, sensitiveInstructions: 0, hypercalls: 0,
     translations: 0, translationCacheHits: 0, chainedJumps: 0, translationInvalidations: 0,
-    hwExits: 0, nestedWalkReferences: 0, tlbMisses: 0,
+    hwExits: 0, hwExitsHlt: 0, hwExitsIo: 0, hwExitsCr3: 0, hwExitsInvlpg: 0, hwExitsVmcall: 0, hwExitsPageFault: 0, hwExitsMmio: 0, hwExitsInterrupt: 0,
+    nestedWalkReferences: 0, tlbMisses: 0,
   };
 }
 
@@ -70,6 +79,14 @@ export const COUNTER_LABELS: Record<keyof CostCounters, string> = {
   chainedJumps: 'chained jumps',
   translationInvalidations: 'translations invalidated',
   hwExits: 'hardware-assist exits',
+  hwExitsHlt: 'exits: hlt',
+  hwExitsIo: 'exits: port I/O',
+  hwExitsCr3: 'exits: cr3 load (shadow paging)',
+  hwExitsInvlpg: 'exits: invlpg (shadow paging)',
+  hwExitsVmcall: 'exits: vmcall',
+  hwExitsPageFault: 'exits: page fault (shadow paging)',
+  hwExitsMmio: 'exits: memory-mapped I/O',
+  hwExitsInterrupt: 'exits: interrupt injection',
   nestedWalkReferences: 'nested walk memory references',
   tlbMisses: 'TLB misses',
 };

@@ -2,7 +2,7 @@
 // paging, and the guest's view of the CPU that the hypervisor keeps apart from
 // the real one (pretend mode, virtual IF, the guest's cr3, evt and ksp).
 
-import { StopReason } from '../machine/cpu';
+import { NestedPaging, StopReason } from '../machine/cpu';
 import { DeviceSet } from '../machine/devices/bus';
 import { Flag } from '../machine/isa';
 import { CostCounters, emptyCounters } from './costs';
@@ -39,10 +39,14 @@ export class Guest {
   sliceEnd = Infinity;
   shadow!: ShadowPaging;
 
-  constructor(readonly id: number, readonly name: string, readonly memory: GuestMemory, readonly devices: DeviceSet, entry: number, readonly maxInstructions: number) {
+  /** Under hardware assist with nested paging: the map the CPU walks, with its reference count. */
+  nested: NestedPaging | undefined;
+
+  constructor(readonly id: number, readonly name: string, readonly memory: GuestMemory, readonly devices: DeviceSet, entry: number, readonly maxInstructions: number, isHardwareMode: boolean) {
     this.virtual = new GuestVirtual(memory, () => this.cr3);
-    // The hypervisor keeps the real IF set while a guest runs, as real hypervisors do.
-    this.saved = { regs: new Int32Array(16), pc: entry | 0, realFlags: Flag.IF, ticks: 0, idleTicks: 0, isHalted: false };
+    // Under software virtualization the real IF stays set while a guest runs, as real hypervisors keep it;
+    // in hardware guest mode the real flags are the guest's own (IF clear at reset).
+    this.saved = { regs: new Int32Array(16), pc: entry | 0, realFlags: isHardwareMode ? 0 : Flag.IF, ticks: 0, idleTicks: 0, isHalted: false };
   }
 
   get isRunnable(): boolean {

@@ -5,7 +5,7 @@
 // in pretend kernel mode, tell the three kinds of page fault apart, reflect the
 // rest into the guest. It is a Platform of the CPU, as the bare machine is.
 
-import { Cpu, CpuState, Mode, Platform, StopReason } from '../machine/cpu';
+import { Cpu, CpuState, ExitOn, Mode, Platform, StopReason, VM_EXIT } from '../machine/cpu';
 import { decode, DecodedInstr } from '../machine/decode';
 import { DeviceSet, DeviceState } from '../machine/devices/bus';
 import { TimedInput } from '../machine/devices/keyboard';
@@ -26,7 +26,7 @@ import { ProactiveShadow } from './shadow/proactive';
 import { KernelShadows, PagingSetting, ShadowHost } from './shadow/shadowPaging';
 import { emulateMemoryInstruction, emulatePrivileged, formatGuestInstr } from './trapEmulate';
 
-export type HypervisorVirtualization = 'trap-and-emulate' | 'paravirtual';
+export type HypervisorVirtualization = 'trap-and-emulate' | 'paravirtual' | 'hardware-assist' | 'binary-translation';
 
 export interface GuestConfig {
   name: string;
@@ -39,7 +39,7 @@ export interface GuestConfig {
 export interface HypervisorConfig {
   guests: GuestConfig[];
   virtualization: HypervisorVirtualization;
-  paging: Exclude<PagingSetting, 'nested'>;
+  paging: PagingSetting;
   kernelShadows: KernelShadows;
   /** Entries of the real TLB. */
   tlbEntries?: number;
@@ -114,14 +114,17 @@ export class Hypervisor implements Platform, ShadowHost {
       for (let gfn = 0; gfn < nFrames; gfn++) frames[gfn] = base + (nFrames - 1 - gfn) * 4096;
       const devices = new DeviceSet(guestConfig.inputs ?? [], this.events);
       const guestMemory = new GuestMemory(this.memory, frames, size, devices);
-      const guest = new Guest(id, guestConfig.name, guestMemory, devices, guestConfig.image.entry, this.config.maxInstructions);
+      const guest = new Guest(id, guestConfig.name, guestMemory, devices, guestConfig.image.entry, this.config.maxInstructions, this.isHardwareAssist);
+      if (this.isNested) guest.nested = { frames, size, references: 0 };
       for (const chunk of guestConfig.image.chunks) {
         if (chunk.address < 0 || chunk.address + chunk.bytes.length > size) {
           throw new RangeError(`guest ${guestConfig.name}: image chunk at 0x${chunk.address.toString(16)} does not fit in ${size} bytes of guest RAM`);
         }
         for (let i = 0; i < chunk.bytes.length; i++) this.memory.bytes[guestMemory.toMachine(chunk.address + i)] = chunk.bytes[i];
       }
-      const deps = { memory: guestMemory, host: this as ShadowHost, counters: guest.counters, kernelShadows: this.config.kernelShadows, isPretendUser: () => guest.isPretendUser };
+      // In hardware guest mode the real CPU checks U itself, so one shadow with the guest's U bits serves both modes.
+      const kernelShadows = this.isHardwareAssist ? 'flush-on-switch' : this.config.kernelShadows;
+      const deps = { memory: guestMemory, host: this as ShadowHost, counters: guest.counters, kernelShadows, isPretendUser: () => guest.isPretendUser, isHardwareMode: this.isHardwareAssist };
       guest.shadow = this.config.paging === 'shadow-proactive' ? new ProactiveShadow(deps, this.pool) : new OnDemandShadow(deps, this.pool);
       guestMemory.onWrite = (gpa, length) => { if (guest.shadow.isWriteProtected(gpa)) guest.shadow.onProtectedWrite(gpa, length); };
       this.guests.push(guest);
@@ -191,16 +194,53 @@ export class Hypervisor implements Platform, ShadowHost {
     cpu.idleTicks = guest.saved.idleTicks;
     cpu.isHalted = guest.saved.isHalted;
     cpu.maxInstructions = guest.maxInstructions;
-    cpu.setMode(Mode.USER);
-    cpu.evt = HYPERVISOR_EVT;
     guest.sliceEnd = this.guests.length > 1 ? cpu.ticks + this.config.quantum : Infinity;
+    if (this.isHardwareAssist) {
+      // VM entry: the guest's own mode, evt and ksp are the real CPU's in guest mode.
+      cpu.setNested(guest.nested ?? null);
+      cpu.exitControls = ExitOn.HLT | ExitOn.IO | ExitOn.VMCALL | (this.isNested ? 0 : ExitOn.CR3 | ExitOn.INVLPG);
+      this.syncToCpu(guest);
+    } else {
+      cpu.setMode(Mode.USER);
+      cpu.evt = HYPERVISOR_EVT;
+    }
     this.loadRealCr3();
     cpu.requestService();
+  }
+
+  get isHardwareAssist(): boolean {
+    return this.config.virtualization === 'hardware-assist';
+  }
+
+  get isNested(): boolean {
+    return this.config.paging === 'nested';
+  }
+
+  /** Hardware assist: the guest's view of the CPU is the real CPU's state in guest mode; copy it out (VM exit). */
+  syncFromCpu(guest: Guest): void {
+    if (!this.isHardwareAssist) return;
+    const cpu = this.cpu;
+    guest.isPretendUser = cpu.mode === Mode.USER;
+    guest.virtualIF = (cpu.flags & Flag.IF) !== 0;
+    guest.evt = cpu.evt;
+    guest.ksp = cpu.ksp;
+    if (this.isNested) guest.cr3 = cpu.cr3;
+  }
+
+  /** ... and back in (VM entry). */
+  syncToCpu(guest: Guest): void {
+    if (!this.isHardwareAssist) return;
+    const cpu = this.cpu;
+    cpu.setMode(guest.isPretendUser ? Mode.USER : Mode.KERNEL);
+    cpu.flags = (cpu.flags & ~Flag.IF) | (guest.virtualIF ? Flag.IF : 0);
+    cpu.evt = guest.evt;
+    cpu.ksp = guest.ksp;
   }
 
   /** Saves the real CPU's context into the guest. */
   leave(guest: Guest): void {
     const cpu = this.cpu;
+    this.syncFromCpu(guest);
     this.accountInstructions(guest);
     guest.saved = { regs: cpu.regs.slice(), pc: cpu.pc, realFlags: cpu.flags, ticks: cpu.ticks, idleTicks: cpu.idleTicks, isHalted: cpu.isHalted };
   }
@@ -227,14 +267,15 @@ export class Hypervisor implements Platform, ShadowHost {
 
   /** Points the real cr3 at the shadow the guest needs now; a real page-table switch. */
   loadRealCr3(): void {
-    const directory = this.current.shadow.active().directory;
+    // With nested paging the real cr3 is the guest's own: the hardware walks its table.
+    const directory = this.isNested ? this.current.cr3 : this.current.shadow.active().directory;
     this.cpu.loadCr3(directory);
     this.current.counters.realCr3Loads++;
   }
 
   /** Reloads the real cr3 only if the active shadow changed (pretend-mode switch with separate shadows). */
   syncRealCr3(): void {
-    if (this.cpu.cr3 !== this.current.shadow.active().directory) this.loadRealCr3();
+    if (!this.isNested && this.cpu.cr3 !== this.current.shadow.active().directory) this.loadRealCr3();
   }
 
   flushRealTlb(gva: number | undefined): void {
@@ -251,7 +292,8 @@ export class Hypervisor implements Platform, ShadowHost {
     if (guest.isPretendUser === isUser) return;
     this.accountInstructions(guest);
     guest.isPretendUser = isUser;
-    guest.shadow.onPretendModeSwitch(isUser);
+    if (!this.isNested) guest.shadow.onPretendModeSwitch(isUser);
+    if (this.isHardwareAssist) this.cpu.setMode(isUser ? Mode.USER : Mode.KERNEL);
     this.syncRealCr3();
   }
 
@@ -273,6 +315,18 @@ export class Hypervisor implements Platform, ShadowHost {
   // ------------------------------------------------------------ the trap handler
 
   onException(cpu: Cpu, vector: number, errorCode: number, faultAddress: number): void {
+    if (this.isHardwareAssist && vector !== VM_EXIT && !(vector === Vector.PF && !this.isNested)) {
+      // In guest mode exceptions go straight to the guest's handlers: no exit. With shadow
+      // paging the delivery is done in software, since its pushes may miss in the shadow.
+      if (this.isNested) cpu.deliverHardware(vector, errorCode, faultAddress);
+      else {
+        const guest = this.current;
+        this.syncFromCpu(guest);
+        reflect(this, guest, vector, errorCode, faultAddress);
+        this.syncToCpu(guest);
+      }
+      return;
+    }
     if (this.shouldStopAtTrap) {
       const event = this.describeTrap(vector, errorCode, faultAddress);
       if (event && this.shouldStopAtTrap(event)) {
@@ -315,6 +369,13 @@ export class Hypervisor implements Platform, ShadowHost {
 
   /** trap(tf): every exception from a running guest arrives here. */
   handleTrap(vector: number, errorCode: number, faultAddress: number): void {
+    if (this.isHardwareAssist) {
+      const guest = this.current;
+      this.syncFromCpu(guest);
+      this.handleExit(guest, vector, errorCode, faultAddress);
+      this.syncToCpu(guest);
+      return;
+    }
     const guest = this.current;
     const counters = guest.counters;
     this.trace = [];
@@ -351,6 +412,37 @@ export class Hypervisor implements Platform, ShadowHost {
       this.emit(this.event('syscall', guest, this.cpu.pc, 'syscall', 'system call reflected to the guest', { vector }));
     }
     reflect(this, guest, vector, errorCode, faultAddress);
+  }
+
+  /** Hardware assist: an exit, for an instruction the controls name or (with shadow paging) a page fault. */
+  private handleExit(guest: Guest, vector: number, opcode: number, faultAddress: number): void {
+    const counters = guest.counters;
+    const cpu = this.cpu;
+    counters.hwExits++;
+    this.trace = [];
+    this.mark('entry');
+    if (vector === Vector.PF) {
+      counters.hwExitsPageFault++;
+      this.emitExit(guest, 'page fault', faultAddress);
+      this.handlePageFault(guest, opcode, faultAddress);
+      return;
+    }
+    const instr = this.fetchInstruction(guest);
+    if (!instr) return;
+    switch (opcode) {
+      case Op.HLT: counters.hwExitsHlt++; break;
+      case Op.IN: case Op.OUT: counters.hwExitsIo++; break;
+      case Op.MOV_CR3_R: counters.hwExitsCr3++; break;
+      case Op.INVLPG: counters.hwExitsInvlpg++; break;
+      case Op.VMCALL: counters.hwExitsVmcall++; break;
+    }
+    this.emitExit(guest, formatGuestInstr(instr), cpu.pc);
+    if (opcode === Op.VMCALL) hypercall(this, guest, instr);
+    else emulatePrivileged(this, guest, instr);
+  }
+
+  private emitExit(guest: Guest, what: string, address: number): void {
+    if (this.hvEvents.isActive) this.emit(this.event('hw-exit', guest, this.cpu.pc, what, `hardware-assist exit: ${what}`, { address: address >>> 0 }));
   }
 
   private handlePageFault(guest: Guest, realErrorCode: number, faultAddress: number): void {
@@ -463,6 +555,13 @@ export class Hypervisor implements Platform, ShadowHost {
 
   service(cpu: Cpu): StopReason | undefined {
     const guest = this.current;
+    this.syncFromCpu(guest);
+    const stop = this.serviceGuest(cpu, guest);
+    if (this.current === guest) this.syncToCpu(guest);
+    return stop;
+  }
+
+  private serviceGuest(cpu: Cpu, guest: Guest): StopReason | undefined {
     const devices = guest.devices;
     devices.advance(cpu.ticks);
     if (cpu.isHalted) {
@@ -495,7 +594,16 @@ export class Hypervisor implements Platform, ShadowHost {
           return 'requested';
         }
       }
-      reflect(this, guest, vector, 0, 0);
+      if (this.isHardwareAssist) {
+        guest.counters.hwExits++;
+        guest.counters.hwExitsInterrupt++;
+      }
+      if (this.isNested) {
+        // Event injection on VM entry: the hardware delivers it through the guest's evt.
+        this.syncToCpu(guest);
+        cpu.deliverHardware(vector, 0, 0);
+        this.syncFromCpu(guest);
+      } else reflect(this, guest, vector, 0, 0);
       return cpu.stopReason;
     }
     if (cpu.ticks >= guest.sliceEnd) this.switchGuest();
@@ -510,10 +618,28 @@ export class Hypervisor implements Platform, ShadowHost {
 
   // The guest never runs in real kernel mode and no shadow maps a device page,
   // so the real CPU never reaches these: port and console accesses all trap.
+  // Under nested paging the guest's console page reaches these: an EPT-style exit,
+  // emulated on the guest's own console.
   portIn(): number { return 0; }
   portOut(): void { /* unreachable, see above */ }
-  consoleReadByte(): number { return 0; }
-  consoleStore(): void { /* unreachable, see above */ }
+
+  consoleReadByte(cpu: Cpu, pa: number): number {
+    this.countMmioExit();
+    return this.current.devices.consoleReadByte(pa);
+  }
+
+  consoleStore(cpu: Cpu, pa: number, value: number): void {
+    this.countMmioExit();
+    if (this.hvEvents.isActive) this.emitExit(this.current, 'memory-mapped I/O', pa);
+    this.current.devices.consoleStore(pa, value, cpu.ticks + 1);
+  }
+
+  private countMmioExit(): void {
+    const counters = this.current.counters;
+    counters.hwExits++;
+    counters.hwExitsMmio++;
+    counters.ioEmulated++;
+  }
 
   // ------------------------------------------------------------ the guest's view
 

@@ -10,7 +10,7 @@ import { Flag } from '../machine/isa';
 import { LoadableImage, Machine, MachineState, RunResult } from '../machine/machine';
 import { COUNTER_LABELS, CostCounters, CostModel, DEFAULT_COST_MODEL, estimateCycles } from './costs';
 import { HypervisorEvent } from './events';
-import { Hypervisor, HypervisorState } from './hypervisor';
+import { Hypervisor, HypervisorState, HypervisorVirtualization } from './hypervisor';
 import { GuestAccess, GuestMemory } from './guestMemory';
 import { decode, DecodedInstr } from '../machine/decode';
 import { formatInstr } from '../machine/format';
@@ -22,7 +22,7 @@ export const PAGING_SETTINGS = ['shadow-on-demand', 'shadow-proactive', 'nested'
 export const KERNEL_SHADOWS = ['separate', 'flush-on-switch'] as const;
 
 /** Settings this build can run. */
-export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual'];
+export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual', 'hardware-assist'];
 
 export interface SystemGuest {
   name: string;
@@ -99,9 +99,16 @@ function describeInstruction(instr: DecodedInstr | undefined): { text: string; o
   return instr ? { text: formatInstr(instr), op: instr.info.op } : { text: '??', op: undefined };
 }
 
+/** `nested` for hardware assist, `shadow-on-demand` for the rest, unless chosen (issue 6). */
+export function defaultPaging(options: Pick<SystemOptions, 'virtualization' | 'paging'>): PagingSetting {
+  return options.paging ?? (options.virtualization === 'hardware-assist' ? 'nested' : 'shadow-on-demand');
+}
+
 export function settingName(options: Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>): string {
   if (options.virtualization === 'none') return 'none';
-  return `${options.virtualization} / ${options.paging ?? 'shadow-on-demand'} / ${options.kernelShadows ?? 'separate'}`;
+  const paging = defaultPaging(options);
+  if (options.virtualization === 'hardware-assist') return `${options.virtualization} / ${paging}`;
+  return `${options.virtualization} / ${paging} / ${options.kernelShadows ?? 'separate'}`;
 }
 
 export function createSystem(options: SystemOptions): VirtualSystem {
@@ -184,8 +191,8 @@ class HypervisorSystem implements VirtualSystem {
     this.settingName = settingName(options);
     this.hypervisor = new Hypervisor({
       guests: options.guests.map((g) => ({ name: g.name, image: g.image, memory: g.memory, inputs: g.inputs })),
-      virtualization: options.virtualization as 'trap-and-emulate' | 'paravirtual',
-      paging: (options.paging ?? 'shadow-on-demand') as 'shadow-on-demand',
+      virtualization: options.virtualization as HypervisorVirtualization,
+      paging: defaultPaging(options),
       kernelShadows: options.kernelShadows ?? 'separate',
       tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions, isInteractive: options.isInteractive, costModel: options.costModel,
     });
@@ -227,6 +234,7 @@ class HypervisorSystem implements VirtualSystem {
     if (current.isPretendUser) counters.instructionsPretendUser += pending;
     else counters.instructionsPretendKernel += pending;
     counters.tlbMisses = this.hypervisor.cpu.tlb.misses;
+    counters.nestedWalkReferences = this.hypervisor.guests.reduce((sum, g) => sum + (g.nested?.references ?? 0), 0);
     return counters;
   }
 

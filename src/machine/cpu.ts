@@ -101,6 +101,27 @@ export class Cpu {
   readonly tlb: Tlb;
   platform!: Platform;
 
+  /**
+   * Hardware assist (g32-isa.md §7): with `nested` set, cr3 holds a guest-physical
+   * address and the walker translates every table access and the final frame
+   * through the hypervisor's map; `exitControls` names the kernel-mode
+   * instructions that exit to the hypervisor (as vector VM_EXIT) instead of running.
+   */
+  nested: NestedPaging | null = null;
+  exitControls = 0;
+  /** Addresses are physical (paging off, no nested map): kept in step with cr3 and `nested`. */
+  isPhysical = true;
+
+  setNested(nested: NestedPaging | null): void {
+    this.nested = nested;
+    this.updateAddressing();
+  }
+
+  private updateAddressing(): void {
+    this.isPhysical = this.cr3 === 0 && this.nested === null;
+    this.dropFetchCache();
+  }
+
   constructor(readonly memory: PhysicalMemory, tlbEntries: number, readonly events: EventHub<MachineEvent>) {
     this.tlb = new Tlb(tlbEntries);
   }
@@ -159,7 +180,7 @@ export class Cpu {
     let flags = this.flags;
     let ticks = this.ticks;
     // cr3 changes only in slow paths, after which the locals are reloaded.
-    let isPaging = this.cr3 !== 0;
+    let isPaging = !this.isPhysical;
     // Breakpoints change only while the CPU is stopped, so the filter is read once per run.
     const filter = this.breakpointFilter;
     // A resumed run does not stop again at the breakpoint it stopped at, until an instruction retires.
@@ -172,7 +193,7 @@ export class Cpu {
         this.pc = pc; this.flags = flags; this.ticks = ticks;
         const stop = this.serviceAll();
         if (stop !== undefined) return this.finishStop(stop);
-        pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
+        pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
         if (this.isHalted) continue;
       }
 
@@ -197,7 +218,7 @@ export class Cpu {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
-          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
+          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
           continue;
         }
       }
@@ -212,7 +233,7 @@ export class Cpu {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
-          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
+          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
           continue;
         }
         imm = this.slowImm;
@@ -346,11 +367,13 @@ export class Cpu {
             this.pc = next; this.flags = flags; this.ticks = ticks;
             this.raise(op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);
             if (this.stopReason !== undefined) return this.stopReason;
-            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
+            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
             continue;
           case Op.VMCALL:
-            // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD and decides.
-            this.setFault(Vector.UD, 0, 0); break fault;
+            // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD (or, in guest mode, an exit) and decides.
+            if ((this.exitControls & ExitOn.VMCALL) !== 0) this.setFault(VM_EXIT, Op.VMCALL, 0);
+            else this.setFault(Vector.UD, 0, 0);
+            break fault;
 
           case Op.PUSHF:
             if (this.events.isActive) this.emitSensitive('pushf', pc);
@@ -382,7 +405,7 @@ export class Cpu {
                 flags = this.flags;
                 break fault;
               }
-              pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
+              pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
               continue;
             }
             this.setFault(Vector.UD, 0, 0); break fault;
@@ -397,7 +420,7 @@ export class Cpu {
       if ((this.fault as number) === FaultState.STOP) return this.finishStop('bus-error');
       this.raiseFault();
       if (this.stopReason !== undefined) return this.stopReason;
-      pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = this.cr3 !== 0;
+      pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
     }
   }
 
@@ -438,6 +461,10 @@ export class Cpu {
   /** Privileged instructions in kernel mode: rare, so they leave the hot switch. */
   private executePrivileged(op: number, a: number, imm: number, next: number): StopReason | undefined {
     const regs = this.regs;
+    if (this.exitControls !== 0 && (this.exitControls & exitControlOf(op)) !== 0) {
+      this.setFault(VM_EXIT, op, 0);
+      return undefined;
+    }
     switch (op) {
       case Op.HLT:
         // hlt retires before it waits (g32-isa.md §8).
@@ -504,6 +531,7 @@ export class Cpu {
   /** `mov cr3, rs`: flushes the whole TLB whatever the value (g32-isa.md §8). */
   loadCr3(value: number): void {
     this.cr3 = value;
+    this.updateAddressing();
     const nRemoved = this.tlb.flushAll();
     this.dropFetchCache();
     if (this.events.isActive) {
@@ -648,17 +676,28 @@ export class Cpu {
   /** The two-level walk (g32-isa.md §5, §8): PDE P, PTE P, then U and W in both; A and D only on success. */
   private walk(va: number, access: Access | number, isUser: boolean): number {
     const memory = this.memory;
+    const nested = this.nested;
     const isWrite = access === Access.WRITE;
-    const pdeAddr = ((this.cr3 & ~0xfff) + ((va >>> 22) << 2)) >>> 0;
-    if (!memory.contains(pdeAddr, 4)) return this.busError(pdeAddr, 'page directory entry');
+    if (nested !== null && this.cr3 === 0) {
+      // The guest runs with paging off: only the hypervisor's map translates.
+      const page = (va & ~0xfff) >>> 0;
+      const machineFrame = isConsole(page) ? page : nestedTranslate(nested, page);
+      if (machineFrame < 0) return this.busError(page, 'guest-physical page outside the guest (nested page fault)');
+      this.tlb.insert(va >>> 12, machineFrame, TlbBits.W | TlbBits.U | TlbBits.D);
+      return ((machineFrame & ~0xfff) | (va & 0xfff)) >>> 0;
+    }
+    const pdeGpa = ((this.cr3 & ~0xfff) + ((va >>> 22) << 2)) >>> 0;
+    const pdeAddr = nested === null ? pdeGpa : nestedTranslate(nested, pdeGpa);
+    if (pdeAddr < 0 || !memory.contains(pdeAddr, 4)) return this.busError(pdeGpa, 'page directory entry');
     const pde = memory.read32(pdeAddr);
     let errorCode = -1;
     let pte = 0;
     let pteAddr = 0;
     if ((pde & Pte.P) === 0) errorCode = pfBits(access, isUser);
     else {
-      pteAddr = ((pde & ~0xfff) + (((va >>> 12) & 0x3ff) << 2)) >>> 0;
-      if (!memory.contains(pteAddr, 4)) return this.busError(pteAddr, 'page table entry');
+      const pteGpa = ((pde & ~0xfff) + (((va >>> 12) & 0x3ff) << 2)) >>> 0;
+      pteAddr = nested === null ? pteGpa : nestedTranslate(nested, pteGpa);
+      if (pteAddr < 0 || !memory.contains(pteAddr, 4)) return this.busError(pteGpa, 'page table entry');
       pte = memory.read32(pteAddr);
       if ((pte & Pte.P) === 0) errorCode = pfBits(access, isUser);
       else if ((isUser && (pde & pte & Pte.U) === 0) || (isWrite && (pde & pte & Pte.W) === 0)) {
@@ -674,7 +713,13 @@ export class Cpu {
     if ((pde & Pte.A) === 0) memory.write32(pdeAddr, pde | Pte.A);
     const newPte = pte | Pte.A | (isWrite ? Pte.D : 0);
     if (newPte !== pte) memory.write32(pteAddr, newPte);
-    const frame = pte & ~0xfff;
+    let frame = pte & ~0xfff;
+    if (nested !== null) {
+      // The second dimension: the guest-physical frame through the hypervisor's map.
+      const machineFrame = isConsole(frame) ? frame >>> 0 : nestedTranslate(nested, frame >>> 0);
+      if (machineFrame < 0) return this.busError(frame >>> 0, 'guest-physical frame outside the guest (nested page fault)');
+      frame = machineFrame;
+    }
     const bits = (pde & pte & (Pte.W | Pte.U)) | (newPte & Pte.D);
     this.tlb.insert(va >>> 12, frame, bits);
     const pa = (frame | (va & 0xfff)) >>> 0;
@@ -731,7 +776,7 @@ export class Cpu {
       if (length === 8) {
         // An 8-byte instruction whose second word lies on a missing page faults as a fetch there.
         const va1 = (pc + 4) | 0;
-        const pa1 = this.cr3 === 0 ? va1 >>> 0 : (va1 & 0xfff) <= 0xffc ? this.translate(va1, Access.FETCH, this.mode === Mode.USER) : 0;
+        const pa1 = this.isPhysical ? va1 >>> 0 : (va1 & 0xfff) <= 0xffc ? this.translate(va1, Access.FETCH, this.mode === Mode.USER) : 0;
         if (pa1 < 0) return 0;
         this.slowImm = this.fetchWord(va1, pa1);
         if (this.fault !== FaultState.NONE) return 0;
@@ -747,7 +792,7 @@ export class Cpu {
 
   /** One instruction word at virtual `va` (physical `pa` when it lies within one page). */
   private fetchWord(va: number, pa: number): number {
-    if (this.cr3 !== 0 && (va & 0xfff) > 0xffc) {
+    if (!this.isPhysical && (va & 0xfff) > 0xffc) {
       return this.load32Crossing(va, Access.FETCH) === CROSSED ? this.crossValue : 0;
     }
     return this.readPhysical(pa, 4);
@@ -756,7 +801,7 @@ export class Cpu {
   // ---------------------------------------------------------------- memory access
 
   load32(va: number): number {
-    if (this.cr3 === 0) {
+    if (this.isPhysical) {
       if ((va & 3) === 0 && va >= 0 && va < this.memory.size) return this.memory.words[va >> 2];
       return this.readPhysical(va >>> 0, 4);
     }
@@ -769,7 +814,7 @@ export class Cpu {
   }
 
   load8(va: number): number {
-    const pa = this.cr3 === 0 ? va >>> 0 : this.translate(va, Access.READ, this.mode === Mode.USER);
+    const pa = this.isPhysical ? va >>> 0 : this.translate(va, Access.READ, this.mode === Mode.USER);
     if (pa < 0) return 0;
     if (pa < this.memory.size) return this.memory.bytes[pa];
     return this.readPhysical(pa, 1);
@@ -777,7 +822,7 @@ export class Cpu {
 
   store32(va: number, value: number): void {
     let pa: number;
-    if (this.cr3 === 0) pa = va >>> 0;
+    if (this.isPhysical) pa = va >>> 0;
     else if ((va & 0xfff) <= 0xffc) pa = this.translate(va, Access.WRITE, this.mode === Mode.USER);
     else { this.store32Crossing(va, value); return; }
     if (pa < 0) return;
@@ -785,7 +830,7 @@ export class Cpu {
   }
 
   store8(va: number, value: number): void {
-    const pa = this.cr3 === 0 ? va >>> 0 : this.translate(va, Access.WRITE, this.mode === Mode.USER);
+    const pa = this.isPhysical ? va >>> 0 : this.translate(va, Access.WRITE, this.mode === Mode.USER);
     if (pa < 0) return;
     this.writePhysical(pa, value, 1);
   }
@@ -883,6 +928,7 @@ export class Cpu {
     this.regs.set(state.regs);
     this.pc = state.pc; this.flags = state.flags; this.mode = state.mode;
     this.cr3 = state.cr3; this.evt = state.evt; this.ksp = state.ksp;
+    this.updateAddressing();
     this.ticks = state.ticks; this.idleTicks = state.idleTicks; this.isHalted = state.isHalted;
     this.tlb.loadState(state.tlb);
     this.deliveryTick = state.deliveryTick; this.deliveriesInARow = state.deliveriesInARow;
@@ -891,6 +937,34 @@ export class Cpu {
     this.fault = FaultState.NONE;
     this.eventTick = 0;
   }
+}
+
+/** Pseudo-vector for an exit to the hypervisor in guest mode; the error code carries the opcode. */
+export const VM_EXIT = 256;
+
+export const enum ExitOn { HLT = 1, IO = 2, CR3 = 4, INVLPG = 8, VMCALL = 16 }
+
+function exitControlOf(op: number): number {
+  switch (op) {
+    case Op.HLT: return ExitOn.HLT;
+    case Op.IN: case Op.OUT: return ExitOn.IO;
+    case Op.MOV_CR3_R: return ExitOn.CR3;
+    case Op.INVLPG: return ExitOn.INVLPG;
+    default: return 0;
+  }
+}
+
+/** The guest-physical to machine map that nested paging walks, and its reference count. */
+export interface NestedPaging {
+  frames: Int32Array;
+  size: number;
+  /** Memory references made by two-dimensional walks (each map lookup counts two levels). */
+  references: number;
+}
+
+function nestedTranslate(nested: NestedPaging, gpa: number): number {
+  nested.references += 3; // two levels of the map, then the entry itself
+  return gpa < nested.size ? nested.frames[gpa >>> 12] + (gpa & 0xfff) : -1;
 }
 
 /** Marker returned by `load32Crossing` when the value is in `crossValue`. */

@@ -211,6 +211,7 @@ export const enum Vector { DE = 0, BP = 3, UD = 6, DF = 8, GP = 13, PF = 14, TIM
 export const VECTOR_NAMES: Readonly<Record<number, string>> = {
   0: '#DE divide by zero', 3: '#BP breakpoint', 6: '#UD invalid opcode', 8: '#DF double fault',
   13: '#GP protection fault', 14: '#PF page fault', 32: 'timer interrupt', 33: 'keyboard interrupt', 48: 'system call',
+  256: 'VM exit (hardware assist)',
 };
 
 /** Page-fault error code bits (g32-isa.md §4). */

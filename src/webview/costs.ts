@@ -66,16 +66,19 @@ function render(): void {
   });
   compareSelect.value = compareWith;
 
-  const maxCycles = Math.max(1, ...all.map((run) => run.estimatedCycles));
+  // The compared runs went to completion; this one only to the stop, so bars compare the whole runs only.
+  const maxCycles = Math.max(1, ...all.filter((run) => !run.isCurrent).map((run) => run.estimatedCycles));
   while (cards.children.length > all.length) cards.lastChild!.remove();
   all.forEach((run, i) => {
     const card = (cards.children[i] as HTMLElement | undefined) ?? cards.appendChild(el('div', { className: 'card' }, [
       el('div', { className: 'dim' }), el('div', { className: 'big' }), el('span', { className: 'bar cost' }),
     ]));
     card.dataset.card = run.isCurrent ? 'current' : run.setting;
-    setText(card.children[0], run.isCurrent ? `this run · ${run.setting}` : run.setting);
+    setText(card.children[0], run.isCurrent ? `this run so far · ${run.setting}` : `whole run · ${run.setting}`);
     setText(card.children[1], `${formatCount(run.estimatedCycles)} cycles`);
-    (card.children[2] as HTMLElement).style.width = `${Math.max(2, Math.round((140 * run.estimatedCycles) / maxCycles))}px`;
+    const bar = card.children[2] as HTMLElement;
+    bar.hidden = run.isCurrent;
+    bar.style.width = `${Math.max(2, Math.round((160 * run.estimatedCycles) / maxCycles))}px`;
   });
   if (costs) {
     cards.appendChild(switchesCard);
@@ -88,7 +91,7 @@ function render(): void {
       : 'every guest cr3 load was one real switch');
   }
 
-  setCells(head, ['counter', ...all.map((run) => (run.isCurrent ? `this run (${run.setting})` : run.setting))], ['', ...all.map(() => 'num')], 'th');
+  setCells(head, ['counter', ...all.map((run) => (run.isCurrent ? `this run so far (${run.setting})` : `${run.setting}, whole run`))], ['', ...all.map(() => 'num')], 'th');
   const labels: string[] = [];
   for (const run of all) for (const row of run.rows) if (!labels.includes(row.label)) labels.push(row.label);
   const wanted = [...labels, 'estimated cycles'];
@@ -99,12 +102,8 @@ function render(): void {
     if (body.rows[i] !== row) body.insertBefore(row, body.rows[i] ?? null);
     existing.delete(label);
     const values = all.map((run) => (label === 'estimated cycles' ? run.estimatedCycles : valueOf(run, label)));
-    setCells(row, [label, ...values.map((v) => (v === undefined ? '–' : formatCount(v)))], ['', ...all.map((run) => (run.isCurrent ? 'num' : 'num other'))], 'td');
-    // Mark a compared setting's counters above or below this run's.
-    const [mine, ...others] = values;
-    const isMore = others.some((v) => v !== undefined && mine !== undefined && v > mine);
-    const isLess = others.some((v) => v !== undefined && mine !== undefined && v < mine);
-    row.className = [label === 'estimated cycles' ? 'total' : '', isMore && !isLess ? 'is-more' : '', isLess && !isMore ? 'is-less' : ''].filter(Boolean).join(' ');
+    setCells(row, [label, ...values.map((v) => (v === undefined ? '–' : formatCount(v)))], ['', ...all.map((run) => (run.isCurrent ? 'num current' : 'num'))], 'td');
+    row.className = label === 'estimated cycles' ? 'total' : '';
   });
   for (const row of existing.values()) row.remove();
 }

@@ -35,8 +35,10 @@ export function startPanel(renderer: PanelRenderer): void {
       case 'snapshot':
         document.body.classList.remove('is-stale');
         status.textContent = '';
+        const started = performance.now();
         renderHeader(message.snapshot);
         renderer.update(message.snapshot);
+        document.body.dataset.drawMs = (performance.now() - started).toFixed(1);
         // Tests (and anyone debugging a panel) can tell that a snapshot has been drawn.
         document.body.dataset.snapshotCount = String(++snapshotCount);
         break;

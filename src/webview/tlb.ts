@@ -13,8 +13,8 @@ let snapshot: PanelSnapshot | undefined;
 let previous = new Map<number, string>();
 let changed = new Set<number>();
 
-function card(label: string): HTMLElement {
-  const value = el('div', { className: 'big' });
+function card(label: string, size = 'big'): HTMLElement {
+  const value = el('div', { className: size });
   const note = el('div', { className: 'dim' });
   const element = el('div', { className: 'card' }, [el('div', { className: 'dim', text: label }), value, note]);
   element.dataset.card = label;
@@ -26,7 +26,7 @@ app.appendChild(cards);
 const usedCard = card('entries in use');
 const hitCard = card('hits');
 const missCard = card('misses');
-const flushCard = card('last flush');
+const flushCard = card('last flush', 'mid');
 
 function setCard(element: HTMLElement, value: string, note: string): void {
   setText(element.children[1], value);

@@ -49,6 +49,12 @@ describe('hypervisor: equivalence with bare hardware', () => {
     }
   });
 
+  for (const setting of VIRTUAL_SETTINGS.filter((s) => s.virtualization === 'hardware-assist')) {
+    it(`popf.g32 (sensitive instructions) is equivalent under ${settingLabel(setting)}`, () => {
+      assertEquivalent(imageOfFile('examples/popf.g32'), setting);
+    });
+  }
+
   it('popf.g32 is NOT equivalent under trap-and-emulate (the lesson)', () => {
     const image = imageOfFile('examples/popf.g32');
     const bare = run(image, BARE);

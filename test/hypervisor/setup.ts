@@ -19,10 +19,16 @@ export const VIRTUAL_SETTINGS: Setting[] = [
   { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'flush-on-switch' },
   { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'separate' },
   { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
+  { virtualization: 'paravirtual', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+  { virtualization: 'paravirtual', paging: 'shadow-proactive', kernelShadows: 'separate' },
+  { virtualization: 'hardware-assist', paging: 'nested' },
+  { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
+  { virtualization: 'hardware-assist', paging: 'shadow-proactive' },
 ];
 
 export function settingLabel(s: Setting): string {
-  return s.virtualization === 'none' ? 'none' : `${s.virtualization} / ${s.paging} / ${s.kernelShadows}`;
+  if (s.virtualization === 'none') return 'none';
+  return s.kernelShadows ? `${s.virtualization} / ${s.paging} / ${s.kernelShadows}` : `${s.virtualization} / ${s.paging}`;
 }
 
 export function imageOfFile(relative: string): Image {

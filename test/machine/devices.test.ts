@@ -219,6 +219,17 @@ _start: nop
         hlt`, { regs: { r1: 0x61, r2: 0x62, r3: 0x63, r4: 0x64, r5: 0 } }, { input: 'a', inputAt: [[3, 'cd'], [2, 'b']] });
     });
 
+    it('inputs for the same tick join the queue in the order given', () => {
+      check(`
+_start: nop
+        nop
+        nop
+        in r1, 0x60
+        in r2, 0x60
+        in r3, 0x60
+        hlt`, { regs: { r1: 0x62, r2: 0x63, r3: 0x61 } }, { inputAt: [[2, 'b'], [2, 'c'], [3, 'a']] });
+    });
+
     it('writes to 0x60 and 0x64 are ignored', () => {
       check(`
 _start: mov r1, 0x55
@@ -482,6 +493,18 @@ on_kbd: add r9, 1
         add sp, 8
         iret
 ${vectorTable({ 33: 'on_kbd' }, '0')}`, { stop: 'halted', regs: { r9: 1 }, ticks: 3 + 2 + 3 }, { input: 'xy' });
+    });
+
+    it('keeps waiting when an arriving byte joins a non-empty queue (no interrupt), then halts when nothing is left to come', () => {
+      check(`
+_start: ${SETUP}
+        sti
+        hlt                      ; the interrupt for 'a' is taken at once
+        hlt                      ; 'b' arrives at tick 100 behind 'a': no interrupt
+on_kbd: add r9, 1
+        add sp, 8
+        iret
+${vectorTable({ 33: 'on_kbd' }, '0')}`, { stop: 'halted', regs: { r9: 1 }, ticks: 100, idleTicks: 100 - 9, retired: 9 }, { input: 'a', inputAt: [[100, 'b']] });
     });
 
     it('waits for the timer: ticks pass with no instruction, then the interrupt is taken', () => {

@@ -655,4 +655,24 @@ _start: mov sp, 0x200000
 bad:    .word 0`, { stop: 'bus-error', pc: 'bad', regs: { sp: 0x200000 }, mode: 'kernel', retired: 1 });
     });
   });
+
+  describe('precedence', () => {
+    it('#GP comes before any effect: a user-mode in does not read the port', () => {
+      check(`
+_start: ${SETUP}
+        ${toUser('user')}
+user:   in r1, 0x60
+        hlt
+${HANDLERS.replace('h13:    mov r10, 13', 'h13:    in r2, 0x60\n        mov r10, 13')}`, { regs: { r10: 13, r1: 0, r2: 0x61 } }, { input: 'ab' });
+    });
+
+    it('an undefined encoding in the privileged range raises #UD, not #GP, in user mode', () => {
+      check(`
+_start: ${SETUP}
+        ${toUser('user')}
+user:   .word ${Op.HLT | 0x100}
+        hlt
+${HANDLERS}`, { regs: { r10: 6 } });
+    });
+  });
 });

@@ -201,6 +201,17 @@ slot:   add r5, 1
 model:  mov r5, 40`, { regs: { r5: 40 } });
   });
 
+  it('self-modifying code: a store to the very next instruction takes effect at once', () => {
+    check(`
+_start: ld r1, [model]
+        ld r2, [model + 4]
+        st [next], r1
+        st [next + 4], r2
+next:   mov r5, 1
+        hlt
+model:  mov r6, 6`, { stop: 'halted', regs: { r5: 0, r6: 6 } });
+  });
+
   it('no alignment is imposed on instructions: code at an odd address runs', () => {
     check(`
 _start: jmp odd

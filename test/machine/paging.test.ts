@@ -387,4 +387,36 @@ bad:    ld r2, [0x400123]
         mov r10, 14`), { stop: 'halted', regs: { r2: 0xccbbaadd, r9: 9, r10: 1 }, words: { 0x6000: 0xa007 | A } });
     });
   });
+
+  describe('faulting instructions change nothing', () => {
+    it('a push to a read-only page faults with sp unchanged', () => {
+      check(paged(`
+        ${toUser('user')}
+user:   mov sp, 0x400010
+bad:    push 5
+`, { pde1: PT1, pt1: { 0: 0x9000 | P | U } }), fault(PF_PROT | PF_WRITE | PF_USER, 0x40000c, 'bad', {
+        words: { 0x37fc: 0x400010, 0x900c: 0 },
+      }));
+    });
+
+    it('an iret whose frame runs onto a missing page faults at the iret and changes nothing', () => {
+      check(paged(`
+        mov sp, 0x3FF8
+        mov r1, 0x222
+        st [0x3FF8], r1          ; the pc to return to
+        st [0x3FFC], r1          ; flags
+bad:    iret                     ; mode would be at 0x4000: page 4 is missing
+`), fault(0, 0x4000, 'bad', { mode: 'kernel', regs: { r10: 14 } }));
+    });
+
+    it('cr3 with only low bits set (0x7) turns paging on with the directory at physical 0', () => {
+      // The directory is then the code itself: PDE 0 is the first word of 'mov r1, 7',
+      // whose P bit is 0 in this build's encoding, so the next fetch faults, the
+      // delivery faults (evt = 0 is on the same missing page), and so does #DF.
+      check(`
+_start: mov r1, 7
+        mov cr3, r1
+        hlt`, { stop: 'triple-fault', cr3: 7, pc: 12, retired: 2 });
+    });
+  });
 });

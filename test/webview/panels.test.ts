@@ -49,7 +49,7 @@ describe('TLB, costs and translation cache panels (Chromium)', function () {
     const panel = await harness.open('costs', 'dark', { width: 1100, height: 640 });
     await panel.sendSnapshot(snapshot);
     const headers = await panel.page.$$eval('thead th', (cells) => cells.map((c) => c.textContent));
-    assert.deepEqual(headers, ['counter', 'this run (trap-and-emulate / shadow-on-demand / separate)', 'none', 'trap-and-emulate / shadow-proactive / separate', 'hardware-assist / nested / separate']);
+    assert.deepEqual(headers, ['counter', 'this run so far (trap-and-emulate / shadow-on-demand / separate)', 'none, whole run', 'trap-and-emulate / shadow-proactive / separate, whole run', 'hardware-assist / nested / separate, whole run']);
     const hidden = await panel.page.$$eval('tr[data-label="hidden page faults"] td', (cells) => cells.map((c) => c.textContent));
     assert.deepEqual(hidden, ['hidden page faults', '9', '0', '58', '0']);
     assert.match((await panel.page.textContent('[data-card="switches"]'))!, /1 · 4/);

@@ -44,7 +44,7 @@ describe('trap timeline panel (Chromium)', function () {
     await panel.setTheme('light');
     await panel.screenshot('timeline-light');
     // The filter narrows the list to matching events.
-    await panel.page.fill('input[type=search]', 'cr3');
+    await panel.page.fill('input[type=search]', 'mov cr3');
     await panel.page.waitForFunction(() => document.querySelectorAll('.vrow').length === 3);
     assert.deepEqual(panel.errors, []);
     await panel.close();
@@ -53,9 +53,8 @@ describe('trap timeline panel (Chromium)', function () {
   it('renders only a few dozen rows of 10,000 events, and scrolls', async () => {
     const panel = await harness.open('timeline', 'dark', { width: 1100, height: 620 });
     const big = withManyEvents(snapshot, 10000);
-    const started = Date.now();
     await panel.sendSnapshot(big);
-    const elapsed = Date.now() - started;
+    const elapsed = Number(await panel.page.getAttribute('body', 'data-draw-ms'));
     const rowCount = () => panel.page.locator('.vrow').count();
     const rendered = await rowCount();
     assert.ok(rendered > 10 && rendered < 80, `rendered ${rendered} rows`);
@@ -72,7 +71,7 @@ describe('trap timeline panel (Chromium)', function () {
     await panel.page.mouse.wheel(0, 2000);
     await panel.page.waitForFunction(() => document.querySelector('.vscroll')!.scrollTop > 5000 * 22 + 1000);
     await panel.page.waitForSelector('.vrow[data-key="5100"]');
-    assert.ok(elapsed < 5000, `a 10,000-event snapshot took ${elapsed} ms to draw`);
+    assert.ok(elapsed < 1000, `a 10,000-event snapshot took ${elapsed} ms to draw`);
     await panel.screenshot('timeline-10000-dark');
     await panel.close();
   });

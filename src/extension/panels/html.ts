@@ -152,12 +152,14 @@ table.plain th, table.plain td { padding: 3px 10px; border-bottom: 1px solid var
 table.plain th { font-weight: 600; background: var(--vscode-sideBarSectionHeader-background, transparent); }
 table.plain td.num, table.plain th.num { text-align: right; font-variant-numeric: tabular-nums; font-family: var(--vscode-editor-font-family, monospace); }
 table.plain tr.total td { font-weight: 600; }
-table.plain tr.is-more td.num.other { color: var(--vscode-charts-red); }
-table.plain tr.is-less td.num.other { color: var(--vscode-charts-green); }
+table.plain td.current { background: var(--vscode-list-inactiveSelectionBackground); }
+table.plain th.num { vertical-align: bottom; }
 .scroll-y { overflow: auto; min-height: 0; flex: 1; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; }
 .card { border: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent)); border-radius: 4px; padding: 6px 12px; min-width: 160px; }
 .card .big { font-size: 1.5em; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card .mid { font-size: 1.1em; font-weight: 600; margin: 2px 0; }
+input[type=search] { width: 280px; }
 .split { flex: 1; min-height: 0; display: grid; grid-template-columns: minmax(280px, 1fr) minmax(260px, 1fr); gap: 10px; }
 .detail { overflow: auto; border: 1px solid var(--vscode-panel-border, var(--vscode-widget-border, transparent)); border-radius: 3px; padding: 6px 10px; }
 pre { margin: 4px 0 10px; white-space: pre-wrap; background: var(--vscode-textCodeBlock-background, transparent); padding: 4px 6px; border-radius: 3px; }

@@ -39,13 +39,13 @@ export class OnDemandShadow implements ShadowPaging {
   }
 
   onPretendModeSwitch(_isPretendUser: boolean): void {
-    if (this.deps.kernelShadows === 'flush-on-switch') this.drop();
+    if (this.deps.kernelShadows === 'flush-on-switch' && !this.deps.isHardwareMode) this.drop();
   }
 
   fill(gva: number, walk: GuestWalk, guestCr3: number): boolean {
-    const { isWritable } = ShadowSet.rights(walk, guestCr3 === 0, false);
+    const { isWritable, isUserOk } = ShadowSet.rights(walk, guestCr3 === 0, false);
     const ma = this.deps.memory.toMachine(walk.gpa & ~0xfff);
-    return this.active().map(gva, ma, isWritable);
+    return this.active().map(gva, ma, isWritable, !this.deps.isHardwareMode || isUserOk);
   }
 
   onPteWritten(pteGpa: number, guestCr3: number): void {

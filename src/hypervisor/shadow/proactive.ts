@@ -124,7 +124,7 @@ export class ProactiveShadow implements ShadowPaging {
       const page = this.tracked.get(directory >>> 12);
       if (page) page.writes = 0;
     }
-    if (this.deps.kernelShadows === 'flush-on-switch' && shadow.set.nEntries > 0) {
+    if (this.deps.kernelShadows === 'flush-on-switch' && !this.deps.isHardwareMode && shadow.set.nEntries > 0) {
       // One table serves both modes, so it holds only the mode it was filled in.
       shadow.set.clear();
       this.deps.counters.shadowDrops++;
@@ -139,7 +139,7 @@ export class ProactiveShadow implements ShadowPaging {
   }
 
   onPretendModeSwitch(_isPretendUser: boolean): void {
-    if (this.deps.kernelShadows === 'flush-on-switch' && this.current.set.nEntries > 0) {
+    if (this.deps.kernelShadows === 'flush-on-switch' && !this.deps.isHardwareMode && this.current.set.nEntries > 0) {
       this.current.set.clear();
       this.deps.counters.shadowDrops++;
       this.deps.host.flushRealTlb(undefined);
@@ -158,9 +158,9 @@ export class ProactiveShadow implements ShadowPaging {
         this.track(tableFrame).asTable.add(this.idOf(shadow, dirIndex));
       }
     }
-    const { isWritable } = ShadowSet.rights(walk, guestCr3 === 0, this.isWriteProtected(walk.gpa));
+    const { isWritable, isUserOk } = ShadowSet.rights(walk, guestCr3 === 0, this.isWriteProtected(walk.gpa));
     const ma = this.deps.memory.toMachine(walk.gpa & ~0xfff);
-    return shadow.set.table(this.deps.isPretendUser()).map(gva, ma, isWritable);
+    return shadow.set.table(this.deps.isPretendUser()).map(gva, ma, isWritable, !this.deps.isHardwareMode || isUserOk);
   }
 
   onPteWritten(_pteGpa: number, _guestCr3: number): void {
@@ -211,11 +211,11 @@ export class ProactiveShadow implements ShadowPaging {
     const pte = memory.read(pteGpa, 4);
     const isPresent = (pde & pte & Pte.P) !== 0 && (pde & pte & Pte.A) !== 0 && memory.isRam(pte & ~0xfff, 4096);
     for (const table of shadow.set.tables()) table.unmap(gva);
-    if (!isPresent || this.deps.kernelShadows === 'flush-on-switch') return;
+    if (!isPresent || (this.deps.kernelShadows === 'flush-on-switch' && !this.deps.isHardwareMode)) return;
     const walk: GuestWalk = { gpa: (pte & ~0xfff) >>> 0, errorCode: 0, pde, pte };
     const { isUserOk, isWritable } = ShadowSet.rights(walk, false, this.isWriteProtected(walk.gpa));
     const ma = memory.toMachine(walk.gpa);
-    shadow.set.kernel.map(gva, ma, isWritable);
+    shadow.set.kernel.map(gva, ma, isWritable, !this.deps.isHardwareMode || isUserOk);
     if (shadow.set.user && isUserOk) shadow.set.user.map(gva, ma, isWritable);
   }
 

@@ -40,7 +40,8 @@ export class ShadowPageTable {
   }
 
   /** Maps one page; false when no frame was left for a new table. */
-  map(gva: number, ma: number, isWritable: boolean): boolean {
+  /** `isUser` false only under hardware assist, where the real CPU runs the guest in its own mode. */
+  map(gva: number, ma: number, isWritable: boolean, isUser = true): boolean {
     const dirIndex = gva >>> 22;
     let table = this.tables.get(dirIndex);
     if (table === undefined) {
@@ -51,7 +52,7 @@ export class ShadowPageTable {
     }
     const slot = table + ((gva >>> 12) & 0x3ff) * 4;
     if ((this.memory.read32(slot) & Pte.P) === 0) this.nEntries++;
-    this.memory.write32(slot, (ma & ~0xfff) | Pte.P | Pte.U | (isWritable ? Pte.W : 0));
+    this.memory.write32(slot, (ma & ~0xfff) | Pte.P | (isUser ? Pte.U : 0) | (isWritable ? Pte.W : 0));
     return true;
   }
 

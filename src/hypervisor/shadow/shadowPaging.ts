@@ -55,4 +55,10 @@ export interface ShadowDeps {
   counters: CostCounters;
   kernelShadows: KernelShadows;
   isPretendUser: () => boolean;
+  /**
+   * Hardware assist with shadow paging: the guest kernel runs in real kernel mode,
+   * so one table with the guest's own U bits serves both modes and mode changes
+   * (which the hypervisor does not even see) need nothing.
+   */
+  isHardwareMode: boolean;
 }
