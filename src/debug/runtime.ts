@@ -578,8 +578,14 @@ export class DebugRuntime {
 
   start(): void {
     if (this.config.isStopOnEntry) this.stop({ reason: 'entry', guest: 0, description: `stopped at the entry point ${hex8(this.target.pc(0))}` });
-    else this.resume({ kind: 'continue' });
+    else {
+      // Nothing stopped at the entry yet: a breakpoint there must hit.
+      this.isFreshStart = true;
+      this.resume({ kind: 'continue' });
+    }
   }
+
+  private isFreshStart = false;
 
   continue(): void { this.resume({ kind: 'continue' }); }
   next(guest: number): void { this.resume({ kind: 'step', guest, isStepIn: false, isOver: true }); }
@@ -667,7 +673,8 @@ export class DebugRuntime {
     const cpu = this.target.cpu;
     this.pendingStop = undefined;
     this.trapStop = undefined;
-    cpu.skipBreakpointAt = cpu.pc;
+    cpu.skipBreakpointAt = this.isFreshStart ? -1 : cpu.pc;
+    this.isFreshStart = false;
     if (this.target.hv) this.target.hv.shouldStopAtTrap = this.hasBeforeFilters || this.stepInGuest !== undefined ? this.shouldStopAtTrap : undefined;
     this.refreshCpuBreakpoints();
   }

@@ -151,7 +151,7 @@ export class HyperstepSession extends DebugSession {
 
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
     this.guard(response, () => {
-      this.startRuntime(args as unknown as Record<string, unknown>);
+      this.startRuntime((args ?? {}) as unknown as Record<string, unknown>);
       this.sendResponse(response);
       this.sendEvent(new InitializedEvent());
       if (this.isConfigured) this.rt.start();
@@ -185,7 +185,7 @@ export class HyperstepSession extends DebugSession {
 
   protected override restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): void {
     this.guard(response, () => {
-      const next = (args.arguments as Record<string, unknown> | undefined) ?? this.launchArgs;
+      const next = (args?.arguments as Record<string, unknown> | undefined) ?? this.launchArgs;
       if (!next) throw new RequestError('nothing to restart: launch a program first');
       this.startRuntime(next);
       this.sendResponse(response);

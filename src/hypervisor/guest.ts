@@ -9,6 +9,7 @@ import { CostCounters, emptyCounters } from './costs';
 import { GuestMemory } from './guestMemory';
 import { GuestVirtual } from './guestVirtual';
 import { ShadowPaging } from './shadow/shadowPaging';
+import type { BinaryTranslator } from './binaryTranslate/engine';
 
 /** The real CPU's context of a guest while another guest runs. */
 export interface SavedContext {
@@ -39,6 +40,8 @@ export class Guest {
   sliceEnd = Infinity;
   shadow!: ShadowPaging;
 
+  /** Under binary translation: the translator running this guest's pretend-kernel code. */
+  translator: BinaryTranslator | undefined;
   /** Under hardware assist with nested paging: the map the CPU walks, with its reference count. */
   nested: NestedPaging | undefined;
 

@@ -20,6 +20,7 @@ import { GuestAccess, GuestMemory } from './guestMemory';
 import { PseudocodeLine } from './pseudocode';
 import { reflect } from './reflect';
 import { hypercall } from './paravirt';
+import { BinaryTranslator } from './binaryTranslate/engine';
 import { FramePool } from './shadow/framePool';
 import { OnDemandShadow } from './shadow/onDemand';
 import { ProactiveShadow } from './shadow/proactive';
@@ -124,9 +125,14 @@ export class Hypervisor implements Platform, ShadowHost {
       }
       // In hardware guest mode the real CPU checks U itself, so one shadow with the guest's U bits serves both modes.
       const kernelShadows = this.isHardwareAssist ? 'flush-on-switch' : this.config.kernelShadows;
-      const deps = { memory: guestMemory, host: this as ShadowHost, counters: guest.counters, kernelShadows, isPretendUser: () => guest.isPretendUser, isHardwareMode: this.isHardwareAssist };
+      if (this.config.virtualization === 'binary-translation') guest.translator = new BinaryTranslator(this, guest);
+      const isCodePage = (gpa: number) => guest.translator?.cache.hasCode(gpa >>> 12) ?? false;
+      const deps = { memory: guestMemory, host: this as ShadowHost, counters: guest.counters, kernelShadows, isPretendUser: () => guest.isPretendUser, isHardwareMode: this.isHardwareAssist, isCodePage };
       guest.shadow = this.config.paging === 'shadow-proactive' ? new ProactiveShadow(deps, this.pool) : new OnDemandShadow(deps, this.pool);
-      guestMemory.onWrite = (gpa, length) => { if (guest.shadow.isWriteProtected(gpa)) guest.shadow.onProtectedWrite(gpa, length); };
+      guestMemory.onWrite = (gpa, length) => {
+        if (guest.shadow.isWriteProtected(gpa)) guest.shadow.onProtectedWrite(gpa, length);
+        guest.translator?.onGuestWrite(gpa, length);
+      };
       this.guests.push(guest);
       base += size;
     });
@@ -151,7 +157,9 @@ export class Hypervisor implements Platform, ShadowHost {
           return this.result(stop);
         }
       }
-      const reason = this.cpu.run();
+      const translator = this.current.translator;
+      const reason = translator && !this.current.isPretendUser ? translator.run() : this.cpu.run();
+      if (reason === 'switch-engine') continue;
       if (!this.isGuestStop(reason)) return this.result(reason);
       if (!this.finishGuest(reason)) return this.result(reason);
     }
@@ -292,6 +300,8 @@ export class Hypervisor implements Platform, ShadowHost {
     if (guest.isPretendUser === isUser) return;
     this.accountInstructions(guest);
     guest.isPretendUser = isUser;
+    // Under binary translation pretend-kernel code runs translated: the interpreter hands over.
+    if (guest.translator && !isUser) { this.cpu.stopRequest = 'switch-engine'; this.cpu.requestService(); }
     if (!this.isNested) guest.shadow.onPretendModeSwitch(isUser);
     if (this.isHardwareAssist) this.cpu.setMode(isUser ? Mode.USER : Mode.KERNEL);
     this.syncRealCr3();
@@ -460,7 +470,8 @@ export class Hypervisor implements Platform, ShadowHost {
       reflect(this, guest, Vector.PF, walk.errorCode, faultAddress);
       return;
     }
-    if (GuestMemory.isConsole(walk.gpa) || (access === GuestAccess.WRITE && guest.shadow.isWriteProtected(walk.gpa))) {
+    const isCodeWrite = access === GuestAccess.WRITE && guest.translator !== undefined && guest.translator.cache.hasCode(walk.gpa >>> 12);
+    if (GuestMemory.isConsole(walk.gpa) || isCodeWrite || (access === GuestAccess.WRITE && guest.shadow.isWriteProtected(walk.gpa))) {
       const isDevice = GuestMemory.isConsole(walk.gpa);
       this.mark(isDevice ? 'pf-mmio' : 'pf-protected');
       if (isDevice && access === GuestAccess.FETCH) {

@@ -22,7 +22,7 @@ export const PAGING_SETTINGS = ['shadow-on-demand', 'shadow-proactive', 'nested'
 export const KERNEL_SHADOWS = ['separate', 'flush-on-switch'] as const;
 
 /** Settings this build can run. */
-export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual', 'hardware-assist'];
+export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'];
 
 export interface SystemGuest {
   name: string;
@@ -210,6 +210,8 @@ class HypervisorSystem implements VirtualSystem {
     const guest = hv.guests[index];
     const isCurrent = guest === hv.current;
     const cpu = hv.cpu;
+    // Under hardware assist the running guest's own state lives in the real CPU.
+    if (isCurrent) hv.syncFromCpu(guest);
     const retired = isCurrent ? cpu.retired : guest.saved.ticks - guest.saved.idleTicks;
     return {
       name: guest.name,

@@ -55,6 +55,7 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
       guest.cr3 = regs[instr.a];
       counters.guestCr3Loads++;
       guest.shadow.onGuestCr3Load(guest.cr3);
+      guest.translator?.onMappingsChanged();
       hv.loadRealCr3();
       if (hv.hvEvents.isActive) hv.emit(hv.event('cr3-load', guest, cpu.pc, text, `guest cr3 load of 0x${hexWord(guest.cr3)}: switching to its shadow page table`, { address: guest.cr3 >>> 0 }));
       break;
@@ -62,6 +63,7 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
     case Op.INVLPG:
       hv.mark('emulate-invlpg');
       guest.shadow.onGuestInvlpg(regs[instr.a]);
+      guest.translator?.onMappingsChanged();
       if (hv.hvEvents.isActive) hv.emit(hv.event('tlb-flush', guest, cpu.pc, text, `guest invlpg 0x${hexWord(regs[instr.a])}: shadow updated`, { address: regs[instr.a] >>> 0 }));
       break;
     case Op.MOV_EVT_R: hv.mark('emulate-special'); guest.evt = regs[instr.a]; break;

@@ -15,7 +15,9 @@ import { Tlb, TlbBits, TlbState } from './tlb';
 
 export type StopReason =
   | 'halted' | 'triple-fault' | 'bus-error' | 'instruction-limit' | 'exception-loop'
-  | 'budget' | 'breakpoint' | 'waiting-for-input' | 'requested';
+  | 'budget' | 'breakpoint' | 'waiting-for-input' | 'requested'
+  /** Internal to the hypervisor: binary translation takes over from the interpreter, or back. */
+  | 'switch-engine';
 
 /** What a CPU needs from the machine around it: devices, interrupts, exception handling. */
 export interface Platform {
@@ -435,7 +437,7 @@ export class Cpu {
   }
 
   /** Limits first, then the platform (devices, interrupts, `hlt`). */
-  private serviceAll(): StopReason | undefined {
+  serviceAll(): StopReason | undefined {
     if (this.stopReason !== undefined) return this.stopReason;
     if (this.stopRequest !== undefined) {
       const stop = this.stopRequest;
@@ -554,14 +556,15 @@ export class Cpu {
 
   // ---------------------------------------------------------------- exceptions
 
-  private setFault(vector: number, errorCode: number, address: number): void {
+  setFault(vector: number, errorCode: number, address: number): void {
     this.fault = FaultState.EXCEPTION;
     this.faultVector = vector;
     this.faultCode = errorCode;
     this.faultAddress = address;
   }
 
-  private raiseFault(): void {
+  /** Hands the fault recorded by the last access (or `setFault`) to the platform. */
+  raiseFault(): void {
     this.fault = FaultState.NONE;
     this.raise(this.faultVector, this.faultCode, this.faultAddress);
   }

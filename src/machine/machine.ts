@@ -156,5 +156,6 @@ export function describeStop(reason: StopReason, detail: string): string {
     case 'breakpoint': return 'breakpoint';
     case 'waiting-for-input': return 'waiting in hlt for keyboard input';
     case 'requested': return 'stopped on request';
+    case 'switch-engine': return 'switching execution engine';
   }
 }

@@ -71,9 +71,9 @@ const guestTable = new VirtualTable<GuestMappingView>(guestPane.pane, {
   rowTooltip: (m) => `PDE ${hex(m.pde)} · PTE ${hex(m.pte)}`,
   onActivate: (m) => select(m.va),
   columns: [
-    { id: 'va', title: 'virtual', width: 'minmax(92px, 1fr)', text: (m) => hex(m.va), cellClass: () => 'addr', isClickable: () => true },
-    { id: 'pa', title: 'physical', width: 'minmax(92px, 1fr)', text: (m) => hex(m.pa) },
-    { id: 'flags', title: 'P W U A D', width: '96px', render: (cell, m) => renderFlags(cell, [['P', m.flags.p], ['W', m.flags.w], ['U', m.flags.u], ['A', m.flags.a], ['D', m.flags.d]]) },
+    { id: 'va', title: 'virtual', width: 'minmax(84px, 1fr)', text: (m) => hex(m.va), cellClass: () => 'addr', isClickable: () => true },
+    { id: 'pa', title: 'physical', width: 'minmax(84px, 1fr)', text: (m) => hex(m.pa) },
+    { id: 'flags', title: 'P W U A D', width: '76px', render: (cell, m) => renderFlags(cell, [['P', m.flags.p], ['W', m.flags.w], ['U', m.flags.u], ['A', m.flags.a], ['D', m.flags.d]]) },
   ],
 });
 
@@ -90,7 +90,7 @@ const mapTable = new VirtualTable<MapRow>(mapPane.pane, {
   },
   columns: [
     { id: 'gpa', title: 'guest-physical', width: 'minmax(110px, 1fr)', text: (m) => hex(m.gpa), cellClass: () => 'addr', isClickable: () => true },
-    { id: 'ma', title: 'machine', width: 'minmax(92px, 1fr)', text: (m) => hex(m.ma) },
+    { id: 'ma', title: 'machine', width: 'minmax(84px, 1fr)', text: (m) => hex(m.ma) },
   ],
 });
 
@@ -103,8 +103,8 @@ const shadowTable = new VirtualTable<ShadowMappingView>(shadowPane.pane, {
   rowClass: (m) => rowClass(pageOf(m.va) === faultPage(), pageOf(m.va) === selectedVa, m.isChanged),
   onActivate: (m) => select(m.va),
   columns: [
-    { id: 'va', title: 'virtual', width: 'minmax(92px, 1fr)', text: (m) => hex(m.va), cellClass: () => 'addr', isClickable: () => true },
-    { id: 'ma', title: 'machine', width: 'minmax(92px, 1fr)', text: (m) => hex(m.ma) },
+    { id: 'va', title: 'virtual', width: 'minmax(84px, 1fr)', text: (m) => hex(m.va), cellClass: () => 'addr', isClickable: () => true },
+    { id: 'ma', title: 'machine', width: 'minmax(84px, 1fr)', text: (m) => hex(m.ma) },
     { id: 'w', title: 'W', width: '28px', render: (cell, m) => renderFlags(cell, [['W', m.isWritable]]) },
   ],
 });

@@ -44,6 +44,16 @@ table:  .space 1024
     assert.match(result.divergence!.explanation, /detect that it runs in a VM/);
   });
 
+  it('binary translation and hardware assist run popf.g32 and a VM-detecting guest like bare hardware', () => {
+    const vmDetect = imageOfText('_start: mov r1, 0x800\n        mov evt, r1\n        mov r2, evt\n        cli\n        hlt\n');
+    for (const image of [imageOfFile('examples/popf.g32'), vmDetect]) {
+      for (const setting of [{ virtualization: 'binary-translation' as const }, { virtualization: 'hardware-assist' as const, paging: 'nested' as const }, { virtualization: 'hardware-assist' as const, paging: 'shadow-on-demand' as const }]) {
+        const result = findDivergence(() => createSystem({ virtualization: 'none', guests: [{ name: 'g', image }] }), () => createSystem({ ...setting, guests: [{ name: 'g', image }] }), { chunk: 500 });
+        assert.strictEqual(result.divergence, undefined, `${setting.virtualization}: ${result.divergence?.differences.join('; ')}`);
+      }
+    }
+  });
+
   it('reports no divergence for the example OS, which uses no sensitive instruction', () => {
     const result = compare(imageOfFile('examples/os/kernel.g32'), [input(2000, 'k')]);
     assert.strictEqual(result.divergence, undefined);

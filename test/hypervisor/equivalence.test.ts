@@ -49,7 +49,7 @@ describe('hypervisor: equivalence with bare hardware', () => {
     }
   });
 
-  for (const setting of VIRTUAL_SETTINGS.filter((s) => s.virtualization === 'hardware-assist')) {
+  for (const setting of VIRTUAL_SETTINGS.filter((s) => s.virtualization === 'hardware-assist' || s.virtualization === 'binary-translation')) {
     it(`popf.g32 (sensitive instructions) is equivalent under ${settingLabel(setting)}`, () => {
       assertEquivalent(imageOfFile('examples/popf.g32'), setting);
     });

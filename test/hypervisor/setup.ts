@@ -21,6 +21,8 @@ export const VIRTUAL_SETTINGS: Setting[] = [
   { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
   { virtualization: 'paravirtual', paging: 'shadow-on-demand', kernelShadows: 'separate' },
   { virtualization: 'paravirtual', paging: 'shadow-proactive', kernelShadows: 'separate' },
+  { virtualization: 'binary-translation', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+  { virtualization: 'binary-translation', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
   { virtualization: 'hardware-assist', paging: 'nested' },
   { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
   { virtualization: 'hardware-assist', paging: 'shadow-proactive' },

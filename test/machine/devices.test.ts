@@ -498,13 +498,12 @@ ${vectorTable({ 33: 'on_kbd' }, '0')}`, { stop: 'halted', regs: { r9: 1 }, ticks
     it('keeps waiting when an arriving byte joins a non-empty queue (no interrupt), then halts when nothing is left to come', () => {
       check(`
 _start: ${SETUP}
-        sti
-        hlt                      ; the interrupt for 'a' is taken at once
+        sti                      ; the interrupt for 'a' is taken right after
         hlt                      ; 'b' arrives at tick 100 behind 'a': no interrupt
 on_kbd: add r9, 1
         add sp, 8
         iret
-${vectorTable({ 33: 'on_kbd' }, '0')}`, { stop: 'halted', regs: { r9: 1 }, ticks: 100, idleTicks: 100 - 9, retired: 9 }, { input: 'a', inputAt: [[100, 'b']] });
+${vectorTable({ 33: 'on_kbd' }, '0')}`, { stop: 'halted', regs: { r9: 1 }, ticks: 100, idleTicks: 100 - 8, retired: 8, pc: 'on_kbd' }, { input: 'a', inputAt: [[100, 'b']] });
     });
 
     it('waits for the timer: ticks pass with no instruction, then the interrupt is taken', () => {

@@ -663,7 +663,7 @@ _start: ${SETUP}
         ${toUser('user')}
 user:   in r1, 0x60
         hlt
-${HANDLERS.replace('h13:    mov r10, 13', 'h13:    in r2, 0x60\n        mov r10, 13')}`, { regs: { r10: 13, r1: 0, r2: 0x61 } }, { input: 'ab' });
+${HANDLERS.replace('h13:    mov r10, 13', 'h13:    in r2, 0x60\n        mov r10, 13')}`, { regs: { r10: 13, r1: KSP, r2: 0x61 } }, { input: 'ab' });
     });
 
     it('an undefined encoding in the privileged range raises #UD, not #GP, in user mode', () => {

@@ -105,6 +105,12 @@ describe('machine: paging', () => {
 `, { pt0: { 5: 0x9000 | P }, data: { 0x9000: 0xcafe } }), { stop: 'halted', regs: { r2: 0xcafe, r3: 0x1fff, r10: 0 }, cr3: 0x1fff });
     });
 
+    it('a PTE whose frame is outside RAM gives a bus error on access (the walk itself succeeded)', () => {
+      check(paged(`
+bad:    ld r1, [0x5000]
+`, { pt0: { 5: 0x200000 | P } }), { stop: 'bus-error', pc: 'bad', words: { 0x2014: 0x200000 | P | A } });
+    });
+
     it('several virtual pages may map the same frame', () => {
       check(paged(`
         mov r1, 0xABCD

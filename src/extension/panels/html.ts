@@ -133,8 +133,8 @@ label { color: var(--vscode-descriptionForeground); }
 .bar { display: inline-block; height: 6px; border-radius: 3px; background: var(--vscode-charts-blue); vertical-align: middle; }
 .bar.cost { background: var(--vscode-charts-orange); }
 
-.tables { flex: 1; min-height: 0; display: grid; grid-template-columns: repeat(3, minmax(220px, 1fr)); gap: 10px; }
-.table-pane { display: flex; flex-direction: column; min-height: 160px; gap: 4px; }
+.tables { flex: 1; min-height: 0; display: grid; grid-template-columns: repeat(auto-fit, minmax(270px, 1fr)); grid-auto-rows: minmax(200px, 1fr); gap: 10px; overflow: auto; }
+.table-pane { display: flex; flex-direction: column; min-height: 0; gap: 4px; }
 .pane-title { display: flex; align-items: baseline; gap: 8px; min-height: 22px; white-space: nowrap; overflow: hidden; }
 .pane-title .dim { font-size: 0.9em; overflow: hidden; text-overflow: ellipsis; }
 .walk { flex: none; min-height: 64px; border-top: 1px solid var(--vscode-panel-border, transparent); padding-top: 6px; }

@@ -11,6 +11,11 @@ import { PANEL_TITLES, panelHtml } from './html';
 
 const VIEW_TYPE_PREFIX = 'hyperstep.panel.';
 
+/** The adapter has one thread per guest, numbered from 1; the panel requests name guests from 0. */
+function guestOfThread(threadId: number): number {
+  return threadId - 1;
+}
+
 export class PanelManager implements vscode.Disposable {
   private readonly panels = new Map<PanelKind, vscode.WebviewPanel>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -104,7 +109,7 @@ export class PanelManager implements vscode.Disposable {
     this.isFetching = true;
     const session = this.session;
     const args: Record<string, unknown> = {};
-    if (this.threadId !== undefined) args.threadId = this.threadId;
+    if (this.threadId !== undefined) args.guest = guestOfThread(this.threadId);
     if (this.compareWith) args.compareWith = this.compareWith;
     void Promise.resolve(session.customRequest('hyperstep/snapshot', args)).then(
       (snapshot: PanelSnapshot) => {
@@ -137,7 +142,7 @@ export class PanelManager implements vscode.Disposable {
       case 'requestWalk': {
         if (!this.session) return;
         const args: Record<string, unknown> = { va: message.va };
-        if (this.threadId !== undefined) args.threadId = this.threadId;
+        if (this.threadId !== undefined) args.guest = guestOfThread(this.threadId);
         try {
           const walk = (await this.session.customRequest('hyperstep/walk', args)) as WalkView;
           void panel.webview.postMessage({ type: 'walk', walk } satisfies ToWebviewMessage);

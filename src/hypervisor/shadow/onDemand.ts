@@ -43,7 +43,7 @@ export class OnDemandShadow implements ShadowPaging {
   }
 
   fill(gva: number, walk: GuestWalk, guestCr3: number): boolean {
-    const { isWritable, isUserOk } = ShadowSet.rights(walk, guestCr3 === 0, false);
+    const { isWritable, isUserOk } = ShadowSet.rights(walk, guestCr3 === 0, this.deps.isCodePage(walk.gpa));
     const ma = this.deps.memory.toMachine(walk.gpa & ~0xfff);
     return this.active().map(gva, ma, isWritable, !this.deps.isHardwareMode || isUserOk);
   }
@@ -61,6 +61,10 @@ export class OnDemandShadow implements ShadowPaging {
       for (const table of this.set.tables()) isRemoved = table.unmap(gva) || isRemoved;
       if (isRemoved) this.deps.host.flushRealTlb(gva);
     }
+  }
+
+  writeProtectFrame(ma: number): void {
+    for (const table of this.set.tables()) table.writeProtect(ma);
   }
 
   isWriteProtected(_gpa: number): boolean {

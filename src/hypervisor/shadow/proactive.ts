@@ -158,13 +158,17 @@ export class ProactiveShadow implements ShadowPaging {
         this.track(tableFrame).asTable.add(this.idOf(shadow, dirIndex));
       }
     }
-    const { isWritable, isUserOk } = ShadowSet.rights(walk, guestCr3 === 0, this.isWriteProtected(walk.gpa));
+    const { isWritable, isUserOk } = ShadowSet.rights(walk, guestCr3 === 0, this.isWriteProtected(walk.gpa) || this.deps.isCodePage(walk.gpa));
     const ma = this.deps.memory.toMachine(walk.gpa & ~0xfff);
     return shadow.set.table(this.deps.isPretendUser()).map(gva, ma, isWritable, !this.deps.isHardwareMode || isUserOk);
   }
 
   onPteWritten(_pteGpa: number, _guestCr3: number): void {
     // The write went through GuestMemory, whose hook already updated every shadow built from a tracked page.
+  }
+
+  writeProtectFrame(ma: number): void {
+    for (const shadow of this.cache.values()) for (const table of shadow.set.tables()) table.writeProtect(ma);
   }
 
   isWriteProtected(gpa: number): boolean {
@@ -213,7 +217,7 @@ export class ProactiveShadow implements ShadowPaging {
     for (const table of shadow.set.tables()) table.unmap(gva);
     if (!isPresent || (this.deps.kernelShadows === 'flush-on-switch' && !this.deps.isHardwareMode)) return;
     const walk: GuestWalk = { gpa: (pte & ~0xfff) >>> 0, errorCode: 0, pde, pte };
-    const { isUserOk, isWritable } = ShadowSet.rights(walk, false, this.isWriteProtected(walk.gpa));
+    const { isUserOk, isWritable } = ShadowSet.rights(walk, false, this.isWriteProtected(walk.gpa) || this.deps.isCodePage(walk.gpa));
     const ma = memory.toMachine(walk.gpa);
     shadow.set.kernel.map(gva, ma, isWritable, !this.deps.isHardwareMode || isUserOk);
     if (shadow.set.user && isUserOk) shadow.set.user.map(gva, ma, isWritable);

@@ -38,6 +38,8 @@ export interface ShadowPaging {
   isWriteProtected(gpa: number): boolean;
   /** After an emulated guest write into a write-protected page. */
   onProtectedWrite(gpa: number, size: number): void;
+  /** Makes every shadow entry that maps machine frame `ma` read-only (binary translation's code pages). */
+  writeProtectFrame(ma: number): void;
   /** A hypercall wrote a guest PTE: remove whatever shadow entries were built from it. */
   onPteWritten(pteGpa: number, guestCr3: number): void;
   /** Drops every shadow (frames ran out). */
@@ -61,4 +63,6 @@ export interface ShadowDeps {
    * (which the hypervisor does not even see) need nothing.
    */
   isHardwareMode: boolean;
+  /** Other reasons to keep a guest page read-only in every shadow (translated code). */
+  isCodePage: (gpa: number) => boolean;
 }

@@ -1,0 +1,104 @@
+// The translation cache: translated blocks keyed by the guest-physical address
+// they start at (pretend-kernel code only, so the mode is implied), a fast index
+// by guest-virtual address for the current address space, and the guest frames
+// that hold translated code, whose writes must drop those translations.
+
+import { TranslatedBlock } from './translate';
+
+export class TranslationCache {
+  /** gpa of a block's first instruction -> block. */
+  private readonly byPhysical = new Map<number, TranslatedBlock>();
+  /** gva -> block, valid while the guest's mappings are unchanged (cleared on cr3 load and invlpg). */
+  private byVirtual = new Map<number, TranslatedBlock>();
+  /** One-instruction blocks, for stepping up to an interrupt's tick or a breakpoint. */
+  private singles = new Map<number, TranslatedBlock>();
+  /** Guest frame -> blocks whose bytes lie on it. */
+  private readonly byFrame = new Map<number, Set<TranslatedBlock>>();
+  /** Bumped whenever a block is dropped, so chained links to it are no longer followed. */
+  generation = 0;
+  hits = 0;
+  misses = 0;
+  invalidations = 0;
+
+  lookupVirtual(gva: number): TranslatedBlock | undefined {
+    return this.byVirtual.get(gva);
+  }
+
+  lookupSingle(gva: number): TranslatedBlock | undefined {
+    return this.singles.get(gva);
+  }
+
+  /** A block found by physical address is reused only if it was made for the same virtual address. */
+  lookupPhysical(gpa: number, gva: number): TranslatedBlock | undefined {
+    const block = this.byPhysical.get(gpa);
+    return block && block.gva === gva ? block : undefined;
+  }
+
+  rememberVirtual(block: TranslatedBlock): void {
+    this.byVirtual.set(block.gva, block);
+  }
+
+  insert(block: TranslatedBlock, isSingle: boolean): void {
+    if (isSingle) this.singles.set(block.gva, block);
+    else {
+      const old = this.byPhysical.get(block.gpa);
+      if (old) this.remove(old);
+      this.byPhysical.set(block.gpa, block);
+      this.byVirtual.set(block.gva, block);
+    }
+    for (const frame of block.frames) {
+      let set = this.byFrame.get(frame);
+      if (!set) { set = new Set(); this.byFrame.set(frame, set); }
+      set.add(block);
+    }
+  }
+
+  private remove(block: TranslatedBlock): void {
+    if (this.byPhysical.get(block.gpa) === block) this.byPhysical.delete(block.gpa);
+    if (this.byVirtual.get(block.gva) === block) this.byVirtual.delete(block.gva);
+    if (this.singles.get(block.gva) === block) this.singles.delete(block.gva);
+    for (const frame of block.frames) this.byFrame.get(frame)?.delete(block);
+    this.generation++;
+  }
+
+  hasCode(frame: number): boolean {
+    return (this.byFrame.get(frame)?.size ?? 0) > 0;
+  }
+
+  /** Drops every translation of code on `frame` (the guest wrote to it); returns how many. */
+  invalidateFrame(frame: number): number {
+    const blocks = this.byFrame.get(frame);
+    if (!blocks || blocks.size === 0) return 0;
+    const dropped = [...blocks];
+    for (const block of dropped) this.remove(block);
+    this.byFrame.delete(frame);
+    this.invalidations += dropped.length;
+    return dropped.length;
+  }
+
+  /** Drops the translations whose code bytes overlap [gpa, gpa + size); returns how many. */
+  invalidateOverlapping(gpa: number, size: number): number {
+    const blocks = this.byFrame.get(gpa >>> 12);
+    if (!blocks) return 0;
+    const end = gpa + size;
+    const dropped = [...blocks].filter((block) => block.ranges.some(([start, stop]) => gpa < stop && start < end));
+    for (const block of dropped) this.remove(block);
+    this.invalidations += dropped.length;
+    return dropped.length;
+  }
+
+  /** The guest changed its mappings: virtual lookups must go through its page table again. */
+  forgetVirtual(): void {
+    this.byVirtual = new Map();
+    this.singles = new Map();
+    this.generation++;
+  }
+
+  blocks(): TranslatedBlock[] {
+    return [...this.byPhysical.values()];
+  }
+
+  get size(): number {
+    return this.byPhysical.size;
+  }
+}

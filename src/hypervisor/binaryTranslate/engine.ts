@@ -1,0 +1,240 @@
+// The binary-translation engine (g32-isa.md §7, `virtualization:
+// binary-translation`): while a guest runs in pretend kernel mode its code is
+// executed as translated, cached and chained blocks instead of by the
+// interpreter; user-mode code still runs directly on the real CPU. Pages that
+// hold translated code are write-protected in every shadow: a guest write to
+// one is emulated and drops exactly the translations it overlaps.
+
+import { StopReason } from '../../machine/cpu';
+import { decode, DecodedInstr } from '../../machine/decode';
+import { Flag, FLAGS_MASK, Op, Vector } from '../../machine/isa';
+import { formatInstr } from '../../machine/format';
+import { GuestAccess } from '../guestMemory';
+import type { Guest } from '../guest';
+import type { Hypervisor } from '../hypervisor';
+import { reflect } from '../reflect';
+import { emulatePrivileged } from '../trapEmulate';
+import { TranslationCache } from './cache';
+import { BlockEnv, BlockInstr, compile, endsBlock, generateSource, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock } from './translate';
+
+export class BinaryTranslator implements BlockEnv {
+  readonly cache = new TranslationCache();
+
+  constructor(private readonly hv: Hypervisor, private readonly guest: Guest) {}
+
+  /** Runs the guest's pretend-kernel code until it leaves pretend kernel mode, or a stop. */
+  run(): StopReason {
+    const hv = this.hv;
+    const cpu = hv.cpu;
+    const guest = this.guest;
+    const regs = cpu.regs;
+    const counters = guest.counters;
+    cpu.stopReason = undefined;
+    const skipAt = cpu.skipBreakpointAt;
+    const startTicks = cpu.ticks;
+    cpu.skipBreakpointAt = -1;
+    let previous: TranslatedBlock | undefined;
+    for (;;) {
+      if (cpu.ticks >= cpu.eventTick) {
+        const stop = cpu.serviceAll();
+        if (stop !== undefined) return (cpu.stopReason = stop);
+        previous = undefined;
+        if (hv.current !== guest) return 'switch-engine';
+        if (cpu.isHalted) continue;
+      }
+      if (cpu.stopReason !== undefined) return cpu.stopReason;
+      if (guest.isPretendUser) return 'switch-engine';
+      const pc = cpu.pc;
+      const filter = cpu.breakpointFilter;
+      if (filter !== null && filter[pc & 0xffff] !== 0 && cpu.breakpoints.has(pc >>> 0) && !(pc === skipAt && cpu.ticks === startTicks)) {
+        return (cpu.stopReason = 'breakpoint');
+      }
+      // Blocks run whole, so near an interrupt's tick (or with breakpoints set) one instruction at a time.
+      const budget = cpu.eventTick - cpu.ticks;
+      const isSingle = filter !== null || budget < MAX_BLOCK_INSTRUCTIONS;
+      let block: TranslatedBlock | undefined;
+      if (!isSingle && previous !== undefined && previous.chainGeneration === this.cache.generation) {
+        block = pc === previous.targetPc ? previous.chainTarget : pc === previous.nextPc ? previous.chainNext : undefined;
+        if (block !== undefined) counters.chainedJumps++;
+      }
+      if (block === undefined && !isSingle) {
+        block = this.cache.lookupVirtual(pc);
+        if (block !== undefined) counters.translationCacheHits++;
+      }
+      if (block !== undefined && block.instrs.length > budget) block = undefined;
+      if (block === undefined) {
+        const wantSingle = isSingle || (this.cache.lookupVirtual(pc)?.instrs.length ?? 0) > budget;
+        block = wantSingle ? this.cache.lookupSingle(pc) ?? this.translate(pc, 1) : this.translate(pc, MAX_BLOCK_INSTRUCTIONS);
+        if (block === undefined) { previous = undefined; continue; }
+        if (!wantSingle && block.instrs.length > budget) block = this.cache.lookupSingle(pc) ?? this.translate(pc, 1);
+        if (block === undefined) { previous = undefined; continue; }
+      }
+      if (previous !== undefined && block.instrs.length > 1) this.link(previous, block, pc);
+      block.executions++;
+      block.fn(cpu, regs, this, block);
+      if (cpu.fault !== 0) {
+        cpu.raiseFault();
+        previous = undefined;
+        continue;
+      }
+      previous = block.instrs.length > 1 ? block : undefined;
+    }
+  }
+
+  private link(previous: TranslatedBlock, block: TranslatedBlock, pc: number): void {
+    if (previous.chainGeneration !== this.cache.generation) {
+      previous.chainTarget = undefined;
+      previous.chainNext = undefined;
+      previous.chainGeneration = this.cache.generation;
+    }
+    if (pc === previous.targetPc) previous.chainTarget = block;
+    else if (pc === previous.nextPc) previous.chainNext = block;
+  }
+
+  /** Translates the block at `pc` (reflecting a fault if its first instruction cannot be fetched). */
+  private translate(pc: number, maxInstructions: number): TranslatedBlock | undefined {
+    const hv = this.hv;
+    const guest = this.guest;
+    const walk = guest.memory.walk(guest.cr3, pc, GuestAccess.FETCH, false);
+    if (walk.gpa === -2) { hv.busError(guest, guest.memory.busErrorAddress); return undefined; }
+    if (walk.gpa === -1) { reflect(hv, guest, Vector.PF, walk.errorCode, pc); return undefined; }
+    if (!guest.memory.isRam(walk.gpa)) { hv.busError(guest, walk.gpa); return undefined; }
+    if (maxInstructions > 1) {
+      const cached = this.cache.lookupPhysical(walk.gpa, pc);
+      if (cached) {
+        this.cache.rememberVirtual(cached);
+        guest.counters.translationCacheHits++;
+        return cached;
+      }
+    }
+    const instrs: BlockInstr[] = [];
+    const frames = new Set<number>([walk.gpa >>> 12]);
+    const ranges: Array<[number, number]> = [];
+    let secondPageGpa = -1;
+    let at = pc;
+    while (instrs.length < maxInstructions) {
+      const fetched = this.fetch(at, instrs.length === 0);
+      if (fetched === undefined) break;
+      const { instr, crossesPage } = fetched;
+      if (crossesPage) {
+        if (instrs.length > 0) break;
+        const second = guest.memory.walk(guest.cr3, (at | 0xfff) + 1, GuestAccess.FETCH, false, false);
+        if (second.gpa >= 0) { frames.add(second.gpa >>> 12); secondPageGpa = second.gpa; }
+      }
+      instrs.push({ pc: at, instr });
+      at = (at + instr.length) | 0;
+      if (endsBlock(instr) || crossesPage || (at & 0xfff) === 0) break;
+    }
+    if (instrs.length === 0) return undefined;
+    const length = at - pc;
+    const onFirstPage = Math.min(length, 0x1000 - (walk.gpa & 0xfff));
+    ranges.push([walk.gpa, walk.gpa + onFirstPage]);
+    if (secondPageGpa >= 0 && length > onFirstPage) ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
+    const source = generateSource(instrs);
+    const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1]);
+    const block: TranslatedBlock = {
+      gva: pc, gpa: walk.gpa, instrs, source, fn: compile(source), targetPc, nextPc,
+      chainTarget: undefined, chainNext: undefined, chainGeneration: -1, executions: 0, frames: [...frames], ranges,
+    };
+    const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame));
+    this.cache.insert(block, maxInstructions === 1);
+    // Code pages are write-protected from now on, so that a write to them drops their translations.
+    for (const frame of newFrames) guest.shadow.writeProtectFrame(guest.memory.toMachine(frame << 12));
+    if (newFrames.length > 0) hv.flushRealTlb(undefined);
+    guest.counters.translations++;
+    if (hv.hvEvents.isActive) {
+      hv.emit(hv.event('bt-translate', guest, pc, formatInstr(instrs[0].instr), `translated a block of ${instrs.length} instruction${instrs.length === 1 ? '' : 's'} at 0x${(pc >>> 0).toString(16).padStart(8, '0')}`, { address: walk.gpa }));
+    }
+    return block;
+  }
+
+  /**
+   * Reads and decodes one instruction. For the first instruction of a block a
+   * fault is the guest's (reflected) and an undefined encoding raises #UD; later
+   * ones just end the block before them.
+   */
+  private fetch(pc: number, isFirst: boolean): { instr: DecodedInstr; crossesPage: boolean } | undefined {
+    const hv = this.hv;
+    const guest = this.guest;
+    const v = guest.virtual;
+    const word0 = v.read(pc, 4, GuestAccess.FETCH, false);
+    let failed = v.fault !== undefined || v.isBusError;
+    let instr: DecodedInstr | undefined;
+    if (!failed) {
+      const length = decode(word0, 0)?.length ?? 4;
+      const word1 = length === 8 ? v.read((pc + 4) | 0, 4, GuestAccess.FETCH, false) : 0;
+      failed = v.fault !== undefined || v.isBusError;
+      if (!failed) instr = decode(word0, word1);
+    }
+    if (instr === undefined) {
+      if (isFirst) {
+        if (v.isBusError) hv.busError(guest, guest.memory.busErrorAddress);
+        else if (v.fault) reflect(hv, guest, Vector.PF, v.fault.errorCode, v.fault.address);
+        else { hv.cpu.setFault(Vector.UD, 0, 0); hv.cpu.raiseFault(); }
+      }
+      return undefined;
+    }
+    return { instr, crossesPage: ((pc & 0xfff) + instr.length) > 0x1000 };
+  }
+
+  /** A block's call into the hypervisor: cpu.pc, ticks and flags are exact at instruction `index`. */
+  callOut(block: TranslatedBlock, index: number): void {
+    const hv = this.hv;
+    const cpu = hv.cpu;
+    const guest = this.guest;
+    const { pc, instr } = block.instrs[index];
+    const regs = cpu.regs;
+    const next = (pc + instr.length) | 0;
+    const op = instr.info.op;
+    switch (op) {
+      case Op.PUSHF: {
+        guest.counters.sensitiveInstructions++;
+        const sp = (regs[15] - 4) | 0;
+        cpu.store32(sp, guest.guestFlags(cpu.flags));
+        if (cpu.fault !== 0) return;
+        regs[15] = sp;
+        hv.retireEmulated(next);
+        return;
+      }
+      case Op.POPF: {
+        guest.counters.sensitiveInstructions++;
+        const value = cpu.load32(regs[15]);
+        if (cpu.fault !== 0) return;
+        regs[15] = (regs[15] + 4) | 0;
+        // The translation gives popf its bare-hardware effect on the guest's virtual IF.
+        guest.virtualIF = (value & Flag.IF) !== 0;
+        cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | Flag.IF;
+        hv.retireEmulated(next);
+        return;
+      }
+      case Op.MOV_R_EVT:
+        guest.counters.sensitiveInstructions++;
+        regs[instr.a] = guest.evt;
+        hv.retireEmulated(next);
+        return;
+      case Op.SYSCALL: case Op.BRK:
+        // Traps retire before their effect; the translation calls the reflection directly.
+        hv.retireEmulated(next);
+        reflect(hv, guest, op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);
+        return;
+      case Op.VMCALL:
+        cpu.setFault(Vector.UD, 0, 0);
+        return;
+      default:
+        emulatePrivileged(hv, guest, instr);
+    }
+  }
+
+  /** The guest changed its mappings (cr3 load, invlpg): virtual lookups must walk again. */
+  onMappingsChanged(): void {
+    this.cache.forgetVirtual();
+  }
+
+  /** A write to guest memory: drops the translations whose bytes it overlaps. */
+  onGuestWrite(gpa: number, size: number): void {
+    const frame = gpa >>> 12;
+    if (!this.cache.hasCode(frame)) return;
+    const dropped = this.cache.invalidateOverlapping(gpa, size);
+    this.guest.counters.translationInvalidations += dropped;
+  }
+}

@@ -1,0 +1,462 @@
+// The debug adapter end to end over stdio (`node out/src/debug/main.js`),
+// one suite per DAP request, on small fixtures with named lines and on the
+// examples.
+
+import * as assert from 'assert';
+import * as path from 'path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { DebugProtocol } from '@vscode/debugprotocol';
+import {
+  assertLine, collectOutput, evaluate, EXAMPLES, launchAndRun, fixture, FOREVER, frames, GP, launchAndStop, makeClient, register, resumeAndStop,
+  STEPS, topFrame, TRAP, TRIPLE,
+} from './helpers';
+
+const TE = { virtualization: 'trap-and-emulate' };
+
+describe('debug adapter', function () {
+  this.timeout(20000);
+  let client: DebugClient;
+
+  beforeEach(async () => {
+    client = makeClient();
+    await client.start();
+  });
+
+  afterEach(async () => {
+    await client.stop();
+  });
+
+  describe('initialize', () => {
+    it('declares step back, data and instruction breakpoints, and one exception filter per hypervisor event', async () => {
+      const response = await client.initializeRequest();
+      const body = response.body!;
+      assert.ok(body.supportsStepBack && body.supportsDataBreakpoints && body.supportsInstructionBreakpoints && body.supportsDisassembleRequest);
+      assert.ok(body.supportsExceptionFilterOptions && body.supportsReadMemoryRequest && body.supportsWriteMemoryRequest);
+      assert.deepStrictEqual(body.exceptionBreakpointFilters!.map((f) => f.filter), [
+        'protection-fault', 'privileged-emulated', 'io-emulated', 'syscall', 'reflected', 'guest-page-fault', 'hidden-page-fault',
+        'shadow-dropped', 'cr3-load', 'tlb-flush', 'sensitive', 'hypercall', 'bt-translate', 'hw-exit', 'divergence',
+      ]);
+      assert.ok(body.exceptionBreakpointFilters!.every((f) => f.supportsCondition));
+    });
+  });
+
+  describe('launch', () => {
+    it('prints a banner naming the setting and stops on entry', async () => {
+      const banner = collectOutput(client, 'console', (t) => t.includes('hyperstep:'));
+      const stopped = await launchAndStop(client, { program: fixture('steps.g32'), ...TE });
+      assert.strictEqual(stopped.body.reason, 'entry');
+      assert.match(await banner, /trap-and-emulate \/ shadow-on-demand \/ separate/);
+      assertLine(await topFrame(client), 'steps.g32', STEPS.START);
+    });
+
+    it('runs a program to its end, with its console output and exit code', async () => {
+      const output = collectOutput(client, 'stdout', (t) => t.includes('Hello, world!\n'));
+      const exited = client.waitForEvent('exited');
+      await launchAndRun(client, { program: path.join(EXAMPLES, 'hello.g32'), ...TE });
+      assert.strictEqual((await exited).body.exitCode, 0);
+      assert.strictEqual(await output, 'Hello, world!\n');
+    });
+
+    const badValues: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['a missing program', {}, /'program' is required/],
+      ['an unknown virtualization', { program: fixture('steps.g32'), virtualization: 'magic' }, /'virtualization' must be one of/],
+      ['an unknown paging', { program: fixture('steps.g32'), paging: 'lazy' }, /'paging' must be one of/],
+      ['nested paging without hardware assist', { program: fixture('steps.g32'), virtualization: 'trap-and-emulate', paging: 'nested' }, /nested/],
+      ['memory that is not whole pages', { program: fixture('steps.g32'), memory: 5000 }, /multiple of 4096/],
+      ['a negative TLB size', { program: fixture('steps.g32'), tlbEntries: -1 }, /'tlbEntries' must be a whole number/],
+      ['a bad input', { program: fixture('steps.g32'), input: 42 }, /'input' must be a string/],
+      ['a bad historySize', { program: fixture('steps.g32'), historySize: 'lots' }, /'historySize'/],
+      ['a file that does not exist', { program: fixture('missing.g32') }, /cannot read/],
+      ['a program with assembly errors', { program: fixture('broken.g32') }, /does not assemble[\s\S]*broken\.g32:2/],
+      ['several guests on bare hardware', { program: fixture('two.json'), virtualization: 'none' }, /runs one/],
+    ];
+    for (const [what, args, message] of badValues) {
+      it(`refuses ${what} with a clear message`, async () => {
+        await client.initializeRequest();
+        await assert.rejects(client.launchRequest(args as DebugProtocol.LaunchRequestArguments), (e: Error) => message.test(e.message));
+      });
+    }
+  });
+
+  describe('threads', () => {
+    it('shows one thread per guest of a machine description', async () => {
+      await launchAndStop(client, { program: fixture('two.json') });
+      const threads = (await client.threadsRequest()).body.threads;
+      assert.deepStrictEqual(threads.map((t) => t.name), ['guest steps', 'guest trap']);
+      assertLine(await topFrame(client, 2), 'trap.g32', TRAP.FIRST);
+    });
+  });
+
+  describe('setBreakpoints', () => {
+    it('stops at a source breakpoint and moves one on a blank line to the next instruction', async () => {
+      let verified: DebugProtocol.Breakpoint[] = [];
+      await launchAndStop(client, { program: fixture('steps.g32'), stopOnEntry: false }, async () => {
+        verified = (await client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.BLANK }] })).body.breakpoints;
+      });
+      assert.strictEqual(verified[0].verified, true);
+      assert.strictEqual(verified[0].line, STEPS.STORE);
+      assertLine(await topFrame(client), 'steps.g32', STEPS.STORE);
+    });
+
+    it('honours conditions and hit counts', async () => {
+      await launchAndStop(client, { program: fixture('forever.g32'), stopOnEntry: false }, () =>
+        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 7' }] }));
+      assert.strictEqual(await register(client, 'r1'), 7);
+      await client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, hitCondition: '5' }] });
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 7 + 5, 'the 5th hit after the stop at r1 = 7');
+    });
+
+    it('prints logpoints without stopping', async () => {
+      const logged = collectOutput(client, 'console', (t) => (t.match(/r1 is/g) ?? []).length >= 3);
+      await launchAndStop(client, { program: fixture('forever.g32'), stopOnEntry: false }, () =>
+        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, logMessage: 'r1 is {r1}', condition: 'r1 < 3' }, { line: FOREVER.LOOP + 1, condition: 'r1 == 5' }] }));
+      assert.match(await logged, /r1 is 0x00000000 \(0\)\nr1 is 0x00000001 \(1\)\nr1 is 0x00000002 \(2\)/);
+      assert.strictEqual(await register(client, 'r1'), 5);
+    });
+
+    it('works in user programs linked at virtual addresses other than their physical ones', async () => {
+      const user1 = path.join(EXAMPLES, 'os', 'user1.g32');
+      await launchAndStop(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...TE, stopOnEntry: false }, () =>
+        client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [{ line: 25 }] }));
+      const frame = await topFrame(client);
+      assertLine(frame, 'user1.g32', 25);
+      assert.strictEqual(parseInt(frame.instructionPointerReference!, 16) >>> 22, 1, 'pc is in the 0x00400000 window');
+      assert.strictEqual(await evaluate(client, 'r5'), "0x00000031 (49)");
+      // user2 and user3 run at the same virtual addresses: only user1 stops here, three times.
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(await evaluate(client, 'r5'), "0x00000032 (50)");
+    });
+  });
+
+  describe('setInstructionBreakpoints', () => {
+    it('stops at an instruction address', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32') });
+      // double: mov sp (8) + mov r1 (8) + call (8) + add (4) + st (8) + mov (8) + st (8) + cli (4) + hlt (4) = 0x3c
+      const response = await client.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x0000003c' }] });
+      assert.strictEqual(response.body.breakpoints[0].verified, true);
+      const stopped = await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(stopped.body.reason, 'instruction breakpoint');
+      assertLine(await topFrame(client), 'steps.g32', STEPS.DOUBLE);
+    });
+  });
+
+  describe('setExceptionBreakpoints', () => {
+    it('stops before a trapped privileged instruction is emulated and says so in words', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE, stopOnEntry: false }, () =>
+        client.setExceptionBreakpointsRequest({ filters: ['protection-fault'] }));
+      const info = await client.exceptionInfoRequest({ threadId: 1 });
+      assert.strictEqual(info.body.exceptionId, 'protection-fault');
+      assert.strictEqual(info.body.description, 'protection fault at 0x00000008: `cli` in pretend kernel mode, will be emulated');
+      assertLine(await topFrame(client), 'trap.g32', TRAP.CLI);
+    });
+
+    it('filters with a condition over the event', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE, stopOnEntry: false }, () =>
+        client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'protection-fault', condition: 'instruction contains "in"' }] }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.IN);
+      assert.match((await client.exceptionInfoRequest({ threadId: 1 })).body.description!, /`in r1, 0x64`/);
+    });
+
+    it('rejects a condition it cannot parse', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      const response = await client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'syscall', condition: 'colour == red' }] });
+      assert.strictEqual(response.body!.breakpoints![0].verified, false);
+      assert.match(response.body!.breakpoints![0].message!, /unknown field/);
+    });
+
+    it('stops at every #GP on bare hardware too', async () => {
+      const stopped = await launchAndStop(client, { program: fixture('gp.g32'), stopOnEntry: false }, () =>
+        client.setExceptionBreakpointsRequest({ filters: ['protection-fault'] }));
+      assert.strictEqual(stopped.body.reason, 'exception');
+      assert.match((await client.exceptionInfoRequest({ threadId: 1 })).body.description!, /^protection fault at 0x[0-9a-f]{8}: `cli` in user mode/);
+    });
+
+    it('stops at io-emulated, hidden page faults, cr3 loads and reflections', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE, stopOnEntry: false }, () =>
+        client.setExceptionBreakpointsRequest({ filters: ['io-emulated'] }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.IN);
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.CONSOLE);
+      assert.match((await client.exceptionInfoRequest({ threadId: 1 })).body.description!, /device page: will be emulated/);
+    });
+  });
+
+  describe('stepIn', () => {
+    it('steps into the hypervisor at a trapping instruction and line by line through its pseudocode', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.CLI);
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      const [hvFrame, guestFrame] = await frames(client);
+      assert.match(hvFrame.name, /^hypervisor trap\(\): protection fault/);
+      assert.ok(hvFrame.source!.sourceReference! > 0);
+      assertLine(guestFrame, 'trap.g32', TRAP.CLI);
+      const source = await client.sourceRequest({ sourceReference: hvFrame.source!.sourceReference!, source: hvFrame.source });
+      const lines = source.body.content.split('\n');
+      assert.match(lines[hvFrame.line - 1], /^trap\(tf\)/);
+      const visited: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const top = await topFrame(client);
+        if (!top.source?.sourceReference) break;
+        visited.push(lines[top.line - 1].trim().split(/\s+/)[0]);
+        await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      }
+      assert.ok(visited.length >= 4, `went through ${visited.join(' | ')}`);
+      assert.ok(lines.some((l) => l.includes('cli / sti')));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.IN);
+      assert.match(await evaluate(client, 'IF'), /^0x00000000/);
+    });
+
+    it('enters the guest exception handler on bare hardware', async () => {
+      await launchAndStop(client, { program: fixture('gp.g32') }, () =>
+        client.setBreakpointsRequest({ source: { path: fixture('gp.g32') }, breakpoints: [{ line: GP.USER_CLI }] }));
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'gp.g32', GP.USER_CLI);
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      const stack = await frames(client);
+      assertLine(stack[0], 'gp.g32', GP.GP_HANDLER);
+      assertLine(stack[1], 'gp.g32', GP.USER_CLI);
+      assert.match(stack[1].name, /interrupted by #GP/);
+    });
+  });
+
+  describe('next', () => {
+    it('steps one instruction, and over a call', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32') });
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'steps.g32', STEPS.CALL);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'steps.g32', STEPS.AFTER_CALL);
+      assert.strictEqual(await register(client, 'r1'), 10);
+    });
+  });
+
+  describe('stepOut', () => {
+    it('runs until the function returns', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32'), stopOnEntry: false }, () =>
+        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.DOUBLE }] }));
+      await resumeAndStop(client, () => client.stepOutRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'steps.g32', STEPS.AFTER_CALL);
+    });
+  });
+
+  describe('stepBack', () => {
+    it('steps back across a trap and restores the guest state', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.IN);
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.CLI);
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.FIRST);
+      assert.strictEqual(await register(client, 'r2'), 0);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r2'), 1);
+    });
+
+    it('steps back out of the hypervisor frame', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      const second = await topFrame(client);
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assert.strictEqual((await topFrame(client)).line, second.line - 1);
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.CLI);
+    });
+  });
+
+  describe('reverseContinue', () => {
+    it('runs backwards to the last breakpoint hit', async () => {
+      await launchAndStop(client, { program: fixture('forever.g32'), stopOnEntry: false }, () =>
+        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 40' }] }));
+      await client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 % 10 == 0' }] });
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 50);
+      await resumeAndStop(client, () => client.reverseContinueRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 40);
+      await resumeAndStop(client, () => client.reverseContinueRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 30);
+    });
+  });
+
+  describe('pause', () => {
+    it('stops a guest that runs forever', async () => {
+      await launchAndStop(client, { program: fixture('forever.g32') });
+      await client.continueRequest({ threadId: 1 });
+      const stopped = await resumeAndStop(client, () => client.pauseRequest({ threadId: 1 }));
+      assert.strictEqual(stopped.body.reason, 'pause');
+      assert.ok(await register(client, 'r1') > 0);
+    });
+  });
+
+  describe('stackTrace', () => {
+    it('shows a triple fault with the state still inspectable, then ends with exit code 2', async () => {
+      const stopped = await launchAndStop(client, { program: fixture('triple.g32'), stopOnEntry: false });
+      assert.strictEqual(stopped.body.reason, 'exception');
+      assert.match((await client.exceptionInfoRequest({ threadId: 1 })).body.description!, /^triple fault/);
+      assertLine(await topFrame(client), 'triple.g32', TRIPLE.PUSH);
+      const exited = client.waitForEvent('exited');
+      await client.continueRequest({ threadId: 1 });
+      assert.strictEqual((await exited).body.exitCode, 2);
+    });
+  });
+
+  describe('variables', () => {
+    it('shows registers, decoded flags and the guest view of the CPU, and sets registers and flag bits', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      const frame = await topFrame(client);
+      const scopes = (await client.scopesRequest({ frameId: frame.id })).body.scopes;
+      assert.deepStrictEqual(scopes.map((s) => s.name), ['Registers', 'Guest view of the CPU', 'Real CPU', 'Costs', 'Page table']);
+      const registers = (await client.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+      assert.deepStrictEqual(registers.map((v) => v.name).slice(-3), ['sp', 'pc', 'flags']);
+      const flags = registers.find((v) => v.name === 'flags')!;
+      const bits = (await client.variablesRequest({ variablesReference: flags.variablesReference })).body.variables;
+      assert.deepStrictEqual(bits.map((b) => b.name), ['CF', 'ZF', 'SF', 'OF', 'IF']);
+      const guestCpu = (await client.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+      assert.strictEqual(guestCpu.find((v) => v.name === 'pretend mode')!.value, 'kernel');
+      await client.setVariableRequest({ variablesReference: scopes[0].variablesReference, name: 'r7', value: '0x1234' });
+      assert.strictEqual(await register(client, 'r7'), 0x1234);
+      await client.setVariableRequest({ variablesReference: flags.variablesReference, name: 'ZF', value: '1' });
+      assert.strictEqual(await evaluate(client, 'ZF'), '0x00000001 (1)');
+    });
+  });
+
+  describe('evaluate', () => {
+    it('evaluates registers, memory, labels and arithmetic, and runs commands', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32') }, () =>
+        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.HLT }] }));
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(await evaluate(client, 'r1 * 2 + 1'), '0x00000017 (23)');
+      assert.strictEqual(await evaluate(client, '[counter]'), '0x0000000b (11)');
+      assert.strictEqual(await evaluate(client, 'byte [counter]'), '0x0000000b (11)');
+      assert.strictEqual(await evaluate(client, 'counter'), '0x00000048 (72)');
+      assert.match(await evaluate(client, 'translate counter'), /paging is off/);
+      assert.match(await evaluate(client, 'help'), /translate ADDR/);
+      assert.match(await evaluate(client, 'costs'), /instructions retired/);
+      await assert.rejects(client.evaluateRequest({ expression: 'nosuchlabel', context: 'repl' }), /unknown name/);
+    });
+
+    it('types keyboard input for the guest', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      assert.match(await evaluate(client, 'input k'), /typed 1 byte/);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 1, 'keyboard status says a byte waits');
+    });
+  });
+
+  describe('completions', () => {
+    it('completes commands, registers and labels', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32') });
+      const labels = (await client.completionsRequest({ text: 'cou', column: 4 })).body.targets.map((t) => t.label);
+      assert.ok(labels.includes('counter'));
+      const commands = (await client.completionsRequest({ text: 'tr', column: 3 })).body.targets.map((t) => t.label);
+      assert.ok(commands.includes('translate'));
+    });
+  });
+
+  describe('readMemory', () => {
+    it('reads guest virtual, guest physical and machine memory', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32'), ...TE });
+      const gva = await client.customRequest('readMemory', { memoryReference: 'gva:0x0', count: 4 });
+      const gpa = await client.customRequest('readMemory', { memoryReference: 'gpa:0x0', count: 4 });
+      assert.strictEqual(gva.body!.data, gpa.body!.data);
+      const walk = await evaluate(client, 'translate 0');
+      const ma = parseInt(/machine (0x[0-9a-f]{8})/.exec(walk)![1], 16);
+      const machine = await client.customRequest('readMemory', { memoryReference: `ma:0x${ma.toString(16)}`, count: 4 });
+      assert.strictEqual(machine.body!.data, gva.body!.data);
+      assert.notStrictEqual(ma, 0, 'the hypervisor map is not the identity');
+    });
+  });
+
+  describe('writeMemory', () => {
+    it('writes guest memory that the program then reads', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32') });
+      await client.customRequest('writeMemory', { memoryReference: 'gva:0x48', data: Buffer.from([0x2a, 0, 0, 0]).toString('base64') });
+      assert.strictEqual(await evaluate(client, '[counter]'), '0x0000002a (42)');
+    });
+  });
+
+  describe('disassemble', () => {
+    it('disassembles around the pc with source locations', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32') });
+      const frame = await topFrame(client);
+      const response = await client.disassembleRequest({ memoryReference: frame.instructionPointerReference!, instructionOffset: -1, instructionCount: 4 });
+      const instructions = response.body!.instructions;
+      assert.strictEqual(instructions[1].address, '0x00000000');
+      assert.strictEqual(instructions[1].instruction, 'mov sp, 0x8000');
+      assert.strictEqual(instructions[1].line, STEPS.START);
+      assert.strictEqual(instructions[1].symbol, '_start');
+      assert.strictEqual(instructions[3].instruction, 'call 0x0000003c ; double');
+    });
+  });
+
+  describe('setDataBreakpoints', () => {
+    it('stops after a write to a watched guest address', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32') });
+      const info = await client.dataBreakpointInfoRequest({ name: 'counter' });
+      assert.ok(info.body.dataId);
+      const set = await client.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+      assert.strictEqual(set.body.breakpoints[0].verified, true);
+      const stopped = await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(stopped.body.reason, 'data breakpoint');
+      assert.match(stopped.body.description!, /write to 0x00000048/);
+      assert.strictEqual((await topFrame(client)).line, STEPS.STORE + 1);
+    });
+  });
+
+  describe('hyperstep/snapshot', () => {
+    it('returns page tables, TLB, timeline and costs at a stop', async () => {
+      await launchAndStop(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...TE, stopOnEntry: false }, () =>
+        client.setBreakpointsRequest({ source: { path: path.join(EXAMPLES, 'os', 'user1.g32') }, breakpoints: [{ line: 25 }] }));
+      const snapshot = (await client.customRequest('hyperstep/snapshot', {})).body;
+      assert.strictEqual(snapshot.version, 1);
+      assert.strictEqual(snapshot.setting, 'trap-and-emulate / shadow-on-demand / separate');
+      assert.ok(snapshot.guest.isPretendUser);
+      assert.ok(snapshot.pageTables.guest.some((m: { va: number; pa: number }) => m.va === 0x00400000 && m.pa === 0x00020000));
+      assert.ok(snapshot.pageTables.shadows.length > 0);
+      assert.ok(snapshot.tlb.entries.length > 0);
+      assert.ok(snapshot.timeline.some((t: { kind: string }) => t.kind === 'cr3-load'));
+      assert.ok(snapshot.timeline.some((t: { source?: { path: string } }) => t.source && t.source.path.endsWith('.g32')));
+      assert.ok(snapshot.costs.rows.length > 5);
+      const walk = (await client.customRequest('hyperstep/walk', { va: 0x00400000 })).body;
+      assert.deepStrictEqual(walk.steps.map((s: { table: string }) => s.table), ['guest', 'hypervisor-map', 'shadow', 'tlb']);
+    });
+  });
+
+  describe('examples', () => {
+    it('runs the OS with timed input to the end, printing its lines', async () => {
+      const output = collectOutput(client, 'stdout', (t) => t.includes('halting'));
+      const exited = client.waitForEvent('exited');
+      await launchAndRun(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...TE, input: [{ tick: 2000, text: 'k' }] });
+      const text = await output;
+      assert.match(text, /\[user1\] read returned 'k'/);
+      assert.strictEqual(text.split('\n').filter(Boolean).length, 15);
+      assert.strictEqual((await exited).body.exitCode, 0);
+    });
+  });
+
+  describe('restart', () => {
+    it('starts the program again', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32') });
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.restartRequest({}));
+      assertLine(await topFrame(client), 'steps.g32', STEPS.START);
+    });
+  });
+
+  describe('terminate', () => {
+    it('ends the session', async () => {
+      await launchAndStop(client, { program: fixture('forever.g32') });
+      const terminated = client.waitForEvent('terminated');
+      await client.terminateRequest({});
+      await terminated;
+    });
+  });
+});

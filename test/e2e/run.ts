@@ -1,0 +1,236 @@
+// The student's journey in a real VS Code (code-server in headless Chromium):
+// install the packaged .vsix, open examples/os, press F5, tick the
+// protection-fault exception breakpoint, continue until it hits, step into the
+// hypervisor, run to a user program's system call, open the page tables and TLB
+// panels and check what they show. Screenshots of each step go to
+// docs/screenshots/ (for the README). See ../shared/tools/e2e-notes.md.
+// Run by `npm run test:e2e` after `npm run package`. Waits on conditions only.
+
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, Frame, Locator, Page } from 'playwright-core';
+
+const ROOT = resolve(__dirname, '../../..');
+const SETUP = process.env.HYPERSTEP_E2E_SETUP ?? resolve(ROOT, '../shared/tools/setup-code-server.sh');
+const VSIX = join(ROOT, 'hyperstep.vsix');
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+const STEP_TIMEOUT = 60_000;
+
+interface Tools { NODE24: string; CODE_SERVER: string; CHROMIUM: string }
+
+function setUpCodeServer(): Tools | undefined {
+  try {
+    const output = execFileSync('bash', [SETUP], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const tools = Object.fromEntries([...output.matchAll(/^(NODE24|CODE_SERVER|CHROMIUM)=(.*)$/gm)].map((m) => [m[1], m[2].trim()]));
+    if (!tools.NODE24 || !tools.CODE_SERVER || !tools.CHROMIUM) throw new Error('it printed no NODE24/CODE_SERVER/CHROMIUM');
+    return tools as unknown as Tools;
+  } catch (error) {
+    console.log(`test:e2e skipped: ${SETUP} failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+    return undefined;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = STEP_TIMEOUT): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+class Journey {
+  private step = 0;
+  constructor(readonly page: Page) {}
+
+  async shot(name: string): Promise<void> {
+    this.step += 1;
+    await this.page.screenshot({ path: join(SHOTS, `${String(this.step).padStart(2, '0')}-${name}.png`) });
+    console.log(`  ✔ ${name}`);
+  }
+
+  /** Runs a palette command, picking its row by exact label (plain Enter may run another row). */
+  async command(label: string): Promise<void> {
+    const page = this.page;
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${label}`);
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+    await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await row.click();
+  }
+
+  async waitForCommand(label: string): Promise<void> {
+    const page = this.page;
+    await until(`the command "${label}"`, async () => {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${label}`);
+      const found = await page.locator('.quick-input-list .label-name', { hasText: label }).first().isVisible({ timeout: 2000 }).catch(() => false);
+      await page.keyboard.press('Escape');
+      return found;
+    });
+  }
+
+  /** The Call Stack view's header (it shows the stop description of a one-thread session) or one of its rows. */
+  callStack(text: RegExp): Locator {
+    return this.page.locator('.pane-header:has-text("Call Stack"), .debug-call-stack .monaco-list-row').filter({ hasText: text }).first();
+  }
+
+  /** Ticks or unticks an exception filter in the Breakpoints view. */
+  async setFilter(label: string, isOn: boolean): Promise<void> {
+    const row = this.page.locator('.debug-breakpoints .monaco-list-row', { hasText: label }).first();
+    await row.waitFor({ timeout: STEP_TIMEOUT });
+    const box = row.locator('input[type=checkbox]').first();
+    if (await box.count()) await box.setChecked(isOn);
+    else if ((await row.getAttribute('aria-checked')) !== String(isOn)) await row.locator('.monaco-custom-toggle, .codicon').first().click();
+  }
+
+  /** The frame of a hyperstep panel's page (inside VS Code's webview iframes). */
+  async panel(kind: string): Promise<Frame> {
+    return until(`the ${kind} panel`, async () => {
+      for (const frame of this.page.frames()) {
+        const panel = await frame.evaluate(() => document.body?.dataset.panel).catch(() => undefined);
+        if (panel === kind) return frame;
+      }
+      return undefined;
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run package first`);
+  const tools = setUpCodeServer();
+  if (!tools) return;
+  mkdirSync(SHOTS, { recursive: true });
+  const temp = mkdtempSync(join(tmpdir(), 'hyperstep-e2e-'));
+  const userData = join(temp, 'user-data');
+  const extensions = join(temp, 'extensions');
+  const workspace = join(temp, 'os');
+  cpSync(join(ROOT, 'examples/os'), workspace, { recursive: true });
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(join(workspace, '.vscode', 'launch.json'), JSON.stringify({
+    version: '0.2.0',
+    configurations: [{
+      type: 'hyperstep', request: 'launch', name: 'os under trap-and-emulate', program: '${workspaceFolder}/kernel.g32',
+      virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate', input: 'k', stopOnEntry: true,
+    }],
+  }, null, 2));
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
+    'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true,
+    'workbench.tips.enabled': false, 'extensions.ignoreRecommendations': true, 'telemetry.telemetryLevel': 'off',
+    'workbench.colorTheme': 'Default Dark Modern', 'editor.minimap.enabled': false, 'window.commandCenter': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden', 'update.showReleaseNotes': false,
+  }, null, 2));
+
+  execFileSync(tools.NODE24, [tools.CODE_SERVER, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', VSIX], { stdio: 'inherit' });
+  const port = await freePort();
+  const server: ChildProcess = spawn(tools.NODE24, [tools.CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
+    '--disable-update-check', '--disable-workspace-trust', '--reconnection-grace-time', '5', '--user-data-dir', userData, '--extensions-dir', extensions, workspace],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+  let serverLog = '';
+  server.stdout?.on('data', (d) => (serverLog += d));
+  server.stderr?.on('data', (d) => (serverLog += d));
+  const browser = await chromium.launch({ executablePath: tools.CHROMIUM, args: CHROMIUM_ARGS });
+  let journey: Journey | undefined;
+  try {
+    await until('code-server to answer', async () => (await fetch(`http://127.0.0.1:${port}/`)).status < 500);
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    journey = new Journey(page);
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+
+    // Open the kernel (the language server starts on it), then the Run view; wait until debugging can start.
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('kernel.g32');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kernel.g32' }).first().click();
+    await page.locator('.monaco-editor .view-lines', { hasText: 'a small multi-process operating system' }).first().waitFor({ timeout: STEP_TIMEOUT });
+    await page.keyboard.press('Control+Shift+D');
+    await journey.waitForCommand('Debug: Start Debugging');
+    await journey.waitForCommand('hyperstep: Open TLB');
+
+    await page.keyboard.press('F5');
+    await journey.callStack(/entry/i).waitFor({ timeout: STEP_TIMEOUT });
+    await journey.shot('paused-on-entry');
+
+    // The Breakpoints view lists the adapter's exception filters: tick the protection fault.
+    await journey.setFilter('Protection fault', true);
+    await page.keyboard.press('F5');
+    await journey.callStack(/protection fault|#GP|exception/i).waitFor({ timeout: STEP_TIMEOUT });
+    const exceptionWidget = page.locator('.exception-widget');
+    await exceptionWidget.waitFor({ timeout: STEP_TIMEOUT }).catch(() => undefined);
+    await journey.shot('paused-on-protection-fault');
+
+    // Step into the trapping instruction: the hypervisor's frame appears above the guest's.
+    await page.keyboard.press('F11');
+    await journey.callStack(/hypervisor/i).waitFor({ timeout: STEP_TIMEOUT });
+    await journey.shot('stepped-into-the-hypervisor');
+
+    // The page tables panel opened on the first stop; fill it at a stop with paging on:
+    // untick the filter and run to user1's first system call (user1.g32, `syscall`).
+    await journey.setFilter('Protection fault', false);
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('user1.g32');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'user1.g32' }).first().click();
+    const syscallLine = page.locator('.monaco-editor .view-line', { hasText: /^\s*syscall\s*$/ }).first();
+    await syscallLine.waitFor({ timeout: STEP_TIMEOUT });
+    await syscallLine.click();
+    await page.keyboard.press('F9');
+    await page.keyboard.press('F5');
+    await journey.callStack(/breakpoint/i).waitFor({ timeout: STEP_TIMEOUT });
+
+    const pageTables = await journey.panel('pageTables');
+    await pageTables.locator('.vtable[aria-label^="Guest"] .vrow').first().waitFor({ timeout: STEP_TIMEOUT });
+    const header = (await pageTables.locator('header').textContent()) ?? '';
+    if (!/trap-and-emulate/.test(header)) throw new Error(`page tables header: ${header}`);
+    const userRow = pageTables.locator('.vtable[aria-label^="Guest"] .vrow', { hasText: '0x00400000' }).first();
+    await userRow.waitFor({ timeout: STEP_TIMEOUT });
+    const userPa = await userRow.locator('[data-col="pa"]').textContent();
+    await userRow.locator('[data-col="va"]').click();
+    const walk = await until('the walk of 0x00400000', async () => {
+      const steps = await pageTables.locator('.walk li').allTextContents();
+      return steps.length >= 2 ? steps : undefined;
+    });
+    if (!walk.some((step) => step.includes(userPa ?? '?'))) throw new Error(`the walk ${JSON.stringify(walk)} does not name ${userPa}`);
+    await journey.shot('page-tables-panel');
+
+    await journey.command('hyperstep: Open TLB');
+    const tlb = await journey.panel('tlb');
+    await tlb.locator('.cards').waitFor({ timeout: STEP_TIMEOUT });
+    await until('the TLB cards', async () => /hits/.test((await tlb.locator('.cards').textContent()) ?? ''));
+    await journey.shot('tlb-panel');
+    console.log('test:e2e passed');
+  } catch (error) {
+    await journey?.shot('failure').catch(() => undefined);
+    console.error(serverLog.split('\n').slice(-20).join('\n'));
+    throw error;
+  } finally {
+    await browser.close();
+    server.kill();
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`test:e2e failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.exit(1);
+});

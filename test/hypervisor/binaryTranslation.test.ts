@@ -1,0 +1,108 @@
+// Binary translation: pretend-kernel code runs as translated JavaScript blocks,
+// cached and chained; writes to translated code drop exactly what they overlap;
+// sensitive instructions see the guest's virtual state.
+
+import * as assert from 'assert';
+import { createSystem } from '../../src/hypervisor/system';
+import { findDivergence } from '../../src/hypervisor/compare';
+import { BARE, imageOfText, run } from './setup';
+
+const BT = { virtualization: 'binary-translation' as const, paging: 'shadow-on-demand' as const, kernelShadows: 'separate' as const };
+
+// The kernel rewrites the immediate of an instruction it has already run (and
+// that is therefore translated), then runs it again: the new value must be used.
+const SELF_MODIFYING = `
+_start: mov sp, 0x8000
+        mov r5, 0
+.again: call patchme
+        add r5, r1
+        cmp r5, 100
+        jae .done
+        mov r2, 41
+        st [patchme + 4], r2       ; rewrite the immediate of 'mov r1, 1' below
+        jmp .again
+.done:  mov r3, '0'
+        add r3, r5
+        stb [0xFFFF0000], r3
+        cli
+        hlt
+patchme:
+        mov r1, 1
+        ret
+`;
+
+describe('hypervisor: binary translation', () => {
+  it('self-modifying kernel code: a write to translated code drops the translation and the new code runs', () => {
+    const image = imageOfText(SELF_MODIFYING);
+    const bare = run(image, BARE);
+    const bt = run(image, BT);
+    // 1 on the first call, 41 on every later one: 1 + 41 + 41 + 41 = 124 >= 100.
+    assert.strictEqual(bare.view.regs[5], 124);
+    assert.strictEqual(bt.view.regs[5], 124);
+    assert.strictEqual(bt.output, bare.output);
+    const counters = bt.system.counters()!;
+    assert.ok(counters.translationInvalidations >= 1, `invalidations ${counters.translationInvalidations}`);
+    assert.ok(counters.translations >= 3);
+  });
+
+  it('caches and chains blocks: a loop is translated once and then jumps block to block', () => {
+    const image = imageOfText(`
+_start: mov r1, 0
+.loop:  add r1, 1
+        cmp r1, 5000
+        jb .loop
+        cli
+        hlt
+`);
+    const { system, view } = run(image, BT);
+    assert.strictEqual(view.regs[1], 5000);
+    const counters = system.counters()!;
+    assert.ok(counters.translations <= 6, `translations ${counters.translations}`);
+    assert.ok(counters.chainedJumps > 4900, `chained ${counters.chainedJumps}`);
+    const blocks = system.hypervisor!.guests[0].translator!.cache.blocks();
+    const loop = blocks.find((b) => b.instrs.length === 3)!;
+    assert.deepStrictEqual(loop.instrs.map((i) => i.instr.info.mnemonic), ['add', 'cmp', 'jb']);
+    assert.match(loop.source, /cpu\.pc = \(\(f & 1\) !== 0\) \? /);
+    // Flags of the add are dead (the cmp overwrites them): only the cmp computes flags.
+    assert.strictEqual((loop.source.match(/f = \(f & 512\)/g) ?? []).length, 1);
+  });
+
+  it('popf and pushf see the virtual IF, mov rd, evt the guest evt: no divergence from bare hardware', () => {
+    const image = imageOfText(`
+_start: mov sp, 0x8000
+        mov r1, table
+        mov evt, r1
+        mov r2, evt
+        sti
+        pushf
+        cli
+        pushf
+        pop r3
+        pop r4
+        push r4
+        popf
+        pushf
+        pop r6
+        cli
+        hlt
+table:  .space 1024
+`);
+    const make = (virtualization: 'none' | 'binary-translation') => () => createSystem({ virtualization, guests: [{ name: 'g', image }] });
+    const result = findDivergence(make('none'), make('binary-translation'), { chunk: 4 });
+    assert.strictEqual(result.divergence, undefined, result.divergence && result.divergence.differences.join('\n'));
+    const { view, system } = run(image, BT);
+    assert.strictEqual(view.regs[3] & 0x200, 0);
+    assert.strictEqual(view.regs[4] & 0x200, 0x200);
+    assert.strictEqual(view.regs[6] & 0x200, 0x200);
+    assert.ok(system.counters()!.sensitiveInstructions >= 5);
+  });
+
+  it('the translation cache can be inspected: guest address, instructions and generated code', () => {
+    const { system } = run(imageOfText('_start: mov r1, 7\n        add r1, r1\n        cli\n        hlt\n'), BT);
+    const blocks = system.hypervisor!.guests[0].translator!.cache.blocks();
+    assert.ok(blocks.length >= 1);
+    assert.strictEqual(blocks[0].gva, 0);
+    assert.match(blocks[0].source, /\/\/ 0x0: mov r1, 0x7/);
+    assert.match(blocks[0].source, /env\.callOut\(block, 2\)/);
+  });
+});
