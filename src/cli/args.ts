@@ -105,6 +105,11 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
       invocation = { command: 'asm', options: { file, isListing: o.listing === true } };
     });
 
+  if (argv.length === 0) {
+    // No command is bad usage (status 64), not a request for help.
+    err(program.helpInformation());
+    return { command: 'exit', status: EXIT.usage };
+  }
   try {
     program.parse(argv, { from: 'user' });
   } catch (e) {

@@ -29,8 +29,12 @@ export interface LaunchConfig {
   snapshotInterval: number;
 }
 
-export const DEFAULT_HISTORY_SIZE = 32;
-export const DEFAULT_SNAPSHOT_INTERVAL = 100_000;
+// A snapshot copies guest RAM and the hypervisor's frames (1-2 MiB by default),
+// so with these defaults step back holds about 1-2 MiB per million
+// instructions, at most DEFAULT_HISTORY_SIZE snapshots, and replays at most
+// one interval (a few tens of milliseconds) to reach any earlier point.
+export const DEFAULT_HISTORY_SIZE = 20;
+export const DEFAULT_SNAPSHOT_INTERVAL = 1_000_000;
 
 const KNOWN_ATTRIBUTES = new Set([
   'program', 'virtualization', 'paging', 'kernelShadows', 'tlbEntries', 'memory', 'input', 'stopOnEntry',

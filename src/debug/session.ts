@@ -200,10 +200,10 @@ export class HyperstepSession extends DebugSession {
     this.sendEvent(new TerminatedEvent());
   }
 
-  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
     this.runtime?.dispose();
     this.comparisons?.dispose();
-    this.sendResponse(response);
+    super.disconnectRequest(response, args);
   }
 
   // ------------------------------------------------------------ breakpoints

@@ -73,7 +73,7 @@ const guestTable = new VirtualTable<GuestMappingView>(guestPane.pane, {
   columns: [
     { id: 'va', title: 'virtual', width: 'minmax(84px, 1fr)', text: (m) => hex(m.va), cellClass: () => 'addr', isClickable: () => true },
     { id: 'pa', title: 'physical', width: 'minmax(84px, 1fr)', text: (m) => hex(m.pa) },
-    { id: 'flags', title: 'P W U A D', width: '76px', render: (cell, m) => renderFlags(cell, [['P', m.flags.p], ['W', m.flags.w], ['U', m.flags.u], ['A', m.flags.a], ['D', m.flags.d]]) },
+    { id: 'flags', title: 'P W U A D', width: '86px', render: (cell, m) => renderFlags(cell, [['P', m.flags.p], ['W', m.flags.w], ['U', m.flags.u], ['A', m.flags.a], ['D', m.flags.d]]) },
   ],
 });
 

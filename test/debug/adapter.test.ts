@@ -84,6 +84,9 @@ describe('debug adapter', function () {
       const threads = (await client.threadsRequest()).body.threads;
       assert.deepStrictEqual(threads.map((t) => t.name), ['guest steps', 'guest trap']);
       assertLine(await topFrame(client, 2), 'trap.g32', TRAP.FIRST);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 2 }));
+      assertLine(await topFrame(client, 2), 'trap.g32', TRAP.CLI);
+      assertLine(await topFrame(client, 1), 'steps.g32', STEPS.START);
     });
   });
 
@@ -132,8 +135,8 @@ describe('debug adapter', function () {
   describe('setInstructionBreakpoints', () => {
     it('stops at an instruction address', async () => {
       await launchAndStop(client, { program: fixture('steps.g32') });
-      // double: mov sp (8) + mov r1 (8) + call (8) + add (4) + st (8) + mov (8) + st (8) + cli (4) + hlt (4) = 0x3c
-      const response = await client.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x0000003c' }] });
+      // double: mov sp (8) + mov r1 (8) + call (8) + add r1, 1 (8) + st (8) + mov (8) + st (8) + cli (4) + hlt (4) = 0x40
+      const response = await client.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x00000040' }] });
       assert.strictEqual(response.body.breakpoints[0].verified, true);
       const stopped = await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
       assert.strictEqual(stopped.body.reason, 'instruction breakpoint');
@@ -180,6 +183,30 @@ describe('debug adapter', function () {
       assertLine(await topFrame(client), 'trap.g32', TRAP.CONSOLE);
       assert.match((await client.exceptionInfoRequest({ threadId: 1 })).body.description!, /device page: will be emulated/);
     });
+  });
+
+  describe('setExceptionBreakpoints (every event of the OS)', () => {
+    const os = path.join(EXAMPLES, 'os', 'kernel.g32');
+    const cases: Array<[string, string, RegExp]> = [
+      ['syscall', os, /system call from pretend user mode/],
+      ['reflected', os, /reflected to the guest's handler/],
+      ['guest-page-fault', os, /not mapped for the guest|guest page fault/],
+      ['hidden-page-fault', os, /missing only from the shadow: will be filled/],
+      ['cr3-load', os, /guest cr3 load of 0x0000b000/],
+      ['tlb-flush', os, /TLB flush/],
+      ['privileged-emulated', os, /`mov evt, r1` in pretend kernel mode, will be emulated/],
+      ['shadow-dropped', os, /shadow page table/],
+      ['sensitive', path.join(EXAMPLES, 'popf.g32'), /sensitive instruction `pushf`/],
+    ];
+    for (const [filter, program, description] of cases) {
+      it(`stops at ${filter} and describes it`, async () => {
+        const stopped = await launchAndStop(client, { program, ...TE, stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: [filter] }));
+        assert.strictEqual(stopped.body.reason, 'exception');
+        const info = await client.exceptionInfoRequest({ threadId: 1 });
+        assert.strictEqual(info.body.exceptionId, filter);
+        assert.match(info.body.description!, description);
+      });
+    }
   });
 
   describe('stepIn', () => {
@@ -281,6 +308,26 @@ describe('debug adapter', function () {
       assert.strictEqual(await register(client, 'r1'), 40);
       await resumeAndStop(client, () => client.reverseContinueRequest({ threadId: 1 }));
       assert.strictEqual(await register(client, 'r1'), 30);
+    });
+  });
+
+  describe('stepBack (snapshots)', () => {
+    it('restores saved snapshots to run backwards over a long run', async () => {
+      await launchAndStop(client, { program: fixture('forever.g32'), stopOnEntry: false, snapshotInterval: 1000 }, () =>
+        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 120000' }] }));
+      assert.match(await evaluate(client, 'history'), /[2-9] snapshot\(s\)/);
+      await client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 % 10000 == 0' }] });
+      for (const expected of [110000, 100000, 90000]) {
+        await resumeAndStop(client, () => client.reverseContinueRequest({ threadId: 1 }));
+        assert.strictEqual(await register(client, 'r1'), expected);
+      }
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'forever.g32', FOREVER.LOOP + 1);
+      assert.strictEqual(await register(client, 'r1'), 90000);
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 90000);
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 100000);
     });
   });
 
@@ -393,7 +440,7 @@ describe('debug adapter', function () {
       assert.strictEqual(instructions[1].instruction, 'mov sp, 0x8000');
       assert.strictEqual(instructions[1].line, STEPS.START);
       assert.strictEqual(instructions[1].symbol, '_start');
-      assert.strictEqual(instructions[3].instruction, 'call 0x0000003c ; double');
+      assert.strictEqual(instructions[3].instruction, 'call 0x40 ; double');
     });
   });
 
@@ -439,6 +486,17 @@ describe('debug adapter', function () {
       assert.match(text, /\[user1\] read returned 'k'/);
       assert.strictEqual(text.split('\n').filter(Boolean).length, 15);
       assert.strictEqual((await exited).body.exitCode, 0);
+    });
+  });
+
+  describe('evaluate (keyboard input while the guest waits)', () => {
+    it('wakes a guest that waits in hlt for a key', async () => {
+      const waiting = collectOutput(client, 'console', (t) => t.includes('waits in hlt for keyboard input'));
+      const output = collectOutput(client, 'stdout', (t) => t.includes("read returned 'k'"));
+      await launchAndRun(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...TE });
+      await waiting;
+      assert.match(await evaluate(client, '> k'), /typed 1 byte/);
+      assert.match(await output, /key 'k' wakes process 1/);
     });
   });
 

@@ -66,15 +66,20 @@ class Journey {
   }
 
   /** Runs a palette command, picking its row by exact label (plain Enter may run another row). */
-  async command(label: string): Promise<void> {
+  async command(label: string, timeoutMs = STEP_TIMEOUT): Promise<void> {
     const page = this.page;
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${label}`);
     const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
-    await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
     await row.click();
+  }
+
+  /** A palette command that only tidies the window: skipped if this VS Code names it otherwise. */
+  async tryCommand(label: string): Promise<void> {
+    await this.command(label, 5000).catch(async () => { await this.page.keyboard.press('Escape'); console.log(`  (no command "${label}")`); });
   }
 
   async waitForCommand(label: string): Promise<void> {
@@ -202,15 +207,20 @@ async function main(): Promise<void> {
     await pageTables.locator('.vtable[aria-label^="Guest"] .vrow').first().waitFor({ timeout: STEP_TIMEOUT });
     const header = (await pageTables.locator('header').textContent()) ?? '';
     if (!/trap-and-emulate/.test(header)) throw new Error(`page tables header: ${header}`);
-    const userRow = pageTables.locator('.vtable[aria-label^="Guest"] .vrow', { hasText: '0x00400000' }).first();
-    await userRow.waitFor({ timeout: STEP_TIMEOUT });
-    const userPa = await userRow.locator('[data-col="pa"]').textContent();
-    await userRow.locator('[data-col="va"]').click();
+    // Click the user page in the shadow (it is in view) and read its walk through all three tables.
+    const shadowRow = pageTables.locator('.vtable[aria-label^="Shadow"] .vrow', { hasText: '0x00400000' }).first();
+    await shadowRow.waitFor({ timeout: STEP_TIMEOUT });
+    const machine = ((await shadowRow.locator('[data-col="ma"]').textContent()) ?? '?').replace(/^0x/, '');
+    await shadowRow.locator('[data-col="va"]').click();
     const walk = await until('the walk of 0x00400000', async () => {
       const steps = await pageTables.locator('.walk li').allTextContents();
       return steps.length >= 2 ? steps : undefined;
     });
-    if (!walk.some((step) => step.includes(userPa ?? '?'))) throw new Error(`the walk ${JSON.stringify(walk)} does not name ${userPa}`);
+    if (!walk.some((step) => step.toUpperCase().includes(machine.toUpperCase()))) throw new Error(`the walk ${JSON.stringify(walk)} does not reach machine ${machine}`);
+    if (await pageTables.locator('.vrow.is-selected').count() < 2) throw new Error('the clicked page is not marked across the tables');
+    // Room for the panel in the screenshots: hide the side bar and the bottom panel.
+    await journey.tryCommand('View: Toggle Primary Side Bar Visibility');
+    await journey.tryCommand('View: Toggle Panel Visibility');
     await journey.shot('page-tables-panel');
 
     await journey.command('hyperstep: Open TLB');

@@ -1,0 +1,66 @@
+// The layers of ARCHITECTURE.md, checked: each folder of src/ imports only the
+// folders allowed below it, and the simulator never reaches VS Code, DAP or LSP.
+
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const SRC = path.resolve(__dirname, '../../src');
+
+/** Folder -> folders (and packages) it may import. */
+const ALLOWED: Record<string, string[]> = {
+  machine: [],
+  hypervisor: ['machine'],
+  asm: ['machine'],
+  loader: ['machine', 'hypervisor', 'asm'],
+  protocol: [],
+  debug: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', '@vscode/debugadapter', '@vscode/debugprotocol'],
+  lsp: ['machine', 'asm', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'vscode-languageserver/node'],
+  cli: ['machine', 'hypervisor', 'asm', 'loader', 'commander'],
+  webview: ['protocol'],
+  extension: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', 'debug', 'lsp', 'webview', 'vscode', 'vscode-languageclient', 'vscode-languageclient/node', '@vscode/debugadapter'],
+};
+
+const NODE_BUILTINS = new Set(['fs', 'path', 'os', 'child_process', 'util', 'events', 'net', 'crypto', 'url', 'stream', 'process', 'readline', 'http', 'assert']);
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const match of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)) found.push(match[1]);
+  for (const match of text.matchAll(/require\('([^']+)'\)/g)) found.push(match[1]);
+  return found;
+}
+
+describe('architecture: layers import only downwards', () => {
+  for (const layer of Object.keys(ALLOWED)) {
+    it(`src/${layer} imports only ${ALLOWED[layer].join(', ') || 'itself'}`, () => {
+      const dir = path.join(SRC, layer);
+      if (!fs.existsSync(dir)) return;
+      const violations: string[] = [];
+      for (const file of sourceFiles(dir)) {
+        for (const spec of importsOf(file)) {
+          const bare = spec.replace(/^node:/, '');
+          if (NODE_BUILTINS.has(bare)) {
+            if (layer === 'machine' || layer === 'hypervisor' || layer === 'webview' || layer === 'protocol') violations.push(`${path.relative(SRC, file)} imports ${spec} (the simulator does no IO)`);
+            continue;
+          }
+          if (spec.startsWith('.')) {
+            const target = path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep)[0];
+            if (target !== layer && !ALLOWED[layer].includes(target)) violations.push(`${path.relative(SRC, file)} imports ${spec} (layer ${target})`);
+          } else if (!ALLOWED[layer].some((allowed) => spec === allowed || spec.startsWith(`${allowed}/`))) {
+            violations.push(`${path.relative(SRC, file)} imports package ${spec}`);
+          }
+        }
+      }
+      assert.deepStrictEqual(violations, []);
+    });
+  }
+});
