@@ -17,13 +17,19 @@ export function main(): number {
     for (const d of assembled.diagnostics) process.stderr.write(`${d.file}:${d.line}:${d.column}: error: ${d.message}\n`);
     return 1;
   }
-  const settings: Array<Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>> = [{ virtualization: 'none' }];
-  for (const virtualization of SUPPORTED_VIRTUALIZATIONS.filter((v) => v !== 'none')) {
-    for (const paging of ['shadow-on-demand', 'shadow-proactive'] as const) {
-      for (const kernelShadows of ['separate', 'flush-on-switch'] as const) settings.push({ virtualization, paging, kernelShadows });
-    }
-  }
-  const columns: Array<{ name: string; rows: Map<string, number>; output: string; ms: number }> = [];
+  const settings: Array<Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>> = [
+    { virtualization: 'none' },
+    { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+    { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'flush-on-switch' },
+    { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'separate' },
+    { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
+    { virtualization: 'paravirtual', paging: 'shadow-proactive', kernelShadows: 'separate' },
+    { virtualization: 'binary-translation', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+    { virtualization: 'binary-translation', paging: 'shadow-proactive', kernelShadows: 'separate' },
+    { virtualization: 'hardware-assist', paging: 'nested' },
+    { virtualization: 'hardware-assist', paging: 'shadow-proactive' },
+  ].filter((setting) => SUPPORTED_VIRTUALIZATIONS.includes(setting.virtualization as SystemOptions['virtualization'])) as Array<Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>>;
+  const rows: Array<{ name: string; cells: string[]; output: string }> = [];
   for (const setting of settings) {
     const system = createSystem({ ...setting, guests: [{ name: 'os', image: assembled.image, inputs: [INPUT] }] });
     const start = process.hrtime.bigint();
@@ -31,21 +37,33 @@ export function main(): number {
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (result.reason !== 'halted') process.stderr.write(`${system.settingName}: ${result.detail}\n`);
     const view = system.guest(0);
-    const rows = new Map<string, number>([['instructions retired', view.retired], ...system.costRows()]);
-    columns.push({ name: system.settingName, rows, output: Buffer.from(view.console).toString('latin1'), ms });
+    const c = system.counters();
+    const traps = c ? c.trapsProtectionFault + c.trapsPageFault + c.trapsSyscall + c.trapsOther : 0;
+    const cells = [
+      view.retired, traps, c ? c.privilegedEmulated : 0, c ? c.ioEmulated : 0, c ? c.reflections + c.virtualInterrupts : 0,
+      c ? c.hiddenPageFaults : 0, c ? c.shadowDrops : 0, c ? c.writeProtectEmulations : 0, c ? c.guestCr3Loads : 0, c ? c.realCr3Loads : 0,
+      system.cpu.tlb.misses, c ? c.hypercalls : 0, c ? c.translations : 0, c ? c.hwExits : 0, system.estimatedCycles(),
+    ].map(String);
+    cells.push(ms.toFixed(1));
+    rows.push({ name: system.settingName, cells, output: Buffer.from(view.console).toString('latin1') });
   }
-  process.stdout.write(`hyperstep demo: examples/os/kernel.g32 with the key 'k' typed at tick 2000\n\n--- guest console (bare hardware) ---\n${columns[0].output}`);
-  const allSame = columns.every((c) => c.output === columns[0].output);
+  process.stdout.write(`hyperstep demo: examples/os/kernel.g32 with the key 'k' typed at tick 2000\n\n--- guest console (bare hardware) ---\n${rows[0].output}`);
+  const allSame = rows.every((r) => r.output === rows[0].output);
   process.stdout.write(`--- ${allSame ? 'identical console output under every setting' : 'CONSOLE OUTPUT DIFFERS between settings'} ---\n\n`);
-  const labels = [...new Set(columns.flatMap((c) => [...c.rows.keys()]))].filter((label) => columns.some((c) => (c.rows.get(label) ?? 0) !== 0));
-  const headers = columns.map((c) => c.name.replace('trap-and-emulate', 'T&E').replace('shadow-', '').replace(' / ', '/').replace(' / ', '/'));
-  const width = Math.max(...labels.map((l) => l.length), 'wall time (ms)'.length);
-  const colWidth = Math.max(12, ...headers.map((h) => h.length));
-  const line = (label: string, cells: string[]) => `${label.padEnd(width)}  ${cells.map((c) => c.padStart(colWidth)).join('  ')}\n`;
-  process.stdout.write(line('costs', headers));
-  for (const label of labels) process.stdout.write(line(label, columns.map((c) => String(c.rows.get(label) ?? 0))));
-  process.stdout.write(line('wall time (ms)', columns.map((c) => c.ms.toFixed(1))));
-  process.stdout.write('\nT&E = trap-and-emulate; columns are paging/kernelShadows. Cycle costs: src/hypervisor/costs.ts (override with --cost-model).\n');
+  const headers = ['instr', 'traps', 'emul', 'I/O', 'refl', 'hidPF', 'drops', 'PTwr', 'gCR3', 'rCR3', 'TLBmiss', 'hcall', 'xlate', 'exits', 'est.cycles', 'ms'];
+  const nameWidth = Math.max(...rows.map((r) => r.name.length), 'setting'.length);
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i].length)));
+  const line = (name: string, cells: string[]) => `${name.padEnd(nameWidth)}  ${cells.map((c, i) => c.padStart(widths[i])).join(' ')}\n`;
+  process.stdout.write(line('setting', headers));
+  for (const row of rows) process.stdout.write(line(row.name, row.cells));
+  process.stdout.write([
+    '',
+    'instr: instructions retired; traps: into the hypervisor; emul: privileged instructions emulated; I/O: port and console accesses emulated;',
+    'refl: exceptions and interrupts reflected; hidPF: hidden page faults; drops: shadows dropped; PTwr: page-table (or code-page) writes emulated;',
+    'gCR3/rCR3: guest and real cr3 loads; hcall: hypercalls; xlate: blocks translated; exits: hardware-assist exits;',
+    'est.cycles: the cost model of docs/hypervisor.md (override with --cost-model); ms: wall time of this run.',
+    '',
+  ].join('\n'));
   return allSame ? 0 : 1;
 }
 

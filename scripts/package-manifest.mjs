@@ -163,7 +163,7 @@ pkg.capabilities = {
 };
 pkg.scripts = {
   ...pkg.scripts,
-  package: 'npm run build && node scripts/bundle-webview.mjs && vsce package --no-dependencies --allow-missing-repository --out hyperstep.vsix',
+  package: 'npm run build && node scripts/bundle-webview.mjs && vsce package --no-dependencies --allow-missing-repository --no-rewrite-relative-links --out hyperstep.vsix',
   'test:extension': 'npm run build --silent && node scripts/bundle-webview.mjs && node out/test/extension/runTest.js',
   'test:e2e': 'npm run package && node out/test/e2e/run.js',
 };

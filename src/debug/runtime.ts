@@ -244,7 +244,17 @@ export class DebugRuntime {
       const guestConsole = this.target.console(g);
       guestConsole.onByte = (byte) => this.onConsoleByte(g, byte, guestConsole.length);
     }
-    if (this.target.hv) this.target.hv.shouldStopAtTrap = undefined;
+    const hv = this.target.hv;
+    if (hv) {
+      hv.shouldStopAtTrap = undefined;
+      if (hv.guests.length > 1) {
+        // The hypervisor reports no guest switch; its `enter` is wrapped on this
+        // instance so that a step or a replay can re-aim the tick budget, which
+        // counts the ticks of whichever guest is current.
+        const enter = hv.enter.bind(hv);
+        hv.enter = (guest) => { enter(guest); this.onGuestSwitch(); };
+      }
+    }
     this.handlerStacks = this.guests.map(() => []);
     this.eventCount = 0;
     this.shadowDropsSeen = 0;
@@ -295,6 +305,15 @@ export class DebugRuntime {
     const cpu = this.target.cpu;
     cpu.runUntilTick = cpu.ticks + Math.max(0, this.replayTarget - this.position());
     cpu.requestService();
+  }
+
+  private onGuestSwitch(): void {
+    const cpu = this.target.cpu;
+    if (this.replayTarget !== undefined) { this.afterEventCount(); return; }
+    if (this.stepWatch && this.stepWatch.guest === this.target.currentGuest() && !cpu.isHalted) {
+      cpu.runUntilTick = cpu.ticks + 1;
+      cpu.requestService();
+    }
   }
 
   private onMachineEvent(event: MachineEvent): void {
@@ -712,8 +731,10 @@ export class DebugRuntime {
 
   private continueSlice(): Outcome {
     const cpu = this.target.cpu;
+    // Breakpoints that do not stop (conditions, logpoints) must not stretch the slice: it ends at a fixed tick.
+    const sliceEnd = cpu.ticks + SLICE_TICKS;
     for (let guard = 0; guard < 10_000; guard++) {
-      cpu.runUntilTick = cpu.ticks + SLICE_TICKS;
+      cpu.runUntilTick = Math.max(sliceEnd, cpu.ticks + 1);
       cpu.requestService();
       const result = this.run();
       const outcome = this.afterRun(result);
@@ -721,6 +742,7 @@ export class DebugRuntime {
       if (outcome === 'slice') { this.maybeSnapshot(); return 'running'; }
       return outcome;
     }
+    this.maybeSnapshot();
     return 'running';
   }
 

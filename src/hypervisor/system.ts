@@ -236,6 +236,11 @@ class HypervisorSystem implements VirtualSystem {
     if (current.isPretendUser) counters.instructionsPretendUser += pending;
     else counters.instructionsPretendKernel += pending;
     counters.tlbMisses = this.hypervisor.cpu.tlb.misses;
+    if (this.hypervisor.isNested) {
+      // The guest's own mov cr3 runs natively in guest mode: every CPU cr3 load not made by the hypervisor is the guest's.
+      counters.guestCr3Loads = this.hypervisor.cpu.cr3Loads - counters.realCr3Loads;
+      counters.realCr3Loads = this.hypervisor.cpu.cr3Loads;
+    }
     counters.nestedWalkReferences = this.hypervisor.guests.reduce((sum, g) => sum + (g.nested?.references ?? 0), 0);
     return counters;
   }

@@ -111,6 +111,8 @@ export class Cpu {
    */
   nested: NestedPaging | null = null;
   exitControls = 0;
+  /** Every `cr3` load (guest or hypervisor); under nested paging the guest's own are real ones. */
+  cr3Loads = 0;
   /** Addresses are physical (paging off, no nested map): kept in step with cr3 and `nested`. */
   isPhysical = true;
 
@@ -532,6 +534,7 @@ export class Cpu {
 
   /** `mov cr3, rs`: flushes the whole TLB whatever the value (g32-isa.md §8). */
   loadCr3(value: number): void {
+    this.cr3Loads++;
     this.cr3 = value;
     this.updateAddressing();
     const nRemoved = this.tlb.flushAll();

@@ -57,6 +57,12 @@ function rowClass(isFault: boolean, isSelected: boolean, isChanged: boolean): st
 
 function select(va: number): void {
   selectedVa = pageOf(va);
+  // Bring the page's entry into view in every table, so the walk can be followed by eye.
+  const page = selectedVa;
+  const frame = guestFrameOf(page);
+  guestTable.scrollToIndex(guestTable.indexWhere((m) => pageOf(m.va) === page), 'nearest');
+  mapTable.scrollToIndex(mapTable.indexWhere((m) => pageOf(m.gpa) === frame), 'nearest');
+  shadowTable.scrollToIndex(shadowTable.indexWhere((m) => pageOf(m.va) === page), 'nearest');
   for (const table of [guestTable, mapTable, shadowTable]) table.refresh();
   walkTitle.textContent = `Walk of ${hex(va)}: asking the debugger…`;
   post({ type: 'requestWalk', va });

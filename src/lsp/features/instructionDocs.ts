@@ -177,10 +177,10 @@ const BEHAVIOUR: Readonly<Record<string, HypervisorBehaviour>> = {
   brk: reflectedTrap('the breakpoint trap (vector 3)'),
   'vmcall N': {
     none: 'Raises #UD: there is no hypervisor to call.',
-    'trap-and-emulate': 'Traps to the hypervisor, which performs hypercall N (arguments r1, r2; result r0); `vmcall 0` answers non-zero in any VM.',
+    'trap-and-emulate': 'Raises #UD in real user mode; this hypervisor offers no hypercalls, so it reflects #UD to the guest as bare hardware would.',
     paravirtual:
-      'The PV kernel\'s way to ask the hypervisor: 0 version, 1 set IF, 2 read flags, 3 set cr3, 4 invlpg, 5 set evt, 6 set ksp, 7 iret, 8 console byte, 9 idle, 10 write PTE.',
-    'binary-translation': 'Ends the translated block; the hypervisor performs hypercall N.',
+      'The PV kernel\'s way to ask the hypervisor (from pretend kernel mode; arguments r1, r2, result r0): 0 version, 1 set IF, 2 read flags, 3 set cr3, 4 invlpg, 5 set evt, 6 set ksp, 7 iret, 8 console byte, 9 idle, 10 write PTE (batched when bit 0 of r1 is set).',
+    'binary-translation': 'Ends the translated block and raises #UD, reflected to the guest: binary translation runs unmodified guests and offers no hypercalls.',
     'hardware-assist': 'Exits to the hypervisor, which performs hypercall N.',
   },
   'ld rd, [rN]': MEMORY_ACCESS,
