@@ -126,7 +126,7 @@ export class Hypervisor implements Platform, ShadowHost {
       // In hardware guest mode the real CPU checks U itself, so one shadow with the guest's U bits serves both modes.
       const kernelShadows = this.isHardwareAssist ? 'flush-on-switch' : this.config.kernelShadows;
       if (this.config.virtualization === 'binary-translation') guest.translator = new BinaryTranslator(this, guest);
-      const isCodePage = (gpa: number) => guest.translator?.cache.hasCode(gpa >>> 12) ?? false;
+      const isCodePage = (gpa: number) => guest.translator?.cache.isProtected(gpa >>> 12) ?? false;
       const deps = { memory: guestMemory, host: this as ShadowHost, counters: guest.counters, kernelShadows, isPretendUser: () => guest.isPretendUser, isHardwareMode: this.isHardwareAssist, isCodePage };
       guest.shadow = this.config.paging === 'shadow-proactive' ? new ProactiveShadow(deps, this.pool) : new OnDemandShadow(deps, this.pool);
       guestMemory.onWrite = (gpa, length) => {
@@ -470,7 +470,7 @@ export class Hypervisor implements Platform, ShadowHost {
       reflect(this, guest, Vector.PF, walk.errorCode, faultAddress);
       return;
     }
-    const isCodeWrite = access === GuestAccess.WRITE && guest.translator !== undefined && guest.translator.cache.hasCode(walk.gpa >>> 12);
+    const isCodeWrite = access === GuestAccess.WRITE && guest.translator !== undefined && guest.translator.cache.isProtected(walk.gpa >>> 12);
     if (GuestMemory.isConsole(walk.gpa) || isCodeWrite || (access === GuestAccess.WRITE && guest.shadow.isWriteProtected(walk.gpa))) {
       const isDevice = GuestMemory.isConsole(walk.gpa);
       this.mark(isDevice ? 'pf-mmio' : 'pf-protected');

@@ -283,8 +283,8 @@ describe('debug adapter', function () {
       assert.strictEqual(await register(client, 'r2'), 1);
     });
 
-    it('steps back out of the hypervisor frame', async () => {
-      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+    it('steps back out of the hypervisor frame (historySize 0: replays from the start)', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE, historySize: 0 });
       await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
       await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
       await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));

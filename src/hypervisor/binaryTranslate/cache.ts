@@ -65,6 +65,34 @@ export class TranslationCache {
     return (this.byFrame.get(frame)?.size ?? 0) > 0;
   }
 
+  /**
+   * Frames where code and often-written data share a page: no longer write-protected
+   * (a trap per data write costs more), their blocks check their bytes before running instead.
+   */
+  readonly hotFrames = new Set<number>();
+  private readonly dataWrites = new Map<number, number>();
+
+  /** Writes to this frame must trap: it holds translated code and is not hot. */
+  isProtected(frame: number): boolean {
+    return this.hasCode(frame) && !this.hotFrames.has(frame);
+  }
+
+  /** Counts a write to a code frame that overlapped no translation; true when the frame just became hot. */
+  noteDataWrite(frame: number, limit: number): boolean {
+    if (this.hotFrames.has(frame)) return false;
+    const writes = (this.dataWrites.get(frame) ?? 0) + 1;
+    this.dataWrites.set(frame, writes);
+    if (writes <= limit) return false;
+    this.hotFrames.add(frame);
+    return true;
+  }
+
+  /** Drops one block (its code changed under it). */
+  drop(block: TranslatedBlock): void {
+    this.remove(block);
+    this.invalidations++;
+  }
+
   /** Drops every translation of code on `frame` (the guest wrote to it); returns how many. */
   invalidateFrame(frame: number): number {
     const blocks = this.byFrame.get(frame);

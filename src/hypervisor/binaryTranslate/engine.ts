@@ -17,6 +17,9 @@ import { emulatePrivileged } from '../trapEmulate';
 import { TranslationCache } from './cache';
 import { BlockEnv, BlockInstr, compile, endsBlock, generateSource, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock } from './translate';
 
+/** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
+export const HOT_FRAME_WRITES = 16;
+
 export class BinaryTranslator implements BlockEnv {
   readonly cache = new TranslationCache();
 
@@ -69,6 +72,13 @@ export class BinaryTranslator implements BlockEnv {
         if (!wantSingle && block.instrs.length > budget) block = this.cache.lookupSingle(pc) ?? this.translate(pc, 1);
         if (block === undefined) { previous = undefined; continue; }
       }
+      if (this.cache.hotFrames.size !== 0 && !this.isUnchanged(block)) {
+        // Code on a hot frame changed without a trap: translate it again.
+        this.cache.drop(block);
+        guest.counters.translationInvalidations++;
+        previous = undefined;
+        continue;
+      }
       if (previous !== undefined && block.instrs.length > 1) this.link(previous, block, pc);
       block.executions++;
       block.fn(cpu, regs, this, block);
@@ -79,6 +89,20 @@ export class BinaryTranslator implements BlockEnv {
       }
       previous = block.instrs.length > 1 ? block : undefined;
     }
+  }
+
+  /** For a block on a hot (unprotected) frame: are its bytes still those it was translated from? */
+  private isUnchanged(block: TranslatedBlock): boolean {
+    if (!block.frames.some((frame) => this.cache.hotFrames.has(frame))) return true;
+    const bytes = this.guest.memory.machine.bytes;
+    let offset = 0;
+    for (let r = 0; r < block.ranges.length; r++) {
+      const [start, end] = block.ranges[r];
+      const ma = block.codeMachine[r];
+      for (let i = 0; i < end - start; i++) if (bytes[ma + i] !== block.code[offset + i]) return false;
+      offset += end - start;
+    }
+    return true;
   }
 
   private link(previous: TranslatedBlock, block: TranslatedBlock, pc: number): void {
@@ -130,13 +154,20 @@ export class BinaryTranslator implements BlockEnv {
     const onFirstPage = Math.min(length, 0x1000 - (walk.gpa & 0xfff));
     ranges.push([walk.gpa, walk.gpa + onFirstPage]);
     if (secondPageGpa >= 0 && length > onFirstPage) ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
+    const code = new Uint8Array(length);
+    const codeMachine = ranges.map(([start]) => guest.memory.toMachine(start));
+    let offset = 0;
+    ranges.forEach(([start, end], r) => {
+      code.set(guest.memory.machine.bytes.subarray(codeMachine[r], codeMachine[r] + (end - start)), offset);
+      offset += end - start;
+    });
     const source = generateSource(instrs);
     const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1]);
     const block: TranslatedBlock = {
       gva: pc, gpa: walk.gpa, instrs, source, fn: compile(source), targetPc, nextPc,
-      chainTarget: undefined, chainNext: undefined, chainGeneration: -1, executions: 0, frames: [...frames], ranges,
+      chainTarget: undefined, chainNext: undefined, chainGeneration: -1, executions: 0, frames: [...frames], ranges, code, codeMachine,
     };
-    const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame));
+    const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame) && !this.cache.hotFrames.has(frame));
     this.cache.insert(block, maxInstructions === 1);
     // Code pages are write-protected from now on, so that a write to them drops their translations.
     for (const frame of newFrames) guest.shadow.writeProtectFrame(guest.memory.toMachine(frame << 12));
@@ -236,5 +267,7 @@ export class BinaryTranslator implements BlockEnv {
     if (!this.cache.hasCode(frame)) return;
     const dropped = this.cache.invalidateOverlapping(gpa, size);
     this.guest.counters.translationInvalidations += dropped;
+    // Data sharing a page with code: after a few writes, stop trapping them (the next write refills the shadow writable).
+    if (dropped === 0) this.cache.noteDataWrite(frame, HOT_FRAME_WRITES);
   }
 }

@@ -35,6 +35,9 @@ export interface TranslatedBlock {
   frames: number[];
   /** Guest-physical byte ranges [start, end) of the block's code. */
   ranges: Array<[number, number]>;
+  /** The code bytes as translated, and the machine address of each range, to check blocks on hot frames. */
+  code: Uint8Array;
+  codeMachine: number[];
 }
 
 /** Engine callbacks a block may call. */
