@@ -7,6 +7,7 @@ import * as path from 'path';
 import { assemble, assembleText, Image } from '../src/asm';
 import { createSystem, SystemOptions, VirtualSystem } from '../src/hypervisor/system';
 import { computeLoopNative, computeLoopSource, contextSwitchSource } from './guests';
+import { printVirtualizationTable } from './benchTable';
 
 const ROOT = path.resolve(__dirname, '..');
 type Setting = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
@@ -117,6 +118,9 @@ export function main(): void {
     const m = measure(switcher, setting, 5, []);
     out(`${label(setting).padEnd(52)} ${m.ms.toFixed(1).padStart(8)} ms  ${(m.ms / switcherBare.ms).toFixed(2)}x  est. cycles ${m.system.estimatedCycles()}  ${counterSummary(m.system)}`);
   }
+
+  // 4. Micro-benchmarks: software against hardware virtualization, per operation.
+  printVirtualizationTable(out);
 }
 
 if (require.main === module) main();

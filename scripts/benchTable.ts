@@ -22,8 +22,6 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-interface MicroRun { ms: number; cycles: number; counters: CostCounters | undefined; tlbMisses: number }
-
 /** Runs an image once under a setting; only `run()` is timed (building the system is not). */
 function runOnce(image: Image, setting: MicroSetting): { ms: number; system: VirtualSystem } {
   const system = createSystem({ ...setting, guests: [{ name: 'micro', image, inputs: [] }], maxInstructions: 1e9 });
@@ -34,18 +32,6 @@ function runOnce(image: Image, setting: MicroSetting): { ms: number; system: Vir
   return { ms, system };
 }
 
-/** Median wall time over `runs` runs after a warm-up run; cycles and counters of the last run (they are deterministic). */
-function measureRuns(image: Image, setting: MicroSetting, runs: number): MicroRun {
-  let last = runOnce(image, setting);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    last = runOnce(image, setting);
-    times.push(last.ms);
-  }
-  const system = last.system;
-  return { ms: median(times), cycles: system.estimatedCycles(), counters: system.counters(), tlbMisses: system.cpu.tlb.misses };
-}
-
 export interface MicroCell {
   cyclesPerOp: number;
   usPerOp: number;
@@ -54,23 +40,57 @@ export interface MicroCell {
   tlbMissesPerOp: number;
 }
 
-/** What one operation costs under one column: (run with n) - (run with the baseline count), divided by the difference. */
-export function measureCell(op: MicroOperation, column: MicroColumn, n = op.count, runs = 5): MicroCell {
-  const withOps = imageOf(microSource(op, column, n));
-  const without = imageOf(microSource(op, column, op.baseline));
-  const probe = runOnce(withOps, column.setting);
-  // Slow cells get fewer timed runs, to keep the whole table within seconds.
-  const timedRuns = probe.ms > 150 ? 1 : probe.ms > 40 ? Math.min(runs, 3) : runs;
-  const a = measureRuns(withOps, column.setting, timedRuns);
-  const b = measureRuns(without, column.setting, timedRuns);
-  const count = n - op.baseline;
-  let perOp: MicroCell['perOp'];
-  if (a.counters && b.counters) {
-    perOp = {};
-    for (const key of Object.keys(a.counters) as Array<keyof CostCounters>) perOp[key] = (a.counters[key] - b.counters[key]) / count;
+/** One cell being measured: the guest with n operations and with the baseline count. */
+class CellMeasurement {
+  readonly withOps: Image;
+  readonly without: Image;
+  readonly times: number[] = [];
+  readonly baseTimes: number[] = [];
+  private cell: Omit<MicroCell, 'usPerOp'> | undefined;
+
+  constructor(readonly op: MicroOperation, readonly column: MicroColumn, readonly n: number) {
+    this.withOps = imageOf(microSource(op, column, n));
+    this.without = imageOf(microSource(op, column, op.baseline));
   }
-  return { cyclesPerOp: (a.cycles - b.cycles) / count, usPerOp: ((a.ms - b.ms) * 1000) / count, perOp, tlbMissesPerOp: (a.tlbMisses - b.tlbMisses) / count };
+
+  /** One run of each; the first call also records the (deterministic) cycles and counters. */
+  runPair(isTimed: boolean): void {
+    const a = runOnce(this.withOps, this.column.setting);
+    const b = runOnce(this.without, this.column.setting);
+    if (isTimed) { this.times.push(a.ms); this.baseTimes.push(b.ms); }
+    if (this.cell) return;
+    const count = this.n - this.op.baseline;
+    const ca = a.system.counters();
+    const cb = b.system.counters();
+    let perOp: MicroCell['perOp'];
+    if (ca && cb) {
+      perOp = {};
+      for (const key of Object.keys(ca) as Array<keyof CostCounters>) perOp[key] = (ca[key] - cb[key]) / count;
+    }
+    this.cell = {
+      cyclesPerOp: (a.system.estimatedCycles() - b.system.estimatedCycles()) / count,
+      perOp, tlbMissesPerOp: (a.system.cpu.tlb.misses - b.system.cpu.tlb.misses) / count,
+    };
+  }
+
+  result(): MicroCell {
+    if (!this.cell) throw new Error('not measured');
+    return { ...this.cell, usPerOp: ((median(this.times) - median(this.baseTimes)) * 1000) / (this.n - this.op.baseline) };
+  }
 }
+
+/** What one operation costs under one column: (run with n) - (run with the baseline count), divided by the difference. */
+export function measureCell(op: MicroOperation, column: MicroColumn, n = op.count, runs = 3): MicroCell {
+  const cell = new CellMeasurement(op, column, n);
+  cell.runPair(false);
+  for (let i = 0; i < runs; i++) cell.runPair(true);
+  return cell.result();
+}
+
+/** Timed rounds over every cell; a cell slower than this (ms per run) stops after SLOW_RUNS rounds. */
+const ROUNDS = 5;
+const SLOW_MS = 30;
+const SLOW_RUNS = 3;
 
 function num(value: number): string {
   if (Math.abs(value - Math.round(value)) < 0.005) return String(Math.round(value));
@@ -84,7 +104,9 @@ function explain(cell: MicroCell): string {
   const traps = (c.trapsProtectionFault ?? 0) + (c.trapsPageFault ?? 0) + (c.trapsSyscall ?? 0) + (c.trapsOther ?? 0);
   const parts: Array<[number, string]> = [
     [traps, 'trap'], [c.hypercalls ?? 0, 'hc'], [c.hwExits ?? 0, 'exit'], [c.hiddenPageFaults ?? 0, 'hpf'],
-    [c.translations ?? 0, 'xl'], [c.shadowDrops ?? 0, 'drop'],
+    [c.shadowDrops ?? 0, 'drop'], [c.translations ?? 0, 'xl'],
+    [(c.privilegedEmulated ?? 0) + (c.ioEmulated ?? 0) + (c.writeProtectEmulations ?? 0), 'emu'],
+    [(c.reflections ?? 0) + (c.virtualInterrupts ?? 0), 'refl'], [c.nestedWalkReferences ?? 0, 'walk'],
   ];
   const text = parts.filter(([v]) => Math.abs(v) >= 0.005).map(([v, name]) => `${num(v)} ${name}`).join(' ');
   return text || '-';
@@ -99,33 +121,39 @@ export function printVirtualizationTable(out: (line: string) => void): void {
   const started = Date.now();
   const failures: string[] = [];
   // A cell whose guest does not halt cleanly shows "fails" (a hypervisor bug: the guests halt on bare hardware).
-  const results: Array<Array<MicroCell | undefined>> = MICRO_OPERATIONS.map((op) => MICRO_COLUMNS.map((column) => {
+  const cells: Array<Array<CellMeasurement | undefined>> = MICRO_OPERATIONS.map((op) => MICRO_COLUMNS.map((column) => {
+    const cell = new CellMeasurement(op, column, op.count);
     try {
-      return measureCell(op, column);
+      cell.runPair(false); // warm-up, and the cycles and counters
+      return cell;
     } catch (error) {
       failures.push(`${op.name} under ${column.title}: ${(error as Error).message}`);
       return undefined;
     }
   }));
-  const opWidth = Math.max(...MICRO_OPERATIONS.map((op) => op.name.length), 'operation'.length);
-  const widths = [opWidth, ...MICRO_COLUMNS.map((c) => Math.max(c.title.length, 16))];
-  const heading = row(['operation', ...MICRO_COLUMNS.map((c) => c.title)], widths);
+  // Round-robin over the cells, so that load on the machine and the JIT's warming spread over all of them.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const cell of cells.flat()) {
+      if (!cell || (cell.times.length >= SLOW_RUNS && median(cell.times) > SLOW_MS)) continue;
+      cell.runPair(true);
+    }
+  }
+  const results = cells.map((row) => row.map((cell) => cell?.result()));
+  const titles = ['operation', ...MICRO_COLUMNS.map((c) => c.title)];
+  const costRows = MICRO_OPERATIONS.map((op, i) => [op.name, ...results[i].map((cell) => (cell ? `${num(cell.cyclesPerOp)} / ${cell.usPerOp.toFixed(2)}` : 'fails'))]);
+  const whyRows = MICRO_OPERATIONS.map((op, i) => [op.name, ...results[i].map((cell) => (cell ? explain(cell) : 'fails'))]);
+  const widthsOf = (rows: string[][]) => titles.map((title, j) => Math.max(title.length, ...rows.map((r) => r[j].length)));
 
   out('');
   out('## Software vs hardware virtualization, per operation (after Adams & Agesen, ASPLOS 2006)');
   out('Each cell: estimated cycles (cost model) / wall time in µs, per operation, baseline run subtracted.');
   out('paravirtual runs vmcall variants of the page-fault, page-table-write and context-switch guests.');
-  out(heading);
-  MICRO_OPERATIONS.forEach((op, i) => {
-    out(row([op.name, ...results[i].map((cell) => (cell ? `${num(cell.cyclesPerOp)} / ${cell.usPerOp.toFixed(2)}` : 'fails'))], widths));
-  });
+  for (const r of [titles, ...costRows]) out(row(r, widthsOf(costRows)));
   out('');
-  out('What each operation costs, per operation: trap = traps into the hypervisor, hc = hypercalls, exit = hardware-assist exits,');
-  out('hpf = hidden page faults, xl = blocks translated, drop = shadow drops (bare hardware: tlb = TLB misses).');
-  out(heading);
-  MICRO_OPERATIONS.forEach((op, i) => {
-    out(row([op.name, ...results[i].map((cell) => (cell ? explain(cell) : 'fails'))], widths));
-  });
+  out('Why, per operation: trap = traps into the hypervisor, hc = hypercalls, exit = hardware-assist exits, hpf = hidden page faults,');
+  out('drop = shadow drops, xl = blocks translated, emu = instructions emulated, refl = exceptions reflected,');
+  out('walk = nested walk memory references (bare hardware: tlb = TLB misses).');
+  for (const r of [titles, ...whyRows]) out(row(r, widthsOf(whyRows)));
   for (const failure of failures) out(`FAILED: ${failure}`);
   out(`(${MICRO_OPERATIONS.map((op) => `${op.name}: N = ${op.count}`).join('; ')}; measured in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }

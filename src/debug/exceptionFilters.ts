@@ -34,10 +34,10 @@ export const EXCEPTION_FILTERS: readonly FilterDefinition[] = [
   { filter: 'cr3-load', label: 'Guest cr3 load', isBeforeHandling: false, description: 'Right after the guest loaded cr3 (address = the new value).' },
   { filter: 'tlb-flush', label: 'TLB flush', isBeforeHandling: false, description: 'Right after the real TLB was flushed (a cr3 load, invlpg, or the hypervisor).' },
   { filter: 'sensitive', label: 'Sensitive instruction executed', isBeforeHandling: false, description: 'Right after pushf, popf or mov rd, evt ran (they never trap).' },
-  { filter: 'hypercall', label: 'Hypercall', isBeforeHandling: true, description: 'A vmcall under virtualization paravirtual (fires once that setting is available).' },
-  { filter: 'bt-translate', label: 'Binary translation of a block', isBeforeHandling: false, description: 'Fires only under virtualization binary-translation, which this build does not have yet.' },
-  { filter: 'hw-exit', label: 'Hardware-assist exit', isBeforeHandling: false, description: 'Fires only under virtualization hardware-assist, which this build does not have yet.' },
-  { filter: 'divergence', label: 'Divergence from bare hardware', isBeforeHandling: false, description: 'Fires only once a divergence-tracking setting exists; use the CLI `--compare` meanwhile.' },
+  { filter: 'hypercall', label: 'Hypercall', isBeforeHandling: true, description: 'A vmcall, before the hypervisor serves it (fires only under virtualization paravirtual).' },
+  { filter: 'bt-translate', label: 'Binary translation of a block', isBeforeHandling: false, description: 'Right after a guest block was translated (fires only under virtualization binary-translation).' },
+  { filter: 'hw-exit', label: 'Hardware-assist exit', isBeforeHandling: false, description: 'Right after an exit to the hypervisor (fires only under virtualization hardware-assist).' },
+  { filter: 'divergence', label: 'Divergence from bare hardware', isBeforeHandling: false, description: 'Fires only once the hypervisor reports divergence events during a run; until then use the CLI `--compare`.' },
 ];
 
 export const FILTER_IDS: readonly string[] = EXCEPTION_FILTERS.map((f) => f.filter);

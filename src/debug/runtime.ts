@@ -125,6 +125,9 @@ export const EXIT_CODES: Partial<Record<CpuStopReason, number>> = {
   'halted': 0, 'triple-fault': 2, 'bus-error': 3, 'instruction-limit': 4, 'exception-loop': 5,
 };
 
+/** Hypervisor events whose filters stop right after the event (the trap filters stop before, in shouldStopAtTrap). */
+const AFTER_HV_EVENTS = new Set<string>(['reflected', 'cr3-load', 'bt-translate', 'hw-exit', 'divergence']);
+
 function isGuestStop(reason: CpuStopReason): boolean {
   return reason in EXIT_CODES;
 }
@@ -379,7 +382,7 @@ export class DebugRuntime {
       this.refreshCpuBreakpoints();
     }
     this.record(event.kind, event.guest, event.pc, event.instruction, event.description, event.ticks, event.address);
-    if (event.kind === 'reflected' || event.kind === 'cr3-load') {
+    if (AFTER_HV_EVENTS.has(event.kind)) {
       this.filterAfter(event.kind, this.toFilterEvent(event, event.kind), event.kind === 'reflected' ? event.address : undefined);
     }
     const drops = this.target.hv!.counters.shadowDrops;

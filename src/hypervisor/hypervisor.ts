@@ -410,7 +410,7 @@ export class Hypervisor implements Platform, ShadowHost {
     if (vector === Vector.UD && this.config.virtualization === 'paravirtual') {
       const instr = this.peekInstruction(guest, this.cpu.pc);
       if (instr?.info.op === Op.VMCALL) {
-        counters.trapsOther++;
+        // A hypercall is its own, cheaper kind of entry (costs.ts: hypercall), not a trap plus a decode.
         this.mark('hypercall');
         this.hypercall(guest, instr);
         return;

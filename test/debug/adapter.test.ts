@@ -234,6 +234,23 @@ describe('debug adapter', function () {
       assert.match(await evaluate(client, 'IF'), /^0x00000000/);
     });
 
+    it('enters the hypervisor from a stop before a hidden page fault is handled', async () => {
+      const os = path.join(EXAMPLES, 'os', 'kernel.g32');
+      await launchAndStop(client, { program: os, ...TE, stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: ['hidden-page-fault'] }));
+      const before = await topFrame(client);
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      const [hvFrame, guestFrame] = await frames(client);
+      assert.match(hvFrame.name, /missing only from the shadow: will be filled/);
+      assert.strictEqual(guestFrame.line, before.line);
+      const content = (await client.sourceRequest({ sourceReference: hvFrame.source!.sourceReference!, source: hvFrame.source })).body.content.split('\n');
+      const visited: string[] = [];
+      while ((await topFrame(client)).source?.sourceReference) {
+        visited.push(content[(await topFrame(client)).line - 1]);
+        await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      }
+      assert.ok(visited.some((l) => l.includes('hidden page fault: fill and retry')), visited.join('\n'));
+    });
+
     it('enters the guest exception handler on bare hardware', async () => {
       await launchAndStop(client, { program: fixture('gp.g32') }, () =>
         client.setBreakpointsRequest({ source: { path: fixture('gp.g32') }, breakpoints: [{ line: GP.USER_CLI }] }));
@@ -497,6 +514,59 @@ describe('debug adapter', function () {
       assert.match(await evaluate(client, '> k'), /typed 1 byte/);
       assert.match(await output, /key 'k' wakes process 1/);
     });
+
+    it('pauses a guest that waits for input', async () => {
+      const waiting = collectOutput(client, 'console', (t) => t.includes('waits in hlt for keyboard input'));
+      await launchAndRun(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...TE });
+      await waiting;
+      const stopped = await resumeAndStop(client, () => client.pauseRequest({ threadId: 1 }));
+      assert.strictEqual(stopped.body.reason, 'pause');
+    });
+  });
+
+  describe('errors', () => {
+    it('answers nonsense with error responses and keeps working', async () => {
+      await client.initializeRequest();
+      await assert.rejects(client.stackTraceRequest({ threadId: 1 }), /launch one first/);
+      await launchAndStop(client, { program: fixture('steps.g32') });
+      await assert.rejects(client.customRequest('readMemory', { memoryReference: 'somewhere', count: 4 }), /memory reference/);
+      await assert.rejects(client.customRequest('disassemble', { memoryReference: 'xyz', instructionCount: 2 }), /memory reference/);
+      await assert.rejects(client.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'nope' }] }), /not one of this adapter's/);
+      await assert.rejects(client.sourceRequest({ sourceReference: 99 }), /no source/);
+      await assert.rejects(client.customRequest('hyperstep/walk', {}), /needs \{ va/);
+      await assert.rejects(client.customRequest('hyperstep/frobnicate', {}), /unknown request/);
+      await assert.rejects(client.exceptionInfoRequest({ threadId: 1 }), /did not stop on an exception/);
+      await assert.rejects(client.evaluateRequest({ expression: '[0x7fffffff] +', context: 'repl' }), /ends too early/);
+      assert.deepStrictEqual((await client.variablesRequest({ variablesReference: 12345 })).body.variables, []);
+      const unreadable = await client.customRequest('readMemory', { memoryReference: 'gpa:0x7fff0000', count: 8 });
+      assert.strictEqual(unreadable.body.unreadableBytes, 8);
+      assert.strictEqual((await client.threadsRequest()).body.threads.length, 1);
+    });
+  });
+
+  describe('every setting', () => {
+    const settings: Array<Record<string, string>> = [
+      { virtualization: 'none' }, { virtualization: 'trap-and-emulate', paging: 'shadow-proactive' }, { virtualization: 'paravirtual' },
+      { virtualization: 'binary-translation' }, { virtualization: 'hardware-assist', paging: 'nested' }, { virtualization: 'hardware-assist' },
+    ];
+    for (const setting of settings) {
+      it(`breaks, steps and steps back in a user program of the OS under ${Object.values(setting).join(' / ')}`, async () => {
+        const user1 = path.join(EXAMPLES, 'os', 'user1.g32');
+        await launchAndStop(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...setting, stopOnEntry: false, input: [{ tick: 2000, text: 'k' }] }, () =>
+          client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [{ line: 25 }] }));
+        assertLine(await topFrame(client), 'user1.g32', 25);
+        await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+        assertLine(await topFrame(client), 'user1.g32', 26);
+        await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+        assertLine(await topFrame(client), 'user1.g32', 25);
+        await client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [] });
+        const output = collectOutput(client, 'stdout', (t) => t.includes('halting'));
+        const exited = client.waitForEvent('exited');
+        await client.continueRequest({ threadId: 1 });
+        assert.match(await output, /\[user1\] read returned 'k'/);
+        assert.strictEqual((await exited).body.exitCode, 0);
+      });
+    }
   });
 
   describe('restart', () => {

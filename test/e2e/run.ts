@@ -7,7 +7,7 @@
 // Run by `npm run test:e2e` after `npm run package`. Waits on conditions only.
 
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -126,6 +126,8 @@ async function main(): Promise<void> {
   const tools = setUpCodeServer();
   if (!tools) return;
   mkdirSync(SHOTS, { recursive: true });
+  // The screenshots show the last run only.
+  for (const old of readdirSync(SHOTS).filter((f) => /^\d\d-.*\.png$/.test(f))) rmSync(join(SHOTS, old));
   const temp = mkdtempSync(join(tmpdir(), 'hyperstep-e2e-'));
   const userData = join(temp, 'user-data');
   const extensions = join(temp, 'extensions');

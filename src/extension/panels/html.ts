@@ -130,7 +130,8 @@ label { color: var(--vscode-descriptionForeground); }
 .kind-assist { color: var(--vscode-charts-green); }
 .kind-divergence { color: var(--vscode-charts-red); }
 .kind-other { color: var(--vscode-descriptionForeground); }
-.bar { display: inline-block; height: 6px; border-radius: 3px; background: var(--vscode-charts-blue); vertical-align: middle; }
+.vhead .cell { white-space: nowrap; }
+.bar { max-width: 100%; display: inline-block; height: 6px; border-radius: 3px; background: var(--vscode-charts-blue); vertical-align: middle; }
 .bar.cost { background: var(--vscode-charts-orange); }
 
 .tables { flex: 1; min-height: 0; display: grid; grid-template-columns: repeat(auto-fit, minmax(270px, 1fr)); grid-auto-rows: minmax(200px, 1fr); gap: 10px; overflow: auto; }
