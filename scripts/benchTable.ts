@@ -138,7 +138,7 @@ export function printVirtualizationTable(out: (line: string) => void): void {
       cell.runPair(true);
     }
   }
-  const results = cells.map((row) => row.map((cell) => cell?.result()));
+  const results = cells.map((line) => line.map((cell) => cell?.result()));
   const titles = ['operation', ...MICRO_COLUMNS.map((c) => c.title)];
   const costRows = MICRO_OPERATIONS.map((op, i) => [op.name, ...results[i].map((cell) => (cell ? `${num(cell.cyclesPerOp)} / ${cell.usPerOp.toFixed(2)}` : 'fails'))]);
   const whyRows = MICRO_OPERATIONS.map((op, i) => [op.name, ...results[i].map((cell) => (cell ? explain(cell) : 'fails'))]);
