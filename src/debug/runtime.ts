@@ -166,7 +166,8 @@ export class DebugRuntime {
   private stepWatch: { guest: number; isDelivered: boolean } | undefined;
   private stepInGuest: number | undefined;
   private tempBreak: { guest: number; address: number; sp: number } | undefined;
-  private aliasCache = new Map<number, number[]>();
+  /** Per guest: the virtual aliases of its breakpoints, for the cr3 they were computed under. */
+  private aliasCache = new Map<number, { cr3: number; list: number[] }>();
 
   hypervisorFrame: HypervisorFrame | undefined;
   lastStop: StopInfo | undefined;
@@ -342,7 +343,11 @@ export class DebugRuntime {
         return;
       }
       case 'cr3-load':
-        if (!isBare) return;
+        if (!isBare) {
+          // Under hardware assist with nested paging the guest's own cr3 loads do not exit: follow them here.
+          if (this.breakpoints.hasCodeBreakpoints && this.target.hv?.isNested) this.refreshCpuBreakpoints();
+          return;
+        }
         this.aliasCache.delete(0);
         this.refreshCpuBreakpoints();
         this.record('cr3-load', 0, this.target.pc(0), `mov cr3`, `cr3 load of ${hex8(event.value)}: the TLB is flushed`, event.ticks);
@@ -547,12 +552,13 @@ export class DebugRuntime {
   }
 
   private aliases(g: number): number[] {
-    let list = this.aliasCache.get(g);
-    if (!list) {
-      list = virtualAliases(this.target, g, this.breakpoints.physicalAddresses(g));
-      this.aliasCache.set(g, list);
+    const cr3 = this.target.cr3(g);
+    let cached = this.aliasCache.get(g);
+    if (!cached || cached.cr3 !== cr3) {
+      cached = { cr3, list: virtualAliases(this.target, g, this.breakpoints.physicalAddresses(g)) };
+      this.aliasCache.set(g, cached);
     }
-    return list;
+    return cached.list;
   }
 
   /** Gives the CPU every virtual pc where a breakpoint may be; a stop there is checked against physical addresses. */

@@ -52,6 +52,13 @@ export class Target {
     return this.hv?.guests[g];
   }
 
+  /** Under hardware assist the running guest's own mode, IF, evt, ksp (and cr3 with nested paging) live in the real CPU. */
+  private guestState(g: number): Guest {
+    const guest = this.hv!.guests[g];
+    if (guest === this.hv!.current) this.hv!.syncFromCpu(guest);
+    return guest;
+  }
+
   private isLive(g: number): boolean {
     return !this.hv || this.hv.current.id === g;
   }
@@ -88,13 +95,19 @@ export class Target {
 
   /** The flags the guest believes it has (virtual IF under the hypervisor). */
   flags(g: number): number {
-    return this.hv ? this.hv.guestFlags(this.hv.guests[g]) : this.cpu.flags;
+    return this.hv ? this.hv.guestFlags(this.guestState(g)) : this.cpu.flags;
   }
 
   setFlags(g: number, value: number): void {
     if (!this.hv) { this.cpu.flags = value & 0x20f; this.cpu.requestService(); return; }
-    const guest = this.hv.guests[g];
+    const guest = this.guestState(g);
     guest.virtualIF = (value & Flag.IF) !== 0;
+    if (this.hv.isHardwareAssist && this.isLive(g)) {
+      // In guest mode the real IF is the guest's own.
+      this.cpu.flags = value & 0x20f;
+      this.cpu.requestService();
+      return;
+    }
     // The hypervisor keeps the real IF set while a guest runs.
     const real = (value & 0x20f & ~Flag.IF) | Flag.IF;
     if (this.isLive(g)) { this.cpu.flags = real; this.cpu.requestService(); } else guest.saved.realFlags = real;
@@ -102,7 +115,7 @@ export class Target {
 
   /** Pretend mode under the hypervisor, the real mode on bare hardware. */
   isUser(g: number): boolean {
-    return this.hv ? this.hv.guests[g].isPretendUser : this.cpu.mode === Mode.USER;
+    return this.hv ? this.guestState(g).isPretendUser : this.cpu.mode === Mode.USER;
   }
 
   virtualIF(g: number): boolean {
@@ -110,9 +123,9 @@ export class Target {
   }
 
   /** The guest's cr3 (guest-physical). */
-  cr3(g: number): number { return (this.hv ? this.hv.guests[g].cr3 : this.cpu.cr3) >>> 0; }
-  evt(g: number): number { return (this.hv ? this.hv.guests[g].evt : this.cpu.evt) >>> 0; }
-  ksp(g: number): number { return (this.hv ? this.hv.guests[g].ksp : this.cpu.ksp) >>> 0; }
+  cr3(g: number): number { return (this.hv ? this.guestState(g).cr3 : this.cpu.cr3) >>> 0; }
+  evt(g: number): number { return (this.hv ? this.guestState(g).evt : this.cpu.evt) >>> 0; }
+  ksp(g: number): number { return (this.hv ? this.guestState(g).ksp : this.cpu.ksp) >>> 0; }
 
   ticks(g: number): number {
     return this.system.guest(g).ticks;
