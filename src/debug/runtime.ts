@@ -48,7 +48,6 @@ export interface StopInfo {
 
 export type RuntimeEvent =
   | { kind: 'stopped'; stop: StopInfo }
-  | { kind: 'continued' }
   | { kind: 'output'; category: 'stdout' | 'console' | 'stderr'; text: string }
   | { kind: 'exited'; exitCode: number; description: string };
 
@@ -379,14 +378,15 @@ export class DebugRuntime {
       this.eventCount++;
       this.afterEventCount();
       const guest = this.target.guestObject(event.guest);
-      this.pushHandler(event.guest, event.vector ?? 0, event.pc, guest ? this.isPretendUserBeforeReflect(event) : false);
+      // The event comes before the guest enters pretend kernel mode: its mode is the interrupted code's.
+      this.pushHandler(event.guest, event.vector ?? 0, event.pc, guest ? event.isPretendUser : false);
       this.deliveredTo(event.guest);
     }
     if (event.kind === 'cr3-load' || event.kind === 'tlb-flush') {
       this.aliasCache.delete(event.guest);
       this.refreshCpuBreakpoints();
     }
-    this.record(event.kind, event.guest, event.pc, event.instruction, event.description, event.ticks, event.address);
+    this.record(event.kind, event.guest, event.pc, event.instruction, event.description, event.ticks);
     if (AFTER_HV_EVENTS.has(event.kind)) {
       this.filterAfter(event.kind, this.toFilterEvent(event, event.kind), event.kind === 'reflected' ? event.address : undefined);
     }
@@ -398,11 +398,6 @@ export class DebugRuntime {
       this.record('shadow-dropped', event.guest, event.pc, event.instruction, description, event.ticks);
       this.filterAfter('shadow-dropped', { ...this.toFilterEvent(event, 'shadow-dropped'), description });
     }
-  }
-
-  /** A reflection event is emitted before the guest enters pretend kernel mode: its mode is the interrupted one. */
-  private isPretendUserBeforeReflect(event: HypervisorEvent): boolean {
-    return event.isPretendUser;
   }
 
   private pushHandler(g: number, vector: number, savedPc: number, fromUser: boolean): void {
@@ -437,11 +432,10 @@ export class DebugRuntime {
     }
   }
 
-  private record(kind: string, guest: number, pc: number, instruction: string, description: string, ticks: number, address?: number): void {
+  private record(kind: string, guest: number, pc: number, instruction: string, description: string, ticks: number): void {
     const gpa = this.target.toPhysical(guest, pc);
     this.timeline.push({ seq: ++this.timelineSeq, kind, guest, pc: pc >>> 0, instruction, description, ticks, position: this.position(), gpa });
     if (this.timeline.length > TIMELINE_CAPACITY * 1.25) this.timeline = this.timeline.slice(-TIMELINE_CAPACITY);
-    void address;
   }
 
   timelineEntries(): TimelineRecord[] {

@@ -90,8 +90,6 @@ export class HyperstepSession extends DebugSession {
         this.sendEvent(stopped);
         return;
       }
-      case 'continued':
-        return;
       case 'output':
         this.sendEvent(new OutputEvent(event.text, event.category));
         return;

@@ -85,6 +85,7 @@ export class Hypervisor implements Platform, ShadowHost {
 
   private hiddenFaultPc = -1;
   private hiddenFaultsInARow = 0;
+  private hiddenFaultRetired = -1;
 
   constructor(config: HypervisorConfig) {
     if (config.guests.length === 0) throw new Error('a machine needs at least one guest');
@@ -491,13 +492,14 @@ export class Hypervisor implements Platform, ShadowHost {
     }
     if (!guest.memory.isRam(walk.gpa)) return this.busError(guest, walk.gpa);
     this.mark('pf-fill');
-    if (cpu.pc === this.hiddenFaultPc) {
+    // Only faults at one pc with no instruction retired in between count as "in a row".
+    if (cpu.pc === this.hiddenFaultPc && cpu.retired === this.hiddenFaultRetired) {
       if (++this.hiddenFaultsInARow > MAX_HIDDEN_FAULTS_IN_A_ROW) {
         cpu.stopDetail = `hypervisor error: hidden page faults at 0x${hex(faultAddress)} do not resolve (pc 0x${hex(cpu.pc)})`;
         cpu.stopReason = 'exception-loop';
         return;
       }
-    } else { this.hiddenFaultPc = cpu.pc; this.hiddenFaultsInARow = 1; }
+    } else { this.hiddenFaultPc = cpu.pc; this.hiddenFaultRetired = cpu.retired; this.hiddenFaultsInARow = 1; }
     guest.counters.hiddenPageFaults++;
     if (!guest.shadow.fill(faultAddress, walk, guest.cr3)) {
       this.reclaimFrames();

@@ -13,7 +13,9 @@ import type { Hypervisor } from './hypervisor';
 export function reflect(hv: Hypervisor, guest: Guest, vector: number, errorCode: number, faultAddress: number): void {
   const cpu = hv.cpu;
   hv.mark('reflect-start');
-  if (vector !== Vector.TIMER && vector !== Vector.KEYBOARD) guest.counters.reflections++;
+  // Under hardware assist the guest's own exceptions need no hypervisor: this software delivery
+  // only stands in for the hardware's (its pushes may miss in a shadow), so it is not a cost.
+  if (vector !== Vector.TIMER && vector !== Vector.KEYBOARD && !hv.isHardwareAssist) guest.counters.reflections++;
   if (cpu.countDelivery()) {
     cpu.stopDetail = `exception loop: ${MAX_DELIVERIES_IN_A_ROW} deliveries in a row without a retired instruction (last vector ${vector})`;
     cpu.stopReason = 'exception-loop';

@@ -42,7 +42,7 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
     case Op.OUT:
       hv.mark('emulate-io');
       hv.mark('advance');
-      counters.privilegedEmulated++;
+      // Port I/O is counted (and costed) once, as I/O, not also as a privileged instruction.
       counters.ioEmulated++;
       hv.retireEmulated(next);
       // The timer counts from the tick at which the out retired.
@@ -90,8 +90,8 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
       reflect(hv, guest, Vector.GP, 0, 0);
       return;
   }
-  counters.privilegedEmulated++;
   if (isIo) counters.ioEmulated++;
+  else counters.privilegedEmulated++;
   const pc = cpu.pc;
   hv.mark('advance');
   hv.retireEmulated(next);

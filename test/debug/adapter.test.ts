@@ -569,6 +569,21 @@ describe('debug adapter', function () {
     }
   });
 
+  describe('setBreakpoints (binary translation)', () => {
+    it('stops in translated kernel code and steps through it', async () => {
+      await launchAndStop(client, { program: fixture('steps.g32'), virtualization: 'binary-translation', stopOnEntry: false }, () =>
+        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.DOUBLE }] }));
+      assertLine(await topFrame(client), 'steps.g32', STEPS.DOUBLE);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'steps.g32', STEPS.RET);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'steps.g32', STEPS.AFTER_CALL);
+      assert.strictEqual(await register(client, 'r1'), 10);
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'steps.g32', STEPS.RET);
+    });
+  });
+
   describe('restart', () => {
     it('starts the program again', async () => {
       await launchAndStop(client, { program: fixture('steps.g32') });

@@ -130,7 +130,7 @@ describe('micro-benchmark guests (scripts/microGuests.ts)', () => {
 
   // Hypervisor bugs these guests ran into; pending until src/hypervisor is fixed, then enable.
   describe('known hypervisor bugs', () => {
-    it.skip('a guest instruction that takes a hidden page fault in every round of a loop does not stop the run', () => {
+    it('a guest instruction that takes a hidden page fault in every round of a loop does not stop the run', () => {
       // Each `mov cr3` drops the on-demand shadow, so the `ld` after it takes a hidden page fault for its
       // fetch and one for its load, at one pc, every round. The hypervisor's "hidden page faults do not
       // resolve" detector counts faults at one pc without resetting when instructions retire in between,
@@ -160,7 +160,7 @@ _start: mov r1, 0x11000 | 3
       }
     });
 
-    it.skip('hypercall 10 under hardware-assist / nested flushes the TLB entry of the PTE it writes', () => {
+    it('hypercall 10 under hardware-assist / nested flushes the TLB entry of the PTE it writes', () => {
       // Under nested paging the written PTE has no shadow to unmap, so the real TLB keeps the old
       // translation: the page-fault guest takes its #PF once instead of N times.
       const r = runSource(pageFaultPvSource(N), HW_NESTED);

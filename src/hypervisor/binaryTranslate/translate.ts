@@ -87,8 +87,14 @@ export function generateSource(instrs: BlockInstr[]): string {
     if (FLAG_WRITERS.has(op)) { needFlags[i] = isLive; isLive = false; }
     if (FLAG_READERS.has(op) || mayExit(op)) isLive = true;
   }
-  const lines: string[] = ['let f = cpu.flags;'];
-  const exit = (k: number, pc: string) => `{ cpu.flags = f; cpu.ticks += ${k}; cpu.pc = ${pc}; return; }`;
+  // A block that jumps back to its own start loops inside the function for as many
+  // iterations as fit before the next event tick (t counts the ticks of finished iterations).
+  const last = instrs[instrs.length - 1];
+  const isSelfLoop = instrs.length > 1 && (FLAG_READERS.has(last.instr.info.op) || last.instr.info.op === Op.JMP_I) && (last.instr.imm | 0) === instrs[0].pc;
+  const lines: string[] = isSelfLoop
+    ? ['let f = cpu.flags; let t = 0; const budget = cpu.eventTick - cpu.ticks;', 'for (;;) {']
+    : ['let f = cpu.flags; const t = 0;'];
+  const exit = (k: number, pc: string) => `{ cpu.flags = f; cpu.ticks += t + ${k}; cpu.pc = ${pc}; return; }`;
   for (let i = 0; i < instrs.length; i++) {
     const { pc, instr } = instrs[i];
     const { a, b } = instr;
@@ -153,13 +159,20 @@ export function generateSource(instrs: BlockInstr[]): string {
           : `r[${a}] = (-r[${a}]) | 0;`);
         break;
       case Op.NOP: break;
-      case Op.JMP_I: lines.push(exit(i + 1, String(imm))); break;
+      case Op.JMP_I:
+        if (isSelfLoop && i === instrs.length - 1) lines.push(`t += ${instrs.length}; if (t + ${instrs.length} <= budget) continue; ${exit(0, String(imm))}`);
+        else lines.push(exit(i + 1, String(imm)));
+        break;
       case Op.JMP_R: lines.push(exit(i + 1, `r[${a}]`)); break;
       case Op.JZ: case Op.JNZ: case Op.JL: case Op.JGE: case Op.JLE: case Op.JG:
       case Op.JB: case Op.JAE: case Op.JBE: case Op.JA: case Op.JS: case Op.JNS:
-        lines.push(exit(i + 1, `(${condition(op)}) ? ${imm} : ${next}`)); break;
+        if (isSelfLoop && i === instrs.length - 1) {
+          lines.push(`if (${condition(op)}) { t += ${instrs.length}; if (t + ${instrs.length} <= budget) continue; ${exit(0, String(imm))} }`);
+          lines.push(exit(i + 1, String(next)));
+        } else lines.push(exit(i + 1, `(${condition(op)}) ? ${imm} : ${next}`));
+        break;
       case Op.CALL_I: case Op.CALL_R:
-        lines.push(`{ const t = ${op === Op.CALL_I ? imm : `r[${a}]`}; const sp = (r[15] - 4) | 0; cpu.store32(sp, ${next}); ${faultExit} r[15] = sp; ${exit(i + 1, 't')} }`); break;
+        lines.push(`{ const target = ${op === Op.CALL_I ? imm : `r[${a}]`}; const sp = (r[15] - 4) | 0; cpu.store32(sp, ${next}); ${faultExit} r[15] = sp; ${exit(i + 1, 'target')} }`); break;
       case Op.RET:
         lines.push(`{ const v = cpu.load32(r[15]); ${faultExit} r[15] = (r[15] + 4) | 0; ${exit(i + 1, 'v')} }`); break;
       default:
@@ -168,8 +181,8 @@ export function generateSource(instrs: BlockInstr[]): string {
         break;
     }
   }
-  const last = instrs[instrs.length - 1];
   if (!endsBlock(last.instr)) lines.push(exit(instrs.length, String((last.pc + last.instr.length) | 0)));
+  if (isSelfLoop) lines.push('}');
   return lines.join('\n');
 }
 
