@@ -166,7 +166,8 @@ export class DebugRuntime {
   private stepInGuest: number | undefined;
   private tempBreak: { guest: number; address: number; sp: number } | undefined;
   /** Per guest: the virtual aliases of its breakpoints, for the cr3 they were computed under. */
-  private aliasCache = new Map<number, { cr3: number; list: number[] }>();
+  /** Guest -> (its cr3 -> the virtual addresses of breakpoints in that address space); dropped when mappings change (invlpg). */
+  private aliasCache = new Map<number, Map<number, number[]>>();
 
   hypervisorFrame: HypervisorFrame | undefined;
   lastStop: StopInfo | undefined;
@@ -347,7 +348,7 @@ export class DebugRuntime {
           if (this.breakpoints.hasCodeBreakpoints && this.target.hv?.isNested) this.refreshCpuBreakpoints();
           return;
         }
-        this.aliasCache.delete(0);
+        // Aliases are cached per address space, so a switch back to a known cr3 costs a lookup.
         this.refreshCpuBreakpoints();
         this.record('cr3-load', 0, this.target.pc(0), `mov cr3`, `cr3 load of ${hex8(event.value)}: the TLB is flushed`, event.ticks);
         this.filterAfter('cr3-load', this.filterEvent('cr3-load', 0, `cr3 load of ${hex8(event.value)}`, event.value));
@@ -383,7 +384,7 @@ export class DebugRuntime {
       this.deliveredTo(event.guest);
     }
     if (event.kind === 'cr3-load' || event.kind === 'tlb-flush') {
-      this.aliasCache.delete(event.guest);
+      if (event.kind === 'tlb-flush') this.aliasCache.delete(event.guest);
       this.refreshCpuBreakpoints();
     }
     this.record(event.kind, event.guest, event.pc, event.instruction, event.description, event.ticks);
@@ -547,12 +548,14 @@ export class DebugRuntime {
 
   private aliases(g: number): number[] {
     const cr3 = this.target.cr3(g);
-    let cached = this.aliasCache.get(g);
-    if (!cached || cached.cr3 !== cr3) {
-      cached = { cr3, list: virtualAliases(this.target, g, this.breakpoints.physicalAddresses(g)) };
-      this.aliasCache.set(g, cached);
+    let perGuest = this.aliasCache.get(g);
+    if (!perGuest) { perGuest = new Map(); this.aliasCache.set(g, perGuest); }
+    let list = perGuest.get(cr3);
+    if (!list) {
+      list = virtualAliases(this.target, g, this.breakpoints.physicalAddresses(g));
+      perGuest.set(cr3, list);
     }
-    return cached.list;
+    return list;
   }
 
   /** Gives the CPU every virtual pc where a breakpoint may be; a stop there is checked against physical addresses. */

@@ -139,10 +139,16 @@ export class Cpu {
   }
 
   setBreakpoints(addresses: Iterable<number>): void {
-    this.breakpoints = new Set([...addresses].map((a) => a >>> 0));
-    if (this.breakpoints.size === 0) { this.breakpointFilter = null; return; }
-    this.breakpointFilter = new Uint8Array(65536);
-    for (const address of this.breakpoints) this.breakpointFilter[address & 0xffff] = 1;
+    const next = new Set([...addresses].map((a) => a >>> 0));
+    if (next.size === this.breakpoints.size && [...next].every((a) => this.breakpoints.has(a))) return;
+    this.breakpoints = next;
+    if (next.size === 0) { this.breakpointFilter = null; return; }
+    // The filter is reused: debuggers refresh breakpoints often (on every cr3 load, for aliases).
+    const filter = this.breakpointFilter ?? new Uint8Array(65536);
+    filter.fill(0);
+    for (const address of next) filter[address & 0xffff] = 1;
+    this.breakpointFilter = filter;
+    this.requestService();
   }
 
   /** Forces `service` before the next instruction (after IF changes, device access, new input). */
@@ -185,8 +191,8 @@ export class Cpu {
     let ticks = this.ticks;
     // cr3 changes only in slow paths, after which the locals are reloaded.
     let isPaging = !this.isPhysical;
-    // Breakpoints change only while the CPU is stopped, so the filter is read once per run.
-    const filter = this.breakpointFilter;
+    // Breakpoints change only in slow paths (a stop, or a debugger's event hook), after which the locals are reloaded.
+    let filter = this.breakpointFilter;
     // A resumed run does not stop again at the breakpoint it stopped at, until an instruction retires.
     const skipAt = this.skipBreakpointAt;
     const startTicks = ticks;
@@ -197,7 +203,7 @@ export class Cpu {
         this.pc = pc; this.flags = flags; this.ticks = ticks;
         const stop = this.serviceAll();
         if (stop !== undefined) return this.finishStop(stop);
-        pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
+        pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
         if (this.isHalted) continue;
       }
 
@@ -222,7 +228,7 @@ export class Cpu {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
-          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
+          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
           continue;
         }
       }
@@ -237,7 +243,7 @@ export class Cpu {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
-          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
+          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
           continue;
         }
         imm = this.slowImm;
@@ -371,7 +377,7 @@ export class Cpu {
             this.pc = next; this.flags = flags; this.ticks = ticks;
             this.raise(op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);
             if (this.stopReason !== undefined) return this.stopReason;
-            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
+            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
             continue;
           case Op.VMCALL:
             // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD (or, in guest mode, an exit) and decides.
@@ -409,7 +415,7 @@ export class Cpu {
                 flags = this.flags;
                 break fault;
               }
-              pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
+              pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
               continue;
             }
             this.setFault(Vector.UD, 0, 0); break fault;
@@ -424,7 +430,7 @@ export class Cpu {
       if ((this.fault as number) === FaultState.STOP) return this.finishStop('bus-error');
       this.raiseFault();
       if (this.stopReason !== undefined) return this.stopReason;
-      pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical;
+      pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
     }
   }
 
