@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { assemble, assembleText, Image } from '../src/asm';
-import { createSystem, SystemOptions, VirtualSystem } from '../src/hypervisor/system';
+import { createSystem, SETTING_CHOICES, SystemOptions, VirtualSystem } from '../src/hypervisor/system';
 import { computeLoopNative, computeLoopSource, contextSwitchSource } from './guests';
 import { printDebugBench } from './benchDebug';
 import { printVirtualizationTable } from './benchTable';
@@ -13,17 +13,7 @@ import { printVirtualizationTable } from './benchTable';
 const ROOT = path.resolve(__dirname, '..');
 type Setting = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
 
-const SETTINGS: Setting[] = [
-  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate' },
-  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'flush-on-switch' },
-  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'separate' },
-  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
-  { virtualization: 'paravirtual', paging: 'shadow-proactive', kernelShadows: 'separate' },
-  { virtualization: 'binary-translation', paging: 'shadow-on-demand', kernelShadows: 'separate' },
-  { virtualization: 'binary-translation', paging: 'shadow-proactive', kernelShadows: 'separate' },
-  { virtualization: 'hardware-assist', paging: 'nested' },
-  { virtualization: 'hardware-assist', paging: 'shadow-proactive' },
-];
+const SETTINGS: readonly Setting[] = SETTING_CHOICES;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,6 +9,7 @@
 // free between them, so `pause` is seen at once even in a guest that runs
 // forever.
 
+import { TimelineEntry } from '../protocol/panelMessages';
 import { AssembleResult, AsmSymbol, LineMap } from '../asm';
 import { StopReason as CpuStopReason } from '../machine/cpu';
 import { MachineEvent } from '../machine/events';
@@ -90,14 +91,8 @@ export interface FrameInfo {
   handler?: HandlerEntry;
 }
 
-export interface TimelineRecord {
-  seq: number;
-  kind: string;
-  guest: number;
-  pc: number;
-  instruction: string;
-  description: string;
-  ticks: number;
+/** A timeline entry as the runtime keeps it: the panel's fields, plus where in the run it happened. */
+export interface TimelineRecord extends Omit<TimelineEntry, 'source'> {
   position: number;
   gpa?: number;
 }

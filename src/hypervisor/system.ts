@@ -21,6 +21,27 @@ export type Virtualization = (typeof VIRTUALIZATIONS)[number];
 export const PAGING_SETTINGS = ['shadow-on-demand', 'shadow-proactive', 'nested'] as const;
 export const KERNEL_SHADOWS = ['separate', 'flush-on-switch'] as const;
 
+export type SettingChoice = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
+
+/**
+ * The combinations worth comparing, in the order tables show them: every shadow
+ * strategy under trap-and-emulate, then the ways out of it. The demo, the bench
+ * and the equivalence tests all run this list.
+ */
+export const SETTING_CHOICES: readonly SettingChoice[] = [
+  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'flush-on-switch' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'separate' },
+  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
+  { virtualization: 'paravirtual', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+  { virtualization: 'paravirtual', paging: 'shadow-proactive', kernelShadows: 'separate' },
+  { virtualization: 'binary-translation', paging: 'shadow-on-demand', kernelShadows: 'separate' },
+  { virtualization: 'binary-translation', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
+  { virtualization: 'hardware-assist', paging: 'nested' },
+  { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
+  { virtualization: 'hardware-assist', paging: 'shadow-proactive' },
+];
+
 /** Settings this build can run. */
 export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'];
 

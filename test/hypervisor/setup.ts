@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { assemble, assembleText, Image } from '../../src/asm';
-import { createSystem, GuestView, SystemOptions, VirtualSystem } from '../../src/hypervisor/system';
+import { createSystem, GuestView, SETTING_CHOICES, SystemOptions, VirtualSystem } from '../../src/hypervisor/system';
 import { TimedInput } from '../../src/machine/devices/keyboard';
 import { RunResult } from '../../src/machine/machine';
 
@@ -14,19 +14,7 @@ export interface Setting { virtualization: SystemOptions['virtualization']; pagi
 
 export const BARE: Setting = { virtualization: 'none' };
 /** Every setting this build supports besides bare hardware. */
-export const VIRTUAL_SETTINGS: Setting[] = [
-  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate' },
-  { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'flush-on-switch' },
-  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'separate' },
-  { virtualization: 'trap-and-emulate', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
-  { virtualization: 'paravirtual', paging: 'shadow-on-demand', kernelShadows: 'separate' },
-  { virtualization: 'paravirtual', paging: 'shadow-proactive', kernelShadows: 'separate' },
-  { virtualization: 'binary-translation', paging: 'shadow-on-demand', kernelShadows: 'separate' },
-  { virtualization: 'binary-translation', paging: 'shadow-proactive', kernelShadows: 'flush-on-switch' },
-  { virtualization: 'hardware-assist', paging: 'nested' },
-  { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
-  { virtualization: 'hardware-assist', paging: 'shadow-proactive' },
-];
+export const VIRTUAL_SETTINGS: Setting[] = [...SETTING_CHOICES];
 
 export function settingLabel(s: Setting): string {
   if (s.virtualization === 'none') return 'none';
