@@ -192,9 +192,13 @@ export class Hypervisor implements Platform, ShadowHost {
     return { reason, detail: describeStop(reason, this.cpu.stopDetail) };
   }
 
+  /** Called after the hypervisor switched the real CPU to another guest (for debuggers). */
+  onGuestSwitch: ((guest: Guest) => void) | undefined;
+
   /** Loads a guest's context into the real CPU. */
   enter(guest: Guest): void {
     const cpu = this.cpu;
+    const isSwitch = this.current !== guest;
     this.current = guest;
     cpu.regs.set(guest.saved.regs);
     cpu.pc = guest.saved.pc;
@@ -215,6 +219,7 @@ export class Hypervisor implements Platform, ShadowHost {
     }
     this.loadRealCr3();
     cpu.requestService();
+    if (isSwitch) this.onGuestSwitch?.(guest);
   }
 
   get isHardwareAssist(): boolean {
@@ -329,6 +334,11 @@ export class Hypervisor implements Platform, ShadowHost {
     if (this.isHardwareAssist && vector !== VM_EXIT && !(vector === Vector.PF && !this.isNested)) {
       // In guest mode exceptions go straight to the guest's handlers: no exit. With shadow
       // paging the delivery is done in software, since its pushes may miss in the shadow.
+      if (this.hvEvents.isActive) {
+        const guest = this.current;
+        this.syncFromCpu(guest);
+        this.emit(this.event('reflected', guest, cpu.pc, this.peekText(guest, cpu.pc), `exception ${vector} delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0 }));
+      }
       if (this.isNested) cpu.deliverHardware(vector, errorCode, faultAddress);
       else {
         const guest = this.current;
