@@ -6,8 +6,9 @@
 import { Pte } from '../machine/isa';
 import { TlbBits } from '../machine/tlb';
 import {
-  CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowTableView, TimelineEntry, TlbEntryView, WalkView,
+  CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowTableView, TimelineEntry, TlbEntryView, TranslationCacheView, WalkView,
 } from '../protocol/panelMessages';
+import { formatInstr } from '../machine/format';
 import { CostComparisons } from './comparisons';
 import { hex8 } from './evaluate';
 import { DebugRuntime } from './runtime';
@@ -45,6 +46,7 @@ export class PanelState {
         return { seq: t.seq, kind: t.kind, guest: t.guest, pc: t.pc, instruction: t.instruction, description: t.description, ticks: t.ticks, source: location ? { path: location.file, line: location.line } : undefined };
       }),
       costs: costs(runtime, comparisons),
+      translationCache: translationCache(runtime, g),
     };
   }
 
@@ -130,6 +132,27 @@ function costs(runtime: DebugRuntime, comparisons: CostComparisons | undefined):
     rows: system.costRows().map(([label, value]) => ({ label, value })),
     estimatedCycles: system.estimatedCycles(),
     comparisons: comparisons?.results() ?? [],
+  };
+}
+
+/** Under binary translation: every cached block, its guest instructions and the JavaScript it became. */
+function translationCache(runtime: DebugRuntime, g: number): TranslationCacheView | undefined {
+  const guest = runtime.target.hv?.guests[g];
+  const translator = guest?.translator;
+  if (!guest || !translator) return undefined;
+  const cache = translator.cache;
+  return {
+    blocks: cache.blocks().map((block) => ({
+      guestAddress: block.gva >>> 0,
+      isPretendUser: false,
+      guestInstructions: block.instrs.map(({ pc, instr }) => `${hex8(pc)}  ${formatInstr(instr)}`),
+      generatedCode: block.source,
+      executions: block.executions,
+      chainedTo: [block.chainTarget, block.chainNext].filter((b) => b !== undefined && block.chainGeneration === cache.generation).map((b) => b!.gva >>> 0),
+    })),
+    hits: guest.counters.translationCacheHits,
+    misses: guest.counters.translations,
+    invalidations: guest.counters.translationInvalidations,
   };
 }
 

@@ -52,9 +52,9 @@ export class BinaryTranslator implements BlockEnv {
       if (filter !== null && filter[pc & 0xffff] !== 0 && cpu.breakpoints.has(pc >>> 0) && !(pc === skipAt && cpu.ticks === startTicks)) {
         return (cpu.stopReason = 'breakpoint');
       }
-      // Blocks run whole, so near an interrupt's tick (or with breakpoints set) one instruction at a time.
+      // Blocks run whole, so near an interrupt's tick one instruction at a time.
       const budget = cpu.eventTick - cpu.ticks;
-      const isSingle = filter !== null || budget < MAX_BLOCK_INSTRUCTIONS;
+      const isSingle = budget < MAX_BLOCK_INSTRUCTIONS;
       let block: TranslatedBlock | undefined;
       if (!isSingle && previous !== undefined && previous.chainGeneration === this.cache.generation) {
         block = pc === previous.targetPc ? previous.chainTarget : pc === previous.nextPc ? previous.chainNext : undefined;
@@ -65,11 +65,13 @@ export class BinaryTranslator implements BlockEnv {
         if (block !== undefined) counters.translationCacheHits++;
       }
       if (block !== undefined && block.instrs.length > budget) block = undefined;
+      // A breakpoint inside a block: run up to it one instruction at a time.
+      if (block !== undefined && filter !== null && this.hasBreakpointAfterStart(block)) block = this.cache.lookupSingle(pc) ?? this.translate(pc, 1);
       if (block === undefined) {
         const wantSingle = isSingle || (this.cache.lookupVirtual(pc)?.instrs.length ?? 0) > budget;
         block = wantSingle ? this.cache.lookupSingle(pc) ?? this.translate(pc, 1) : this.translate(pc, MAX_BLOCK_INSTRUCTIONS);
         if (block === undefined) { previous = undefined; continue; }
-        if (!wantSingle && block.instrs.length > budget) block = this.cache.lookupSingle(pc) ?? this.translate(pc, 1);
+        if (!wantSingle && (block.instrs.length > budget || (filter !== null && this.hasBreakpointAfterStart(block)))) block = this.cache.lookupSingle(pc) ?? this.translate(pc, 1);
         if (block === undefined) { previous = undefined; continue; }
       }
       if (this.cache.hotFrames.size !== 0 && !this.isUnchanged(block)) {
@@ -89,6 +91,18 @@ export class BinaryTranslator implements BlockEnv {
       }
       previous = block.instrs.length > 1 ? block : undefined;
     }
+  }
+
+  /** Does a breakpoint sit on one of the block's instructions after its first (which the loop checks itself)? */
+  private hasBreakpointAfterStart(block: TranslatedBlock): boolean {
+    const cpu = this.hv.cpu;
+    const filter = cpu.breakpointFilter;
+    if (filter === null) return false;
+    for (let i = 1; i < block.instrs.length; i++) {
+      const pc = block.instrs[i].pc;
+      if (filter[pc & 0xffff] !== 0 && cpu.breakpoints.has(pc >>> 0)) return true;
+    }
+    return false;
   }
 
   /** For a block on a hot (unprotected) frame: are its bytes still those it was translated from? */
