@@ -22,6 +22,9 @@ export interface FilterDefinition {
   isBeforeHandling: boolean;
 }
 
+/** The divergence search (the `divergence` filter) compares at most this many retired instructions with bare hardware. */
+export const DIVERGENCE_SEARCH_LIMIT = 2_000_000;
+
 export const EXCEPTION_FILTERS: readonly FilterDefinition[] = [
   { filter: 'protection-fault', label: 'Protection fault (#GP)', isBeforeHandling: true, description: 'Every protection fault the real CPU raises, under every setting (on bare hardware too). Under the hypervisor it stops before the trap is handled.' },
   { filter: 'privileged-emulated', label: 'Privileged instruction emulated', isBeforeHandling: true, description: 'A privileged instruction the guest ran in pretend kernel mode, before the hypervisor emulates it.' },
@@ -37,7 +40,7 @@ export const EXCEPTION_FILTERS: readonly FilterDefinition[] = [
   { filter: 'hypercall', label: 'Hypercall', isBeforeHandling: true, description: 'A vmcall, before the hypervisor serves it (fires only under virtualization paravirtual).' },
   { filter: 'bt-translate', label: 'Binary translation of a block', isBeforeHandling: false, description: 'Right after a guest block was translated (fires only under virtualization binary-translation).' },
   { filter: 'hw-exit', label: 'Hardware-assist exit', isBeforeHandling: false, description: 'Right after an exit to the hypervisor (fires only under virtualization hardware-assist).' },
-  { filter: 'divergence', label: 'Divergence from bare hardware', isBeforeHandling: false, description: 'Fires only once the hypervisor reports divergence events during a run; until then use the CLI `--compare`.' },
+  { filter: 'divergence', label: 'Divergence from bare hardware', isBeforeHandling: false, description: `Right after the first instruction whose guest-visible effect differs from bare hardware (found by running the same guest and input on bare hardware for up to ${DIVERGENCE_SEARCH_LIMIT.toLocaleString('en-US')} instructions; one guest, not under virtualization none).` },
 ];
 
 export const FILTER_IDS: readonly string[] = EXCEPTION_FILTERS.map((f) => f.filter);

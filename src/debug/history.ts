@@ -11,10 +11,14 @@
 // other one is dropped and the interval between snapshots doubles, so the
 // whole run stays covered with snapshots ever further apart.
 
+import { TimedInput } from '../machine/devices/keyboard';
+
 export interface Intervention {
   position: number;
   description: string;
   apply(): void;
+  /** Typed keyboard input, at the guest tick it was typed (the divergence search types it again there). */
+  input?: TimedInput;
 }
 
 export interface Snapshot<R> {

@@ -17,13 +17,15 @@ import { Op, Vector, VECTOR_NAMES } from '../machine/isa';
 import { RunResult } from '../machine/machine';
 import { formatInstr } from '../machine/format';
 import { HypervisorEvent } from '../hypervisor/events';
+import { Divergence, findDivergence } from '../hypervisor/compare';
+import { TimedInput } from '../machine/devices/keyboard';
 import { PseudocodeLine } from '../hypervisor/pseudocode';
 import { ConfigError, createSystem, settingName, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadedGuest, loadProgram } from '../loader/program';
 import { formatDiagnostic } from '../asm';
 import { BreakpointRecord, Breakpoints, BreakpointSpec, virtualAliases } from './breakpoints';
 import { EvalContext, EvalError, evaluateExpression, formatValue, hex8, interpolate } from './evaluate';
-import { EXCEPTION_FILTERS, FilterCondition, FilterEvent, parseFilterCondition } from './exceptionFilters';
+import { DIVERGENCE_SEARCH_LIMIT, EXCEPTION_FILTERS, FilterCondition, FilterEvent, parseFilterCondition } from './exceptionFilters';
 import { estimateBytes, History, Snapshot } from './history';
 import { LaunchConfig } from './launchConfig';
 import { Target } from './target';
@@ -32,6 +34,20 @@ export const SLICE_TICKS = 50_000;
 /** Single steps per slice when stepping out or watching data. */
 const STEPS_PER_SLICE = 5_000;
 const TIMELINE_CAPACITY = 5000;
+/** Ticks between whole-state comparisons in the divergence search (findDivergence replays one such chunk tick by tick). */
+const DIVERGENCE_SEARCH_CHUNK = 2000;
+
+/** The cached result of the divergence search: the first divergence of this run from bare hardware, if any. */
+interface DivergenceSearch {
+  /** The inputs the search ran with (launch input plus typed input), to tell when it must run again. */
+  key: string;
+  divergence: Divergence | undefined;
+  /** The guest's retired count right after the diverging instruction: where the run stops. */
+  stopRetired: number | undefined;
+  description: string;
+  /** Retired instructions compared (the bound, or fewer when both runs ended first). */
+  limit: number;
+}
 
 export type StopKind = 'entry' | 'step' | 'breakpoint' | 'exception' | 'pause' | 'data breakpoint' | 'instruction breakpoint' | 'goto';
 
@@ -140,6 +156,7 @@ export class DebugRuntime {
   target!: Target;
   readonly breakpoints: Breakpoints;
   private filters = new Map<string, FilterCondition | undefined>();
+  private divergenceSearch: DivergenceSearch | undefined;
   private readonly history: History<RuntimeBookkeeping>;
 
   private eventCount = 0;
@@ -246,13 +263,9 @@ export class DebugRuntime {
     const hv = this.target.hv;
     if (hv) {
       hv.shouldStopAtTrap = undefined;
-      if (hv.guests.length > 1) {
-        // The hypervisor reports no guest switch; its `enter` is wrapped on this
-        // instance so that a step or a replay can re-aim the tick budget, which
-        // counts the ticks of whichever guest is current.
-        const enter = hv.enter.bind(hv);
-        hv.enter = (guest) => { enter(guest); this.onGuestSwitch(); };
-      }
+      // After a guest switch a step or a replay re-aims the tick budget, which
+      // counts the ticks of whichever guest is current.
+      hv.onGuestSwitch = () => this.onGuestSwitch();
     }
     this.handlerStacks = this.guests.map(() => []);
     this.eventCount = 0;
@@ -442,15 +455,95 @@ export class DebugRuntime {
 
   setExceptionFilters(filters: Array<{ filterId: string; condition?: string }>): Array<{ isVerified: boolean; message?: string }> {
     this.filters = new Map();
-    return filters.map(({ filterId, condition }) => {
+    const results = filters.map(({ filterId, condition }) => {
       if (!EXCEPTION_FILTERS.some((f) => f.filter === filterId)) return { isVerified: false, message: `unknown filter '${filterId}'` };
       try {
         this.filters.set(filterId, parseFilterCondition(condition));
-        return { isVerified: true };
       } catch (e) {
         return { isVerified: false, message: (e as Error).message };
       }
+      if (filterId === 'divergence' && !this.canDiverge) {
+        return { isVerified: false, message: this.guests.length > 1 ? 'the divergence search runs one guest: this machine has several' : 'this session runs on bare hardware: there is nothing to compare with' };
+      }
+      return { isVerified: true };
     });
+    // The search runs once, lazily: after this response, or at the next resume, whichever comes first.
+    if (this.filters.has('divergence') && this.canDiverge && !this.isDivergenceSearchCurrent()) {
+      setImmediate(() => { if (!this.hasExited && !this.isRunning) this.ensureDivergenceSearch(); });
+    }
+    return results;
+  }
+
+  // ------------------------------------------------------------ the divergence filter
+
+  /** The divergence filter compares one guest under a hypervisor setting with bare hardware. */
+  private get canDiverge(): boolean {
+    return this.systemOptions.virtualization !== 'none' && this.guests.length === 1;
+  }
+
+  /** Keyboard input typed during the session, at the guest tick it was typed (the search replays it at that tick). */
+  private typedInputs(): TimedInput[] {
+    return this.history.interventions.flatMap((i) => (i.input ? [i.input] : []));
+  }
+
+  private divergenceSearchKey(): string {
+    return JSON.stringify(this.typedInputs().map((i) => [i.tick, Buffer.from(i.bytes).toString('latin1')]));
+  }
+
+  private isDivergenceSearchCurrent(): boolean {
+    return this.divergenceSearch !== undefined && this.divergenceSearch.key === this.divergenceSearchKey();
+  }
+
+  /**
+   * Runs the divergence search unless its cached result still holds: the same
+   * guest image, inputs (launch input plus the input typed so far, each at the
+   * guest tick it was typed) and TLB size, once on bare hardware and once
+   * under this session's setting, for at most DIVERGENCE_SEARCH_LIMIT retired
+   * instructions. Register and memory edits are not part of it.
+   */
+  private ensureDivergenceSearch(): DivergenceSearch | undefined {
+    if (!this.filters.has('divergence') || !this.canDiverge) return undefined;
+    const key = this.divergenceSearchKey();
+    if (this.divergenceSearch?.key === key) return this.divergenceSearch;
+    const guest = this.guests[0];
+    const limit = Math.min(DIVERGENCE_SEARCH_LIMIT, this.config.maxInstructions ?? DIVERGENCE_SEARCH_LIMIT);
+    const searchGuest = { name: guest.name, image: guest.image, memory: guest.memory, inputs: [...(guest.inputs ?? []), ...this.typedInputs()] };
+    const make = (virtualization: SystemOptions['virtualization']) => (): VirtualSystem =>
+      createSystem({ ...this.systemOptions, virtualization, guests: [searchGuest], maxInstructions: limit, isInteractive: false });
+    const result = findDivergence(make('none'), make(this.systemOptions.virtualization), { chunk: DIVERGENCE_SEARCH_CHUNK });
+    const d = result.divergence;
+    const description = d
+      ? `divergence from bare hardware after ${d.retired} instructions at ${hex8(d.pc)}: \`${d.instruction}\` — ${d.differences.join('; ')}; ${d.explanation}`
+      : `no divergence from bare hardware in ${result.ticksCompared} ticks (bare: ${result.reference.reason}, ${result.otherSetting}: ${result.other.reason}; the search stops after ${limit} instructions)`;
+    this.divergenceSearch = { key, divergence: d, stopRetired: d ? d.retired + 1 : undefined, description, limit };
+    this.emit({ kind: 'output', category: 'console', text: `hyperstep: divergence search: ${d ? `${description}; the run stops right after that instruction` : description}\n` });
+    return this.divergenceSearch;
+  }
+
+  /** A tick budget that ends the run when the guest retires the diverging instruction, if that is still ahead. */
+  private divergenceCap(runUntilTick: number): number {
+    const stopRetired = this.divergenceSearch?.stopRetired;
+    if (stopRetired === undefined || !this.filters.has('divergence') || this.isReplaying) return runUntilTick;
+    const retired = this.target.retired(0);
+    if (retired >= stopRetired) return runUntilTick;
+    // Ticks count retired instructions plus idle ticks: this is the earliest tick it can happen.
+    return Math.min(runUntilTick, this.target.cpu.ticks + (stopRetired - retired));
+  }
+
+  /** After a run that started at `retiredBefore`: stops when it retired the diverging instruction (and the condition holds). */
+  private checkDivergence(retiredBefore: number): boolean {
+    const search = this.divergenceSearch;
+    const stopRetired = search?.stopRetired;
+    if (!search?.divergence || stopRetired === undefined || this.isReplaying || this.suppressFilters) return false;
+    const retired = this.target.retired(0);
+    if (retiredBefore >= stopRetired || retired < stopRetired) return false;
+    const d = search.divergence;
+    this.record('divergence', 0, d.pc, d.instruction, search.description, this.target.ticks(0));
+    const event: FilterEvent = { kind: 'divergence', guest: 0, pc: d.pc, instruction: d.instruction, description: search.description, ticks: this.target.ticks(0), isUser: this.target.isUser(0) };
+    if (!this.filterMatches('divergence', event)) return false;
+    this.pendingStop = undefined;
+    this.stop({ reason: 'exception', guest: 0, description: search.description, exceptionId: 'divergence' });
+    return true;
   }
 
   private filterEvent(kind: string, g: number, description: string, address?: number): FilterEvent {
@@ -631,6 +724,7 @@ export class DebugRuntime {
     this.isWaitingForInput = false;
     this.lastStop = undefined;
     if (request.kind !== 'continue') this.focusGuest = request.guest;
+    this.ensureDivergenceSearch();
     const driver = this.makeDriver(request);
     const loop = (): void => {
       let outcome: Outcome;
@@ -735,9 +829,11 @@ export class DebugRuntime {
     // Breakpoints that do not stop (conditions, logpoints) must not stretch the slice: it ends at a fixed tick.
     const sliceEnd = cpu.ticks + SLICE_TICKS;
     for (let guard = 0; guard < 10_000; guard++) {
-      cpu.runUntilTick = Math.max(sliceEnd, cpu.ticks + 1);
+      cpu.runUntilTick = this.divergenceCap(Math.max(sliceEnd, cpu.ticks + 1));
       cpu.requestService();
+      const retiredBefore = this.target.retired(0);
       const result = this.run();
+      if (this.checkDivergence(retiredBefore)) return 'stopped';
       const outcome = this.afterRun(result);
       if (outcome === 'skip') continue;
       if (outcome === 'slice') { this.maybeSnapshot(); return 'running'; }
@@ -751,9 +847,11 @@ export class DebugRuntime {
     const cpu = this.target.cpu;
     for (let guard = 0; guard < 100_000; guard++) {
       const isOurs = this.target.currentGuest() === g;
-      cpu.runUntilTick = cpu.ticks + (isOurs && !cpu.isHalted ? 1 : SLICE_TICKS);
+      cpu.runUntilTick = this.divergenceCap(cpu.ticks + (isOurs && !cpu.isHalted ? 1 : SLICE_TICKS));
       cpu.requestService();
+      const retiredBefore = this.target.retired(0);
       const result = this.run();
+      if (this.checkDivergence(retiredBefore)) return 'stopped';
       if (result.reason === 'budget' && this.stepWatch?.isDelivered === false && this.target.currentGuest() === g && this.target.retired(g) > startRetired) {
         this.stop({ reason: 'step', guest: g, description: 'step' });
         return 'stopped';
@@ -894,10 +992,12 @@ export class DebugRuntime {
     cpu.skipBreakpointAt = cpu.pc;
     for (let guard = 0; guard < 100_000; guard++) {
       const isOurs = this.target.currentGuest() === g;
-      cpu.runUntilTick = cpu.ticks + (isOurs && !cpu.isHalted ? 1 : SLICE_TICKS);
+      cpu.runUntilTick = this.divergenceCap(cpu.ticks + (isOurs && !cpu.isHalted ? 1 : SLICE_TICKS));
       cpu.requestService();
+      const retiredBefore = this.target.retired(0);
       const result = this.run();
       const isDelivered = this.stepWatch.isDelivered;
+      if (this.checkDivergence(retiredBefore)) return { outcome: 'stopped', isDelivered };
       if (result.reason === 'requested' && this.pendingStop) {
         const stop = this.pendingStop;
         this.pendingStop = undefined;
@@ -1180,7 +1280,8 @@ export class DebugRuntime {
   typeInput(guest: number, bytes: Uint8Array): void {
     const g = Math.min(Math.max(0, guest), this.guests.length - 1);
     const copy = Uint8Array.from(bytes);
-    this.intervene(`input ${JSON.stringify(Buffer.from(copy).toString('latin1'))}`, () => this.system.typeInput(g, copy));
+    const input = this.guests.length === 1 ? { tick: this.target.ticks(0), bytes: copy } : undefined;
+    this.intervene(`input ${JSON.stringify(Buffer.from(copy).toString('latin1'))}`, () => this.system.typeInput(g, copy), input);
     if (this.isWaitingForInput) {
       this.isWaitingForInput = false;
       this.resume({ kind: 'continue' });
@@ -1214,9 +1315,9 @@ export class DebugRuntime {
     return written;
   }
 
-  private intervene(description: string, apply: () => void): void {
+  private intervene(description: string, apply: () => void, input?: TimedInput): void {
     apply();
-    this.history.record({ position: this.position(), description, apply });
+    this.history.record({ position: this.position(), description, apply, input });
   }
 
   // ------------------------------------------------------------ inspection
@@ -1324,6 +1425,7 @@ export class DebugRuntime {
       else if (event.kind === 'stopped') reason = `stopped: ${event.stop.description}`;
     };
     this.listeners.push(off);
+    this.ensureDivergenceSearch();
     const driver = this.makeDriver({ kind: 'continue' });
     this.isRunning = true;
     let outcome: Outcome = 'running';

@@ -374,8 +374,12 @@ export class Hypervisor implements Platform, ShadowHost {
     if (vector === Vector.PF) {
       const walk = guest.memory.walk(guest.cr3, faultAddress, (errorCode & PfError.FETCH) ? GuestAccess.FETCH : (errorCode & PfError.WRITE) ? GuestAccess.WRITE : GuestAccess.READ, guest.isPretendUser, false);
       const kind: HypervisorEventKind = walk.gpa === -1 ? 'guest-page-fault' : GuestMemory.isConsole(walk.gpa) ? 'io-emulated' : 'hidden-page-fault';
-      const what = kind === 'guest-page-fault' ? 'not mapped for the guest: will be reflected' : kind === 'io-emulated' ? 'a device page: will be emulated' : 'missing only from the shadow: will be filled';
-      return this.event(kind, guest, pc, text, `page fault at 0x${hex(faultAddress)} (pc 0x${hex(pc)}: \`${text}\`) in ${where}: ${what}`, { vector, errorCode, address: faultAddress >>> 0 });
+      const title = kind === 'guest-page-fault' ? 'guest page fault' : kind === 'io-emulated' ? 'memory-mapped I/O' : 'hidden page fault';
+      const what = kind === 'guest-page-fault' ? `not mapped for the guest (error ${walk.errorCode}): will be reflected to its #PF handler`
+        : kind === 'io-emulated' ? 'a device page: will be emulated (no shadow ever maps it)'
+        : `the guest maps it to physical 0x${hex(walk.gpa)}, missing only from the shadow: will be filled and the access retried`;
+      const access = (errorCode & PfError.FETCH) ? 'instruction fetch' : (errorCode & PfError.WRITE) ? `write by \`${text}\`` : `read by \`${text}\``;
+      return this.event(kind, guest, pc, text, `${title} at 0x${hex(faultAddress)} (${access} at pc 0x${hex(pc)}, ${where}): ${what}`, { vector, errorCode, address: faultAddress >>> 0 });
     }
     if (vector === Vector.SYSCALL) return this.event('syscall', guest, pc, 'syscall', `system call from ${where}: will be reflected to the guest's handler`, { vector });
     if (vector === Vector.UD && instr?.info.op === Op.VMCALL && this.config.virtualization === 'paravirtual') {

@@ -208,6 +208,59 @@ describe('debug adapter', function () {
     }
   });
 
+  describe('setExceptionBreakpoints (divergence from bare hardware)', () => {
+    const popf = path.join(EXAMPLES, 'popf.g32');
+
+    it('stops right after the first instruction that diverges from bare hardware, and again after a step back', async () => {
+      const stopped = await launchAndStop(client, { program: popf, ...TE, stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: ['divergence'] }));
+      assert.strictEqual(stopped.body.reason, 'exception');
+      const info = await client.exceptionInfoRequest({ threadId: 1 });
+      assert.strictEqual(info.body.exceptionId, 'divergence');
+      const description = info.body.description!;
+      assert.match(description, /^divergence from bare hardware after \d+ instructions at 0x[0-9a-f]{8}: `popf` — flags: bare 0x00000202 \(.*IF=1\), trap-and-emulate 0x00000002 \(.*IF=0\); popf is sensitive but not privileged/);
+      const [, retired, pc] = /after (\d+) instructions at (0x[0-9a-f]{8})/.exec(description)!;
+      assert.strictEqual(Number(retired), 1252);
+      // Right after `popf` retired: the next instruction, with IF still 0 under trap-and-emulate.
+      const frame = await topFrame(client);
+      assert.strictEqual(parseInt(frame.instructionPointerReference!, 16), parseInt(pc, 16) + 4);
+      assert.match((await client.disassembleRequest({ memoryReference: frame.instructionPointerReference!, instructionCount: 1 })).body!.instructions[0].instruction, /^ld r2, \[/);
+      assert.strictEqual(await evaluate(client, 'IF'), '0x00000000 (0)');
+      // Deterministic: from before the divergence, continue stops at the same place.
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assert.strictEqual(parseInt((await topFrame(client)).instructionPointerReference!, 16), parseInt(pc, 16));
+      const again = await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assert.strictEqual(again.body.reason, 'exception');
+      assert.strictEqual((await client.exceptionInfoRequest({ threadId: 1 })).body.description, description);
+      // Past it, the run goes on to its end without stopping on this filter again.
+      const output = collectOutput(client, 'stdout', (t) => t.includes('interrupts lost'));
+      const exited = client.waitForEvent('exited');
+      await client.continueRequest({ threadId: 1 });
+      await output;
+      assert.strictEqual((await exited).body.exitCode, 0);
+    });
+
+    it('does not stop under binary translation, which matches bare hardware', async () => {
+      let nStops = 0;
+      client.on('stopped', () => { nStops++; });
+      const searched = collectOutput(client, 'console', (t) => t.includes('divergence search:'));
+      const exited = client.waitForEvent('exited');
+      await Promise.all([
+        client.waitForEvent('initialized').then(() => client.setExceptionBreakpointsRequest({ filters: ['divergence'] })).then(() => client.configurationDoneRequest()),
+        client.launch({ program: popf, virtualization: 'binary-translation', stopOnEntry: false }),
+      ]);
+      assert.match(await searched, /no divergence from bare hardware/);
+      assert.strictEqual((await exited).body.exitCode, 0);
+      assert.strictEqual(nStops, 0);
+    });
+
+    it('is not verified on bare hardware', async () => {
+      await launchAndStop(client, { program: popf });
+      const response = await client.setExceptionBreakpointsRequest({ filters: ['divergence'] });
+      assert.strictEqual(response.body!.breakpoints![0].verified, false);
+      assert.match(response.body!.breakpoints![0].message!, /bare hardware/);
+    });
+  });
+
   describe('stepIn', () => {
     it('steps into the hypervisor at a trapping instruction and line by line through its pseudocode', async () => {
       await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
