@@ -135,6 +135,17 @@ export const EXIT_CODES: Partial<Record<CpuStopReason, number>> = {
   'halted': 0, 'triple-fault': 2, 'bus-error': 3, 'instruction-limit': 4, 'exception-loop': 5,
 };
 
+/**
+ * Pseudocode lines at which the hypervisor has not changed the guest's state
+ * yet: while the hypervisor frame is on one of these (before any other line of
+ * the trace), the state from before handling is shown; from the first other
+ * line on, the state after handling.
+ */
+const PRE_EFFECT_LINES = new Set<PseudocodeLine>(['entry', 'check-gp', 'decode', 'check-pf', 'walk', 'check-vmcall', 'reflect-start', 'reflect-stack']);
+
+/** A saved system state with the runtime's bookkeeping at that moment. */
+interface SavedState { state: unknown; runtime: RuntimeBookkeeping }
+
 /** Hypervisor events whose filters stop right after the event (the trap filters stop before, in shouldStopAtTrap). */
 const AFTER_HV_EVENTS = new Set<string>(['reflected', 'cr3-load', 'bt-translate', 'hw-exit', 'divergence']);
 
@@ -182,6 +193,8 @@ export class DebugRuntime {
   private aliasCache = new Map<number, Map<number, number[]>>();
 
   hypervisorFrame: HypervisorFrame | undefined;
+  /** The states the hypervisor frame shows: before handling (on the first lines) and after. */
+  private hvFrameStates: { before: SavedState | undefined; after: SavedState; firstEffect: number; shown: 'before' | 'after' } | undefined;
   lastStop: StopInfo | undefined;
   private fatal: Fatal | undefined;
   private isRunning = false;
@@ -773,11 +786,12 @@ export class DebugRuntime {
     if (request.kind === 'step') {
       frame.index++;
       if (frame.index < frame.trace.length) {
+        this.showHypervisorState();
         this.stop({ reason: 'step', guest: frame.guest, description: `hypervisor: ${frame.trace[frame.index]}` });
         return true;
       }
     }
-    this.hypervisorFrame = undefined;
+    this.leaveHypervisorFrame();
     if (request.kind === 'continue') return false;
     this.stop({ reason: 'step', guest: frame.guest, description: 'back in the guest' });
     return true;
@@ -958,6 +972,7 @@ export class DebugRuntime {
     const trap = hv.pendingTrap;
     const trapPc = cpu.pc >>> 0;
     const position = this.position();
+    const before: SavedState = { state: this.system.saveState(), runtime: this.bookkeeping() };
     this.suppressFilters = true;
     hv.isTracing = true;
     hv.trace = [];
@@ -977,8 +992,39 @@ export class DebugRuntime {
       description: event?.description ?? `trap ${trap?.vector ?? '?'}`,
       vector: trap?.vector, errorCode: trap?.errorCode, address: trap?.faultAddress,
     };
+    const firstEffect = trace.findIndex((line) => !PRE_EFFECT_LINES.has(line));
+    this.hvFrameStates = {
+      before, after: { state: this.system.saveState(), runtime: this.bookkeeping() },
+      firstEffect: firstEffect < 0 ? trace.length : firstEffect, shown: 'after',
+    };
+    this.showHypervisorState();
     if (isGuestStop(result.reason) && result.reason !== 'halted') this.fatal = { reason: result.reason, detail: result.detail, exitCode: EXIT_CODES[result.reason] ?? 1 };
     this.stop({ reason: 'step', guest: g, description: `hypervisor: ${this.hypervisorFrame.description}` });
+  }
+
+  /** Loads the state the hypervisor frame's current line shows (before or after handling); after handling once the frame is gone. */
+  private showHypervisorState(): void {
+    const states = this.hvFrameStates;
+    if (!states) return;
+    const frame = this.hypervisorFrame;
+    const want = frame && states.before && frame.index < states.firstEffect ? 'before' : 'after';
+    if (!frame) this.hvFrameStates = undefined;
+    if (want === states.shown) return;
+    const saved = want === 'before' ? states.before! : states.after;
+    this.system.loadState(saved.state);
+    this.eventCount = saved.runtime.eventCount;
+    this.handlerStacks = saved.runtime.handlerStacks.map((s) => s.map((e) => ({ ...e })));
+    this.shadowDropsSeen = saved.runtime.shadowDrops;
+    if (this.target.hv && want === 'after') this.target.hv.pendingTrap = undefined;
+    this.target.cpu.stopRequest = undefined;
+    this.aliasCache.clear();
+    states.shown = want;
+  }
+
+  /** Leaves the hypervisor frame with the state after handling in place. */
+  private leaveHypervisorFrame(): void {
+    this.hypervisorFrame = undefined;
+    this.showHypervisorState();
   }
 
   // ------------------------------------------------------------ single stepping (step out, data breakpoints)
@@ -1137,6 +1183,7 @@ export class DebugRuntime {
       this.isReplaying = false;
     }
     this.hypervisorFrame = undefined;
+    this.hvFrameStates = undefined;
     this.fatal = undefined;
     this.aliasCache.clear();
   }
@@ -1212,10 +1259,11 @@ export class DebugRuntime {
     if (frame) {
       if (frame.index > 0) {
         frame.index--;
+        this.showHypervisorState();
         this.stop({ reason: 'step', guest: frame.guest, description: `hypervisor: ${frame.trace[frame.index]}` });
         return;
       }
-      this.hypervisorFrame = undefined;
+      this.leaveHypervisorFrame();
       this.goTo(Math.max(0, frame.position - 1));
       this.stop({ reason: 'step', guest: frame.guest, description: 'stepped back out of the hypervisor, before the trap' });
       return;
@@ -1230,7 +1278,7 @@ export class DebugRuntime {
   reverseContinue(guest: number): void {
     if (this.isRunning) return;
     this.focusGuest = guest;
-    this.hypervisorFrame = undefined;
+    this.leaveHypervisorFrame();
     const end = this.position();
     let found: { position: number; ids: number[]; guest: number } | undefined;
     for (const snapshot of this.history.startsBefore(end)) {
@@ -1316,6 +1364,8 @@ export class DebugRuntime {
   }
 
   private intervene(description: string, apply: () => void, input?: TimedInput): void {
+    // In the hypervisor frame, edits apply to the state after handling, which every line then shows.
+    if (this.hvFrameStates) { this.hvFrameStates.before = undefined; this.showHypervisorState(); }
     apply();
     this.history.record({ position: this.position(), description, apply, input });
   }

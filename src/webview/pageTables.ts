@@ -142,6 +142,9 @@ function renderShadow(): void {
   });
   shadowChooser.hidden = shadows.length < 2;
   if (shadowKey !== undefined) shadowSelect.value = shadowKey;
+  shadowTable.setEmptyText(current
+    ? 'This shadow has no entries yet: every access through it takes a hidden page fault that fills it.'
+    : 'No shadow page table: the guest runs on bare hardware or with nested paging.');
   shadowTable.setItems(current ? [...current.entries].sort((a, b) => a.va - b.va) : []);
   setText(shadowPane.subtitle, current ? `virtual → machine · ${current.variant}${current.isActive ? ', active' : ''}` : '');
   shadowPane.pane.dataset.shadow = shadowKey ?? '';

@@ -79,6 +79,11 @@ export class VirtualTable<T> {
   get length(): number { return this.items.length; }
   get renderedRowCount(): number { return this.rows.size; }
 
+  /** The note shown when there are no rows (its reason can change with the data). */
+  setEmptyText(text: string): void {
+    if (this.emptyNote.textContent !== text) this.emptyNote.textContent = text;
+  }
+
   setItems(items: T[]): void {
     this.items = items;
     const seen = new Set<string>();

@@ -287,6 +287,57 @@ describe('debug adapter', function () {
       assert.match(await evaluate(client, 'IF'), /^0x00000000/);
     });
 
+    it('shows the state before handling on the hypervisor\'s first lines and the state after it once the handler has acted', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      assert.match(await evaluate(client, 'input k'), /typed 1 byte/);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'trap.g32', TRAP.IN);
+      const trapPc = await register(client, 'pc');
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      const hvFrame = await topFrame(client);
+      const lines = (await client.sourceRequest({ sourceReference: hvFrame.source!.sourceReference!, source: hvFrame.source })).body.content.split('\n');
+      const seen: Array<{ line: string; pc: number; r1: number }> = [];
+      for (let i = 0; i < 20; i++) {
+        const top = await topFrame(client);
+        if (!top.source?.sourceReference) break;
+        seen.push({ line: lines[top.line - 1], pc: await register(client, 'pc'), r1: await register(client, 'r1') });
+        await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      }
+      const summary = seen.map((s) => `${s.line.trim().slice(0, 20)} pc=${s.pc} r1=${s.r1}`).join('\n');
+      assert.match(seen[0].line, /^trap\(tf\)/, summary);
+      const decode = seen.findIndex((s) => s.line.includes('decode(guest_memory'));
+      assert.ok(decode > 0, summary);
+      for (const s of seen.slice(0, decode + 1)) assert.deepStrictEqual([s.pc, s.r1], [trapPc, 0], `before handling:\n${summary}`);
+      const io = seen.findIndex((s) => s.line.includes('emulated_device'));
+      assert.ok(io > decode, summary);
+      assert.strictEqual(seen[io].r1, 1, summary);
+      // Back in the guest: the state after handling.
+      assertLine(await topFrame(client), 'trap.g32', TRAP.AFTER_IN);
+      assert.strictEqual(await register(client, 'r1'), 1);
+      assert.strictEqual(await register(client, 'pc'), trapPc + 8);
+    });
+
+    it('shows the state before handling again when stepping back to the decode line', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      assert.match(await evaluate(client, 'input k'), /typed 1 byte/);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      const hvFrame = await topFrame(client);
+      const lines = (await client.sourceRequest({ sourceReference: hvFrame.source!.sourceReference!, source: hvFrame.source })).body.content.split('\n');
+      while (!lines[(await topFrame(client)).line - 1].includes('emulated_device')) await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 1);
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assert.match(lines[(await topFrame(client)).line - 1], /decode\(guest_memory/);
+      assert.strictEqual(await register(client, 'r1'), 0);
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 1);
+      const exited = client.waitForEvent('exited');
+      await client.continueRequest({ threadId: 1 });
+      assert.strictEqual((await exited).body.exitCode, 0);
+    });
+
     it('enters the hypervisor from a stop before a hidden page fault is handled', async () => {
       const os = path.join(EXAMPLES, 'os', 'kernel.g32');
       await launchAndStop(client, { program: os, ...TE, stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: ['hidden-page-fault'] }));
