@@ -193,6 +193,9 @@ export class Cpu {
     let isPaging = !this.isPhysical;
     // Breakpoints change only in slow paths (a stop, or a debugger's event hook), after which the locals are reloaded.
     let filter = this.breakpointFilter;
+    // The cached code-page translation, reloaded with the other locals after every slow path.
+    let fetchVpn = this.fetchVpn;
+    let fetchFrame = this.fetchFrame;
     // A resumed run does not stop again at the breakpoint it stopped at, until an instruction retires.
     const skipAt = this.skipBreakpointAt;
     const startTicks = ticks;
@@ -203,7 +206,7 @@ export class Cpu {
         this.pc = pc; this.flags = flags; this.ticks = ticks;
         const stop = this.serviceAll();
         if (stop !== undefined) return this.finishStop(stop);
-        pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
+        pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
         if (this.isHalted) continue;
       }
 
@@ -216,19 +219,20 @@ export class Cpu {
       let pa: number;
       if (!isPaging) {
         pa = pc;
-      } else if ((pc >>> 12) === this.fetchVpn && tlb.generation === this.fetchGeneration) {
-        pa = this.fetchFrame | (pc & 0xfff);
+      } else if ((pc >>> 12) === fetchVpn && tlb.generation === this.fetchGeneration) {
+        pa = fetchFrame | (pc & 0xfff);
         // The fetch unit keeps the current code page's translation (a micro-TLB); the
         // TLB entry's LRU use is recorded lazily, before the next TLB lookup (noteCodeUse).
         this.isCodeUsePending = true;
       } else {
         this.pc = pc; this.flags = flags; this.ticks = ticks;
         pa = this.translateFetch(pc);
+        fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
         if (pa < 0) {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
-          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
+          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
           continue;
         }
       }
@@ -243,7 +247,7 @@ export class Cpu {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
-          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
+          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
           continue;
         }
         imm = this.slowImm;
@@ -377,7 +381,7 @@ export class Cpu {
             this.pc = next; this.flags = flags; this.ticks = ticks;
             this.raise(op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);
             if (this.stopReason !== undefined) return this.stopReason;
-            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
+            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
             continue;
           case Op.VMCALL:
             // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD (or, in guest mode, an exit) and decides.
@@ -415,7 +419,7 @@ export class Cpu {
                 flags = this.flags;
                 break fault;
               }
-              pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
+              pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
               continue;
             }
             this.setFault(Vector.UD, 0, 0); break fault;
@@ -430,7 +434,7 @@ export class Cpu {
       if ((this.fault as number) === FaultState.STOP) return this.finishStop('bus-error');
       this.raiseFault();
       if (this.stopReason !== undefined) return this.stopReason;
-      pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter;
+      pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
     }
   }
 

@@ -318,26 +318,6 @@ describe('debug adapter', function () {
       assert.strictEqual(await register(client, 'pc'), trapPc + 8);
     });
 
-    it('shows the state before handling again when stepping back to the decode line', async () => {
-      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
-      assert.match(await evaluate(client, 'input k'), /typed 1 byte/);
-      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
-      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
-      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
-      const hvFrame = await topFrame(client);
-      const lines = (await client.sourceRequest({ sourceReference: hvFrame.source!.sourceReference!, source: hvFrame.source })).body.content.split('\n');
-      while (!lines[(await topFrame(client)).line - 1].includes('emulated_device')) await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
-      assert.strictEqual(await register(client, 'r1'), 1);
-      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
-      assert.match(lines[(await topFrame(client)).line - 1], /decode\(guest_memory/);
-      assert.strictEqual(await register(client, 'r1'), 0);
-      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
-      assert.strictEqual(await register(client, 'r1'), 1);
-      const exited = client.waitForEvent('exited');
-      await client.continueRequest({ threadId: 1 });
-      assert.strictEqual((await exited).body.exitCode, 0);
-    });
-
     it('enters the hypervisor from a stop before a hidden page fault is handled', async () => {
       const os = path.join(EXAMPLES, 'os', 'kernel.g32');
       await launchAndStop(client, { program: os, ...TE, stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: ['hidden-page-fault'] }));
@@ -402,6 +382,26 @@ describe('debug adapter', function () {
       assert.strictEqual(await register(client, 'r2'), 0);
       await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
       assert.strictEqual(await register(client, 'r2'), 1);
+    });
+
+    it('shows the state before handling again when stepping back to the decode line', async () => {
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
+      assert.match(await evaluate(client, 'input k'), /typed 1 byte/);
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      const hvFrame = await topFrame(client);
+      const lines = (await client.sourceRequest({ sourceReference: hvFrame.source!.sourceReference!, source: hvFrame.source })).body.content.split('\n');
+      while (!lines[(await topFrame(client)).line - 1].includes('emulated_device')) await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 1);
+      await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+      assert.match(lines[(await topFrame(client)).line - 1], /decode\(guest_memory/);
+      assert.strictEqual(await register(client, 'r1'), 0);
+      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+      assert.strictEqual(await register(client, 'r1'), 1);
+      const exited = client.waitForEvent('exited');
+      await client.continueRequest({ threadId: 1 });
+      assert.strictEqual((await exited).body.exitCode, 0);
     });
 
     it('steps back out of the hypervisor frame (historySize 0: replays from the start)', async () => {
