@@ -38,6 +38,8 @@ interface Side {
 }
 
 const DEFAULT_CHUNK = 2000;
+/** While replaying a chunk, all of guest memory is compared only every this many ticks (then exactly, in the window before a difference). */
+const MEMORY_STRIDE = 64;
 
 /** Runs until `tick` or a stop; a stopped system stays stopped. */
 function runTo(side: Side, tick: number): void {
@@ -131,25 +133,41 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
   });
   if (!isDiverged) return result(undefined);
 
-  // Replay the diverging chunk tick by tick from fresh, deterministic runs.
-  reference = { system: makeReference(), last: undefined };
-  other = { system: makeOther(), last: undefined };
-  if (chunkStart > 0) { runTo(reference, chunkStart); runTo(other, chunkStart); }
-  for (let tick = chunkStart + 1; tick <= chunkStart + chunk; tick++) {
-    const before = reference.system.guest(0);
-    const at = reference.system.instructionAt(0);
-    const pc = before.pc;
-    const retired = before.retired;
-    runTo(reference, tick);
-    runTo(other, tick);
-    const differences = compareViews(reference.system.guest(0), other.system.guest(0), names.reference, names.other, true);
-    if (stopOf(reference) !== stopOf(other)) differences.push(`run: ${names.reference} ${stopOf(reference)}, ${names.other} ${stopOf(other)}`);
-    if (differences.length > 0) {
-      return result({ retired, pc, instruction: at.text, differences, explanation: explain(at.op, other.system.settingName) });
+  // Replay the diverging chunk from fresh, deterministic runs: registers each tick,
+  // all of memory every MEMORY_STRIDE ticks; then the window before the first
+  // difference again with memory each tick, so the first diverging tick is exact.
+  const coarse = scan(chunkStart, chunkStart + chunk, MEMORY_STRIDE);
+  if (!coarse) return result(undefined);
+  const windowStart = Math.max(chunkStart, coarse.lastMemoryCheck);
+  const fine = scan(windowStart, coarse.tick, 1) ?? coarse;
+  agreedUpTo = fine.tick - 1;
+  return result(fine.divergence);
+
+  /** Fresh runs to `from`, then tick by tick to `to`; the first tick whose state differs. */
+  function scan(from: number, to: number, memoryEvery: number): { tick: number; lastMemoryCheck: number; divergence: Divergence } | undefined {
+    reference = { system: makeReference(), last: undefined };
+    other = { system: makeOther(), last: undefined };
+    if (from > 0) { runTo(reference, from); runTo(other, from); }
+    let lastMemoryCheck = from;
+    for (let tick = from + 1; tick <= to; tick++) {
+      const before = reference.system.guest(0);
+      const at = reference.system.instructionAt(0);
+      const pc = before.pc;
+      const retired = before.retired;
+      runTo(reference, tick);
+      runTo(other, tick);
+      const isStopped = stopOf(reference) !== 'running' || stopOf(other) !== 'running';
+      const isMemoryCompared = (tick - from) % memoryEvery === 0 || tick === to || isStopped;
+      const differences = compareViews(reference.system.guest(0), other.system.guest(0), names.reference, names.other, isMemoryCompared);
+      if (stopOf(reference) !== stopOf(other)) differences.push(`run: ${names.reference} ${stopOf(reference)}, ${names.other} ${stopOf(other)}`);
+      if (differences.length > 0) {
+        return { tick, lastMemoryCheck, divergence: { retired, pc, instruction: at.text, differences, explanation: explain(at.op, other.system.settingName) } };
+      }
+      if (isMemoryCompared) lastMemoryCheck = tick;
+      if (isStopped) return undefined;
     }
-    agreedUpTo = tick;
+    return undefined;
   }
-  return result(undefined);
 }
 
 export function formatDivergence(result: CompareResult): string {
