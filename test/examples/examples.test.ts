@@ -17,6 +17,7 @@ import { createSystem, GuestView, SUPPORTED_VIRTUALIZATIONS, SystemOptions } fro
 import { INSTRUCTIONS } from '../../src/machine/isa';
 import { Machine } from '../../src/machine/machine';
 import { TimedInput } from '../../src/machine/devices/keyboard';
+import { OS_WITH_KEY } from './expectedOutput';
 
 /** The repository root: the first directory upward holding examples/hello.g32 (works from test/ and from out/test/). */
 function findRoot(): string {
@@ -96,24 +97,6 @@ const POPF_BARE = lines(
   'done: popf restored IF after every critical section',
 );
 
-/** The output the header of examples/os/kernel.g32 promises for `--input-at 2000:k`. */
-const OS_WITH_KEY = lines(
-  '[kernel] booting 3 processes',
-  '[user1] hello 1 of 3',
-  '[user1] hello 2 of 3',
-  '[user1] hello 3 of 3',
-  '[kernel] process 1 waits for a key',
-  "[kernel] key 'k' wakes process 1",
-  "[user1] read returned 'k'",
-  '[kernel] process 1 exited',
-  '[user3] reading kernel memory at 0x00001000',
-  '[kernel] process 3 killed: page fault at pc 0x0040001c, address 0x00001000, error 5',
-  '[user2] 25 primes below 100',
-  '[user2] 46 primes below 200',
-  '[user2] 62 primes below 300',
-  '[kernel] process 2 exited',
-  '[kernel] all processes have exited; halting',
-);
 
 /** Without input user1 blocks forever; the kernel idles and the machine halts because nothing can come. */
 const OS_NO_INPUT = lines(

@@ -16,6 +16,7 @@ import { compareViews, findDivergence, formatDivergence } from '../../src/hyperv
 import { createSystem, GuestView, SUPPORTED_VIRTUALIZATIONS, SystemOptions, VirtualSystem } from '../../src/hypervisor/system';
 import { INSTRUCTIONS } from '../../src/machine/isa';
 import { TimedInput } from '../../src/machine/devices/keyboard';
+import { OS_WITH_KEY } from './expectedOutput';
 
 /** The repository root: the first directory upward holding examples/os-pv (works from test/ and out/test/). */
 function findRoot(): string {
@@ -83,26 +84,7 @@ function visible(outcome: Outcome): unknown {
 const word = (memory: Uint8Array, address: number): number =>
   (memory[address] | (memory[address + 1] << 8) | (memory[address + 2] << 16) | (memory[address + 3] << 24)) >>> 0;
 
-const lines = (...text: string[]): string => text.map((line) => line + '\n').join('');
 
-/** examples/README.md's output for `--input-at 2000:k` (examples.test.ts pins it for examples/os). */
-const OS_WITH_KEY = lines(
-  '[kernel] booting 3 processes',
-  '[user1] hello 1 of 3',
-  '[user1] hello 2 of 3',
-  '[user1] hello 3 of 3',
-  '[kernel] process 1 waits for a key',
-  "[kernel] key 'k' wakes process 1",
-  "[user1] read returned 'k'",
-  '[kernel] process 1 exited',
-  '[user3] reading kernel memory at 0x00001000',
-  '[kernel] process 3 killed: page fault at pc 0x0040001c, address 0x00001000, error 5',
-  '[user2] 25 primes below 100',
-  '[user2] 46 primes below 200',
-  '[user2] 62 primes below 300',
-  '[kernel] process 2 exited',
-  '[kernel] all processes have exited; halting',
-);
 
 /** The jump slots pv_detect retargets in a VM (pv.g32), each an 8-byte `jmp`. */
 const SLOTS = ['pv_cli', 'pv_idle', 'pv_set_cr3', 'pv_set_evt', 'pv_set_ksp', 'pv_iret', 'pv_putc', 'pv_set_pte', 'pv_flush_ptes', 'pv_pte_invlpg', 'kputs', 'kwrite'];

@@ -152,3 +152,17 @@ export class PanelPage {
 
   async close(): Promise<void> { await this.page.close(); }
 }
+
+/**
+ * One Chromium for a mocha suite: started before its tests, stopped after,
+ * and the suite skipped with one line where Chromium is missing.
+ */
+export function usePanelHarness(): PanelHarness {
+  const harness = new PanelHarness();
+  before(async function () {
+    if (!PanelHarness.isAvailable()) { console.log('    skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium)'); this.skip(); }
+    await harness.start();
+  });
+  after(() => harness.stop());
+  return harness;
+}

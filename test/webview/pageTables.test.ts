@@ -3,7 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import type { PanelSnapshot, WalkView } from '../../src/protocol/panelMessages';
-import { loadFixture, PanelHarness, PanelPage } from './harness';
+import { loadFixture, usePanelHarness, PanelPage } from './harness';
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 const pageOf = (n: number) => (n & 0xfffff000) >>> 0;
@@ -33,14 +33,8 @@ async function faultRows(panel: PanelPage): Promise<Array<{ table: string; cells
 
 describe('page tables panel (Chromium)', function () {
   this.timeout(60000);
-  const harness = new PanelHarness();
+  const harness = usePanelHarness();
   const snapshot = loadFixture();
-
-  before(async function () {
-    if (!PanelHarness.isAvailable()) { console.log('    skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium)'); this.skip(); }
-    await harness.start();
-  });
-  after(() => harness.stop());
 
   it('highlights the faulting address in all three tables, consistently', async () => {
     const panel = await harness.open('pageTables');

@@ -3,7 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import type { PanelKind, PanelSnapshot, TranslationCacheView } from '../../src/protocol/panelMessages';
-import { loadFixture, PanelHarness } from './harness';
+import { loadFixture, usePanelHarness } from './harness';
 
 const ATTACK = '<img src=x onerror="window.__pwned=1">';
 
@@ -18,14 +18,8 @@ const CACHE: TranslationCacheView = {
 
 describe('TLB, costs and translation cache panels (Chromium)', function () {
   this.timeout(60000);
-  const harness = new PanelHarness();
+  const harness = usePanelHarness();
   const snapshot = loadFixture();
-
-  before(async function () {
-    if (!PanelHarness.isAvailable()) { console.log('    skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium)'); this.skip(); }
-    await harness.start();
-  });
-  after(() => harness.stop());
 
   it('TLB: every entry with its age, hits and misses, and the last flush and why', async () => {
     const panel = await harness.open('tlb', 'dark', { width: 900, height: 560 });

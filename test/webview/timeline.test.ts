@@ -3,7 +3,7 @@
 
 import * as assert from 'node:assert/strict';
 import type { PanelSnapshot, TimelineEntry } from '../../src/protocol/panelMessages';
-import { loadFixture, PanelHarness } from './harness';
+import { loadFixture, usePanelHarness } from './harness';
 
 const KINDS = ['protection-fault', 'privileged-emulated', 'io-emulated', 'hidden-page-fault', 'syscall', 'reflected', 'tlb-flush', 'cr3-load'];
 
@@ -20,14 +20,8 @@ function withManyEvents(snapshot: PanelSnapshot, n: number): PanelSnapshot {
 
 describe('trap timeline panel (Chromium)', function () {
   this.timeout(60000);
-  const harness = new PanelHarness();
+  const harness = usePanelHarness();
   const snapshot = loadFixture();
-
-  before(async function () {
-    if (!PanelHarness.isAvailable()) { console.log('    skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium)'); this.skip(); }
-    await harness.start();
-  });
-  after(() => harness.stop());
 
   it('shows every event of the stop, newest in view, and reveals a source line on click', async () => {
     const panel = await harness.open('timeline', 'dark', { width: 1100, height: 620 });
