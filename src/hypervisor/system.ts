@@ -251,6 +251,17 @@ class HypervisorSystem implements VirtualSystem {
   counters(): CostCounters {
     const counters = { ...this.hypervisor.counters };
     const retired = this.hypervisor.cpu.retired;
+    if (this.hypervisor.isHardwareAssist && this.hypervisor.guests.length === 1) {
+      // In guest mode the mode changes natively, unseen by the hypervisor: the CPU counts by mode itself.
+      [counters.instructionsPretendKernel, counters.instructionsPretendUser] = this.hypervisor.cpu.retiredByMode();
+      counters.tlbMisses = this.hypervisor.cpu.tlb.misses;
+      counters.nestedWalkReferences = this.hypervisor.guests[0].nested?.references ?? 0;
+      if (this.hypervisor.isNested) {
+        counters.guestCr3Loads = this.hypervisor.cpu.cr3Loads - counters.realCr3Loads;
+        counters.realCr3Loads = this.hypervisor.cpu.cr3Loads;
+      }
+      return counters;
+    }
     // Instructions since the last pretend-mode change have not been attributed yet.
     const current = this.hypervisor.current;
     const pending = current.isRunnable ? retired - current.retiredAtModeChange : 0;

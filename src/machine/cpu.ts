@@ -49,6 +49,7 @@ export interface CpuState {
   regs: Int32Array; pc: number; flags: number; mode: Mode; cr3: number; evt: number; ksp: number;
   ticks: number; idleTicks: number; isHalted: boolean; tlb: TlbState;
   deliveryTick: number; deliveriesInARow: number;
+  retiredInMode: [number, number]; retiredAtModeChange: number; cr3Loads: number;
 }
 
 export class Cpu {
@@ -111,6 +112,8 @@ export class Cpu {
    */
   nested: NestedPaging | null = null;
   exitControls = 0;
+  private readonly retiredInMode = [0, 0];
+  private retiredAtModeChange = 0;
   /** Every `cr3` load (guest or hypervisor); under nested paging the guest's own are real ones. */
   cr3Loads = 0;
   /** Addresses are physical (paging off, no nested map): kept in step with cr3 and `nested`. */
@@ -537,9 +540,19 @@ export class Cpu {
 
   setMode(mode: Mode): void {
     if (mode !== this.mode) {
+      const retired = this.retired;
+      this.retiredInMode[this.mode] += retired - this.retiredAtModeChange;
+      this.retiredAtModeChange = retired;
       this.mode = mode;
       this.dropFetchCache();
     }
+  }
+
+  /** Instructions retired in kernel (index 0) and user (1) mode so far, counted at mode changes (a slow path). */
+  retiredByMode(): [number, number] {
+    const counts: [number, number] = [this.retiredInMode[0], this.retiredInMode[1]];
+    counts[this.mode] += this.retired - this.retiredAtModeChange;
+    return counts;
   }
 
   /** `mov cr3, rs`: flushes the whole TLB whatever the value (g32-isa.md §8). */
@@ -937,6 +950,7 @@ export class Cpu {
       regs: this.regs.slice(), pc: this.pc, flags: this.flags, mode: this.mode, cr3: this.cr3, evt: this.evt, ksp: this.ksp,
       ticks: this.ticks, idleTicks: this.idleTicks, isHalted: this.isHalted, tlb: this.tlb.saveState(),
       deliveryTick: this.deliveryTick, deliveriesInARow: this.deliveriesInARow,
+      retiredInMode: [this.retiredInMode[0], this.retiredInMode[1]], retiredAtModeChange: this.retiredAtModeChange, cr3Loads: this.cr3Loads,
     };
   }
 
@@ -948,6 +962,8 @@ export class Cpu {
     this.ticks = state.ticks; this.idleTicks = state.idleTicks; this.isHalted = state.isHalted;
     this.tlb.loadState(state.tlb);
     this.deliveryTick = state.deliveryTick; this.deliveriesInARow = state.deliveriesInARow;
+    this.retiredInMode[0] = state.retiredInMode[0]; this.retiredInMode[1] = state.retiredInMode[1];
+    this.retiredAtModeChange = state.retiredAtModeChange; this.cr3Loads = state.cr3Loads;
     this.dropFetchCache();
     this.stopReason = undefined;
     this.fault = FaultState.NONE;
