@@ -1,0 +1,84 @@
+// Code breakpoints as the CPU sees them. Breakpoints are kept by guest-physical
+// address (breakpoints.ts); the CPU compares virtual pcs, so this module gives
+// it every virtual alias of them in each guest's current address space (cached
+// per cr3, dropped when mappings may have changed), and decides at a hit
+// whether the breakpoints there really stop: conditions, hit counts,
+// logpoints. It does not run the guest nor know why the run stopped.
+
+import { BreakpointRecord, virtualAliases } from './breakpoints';
+import { evaluateExpression, interpolate } from './evaluate';
+import type { DebugRuntime } from './runtime';
+
+export class CpuBreakpoints {
+  /** Guest -> (its cr3 -> the virtual addresses of breakpoints in that address space); dropped when mappings change (invlpg). */
+  private aliasCache = new Map<number, Map<number, number[]>>();
+
+  constructor(private readonly runtime: DebugRuntime) {}
+
+  /** Forgets every alias (breakpoints, memory or the whole system changed). */
+  clearAliases(): void {
+    this.aliasCache.clear();
+  }
+
+  /** Forgets guest g's aliases (its mappings changed). */
+  forgetAliases(g: number): void {
+    this.aliasCache.delete(g);
+  }
+
+  private aliases(g: number): number[] {
+    const target = this.runtime.target;
+    const cr3 = target.cr3(g);
+    let perGuest = this.aliasCache.get(g);
+    if (!perGuest) { perGuest = new Map(); this.aliasCache.set(g, perGuest); }
+    let list = perGuest.get(cr3);
+    if (!list) {
+      list = virtualAliases(target, g, this.runtime.breakpoints.physicalAddresses(g));
+      perGuest.set(cr3, list);
+    }
+    return list;
+  }
+
+  /** Gives the CPU every virtual pc where a breakpoint may be; a stop there is checked against physical addresses. */
+  refresh(): void {
+    const runtime = this.runtime;
+    if (runtime.replay.isReplaying) return;
+    const cpu = runtime.target.cpu;
+    const tempBreak = runtime.control.tempBreak;
+    if (!runtime.breakpoints.hasCodeBreakpoints && !tempBreak) {
+      if (cpu.breakpoints.size > 0) cpu.setBreakpoints([]);
+      return;
+    }
+    const addresses: number[] = runtime.breakpoints.instructions.map((r) => r.address!);
+    for (let g = 0; g < runtime.guests.length; g++) addresses.push(...this.aliases(g));
+    if (tempBreak) addresses.push(tempBreak.address);
+    cpu.setBreakpoints(addresses);
+  }
+
+  /** Decides whether the breakpoints at the current pc stop the run: conditions, hit counts, logpoints. */
+  check(g: number, pc: number, options: { isCounting: boolean }): BreakpointRecord[] {
+    const runtime = this.runtime;
+    const gpa = runtime.target.toPhysical(g, pc);
+    const stopping: BreakpointRecord[] = [];
+    for (const record of runtime.breakpoints.hitsAt(g, pc, gpa)) {
+      if (record.condition) {
+        try {
+          if (evaluateExpression(record.condition, runtime.evalContext(g)) === 0) continue;
+        } catch (e) {
+          if (options.isCounting) runtime.emit({ kind: 'output', category: 'stderr', text: `breakpoint condition '${record.condition}': ${(e as Error).message}\n` });
+          continue;
+        }
+      }
+      if (options.isCounting) {
+        record.hits++;
+        if (record.hitCondition && !record.hitCondition(record.hits)) continue;
+        if (record.logMessage !== undefined) {
+          runtime.output.flush();
+          runtime.emit({ kind: 'output', category: 'console', text: interpolate(record.logMessage, runtime.evalContext(g)) + '\n' });
+          continue;
+        }
+      } else if (record.logMessage !== undefined || record.hitCondition) continue;
+      stopping.push(record);
+    }
+    return stopping;
+  }
+}

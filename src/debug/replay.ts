@@ -1,0 +1,197 @@
+// Going back in the run: snapshots taken while running forward, step back and
+// reverse continue. Both restore the nearest snapshot before the target
+// position and replay forward to it quietly (no filters, no breakpoints, no
+// handler frames pushed), making the user's interventions again at their
+// positions; this rests on a run being a pure function of image, config and
+// input. What the snapshots hold and how many are kept is history.ts's.
+
+import { VirtualSystem } from '../hypervisor/system';
+import { virtualAliases } from './breakpoints';
+import { hex8 } from './evaluate';
+import { estimateBytes, Snapshot } from './history';
+import { isGuestStop } from './runControl';
+import type { DebugRuntime, RuntimeBookkeeping } from './runtime';
+
+export class Replay {
+  /** Set while replaying: the position to stop at; filters and breakpoints stay quiet. */
+  replayTarget: number | undefined;
+  isReplaying = false;
+
+  constructor(private readonly runtime: DebugRuntime) {}
+
+  /** An exception was counted: a replay re-aims its tick budget so it ends exactly at its target position. */
+  afterEventCount(): void {
+    if (this.replayTarget === undefined) return;
+    const cpu = this.runtime.target.cpu;
+    cpu.runUntilTick = cpu.ticks + Math.max(0, this.replayTarget - this.runtime.position());
+    cpu.requestService();
+  }
+
+  maybeSnapshot(): void {
+    const runtime = this.runtime;
+    const system = runtime.system as VirtualSystem & { saveState?: () => unknown };
+    const position = runtime.position();
+    if (typeof system.saveState !== 'function' || !runtime.history.isDue(position) || runtime.target.hv?.pendingTrap) return;
+    const state = system.saveState();
+    runtime.history.add({ position, state, runtime: runtime.bookkeeping(), nInterventions: runtime.history.interventions.length, bytes: estimateBytes(state) });
+  }
+
+  /** Puts the system at the first instruction boundary at or after `position`, replaying from a snapshot. */
+  goTo(position: number): void {
+    const runtime = this.runtime;
+    const snapshot = runtime.history.nearest(position);
+    this.restore(snapshot);
+    this.isReplaying = true;
+    try {
+      for (const intervention of runtime.history.interventions.slice(snapshot.nInterventions)) {
+        if (intervention.position > position) break;
+        this.runTo(intervention.position);
+        intervention.apply();
+      }
+      this.runTo(position);
+    } finally {
+      this.isReplaying = false;
+    }
+    runtime.hvFrame.forget();
+    runtime.control.fatal = undefined;
+    runtime.cpuBreakpoints.clearAliases();
+  }
+
+  private restore(snapshot: Snapshot<RuntimeBookkeeping>): void {
+    const runtime = this.runtime;
+    const system = runtime.system as VirtualSystem & { loadState?: (state: unknown) => void };
+    if (snapshot.state !== undefined && typeof system.loadState === 'function') {
+      system.loadState(snapshot.state);
+      runtime.loadBookkeeping(snapshot.runtime);
+    } else {
+      runtime.install(runtime.makeSystem());
+    }
+    if (runtime.target.hv) { runtime.target.hv.pendingTrap = undefined; runtime.target.hv.shouldStopAtTrap = undefined; }
+    runtime.target.cpu.setBreakpoints([]);
+    runtime.target.cpu.stopRequest = undefined;
+    runtime.timeline.dropAfter(snapshot.position);
+  }
+
+  /** Runs (quietly) to the first boundary at or after `position`. */
+  private runTo(position: number): void {
+    const runtime = this.runtime;
+    const cpu = runtime.target.cpu;
+    this.replayTarget = position;
+    try {
+      for (let guard = 0; guard < 1_000_000; guard++) {
+        const before = runtime.position();
+        if (before >= position) return;
+        cpu.runUntilTick = cpu.ticks + (position - before);
+        cpu.requestService();
+        const result = runtime.run();
+        if (result.reason === 'breakpoint') { cpu.skipBreakpointAt = cpu.pc; continue; }
+        if (isGuestStop(result.reason) || result.reason === 'waiting-for-input') return;
+        if (runtime.position() === before && result.reason !== 'requested') return;
+      }
+    } finally {
+      this.replayTarget = undefined;
+    }
+  }
+
+  /** A summary of the thread's state that tells a meaningful step (pc or retired count moved). */
+  private stateKey(g: number): string {
+    const target = this.runtime.target;
+    return `${target.pc(g)}:${target.retired(g)}:${target.isUser(g)}`;
+  }
+
+  /** The last boundary before `position` at which guest g's pc or retired count differs from now. */
+  private previousBoundary(g: number, position: number): number {
+    const currentKey = this.stateKey(g);
+    for (let back = 64; ; back *= 8) {
+      const start = Math.max(0, position - back);
+      this.goTo(start);
+      let best: number | undefined;
+      this.isReplaying = true;
+      try {
+        for (let guard = 0; guard < 10 * back + 100; guard++) {
+          const here = this.runtime.position();
+          if (here >= position) break;
+          if (this.stateKey(g) !== currentKey || here === 0) best = here;
+          this.runTo(here + 1);
+          if (this.runtime.position() === here) break;
+        }
+      } finally {
+        this.isReplaying = false;
+      }
+      if (best !== undefined || start === 0) return best ?? 0;
+    }
+  }
+
+  stepBack(guest: number): void {
+    const runtime = this.runtime;
+    if (runtime.control.isRunning) return;
+    runtime.focusGuest = guest;
+    const hvFrame = runtime.hvFrame;
+    const frame = hvFrame.frame;
+    if (frame) {
+      if (frame.index > 0) {
+        frame.index--;
+        hvFrame.show();
+        runtime.stop({ reason: 'step', guest: frame.guest, description: `hypervisor: ${frame.trace[frame.index]}` });
+        return;
+      }
+      hvFrame.leave();
+      this.goTo(Math.max(0, frame.position - 1));
+      runtime.stop({ reason: 'step', guest: frame.guest, description: 'stepped back out of the hypervisor, before the trap' });
+      return;
+    }
+    const position = runtime.position();
+    if (position === 0) { runtime.stop({ reason: 'step', guest, description: 'at the start of the run: nothing to step back to' }); return; }
+    const target = this.previousBoundary(guest, position);
+    this.goTo(target);
+    runtime.stop({ reason: 'step', guest, description: `stepped back to run position ${target}` });
+  }
+
+  reverseContinue(guest: number): void {
+    const runtime = this.runtime;
+    if (runtime.control.isRunning) return;
+    runtime.focusGuest = guest;
+    runtime.hvFrame.leave();
+    const end = runtime.position();
+    let found: { position: number; ids: number[]; guest: number } | undefined;
+    for (const snapshot of runtime.history.startsBefore(end)) {
+      this.goTo(snapshot.position);
+      this.isReplaying = true;
+      const cpu = runtime.target.cpu;
+      const addresses: number[] = runtime.breakpoints.instructions.map((r) => r.address!);
+      for (let g = 0; g < runtime.guests.length; g++) addresses.push(...virtualAliases(runtime.target, g, runtime.breakpoints.physicalAddresses(g)));
+      try {
+        this.replayTarget = end;
+        for (let guard = 0; guard < 1_000_000; guard++) {
+          const here = runtime.position();
+          if (here >= end) break;
+          if (runtime.breakpoints.hasCodeBreakpoints) cpu.setBreakpoints(addresses);
+          cpu.runUntilTick = cpu.ticks + (end - here);
+          cpu.requestService();
+          const result = runtime.run();
+          if (result.reason === 'breakpoint') {
+            const g = runtime.target.currentGuest();
+            const hits = runtime.cpuBreakpoints.check(g, cpu.pc >>> 0, { isCounting: false });
+            if (hits.length > 0 && runtime.position() < end) found = { position: runtime.position(), ids: hits.map((h) => h.id), guest: g };
+            cpu.skipBreakpointAt = cpu.pc;
+            continue;
+          }
+          if (result.reason !== 'requested' && runtime.position() === here) break;
+          if (isGuestStop(result.reason) || result.reason === 'waiting-for-input') break;
+        }
+      } finally {
+        this.replayTarget = undefined;
+        this.isReplaying = false;
+        cpu.setBreakpoints([]);
+      }
+      if (found) break;
+    }
+    if (found) {
+      this.goTo(found.position);
+      runtime.stop({ reason: 'breakpoint', guest: found.guest, description: `reverse continue: breakpoint at ${hex8(runtime.target.pc(found.guest))}`, hitBreakpointIds: found.ids });
+    } else {
+      this.goTo(0);
+      runtime.stop({ reason: 'entry', guest, description: 'reverse continue reached the start of the run' });
+    }
+  }
+}

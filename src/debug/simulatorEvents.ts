@@ -1,0 +1,113 @@
+// What the simulator's events mean to the debugger: each machine or hypervisor
+// event counts towards the run position, opens a handler frame, goes on the
+// timeline, invalidates breakpoint aliases and is offered to the exception
+// filters. This is the one place the runtime listens to the simulator; it does
+// not decide how a run proceeds after a stop is requested.
+
+import { MachineEvent } from '../machine/events';
+import { Vector, VECTOR_NAMES } from '../machine/isa';
+import { HypervisorEvent } from '../hypervisor/events';
+import { hex8 } from './evaluate';
+import { toFilterEvent } from './filterMatching';
+import type { DebugRuntime } from './runtime';
+
+/** Hypervisor events whose filters stop right after the event (the trap filters stop before, in shouldStopAtTrap). */
+const AFTER_HV_EVENTS = new Set<string>(['reflected', 'cr3-load', 'bt-translate', 'hw-exit', 'divergence']);
+
+export class SimulatorEvents {
+  /** Exceptions raised and delivered so far: with the guest ticks they make the run position. */
+  eventCount = 0;
+  /** The hypervisor's shadow-drop counter as last seen, to report each drop once. */
+  shadowDropsSeen = 0;
+
+  constructor(private readonly runtime: DebugRuntime) {}
+
+  /** A fresh system: nothing counted yet. */
+  reset(): void {
+    this.eventCount = 0;
+    this.shadowDropsSeen = 0;
+  }
+
+  onMachineEvent(event: MachineEvent): void {
+    const runtime = this.runtime;
+    const isBare = !runtime.target.hv;
+    switch (event.kind) {
+      case 'exception': {
+        this.eventCount++;
+        runtime.replay.afterEventCount();
+        if (!isBare) return;
+        const isFetchFault = event.vector === Vector.PF && (event.errorCode & 16) !== 0;
+        const text = isFetchFault ? '' : runtime.instructionText(0, event.pc);
+        runtime.frameModel.pushHandler(0, event.vector, event.pc, event.fromUser);
+        const mode = event.fromUser ? 'user mode' : 'kernel mode';
+        const name = VECTOR_NAMES[event.vector] ?? `vector ${event.vector}`;
+        let description = `${name} at pc ${hex8(event.pc)}${text ? `: \`${text}\`` : ''} in ${mode}, delivered to the handler`;
+        let filterId: string | undefined;
+        if (event.vector === Vector.GP) { filterId = 'protection-fault'; description = `protection fault at ${hex8(event.pc)}: \`${text}\` in ${mode}, delivered to the guest's #GP handler`; }
+        else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hex8(event.faultAddress)} (pc ${hex8(event.pc)}), error ${event.errorCode}, in ${mode}: delivered to the guest's #PF handler`; }
+        else if (event.vector === Vector.SYSCALL) filterId = 'syscall';
+        runtime.timeline.record(event.vector === Vector.SYSCALL ? 'syscall' : event.vector === Vector.GP ? 'protection-fault' : event.vector === Vector.PF ? 'guest-page-fault' : 'exception', 0, event.pc, text, description, event.ticks);
+        runtime.control.deliveredTo(0);
+        if (filterId) runtime.exceptionFilters.filterAfter(filterId, { kind: filterId, guest: 0, pc: event.pc, instruction: text, description, ticks: event.ticks, isUser: event.fromUser, vector: event.vector, errorCode: event.errorCode, address: event.faultAddress }, event.vector === Vector.PF ? event.faultAddress : undefined);
+        return;
+      }
+      case 'cr3-load':
+        if (!isBare) {
+          // Under hardware assist with nested paging the guest's own cr3 loads do not exit: follow them here.
+          if (runtime.breakpoints.hasCodeBreakpoints && runtime.target.hv?.isNested) runtime.cpuBreakpoints.refresh();
+          return;
+        }
+        // Aliases are cached per address space, so a switch back to a known cr3 costs a lookup.
+        runtime.cpuBreakpoints.refresh();
+        runtime.timeline.record('cr3-load', 0, runtime.target.pc(0), `mov cr3`, `cr3 load of ${hex8(event.value)}: the TLB is flushed`, event.ticks);
+        runtime.exceptionFilters.filterAfter('cr3-load', runtime.exceptionFilters.filterEvent('cr3-load', 0, `cr3 load of ${hex8(event.value)}`, event.value));
+        return;
+      case 'tlb-flush': {
+        const g = runtime.target.currentGuest();
+        const what = event.page === undefined ? `${event.nRemoved} entries removed` : `page ${hex8(event.page)}${event.nRemoved ? '' : ' (not cached)'}`;
+        const description = `TLB flush (${event.reason === 'hypervisor' ? 'by the hypervisor' : event.reason}): ${what}`;
+        if (isBare && event.reason === 'invlpg') { runtime.cpuBreakpoints.forgetAliases(0); runtime.cpuBreakpoints.refresh(); }
+        if (isBare) runtime.timeline.record('tlb-flush', g, runtime.target.pc(g), '', description, event.ticks);
+        runtime.exceptionFilters.filterAfter('tlb-flush', runtime.exceptionFilters.filterEvent('tlb-flush', g, description, event.page));
+        return;
+      }
+      case 'sensitive': {
+        const g = runtime.target.currentGuest();
+        const description = `sensitive instruction \`${event.mnemonic}\` at ${hex8(event.pc)} ran in real ${event.isUser ? 'user' : 'kernel'} mode without trapping`;
+        runtime.timeline.record('sensitive', g, event.pc, event.mnemonic, description, event.ticks);
+        runtime.exceptionFilters.filterAfter('sensitive', { kind: 'sensitive', guest: g, pc: event.pc, instruction: event.mnemonic, description, ticks: event.ticks, isUser: runtime.target.isUser(g) });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  onHypervisorEvent(event: HypervisorEvent): void {
+    const runtime = this.runtime;
+    if (event.kind === 'reflected') {
+      this.eventCount++;
+      runtime.replay.afterEventCount();
+      const guest = runtime.target.guestObject(event.guest);
+      // The event comes before the guest enters pretend kernel mode: its mode is the interrupted code's.
+      runtime.frameModel.pushHandler(event.guest, event.vector ?? 0, event.pc, guest ? event.isPretendUser : false);
+      runtime.control.deliveredTo(event.guest);
+    }
+    if (event.kind === 'cr3-load' || event.kind === 'tlb-flush') {
+      if (event.kind === 'tlb-flush') runtime.cpuBreakpoints.forgetAliases(event.guest);
+      runtime.cpuBreakpoints.refresh();
+    }
+    runtime.timeline.record(event.kind, event.guest, event.pc, event.instruction, event.description, event.ticks);
+    if (AFTER_HV_EVENTS.has(event.kind)) {
+      runtime.exceptionFilters.filterAfter(event.kind, toFilterEvent(event, event.kind), event.kind === 'reflected' ? event.address : undefined);
+    }
+    const drops = runtime.target.hv!.counters.shadowDrops;
+    if (drops > this.shadowDropsSeen) {
+      const n = drops - this.shadowDropsSeen;
+      this.shadowDropsSeen = drops;
+      const description = `${n} shadow page table${n === 1 ? '' : 's'} dropped (after: ${event.description})`;
+      runtime.timeline.record('shadow-dropped', event.guest, event.pc, event.instruction, description, event.ticks);
+      runtime.exceptionFilters.filterAfter('shadow-dropped', { ...toFilterEvent(event, 'shadow-dropped'), description });
+    }
+  }
+}
