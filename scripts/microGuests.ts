@@ -9,7 +9,7 @@
 // read in r5, so that a run that skipped work shows in its final registers.
 
 import { SystemOptions } from '../src/hypervisor/system';
-import { computeLoopSource } from './guests';
+import { computeLoopSource, KERNEL_IDENTITY_TABLE } from './guests';
 
 export type MicroSetting = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
 
@@ -124,16 +124,7 @@ _start: mov sp, 0x8000
         mov ksp, r1
         mov r1, vectors
         mov evt, r1
-        mov r1, 0
-.kmap:  mov r2, r1
-        shl r2, 12
-        or r2, 3
-        mov r3, r1
-        shl r3, 2
-        st [r3 + 0x11000], r2
-        add r1, 1
-        cmp r1, 64
-        jb .kmap
+${KERNEL_IDENTITY_TABLE}
         mov r1, 0x11000 | 3
         st [0x10000], r1
         st [0x13000], r1
