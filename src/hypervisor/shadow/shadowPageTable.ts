@@ -7,7 +7,7 @@ import { PhysicalMemory } from '../../machine/memory';
 import { Pte } from '../../machine/isa';
 import { FramePool } from './framePool';
 
-export interface ShadowTableState { directory: number; tables: Array<[number, number]>; nEntries: number }
+export interface ShadowTableState { directory: number; tables: Array<[number, number]>; nEntries: number; regionCounts: Array<[number, number]> }
 
 export interface ShadowEntry { gva: number; ma: number; isWritable: boolean }
 
@@ -16,6 +16,8 @@ export class ShadowPageTable {
   readonly directory: number;
   /** Directory index -> machine address of its shadow page table. */
   private readonly tables = new Map<number, number>();
+  /** Present entries per directory index, so dropping a region needs no scan. */
+  private readonly regionCounts = new Map<number, number>();
   nEntries = 0;
 
   constructor(private readonly memory: PhysicalMemory, private readonly pool: FramePool, directory: number) {
@@ -23,13 +25,14 @@ export class ShadowPageTable {
   }
 
   saveState(): ShadowTableState {
-    return { directory: this.directory, tables: [...this.tables], nEntries: this.nEntries };
+    return { directory: this.directory, tables: [...this.tables], nEntries: this.nEntries, regionCounts: [...this.regionCounts] };
   }
 
   /** Rebuilds the bookkeeping of a table whose frames were restored with machine memory. */
   static fromState(memory: PhysicalMemory, pool: FramePool, state: ShadowTableState): ShadowPageTable {
     const table = new ShadowPageTable(memory, pool, state.directory);
     for (const [dirIndex, frame] of state.tables) table.tables.set(dirIndex, frame);
+    for (const [dirIndex, count] of state.regionCounts) table.regionCounts.set(dirIndex, count);
     table.nEntries = state.nEntries;
     return table;
   }
@@ -51,7 +54,10 @@ export class ShadowPageTable {
       this.memory.write32(this.directory + dirIndex * 4, table | Pte.P | Pte.W | Pte.U);
     }
     const slot = table + ((gva >>> 12) & 0x3ff) * 4;
-    if ((this.memory.read32(slot) & Pte.P) === 0) this.nEntries++;
+    if ((this.memory.read32(slot) & Pte.P) === 0) {
+      this.nEntries++;
+      this.regionCounts.set(dirIndex, (this.regionCounts.get(dirIndex) ?? 0) + 1);
+    }
     this.memory.write32(slot, (ma & ~0xfff) | Pte.P | (isUser ? Pte.U : 0) | (isWritable ? Pte.W : 0));
     return true;
   }
@@ -63,6 +69,8 @@ export class ShadowPageTable {
     if ((this.memory.read32(slot) & Pte.P) === 0) return false;
     this.memory.write32(slot, 0);
     this.nEntries--;
+    const dirIndex = gva >>> 22;
+    this.regionCounts.set(dirIndex, (this.regionCounts.get(dirIndex) ?? 1) - 1);
     return true;
   }
 
@@ -70,9 +78,11 @@ export class ShadowPageTable {
   unmapRegion(dirIndex: number): void {
     const table = this.tables.get(dirIndex);
     if (table === undefined) return;
-    for (let i = 0; i < 1024; i++) if ((this.memory.read32(table + i * 4) & Pte.P) !== 0) this.nEntries--;
+    this.nEntries -= this.regionCounts.get(dirIndex) ?? 0;
+    this.regionCounts.delete(dirIndex);
     this.memory.write32(this.directory + dirIndex * 4, 0);
     this.tables.delete(dirIndex);
+    // No need to clear the table's entries: nothing points at the frame any more, and the pool zeroes it when handing it out again.
     this.pool.release(table);
   }
 
