@@ -34,6 +34,27 @@ async function adapterSnapshot(): Promise<PanelSnapshot> {
   }
 }
 
+/** examples/os under binary translation, stopped at user1's first system call (the kernel's boot code ran translated). */
+async function translatedSnapshot(): Promise<PanelSnapshot> {
+  const client = new DebugClient('node', path.join(ROOT, 'out/src/debug/main.js'), 'hyperstep');
+  client.defaultTimeout = 20000;
+  await client.start();
+  try {
+    const stopped = client.waitForEvent('stopped');
+    await Promise.all([
+      client.waitForEvent('initialized').then(async () => {
+        await client.setBreakpointsRequest({ source: { path: path.join(ROOT, 'examples/os/user1.g32') }, breakpoints: [{ line: 26 }] });
+        return client.configurationDoneRequest();
+      }),
+      client.launch({ program: path.join(ROOT, 'examples/os/kernel.g32'), virtualization: 'binary-translation', input: [{ tick: 2000, text: 'k' }], stopOnEntry: false }),
+    ]);
+    assert.equal((await stopped).body.reason, 'breakpoint');
+    return (await client.customRequest('hyperstep/snapshot', {})).body as PanelSnapshot;
+  } finally {
+    await client.stop();
+  }
+}
+
 describe('panels with the adapter\'s own snapshot (Chromium)', function () {
   this.timeout(90000);
   const harness = new PanelHarness();
@@ -75,6 +96,19 @@ describe('panels with the adapter\'s own snapshot (Chromium)', function () {
     assert.deepEqual(panel.errors, []);
     assert.deepEqual(await panel.violations(), []);
     await panel.screenshot('adapter-page-tables-dark');
+    await panel.close();
+  });
+
+  it('the translation-cache panel shows the blocks binary translation made of the kernel', async () => {
+    const translated = await translatedSnapshot();
+    assert.ok(translated.translationCache && translated.translationCache.blocks.length > 10);
+    const panel = await harness.open('translationCache', 'dark', { width: 1200, height: 700 });
+    await panel.sendSnapshot(translated);
+    const text = await panel.page.textContent('body');
+    assert.match(text!, /let f = cpu\.flags;|mov evt|0x0000/);
+    assert.deepEqual(panel.errors, []);
+    assert.deepEqual(await panel.violations(), []);
+    await panel.screenshot('adapter-translation-cache-dark');
     await panel.close();
   });
 
