@@ -4,7 +4,7 @@
 // a `.word`. It reads memory only through the caller's `read` function.
 
 import { decode, isValidWord0 } from '../machine/decode';
-import { DisassembleOptions, formatInstr, hexLiteral as hex } from '../machine/format';
+import { DisassembleOptions, formatInstr } from '../machine/format';
 
 export { formatInstr };
 export type { DisassembleOptions };

@@ -101,7 +101,7 @@ export class DebugRuntime {
   /** The thread the user last stepped or stopped in. */
   focusGuest = 0;
 
-  constructor(readonly config: LaunchConfig, private readonly reader: FileReader) {
+  constructor(readonly config: LaunchConfig, reader: FileReader) {
     const load = loadProgram(config.program, { readFile: reader.readFile, memory: config.memory, inputs: config.inputs });
     if (load.failed.length > 0) {
       const messages = load.failed.flatMap((g) => g.assembled.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)));

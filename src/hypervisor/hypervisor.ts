@@ -749,4 +749,3 @@ export function hex(value: number): string {
   return (value >>> 0).toString(16).padStart(8, '0');
 }
 
-export { Flag };

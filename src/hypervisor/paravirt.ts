@@ -7,7 +7,7 @@
 // pairs, applied in one call.
 
 import { DecodedInstr } from '../machine/decode';
-import { CONSOLE_BASE, Flag, Vector } from '../machine/isa';
+import { CONSOLE_BASE, Vector } from '../machine/isa';
 import type { Guest } from './guest';
 import type { Hypervisor } from './hypervisor';
 import { reflect } from './reflect';
@@ -88,4 +88,3 @@ function flushNestedMappings(hv: Hypervisor, guest: Guest, pteGpa: number): void
   }
 }
 
-export { Flag };

@@ -6,7 +6,6 @@
 import { Cpu, Mode } from '../machine/cpu';
 import { TimedInput } from '../machine/devices/keyboard';
 import { EventHub, MachineEvent } from '../machine/events';
-import { Flag } from '../machine/isa';
 import { LoadableImage, Machine, MachineState, RunResult } from '../machine/machine';
 import { COUNTER_LABELS, CostCounters, CostModel, DEFAULT_COST_MODEL, estimateCycles } from './costs';
 import { HypervisorEvent } from './events';
@@ -300,4 +299,3 @@ class HypervisorSystem implements VirtualSystem {
   }
 }
 
-export { Flag };

@@ -1022,4 +1022,3 @@ export function hex(value: number, digits = 8): string {
   return (value >>> 0).toString(16).padStart(digits, '0');
 }
 
-export { Access };

@@ -67,7 +67,7 @@ _start: ${SETUP}
         brk
 next:   hlt
 ${HANDLERS}`;
-      const r = check(source, { stop: 'halted', regs: { r10: 3, sp: KERNEL_SP - 24 }, retired: 6 + 2, ticks: 8 });
+      check(source, { stop: 'halted', regs: { r10: 3, sp: KERNEL_SP - 24 }, retired: 6 + 2, ticks: 8 });
       check(source, { words: frame(KERNEL_SP, { sp: KERNEL_SP, mode: 0, flags: 0, pc: 'next', e: 0, a: 0 }) });
     });
 
@@ -79,7 +79,7 @@ _start: ${SETUP}
         syscall
 next:   hlt
 ${HANDLERS}`;
-      const r = check(source, { stop: 'halted', regs: { r10: 48, sp: KERNEL_SP - 24 }, retired: 8 + 2, flags: ZF });
+      check(source, { stop: 'halted', regs: { r10: 48, sp: KERNEL_SP - 24 }, retired: 8 + 2, flags: ZF });
       check(source, { words: frame(KERNEL_SP, { sp: KERNEL_SP, mode: 0, flags: ZF, pc: 'next', e: 0, a: 0 }) });
     });
 
@@ -89,7 +89,7 @@ _start: ${SETUP}
 bad:    .word 0
         hlt
 ${HANDLERS}`;
-      const r = check(source, { stop: 'halted', regs: { r10: 6, sp: KERNEL_SP - 24 }, retired: 5 + 2 });
+      check(source, { stop: 'halted', regs: { r10: 6, sp: KERNEL_SP - 24 }, retired: 5 + 2 });
       check(source, { words: frame(KERNEL_SP, { sp: KERNEL_SP, mode: 0, flags: 0, pc: 'bad', e: 0, a: 0 }) });
     });
 
@@ -101,7 +101,7 @@ user:   mov r3, 3
 bad:    cli
         hlt
 ${HANDLERS}`;
-      const r = check(source, { stop: 'halted', regs: { r10: 13, r3: 3, sp: KSP - 24 }, mode: 'kernel', flags: CF | ZF, retired: 11 + 2 });
+      check(source, { stop: 'halted', regs: { r10: 13, r3: 3, sp: KSP - 24 }, mode: 'kernel', flags: CF | ZF, retired: 11 + 2 });
       check(source, { words: frame(KSP, { sp: USER_SP, mode: 1, flags: CF | ZF, pc: 'bad', e: 0, a: 0 }) });
     });
 
@@ -112,7 +112,7 @@ _start: ${SETUP}
 user:   syscall
 next:   hlt
 ${HANDLERS}`;
-      const r = check(source, { stop: 'halted', regs: { r10: 48, sp: KSP - 24 }, mode: 'kernel', flags: SF, retired: 11 + 2 });
+      check(source, { stop: 'halted', regs: { r10: 48, sp: KSP - 24 }, mode: 'kernel', flags: SF, retired: 11 + 2 });
       check(source, { words: { ...frame(KSP, { sp: USER_SP, mode: 1, flags: IF | SF, pc: 'next', e: 0, a: 0 }), [KERNEL_SP - 16]: 'user' } });
     });
 
@@ -136,7 +136,7 @@ i2:     nop
         hlt
 ${HANDLERS}`;
       // out retires at tick T; the interrupt is pending at T + 1, after sti: taken before i1.
-      const r = check(source, { stop: 'halted', regs: { r10: 32, sp: KERNEL_SP - 24 }, flags: 0, retired: 8 + 2 });
+      check(source, { stop: 'halted', regs: { r10: 32, sp: KERNEL_SP - 24 }, flags: 0, retired: 8 + 2 });
       check(source, { words: frame(KERNEL_SP, { sp: KERNEL_SP, mode: 0, flags: IF, pc: 'i1', e: 0, a: 0 }) });
     });
 
@@ -147,7 +147,7 @@ _start: ${SETUP}
 i1:     nop
         hlt
 ${HANDLERS}`;
-      const r = check(source, { stop: 'halted', regs: { r10: 33, sp: KERNEL_SP - 24 }, retired: 6 + 2 }, { input: 'x' });
+      check(source, { stop: 'halted', regs: { r10: 33, sp: KERNEL_SP - 24 }, retired: 6 + 2 }, { input: 'x' });
       check(source, { words: frame(KERNEL_SP, { sp: KERNEL_SP, mode: 0, flags: IF, pc: 'i1', e: 0, a: 0 }) }, { input: 'x' });
     });
 
@@ -433,7 +433,7 @@ pt:     .word 0x0007, 0x1007, 0x2007, 0x3007, 0, 0x5007, 0x6007, 0x7007
         .word on_df`;
 
     it('a page fault while delivering becomes #DF, delivered from the original state (saved pc of the original event, e = a = 0)', () => {
-      const r = check(PAGED(`
+      check(PAGED(`
         mov r2, 0
         cmp r2, 1
 bad:    .word 0`), { stop: 'halted', regs: { r10: 8, sp: 0x3000 - 24 }, mode: 'kernel', flags: CF | SF });

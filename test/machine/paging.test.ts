@@ -8,7 +8,7 @@
 // page table at 0x6000 for PDE 1 (virtual 0x400000–0x7FFFFF). Pages 0–3 are
 // identity-mapped P|W|U; the other entries are what each test gives.
 
-import { check, CF, Expected, IF, vectorTable } from './check';
+import { check, Expected, vectorTable } from './check';
 
 const P = 1, W = 2, U = 4, A = 0x20, D = 0x40;
 const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_FETCH = 16;

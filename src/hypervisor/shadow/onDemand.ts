@@ -98,8 +98,4 @@ export class OnDemandShadow implements ShadowPaging {
     this.guestDirectory = saved.guestDirectory;
   }
 
-  /** The pool is shared by all guests; exposed for accounting in tests. */
-  get framePool(): FramePool {
-    return this.pool;
-  }
 }
