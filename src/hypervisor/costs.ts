@@ -81,7 +81,7 @@ export const COUNTER_LABELS: Record<keyof CostCounters, string> = {
   hwExits: 'hardware-assist exits',
   hwExitsHlt: 'exits: hlt',
   hwExitsIo: 'exits: port I/O',
-  hwExitsCr3: 'exits: cr3 load (shadow paging)',
+  hwExitsCr3: 'exits: cr3 access (shadow paging)',
   hwExitsInvlpg: 'exits: invlpg (shadow paging)',
   hwExitsVmcall: 'exits: vmcall',
   hwExitsPageFault: 'exits: page fault (shadow paging)',

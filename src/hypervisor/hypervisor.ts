@@ -457,7 +457,7 @@ export class Hypervisor implements Platform, ShadowHost {
     switch (opcode) {
       case Op.HLT: counters.hwExitsHlt++; break;
       case Op.IN: case Op.OUT: counters.hwExitsIo++; break;
-      case Op.MOV_CR3_R: counters.hwExitsCr3++; break;
+      case Op.MOV_CR3_R: case Op.MOV_R_CR3: counters.hwExitsCr3++; break;
       case Op.INVLPG: counters.hwExitsInvlpg++; break;
       case Op.VMCALL: counters.hwExitsVmcall++; break;
     }

@@ -980,7 +980,8 @@ function exitControlOf(op: number): number {
   switch (op) {
     case Op.HLT: return ExitOn.HLT;
     case Op.IN: case Op.OUT: return ExitOn.IO;
-    case Op.MOV_CR3_R: return ExitOn.CR3;
+    // Both directions: with shadow paging the real cr3 holds the shadow, so reading it must exit too.
+    case Op.MOV_CR3_R: case Op.MOV_R_CR3: return ExitOn.CR3;
     case Op.INVLPG: return ExitOn.INVLPG;
     default: return 0;
   }
