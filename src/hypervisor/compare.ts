@@ -5,6 +5,7 @@
 // diverged one tick at a time, so the search costs little on long runs.
 
 import { Flag, Op } from '../machine/isa';
+import { hexWord } from '../machine/format';
 import { RunResult } from '../machine/machine';
 import { GuestView, VirtualSystem } from './system';
 
@@ -54,9 +55,6 @@ function stopOf(side: Side): string {
   return side.last && side.last.reason !== 'budget' ? side.last.reason : 'running';
 }
 
-function hexWord(value: number): string {
-  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
-}
 
 function describeFlags(flags: number): string {
   const names = [['CF', Flag.CF], ['ZF', Flag.ZF], ['SF', Flag.SF], ['OF', Flag.OF], ['IF', Flag.IF]] as const;

@@ -90,6 +90,21 @@ export class GuestMemory {
   }
 
   /**
+   * Virtual pages whose translation goes through the PTE at `pteGpa` in the
+   * address space of `cr3`: one per directory entry that points at that page table.
+   */
+  virtualPagesThroughPte(cr3: number, pteGpa: number): number[] {
+    if (cr3 === 0) return [];
+    const tableIndex = (pteGpa & 0xfff) >>> 2;
+    const pages: number[] = [];
+    for (let dirIndex = 0; dirIndex < 1024; dirIndex++) {
+      const pde = this.read(((cr3 & ~0xfff) + dirIndex * 4) >>> 0, 4);
+      if ((pde & Pte.P) !== 0 && (pde >>> 12) === (pteGpa >>> 12)) pages.push(((dirIndex << 22) | (tableIndex << 12)) >>> 0);
+    }
+    return pages;
+  }
+
+  /**
    * The guest's two-level walk for one access, exactly as the CPU's walker
    * (PDE P, PTE P, then U and W in both; A, and D on a write, only on success).
    * With `setBits` false it only looks (for the debugger and the panels).

@@ -13,6 +13,7 @@ import { EventHub, MachineEvent } from '../machine/events';
 import { Flag, Op, PfError, Vector } from '../machine/isa';
 import { DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY, DEFAULT_TLB_ENTRIES, describeStop, LoadableImage, RunResult } from '../machine/machine';
 import { PhysicalMemory } from '../machine/memory';
+import { hexWord } from '../machine/format';
 import { CostCounters, CostModel, DEFAULT_COST_MODEL } from './costs';
 import { HypervisorEvent, HypervisorEventKind } from './events';
 import { Guest } from './guest';
@@ -369,7 +370,7 @@ export class Hypervisor implements Platform, ShadowHost {
     const where = guest.isPretendUser ? 'pretend user mode' : 'pretend kernel mode';
     if (vector === Vector.GP) {
       const what = guest.isPretendUser ? 'will be reflected to the guest as #GP' : 'will be emulated';
-      return this.event('protection-fault', guest, pc, text, `protection fault at 0x${hex(pc)}: \`${text}\` in ${where}, ${what}`, { vector });
+      return this.event('protection-fault', guest, pc, text, `protection fault at ${hexWord(pc)}: \`${text}\` in ${where}, ${what}`, { vector });
     }
     if (vector === Vector.PF) {
       const walk = guest.memory.walk(guest.cr3, faultAddress, (errorCode & PfError.FETCH) ? GuestAccess.FETCH : (errorCode & PfError.WRITE) ? GuestAccess.WRITE : GuestAccess.READ, guest.isPretendUser, false);
@@ -377,9 +378,9 @@ export class Hypervisor implements Platform, ShadowHost {
       const title = kind === 'guest-page-fault' ? 'guest page fault' : kind === 'io-emulated' ? 'memory-mapped I/O' : 'hidden page fault';
       const what = kind === 'guest-page-fault' ? `not mapped for the guest (error ${walk.errorCode}): will be reflected to its #PF handler`
         : kind === 'io-emulated' ? 'a device page: will be emulated (no shadow ever maps it)'
-        : `the guest maps it to physical 0x${hex(walk.gpa)}, missing only from the shadow: will be filled and the access retried`;
+        : `the guest maps it to physical ${hexWord(walk.gpa)}, missing only from the shadow: will be filled and the access retried`;
       const access = (errorCode & PfError.FETCH) ? 'instruction fetch' : (errorCode & PfError.WRITE) ? `write by \`${text}\`` : `read by \`${text}\``;
-      return this.event(kind, guest, pc, text, `${title} at 0x${hex(faultAddress)} (${access} at pc 0x${hex(pc)}, ${where}): ${what}`, { vector, errorCode, address: faultAddress >>> 0 });
+      return this.event(kind, guest, pc, text, `${title} at ${hexWord(faultAddress)} (${access} at pc ${hexWord(pc)}, ${where}): ${what}`, { vector, errorCode, address: faultAddress >>> 0 });
     }
     if (vector === Vector.SYSCALL) return this.event('syscall', guest, pc, 'syscall', `system call from ${where}: will be reflected to the guest's handler`, { vector });
     if (vector === Vector.UD && instr?.info.op === Op.VMCALL && this.config.virtualization === 'paravirtual') {
@@ -427,7 +428,7 @@ export class Hypervisor implements Platform, ShadowHost {
       if (instr?.info.op === Op.VMCALL) {
         // A hypercall is its own, cheaper kind of entry (costs.ts: hypercall), not a trap plus a decode.
         this.mark('hypercall');
-        this.hypercall(guest, instr);
+        hypercall(this, guest, instr);
         return;
       }
     }
@@ -480,7 +481,7 @@ export class Hypervisor implements Platform, ShadowHost {
       this.mark('pf-reflect');
       guest.counters.guestPageFaults++;
       if (this.hvEvents.isActive) {
-        this.emit(this.event('guest-page-fault', guest, cpu.pc, this.peekText(guest, cpu.pc), `guest page fault at 0x${hex(faultAddress)}, error ${walk.errorCode}: reflected`, { vector: Vector.PF, errorCode: walk.errorCode, address: faultAddress >>> 0 }));
+        this.emit(this.event('guest-page-fault', guest, cpu.pc, this.peekText(guest, cpu.pc), `guest page fault at ${hexWord(faultAddress)}, error ${walk.errorCode}: reflected`, { vector: Vector.PF, errorCode: walk.errorCode, address: faultAddress >>> 0 }));
       }
       reflect(this, guest, Vector.PF, walk.errorCode, faultAddress);
       return;
@@ -499,7 +500,7 @@ export class Hypervisor implements Platform, ShadowHost {
       if (isDevice) guest.counters.ioEmulated++;
       else guest.counters.writeProtectEmulations++;
       if (isDevice && this.hvEvents.isActive) {
-        this.emit(this.event('io-emulated', guest, cpu.pc, formatGuestInstr(instr), `memory-mapped I/O at 0x${hex(faultAddress)} emulated: \`${formatGuestInstr(instr)}\``, { address: faultAddress >>> 0 }));
+        this.emit(this.event('io-emulated', guest, cpu.pc, formatGuestInstr(instr), `memory-mapped I/O at ${hexWord(faultAddress)} emulated: \`${formatGuestInstr(instr)}\``, { address: faultAddress >>> 0 }));
       }
       emulateMemoryInstruction(this, guest, instr);
       return;
@@ -509,7 +510,7 @@ export class Hypervisor implements Platform, ShadowHost {
     // Only faults at one pc with no instruction retired in between count as "in a row".
     if (cpu.pc === this.hiddenFaultPc && cpu.retired === this.hiddenFaultRetired) {
       if (++this.hiddenFaultsInARow > MAX_HIDDEN_FAULTS_IN_A_ROW) {
-        cpu.stopDetail = `hypervisor error: hidden page faults at 0x${hex(faultAddress)} do not resolve (pc 0x${hex(cpu.pc)})`;
+        cpu.stopDetail = `hypervisor error: hidden page faults at ${hexWord(faultAddress)} do not resolve (pc ${hexWord(cpu.pc)})`;
         cpu.stopReason = 'exception-loop';
         return;
       }
@@ -523,16 +524,13 @@ export class Hypervisor implements Platform, ShadowHost {
     // The faulting access removed the real TLB entry; the retried access walks the new shadow entry.
     this.mark('pf-return');
     if (this.hvEvents.isActive) {
-      this.emit(this.event('hidden-page-fault', guest, cpu.pc, this.peekText(guest, cpu.pc), `hidden page fault at 0x${hex(faultAddress)}: shadow filled with machine frame 0x${hex(guest.memory.toMachine(walk.gpa & ~0xfff))}`, { address: faultAddress >>> 0 }));
+      this.emit(this.event('hidden-page-fault', guest, cpu.pc, this.peekText(guest, cpu.pc), `hidden page fault at ${hexWord(faultAddress)}: shadow filled with machine frame ${hexWord(guest.memory.toMachine(walk.gpa & ~0xfff))}`, { address: faultAddress >>> 0 }));
     }
   }
 
-  private hypercall(guest: Guest, instr: DecodedInstr): void {
-    hypercall(this, guest, instr);
-  }
 
   busError(guest: Guest, address: number): void {
-    this.cpu.stopDetail = `bus error: guest ${guest.name} accessed physical address 0x${hex(address)}, which is neither its RAM nor a device`;
+    this.cpu.stopDetail = `bus error: guest ${guest.name} accessed physical address ${hexWord(address)}, which is neither its RAM nor a device`;
     this.cpu.stopReason = 'bus-error';
   }
 
@@ -745,7 +743,4 @@ function aggregateCounters(guests: Guest[]): CostCounters {
   return view;
 }
 
-export function hex(value: number): string {
-  return (value >>> 0).toString(16).padStart(8, '0');
-}
 

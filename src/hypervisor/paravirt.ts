@@ -67,7 +67,8 @@ export function hypercall(hv: Hypervisor, guest: Guest, instr: DecodedInstr): vo
         const value = isBatch ? guest.memory.read(((regs[1] & ~1) + 8 * i + 4) >>> 0, 4) : regs[2];
         if (!guest.memory.isRam(pteAddress >>> 0, 4)) { regs[0] = -1; break; }
         guest.memory.write(pteAddress >>> 0, value, 4, cpu.ticks);
-        if (hv.isNested) flushNestedMappings(hv, guest, pteAddress >>> 0);
+        // With nested paging the TLB caches the guest's own translations: drop those built from this PTE.
+        if (hv.isNested) for (const gva of guest.memory.virtualPagesThroughPte(guest.cr3, pteAddress >>> 0)) hv.flushRealTlb(gva);
         else guest.shadow.onPteWritten(pteAddress >>> 0, guest.cr3);
         regs[0] = i + 1;
       }
@@ -78,13 +79,4 @@ export function hypercall(hv: Hypervisor, guest: Guest, instr: DecodedInstr): vo
   hv.retireEmulated(next);
 }
 
-/** With nested paging the TLB caches the guest's own translations: drop those built from this PTE. */
-function flushNestedMappings(hv: Hypervisor, guest: Guest, pteGpa: number): void {
-  if (guest.cr3 === 0) return;
-  const tableIndex = (pteGpa & 0xfff) >>> 2;
-  for (let dirIndex = 0; dirIndex < 1024; dirIndex++) {
-    const pde = guest.memory.read(((guest.cr3 & ~0xfff) + dirIndex * 4) >>> 0, 4);
-    if ((pde & 1) !== 0 && (pde >>> 12) === (pteGpa >>> 12)) hv.flushRealTlb(((dirIndex << 22) | (tableIndex << 12)) >>> 0);
-  }
-}
 

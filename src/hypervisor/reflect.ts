@@ -6,6 +6,7 @@
 
 import { MAX_DELIVERIES_IN_A_ROW } from '../machine/cpu';
 import { Vector } from '../machine/isa';
+import { hexWord } from '../machine/format';
 import { GuestAccess } from './guestMemory';
 import type { Guest } from './guest';
 import type { Hypervisor } from './hypervisor';
@@ -28,7 +29,7 @@ export function reflect(hv: Hypervisor, guest: Guest, vector: number, errorCode:
   if (guest.virtual.isBusError) return hv.busError(guest, guest.memory.busErrorAddress);
   if (vector !== Vector.DF && tryReflect(hv, guest, Vector.DF, 0, 0)) return;
   if (guest.virtual.isBusError) return hv.busError(guest, guest.memory.busErrorAddress);
-  cpu.stopDetail = `triple fault: a fault while delivering #DF (the original exception was vector ${vector} at pc 0x${(cpu.pc >>> 0).toString(16).padStart(8, '0')})`;
+  cpu.stopDetail = `triple fault: a fault while delivering #DF (the original exception was vector ${vector} at pc ${hexWord(cpu.pc)})`;
   cpu.stopReason = 'triple-fault';
 }
 

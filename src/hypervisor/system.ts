@@ -248,33 +248,29 @@ class HypervisorSystem implements VirtualSystem {
   }
 
   counters(): CostCounters {
-    const counters = { ...this.hypervisor.counters };
-    const retired = this.hypervisor.cpu.retired;
-    if (this.hypervisor.isHardwareAssist && this.hypervisor.guests.length === 1) {
+    const hv = this.hypervisor;
+    const cpu = hv.cpu;
+    const counters = { ...hv.counters };
+    if (hv.isHardwareAssist && hv.guests.length === 1) {
       // In guest mode the mode changes natively, unseen by the hypervisor: the CPU counts by mode itself.
-      [counters.instructionsPretendKernel, counters.instructionsPretendUser] = this.hypervisor.cpu.retiredByMode();
-      counters.tlbMisses = this.hypervisor.cpu.tlb.misses;
-      counters.nestedWalkReferences = this.hypervisor.guests[0].nested?.references ?? 0;
-      if (this.hypervisor.isNested) {
-        counters.guestCr3Loads = this.hypervisor.cpu.cr3Loads - counters.realCr3Loads;
-        counters.realCr3Loads = this.hypervisor.cpu.cr3Loads;
-      }
-      return counters;
+      [counters.instructionsPretendKernel, counters.instructionsPretendUser] = cpu.retiredByMode();
+    } else {
+      // Instructions since the last pretend-mode change have not been attributed yet.
+      const current = hv.current;
+      const pending = current.isRunnable ? cpu.retired - current.retiredAtModeChange : 0;
+      if (current.isPretendUser) counters.instructionsPretendUser += pending;
+      else counters.instructionsPretendKernel += pending;
     }
-    // Instructions since the last pretend-mode change have not been attributed yet.
-    const current = this.hypervisor.current;
-    const pending = current.isRunnable ? retired - current.retiredAtModeChange : 0;
-    if (current.isPretendUser) counters.instructionsPretendUser += pending;
-    else counters.instructionsPretendKernel += pending;
-    counters.tlbMisses = this.hypervisor.cpu.tlb.misses;
-    if (this.hypervisor.isNested) {
+    if (hv.isNested) {
       // The guest's own mov cr3 runs natively in guest mode: every CPU cr3 load not made by the hypervisor is the guest's.
-      counters.guestCr3Loads = this.hypervisor.cpu.cr3Loads - counters.realCr3Loads;
-      counters.realCr3Loads = this.hypervisor.cpu.cr3Loads;
+      counters.guestCr3Loads = cpu.cr3Loads - counters.realCr3Loads;
+      counters.realCr3Loads = cpu.cr3Loads;
     }
-    counters.nestedWalkReferences = this.hypervisor.guests.reduce((sum, g) => sum + (g.nested?.references ?? 0), 0);
+    counters.tlbMisses = cpu.tlb.misses;
+    counters.nestedWalkReferences = hv.guests.reduce((sum, g) => sum + (g.nested?.references ?? 0), 0);
     return counters;
   }
+
 
   costRows(): Array<[string, number]> {
     const counters = this.counters();

@@ -7,7 +7,7 @@
 
 import { DecodedInstr } from '../machine/decode';
 import { Flag, FLAGS_MASK, Op, Vector } from '../machine/isa';
-import { formatInstr } from '../machine/format';
+import { formatInstr, hexWord } from '../machine/format';
 import { GuestAccess } from './guestMemory';
 import type { Guest } from './guest';
 import type { Hypervisor } from './hypervisor';
@@ -57,14 +57,14 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
       guest.shadow.onGuestCr3Load(guest.cr3);
       guest.translator?.onMappingsChanged();
       hv.loadRealCr3();
-      if (hv.hvEvents.isActive) hv.emit(hv.event('cr3-load', guest, cpu.pc, text, `guest cr3 load of 0x${hexWord(guest.cr3)}: switching to its shadow page table`, { address: guest.cr3 >>> 0 }));
+      if (hv.hvEvents.isActive) hv.emit(hv.event('cr3-load', guest, cpu.pc, text, `guest cr3 load of ${hexWord(guest.cr3)}: switching to its shadow page table`, { address: guest.cr3 >>> 0 }));
       break;
     case Op.MOV_R_CR3: hv.mark('emulate-special'); regs[instr.a] = guest.cr3; break;
     case Op.INVLPG:
       hv.mark('emulate-invlpg');
       guest.shadow.onGuestInvlpg(regs[instr.a]);
       guest.translator?.onMappingsChanged();
-      if (hv.hvEvents.isActive) hv.emit(hv.event('tlb-flush', guest, cpu.pc, text, `guest invlpg 0x${hexWord(regs[instr.a])}: shadow updated`, { address: regs[instr.a] >>> 0 }));
+      if (hv.hvEvents.isActive) hv.emit(hv.event('tlb-flush', guest, cpu.pc, text, `guest invlpg ${hexWord(regs[instr.a])}: shadow updated`, { address: regs[instr.a] >>> 0 }));
       break;
     case Op.MOV_EVT_R: hv.mark('emulate-special'); guest.evt = regs[instr.a]; break;
     case Op.MOV_KSP_R: hv.mark('emulate-special'); guest.ksp = regs[instr.a]; break;
@@ -73,7 +73,7 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
       hv.mark('emulate-iret');
       returnFromException(hv, guest);
       if (hv.cpu.stopReason === undefined && !guest.virtual.fault) {
-        emitEmulated(hv, guest, 'privileged-emulated', text, `\`iret\` emulated: back to pretend ${guest.isPretendUser ? 'user' : 'kernel'} mode at 0x${hexWord(cpu.pc)}`, cpu.pc);
+        emitEmulated(hv, guest, 'privileged-emulated', text, `\`iret\` emulated: back to pretend ${guest.isPretendUser ? 'user' : 'kernel'} mode at ${hexWord(cpu.pc)}`, cpu.pc);
       }
       hv.mark('return');
       return;
@@ -176,7 +176,7 @@ export function emulateMemoryInstruction(hv: Hypervisor, guest: Guest, instr: De
       break;
     }
     default:
-      cpu.stopDetail = `hypervisor cannot emulate \`${formatGuestInstr(instr)}\` at 0x${hexWord(cpu.pc)} touching a device page or page table`;
+      cpu.stopDetail = `hypervisor cannot emulate \`${formatGuestInstr(instr)}\` at ${hexWord(cpu.pc)} touching a device page or page table`;
       cpu.stopReason = 'bus-error';
       return;
   }
@@ -185,6 +185,3 @@ export function emulateMemoryInstruction(hv: Hypervisor, guest: Guest, instr: De
   hv.mark('pf-return');
 }
 
-function hexWord(value: number): string {
-  return (value >>> 0).toString(16).padStart(8, '0');
-}

@@ -9,6 +9,7 @@
 // instruction. Faults are state (`fault*` fields), never JS exceptions.
 
 import { EventHub, MachineEvent } from './events';
+import { hexWord } from './format';
 import { CONSOLE_BASE, Flag, FLAGS_MASK, Op, OP_LENGTH, OP_ZERO_MASK, PfError, Pte, Vector } from './isa';
 import { PhysicalMemory } from './memory';
 import { Tlb, TlbBits, TlbState } from './tlb';
@@ -638,7 +639,7 @@ export class Cpu {
       if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; return; }
     }
     this.fault = FaultState.NONE;
-    this.stopDetail = `triple fault: a fault while delivering #DF (the original exception was vector ${vector} at pc 0x${hex(this.pc)})`;
+    this.stopDetail = `triple fault: a fault while delivering #DF (the original exception was vector ${vector} at pc ${hexWord(this.pc)})`;
     this.stopReason = 'triple-fault';
   }
 
@@ -765,7 +766,7 @@ export class Cpu {
 
   private busError(pa: number, what: string): number {
     this.fault = FaultState.STOP;
-    this.stopDetail = `bus error: ${what} at physical address 0x${hex(pa)} is neither RAM nor a device`;
+    this.stopDetail = `bus error: ${what} at physical address ${hexWord(pa)} is neither RAM nor a device`;
     return -2;
   }
 
@@ -1019,7 +1020,4 @@ function isConsole(pa: number): boolean {
   return (pa >>> 12) === (CONSOLE_BASE >>> 12);
 }
 
-export function hex(value: number, digits = 8): string {
-  return (value >>> 0).toString(16).padStart(digits, '0');
-}
 

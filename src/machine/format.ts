@@ -64,3 +64,8 @@ function registerName(register: number): string {
 export function hexLiteral(value: number): string {
   return `0x${(value >>> 0).toString(16)}`;
 }
+
+/** An address or word as `0x` and eight hex digits, as every message of the simulator shows it. */
+export function hexWord(value: number): string {
+  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
+}

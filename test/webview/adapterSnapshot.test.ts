@@ -12,48 +12,34 @@ import { PanelHarness, ROOT } from './harness';
 const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 const pageOf = (n: number) => (n & 0xfffff000) >>> 0;
 
-/** examples/os under trap-and-emulate, stopped by the hidden-page-fault filter on user1's first page. */
-async function adapterSnapshot(): Promise<PanelSnapshot> {
+/**
+ * Runs examples/os in the real adapter under `virtualization` until the first stop that
+ * `configure` arranges, checks the stop's reason, and returns the adapter's snapshot.
+ */
+async function snapshotOfOs(virtualization: string, reason: string, configure: (client: DebugClient) => Promise<unknown>): Promise<PanelSnapshot> {
   const client = new DebugClient('node', path.join(ROOT, 'out/src/debug/main.js'), 'hyperstep');
   client.defaultTimeout = 20000;
   await client.start();
   try {
     const stopped = client.waitForEvent('stopped');
     await Promise.all([
-      client.waitForEvent('initialized').then(async () => {
-        await client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'hidden-page-fault', condition: 'address >= 0x00400000 && address < 0x00401000' }] });
-        return client.configurationDoneRequest();
-      }),
-      client.launch({ program: path.join(ROOT, 'examples/os/kernel.g32'), virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate', input: [{ tick: 2000, text: 'k' }], stopOnEntry: false }),
+      client.waitForEvent('initialized').then(async () => { await configure(client); return client.configurationDoneRequest(); }),
+      client.launch({ program: path.join(ROOT, 'examples/os/kernel.g32'), virtualization, input: [{ tick: 2000, text: 'k' }], stopOnEntry: false }),
     ]);
-    const event = await stopped;
-    assert.equal(event.body.reason, 'exception');
+    assert.equal((await stopped).body.reason, reason);
     return (await client.customRequest('hyperstep/snapshot', {})).body as PanelSnapshot;
   } finally {
     await client.stop();
   }
 }
 
-/** examples/os under binary translation, stopped at user1's first system call (the kernel's boot code ran translated). */
-async function translatedSnapshot(): Promise<PanelSnapshot> {
-  const client = new DebugClient('node', path.join(ROOT, 'out/src/debug/main.js'), 'hyperstep');
-  client.defaultTimeout = 20000;
-  await client.start();
-  try {
-    const stopped = client.waitForEvent('stopped');
-    await Promise.all([
-      client.waitForEvent('initialized').then(async () => {
-        await client.setBreakpointsRequest({ source: { path: path.join(ROOT, 'examples/os/user1.g32') }, breakpoints: [{ line: 26 }] });
-        return client.configurationDoneRequest();
-      }),
-      client.launch({ program: path.join(ROOT, 'examples/os/kernel.g32'), virtualization: 'binary-translation', input: [{ tick: 2000, text: 'k' }], stopOnEntry: false }),
-    ]);
-    assert.equal((await stopped).body.reason, 'breakpoint');
-    return (await client.customRequest('hyperstep/snapshot', {})).body as PanelSnapshot;
-  } finally {
-    await client.stop();
-  }
-}
+/** Under trap-and-emulate (on-demand, separate shadows), stopped by the hidden-page-fault filter on user1's first page. */
+const adapterSnapshot = () => snapshotOfOs('trap-and-emulate', 'exception', (client) =>
+  client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'hidden-page-fault', condition: 'address >= 0x00400000 && address < 0x00401000' }] }));
+
+/** Under binary translation, stopped at user1's first system call (the kernel's boot code ran translated). */
+const translatedSnapshot = () => snapshotOfOs('binary-translation', 'breakpoint', (client) =>
+  client.setBreakpointsRequest({ source: { path: path.join(ROOT, 'examples/os/user1.g32') }, breakpoints: [{ line: 26 }] }));
 
 describe('panels with the adapter\'s own snapshot (Chromium)', function () {
   this.timeout(90000);

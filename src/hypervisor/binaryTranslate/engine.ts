@@ -8,7 +8,7 @@
 import { StopReason } from '../../machine/cpu';
 import { decode, DecodedInstr } from '../../machine/decode';
 import { Flag, FLAGS_MASK, Op, Vector } from '../../machine/isa';
-import { formatInstr } from '../../machine/format';
+import { formatInstr, hexWord } from '../../machine/format';
 import { GuestAccess } from '../guestMemory';
 import type { Guest } from '../guest';
 import type { Hypervisor } from '../hypervisor';
@@ -188,7 +188,7 @@ export class BinaryTranslator implements BlockEnv {
     if (newFrames.length > 0) hv.flushRealTlb(undefined);
     guest.counters.translations++;
     if (hv.hvEvents.isActive) {
-      hv.emit(hv.event('bt-translate', guest, pc, formatInstr(instrs[0].instr), `translated a block of ${instrs.length} instruction${instrs.length === 1 ? '' : 's'} at 0x${(pc >>> 0).toString(16).padStart(8, '0')}`, { address: walk.gpa }));
+      hv.emit(hv.event('bt-translate', guest, pc, formatInstr(instrs[0].instr), `translated a block of ${instrs.length} instruction${instrs.length === 1 ? '' : 's'} at ${hexWord(pc)}`, { address: walk.gpa }));
     }
     return block;
   }

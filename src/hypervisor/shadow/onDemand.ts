@@ -49,14 +49,8 @@ export class OnDemandShadow implements ShadowPaging {
   }
 
   onPteWritten(pteGpa: number, guestCr3: number): void {
-    // The shadow was built from the current directory: find every directory entry that uses this page table.
-    if (guestCr3 === 0) return;
-    const memory = this.deps.memory;
-    const tableIndex = (pteGpa & 0xfff) >>> 2;
-    for (let dirIndex = 0; dirIndex < 1024; dirIndex++) {
-      const pde = memory.read(((guestCr3 & ~0xfff) + dirIndex * 4) >>> 0, 4);
-      if ((pde & 1) === 0 || (pde >>> 12) !== (pteGpa >>> 12)) continue;
-      const gva = ((dirIndex << 22) | (tableIndex << 12)) >>> 0;
+    // The shadow was built from the current directory: every page translated through this PTE.
+    for (const gva of this.deps.memory.virtualPagesThroughPte(guestCr3, pteGpa)) {
       let isRemoved = false;
       for (const table of this.set.tables()) isRemoved = table.unmap(gva) || isRemoved;
       if (isRemoved) this.deps.host.flushRealTlb(gva);
