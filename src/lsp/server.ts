@@ -30,6 +30,7 @@ import { references } from './features/references';
 import { prepareRename, rename } from './features/rename';
 import { documentSymbols } from './features/symbols';
 import { Project } from './project';
+import { loadReferenceDocs } from './referenceDocs';
 
 export interface ServerOptions {
   /** Quiet time after an edit before diagnostics are recomputed. */
@@ -73,6 +74,8 @@ export class G32LanguageServer {
   private validationTimer: NodeJS.Timeout | undefined;
   /** URIs that currently have diagnostics on the client, so they can be cleared. */
   private publishedUris = new Set<string>();
+  /** The machine's reference beside the server, for the links at the end of hovers. */
+  private readonly reference = loadReferenceDocs();
 
   constructor(
     private readonly connection: Connection,
@@ -99,7 +102,7 @@ export class G32LanguageServer {
     connection.onHover((params) =>
       this.guard('hover', null, () => {
         const document = this.analyzed(params);
-        return document ? hover(document, params.position, { isMarkdown: this.features.isHoverMarkdown }) : null;
+        return document ? hover(document, params.position, { isMarkdown: this.features.isHoverMarkdown, reference: this.reference }) : null;
       }),
     );
     connection.onCompletion((params) =>

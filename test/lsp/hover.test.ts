@@ -1,6 +1,12 @@
 import * as assert from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hover, MarkupContent } from 'vscode-languageserver';
 import { hover } from '../../src/lsp/features/hover';
+import { allSections } from '../../src/lsp/features/referenceLinks';
+import { loadReferenceDocs } from '../../src/lsp/referenceDocs';
+import { REPO_ROOT, anchorsOf, slugOf } from '../docs/markdownLinks';
 import { fixture, single } from './fixture';
 
 function text(result: Hover | null): string {
@@ -76,5 +82,59 @@ describe('hover', () => {
   it('has nothing to say about comments and unknown words', () => {
     assert.strictEqual(hover(single('_start: hlt ; stop<|> here\n').document, { line: 0, character: 16 }), null);
     assert.strictEqual(hover(single('_start: hlt\n\n').document, { line: 1, character: 0 }), null);
+  });
+});
+
+describe('hover: links to the machine reference', () => {
+  const reference = loadReferenceDocs(__dirname);
+  const LINK = /\[docs\/(machine|isa)\.md: ([^\]]+)\]\((file:[^)#]+)#L(\d+)\)/g;
+
+  /** Each link of a hover, checked to open its file at the heading it names. */
+  function links(value: string): Array<{ file: string; title: string }> {
+    const found = [...value.matchAll(LINK)];
+    assert.ok(found.length > 0, `no reference link in:\n${value}`);
+    return found.map((match) => {
+      const file = fileURLToPath(match[3]);
+      assert.ok(fs.existsSync(file), `${file} exists`);
+      assert.strictEqual(path.relative(REPO_ROOT, file), path.join('docs', `${match[1]}.md`));
+      const line = fs.readFileSync(file, 'utf8').split('\n')[Number(match[4]) - 1];
+      assert.ok(line !== undefined && /^#+ /.test(line) && anchorsOf(line).has(slugOf(match[2])), `line ${match[4]} of ${match[1]}.md is the heading "${match[2]}" (it is ${JSON.stringify(line)})`);
+      return { file: match[1], title: match[2] };
+    });
+  }
+
+  const hoverText = (source: string, line: number, character: number): string =>
+    text(hover(single(source).document, { line, character }, { isMarkdown: true, reference }));
+
+  it('finds the docs of this checkout', () => {
+    assert.ok(reference, 'docs/machine.md found above the compiled tests');
+  });
+
+  it('ends an instruction hover with its section and the opcode table', () => {
+    const value = hoverText('_start:\n  cli\n', 1, 3);
+    assert.deepStrictEqual(links(value), [{ file: 'machine', title: 'Privileged instructions' }, { file: 'isa', title: 'Opcode table' }]);
+    assert.ok(value.trimEnd().endsWith(')'), 'the link is the last thing');
+    assert.deepStrictEqual(links(hoverText('_start:\n  popf\n', 1, 3))[0], { file: 'machine', title: 'Sensitive instructions' });
+    assert.deepStrictEqual(links(hoverText('_start:\n  vmcall 3\n', 1, 3))[0], { file: 'machine', title: 'Hypercalls' });
+    assert.deepStrictEqual(links(hoverText('_start:\n  add r1, 2\n', 1, 3))[0], { file: 'machine', title: 'Arithmetic and logic' });
+  });
+
+  it('ends register and directive hovers with their section', () => {
+    assert.deepStrictEqual(links(hoverText('_start: mov r1, evt\n', 0, 17)), [{ file: 'machine', title: 'Exceptions and interrupts' }]);
+    assert.deepStrictEqual(links(hoverText('_start: mov cr3, r1\n', 0, 13)), [{ file: 'machine', title: 'Paging' }]);
+    assert.deepStrictEqual(links(hoverText('.equ X, 1\n_start: hlt\n', 0, 2)), [{ file: 'machine', title: 'Assembly language' }]);
+  });
+
+  it('links only to headings that exist', () => {
+    for (const target of allSections()) {
+      const markdown = fs.readFileSync(path.join(REPO_ROOT, 'docs', target.file), 'utf8');
+      assert.ok(anchorsOf(markdown).has(target.anchor), `docs/${target.file}#${target.anchor}`);
+    }
+  });
+
+  it('gives plain-text clients the URI, and no link when the docs are not found', () => {
+    const plain = text(hover(single('_start: cli\n').document, { line: 0, character: 9 }, { isMarkdown: false, reference }));
+    assert.match(plain, /Reference: docs\/machine\.md: Privileged instructions <file:\/\/[^>]+machine\.md#L\d+>/);
+    assert.doesNotMatch(text(hover(single('_start: cli\n').document, { line: 0, character: 9 })), /Reference:/);
   });
 });

@@ -7,7 +7,7 @@ import * as assert from 'node:assert';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CompletionItem,
   CompletionRequest,
@@ -127,6 +127,10 @@ describe('language server over stdio', () => {
     const value = (hover.contents as MarkupContent).value;
     assert.match(value, /privileged/);
     assert.match(value, /trap-and-emulate/);
+    // The server finds the docs beside itself and links to them as file: URIs at the heading's line.
+    const link = /\[docs\/machine\.md: Privileged instructions\]\((file:[^)#]+)#L(\d+)\)/.exec(value);
+    assert.ok(link, value);
+    assert.strictEqual(fileURLToPath(link[1]), path.resolve(__dirname, '../../../docs/machine.md'));
   });
 
   it('completes mnemonics and labels', async () => {

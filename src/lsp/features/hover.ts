@@ -2,7 +2,8 @@
 // what the hypervisor does with it under each setting), a directive, a
 // register, or a label or `.equ` name (its value and where it is defined).
 // Names are resolved by the assembler; the instruction prose comes from
-// instructionDocs.ts.
+// instructionDocs.ts. Instructions, registers and directives end with a link
+// to their section of the machine's reference (referenceLinks.ts).
 
 import * as path from 'path';
 import { Hover, MarkupContent, MarkupKind, Position, Range } from 'vscode-languageserver';
@@ -11,10 +12,13 @@ import { DIRECTIVES, MNEMONICS, OpInfo, REGISTER_NAMES } from '../../machine/isa
 import { AnalyzedDocument, hex, lineOf, symbolAt } from './analysis';
 import { VIRTUALIZATIONS, describeClass, formSyntax, formsOf, hypervisorBehaviour } from './instructionDocs';
 import { Word, codeEnd, statementShape, wordAt } from './lineText';
+import { ASSEMBLY_LANGUAGE, OPCODE_TABLE, ReferenceDocs, instructionSection, referenceLine, registerSection } from './referenceLinks';
 
 export interface HoverOptions {
   /** False when the client only renders plain text. */
   isMarkdown: boolean;
+  /** Where the reference docs are; without them hovers carry no reference link. */
+  reference?: ReferenceDocs;
 }
 
 export function hover(document: AnalyzedDocument, position: Position, options: HoverOptions = { isMarkdown: true }): Hover | null {
@@ -71,6 +75,7 @@ export function instructionHover(mnemonic: string, operands: readonly Word[], op
     parts.push(`Forms:\n${lines.join('\n')}`);
   }
   const behaviour = hypervisorBehaviour(main);
+  const reference = referenceLine(options.reference, [instructionSection(main), OPCODE_TABLE], options.isMarkdown);
   const title = `Under the hypervisor (${code('virtualization', options)}), ${code(formSyntax(main), options)}:`;
   if (options.isMarkdown) {
     const rows = VIRTUALIZATIONS.map((setting) => `| \`${setting}\` | ${escapeCell(behaviour[setting])} |`);
@@ -78,6 +83,7 @@ export function instructionHover(mnemonic: string, operands: readonly Word[], op
   } else {
     parts.push(`${title}\n${VIRTUALIZATIONS.map((setting) => `- ${setting}: ${behaviour[setting]}`).join('\n')}`);
   }
+  if (reference) parts.push(reference);
   return parts.join('\n\n');
 }
 
@@ -140,7 +146,7 @@ const DIRECTIVE_DOCS: Readonly<Record<string, [string, string]>> = {
 
 function directiveHover(directive: string, options: HoverOptions): string {
   const [syntax, text] = DIRECTIVE_DOCS[directive] ?? [directive, ''];
-  return `${bold(code(syntax, options), options)} — directive\n\n${text}`;
+  return withReference(`${bold(code(syntax, options), options)} — directive\n\n${text}`, referenceLine(options.reference, [ASSEMBLY_LANGUAGE], options.isMarkdown));
 }
 
 const REGISTER_DOCS: Readonly<Record<string, string>> = {
@@ -158,7 +164,11 @@ const REGISTER_DOCS: Readonly<Record<string, string>> = {
 
 function registerHover(register: string, options: HoverOptions): string {
   const text = REGISTER_DOCS[register] ?? `General register ${register} (32 bits).`;
-  return `${bold(code(register, options), options)} — register\n\n${text}`;
+  return withReference(`${bold(code(register, options), options)} — register\n\n${text}`, referenceLine(options.reference, [registerSection(register)], options.isMarkdown));
+}
+
+function withReference(text: string, reference: string | undefined): string {
+  return reference ? `${text}\n\n${reference}` : text;
 }
 
 function symbolHover(document: AnalyzedDocument, symbol: AsmSymbol, options: HoverOptions): string {

@@ -1,6 +1,6 @@
 // The one table of text the language server shows about G32 instructions: how
 // each form is written, and what the hypervisor does with it under each
-// `virtualization` setting (g32-isa.md §3 and §7). Hover and completion read it;
+// `virtualization` setting (docs/machine.md: Instructions, Virtualization settings). Hover and completion read it;
 // the facts about operands, classes and summaries come from `machine/isa.ts`,
 // so this file only adds prose, never a second opcode table.
 

@@ -24,7 +24,7 @@ export function wordAt(lineText: string, character: number): Word | undefined {
   return { text: lineText.slice(start, end), start, end };
 }
 
-/** Where the code of a line ends: the index of its `;` or `#` comment, or the line length. `;`/`#` inside quotes are text (g32-isa.md §8). */
+/** Where the code of a line ends: the index of its `;` or `#` comment, or the line length. `;`/`#` inside quotes are text (docs/isa.md: Literals and strings). */
 export function codeEnd(lineText: string): number {
   return scan(lineText).codeEnd;
 }
