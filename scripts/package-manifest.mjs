@@ -1,5 +1,5 @@
 // Writes the extension's part of package.json: the debugger, breakpoints,
-// commands, menus and settings contributions, the activation events, the
+// commands, menus, settings and walkthrough contributions, the activation events, the
 // workspace-trust capability and the packaging scripts. Other keys (and the
 // `languages` and `grammars` contributions) belong to others and are kept as
 // they are, so this can be re-run at any time: `node scripts/package-manifest.mjs`.
@@ -24,7 +24,7 @@ const virtualization = {
     'The CPU has a guest mode; privileged and sensitive instructions exit to the hypervisor.',
   ],
   default: 'none',
-  description: 'How the guest runs (g32-isa.md section 7).',
+  description: 'How the guest runs (docs/machine.md, "Virtualization settings").',
 };
 const paging = {
   type: 'string',
@@ -112,7 +112,40 @@ const commands = [
   panelCommand('openCosts', 'Open Cost Counters'),
   panelCommand('openTranslationCache', 'Open Translation Cache'),
   { command: 'hyperstep.sendInput', title: 'Send Keyboard Input to the Guest', category: 'hyperstep', icon: '$(keyboard)' },
+  { command: 'hyperstep.walkthrough.openFirstLab', title: 'Open the First Lab', category: 'hyperstep' },
+  { command: 'hyperstep.walkthrough.debugUnderTrapAndEmulate', title: 'Debug the Active Guest under Trap-and-Emulate', category: 'hyperstep' },
 ];
+
+// The walkthrough's steps complete on real events: context keys that
+// src/extension/walkthroughProgress.ts sets from the editor and the debug
+// adapter's traffic (keys in src/extension/walkthroughSteps.ts), or a command run.
+const onContext = (key) => `onContext:hyperstep.walkthrough.${key}`;
+const walkthroughStep = (id, title, description, completionEvents) => ({ id, title, description, media: { markdown: `media/walkthrough/${id}.md` }, completionEvents });
+const walkthroughs = [{
+  id: 'gettingStarted',
+  title: 'Get started with hyperstep',
+  description: 'Run a toy guest OS under a simulated hypervisor: open a lab, debug it, stop on a protection fault, step into the hypervisor and look at its page tables and TLB.',
+  steps: [
+    walkthroughStep('open-lab', 'Open the first lab',
+      'The labs in `labs/` follow the virtualization lecture, one mechanism each. Open the first one\'s guest, `labs/01-privileged/guest.g32`, and its README.\n[Open the First Lab](command:hyperstep.walkthrough.openFirstLab)',
+      [onContext('labOpened')]),
+    walkthroughStep('start-debugging', 'Press F5',
+      'With the guest open, press F5: it runs on bare hardware, the reference, and stops at its first instruction. Then run it under the hypervisor: stop (Shift+F5) and debug it under trap-and-emulate.\n[Debug under Trap-and-Emulate](command:hyperstep.walkthrough.debugUnderTrapAndEmulate)',
+      [onContext('debugStarted')]),
+    walkthroughStep('protection-fault-filter', 'Stop on every protection fault',
+      'In the Run and Debug view, under **Breakpoints**, tick **Protection fault (#GP)**. Under trap-and-emulate the debugger then stops at each privileged instruction the guest kernel runs, before the hypervisor handles it.\n[Show Run and Debug](command:workbench.view.debug)',
+      [onContext('protectionFaultFilter')]),
+    walkthroughStep('step-into-hypervisor', 'Step into the hypervisor',
+      'Continue (F5) until the guest stops on a protection fault, then Step Into (F11). The top frame of the call stack becomes the hypervisor\'s `trap(tf)`: step through what it does with the trap, line by line.',
+      [onContext('inHypervisor')]),
+    walkthroughStep('page-tables', 'Open the page-table panel',
+      'The guest\'s page table, the hypervisor\'s map and the shadow page table side by side, with changes highlighted.\n[Open Page Tables](command:hyperstep.openPageTables)',
+      ['onCommand:hyperstep.openPageTables']),
+    walkthroughStep('tlb', 'Open the TLB panel',
+      'The TLB\'s entries, which the guest\'s `mov cr3` and `invlpg` (and the hypervisor) flush.\n[Open TLB](command:hyperstep.openTlb)',
+      ['onCommand:hyperstep.openTlb']),
+  ],
+}];
 
 const isHyperstepSession = "debugType == 'hyperstep'";
 const menus = {
@@ -147,7 +180,7 @@ const configuration = {
 };
 
 const { languages, grammars } = pkg.contributes ?? {};
-pkg.contributes = { languages, grammars, debuggers, breakpoints: [{ language: 'g32' }], commands, menus, configuration };
+pkg.contributes = { languages, grammars, debuggers, breakpoints: [{ language: 'g32' }], commands, menus, configuration, walkthroughs };
 // Languages and commands contributed here activate the extension implicitly (VS Code >= 1.74);
 // debugging needs these two, since F5 and the Run view ask the extension to resolve configurations.
 pkg.activationEvents = ['onDebugResolve:hyperstep', 'onDebugDynamicConfigurations:hyperstep'];

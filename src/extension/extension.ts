@@ -10,6 +10,7 @@ import { InlineDebugAdapterFactory } from './adapterFactory';
 import { DynamicConfigurationProvider, HyperstepConfigurationProvider } from './configProvider';
 import { sendInput } from './input';
 import { PanelManager } from './panels/panelManager';
+import { registerWalkthroughProgress } from './walkthroughProgress';
 
 let client: LanguageClient | undefined;
 
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): HyperstepApi {
     vscode.commands.registerCommand('hyperstep.sendInput', (text?: string) => sendInput(text)),
     ...Object.entries(PANEL_COMMANDS).map(([command, kind]) => vscode.commands.registerCommand(command, () => { panels.open(kind); panels.refresh(); })),
   );
+  registerWalkthroughProgress(context);
 
   // The language server is the bundled dist/lsp.js, run by Node over IPC.
   const module = context.asAbsolutePath('dist/lsp.js');

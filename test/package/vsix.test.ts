@@ -1,6 +1,7 @@
 // What `npm run package` would put in the .vsix, from `vsce ls` (the same file
 // selection, without building one): the bundles, the grammar and the manifest,
-// and none of the sources, tests or node_modules. Takes dist/ as built by
+// the walkthrough's pages and the Markdown docs that hovers link to, and none
+// of the sources, tests or node_modules. Takes dist/ as built by
 // `npm run build` (npm test builds first) plus the panels' scripts.
 
 import * as assert from 'node:assert/strict';
@@ -37,8 +38,15 @@ describe('the .vsix file list (vsce ls)', function () {
     }
   });
 
+  it('holds the machine reference that hovers link to, and the walkthrough pages', () => {
+    for (const file of ['docs/machine.md', 'docs/isa.md']) assert.ok(files.includes(file), `${file} is packaged`);
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    for (const step of manifest.contributes.walkthroughs[0].steps) assert.ok(files.includes(step.media.markdown), `${step.media.markdown} is packaged`);
+  });
+
   it('holds no sources, tests, source maps or node_modules', () => {
-    const unwanted = files.filter((file) => /^(src|test|out|node_modules|scripts|docs|examples|\.ci|\.vscode-test|test-output)\//.test(file) || /\.(ts|map|vsix)$/.test(file));
+    // Of docs/ only the Markdown pages (not the screenshots).
+    const unwanted = files.filter((file) => /^(src|test|out|node_modules|scripts|examples|\.ci|\.vscode-test|test-output)\//.test(file) || /^docs\/(?!\w[\w-]*\.md$)/.test(file) || /\.(ts|map|vsix)$/.test(file));
     assert.deepEqual(unwanted, []);
   });
 
