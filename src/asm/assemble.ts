@@ -1,5 +1,5 @@
 // Turns G32 assembly into an image, a line map and the symbol information the
-// language server needs (g32-isa.md §2, §3, §8). Two passes: the layout pass
+// language server needs (docs/machine.md, Assembly language; docs/isa.md). Two passes: the layout pass
 // parses every line, follows `.include`s and gives every statement its address
 // (sizes follow from syntax alone); the encode pass evaluates expressions and
 // writes bytes. It does no IO of its own: files come through `readFile`.
@@ -94,7 +94,7 @@ export interface AssembleOptions {
   readFile(path: string): string | undefined;
 }
 
-/** `FILE:LINE:COL: error: message`, the one-line format of g32-isa.md §8. */
+/** `FILE:LINE:COL: error: message`, the one-line format of docs/isa.md, Diagnostics. */
 export function formatDiagnostic(diagnostic: AsmDiagnostic): string {
   return `${diagnostic.file}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.severity}: ${diagnostic.message}`;
 }

@@ -1,4 +1,4 @@
-// Assembly-time expressions (g32-isa.md §8): parsing with C precedence and
+// Assembly-time expressions (docs/isa.md, Expressions): parsing with C precedence and
 // evaluation in unsigned 32-bit arithmetic, wrapped after every operation.
 // This module does not know where symbols are defined: the caller qualifies
 // local names while parsing and resolves names while evaluating.

@@ -1,4 +1,4 @@
-// Splits one line of G32 assembly into tokens (g32-isa.md §2, §8). The lexer
+// Splits one line of G32 assembly into tokens (docs/machine.md, Assembly language; docs/isa.md). The lexer
 // knows nothing of mnemonics, registers or directives: it only finds words,
 // numbers, strings, characters and punctuation, and ends the line at a comment
 // that is not inside a string or character literal.

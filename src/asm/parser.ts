@@ -1,5 +1,5 @@
 // Parses one line of G32 assembly into labels and at most one statement
-// (g32-isa.md §2). The parser decides everything that follows from syntax
+// (docs/machine.md, Assembly language). The parser decides everything that follows from syntax
 // alone, including which operand shapes were written; it does not look up
 // opcodes, evaluate expressions or know addresses.
 

@@ -1,5 +1,5 @@
 // "Send Keyboard Input to the Guest": what the user types joins the guest's
-// keyboard queue at once (g32-isa.md section 6), through the adapter's REPL
+// keyboard queue at once (docs/machine.md, Devices and the console), through the adapter's REPL
 // command `input TEXT`, so it also works from the Debug Console by hand.
 
 import * as vscode from 'vscode';

@@ -1,4 +1,4 @@
-// The TLB: fully associative, least-recently-used replacement (g32-isa.md §5, §8).
+// The TLB: fully associative, least-recently-used replacement (docs/machine.md, The TLB).
 // It is deliberately not kept in sync with page-table memory: only `mov cr3`,
 // `invlpg` and page faults remove entries, so stale translations stay observable.
 // A page-number index makes lookups O(1); the LRU order is kept with a use clock.

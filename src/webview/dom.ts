@@ -5,7 +5,7 @@ export function hex(value: number, digits = 8): string {
   return `0x${(value >>> 0).toString(16).toUpperCase().padStart(digits, '0')}`;
 }
 
-/** The page an address lies in (4 KiB pages, g32-isa.md section 5). */
+/** The page an address lies in (4 KiB pages, docs/machine.md, Paging). */
 export function pageOf(address: number): number {
   return (address & 0xfffff000) >>> 0;
 }

@@ -1,5 +1,5 @@
 // The devices of one machine (or of one guest's virtual hardware) and how ports
-// and the console page reach them (g32-isa.md §6, §8). Unknown ports read 0 and
+// and the console page reach them (docs/machine.md, Devices and the console). Unknown ports read 0 and
 // ignore writes, as do reads of 0x40 and writes to 0x60/0x64.
 
 import { EventHub, MachineEvent } from '../events';

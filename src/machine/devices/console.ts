@@ -1,4 +1,4 @@
-// The memory-mapped console (g32-isa.md §6): the low byte of a store to
+// The memory-mapped console (docs/machine.md, Devices and the console): the low byte of a store to
 // 0xFFFF0000 is printed, the word at 0xFFFF0004 reads 1 (ready), the rest of the
 // page reads 0 and ignores stores. Output is kept and also handed to a sink.
 

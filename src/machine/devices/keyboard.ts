@@ -1,6 +1,6 @@
-// The keyboard (g32-isa.md §6): a byte queue fed by timed input. Interrupt 33
+// The keyboard (docs/machine.md, Devices and the console): a byte queue fed by timed input. Interrupt 33
 // becomes pending when a byte becomes the head of an empty queue and whenever a
-// read of port 0x60 leaves the queue non-empty (§8).
+// read of port 0x60 leaves the queue non-empty.
 
 export interface TimedInput {
   /** Tick at which the bytes join the queue. */

@@ -1,4 +1,4 @@
-// The interval timer (g32-isa.md §6, §8): writing N > 0 to port 0x40 makes
+// The interval timer (docs/machine.md, Devices and the console): writing N > 0 to port 0x40 makes
 // interrupt 32 pending exactly N ticks after the write, then every N ticks.
 // The write takes effect when the `out` retires, so "N ticks later" counts the
 // N instructions (or idle ticks) that follow it.
