@@ -65,7 +65,7 @@ describe('hyperstep in VS Code', () => {
     assert.ok(extension, 'the extension is installed');
     api = await extension.activate();
     const commands = await vscode.commands.getCommands(true);
-    for (const command of ['hyperstep.openPageTables', 'hyperstep.openTlb', 'hyperstep.openTimeline', 'hyperstep.openCosts', 'hyperstep.openTranslationCache', 'hyperstep.sendInput']) {
+    for (const command of ['hyperstep.openPageTables', 'hyperstep.openTlb', 'hyperstep.openTimeline', 'hyperstep.openCosts', 'hyperstep.openTranslationCache', 'hyperstep.sendInput', 'hyperstep.walkthrough.openFirstLab', 'hyperstep.walkthrough.debugUnderTrapAndEmulate']) {
       assert.ok(commands.includes(command), command);
     }
   });
