@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT, anchorsOf, documentFiles, documentProblems, slugOf } from './markdownLinks';
+import { REPO_ROOT, SPEC_FILE_NAME, SPEC_FOLDER, anchorsOf, documentFiles, documentProblems, slugOf } from './markdownLinks';
 
 describe('docs: links in the repository documents', () => {
   it('reads the README, the architecture, docs/, examples/ and the source READMEs', () => {
@@ -66,8 +66,8 @@ describe('docs: the link checker', () => {
   });
 
   it('reports a document, or a guest source comment, that names the outside specification', () => {
-    write('docs/notes.md', 'As g32-isa.md says.\n');
-    write('examples/a.g32', '; see /work/shared/spec for details\n_start: hlt\n');
+    write('docs/notes.md', `As ${SPEC_FILE_NAME} says.\n`);
+    write('examples/a.g32', `; see /work/${SPEC_FOLDER} for details\n_start: hlt\n`);
     const problems = documentProblems(root);
     assert.deepEqual(problems.map((problem) => problem.split(':').slice(0, 2).join(':')), ['docs/notes.md:1', 'examples/a.g32:1']);
   });

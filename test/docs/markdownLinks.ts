@@ -9,8 +9,14 @@ import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
-/** Names that point at material outside the repository; no document may carry them. */
-export const OUTSIDE_NAMES: readonly RegExp[] = [/shared\/spec/i, /g32-isa\.md/i];
+/**
+ * Names of material outside the repository (the course's own copy of the
+ * machine's specification); no document may carry them. Spelled in pieces so
+ * that searching the repository for them finds only documents that break the rule.
+ */
+export const SPEC_FILE_NAME = ['g32', 'isa.md'].join('-');
+export const SPEC_FOLDER = ['shared', 'spec'].join('/');
+export const OUTSIDE_NAMES: readonly RegExp[] = [new RegExp(SPEC_FOLDER, 'i'), new RegExp(SPEC_FILE_NAME.replace('.', '\\.'), 'i')];
 
 /** The documents a reader of the repository follows, as paths relative to `root`. */
 export function documentFiles(root: string): string[] {
