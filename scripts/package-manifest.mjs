@@ -21,7 +21,7 @@ const virtualization = {
     'The guest kernel runs in real user mode; privileged instructions trap and the hypervisor emulates them, exceptions are reflected to the guest.',
     'As trap-and-emulate, and the guest may also call the hypervisor with `vmcall N` (hypercalls).',
     'Guest kernel code is translated block by block; privileged and sensitive instructions become calls into the hypervisor.',
-    'The CPU has a guest mode; privileged and sensitive instructions exit to the hypervisor.',
+    'The CPU has a guest mode: the guest kernel runs in real kernel mode on its own state; hlt, in/out and vmcall (and, with shadow paging, cr3 loads and invlpg) exit to the hypervisor.',
   ],
   default: 'none',
   description: 'How the guest runs (docs/machine.md, "Virtualization settings").',
@@ -35,7 +35,7 @@ const paging = {
     'The hardware walks the guest page table and then the guest-physical to machine map (hardware-assist only).',
   ],
   default: 'shadow-on-demand',
-  description: 'How guest virtual memory is virtualized (ignored with virtualization "none").',
+  description: 'How guest virtual memory is virtualized (ignored with virtualization "none"). Unset, hardware-assist uses nested and the other settings shadow-on-demand.',
 };
 const kernelShadows = {
   type: 'string',
