@@ -13,6 +13,7 @@ import { CostModel, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
 import { AsmOptions, EXIT, parseArgs, RunOptions } from './args';
+import { checkCommand } from './check';
 
 export interface CliIo {
   stdout(data: string | Uint8Array): void;
@@ -186,6 +187,7 @@ export function main(argv: string[], io: CliIo = nodeIo): number {
     case 'exit': return invocation.status;
     case 'run': return runCommand(invocation.options, io);
     case 'asm': return asmCommand(invocation.options, io);
+    case 'check': return checkCommand(invocation.options, { stdout: (s) => io.stdout(s), stderr: io.stderr, readFile: io.readFile });
   }
 }
 

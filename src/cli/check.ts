@@ -1,0 +1,58 @@
+// `hyperstep check LAB_FOLDER [--file GUEST.g32]`: prints one line per check of
+// the lab (program expectations, then answers) and a summary on stdout. Exit
+// status 0 when every check holds, 1 when one fails, 64 when the folder is not
+// a lab.
+
+import * as path from 'path';
+import { checkLab, LabReport } from '../labs/checkLab';
+import { LabError } from '../labs/labDefinition';
+import { EXIT } from './args';
+
+export interface CheckOptions { folder: string; file?: string; answers?: string }
+
+export interface CheckIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readFile(file: string): string | undefined;
+}
+
+/** Exit status of `check` when a check fails. */
+export const CHECK_FAILED = 1;
+
+export function formatReport(report: LabReport): string {
+  const { lab, results } = report;
+  const lines = [`lab ${lab.number}: ${lab.title}`, `checking ${report.guestFile}`];
+  for (const result of results) {
+    const text = result.isOk ? `  ok    ${result.subject}: ${result.message}` : `  FAIL  lab ${lab.number}, ${result.subject}: ${result.message}`;
+    lines.push(text);
+  }
+  const failed = results.filter((r) => !r.isOk).length;
+  lines.push(failed === 0
+    ? `lab ${lab.number} passed: all ${results.length} checks hold`
+    : `lab ${lab.number} not passed yet: ${failed} of ${results.length} checks failed`);
+  return lines.join('\n') + '\n';
+}
+
+export function checkCommand(options: CheckOptions, io: CheckIo): number {
+  if (io.readFile(path.join(options.folder, 'lab.json')) === undefined) {
+    io.stderr(`hyperstep: ${options.folder} is not a lab folder (it has no lab.json); try one of the folders in labs/\n`);
+    return EXIT.usage;
+  }
+  if (options.file !== undefined && io.readFile(options.file) === undefined) {
+    io.stderr(`hyperstep: cannot read ${options.file}\n`);
+    return EXIT.usage;
+  }
+  if (options.answers !== undefined && io.readFile(options.answers) === undefined) {
+    io.stderr(`hyperstep: cannot read ${options.answers}\n`);
+    return EXIT.usage;
+  }
+  let report: LabReport;
+  try {
+    report = checkLab(options.folder, { readFile: io.readFile, guestFile: options.file, answersFile: options.answers });
+  } catch (e) {
+    if (e instanceof LabError) { io.stderr(`hyperstep: ${options.folder}: ${e.message}\n`); return EXIT.usage; }
+    throw e;
+  }
+  io.stdout(formatReport(report));
+  return report.results.every((r) => r.isOk) ? EXIT.halted : CHECK_FAILED;
+}
