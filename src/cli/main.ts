@@ -1,4 +1,4 @@
-// The `hyperstep` command line: `run` and `asm`. stdout carries exactly the
+// The `hyperstep` command line: `run`, `asm` and `check` (check.ts). stdout carries exactly the
 // guest's console bytes (or the listing); every diagnostic goes to stderr; the
 // exit status follows g32-isa.md §8.
 
