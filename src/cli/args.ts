@@ -32,7 +32,7 @@ export interface RunOptions {
 
 export interface AsmOptions { file: string; isListing: boolean }
 
-export interface CheckArgs { folder: string; file?: string; answers?: string }
+export interface CheckArgs { folder: string; file?: string; answers?: string; isMeasurements: boolean }
 
 export type Invocation =
   | { command: 'run'; options: RunOptions }
@@ -113,8 +113,9 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .argument('<lab-folder>', 'a folder of labs/ (it holds lab.json)')
     .option('--file <guest.g32>', 'check this guest instead of the lab\'s own')
     .option('--answers <answers.txt>', 'read the answers from this file instead of the lab\'s own')
+    .option('--measurements', 'check nothing: print every number the lab\'s reference guest measures in each run (for teachers)')
     .action((folder: string, o: Record<string, unknown>) => {
-      invocation = { command: 'check', options: { folder, file: o.file as string | undefined, answers: o.answers as string | undefined } };
+      invocation = { command: 'check', options: { folder, file: o.file as string | undefined, answers: o.answers as string | undefined, isMeasurements: o.measurements === true } };
     });
 
   if (argv.length === 0) {

@@ -4,11 +4,12 @@
 // a lab.
 
 import * as path from 'path';
-import { checkLab, LabReport } from '../labs/checkLab';
+import { checkLab, LabReport, measureLab } from '../labs/checkLab';
 import { LabError } from '../labs/labDefinition';
+import { measureLabel } from '../labs/measure';
 import { EXIT } from './args';
 
-export interface CheckOptions { folder: string; file?: string; answers?: string }
+export interface CheckOptions { folder: string; file?: string; answers?: string; isMeasurements?: boolean }
 
 export interface CheckIo {
   stdout(text: string): void;
@@ -33,6 +34,21 @@ export function formatReport(report: LabReport): string {
   return lines.join('\n') + '\n';
 }
 
+/** What a lab's reference guest measures in each run: every non-zero number, named as `--stats` names it. */
+export function formatMeasurements(result: ReturnType<typeof measureLab>): string {
+  const lines = [`lab ${result.lab.number}: ${result.lab.title}`, `measured on ${result.guest}`];
+  for (const { run, label, window, measurement } of result.runs) {
+    lines.push('', `run "${run}": ${label} (${measurement.setting}); ended with: ${measurement.stopDetail}`);
+    if (!measurement.numbers) { lines.push(`  ${measurement.windowProblem}`); continue; }
+    if (window) lines.push(`  counted ${window}`);
+    const rows = [...measurement.numbers].filter(([, value]) => value !== 0)
+      .map(([key, value]) => [`${measureLabel(key)} (${key})`, value] as const);
+    const width = Math.max(0, ...rows.map(([name]) => name.length));
+    for (const [name, value] of rows) lines.push(`  ${name.padEnd(width)}  ${value}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 export function checkCommand(options: CheckOptions, io: CheckIo): number {
   if (io.readFile(path.join(options.folder, 'lab.json')) === undefined) {
     io.stderr(`hyperstep: ${options.folder} is not a lab folder (it has no lab.json); try one of the folders in labs/\n`);
@@ -48,6 +64,7 @@ export function checkCommand(options: CheckOptions, io: CheckIo): number {
   }
   let report: LabReport;
   try {
+    if (options.isMeasurements) { io.stdout(formatMeasurements(measureLab(options.folder, io.readFile))); return EXIT.halted; }
     report = checkLab(options.folder, { readFile: io.readFile, guestFile: options.file, answersFile: options.answers });
   } catch (e) {
     if (e instanceof LabError) { io.stderr(`hyperstep: ${options.folder}: ${e.message}\n`); return EXIT.usage; }

@@ -54,6 +54,19 @@ function loadGuest(file: string, readFile: CheckOptions['readFile']): Loaded {
   }
 }
 
+export interface RunMeasurement { run: string; label: string; window: string | undefined; measurement: Measurement }
+
+/** Every run of a lab on its reference guest, for a teacher writing answers (`check --measurements`). */
+export function measureLab(folder: string, readFile: CheckOptions['readFile']): { lab: LabDefinition; guest: string; runs: RunMeasurement[] } {
+  const lab = loadLab(folder, readFile);
+  const reference = loadGuest(path.join(folder, lab.reference), readFile);
+  if ('errors' in reference) throw new LabError(`the lab's reference guest ${lab.reference} does not assemble: ${reference.errors.join('; ')}`);
+  const runs = Object.entries(lab.runs).map(([run, definition]) => ({
+    run, label: definition.label, window: definition.window?.label, measurement: measureRun({ name: reference.name, image: reference.image }, definition),
+  }));
+  return { lab, guest: path.join(folder, lab.reference), runs };
+}
+
 export function checkLab(folder: string, options: CheckOptions): LabReport {
   const lab = loadLab(folder, options.readFile);
   const guestFile = options.guestFile ?? path.join(folder, lab.guest);

@@ -13,6 +13,8 @@
 // it and the event that closes it.
 
 import { MachineCounters } from '../machine/counters';
+import { VECTOR_NAMES } from '../machine/isa';
+import { COUNTER_LABELS, CostCounters } from '../hypervisor/costs';
 import { createSystem, settingName, SystemGuest } from '../hypervisor/system';
 import { HypervisorEvent } from '../hypervisor/events';
 import { EventMatch, LabRun } from './labDefinition';
@@ -27,6 +29,20 @@ export interface Measurement {
   numbers: Map<string, number> | undefined;
   /** Why `numbers` is missing. */
   windowProblem?: string;
+}
+
+const MEASURE_LABELS: Record<string, string> = {
+  retired: 'instructions retired', tlbHits: 'TLB hits', tlbMisses: 'TLB misses',
+  machineCr3Loads: 'cr3 loads seen by the real CPU', machineTlbFlushes: 'TLB flushes seen by the real CPU',
+  modeSwitches: 'pretend-mode changes',
+};
+
+/** A measure's name in words, as `--stats` names the counter when it has one. */
+export function measureLabel(name: string): string {
+  const vector = /^exceptions\.(\d+)$/.exec(name);
+  if (vector) return `exceptions: ${VECTOR_NAMES[Number(vector[1])] ?? `vector ${vector[1]}`}`;
+  if (name.startsWith('events.')) return `hypervisor events: ${name.slice('events.'.length)}`;
+  return COUNTER_LABELS[name as keyof CostCounters] ?? MEASURE_LABELS[name] ?? name;
 }
 
 export function measureRun(guest: Omit<SystemGuest, 'inputs'>, run: LabRun): Measurement {

@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkCommand } from '../../src/cli/check';
 import { checkLab, CheckResult } from '../../src/labs/checkLab';
 import { LabError } from '../../src/labs/labDefinition';
 import { parseAnswers } from '../../src/labs/answers';
@@ -94,6 +95,20 @@ describe('labs: hyperstep check', function () {
     const { answers, problems } = parseAnswers('# comment\na:\nb: ?\nc: 12 # twelve\nd: 0x10\ne: lots\nnot an answer\n');
     assert.deepEqual([...answers].map(([k, a]) => [k, a.value]), [['a', undefined], ['b', undefined], ['c', 12], ['d', 16], ['e', NaN]]);
     assert.deepEqual(problems, ['line 7: expected "key: number", found "not an answer"']);
+  });
+
+  it('--measurements prints what the overhead exercise measures under each kernel-shadow setting', () => {
+    let out = '';
+    const status = checkCommand({ folder: path.join(REPO, 'labs/06-kernel-user-shadows'), isMeasurements: true }, { stdout: (t) => { out += t; }, stderr: (t) => { out += t; }, readFile });
+    assert.equal(status, 0);
+    const [separate, flush] = out.split('\nrun "').slice(1);
+    const row = (text: string, key: string) => Number(new RegExp(`\\(${key}\\) +(\\d+)\\n`).exec(text)?.[1]);
+    assert.match(separate, /^separate": .*\(trap-and-emulate \/ shadow-on-demand \/ separate\).*\n {2}counted from user1's read system call to the iret that returns into user1\n/);
+    assert.match(flush, /^flush-on-switch": .*\(trap-and-emulate \/ shadow-on-demand \/ flush-on-switch\)/);
+    const keys = ['guestCr3Loads', 'realCr3Loads', 'realTlbFlushes', 'modeSwitches'];
+    assert.deepEqual(keys.map((k) => row(separate, k)), [2, 6, 2, 4]);
+    assert.deepEqual(keys.map((k) => row(flush, k)), [2, 2, 6, 4]);
+    assert.ok(row(flush, 'hiddenPageFaults') > row(separate, 'hiddenPageFaults'), out);
   });
 
   describe('through the command line', () => {
