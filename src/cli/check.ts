@@ -3,6 +3,7 @@
 // status 0 when every check holds, 1 when one fails, 64 when the folder is not
 // a lab.
 
+import * as fs from 'fs';
 import * as path from 'path';
 import { checkLab, LabReport, measureLab } from '../labs/checkLab';
 import { LabError } from '../labs/labDefinition';
@@ -51,7 +52,8 @@ export function formatMeasurements(result: ReturnType<typeof measureLab>): strin
 
 export function checkCommand(options: CheckOptions, io: CheckIo): number {
   if (io.readFile(path.join(options.folder, 'lab.json')) === undefined) {
-    io.stderr(`hyperstep: ${options.folder} is not a lab folder (it has no lab.json); try one of the folders in labs/\n`);
+    const why = fs.existsSync(options.folder) ? 'is not a lab folder (it has no lab.json)' : 'does not exist';
+    io.stderr(`hyperstep: ${options.folder} ${why}; a lab is one of the folders of labs/, e.g. labs/01-privileged\n`);
     return EXIT.usage;
   }
   if (options.file !== undefined && io.readFile(options.file) === undefined) {

@@ -136,7 +136,9 @@ describe('labs: hyperstep check', function () {
     it('exit 64 with a clear message for a folder that is not a lab, or a missing file', () => {
       const notLab = cli(['labs']);
       assert.deepEqual({ status: notLab.status, stdout: notLab.stdout }, { status: 64, stdout: '' });
-      assert.match(notLab.stderr, /^hyperstep: labs is not a lab folder \(it has no lab\.json\)/);
+      assert.equal(notLab.stderr, 'hyperstep: labs is not a lab folder (it has no lab.json); a lab is one of the folders of labs/, e.g. labs/01-privileged\n');
+      const nowhere = cli(['labs/99-nowhere']);
+      assert.deepEqual({ status: nowhere.status, stderr: nowhere.stderr }, { status: 64, stderr: 'hyperstep: labs/99-nowhere does not exist; a lab is one of the folders of labs/, e.g. labs/01-privileged\n' });
       const missing = cli(['labs/01-privileged', '--file', 'nowhere.g32']);
       assert.deepEqual({ status: missing.status, stderr: missing.stderr }, { status: 64, stderr: 'hyperstep: cannot read nowhere.g32\n' });
       const noFolder = cli([]);
