@@ -20,7 +20,7 @@ const readFile = (file: string): string | undefined => { try { return fs.readFil
 
 /** The labs in the lecture's order, and what the lab as shipped must be told first. */
 const LABS: Array<{ folder: string; firstFailure: RegExp }> = [
-  { folder: '01-privileged', firstFailure: /program: under trap-and-emulate .* your guest should print "kernel: evt and ksp set\\nkernel: brk reached my handler.*it printed "kernel: evt and ksp set\\n" \(line 2 should be .*Hint: without evt/ },
+  { folder: '01-privileged', firstFailure: /program: under trap-and-emulate .* your guest should print "kernel: testing evt with brk\\nkernel: brk reached my handler.*it printed "kernel: testing evt with brk\\n" \(line 2 should be .*Hint: without evt/ },
   { folder: '02-reflect', firstFailure: /program: under trap-and-emulate .* your guest should print "hi!\\n.*; it printed "h" .*Hint: the system-call handler must return/ },
   { folder: '03-io', firstFailure: /program: under trap-and-emulate, with the input "hello\\n" .* your guest should print "> hello\\n"; it printed ">  +"… \(\d+ more bytes\).*The run ended with: instruction limit of 20000 reached.*Hint: poll port 0x64/ },
   { folder: '04-shadow-on-demand', firstFailure: /question 1 \(before_paging\): not answered yet: write your prediction of hidden page faults before the first mov cr3 as "before_paging: N" in answers.txt/ },
