@@ -16,7 +16,8 @@ const ALLOWED: Record<string, string[]> = {
   protocol: [],
   debug: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', '@vscode/debugadapter', '@vscode/debugprotocol'],
   lsp: ['machine', 'asm', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'vscode-languageserver/node'],
-  cli: ['machine', 'hypervisor', 'asm', 'loader', 'commander'],
+  labs: ['machine', 'hypervisor', 'asm', 'loader'],
+  cli: ['machine', 'hypervisor', 'asm', 'loader', 'labs', 'commander'],
   webview: ['protocol'],
   extension: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', 'debug', 'lsp', 'webview', 'vscode', 'vscode-languageclient', 'vscode-languageclient/node', '@vscode/debugadapter'],
 };

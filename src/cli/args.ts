@@ -32,9 +32,12 @@ export interface RunOptions {
 
 export interface AsmOptions { file: string; isListing: boolean }
 
+export interface CheckArgs { folder: string; file?: string; answers?: string; isMeasurements: boolean }
+
 export type Invocation =
   | { command: 'run'; options: RunOptions }
   | { command: 'asm'; options: AsmOptions }
+  | { command: 'check'; options: CheckArgs }
   | { command: 'exit'; status: number };
 
 function parseCount(name: string, min: number, max: number) {
@@ -103,6 +106,16 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .option('--listing', 'print address, bytes and source for every statement')
     .action((file: string, o: Record<string, unknown>) => {
       invocation = { command: 'asm', options: { file, isListing: o.listing === true } };
+    });
+
+  program.command('check')
+    .description('check a lab: run your guest under the lab\'s settings and compare your answers with what the tool measures (exit 0 all hold, 1 a check failed)')
+    .argument('<lab-folder>', 'a folder of labs/ (it holds lab.json)')
+    .option('--file <guest.g32>', 'check this guest instead of the lab\'s own')
+    .option('--answers <answers.txt>', 'read the answers from this file instead of the lab\'s own')
+    .option('--measurements', 'check nothing: print every number the lab\'s reference guest measures in each run (for teachers)')
+    .action((folder: string, o: Record<string, unknown>) => {
+      invocation = { command: 'check', options: { folder, file: o.file as string | undefined, answers: o.answers as string | undefined, isMeasurements: o.measurements === true } };
     });
 
   if (argv.length === 0) {

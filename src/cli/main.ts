@@ -1,4 +1,4 @@
-// The `hyperstep` command line: `run` and `asm`. stdout carries exactly the
+// The `hyperstep` command line: `run`, `asm` and `check` (check.ts). stdout carries exactly the
 // guest's console bytes (or the listing); every diagnostic goes to stderr; the
 // exit status follows g32-isa.md §8.
 
@@ -13,6 +13,7 @@ import { CostModel, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
 import { AsmOptions, EXIT, parseArgs, RunOptions } from './args';
+import { checkCommand } from './check';
 
 export interface CliIo {
   stdout(data: string | Uint8Array): void;
@@ -186,6 +187,7 @@ export function main(argv: string[], io: CliIo = nodeIo): number {
     case 'exit': return invocation.status;
     case 'run': return runCommand(invocation.options, io);
     case 'asm': return asmCommand(invocation.options, io);
+    case 'check': return checkCommand(invocation.options, { stdout: (s) => io.stdout(s), stderr: io.stderr, readFile: io.readFile });
   }
 }
 
