@@ -10,6 +10,7 @@ import { MachineCounters } from '../machine/counters';
 import { DeviceSet } from '../machine/devices/bus';
 import { findDivergence, formatDivergence } from '../hypervisor/compare';
 import { hexWord } from '../machine/format';
+import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { CostModel, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
@@ -195,6 +196,9 @@ export function runCommand(options: RunOptions, io: CliIo): number {
     if (result.reason === 'instruction-limit' && !isMultiGuest && view.console.length === 0) hints.push(...probeSpin(() => createSystem(systemOptions), view.ticks, sourceOf));
     for (const hint of hints) io.stderr(`  ${hint}\n`);
   }
+  // A double fault the guest survived is still a kernel mistake worth naming.
+  const failure = system.cpu.deliveryFailure;
+  if (failure && result.reason !== 'triple-fault' && result.reason !== 'bus-error') io.stderr(`hyperstep: note: the guest took a double fault: ${explainDeliveryFailure(failure)}\n`);
   if (counters) {
     // Each counter once: the machine's event counts, then the setting's (cr3 loads and TLB rows come from there).
     const rows: Array<[string, number]> = [

@@ -8,6 +8,7 @@ import { MachineEvent } from '../machine/events';
 import { hexWord } from '../machine/format';
 import { Vector } from '../machine/isa';
 import { describePageFaultError } from '../machine/pageFaultError';
+import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { HypervisorEvent } from './events';
 import { VirtualSystem } from './system';
 
@@ -27,7 +28,11 @@ function realCr3Label(system: VirtualSystem, value: number): Record<string, unkn
 function machineRecord(system: VirtualSystem, event: MachineEvent): Record<string, unknown> {
   switch (event.kind) {
     case 'cr3-load': return { ...event, ...realCr3Label(system, event.value >>> 0) };
-    case 'exception': return event.vector === Vector.PF ? { ...event, error: describePageFaultError(event.errorCode) } : event;
+    case 'exception':
+      if (event.vector === Vector.PF) return { ...event, error: describePageFaultError(event.errorCode) };
+      // #DF is raised after the original delivery failed: say why it failed.
+      if (event.vector === Vector.DF && system.cpu.deliveryFailure) return { ...event, cause: explainDeliveryFailure(system.cpu.deliveryFailure) };
+      return event;
     case 'page-walk': return event.isOk ? event : { ...event, error: describePageFaultError(event.errorCode) };
     default: return event;
   }

@@ -399,16 +399,17 @@ export class Cpu {
             break fault;
 
           case Op.PUSHF:
-            if (this.events.isActive) this.emitSensitive('pushf', pc);
             addr = (regs[15] - 4) | 0;
             this.ticks = ticks;
             this.store32(addr, flags);
             if (this.fault !== FaultState.NONE) break fault;
+            // Counted and reported once it retires: a faulting one runs again after the handler.
+            if (this.events.isActive) this.emitSensitive('pushf', pc);
             regs[15] = addr; this.sensitiveRetired++; break;
           case Op.POPF:
-            if (this.events.isActive) this.emitSensitive('popf', pc);
             x = this.load32(regs[15]);
             if (this.fault !== FaultState.NONE) break fault;
+            if (this.events.isActive) this.emitSensitive('popf', pc);
             regs[15] = (regs[15] + 4) | 0;
             // In user mode popf silently keeps IF: the reason G32 is not classically virtualizable.
             flags = this.mode === Mode.USER ? (x & (FLAGS_MASK & ~Flag.IF)) | (flags & Flag.IF) : x & FLAGS_MASK;
