@@ -4,7 +4,7 @@
 // hypervisor/tableViews.ts, the same source as the panels.
 
 import { hexWord } from '../machine/format';
-import { Vector } from '../machine/isa';
+import { Vector, VECTOR_NAMES } from '../machine/isa';
 import { HypervisorEventKind } from '../hypervisor/events';
 import { guestMappingsOf, hypervisorMapOf, shadowsOf, tlbEntriesOf } from '../hypervisor/tableViews';
 import { VirtualSystem } from '../hypervisor/system';
@@ -52,7 +52,7 @@ function bareMatch(event: string, kind: string, vector: number | undefined): boo
   if (kind === 'exception') {
     return (event === 'protection-fault' && vector === Vector.GP) || (event === 'guest-page-fault' && vector === Vector.PF) || (event === 'syscall' && vector === Vector.SYSCALL);
   }
-  return kind === event && (event === 'cr3-load' || event === 'tlb-flush');
+  return false;
 }
 
 /**
@@ -82,7 +82,9 @@ export function runToPoint(system: VirtualSystem, point: ShowPoint): { isReached
   let dropsSeen = 0;
   system.events.on((event) => {
     if (event.kind === 'sensitive' && point.event === 'sensitive') hit(`\`${event.mnemonic}\` at ${hexWord(event.pc)}`);
-    else if (isBare && bareMatch(point.event, event.kind, event.kind === 'exception' ? event.vector : undefined)) hit(`${event.kind} at tick ${event.ticks}`);
+    else if (isBare && event.kind === 'cr3-load' && point.event === 'cr3-load') hit(`cr3 load of ${hexWord(event.value)}`);
+    else if (isBare && event.kind === 'exception' && bareMatch(point.event, event.kind, event.vector)) hit(`${VECTOR_NAMES[event.vector]} at pc ${hexWord(event.pc)}`);
+    else if (isBare && event.kind === 'tlb-flush' && point.event === 'tlb-flush') hit(`TLB flush (${event.reason})`);
   });
   system.hvEvents?.on((event) => {
     if (event.kind === (point.event as HypervisorEventKind)) hit(event.description);
