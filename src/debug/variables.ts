@@ -5,7 +5,8 @@
 
 import { Handles, Scope } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { VECTOR_NAMES } from '../machine/isa';
+import { Vector, VECTOR_NAMES } from '../machine/isa';
+import { describePageFaultError } from '../machine/pageFaultError';
 import { pseudocodeLineNumber } from '../hypervisor/pseudocode';
 import { formatValue, hex8 } from './evaluate';
 import { flagsText, guestMappings } from './panel';
@@ -138,6 +139,7 @@ export class Variables {
         ];
         if (frame.vector !== undefined) out.push(text('vector', `${frame.vector} ${VECTOR_NAMES[frame.vector] ?? ''}`.trim()));
         if (frame.errorCode !== undefined) out.push(word('error code', frame.errorCode));
+        if (frame.errorCode !== undefined && frame.vector === Vector.PF) out.push(text('error code means', describePageFaultError(frame.errorCode)));
         if (frame.address !== undefined) out.push(word('fault address', frame.address, { isAddress: true }));
         return out;
       }
