@@ -19,7 +19,7 @@ import { explainAgreement, SensitiveTally } from '../hypervisor/compareAgreement
 import { CLI_SETTING_NAMES, ineffectiveSettingWarnings } from '../hypervisor/settingWarnings';
 import { explainStop, probeSpin, SourceOf } from '../hypervisor/stopExplanation';
 import { traceEvents } from '../hypervisor/traceLabels';
-import { formatTables, runToPoint } from './showTables';
+import { formatAllTables, runToPoint } from './showTables';
 
 export interface CliIo {
   stdout(data: string | Uint8Array): void;
@@ -163,7 +163,7 @@ export function runCommand(options: RunOptions, io: CliIo): number {
   if (options.show) {
     const reached = runToPoint(system, options.show.point);
     io.stdout(`hyperstep: ${system.guest(0).name} under ${system.settingName}, ${reached.what}; pc ${hexWord(system.guest(0).pc)}\n\n`);
-    io.stdout(formatTables(system, 0, options.show.tables));
+    io.stdout(formatAllTables(system, options.show.tables));
     if (options.traceFile) io.writeFile(options.traceFile, trace.length ? trace.join('\n') + '\n' : '');
     if (!reached.isReached) { io.stderr(`hyperstep: the run ended before ${options.show.point.kind === 'tick' ? `tick ${options.show.point.tick}` : 'that event'}: ${reached.stop}\n`); return EXIT.showPointNotReached; }
     return EXIT.halted;

@@ -79,10 +79,12 @@ export function runToPoint(system: VirtualSystem, point: ShowPoint): { isReached
     system.cpu.requestService();
   };
   const isBare = system.hypervisor === undefined;
+  // With nested paging the guest's own cr3 loads run natively: only the CPU sees them.
+  const isCr3OnCpu = isBare || (system.hypervisor!.isNested && point.event === 'cr3-load');
   let dropsSeen = 0;
   system.events.on((event) => {
     if (event.kind === 'sensitive' && point.event === 'sensitive') hit(`\`${event.mnemonic}\` at ${hexWord(event.pc)}`);
-    else if (isBare && event.kind === 'cr3-load' && point.event === 'cr3-load') hit(`cr3 load of ${hexWord(event.value)}`);
+    else if (isCr3OnCpu && event.kind === 'cr3-load' && point.event === 'cr3-load') hit(`cr3 load of ${hexWord(event.value)}`);
     else if (isBare && event.kind === 'exception' && bareMatch(point.event, event.kind, event.vector)) hit(`${VECTOR_NAMES[event.vector]} at pc ${hexWord(event.pc)}`);
     else if (isBare && event.kind === 'tlb-flush' && point.event === 'tlb-flush') hit(`TLB flush (${event.reason})`);
   });
@@ -99,6 +101,17 @@ export function runToPoint(system: VirtualSystem, point: ShowPoint): { isReached
 
 function flags(f: { w: boolean; u: boolean; a: boolean; d: boolean }): string {
   return `P${f.w ? 'W' : '-'}${f.u ? 'U' : '-'}${f.a ? 'A' : '-'}${f.d ? 'D' : '-'}`;
+}
+
+/** The chosen tables of every guest (the TLB, which they share, once at the end). */
+export function formatAllTables(system: VirtualSystem, tables: readonly ShowTable[]): string {
+  if (system.guestCount === 1) return formatTables(system, 0, tables);
+  const perGuest = tables.filter((t) => t !== 'tlb');
+  let text = '';
+  for (let g = 0; g < system.guestCount; g++) {
+    if (perGuest.length > 0) text += `== guest ${system.guest(g).name} ==\n${formatTables(system, g, perGuest)}\n`;
+  }
+  return tables.includes('tlb') ? text + formatTables(system, system.hypervisor?.guests.indexOf(system.hypervisor.current) ?? 0, ['tlb']) : text;
 }
 
 /** The chosen tables of guest g as text, one section per table. */
@@ -123,7 +136,7 @@ export function formatTables(system: VirtualSystem, g: number, tables: readonly 
       case 'shadows': {
         const shadows = shadowsOf(system, g);
         if (!system.hypervisor) { out.push('shadow page tables: none on bare hardware'); break; }
-        if (system.hypervisor.isNested) out.push('shadow page tables: none in use with nested paging (the hardware walks the guest table and the hypervisor map)');
+        if (system.hypervisor.isNested) { out.push('shadow page tables: none in use with nested paging (the hardware walks the guest table and the hypervisor map)'); break; }
         for (const shadow of shadows) {
           const of = shadow.guestDirectory < 0 ? 'paging off' : `guest PD ${hexWord(shadow.guestDirectory)}`;
           const variant = shadow.variant === 'both' ? 'shadow (both modes)' : `${shadow.variant} shadow`;

@@ -312,6 +312,22 @@ describe('cli: messages that teach', function () {
       assert.doesNotMatch(result.stdout, /TLB|hypervisor map/);
     });
 
+    it('with nested paging: --at cr3-load stops at the guest\'s own (native) cr3 load, and no shadow is listed', () => {
+      const result = cli(['run', kernel, '--virtualization', 'hardware-assist', '--show', 'page-tables', '--at', 'cr3-load#2']);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /after cr3-load#2 at tick \d+: cr3 load of 0x0000d000/);
+      assert.match(result.stdout, /shadow page tables: none in use with nested paging/);
+      assert.doesNotMatch(result.stdout, /shadow \(both modes\)|kernel shadow|user shadow/);
+    });
+
+    it('several guests: each guest\'s tables under its name, the shared TLB once', () => {
+      const result = cli(['run', '--machine', path.join(EXAMPLES, 'two-guests.json'), '--virtualization', 'trap-and-emulate', '--show', 'guest,tlb', '--at', 'cr3-load']);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /== guest os ==\nguest page table \(guest cr3 0x0000b000\)/);
+      assert.match(result.stdout, /== guest hello ==\nguest page table: none/);
+      assert.equal(result.stdout.match(/^TLB \(/gm)?.length, 1);
+    });
+
     it('at a tick', () => {
       const result = cli(['run', kernel, '--show', 'tlb', '--at', '100']);
       assert.equal(result.status, 0);
