@@ -61,15 +61,20 @@ export function explainAgreement(system: VirtualSystem, tally: SensitiveTally): 
         `the hypervisor saw only ${plural(c.hwExits, 'exit')} (hlt ${c.hwExitsHlt}, port I/O ${c.hwExitsIo}, memory-mapped I/O ${c.hwExitsMmio}, cr3 ${c.hwExitsCr3}, vmcall ${c.hwExitsVmcall}, page fault ${c.hwExitsPageFault}, interrupt injection ${c.hwExitsInterrupt}).`,
       ];
     case 'paravirtual':
+      if (c.hypercalls === 0) return explainTrapAndEmulate(c.privilegedEmulated, native, nativeText);
       return [
         `why: the paravirtual guest kernel asks the hypervisor with ${plural(c.hypercalls, 'hypercall')} instead of running sensitive instructions; ` +
         `${plural(native, 'sensitive instruction')} ran${nativeText}${tally.total('kernel') > 0 ? '' : ', none of them in pretend kernel mode'}.`,
       ];
     default:
-      return [
-        native === 0
-          ? `why: the guest ran no sensitive instruction (pushf, popf, mov rd, evt); its ${plural(c.privilegedEmulated, 'privileged instruction')} all trapped and were emulated.`
-          : `why: the guest ran ${plural(native, 'sensitive instruction')}${nativeText} without trapping, but none of them read or changed state that differs from bare hardware this time (IF, evt); ${plural(c.privilegedEmulated, 'privileged instruction')} trapped and were emulated.`,
-      ];
+      return explainTrapAndEmulate(c.privilegedEmulated, native, nativeText);
   }
+}
+
+function explainTrapAndEmulate(emulated: number, sensitive: number, breakdown: string): string[] {
+  return [
+    sensitive === 0
+      ? `why: the guest ran no sensitive instruction (pushf, popf, mov rd, evt)${emulated === 0 ? ' and no privileged one' : `; its ${plural(emulated, 'privileged instruction')} all trapped and were emulated`}.`
+      : `why: the guest ran ${plural(sensitive, 'sensitive instruction')}${breakdown} without trapping, but none of them read or changed state that differs from bare hardware this time (IF, evt); ${plural(emulated, 'privileged instruction')} trapped and were emulated.`,
+  ];
 }

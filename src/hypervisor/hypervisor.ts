@@ -10,7 +10,7 @@ import { decode, DecodedInstr } from '../machine/decode';
 import { DeviceSet, DeviceState } from '../machine/devices/bus';
 import { TimedInput } from '../machine/devices/keyboard';
 import { EventHub, MachineEvent } from '../machine/events';
-import { Flag, Op, PfError, Vector } from '../machine/isa';
+import { Flag, Op, PfError, Vector, VECTOR_NAMES } from '../machine/isa';
 import { DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY, DEFAULT_TLB_ENTRIES, describeStop, LoadableImage, RunResult } from '../machine/machine';
 import { PhysicalMemory } from '../machine/memory';
 import { hexWord } from '../machine/format';
@@ -339,7 +339,10 @@ export class Hypervisor implements Platform, ShadowHost {
       if (this.hvEvents.isActive) {
         const guest = this.current;
         this.syncFromCpu(guest);
-        this.emit(this.event('reflected', guest, cpu.pc, this.peekText(guest, cpu.pc), `exception ${vector} delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0 }));
+        const text = vector === Vector.PF && (errorCode & PfError.FETCH) !== 0 ? '' : this.peekText(guest, cpu.pc);
+        const cause = text ? ` caused by \`${text}\` at pc ${hexWord(cpu.pc)}` : ` at pc ${hexWord(cpu.pc)}`;
+        const detail = vector === Vector.PF ? ` at ${hexWord(faultAddress)}, ${formatPageFaultError(errorCode)},` : '';
+        this.emit(this.event('reflected', guest, cpu.pc, text, `${VECTOR_NAMES[vector] ?? `exception ${vector}`}${detail}${cause} delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0 }));
       }
       if (this.isNested) cpu.deliverHardware(vector, errorCode, faultAddress);
       else {

@@ -198,6 +198,18 @@ describe('cli: messages that teach', function () {
       assert.ok(match && Number(match[1]) > 0 && Number(match[2]) > 0, result.stdout);
     });
 
+    it('exits 0 with none under trap-and-emulate for a guest without sensitive instructions, and says so', () => {
+      const result = cli(['run', path.join(EXAMPLES, 'os/kernel.g32'), '--virtualization', 'trap-and-emulate', '--compare']);
+      assert.equal(result.status, 0);
+      assert.match(result.stdout, /why: the guest ran no sensitive instruction \(pushf, popf, mov rd, evt\); its \d+ privileged instructions all trapped and were emulated\./);
+    });
+
+    it('a paravirtual kernel diverges at its first vmcall (exit 6), and the message says bare hardware has no hypervisor', () => {
+      const result = cli(['run', path.join(EXAMPLES, 'os-pv/kernel.g32'), '--virtualization', 'paravirtual', '--compare']);
+      assert.equal(result.status, 6);
+      assert.match(result.stdout, /at pc 0x[0-9a-f]+: vmcall 0x0\n(.*\n)*  vmcall is a hypercall: under paravirtual the hypervisor takes it, while bare hardware has no hypervisor and raises #UD/);
+    });
+
     it('exits 0 with none under hardware assist, and says the sensitive instructions ran natively and how many exits there were', () => {
       const result = cli(['run', popf, '--virtualization', 'hardware-assist', '--compare']);
       assert.equal(result.status, 0);
