@@ -115,7 +115,9 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     throw e;
   }
   const explicit = { virtualization: systemOptions.virtualization, paging: systemOptions.paging, kernelShadows: systemOptions.kernelShadows };
-  const warnings = ineffectiveSettingWarnings(explicit, CLI_SETTING_NAMES);
+  const fromFile = (key: 'paging' | 'kernelShadows') => `${relativeName(options.file)}'s "${key}"`;
+  const names = { paging: options.paging ? CLI_SETTING_NAMES.paging : fromFile('paging'), kernelShadows: options.kernelShadows ? CLI_SETTING_NAMES.kernelShadows : fromFile('kernelShadows') };
+  const warnings = ineffectiveSettingWarnings(explicit, names);
   if (options.isCompare && options.isStats) warnings.push('--stats has no effect with --compare, which prints only the comparison');
   if (options.isCompare && options.traceFile) warnings.push('--trace has no effect with --compare; trace one setting at a time');
   for (const warning of warnings) io.stderr(`hyperstep: warning: ${warning}\n`);
