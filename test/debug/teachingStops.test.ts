@@ -32,6 +32,20 @@ describe('debug adapter: stops and warnings that teach', function () {
     assert.match(info.description!, /Likely causes:\n {2}- the console page 0xFFFF0000 is not mapped/);
   });
 
+  it('a page fault\'s error code in words: in the stop description and in the trap frame', async () => {
+    await launchAndStop(client, { program: path.join(CLI_FIXTURES, 'unmapped-console.g32'), stopOnEntry: false }, () =>
+      client.setExceptionBreakpointsRequest({ filters: ['guest-page-fault'] }));
+    const info = (await client.exceptionInfoRequest({ threadId: 1 })).body;
+    assert.match(info.description!, /page fault at 0xffff0000 \(pc 0x[0-9a-f]{8}\), error 2 \(not present, write, kernel\)/i);
+    let scope: DebugProtocol.Scope | undefined;
+    for (const frame of (await client.stackTraceRequest({ threadId: 1 })).body.stackFrames) {
+      scope ??= (await client.scopesRequest({ frameId: frame.id })).body.scopes.find((sc) => sc.name === 'Trap frame');
+    }
+    assert.ok(scope, 'a Trap frame scope');
+    const variables = (await client.variablesRequest({ variablesReference: scope.variablesReference })).body.variables;
+    assert.match(variables.find((v) => v.name === 'error code')?.value ?? '', /^0x0*2 \(not present, write, kernel\)$/);
+  });
+
   it('a launch attribute with no effect is warned about in the debug console', async () => {
     const warned = new Promise<string>((resolve) => {
       client.on('output', (event: DebugProtocol.OutputEvent) => { if (/warning/.test(event.body.output)) resolve(event.body.output); });
