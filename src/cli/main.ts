@@ -16,7 +16,7 @@ import { ConfigError, createSystem, SystemOptions, validateSettings, VirtualSyst
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
 import { AsmOptions, EXIT, parseArgs, RunOptions } from './args';
 import { explainAgreement, SensitiveTally } from '../hypervisor/compareAgreement';
-import { CLI_SETTING_NAMES, ineffectiveSettingWarnings } from '../hypervisor/settingWarnings';
+import { CLI_SETTING_NAMES, ineffectiveCostKeys, ineffectiveSettingWarnings } from '../hypervisor/settingWarnings';
 import { explainStop, probeSpin, SourceOf } from '../hypervisor/stopExplanation';
 import { traceEvents } from '../hypervisor/traceLabels';
 import { formatAllTables, runToPoint } from './showTables';
@@ -88,10 +88,11 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   if (load.failed.length > 0) return EXIT.assemblyError;
   const description = load.description;
   let costModel: CostModel | undefined;
+  let costKeys: string[] = [];
   if (options.costModelFile) {
     const text = io.readFile(options.costModelFile);
     if (text === undefined) { io.stderr(`hyperstep: cannot read ${options.costModelFile}\n`); return EXIT.usage; }
-    try { costModel = parseCostModel(JSON.parse(text)); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
+    try { const json = JSON.parse(text); costModel = parseCostModel(json); costKeys = Object.keys(json); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
   }
   const systemOptions: SystemOptions = {
     virtualization: options.virtualization ?? description?.virtualization ?? 'none',
@@ -117,7 +118,7 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   const explicit = { virtualization: systemOptions.virtualization, paging: systemOptions.paging, kernelShadows: systemOptions.kernelShadows };
   const fromFile = (key: 'paging' | 'kernelShadows') => `${relativeName(options.file)}'s "${key}"`;
   const names = { paging: options.paging ? CLI_SETTING_NAMES.paging : fromFile('paging'), kernelShadows: options.kernelShadows ? CLI_SETTING_NAMES.kernelShadows : fromFile('kernelShadows') };
-  const warnings = ineffectiveSettingWarnings(explicit, names);
+  const warnings = [...ineffectiveSettingWarnings(explicit, names), ...ineffectiveCostKeys(systemOptions.virtualization, costKeys)];
   if (options.isCompare && options.isStats) warnings.push('--stats has no effect with --compare, which prints only the comparison');
   if (options.isCompare && options.traceFile) warnings.push('--trace has no effect with --compare; trace one setting at a time');
   for (const warning of warnings) io.stderr(`hyperstep: warning: ${warning}\n`);

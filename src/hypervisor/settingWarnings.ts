@@ -34,3 +34,17 @@ export function ineffectiveSettingWarnings(given: GivenSettings, names: SettingN
   }
   return warnings;
 }
+
+/** Cost-model keys that charge for events the setting never has (their counters stay 0). */
+const COST_KEYS_USED: Record<Virtualization, readonly string[]> = {
+  'none': ['instruction', 'tlbMiss'],
+  'trap-and-emulate': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss'],
+  'paravirtual': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'hypercall'],
+  'binary-translation': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'translate'],
+  'hardware-assist': ['instruction', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'hypercall', 'hwExit', 'nestedWalkReference'],
+};
+
+export function ineffectiveCostKeys(virtualization: Virtualization, keys: readonly string[]): string[] {
+  const unused = keys.filter((key) => !COST_KEYS_USED[virtualization].includes(key));
+  return unused.length === 0 ? [] : [`--cost-model ${unused.map((k) => `'${k}'`).join(', ')} ha${unused.length === 1 ? 's' : 've'} no effect with virtualization ${virtualization}: it never has those events`];
+}

@@ -149,6 +149,18 @@ describe('cli: messages that teach', function () {
       });
     }
 
+    it('--cost-model keys for events the setting never has are warned about', () => {
+      const model = path.join(directory, 'model.json');
+      fs.writeFileSync(model, JSON.stringify({ trap: 900, translate: 10, instruction: 2 }));
+      const bare = cli(['run', hello, '--cost-model', model, '--stats']);
+      assert.equal(bare.status, 0);
+      assert.match(bare.stderr, /warning: --cost-model 'trap', 'translate' have no effect with virtualization none/);
+      const translated = cli(['run', hello, '--cost-model', model, '--virtualization', 'binary-translation']);
+      assert.deepEqual({ status: translated.status, stderr: translated.stderr }, { status: 0, stderr: '' });
+      const assisted = cli(['run', hello, '--cost-model', model, '--virtualization', 'hardware-assist']);
+      assert.match(assisted.stderr, /warning: --cost-model 'trap', 'translate' have no effect with virtualization hardware-assist/);
+    });
+
     it('--stats and --trace with --compare are warned about', () => {
       const result = cli(['run', path.join(EXAMPLES, 'popf.g32'), '--virtualization', 'hardware-assist', '--compare', '--stats', '--trace', path.join(directory, 'unused.jsonl')]);
       assert.match(result.stderr, /warning: --stats has no effect with --compare/);
