@@ -35,7 +35,7 @@ export function main(): number {
     const traps = c ? c.trapsProtectionFault + c.trapsPageFault + c.trapsSyscall + c.trapsOther : 0;
     const cells = [
       view.retired, traps, c ? c.privilegedEmulated : 0, c ? c.ioEmulated : 0, c ? c.reflections + c.virtualInterrupts : 0,
-      c ? c.hiddenPageFaults : 0, c ? c.shadowDrops : 0, c ? c.writeProtectEmulations : 0, c ? c.guestCr3Loads : 0, c ? c.realCr3Loads : 0,
+      c ? c.hiddenPageFaults : 0, c ? c.shadowDrops : 0, c ? c.writeProtectEmulations : 0, c ? c.guestCr3Loads : system.cpu.cr3Loads, c ? c.realCr3Loads : system.cpu.cr3Loads,
       system.cpu.tlb.misses, c ? c.hypercalls : 0, c ? c.translations : 0, c ? c.hwExits : 0, system.estimatedCycles(),
     ].map(String);
     cells.push(ms.toFixed(1));
@@ -44,7 +44,7 @@ export function main(): number {
   process.stdout.write(`hyperstep demo: examples/os/kernel.g32 with the key 'k' typed at tick 2000\n\n--- guest console (bare hardware) ---\n${rows[0].output}`);
   const allSame = rows.every((r) => r.output === rows[0].output);
   process.stdout.write(`--- ${allSame ? 'identical console output under every setting' : 'CONSOLE OUTPUT DIFFERS between settings'} ---\n\n`);
-  const headers = ['instr', 'traps', 'emul', 'I/O', 'refl', 'hidPF', 'drops', 'PTwr', 'gCR3', 'rCR3', 'TLBmiss', 'hcall', 'xlate', 'exits', 'est.cycles', 'ms'];
+  const headers = ['instr', 'traps', 'emul', 'I/O', 'refl', 'hidPF', 'drops', 'PTwr', 'guestCR3', 'realCR3', 'TLBmiss', 'hcall', 'xlate', 'exits', 'est.cycles', 'ms'];
   const nameWidth = Math.max(...rows.map((r) => r.name.length), 'setting'.length);
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i].length)));
   const line = (name: string, cells: string[]) => `${name.padEnd(nameWidth)}  ${cells.map((c, i) => c.padStart(widths[i])).join(' ')}\n`;
@@ -54,7 +54,8 @@ export function main(): number {
     '',
     'instr: instructions retired; traps: into the hypervisor; emul: privileged instructions emulated; I/O: port and console accesses emulated;',
     'refl: exceptions and interrupts reflected; hidPF: hidden page faults; drops: shadows dropped; PTwr: page-table (or code-page) writes emulated;',
-    'gCR3/rCR3: guest and real cr3 loads; hcall: hypercalls; xlate: blocks translated; exits: hardware-assist exits;',
+    'guestCR3: the guest kernel\'s own cr3 loads (mov cr3); realCR3: loads of the real CPU\'s cr3 (the hypervisor switching shadows; on bare hardware the same as guestCR3);',
+    'hcall: hypercalls; xlate: blocks translated; exits: hardware-assist exits;',
     'est.cycles: the cost model of docs/hypervisor.md (override with --cost-model); ms: wall time of this run.',
     '',
   ].join('\n'));

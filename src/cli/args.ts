@@ -5,13 +5,19 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { TimedInput } from '../machine/devices/keyboard';
 
 export const EXIT = {
-  halted: 0, assemblyError: 1, tripleFault: 2, busError: 3, instructionLimit: 4, exceptionLoop: 5, usage: 64,
+  halted: 0, assemblyError: 1, tripleFault: 2, busError: 3, instructionLimit: 4, exceptionLoop: 5,
+  /** `--compare` found a divergence from bare hardware. */
+  divergence: 6,
+  /** `--show --at EVENT`: the run ended before the event happened (the tables show the end). */
+  showPointNotReached: 7,
+  usage: 64,
 } as const;
 
 export class UsageError extends Error {}
 
 import { KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
 import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
+import { parseAt, parseShow, ShowPoint, ShowTable } from './showTables';
 
 export interface RunOptions {
   file: string;
@@ -28,6 +34,8 @@ export interface RunOptions {
   /** Run under bare hardware and the chosen setting in lockstep and report the first divergence. */
   isCompare: boolean;
   costModelFile?: string;
+  /** Tables to print instead of the console (`--show`), and when (`--at`; default the end of the run). */
+  show?: { tables: ShowTable[]; point: ShowPoint };
 }
 
 export interface AsmOptions { file: string; isListing: boolean }
@@ -74,13 +82,16 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, 4096))
     .option('--max-instructions <n>', 'stop after N retired instructions (default 10000000)', parseCount('--max-instructions', 1, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--virtualization <setting>', 'how the guest runs (default none)').choices([...VIRTUALIZATIONS]))
-    .addOption(new Option('--paging <setting>', 'shadow paging strategy (default shadow-on-demand)').choices([...PAGING_SETTINGS]))
-    .addOption(new Option('--kernel-shadows <setting>', 'pretend-kernel and pretend-user shadows (default separate)').choices([...KERNEL_SHADOWS]))
+    .addOption(new Option('--paging <setting>', 'how guest page tables are virtualized (default: nested under hardware-assist, shadow-on-demand otherwise; no effect under none)').choices([...PAGING_SETTINGS]))
+    .addOption(new Option('--kernel-shadows <setting>', 'pretend-kernel and pretend-user shadows (default separate; no effect under none or hardware-assist)').choices([...KERNEL_SHADOWS]))
     .option('--machine <file.json>', 'run the guests of a machine description instead of FILE')
-    .option('--compare', 'run bare hardware and the chosen setting in lockstep; report the first divergence')
+    .option('--compare', 'run bare hardware and the chosen setting in lockstep; report the first divergence on stdout (exit status 6 if there is one, 0 if none)')
     .option('--cost-model <file.json>', 'override cycle costs of the cost model')
     .option('--stats', 'print cost counters on stderr when the run ends')
     .option('--trace <file.jsonl>', 'write every machine and hypervisor event to FILE as JSON lines')
+    .option('--show <tables>', 'print tables on stdout instead of the console output: page-tables (= guest,map,shadows), guest, map, shadows, tlb, all')
+    .option('--at <tick|event>', 'with --show: stop at TICK, or after the first EVENT (an exception filter id such as hidden-page-fault, cr3-load; EVENT#N for the Nth)')
+    .addHelpText('after', '\nExit status: 0 halted, 1 assembly error, 2 triple fault, 3 bus error, 4 instruction limit, 5 exception loop,\n6 --compare found a divergence, 7 --show --at: the run ended before the point, 64 bad usage.')
     .action((fileArg: string | undefined, o: Record<string, unknown>) => {
       const file = (o.machine as string | undefined) ?? fileArg;
       if (!file) throw new UsageError('run needs FILE.g32 or --machine FILE.json');
@@ -89,13 +100,18 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
       const inputs: TimedInput[] = [];
       if (typeof o.input === 'string') inputs.push({ tick: 0, bytes: Buffer.from(o.input, 'utf8') });
       inputs.push(...((o.inputAt as TimedInput[] | undefined) ?? []));
+      if (o.at !== undefined && o.show === undefined) throw new UsageError('--at needs --show (which tables to print at that point)');
+      let show: RunOptions['show'];
+      try {
+        if (typeof o.show === 'string') show = { tables: parseShow(o.show), point: typeof o.at === 'string' ? parseAt(o.at) : { kind: 'end' } };
+      } catch (e) { throw new UsageError((e as Error).message); }
       invocation = {
         command: 'run',
         options: {
           file, inputs, memory: o.memory as number | undefined, tlbEntries: o.tlbEntries as number | undefined,
           maxInstructions: o.maxInstructions as number | undefined, virtualization: o.virtualization as Virtualization | undefined,
           paging: o.paging as PagingSetting | undefined, kernelShadows: o.kernelShadows as KernelShadows | undefined,
-          isStats: o.stats === true, traceFile: o.trace as string | undefined, isCompare: o.compare === true, costModelFile: o.costModel as string | undefined,
+          isStats: o.stats === true, traceFile: o.trace as string | undefined, isCompare: o.compare === true, costModelFile: o.costModel as string | undefined, show,
         },
       };
     });

@@ -9,11 +9,18 @@ import { StopReason } from '../machine/cpu';
 import { MachineCounters } from '../machine/counters';
 import { DeviceSet } from '../machine/devices/bus';
 import { findDivergence, formatDivergence } from '../hypervisor/compare';
+import { hexWord } from '../machine/format';
+import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { CostModel, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
 import { AsmOptions, EXIT, parseArgs, RunOptions } from './args';
 import { checkCommand } from './check';
+import { explainAgreement, SensitiveTally } from '../hypervisor/compareAgreement';
+import { CLI_SETTING_NAMES, ineffectiveCostKeys, ineffectiveSettingWarnings } from '../hypervisor/settingWarnings';
+import { explainStop, probeSpin, SourceOf } from '../hypervisor/stopExplanation';
+import { traceEvents } from '../hypervisor/traceLabels';
+import { formatAllTables, runToPoint } from './showTables';
 
 export interface CliIo {
   stdout(data: string | Uint8Array): void;
@@ -82,10 +89,11 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   if (load.failed.length > 0) return EXIT.assemblyError;
   const description = load.description;
   let costModel: CostModel | undefined;
+  let costKeys: string[] = [];
   if (options.costModelFile) {
     const text = io.readFile(options.costModelFile);
     if (text === undefined) { io.stderr(`hyperstep: cannot read ${options.costModelFile}\n`); return EXIT.usage; }
-    try { costModel = parseCostModel(JSON.parse(text)); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
+    try { const json = JSON.parse(text); costModel = parseCostModel(json); costKeys = Object.keys(json); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
   }
   const systemOptions: SystemOptions = {
     virtualization: options.virtualization ?? description?.virtualization ?? 'none',
@@ -103,21 +111,47 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     }
     if (options.isCompare && systemOptions.virtualization === 'none') throw new ConfigError('--compare needs a --virtualization other than none to compare with bare hardware');
     if (options.isCompare && load.guests.length > 1) throw new ConfigError('--compare runs one guest at a time');
+    if (options.isCompare && options.show) throw new ConfigError('--show and --compare do not go together: --show stops one run to print its tables');
   } catch (e) {
     if (e instanceof ConfigError) { io.stderr(`hyperstep: ${e.message}\n`); return EXIT.usage; }
     throw e;
   }
+  const explicit = { virtualization: systemOptions.virtualization, paging: systemOptions.paging, kernelShadows: systemOptions.kernelShadows };
+  const fromFile = (key: 'paging' | 'kernelShadows') => `${relativeName(options.file)}'s "${key}"`;
+  const names = { paging: options.paging ? CLI_SETTING_NAMES.paging : fromFile('paging'), kernelShadows: options.kernelShadows ? CLI_SETTING_NAMES.kernelShadows : fromFile('kernelShadows') };
+  const warnings = [...ineffectiveSettingWarnings(explicit, names), ...ineffectiveCostKeys(systemOptions.virtualization, costKeys)];
+  if (options.isCompare && options.isStats) warnings.push('--stats has no effect with --compare, which prints only the comparison');
+  if (options.isCompare && options.traceFile) warnings.push('--trace has no effect with --compare; trace one setting at a time');
+  for (const warning of warnings) io.stderr(`hyperstep: warning: ${warning}\n`);
   return { load, systemOptions };
+}
+
+/** "kernel.g32:12" for a guest-physical address of guest 0, from its line map. */
+function sourceOfGuest(load: LoadResult): SourceOf {
+  const lineMap = load.guests[0]?.assembled.lineMap;
+  return (gpa) => {
+    const line = lineMap?.lookup(gpa);
+    return line ? `${relativeName(line.file)}:${line.line}` : undefined;
+  };
 }
 
 export function runCommand(options: RunOptions, io: CliIo): number {
   const prepared = prepare(options, io);
   if (typeof prepared === 'number') return prepared;
-  const { systemOptions } = prepared;
+  const { systemOptions, load } = prepared;
   if (options.isCompare) {
     const make = (virtualization: SystemOptions['virtualization']) => () => createSystem({ ...systemOptions, virtualization });
-    const result = findDivergence(make('none'), make(systemOptions.virtualization));
+    // The first run of the other setting goes to the end when nothing diverges: its counters say why.
+    let firstOther: { system: VirtualSystem; tally: SensitiveTally } | undefined;
+    const makeOther = () => {
+      const system = make(systemOptions.virtualization)();
+      if (!firstOther) { firstOther = { system, tally: new SensitiveTally() }; firstOther.tally.attach(system); }
+      return system;
+    };
+    const result = findDivergence(make('none'), makeOther);
     io.stdout(formatDivergence(result));
+    if (result.divergence) return EXIT.divergence;
+    if (firstOther) io.stdout(explainAgreement(firstOther.system, firstOther.tally).map((line) => `  ${line}\n`).join(''));
     return EXIT.halted;
   }
   let system: VirtualSystem;
@@ -129,9 +163,14 @@ export function runCommand(options: RunOptions, io: CliIo): number {
   }
   const counters = options.isStats ? new MachineCounters(system.events) : undefined;
   const trace: string[] = [];
-  if (options.traceFile) {
-    system.events.on((event) => trace.push(JSON.stringify(event)));
-    system.hvEvents?.on((event) => trace.push(JSON.stringify({ ...event, kind: `hv:${event.kind}` })));
+  if (options.traceFile) traceEvents(system, (record) => trace.push(JSON.stringify(record)));
+  if (options.show) {
+    const reached = runToPoint(system, options.show.point);
+    io.stdout(`hyperstep: ${system.guest(0).name} under ${system.settingName}, ${reached.what}; pc ${hexWord(system.guest(0).pc)}\n\n`);
+    io.stdout(formatAllTables(system, options.show.tables));
+    if (options.traceFile) io.writeFile(options.traceFile, trace.length ? trace.join('\n') + '\n' : '');
+    if (!reached.isReached) { io.stderr(`hyperstep: the run ended before ${options.show.point.kind === 'tick' ? `tick ${options.show.point.tick}` : 'that event'}: ${reached.stop}\n`); return EXIT.showPointNotReached; }
+    return EXIT.halted;
   }
   const isMultiGuest = system.guestCount > 1;
   const output: number[] = [];
@@ -156,14 +195,21 @@ export function runCommand(options: RunOptions, io: CliIo): number {
   const view = system.guest(isMultiGuest ? 0 : 0);
   if (result.reason !== 'halted') {
     io.stderr(`hyperstep: ${result.detail}${isMultiGuest ? '' : ` (pc 0x${view.pc.toString(16).padStart(8, '0')}, after ${view.retired} instructions)`}\n`);
+    const sourceOf = sourceOfGuest(load);
+    const hints = explainStop(system, result, sourceOf);
+    if (result.reason === 'instruction-limit' && !isMultiGuest && view.console.length === 0) hints.push(...probeSpin(() => createSystem(systemOptions), view.ticks, sourceOf));
+    for (const hint of hints) io.stderr(`  ${hint}\n`);
   }
+  // A double fault the guest survived is still a kernel mistake worth naming.
+  const failure = system.cpu.deliveryFailure;
+  if (failure && result.reason !== 'triple-fault' && result.reason !== 'bus-error') io.stderr(`hyperstep: note: the guest took a double fault: ${explainDeliveryFailure(failure)}\n`);
   if (counters) {
-    const cpu = system.cpu;
+    // Each counter once: the machine's event counts, then the setting's (cr3 loads and TLB rows come from there).
     const rows: Array<[string, number]> = [
       ['instructions retired', isMultiGuest ? Array.from({ length: system.guestCount }, (_, i) => system.guest(i).retired).reduce((a, b) => a + b, 0) : view.retired],
-      ['ticks', view.ticks], ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses],
+      ['ticks', view.ticks],
       ...counters.rows(),
-      ...(system.hypervisor ? system.costRows() : [['estimated cycles', system.estimatedCycles()] as [string, number]]),
+      ...system.costRows().filter(([name]) => name !== 'instructions retired'),
     ];
     io.stderr(formatRows(`costs (virtualization: ${system.settingName})`, rows));
   }

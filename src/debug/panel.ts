@@ -11,6 +11,7 @@ import {
 import { formatInstr } from '../machine/format';
 import { CostComparisons } from './comparisons';
 import { hex8 } from './evaluate';
+import { guestMappingsOf, hypervisorMapOf, tlbEntriesOf } from '../hypervisor/tableViews';
 import { DebugRuntime } from './runtime';
 
 /** Remembers what the previous snapshot showed, to mark entries changed since. */
@@ -59,9 +60,7 @@ export class PanelState {
       return { ...m, isChanged: previous.get(m.va) !== m.pte };
     });
     this.previousGuest.set(g, now);
-    const memory = target.memory(g);
-    const hypervisorMap: Array<{ gpa: number; ma: number }> = [];
-    for (let gpa = 0; gpa < memory.size; gpa += 4096) hypervisorMap.push({ gpa, ma: memory.toMachine(gpa) });
+    const hypervisorMap = hypervisorMapOf(target.memory(g));
     const shadows: ShadowTableView[] = [];
     const hvGuest = target.guestObject(g);
     if (hvGuest) {
@@ -86,43 +85,11 @@ export class PanelState {
 
 /** Present mappings of guest g's page table (empty with paging off). */
 export function guestMappings(runtime: DebugRuntime, g: number): Array<Omit<GuestMappingView, 'isChanged'>> {
-  const target = runtime.target;
-  const cr3 = target.cr3(g);
-  if (cr3 === 0) return [];
-  const memory = target.memory(g);
-  const directory = (cr3 & ~0xfff) >>> 0;
-  const out: Array<Omit<GuestMappingView, 'isChanged'>> = [];
-  if (!memory.isRam(directory, 4096)) return out;
-  for (let pdi = 0; pdi < 1024; pdi++) {
-    const pde = memory.read(directory + pdi * 4, 4) >>> 0;
-    if ((pde & Pte.P) === 0) continue;
-    const table = (pde & ~0xfff) >>> 0;
-    if (!memory.isRam(table, 4096)) continue;
-    for (let pti = 0; pti < 1024; pti++) {
-      const pte = memory.read(table + pti * 4, 4) >>> 0;
-      if ((pte & Pte.P) === 0) continue;
-      out.push({
-        va: ((pdi << 22) | (pti << 12)) >>> 0, pa: (pte & ~0xfff) >>> 0, pde, pte,
-        flags: { p: true, w: (pde & pte & Pte.W) !== 0, u: (pde & pte & Pte.U) !== 0, a: (pte & Pte.A) !== 0, d: (pte & Pte.D) !== 0 },
-      });
-    }
-  }
-  return out;
+  return guestMappingsOf(runtime.target.memory(g), runtime.target.cr3(g));
 }
 
 function tlbEntries(runtime: DebugRuntime): TlbEntryView[] {
-  const tlb = runtime.target.cpu.tlb;
-  const out: TlbEntryView[] = [];
-  for (let i = 0; i < tlb.nEntries; i++) {
-    if (tlb.vpn[i] === -1) continue;
-    const bits = tlb.bits[i];
-    out.push({
-      index: i, va: (tlb.vpn[i] << 12) >>> 0, frame: tlb.frame[i] >>> 0,
-      isWritable: (bits & TlbBits.W) !== 0, isUser: (bits & TlbBits.U) !== 0, isDirty: (bits & TlbBits.D) !== 0,
-      age: Math.max(0, tlb.clock - tlb.lastUse[i]),
-    });
-  }
-  return out.sort((a, b) => a.age - b.age);
+  return tlbEntriesOf(runtime.target.cpu.tlb);
 }
 
 function costs(runtime: DebugRuntime, comparisons: CostComparisons | undefined): CostsView {

@@ -8,7 +8,9 @@
 import { StopReason as CpuStopReason } from '../machine/cpu';
 import { Op } from '../machine/isa';
 import { RunResult } from '../machine/machine';
+import * as path from 'path';
 import { HypervisorEvent } from '../hypervisor/events';
+import { explainStop } from '../hypervisor/stopExplanation';
 import { hex8 } from './evaluate';
 import type { DebugRuntime, RuntimeEvent, StopInfo, SyncRunResult } from './runtime';
 
@@ -272,9 +274,12 @@ export class RunControl {
       return 'exited';
     }
     // The state stays inspectable; the next continue ends the session.
-    this.fatal = { reason: result.reason, detail: result.detail, exitCode };
+    const lineMap = runtime.lineMaps[0];
+    const hints = explainStop(runtime.system, result, (gpa) => { const line = lineMap?.lookup(gpa); return line ? `${path.basename(line.file)}:${line.line}` : undefined; });
+    const detail = [result.detail, ...hints].join('\n');
+    this.fatal = { reason: result.reason, detail, exitCode };
     const g = runtime.target.currentGuest();
-    runtime.stop({ reason: 'exception', guest: g, exceptionId: result.reason, description: result.detail });
+    runtime.stop({ reason: 'exception', guest: g, exceptionId: result.reason, description: detail });
     return 'stopped';
   }
 

@@ -8,6 +8,7 @@
 // source lines as the assembler does (1-based, like the line map), which the
 // session translates.
 
+import { ineffectiveSettingWarnings, LAUNCH_SETTING_NAMES } from '../hypervisor/settingWarnings';
 import { AssembleResult, AsmSymbol, formatDiagnostic, LineMap } from '../asm';
 import { formatInstr } from '../machine/format';
 import { RunResult } from '../machine/machine';
@@ -165,7 +166,8 @@ export class DebugRuntime {
 
   banner(): string {
     const names = this.guests.map((g) => g.name).join(', ');
-    return `hyperstep: ${this.config.program} (${this.guests.length === 1 ? `guest ${names}` : `${this.guests.length} guests: ${names}`}) under ${settingName(this.systemOptions)}\n`;
+    const warnings = ineffectiveSettingWarnings(this.systemOptions, LAUNCH_SETTING_NAMES).map((w) => `warning: ${w}\n`).join('');
+    return `hyperstep: ${this.config.program} (${this.guests.length === 1 ? `guest ${names}` : `${this.guests.length} guests: ${names}`}) under ${settingName(this.systemOptions)}\n${warnings}`;
   }
 
   // ------------------------------------------------------------ the system

@@ -6,6 +6,8 @@
 
 import { MachineEvent } from '../machine/events';
 import { Vector, VECTOR_NAMES } from '../machine/isa';
+import { formatPageFaultError } from '../machine/pageFaultError';
+import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { HypervisorEvent } from '../hypervisor/events';
 import { hex8 } from './evaluate';
 import { toFilterEvent } from './filterMatching';
@@ -44,8 +46,9 @@ export class SimulatorEvents {
         let description = `${name} at pc ${hex8(event.pc)}${text ? `: \`${text}\`` : ''} in ${mode}, delivered to the handler`;
         let filterId: string | undefined;
         if (event.vector === Vector.GP) { filterId = 'protection-fault'; description = `protection fault at ${hex8(event.pc)}: \`${text}\` in ${mode}, delivered to the guest's #GP handler`; }
-        else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hex8(event.faultAddress)} (pc ${hex8(event.pc)}), error ${event.errorCode}, in ${mode}: delivered to the guest's #PF handler`; }
+        else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hex8(event.faultAddress)} (pc ${hex8(event.pc)}), ${formatPageFaultError(event.errorCode)}, in ${mode}: delivered to the guest's #PF handler`; }
         else if (event.vector === Vector.SYSCALL) filterId = 'syscall';
+        else if (event.vector === Vector.DF && runtime.target.cpu.deliveryFailure) description = `${name}: ${explainDeliveryFailure(runtime.target.cpu.deliveryFailure)}`;
         runtime.timeline.record(event.vector === Vector.SYSCALL ? 'syscall' : event.vector === Vector.GP ? 'protection-fault' : event.vector === Vector.PF ? 'guest-page-fault' : 'exception', 0, event.pc, text, description, event.ticks);
         runtime.control.deliveredTo(0);
         if (filterId) runtime.exceptionFilters.filterAfter(filterId, { kind: filterId, guest: 0, pc: event.pc, instruction: text, description, ticks: event.ticks, isUser: event.fromUser, vector: event.vector, errorCode: event.errorCode, address: event.faultAddress }, event.vector === Vector.PF ? event.faultAddress : undefined);

@@ -5,7 +5,8 @@
 
 import { Handles, Scope } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { VECTOR_NAMES } from '../machine/isa';
+import { Vector, VECTOR_NAMES } from '../machine/isa';
+import { describePageFaultError } from '../machine/pageFaultError';
 import { pseudocodeLineNumber } from '../hypervisor/pseudocode';
 import { formatValue, hex8 } from './evaluate';
 import { flagsText, guestMappings } from './panel';
@@ -18,7 +19,7 @@ type Container =
   | { kind: 'realCpu' }
   | { kind: 'costs' }
   | { kind: 'pageTable'; g: number }
-  | { kind: 'trapFrame'; g: number; frameSp: number }
+  | { kind: 'trapFrame'; g: number; frameSp: number; vector: number }
   | { kind: 'hypervisor' };
 
 const FLAG_BITS: Array<[string, number, string]> = [
@@ -44,7 +45,7 @@ export class Variables {
     const hv = this.runtime.target.hv;
     const scopes: DebugProtocol.Scope[] = [];
     if (frame.kind === 'hypervisor') scopes.push(new Scope('Hypervisor trap', this.handles.create({ kind: 'hypervisor' }), false));
-    if (frame.kind === 'handler' && frame.handler) scopes.push(new Scope('Trap frame', this.handles.create({ kind: 'trapFrame', g, frameSp: frame.handler.frameSp }), false));
+    if (frame.kind === 'handler' && frame.handler) scopes.push(new Scope('Trap frame', this.handles.create({ kind: 'trapFrame', g, frameSp: frame.handler.frameSp, vector: frame.handler.vector }), false));
     scopes.push(new Scope('Registers', this.handles.create({ kind: 'registers', g }), false));
     scopes.push(new Scope(hv ? 'Guest view of the CPU' : 'CPU', this.handles.create({ kind: 'guestCpu', g }), false));
     if (hv) scopes.push(new Scope('Real CPU', this.handles.create({ kind: 'realCpu' }), false));
@@ -123,6 +124,7 @@ export class Variables {
             const value = read(offset);
             if (value === undefined) return text(name, 'not mapped');
             if (name === 'saved mode') return text(name, value !== 0 ? '1 (user)' : '0 (kernel)');
+            if (name === 'error code' && container.vector === Vector.PF) return text(name, `${hex8(value)} (${describePageFaultError(value)})`);
             return word(name, value, { isAddress: name === 'saved pc' || name === 'saved sp' || name === 'fault address' });
           }),
         ];
@@ -138,6 +140,7 @@ export class Variables {
         ];
         if (frame.vector !== undefined) out.push(text('vector', `${frame.vector} ${VECTOR_NAMES[frame.vector] ?? ''}`.trim()));
         if (frame.errorCode !== undefined) out.push(word('error code', frame.errorCode));
+        if (frame.errorCode !== undefined && frame.vector === Vector.PF) out.push(text('error code means', describePageFaultError(frame.errorCode)));
         if (frame.address !== undefined) out.push(word('fault address', frame.address, { isAddress: true }));
         return out;
       }

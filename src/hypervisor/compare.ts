@@ -100,6 +100,8 @@ function explain(op: number | undefined, otherSetting: string): string {
       return `pushf is sensitive but not privileged: under ${setting} it pushes the real flags, whose IF the hypervisor keeps set, not the guest's virtual IF, and it does not trap, so the hypervisor cannot correct it.`;
     case Op.MOV_R_EVT:
       return `mov rd, evt is sensitive but not privileged: under ${setting} it reads the real evt, the hypervisor's own vector table, instead of the guest's, and does not trap. A guest can use it to detect that it runs in a VM.`;
+    case Op.VMCALL:
+      return `vmcall is a hypercall: under ${setting} the hypervisor takes it, while bare hardware has no hypervisor and raises #UD (invalid opcode) through the guest's evt. A paravirtual kernel needs a hypervisor, so bare hardware is no reference for it.`;
     default:
       return `guest-visible state differs after this instruction under ${setting}.`;
   }

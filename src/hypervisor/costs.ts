@@ -21,6 +21,7 @@ export interface CostCounters {
   guestCr3Loads: number;
   realCr3Loads: number;
   realTlbFlushes: number;
+  /** pushf, popf and mov rd, evt executed by the guest, whatever the setting does with them (runs, translates, or lets the hardware run them). */
   sensitiveInstructions: number;
   hypercalls: number;
   translations: number;
@@ -69,10 +70,10 @@ export const COUNTER_LABELS: Record<keyof CostCounters, string> = {
   shadowFills: 'shadow fills',
   shadowDrops: 'shadow drops',
   writeProtectEmulations: 'page-table writes emulated (write-protect)',
-  guestCr3Loads: 'guest cr3 loads',
-  realCr3Loads: 'real cr3 loads',
-  realTlbFlushes: 'real TLB flushes',
-  sensitiveInstructions: 'sensitive instructions executed',
+  guestCr3Loads: 'guest cr3 loads (the guest kernel\'s mov cr3)',
+  realCr3Loads: 'real cr3 loads (the real CPU\'s page-table switches)',
+  realTlbFlushes: 'real TLB flushes (by the hypervisor)',
+  sensitiveInstructions: 'sensitive instructions executed by the guest (pushf, popf, mov rd, evt)',
   hypercalls: 'hypercalls',
   translations: 'blocks translated',
   translationCacheHits: 'translation cache hits',

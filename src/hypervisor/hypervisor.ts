@@ -10,10 +10,11 @@ import { decode, DecodedInstr } from '../machine/decode';
 import { DeviceSet, DeviceState } from '../machine/devices/bus';
 import { TimedInput } from '../machine/devices/keyboard';
 import { EventHub, MachineEvent } from '../machine/events';
-import { Flag, Op, PfError, Vector } from '../machine/isa';
+import { Flag, Op, PfError, Vector, VECTOR_NAMES } from '../machine/isa';
 import { DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY, DEFAULT_TLB_ENTRIES, describeStop, LoadableImage, RunResult } from '../machine/machine';
 import { PhysicalMemory } from '../machine/memory';
 import { hexWord } from '../machine/format';
+import { formatPageFaultError } from '../machine/pageFaultError';
 import { CostCounters, CostModel, DEFAULT_COST_MODEL } from './costs';
 import { HypervisorEvent, HypervisorEventKind } from './events';
 import { Guest } from './guest';
@@ -338,7 +339,10 @@ export class Hypervisor implements Platform, ShadowHost {
       if (this.hvEvents.isActive) {
         const guest = this.current;
         this.syncFromCpu(guest);
-        this.emit(this.event('reflected', guest, cpu.pc, this.peekText(guest, cpu.pc), `exception ${vector} delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0 }));
+        const text = vector === Vector.PF && (errorCode & PfError.FETCH) !== 0 ? '' : this.peekText(guest, cpu.pc);
+        const cause = text ? ` caused by \`${text}\` at pc ${hexWord(cpu.pc)}` : ` at pc ${hexWord(cpu.pc)}`;
+        const detail = vector === Vector.PF ? ` at ${hexWord(faultAddress)}, ${formatPageFaultError(errorCode)},` : '';
+        this.emit(this.event('reflected', guest, cpu.pc, text, `${VECTOR_NAMES[vector] ?? `exception ${vector}`}${detail}${cause} delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0 }));
       }
       if (this.isNested) cpu.deliverHardware(vector, errorCode, faultAddress);
       else {
@@ -376,7 +380,7 @@ export class Hypervisor implements Platform, ShadowHost {
       const walk = guest.memory.walk(guest.cr3, faultAddress, (errorCode & PfError.FETCH) ? GuestAccess.FETCH : (errorCode & PfError.WRITE) ? GuestAccess.WRITE : GuestAccess.READ, guest.isPretendUser, false);
       const kind: HypervisorEventKind = walk.gpa === -1 ? 'guest-page-fault' : GuestMemory.isConsole(walk.gpa) ? 'io-emulated' : 'hidden-page-fault';
       const title = kind === 'guest-page-fault' ? 'guest page fault' : kind === 'io-emulated' ? 'memory-mapped I/O' : 'hidden page fault';
-      const what = kind === 'guest-page-fault' ? `not mapped for the guest (error ${walk.errorCode}): will be reflected to its #PF handler`
+      const what = kind === 'guest-page-fault' ? `${(walk.errorCode & PfError.PROTECTION) ? 'not allowed by the guest\'s page table' : 'not mapped for the guest'} (${formatPageFaultError(walk.errorCode)}): will be reflected to its #PF handler`
         : kind === 'io-emulated' ? 'a device page: will be emulated (no shadow ever maps it)'
         : `the guest maps it to physical ${hexWord(walk.gpa)}, missing only from the shadow: will be filled and the access retried`;
       const access = (errorCode & PfError.FETCH) ? 'instruction fetch' : (errorCode & PfError.WRITE) ? `write by \`${text}\`` : `read by \`${text}\``;
@@ -407,6 +411,7 @@ export class Hypervisor implements Platform, ShadowHost {
     this.trace = [];
     this.mark('entry');
     this.mark('check-gp');
+    if (vector === Vector.GP && this.hvEvents.isActive) this.emit(this.describeTrap(vector, errorCode, faultAddress)!);
     if (vector === Vector.GP && !guest.isPretendUser) {
       counters.trapsProtectionFault++;
       this.mark('decode');
@@ -481,7 +486,7 @@ export class Hypervisor implements Platform, ShadowHost {
       this.mark('pf-reflect');
       guest.counters.guestPageFaults++;
       if (this.hvEvents.isActive) {
-        this.emit(this.event('guest-page-fault', guest, cpu.pc, this.peekText(guest, cpu.pc), `guest page fault at ${hexWord(faultAddress)}, error ${walk.errorCode}: reflected`, { vector: Vector.PF, errorCode: walk.errorCode, address: faultAddress >>> 0 }));
+        this.emit(this.event('guest-page-fault', guest, cpu.pc, this.peekText(guest, cpu.pc), `guest page fault at ${hexWord(faultAddress)}, ${formatPageFaultError(walk.errorCode)}: reflected to the guest's #PF handler`, { vector: Vector.PF, errorCode: walk.errorCode, address: faultAddress >>> 0 }));
       }
       reflect(this, guest, Vector.PF, walk.errorCode, faultAddress);
       return;
@@ -563,7 +568,7 @@ export class Hypervisor implements Platform, ShadowHost {
     return decode(word0, read((pc + 4) | 0) ?? 0);
   }
 
-  private peekText(guest: Guest, pc: number): string {
+  peekText(guest: Guest, pc: number): string {
     const instr = this.peekInstruction(guest, pc);
     return instr ? formatGuestInstr(instr) : '';
   }

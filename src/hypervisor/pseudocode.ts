@@ -11,7 +11,7 @@ export const PSEUDOCODE_LINES = [
   ['emulate-cr3', '    else if (instr is mov cr3)   { guest_cr3 = value; switch_shadow_page_table(); }'],
   ['emulate-invlpg', '    else if (instr is invlpg)    invalidate_shadow(address);'],
   ['emulate-special', '    else if (instr moves evt / ksp / cr3) guest_evt, guest_ksp or tf->regs[instr.rd] = ...;'],
-  ['emulate-iret', '    else if (instr is iret)      { pop pc, flags, mode, sp from the guest stack; pretend_mode = mode; virtual_IF = flags.IF; }'],
+  ['emulate-iret', '    else if (instr is iret)      { pop pc, flags, mode, sp from the guest stack; pretend_mode = mode; virtual_IF = flags.IF; switch_shadow_page_table(); }  // back to USER: real cr3 = the user shadow'],
   ['emulate-hlt', '    else if (instr is hlt)       wait_for_virtual_interrupt();'],
   ['advance', '    tf->pc += instr.length;  // one guest tick'],
   ['return', '    return_to_guest(tf);'],

@@ -110,6 +110,10 @@ export interface VirtualSystem {
   typeInput(guest: number, bytes: Uint8Array): void;
   /** The instruction at a guest's pc, read through its page table without side effects. */
   instructionAt(guest: number): { text: string; op: number | undefined };
+  /** Guest-physical address of a guest virtual address through its page table, without side effects; undefined if not mapped. */
+  physicalOf(guest: number, va: number): number | undefined;
+  /** A guest's physical memory (on bare hardware: the machine's, mapped one to one). */
+  guestMemory(guest: number): GuestMemory;
   /** A snapshot of the whole system (memory included) for step back; opaque to callers. */
   saveState(): unknown;
   loadState(state: unknown): void;
@@ -176,7 +180,10 @@ class BareSystem implements VirtualSystem {
 
   costRows(): Array<[string, number]> {
     const cpu = this.machine.cpu;
-    return [['instructions retired', cpu.retired], ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses], ['estimated cycles', this.estimatedCycles()]];
+    return [
+      ['instructions retired', cpu.retired], [COUNTER_LABELS.guestCr3Loads, cpu.cr3Loads], [COUNTER_LABELS.sensitiveInstructions, cpu.sensitiveRetired],
+      ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses], ['estimated cycles', this.estimatedCycles()],
+    ];
   }
 
   estimatedCycles(): number {
@@ -189,10 +196,22 @@ class BareSystem implements VirtualSystem {
   saveState(): unknown { return this.machine.saveState(); }
   loadState(state: unknown): void { this.machine.loadState(state as MachineState); }
 
-  instructionAt(): { text: string; op: number | undefined } {
+  guestMemory(): GuestMemory { return this.physicalView(); }
+
+  private physicalView(): GuestMemory {
     const memory = this.machine.memory;
     const frames = new Int32Array(memory.size >>> 12).map((_, i) => i * 4096);
-    const view = new GuestMemory(memory, frames, memory.size, this.machine.devices);
+    return new GuestMemory(memory, frames, memory.size, this.machine.devices);
+  }
+
+  physicalOf(_guest: number, va: number): number | undefined {
+    const cpu = this.machine.cpu;
+    const gpa = this.physicalView().walk(cpu.cr3, va, GuestAccess.FETCH, cpu.mode === Mode.USER, false).gpa;
+    return gpa < 0 ? undefined : gpa;
+  }
+
+  instructionAt(): { text: string; op: number | undefined } {
+    const view = this.physicalView();
     const cpu = this.machine.cpu;
     const read = (va: number): number | undefined => {
       const walk = view.walk(cpu.cr3, va, GuestAccess.FETCH, cpu.mode === Mode.USER, false);
@@ -267,6 +286,8 @@ class HypervisorSystem implements VirtualSystem {
       counters.realCr3Loads = cpu.cr3Loads;
     }
     counters.tlbMisses = cpu.tlb.misses;
+    // Translated code counts its own (binary translation); everything the real CPU ran, it counted.
+    counters.sensitiveInstructions += cpu.sensitiveRetired;
     counters.nestedWalkReferences = hv.guests.reduce((sum, g) => sum + (g.nested?.references ?? 0), 0);
     return counters;
   }
@@ -287,6 +308,14 @@ class HypervisorSystem implements VirtualSystem {
 
   saveState(): unknown { return this.hypervisor.saveState(); }
   loadState(state: unknown): void { this.hypervisor.loadState(state as HypervisorState); }
+
+  guestMemory(index: number): GuestMemory { return this.hypervisor.guests[index].memory; }
+
+  physicalOf(index: number, va: number): number | undefined {
+    const guest = this.hypervisor.guests[index];
+    const gpa = guest.memory.walk(guest.cr3, va, GuestAccess.FETCH, guest.isPretendUser, false).gpa;
+    return gpa < 0 ? undefined : gpa;
+  }
 
   instructionAt(index: number): { text: string; op: number | undefined } {
     const hv = this.hypervisor;

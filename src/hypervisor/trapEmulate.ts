@@ -72,8 +72,8 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
     case Op.IRET:
       hv.mark('emulate-iret');
       returnFromException(hv, guest);
-      if (hv.cpu.stopReason === undefined && !guest.virtual.fault) {
-        emitEmulated(hv, guest, 'privileged-emulated', text, `\`iret\` emulated: back to pretend ${guest.isPretendUser ? 'user' : 'kernel'} mode at ${hexWord(cpu.pc)}`, cpu.pc);
+      if (hv.hvEvents.isActive && hv.cpu.stopReason === undefined && !guest.virtual.fault) {
+        emitEmulated(hv, guest, 'privileged-emulated', text, `\`iret\` emulated: back to pretend ${guest.isPretendUser ? 'user' : 'kernel'} mode at ${hexWord(cpu.pc)}${guest.isPretendUser && !hv.isHardwareAssist ? `; real cr3 → the ${hv.config.kernelShadows === 'separate' ? 'user shadow' : 'shadow (one for both modes, flushed)'}` : ''}`, cpu.pc);
       }
       hv.mark('return');
       return;

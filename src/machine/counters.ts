@@ -33,8 +33,9 @@ export class MachineCounters {
     for (const vector of [...this.exceptionsByVector.keys()].sort((x, y) => x - y)) {
       rows.push([`exceptions: ${VECTOR_NAMES[vector] ?? `vector ${vector}`}`, this.exceptionsByVector.get(vector)!]);
     }
-    rows.push(['page walks', this.pageWalks], ['page walks that faulted', this.pageWalkFaults], ['cr3 loads', this.cr3Loads],
-      ['TLB flushes', this.tlbFlushes], ['TLB entries flushed', this.tlbEntriesFlushed], ['device accesses', this.deviceAccesses]);
+    // cr3 loads are left to the callers, which know whether they are the guest's or the hypervisor's.
+    rows.push(['page walks', this.pageWalks], ['page walks that faulted', this.pageWalkFaults],
+      ['TLB flushes (all causes)', this.tlbFlushes], ['TLB entries flushed', this.tlbEntriesFlushed], ['device accesses', this.deviceAccesses]);
     return rows;
   }
 }

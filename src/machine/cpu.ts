@@ -8,6 +8,7 @@
 // instructions from PhysicalMemory's cache, and allocates nothing per
 // instruction. Faults are state (`fault*` fields), never JS exceptions.
 
+import { DeliveryFailure, explainDeliveryFailure } from './deliveryFailure';
 import { EventHub, MachineEvent } from './events';
 import { hexWord } from './format';
 import { CONSOLE_BASE, Flag, FLAGS_MASK, Op, OP_LENGTH, OP_ZERO_MASK, PfError, Pte, Vector } from './isa';
@@ -50,7 +51,7 @@ export interface CpuState {
   regs: Int32Array; pc: number; flags: number; mode: Mode; cr3: number; evt: number; ksp: number;
   ticks: number; idleTicks: number; isHalted: boolean; tlb: TlbState;
   deliveryTick: number; deliveriesInARow: number;
-  retiredInMode: [number, number]; retiredAtModeChange: number; cr3Loads: number;
+  retiredInMode: [number, number]; retiredAtModeChange: number; cr3Loads: number; sensitiveRetired: number;
 }
 
 export class Cpu {
@@ -79,6 +80,10 @@ export class Cpu {
   stopReason: StopReason | undefined;
   /** Human-readable detail of the last stop (bus error address, triple fault cause). */
   stopDetail = '';
+  /** The last exception whose delivery failed (the cause of a double or triple fault); set only on that path. */
+  deliveryFailure: DeliveryFailure | undefined;
+  /** Sensitive instructions (pushf, popf, mov rd, evt) retired on this CPU, in any mode. */
+  sensitiveRetired = 0;
 
   fault: number = FaultState.NONE;
   faultVector = 0;
@@ -394,24 +399,26 @@ export class Cpu {
             break fault;
 
           case Op.PUSHF:
-            if (this.events.isActive) this.emitSensitive('pushf', pc);
             addr = (regs[15] - 4) | 0;
             this.ticks = ticks;
             this.store32(addr, flags);
             if (this.fault !== FaultState.NONE) break fault;
-            regs[15] = addr; break;
+            // Counted and reported once it retires: a faulting one runs again after the handler.
+            if (this.events.isActive) this.emitSensitive('pushf', pc);
+            regs[15] = addr; this.sensitiveRetired++; break;
           case Op.POPF:
-            if (this.events.isActive) this.emitSensitive('popf', pc);
             x = this.load32(regs[15]);
             if (this.fault !== FaultState.NONE) break fault;
+            if (this.events.isActive) this.emitSensitive('popf', pc);
             regs[15] = (regs[15] + 4) | 0;
             // In user mode popf silently keeps IF: the reason G32 is not classically virtualizable.
             flags = this.mode === Mode.USER ? (x & (FLAGS_MASK & ~Flag.IF)) | (flags & Flag.IF) : x & FLAGS_MASK;
             this.eventTick = 0;
+            this.sensitiveRetired++;
             break;
           case Op.MOV_R_EVT:
             if (this.events.isActive) this.emitSensitive('mov rd, evt', pc);
-            regs[a] = this.evt; break;
+            regs[a] = this.evt; this.sensitiveRetired++; break;
 
           default:
             if (op >= Op.HLT && op <= Op.MOV_R_KSP) {
@@ -629,17 +636,20 @@ export class Cpu {
       return;
     }
     if (this.tryDeliver(vector, errorCode, faultAddress)) return;
-    if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; return; }
+    const cause = this.deliveryFailure!;
+    if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; this.stopDetail += ` (${explainDeliveryFailure(cause)})`; return; }
     this.fault = FaultState.NONE;
     if (vector !== Vector.DF) {
       if (this.events.isActive) {
         this.events.emit({ kind: 'exception', vector: Vector.DF, errorCode: 0, faultAddress: 0, pc: this.pc >>> 0, fromUser: this.mode === Mode.USER, ticks: this.ticks });
       }
-      if (this.tryDeliver(Vector.DF, 0, 0)) return;
-      if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; return; }
+      const isDelivered = this.tryDeliver(Vector.DF, 0, 0);
+      this.deliveryFailure = cause;
+      if (isDelivered) return;
+      if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; this.stopDetail += ` (delivering #DF after ${explainDeliveryFailure(cause)})`; return; }
     }
     this.fault = FaultState.NONE;
-    this.stopDetail = `triple fault: a fault while delivering #DF (the original exception was vector ${vector} at pc ${hexWord(this.pc)})`;
+    this.stopDetail = `triple fault while delivering #DF: ${explainDeliveryFailure(cause)}`;
     this.stopReason = 'triple-fault';
   }
 
@@ -653,17 +663,27 @@ export class Cpu {
     const savedMode = this.mode;
     this.mode = Mode.KERNEL;
     let ok = true;
+    let failedAt = 0;
     for (let i = 0; i < frame.length && ok; i++) {
-      this.store32((newStack - 4 * (i + 1)) | 0, frame[i]);
+      failedAt = (newStack - 4 * (i + 1)) | 0;
+      this.store32(failedAt, frame[i]);
       ok = this.fault === FaultState.NONE;
     }
+    const isPushOk = ok;
     let handler = 0;
     if (ok) {
-      handler = this.load32((this.evt + 4 * vector) | 0);
+      failedAt = (this.evt + 4 * vector) | 0;
+      handler = this.load32(failedAt);
       ok = this.fault === FaultState.NONE;
     }
     this.mode = savedMode;
-    if (!ok) return false;
+    if (!ok) {
+      this.deliveryFailure = {
+        vector, pc: this.pc >>> 0, step: isPushOk ? 'vector-table' : 'push', address: failedAt >>> 0,
+        isFromUser: wasUser, stack: newStack >>> 0, evt: this.evt >>> 0, isBusError: this.fault === FaultState.STOP,
+      };
+      return false;
+    }
     this.setMode(Mode.KERNEL);
     this.flags &= ~Flag.IF;
     this.regs[15] = (newStack - 24) | 0;
@@ -951,7 +971,7 @@ export class Cpu {
       regs: this.regs.slice(), pc: this.pc, flags: this.flags, mode: this.mode, cr3: this.cr3, evt: this.evt, ksp: this.ksp,
       ticks: this.ticks, idleTicks: this.idleTicks, isHalted: this.isHalted, tlb: this.tlb.saveState(),
       deliveryTick: this.deliveryTick, deliveriesInARow: this.deliveriesInARow,
-      retiredInMode: [this.retiredInMode[0], this.retiredInMode[1]], retiredAtModeChange: this.retiredAtModeChange, cr3Loads: this.cr3Loads,
+      retiredInMode: [this.retiredInMode[0], this.retiredInMode[1]], retiredAtModeChange: this.retiredAtModeChange, cr3Loads: this.cr3Loads, sensitiveRetired: this.sensitiveRetired,
     };
   }
 
@@ -964,7 +984,7 @@ export class Cpu {
     this.tlb.loadState(state.tlb);
     this.deliveryTick = state.deliveryTick; this.deliveriesInARow = state.deliveriesInARow;
     this.retiredInMode[0] = state.retiredInMode[0]; this.retiredInMode[1] = state.retiredInMode[1];
-    this.retiredAtModeChange = state.retiredAtModeChange; this.cr3Loads = state.cr3Loads;
+    this.retiredAtModeChange = state.retiredAtModeChange; this.cr3Loads = state.cr3Loads; this.sensitiveRetired = state.sensitiveRetired;
     this.dropFetchCache();
     this.stopReason = undefined;
     this.fault = FaultState.NONE;

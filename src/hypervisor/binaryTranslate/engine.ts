@@ -233,18 +233,19 @@ export class BinaryTranslator implements BlockEnv {
     const op = instr.info.op;
     switch (op) {
       case Op.PUSHF: {
-        guest.counters.sensitiveInstructions++;
         const sp = (regs[15] - 4) | 0;
         cpu.store32(sp, guest.guestFlags(cpu.flags));
         if (cpu.fault !== 0) return;
+        // Counted once it retires: a faulting push (a hidden page fault) runs again.
+        guest.counters.sensitiveInstructions++;
         regs[15] = sp;
         hv.retireEmulated(next);
         return;
       }
       case Op.POPF: {
-        guest.counters.sensitiveInstructions++;
         const value = cpu.load32(regs[15]);
         if (cpu.fault !== 0) return;
+        guest.counters.sensitiveInstructions++;
         regs[15] = (regs[15] + 4) | 0;
         // The translation gives popf its bare-hardware effect on the guest's virtual IF.
         guest.virtualIF = (value & Flag.IF) !== 0;
