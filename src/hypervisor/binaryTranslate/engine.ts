@@ -23,6 +23,14 @@ export const HOT_FRAME_WRITES = 16;
 export class BinaryTranslator implements BlockEnv {
   readonly cache = new TranslationCache();
 
+  /**
+   * Called between two blocks where the state is exactly bare hardware's at that
+   * tick (the last block ran to its end, nothing delivered since); returning true
+   * stops the run there ('requested'). For the divergence finder, which must see
+   * translated blocks run with the budgets of the real run.
+   */
+  boundaryProbe: (() => boolean) | undefined = undefined;
+
   constructor(private readonly hv: Hypervisor, private readonly guest: Guest) {}
 
   /** Runs the guest's pretend-kernel code until it leaves pretend kernel mode, or a stop. */
@@ -37,7 +45,10 @@ export class BinaryTranslator implements BlockEnv {
     const startTicks = cpu.ticks;
     cpu.skipBreakpointAt = -1;
     let previous: TranslatedBlock | undefined;
+    let isExactBoundary = false;
     for (;;) {
+      if (isExactBoundary && this.boundaryProbe !== undefined && this.boundaryProbe()) return (cpu.stopReason = 'requested');
+      isExactBoundary = false;
       if (cpu.ticks >= cpu.eventTick) {
         const stop = cpu.serviceAll();
         if (stop !== undefined) return (cpu.stopReason = stop);
@@ -89,6 +100,7 @@ export class BinaryTranslator implements BlockEnv {
         previous = undefined;
         continue;
       }
+      isExactBoundary = true;
       previous = block.instrs.length > 1 ? block : undefined;
     }
   }
