@@ -2,9 +2,13 @@
 // patched on a "hot" frame (code and often-written data on one page) by a store
 // in the very block that runs it, a code word that is also a page-table entry
 // whose A bit the page walk sets, and code fetched from the console page. Each
-// runs under every setting and must print what it prints on bare hardware.
+// runs under every setting and must print what it prints on bare hardware. And
+// a debugger's edit of code that has run is what runs next.
 
 import * as assert from 'assert';
+import { assembleText } from '../../src/asm';
+import { Target } from '../../src/debug/target';
+import { createSystem } from '../../src/hypervisor/system';
 import { BARE, imageOfText, run, settingLabel, VIRTUAL_SETTINGS } from './setup';
 
 /** 20 data writes to the kernel's own code page: the frame becomes hot (its stores no longer trap). */
@@ -155,4 +159,39 @@ describe('hypervisor: binary translation never runs stale code (guests of issue 
     const { system } = run(imageOfText(WALKER_PATCHES_CODE), bt);
     assert.ok(system.counters()!.translationInvalidations >= 1, `invalidations ${system.counters()!.translationInvalidations}`);
   });
+});
+
+describe('hypervisor: a debugger edit of translated code is seen at once, under every setting', () => {
+  const source = `
+_start: mov sp, 0x8000
+        mov r2, 0
+again:  call value
+        add r2, 1
+        cmp r2, 1000
+        jb again
+        cli
+        hlt
+value:  mov r1, 1
+        ret
+`;
+  const assembled = assembleText(source);
+  const value = assembled.symbols.find((s) => s.name === 'value')!.value;
+  for (const space of ['gpa', 'ma'] as const) {
+    for (const setting of [BARE, ...VIRTUAL_SETTINGS]) {
+      if (space === 'ma' && setting.virtualization === 'none') continue;
+      it(`an edit by ${space === 'gpa' ? 'guest-physical' : 'machine'} address under ${settingLabel(setting)}`, () => {
+        const system = createSystem({ ...setting, guests: [{ name: 'g', image: assembled.image! }] });
+        system.cpu.runUntilTick = 300;
+        assert.strictEqual(system.run().reason, 'budget');
+        assert.strictEqual(system.guest(0).regs[1], 1);
+        const target = new Target(system);
+        const at = space === 'gpa' ? value + 4 : system.hypervisor!.guests[0].memory.toMachine(value + 4);
+        assert.strictEqual(target.writeBytes(space, 0, at, Uint8Array.of(7, 0, 0, 0)), 4);
+        system.cpu.runUntilTick = Infinity;
+        assert.strictEqual(system.run().reason, 'halted');
+        assert.strictEqual(system.guest(0).regs[1], 7, 'the edited immediate');
+        assert.strictEqual(system.guest(0).regs[2], 1000);
+      });
+    }
+  }
 });

@@ -158,7 +158,7 @@ function checkKernel(k: Kernel, reached: Reached): void {
   const assembled = assembleText(k.source);
   if (!assembled.image) throw new Error(`does not assemble: ${assembled.diagnostics.map((d) => `${d.line}: ${d.message}`).join('; ')}\n${k.source}`);
   const image = assembled.image;
-  const options = (setting: SettingChoice | { virtualization: 'none' }) => ({ ...setting, guests: [{ name: 'kernel', image, memory: 0x10000 }], maxInstructions: 40000 });
+  const options = (setting: SettingChoice | { virtualization: 'none' }) => ({ ...setting, guests: [{ name: 'kernel', image, memory: 0x10000 }], maxInstructions: 20000 });
   const bareSystem = createSystem(options({ virtualization: 'none' }));
   const loopRanges = assembled.symbols.filter((s) => /^loop\d+$/.test(s.name)).map((s) => {
     const end = assembled.symbols.find((e) => e.name === `${s.name}_end`)!;
