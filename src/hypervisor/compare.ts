@@ -144,7 +144,7 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
   let lastBoundary = chunkStart;
   if (translatorOf(other.system) !== undefined) {
     const coarse = scanBlocks(MEMORY_STRIDE);
-    const fine = coarse && coarse.lastMemoryCheck < coarse.lastAgreed ? scanBlocks(1, coarse.lastMemoryCheck) ?? coarse : coarse;
+    const fine = coarse && coarse.lastMemoryCheck < coarse.lastAgreed ? scanBlocks(MEMORY_STRIDE, coarse.lastMemoryCheck) ?? coarse : coarse;
     if (fine) {
       window = { from: fine.lastAgreed, to: fine.tick };
       blockDivergence = fine.divergence;

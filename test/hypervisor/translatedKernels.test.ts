@@ -194,10 +194,14 @@ function checkKernel(k: Kernel, reached: Reached): void {
 function faultingKernel(): fc.Arbitrary<Kernel> {
   const access = fc.tuple(reg, fc.constantFrom('st [0x40000], %R%', 'ld %R%, [0x40000]', 'stb [r0 + 0x3a000], %R%', 'mov sp, 0x40000\n        push %R%'))
     .map(([r, text]) => text.replace(/%R%/g, r));
-  return fc.tuple(fc.array(straight, { minLength: 1, maxLength: 30 }), access, fc.array(straight, { minLength: 1, maxLength: 30 }), fc.array(imm, { minLength: 7, maxLength: 7 }))
-    .map(([before, fault, after, init]) => {
+  // Right around the access, flag writers only: flags set before it, overwritten after it, read by nothing in between.
+  const arithmetic = fc.oneof(fc.tuple(alu, reg, reg).map(([op, a, b]) => `${op} ${a}, ${b}`), fc.tuple(alu, reg, imm).map(([op, a, v]) => `${op} ${a}, ${v}`));
+  const around = fc.array(arithmetic, { minLength: 1, maxLength: 4 });
+  const run = fc.array(straight, { minLength: 0, maxLength: 20 });
+  return fc.tuple(run, around, access, around, run, fc.array(imm, { minLength: 7, maxLength: 7 }))
+    .map(([before, setFlags, fault, overwriteFlags, after, init]) => {
       let n = 0;
-      const lines = [...before, fault, ...after].map((text) => `        ${text.replace(/%N%/g, String(++n))}`);
+      const lines = [...before, ...setFlags, fault, ...overwriteFlags, ...after].map((text) => `        ${text.replace(/%N%/g, String(++n))}`);
       const source = `
 _start: mov sp, 0x8000
         mov r0, 0x6000
