@@ -72,7 +72,7 @@ describe('hypervisor: equivalence with bare hardware', () => {
           const bare = run(image, BARE, options);
           for (const setting of VIRTUAL_SETTINGS) assertEquivalent(image, setting, options, bare);
         }),
-        { numRuns: 40 },
+        { numRuns: 30 },
       );
     });
   });

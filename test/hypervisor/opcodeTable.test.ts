@@ -127,7 +127,7 @@ describe('hypervisor: every instruction of the opcode table under binary transla
           // The instruction ran inside a block of several instructions (unless the block had to be cut short by a call-out).
           if (translator!.cache.blocks().some((block) => block.instrs.length > 1 && block.instrs.some((i) => i.instr.info.op === info.op && i.pc >= 0x18))) inBlocks++;
         }),
-        { numRuns: 15 },
+        { numRuns: 10 },
       );
       if (info.cls === 'ordinary' && !info.endsBlock && info.op !== Op.SYSCALL && info.op !== Op.BRK && info.op !== Op.VMCALL) {
         assert.ok(inBlocks > 0, `${info.mnemonic} never ran inside a multi-instruction block`);
