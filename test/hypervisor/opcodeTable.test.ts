@@ -77,7 +77,7 @@ function arbitraryCase(info: OpInfo): fc.Arbitrary<Case> {
   });
 }
 
-export function imageOf(c: Case): LoadableImage {
+function imageOf(c: Case): LoadableImage {
   const code = new Words()
     .put(Op.MOV_RI, 15, 0, 0x8000)
     .put(Op.MOV_RI, 1, 0, TABLE).put(Op.MOV_EVT_R, 1)
@@ -101,7 +101,7 @@ export function imageOf(c: Case): LoadableImage {
   };
 }
 
-export function outcome(image: LoadableImage, setting: SettingChoice) {
+function outcome(image: LoadableImage, setting: SettingChoice) {
   const system = createSystem({ ...setting, guests: [{ name: 'op', image, memory: MEMORY }], maxInstructions: 500 });
   const result = system.run();
   const view = system.guest(0);
