@@ -2,12 +2,13 @@
 // under a setting differs from bare hardware, or that none did.
 
 import * as assert from 'assert';
+import { assembleText } from '../../src/asm';
 import { findDivergence, formatDivergence } from '../../src/hypervisor/compare';
 import { createSystem } from '../../src/hypervisor/system';
 import { imageOfFile, imageOfText, input } from './setup';
 import { Image } from '../../src/asm';
 import { TimedInput } from '../../src/machine/devices/keyboard';
-import { LOOP_EXIT_IGNORES_NEXT_ITERATION, plant, PlantedBug } from './plantedBugs';
+import { FIRST_FLAGS_ELIDED, LOOP_EXIT_IGNORES_NEXT_ITERATION, plant, PlantedBug } from './plantedBugs';
 
 function compare(image: Image, inputs: TimedInput[] = []) {
   const make = (virtualization: 'none' | 'trap-and-emulate') => () => createSystem({ virtualization, guests: [{ name: 'g', image, inputs }] });
@@ -131,5 +132,19 @@ table:  .space 32*4
     assert.ok(result.ticksCompared < 500, `compared ${result.ticksCompared}`);
     assert.ok(d.differences.some((line) => line.startsWith('pc: bare')), d.differences.join('\n'));
     assert.match(formatDivergence(result), /^divergence under binary-translation/);
+  });
+
+  it('finds a planted flag-elision bug in the translated loop where the flags go wrong', () => {
+    const image = imageOfText(TIMED_LOOP);
+    const make = (virtualization: 'none' | 'binary-translation', bug?: PlantedBug) => () => {
+      const system = createSystem({ virtualization, guests: [{ name: 'g', image }] });
+      if (bug) plant(system, bug);
+      return system;
+    };
+    const result = findDivergence(make('none'), make('binary-translation', FIRST_FLAGS_ELIDED), { chunk: 2000 });
+    const d = result.divergence;
+    assert.ok(d, formatDivergence(result));
+    assert.strictEqual(d.pc, assembleText(TIMED_LOOP).symbols.find((s) => s.name === 'count')!.value, 'the loop');
+    assert.ok(d.differences.some((line) => line.startsWith('flags: bare')), d.differences.join('\n'));
   });
 });

@@ -11,10 +11,6 @@ export type PlantedBug = (source: string) => string;
 /** The loop-exit test of a self-looping block checks only the ticks already run, so the loop overruns an event. */
 export const LOOP_EXIT_IGNORES_NEXT_ITERATION: PlantedBug = (source) => source.replace(/if \(t \+ (\d+) <= budget\) continue;/g, 'if (t <= budget) continue;');
 
-/** Translated add computes ZF from its first operand instead of its result. */
-export const ADD_ZERO_FLAG_FROM_OPERAND: PlantedBug = (source) => source.replace(/res = \(x \+ y\) \| 0; r\[(\d+)\] = res; f = \(f & 512\) \| \(\(res >>> 0\) < \(x >>> 0\) \? 1 : 0\) \| \(res === 0 \? 2 : 0\)/g,
-  (_match, a: string) => `res = (x + y) | 0; r[${a}] = res; f = (f & 512) | ((res >>> 0) < (x >>> 0) ? 1 : 0) | (x === 0 ? 2 : 0)`);
-
 /**
  * Flag elision that forgets a flag computation is live: in a block of several
  * instructions, the flags of the first flag-writing instruction are dropped
