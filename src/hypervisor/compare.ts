@@ -132,22 +132,112 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
     referenceSetting: reference.system.settingName, otherSetting: other.system.settingName,
   });
   if (!isDiverged) return result(undefined);
+  const chunkEnd = chunkStart + chunk;
+  const chunkDifferences = compareViews(reference.system.guest(0), other.system.guest(0), names.reference, names.other, true);
+  if (stopOf(reference) !== stopOf(other)) chunkDifferences.push(`run: ${names.reference} ${stopOf(reference)}, ${names.other} ${stopOf(other)}`);
 
-  // Replay the diverging chunk from fresh, deterministic runs: registers each tick,
-  // all of memory every MEMORY_STRIDE ticks; then the window before the first
-  // difference again with memory each tick, so the first diverging tick is exact.
-  const coarse = scan(chunkStart, chunkStart + chunk, MEMORY_STRIDE);
-  if (!coarse) return result(undefined);
-  const windowStart = Math.max(chunkStart, coarse.lastMemoryCheck);
-  const fine = scan(windowStart, coarse.tick, 1) ?? coarse;
-  agreedUpTo = fine.tick - 1;
-  return result(fine.divergence);
+  // Under binary translation a block runs whole and stopping at a tick changes
+  // which blocks run (near a stop they are one instruction long), so first replay
+  // the diverging chunk exactly as it ran and compare at every boundary between
+  // blocks: the block after the last boundary that agrees holds the divergence.
+  let window = { from: chunkStart, to: chunkEnd };
+  let blockDivergence: Divergence | undefined;
+  /** Last tick at which the block scan saw both runs agree (when it found no difference between blocks). */
+  let lastBoundary = chunkStart;
+  if (translatorOf(other.system) !== undefined) {
+    const coarse = scanBlocks(MEMORY_STRIDE);
+    const fine = coarse && coarse.lastMemoryCheck < coarse.lastAgreed ? scanBlocks(MEMORY_STRIDE, coarse.lastMemoryCheck) ?? coarse : coarse;
+    if (fine) {
+      window = { from: fine.lastAgreed, to: fine.tick };
+      blockDivergence = fine.divergence;
+    } else window = { from: lastBoundary, to: chunkEnd };
+  }
+
+  // Replay the window one tick at a time from fresh, deterministic runs: registers
+  // each tick, all of memory every MEMORY_STRIDE ticks; then the stretch before the
+  // first difference again with memory each tick, so the first diverging tick is exact.
+  const coarse = scan(window.from, window.to, MEMORY_STRIDE);
+  if (coarse) {
+    const windowStart = Math.max(window.from, coarse.lastMemoryCheck);
+    const fine = scan(windowStart, coarse.tick, 1) ?? coarse;
+    agreedUpTo = fine.tick - 1;
+    return result(fine.divergence);
+  }
+  if (blockDivergence) {
+    agreedUpTo = window.from;
+    return result(blockDivergence);
+  }
+  // Neither replay narrowed it down (the difference shows only with the real run's
+  // block boundaries): report the chunk's difference from where it was last seen equal.
+  agreedUpTo = window.from;
+  replayTo(window.from);
+  const at = reference.system.instructionAt(0);
+  const before = reference.system.guest(0);
+  return result({ retired: before.retired, pc: before.pc, instruction: at.text, differences: chunkDifferences, explanation: `${explain(undefined, other.system.settingName)} (somewhere in the ${window.to - window.from} ticks from here)` });
+
+  /**
+   * Fresh runs replayed with the real run's chunk boundaries up to the diverging
+   * chunk; the other run then goes on with the chunk's end as its budget and stops
+   * at its first exact block boundary at or after `pauseAt`.
+   */
+  function replayTo(pauseAt: number): void {
+    reference = { system: makeReference(), last: undefined };
+    other = { system: makeOther(), last: undefined };
+    for (let tick = chunk; tick <= chunkStart; tick += chunk) { runTo(reference, tick); runTo(other, tick); }
+    if (pauseAt > chunkStart) {
+      const translator = translatorOf(other.system);
+      if (translator) {
+        translator.boundaryProbe = () => other.system.cpu.ticks >= pauseAt;
+        runTo(other, chunkEnd);
+        translator.boundaryProbe = undefined;
+        if (other.last?.reason === 'requested') { other.last = undefined; other.system.cpu.stopReason = undefined; }
+      } else runTo(other, pauseAt);
+      runTo(reference, other.system.cpu.ticks);
+    }
+  }
+
+  /** The diverging chunk as it really ran, compared at every exact boundary between translated blocks (memory every `memoryEvery` ticks, and from `memoryFrom` on at every one). */
+  function scanBlocks(memoryEvery: number, memoryFrom = Infinity): { tick: number; lastAgreed: number; lastMemoryCheck: number; divergence: Divergence } | undefined {
+    replayTo(chunkStart);
+    const translator = translatorOf(other.system)!;
+    let lastAgreed = chunkStart;
+    let lastMemoryCheck = chunkStart;
+    let before = { retired: reference.system.guest(0).retired, pc: reference.system.guest(0).pc, at: reference.system.instructionAt(0) };
+    let found: { tick: number; lastAgreed: number; lastMemoryCheck: number; divergence: Divergence } | undefined;
+    translator.boundaryProbe = () => {
+      const tick = other.system.cpu.ticks;
+      if (tick <= lastAgreed) return false;
+      runTo(reference, tick);
+      const isMemoryCompared = tick - lastMemoryCheck >= memoryEvery || tick >= memoryFrom;
+      const differences = compareViews(reference.system.guest(0), other.system.guest(0), names.reference, names.other, isMemoryCompared);
+      if (stopOf(reference) !== 'running') differences.push(`run: ${names.reference} ${stopOf(reference)}, ${names.other} running`);
+      if (differences.length > 0) {
+        const instructions = tick - lastAgreed;
+        found = {
+          tick, lastAgreed, lastMemoryCheck,
+          divergence: {
+            retired: before.retired, pc: before.pc, instruction: before.at.text, differences,
+            explanation: `${explain(before.at.op, other.system.settingName)} (binary translation ran ${instructions} instruction${instructions === 1 ? '' : 's'} from here in one translated block, as in the real run; the difference shows at its end)`,
+          },
+        };
+        return true;
+      }
+      lastAgreed = tick;
+      if (isMemoryCompared) lastMemoryCheck = tick;
+      const view = reference.system.guest(0);
+      before = { retired: view.retired, pc: view.pc, at: reference.system.instructionAt(0) };
+      return false;
+    };
+    runTo(other, chunkEnd);
+    translator.boundaryProbe = undefined;
+    lastBoundary = lastAgreed;
+    return found;
+  }
 
   /** Fresh runs to `from`, then tick by tick to `to`; the first tick whose state differs. */
   function scan(from: number, to: number, memoryEvery: number): { tick: number; lastMemoryCheck: number; divergence: Divergence } | undefined {
-    reference = { system: makeReference(), last: undefined };
-    other = { system: makeOther(), last: undefined };
-    if (from > 0) { runTo(reference, from); runTo(other, from); }
+    replayTo(from);
+    from = other.system.cpu.ticks > from ? other.system.cpu.ticks : from;
     let lastMemoryCheck = from;
     for (let tick = from + 1; tick <= to; tick++) {
       const before = reference.system.guest(0);
@@ -168,6 +258,10 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
     }
     return undefined;
   }
+}
+
+function translatorOf(system: VirtualSystem) {
+  return system.hypervisor?.guests[0]?.translator;
 }
 
 export function formatDivergence(result: CompareResult): string {

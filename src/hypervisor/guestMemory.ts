@@ -69,7 +69,9 @@ export class GuestMemory {
       if (!this.isRam(byteAddr) && !GuestMemory.isConsole(byteAddr)) { this.busErrorAddress = byteAddr; return false; }
     }
     if (GuestMemory.isConsole(gpa)) this.devices.consoleStore(gpa, value, ticks);
-    for (let i = 0; i < size; i++) {
+    // One machine write for a word within a frame, so the write is seen (and counted) as one.
+    if (size === 4 && (gpa & 0xfff) <= 0xffc && this.isRam(gpa, 4)) this.machine.write32(this.toMachine(gpa), value);
+    else for (let i = 0; i < size; i++) {
       const byteAddr = gpa + i;
       if (this.isRam(byteAddr)) this.machine.write8(this.toMachine(byteAddr), (value >>> (8 * i)) & 0xff);
     }
@@ -131,6 +133,7 @@ export class GuestMemory {
       newPde = pde | Pte.A;
       newPte = pte | Pte.A | (isWrite ? Pte.D : 0);
       // The hypervisor's own A/D updates are the guest hardware's, not guest writes: no onWrite.
+      // Machine memory's write path still reports them, so translated code they overlap is dropped.
       if (newPde !== pde) this.machine.write32(this.toMachine(pdeAddr), newPde);
       if (newPte !== pte) this.machine.write32(this.toMachine(pteAddr), newPte);
     }

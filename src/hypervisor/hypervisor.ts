@@ -110,12 +110,18 @@ export class Hypervisor implements Platform, ShadowHost {
     this.pool = new FramePool(this.memory, 4096, this.config.hypervisorFrames);
 
     let base = poolBytes;
+    this.guestOfMachineFrame = new Int32Array(this.memory.size >>> 12).fill(-1);
+    this.gfnOfMachineFrame = new Int32Array(this.memory.size >>> 12);
     config.guests.forEach((guestConfig, id) => {
       const size = guestSizes[id];
       const nFrames = size / 4096;
       // The hypervisor's map is deliberately not the identity: guest frames are laid out in reverse.
       const frames = new Int32Array(nFrames);
-      for (let gfn = 0; gfn < nFrames; gfn++) frames[gfn] = base + (nFrames - 1 - gfn) * 4096;
+      for (let gfn = 0; gfn < nFrames; gfn++) {
+        frames[gfn] = base + (nFrames - 1 - gfn) * 4096;
+        this.guestOfMachineFrame[frames[gfn] >>> 12] = id;
+        this.gfnOfMachineFrame[frames[gfn] >>> 12] = gfn;
+      }
       const devices = new DeviceSet(guestConfig.inputs ?? [], this.events);
       const guestMemory = new GuestMemory(this.memory, frames, size, devices);
       const guest = new Guest(id, guestConfig.name, guestMemory, devices, guestConfig.image.entry, this.config.maxInstructions, this.isHardwareAssist);
@@ -134,8 +140,8 @@ export class Hypervisor implements Platform, ShadowHost {
       guest.shadow = this.config.paging === 'shadow-proactive' ? new ProactiveShadow(deps, this.pool) : new OnDemandShadow(deps, this.pool);
       guestMemory.onWrite = (gpa, length) => {
         if (guest.shadow.isWriteProtected(gpa)) guest.shadow.onProtectedWrite(gpa, length);
-        guest.translator?.onGuestWrite(gpa, length);
       };
+      if (guest.translator) this.memory.onWatchedWrite = (pa, length) => this.onTranslatedCodeWrite(pa, length);
       this.guests.push(guest);
       base += size;
     });
@@ -143,6 +149,26 @@ export class Hypervisor implements Platform, ShadowHost {
     this.counters = aggregateCounters(this.guests);
     this.current = this.guests[0];
     this.enter(this.current);
+  }
+
+  /** Machine frame -> owning guest's index (-1 for the hypervisor's own), and the guest frame number it backs. */
+  private guestOfMachineFrame = new Int32Array(0);
+  private gfnOfMachineFrame = new Int32Array(0);
+
+  /**
+   * Every write through machine memory's write path (page walks, the hypervisor's
+   * emulated stores and frame pushes, the debugger) to a frame holding translated
+   * code: the guest that owns the frame drops the translations it overlaps.
+   */
+  private onTranslatedCodeWrite(pa: number, length: number): void {
+    const end = pa + length;
+    for (let at = pa; at < end;) {
+      const frame = at >>> 12;
+      const pieceEnd = Math.min(end, (frame + 1) * 4096);
+      const owner = this.guestOfMachineFrame[frame];
+      if (owner >= 0) this.guests[owner].translator?.onCodeWrite(this.gfnOfMachineFrame[frame] * 4096 + (at & 0xfff), pieceEnd - at);
+      at = pieceEnd;
+    }
   }
 
   // ------------------------------------------------------------ running

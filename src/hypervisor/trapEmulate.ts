@@ -136,6 +136,7 @@ export function emulateMemoryInstruction(hv: Hypervisor, guest: Guest, instr: De
   const regs = cpu.regs;
   const v = guest.virtual;
   const isUser = guest.isPretendUser;
+  const isTranslatedKernel = guest.translator !== undefined && !isUser;
   const next = (cpu.pc + instr.length) | 0;
   const op = instr.info.op;
   const address = instr.info.mem === 'reg' ? regs[instr.b] : instr.info.mem === 'disp' ? (regs[instr.b] + instr.imm) | 0 : instr.imm | 0;
@@ -157,7 +158,9 @@ export function emulateMemoryInstruction(hv: Hypervisor, guest: Guest, instr: De
       break;
     }
     case Op.PUSH_R: case Op.PUSH_I: case Op.PUSHF: case Op.CALL_I: case Op.CALL_R: {
-      const value = op === Op.PUSH_R ? regs[instr.a] : op === Op.PUSH_I ? instr.imm : op === Op.PUSHF ? cpu.flags : next;
+      // Translated kernel code gets pushf's bare-hardware effect (the virtual IF) even when its store traps.
+      const flags = isTranslatedKernel ? guest.guestFlags(cpu.flags) : cpu.flags;
+      const value = op === Op.PUSH_R ? regs[instr.a] : op === Op.PUSH_I ? instr.imm : op === Op.PUSHF ? flags : next;
       const target = op === Op.CALL_I ? instr.imm : regs[instr.a];
       const sp = (regs[15] - 4) | 0;
       if (!v.write(sp, value, 4, isUser, ticks)) return reflectAccessFault(hv, guest);
@@ -171,8 +174,12 @@ export function emulateMemoryInstruction(hv: Hypervisor, guest: Guest, instr: De
       regs[15] = (regs[15] + 4) | 0;
       if (op === Op.POP) regs[instr.a] = value;
       else if (op === Op.RET) newPc = value;
+      else if (isTranslatedKernel) {
+        // As the translation's own popf: the guest's virtual IF, the real IF kept set.
+        guest.virtualIF = (value & Flag.IF) !== 0;
+        cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | Flag.IF;
       // popf runs in real user mode: IF keeps its real value, as the hardware would have it.
-      else cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | (cpu.flags & Flag.IF);
+      } else cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | (cpu.flags & Flag.IF);
       break;
     }
     default:

@@ -16,6 +16,13 @@ export class PhysicalMemory {
    */
   readonly decodedInfo: Int32Array;
   readonly decodedImm: Int32Array;
+  /**
+   * Machine frames whose writes through `write8`/`write32`/`writeBytes` are
+   * reported to `onWatchedWrite` (a hypervisor watches the frames it translated
+   * code from, so no writer — page walker, hypervisor, debugger — leaves a stale translation).
+   */
+  readonly watchedFrames: Uint8Array;
+  onWatchedWrite: ((pa: number, length: number) => void) | undefined;
 
   constructor(size: number) {
     if (size <= 0 || size % 4096 !== 0 || size > 0x40000000) {
@@ -28,6 +35,7 @@ export class PhysicalMemory {
     this.view = new DataView(buffer);
     this.decodedInfo = new Int32Array(size >> 2);
     this.decodedImm = new Int32Array(size >> 2);
+    this.watchedFrames = new Uint8Array(size >>> 12);
   }
 
   /** True when every byte of [pa, pa+length) is RAM. */
@@ -46,17 +54,23 @@ export class PhysicalMemory {
   write8(pa: number, value: number): void {
     this.bytes[pa] = value;
     this.invalidateDecoded(pa, 1);
+    if (this.watchedFrames[pa >>> 12] !== 0) this.onWatchedWrite?.(pa, 1);
   }
 
   write32(pa: number, value: number): void {
     if ((pa & 3) === 0) this.words[pa >> 2] = value;
     else this.view.setInt32(pa, value, true);
     this.invalidateDecoded(pa, 4);
+    if ((this.watchedFrames[pa >>> 12] | this.watchedFrames[(pa + 3) >>> 12]) !== 0) this.onWatchedWrite?.(pa, 4);
   }
 
   writeBytes(pa: number, data: Uint8Array): void {
     this.bytes.set(data, pa);
     this.invalidateDecoded(pa, data.length);
+    if (data.length === 0) return;
+    for (let frame = pa >>> 12; frame <= (pa + data.length - 1) >>> 12; frame++) {
+      if (this.watchedFrames[frame] !== 0) { this.onWatchedWrite?.(pa, data.length); return; }
+    }
   }
 
   /** Drops cached decodings of every instruction that may overlap [pa, pa+length). */

@@ -23,16 +23,18 @@ function randomImage(): fc.Arbitrary<LoadableImage> {
   const immediate = fc.oneof(fc.integer({ min: 0, max: 0x3ff }).map((n) => n & ~3), fc.constantFrom(0x200, 0x203, 0x40));
   const word = fc.tuple(fc.oneof(fc.constantFrom(...OPCODES), fc.integer({ min: 0, max: 255 })), fc.integer({ min: 0, max: 0x77 }), immediate, fc.boolean())
     .map(([op, regs, imm, isImm]) => (isImm ? imm : (op | (regs << 8)) >>> 0));
-  return fc.tuple(fc.array(word, { minLength: 64, maxLength: 64 }), fc.array(fc.integer({ min: 0, max: 59 }), { minLength: 256, maxLength: 256 }))
-    .map(([words, targets]) => {
+  // The timer: close (blocks of one instruction near each interrupt) or far apart (whole translated blocks).
+  const period = fc.constantFrom(7, 7, 100, 1000);
+  return fc.tuple(fc.array(word, { minLength: 64, maxLength: 64 }), fc.array(fc.integer({ min: 0, max: 59 }), { minLength: 256, maxLength: 256 }), period)
+    .map(([words, targets, ticks]) => {
       const code = new Uint8Array(256);
       const view = new DataView(code.buffer);
       words.forEach((w, i) => view.setUint32(i * 4, w, true));
-      // mov sp, 0x8000; mov r1, 0x2000; mov evt, r1; mov r2, 7; out 0x40, r2 (a timer every 7 ticks)
+      // mov sp, 0x8000; mov r1, 0x2000; mov evt, r1; mov r2, ticks; out 0x40, r2 (a timer every `ticks` ticks)
       const prologue = new Uint8Array(40);
       prologue.set([
         Op.MOV_RI, 0x0f, 0, 0, 0x00, 0x80, 0, 0, Op.MOV_RI, 0x01, 0, 0, 0x00, 0x20, 0, 0, Op.MOV_EVT_R, 0x01, 0, 0,
-        Op.MOV_RI, 0x02, 0, 0, 7, 0, 0, 0, Op.OUT, 0x02, 0, 0, 0x40, 0, 0, 0, Op.NOP, 0, 0, 0,
+        Op.MOV_RI, 0x02, 0, 0, ticks & 0xff, ticks >> 8, 0, 0, Op.OUT, 0x02, 0, 0, 0x40, 0, 0, 0, Op.NOP, 0, 0, 0,
       ]);
       const table = new Uint8Array(1024);
       const tableView = new DataView(table.buffer);

@@ -9,19 +9,27 @@ import { StopReason } from '../../machine/cpu';
 import { decode, DecodedInstr } from '../../machine/decode';
 import { Flag, FLAGS_MASK, Op, Vector } from '../../machine/isa';
 import { formatInstr, hexWord } from '../../machine/format';
-import { GuestAccess } from '../guestMemory';
+import { GuestAccess, GuestMemory } from '../guestMemory';
 import type { Guest } from '../guest';
 import type { Hypervisor } from '../hypervisor';
 import { reflect } from '../reflect';
 import { emulatePrivileged } from '../trapEmulate';
 import { TranslationCache } from './cache';
-import { BlockEnv, BlockInstr, compile, endsBlock, generateSource, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock } from './translate';
+import { BlockEnv, BlockInstr, compile, endsBlock, generateSource, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
 
 /** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
 export const HOT_FRAME_WRITES = 16;
 
 export class BinaryTranslator implements BlockEnv {
   readonly cache = new TranslationCache();
+
+  /**
+   * Called between two blocks where the state is exactly bare hardware's at that
+   * tick (the last block ran to its end, nothing delivered since); returning true
+   * stops the run there ('requested'). For the divergence finder, which must see
+   * translated blocks run with the budgets of the real run.
+   */
+  boundaryProbe: (() => boolean) | undefined = undefined;
 
   constructor(private readonly hv: Hypervisor, private readonly guest: Guest) {}
 
@@ -37,7 +45,10 @@ export class BinaryTranslator implements BlockEnv {
     const startTicks = cpu.ticks;
     cpu.skipBreakpointAt = -1;
     let previous: TranslatedBlock | undefined;
+    let isExactBoundary = false;
     for (;;) {
+      if (isExactBoundary && this.boundaryProbe !== undefined && this.boundaryProbe()) return (cpu.stopReason = 'requested');
+      isExactBoundary = false;
       if (cpu.ticks >= cpu.eventTick) {
         const stop = cpu.serviceAll();
         if (stop !== undefined) return (cpu.stopReason = stop);
@@ -89,6 +100,7 @@ export class BinaryTranslator implements BlockEnv {
         previous = undefined;
         continue;
       }
+      isExactBoundary = true;
       previous = block.instrs.length > 1 ? block : undefined;
     }
   }
@@ -136,6 +148,8 @@ export class BinaryTranslator implements BlockEnv {
     const walk = guest.memory.walk(guest.cr3, pc, GuestAccess.FETCH, false);
     if (walk.gpa === -2) { hv.busError(guest, guest.memory.busErrorAddress); return undefined; }
     if (walk.gpa === -1) { reflect(hv, guest, Vector.PF, walk.errorCode, pc); return undefined; }
+    // Code fetched from the console page reads as zeros: an undefined instruction, as on bare hardware.
+    if (GuestMemory.isConsole(walk.gpa)) { hv.cpu.setFault(Vector.UD, 0, 0); hv.cpu.raiseFault(); return undefined; }
     if (!guest.memory.isRam(walk.gpa)) { hv.busError(guest, walk.gpa); return undefined; }
     if (maxInstructions > 1) {
       const cached = this.cache.lookupPhysical(walk.gpa, pc);
@@ -149,6 +163,10 @@ export class BinaryTranslator implements BlockEnv {
     const frames = new Set<number>([walk.gpa >>> 12]);
     const ranges: Array<[number, number]> = [];
     let secondPageGpa = -1;
+    // Stores to a hot frame do not trap, so there a block ends after each store: the
+    // next block's bytes are checked when it is entered (see isUnchanged), and no
+    // block, looping or not, runs on past a store into its own code.
+    let isHot = this.cache.hotFrames.has(walk.gpa >>> 12);
     let at = pc;
     while (instrs.length < maxInstructions) {
       const fetched = this.fetch(at, instrs.length === 0);
@@ -157,11 +175,11 @@ export class BinaryTranslator implements BlockEnv {
       if (crossesPage) {
         if (instrs.length > 0) break;
         const second = guest.memory.walk(guest.cr3, (at | 0xfff) + 1, GuestAccess.FETCH, false, false);
-        if (second.gpa >= 0) { frames.add(second.gpa >>> 12); secondPageGpa = second.gpa; }
+        if (second.gpa >= 0) { frames.add(second.gpa >>> 12); secondPageGpa = second.gpa; isHot ||= this.cache.hotFrames.has(second.gpa >>> 12); }
       }
       instrs.push({ pc: at, instr });
       at = (at + instr.length) | 0;
-      if (endsBlock(instr) || crossesPage || (at & 0xfff) === 0) break;
+      if (endsBlock(instr) || crossesPage || (at & 0xfff) === 0 || (isHot && writesMemory(instr))) break;
     }
     if (instrs.length === 0) return undefined;
     const length = at - pc;
@@ -183,6 +201,8 @@ export class BinaryTranslator implements BlockEnv {
     };
     const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame) && !this.cache.hotFrames.has(frame));
     this.cache.insert(block, maxInstructions === 1);
+    // Writes that bypass the shadow (page walks, the hypervisor, the debugger) are reported by machine memory.
+    for (const frame of block.frames) guest.memory.machine.watchedFrames[guest.memory.toMachine(frame << 12) >>> 12] = 1;
     // Code pages are write-protected from now on, so that a write to them drops their translations.
     for (const frame of newFrames) guest.shadow.writeProtectFrame(guest.memory.toMachine(frame << 12));
     if (newFrames.length > 0) hv.flushRealTlb(undefined);
@@ -276,13 +296,20 @@ export class BinaryTranslator implements BlockEnv {
     this.cache.forgetVirtual();
   }
 
-  /** A write to guest memory: drops the translations whose bytes it overlaps. */
-  onGuestWrite(gpa: number, size: number): void {
+  /**
+   * A write to guest memory by anyone but the guest's own unchecked stores (an
+   * emulated store, a frame push, a page walk's A/D bits, the debugger): drops
+   * the translations whose bytes it overlaps.
+   */
+  onCodeWrite(gpa: number, size: number): void {
     const frame = gpa >>> 12;
     if (!this.cache.hasCode(frame)) return;
     const dropped = this.cache.invalidateOverlapping(gpa, size);
     this.guest.counters.translationInvalidations += dropped;
     // Data sharing a page with code: after a few writes, stop trapping them (the next write refills the shadow writable).
-    if (dropped === 0) this.cache.noteDataWrite(frame, HOT_FRAME_WRITES);
+    // Blocks translated before lack the store boundaries a hot frame needs (see translate): translate them again.
+    if (dropped === 0 && this.cache.noteDataWrite(frame, HOT_FRAME_WRITES)) {
+      this.guest.counters.translationInvalidations += this.cache.invalidateFrame(frame);
+    }
   }
 }

@@ -71,6 +71,12 @@ export function isCallOut(instr: DecodedInstr): boolean {
   return instr.info.cls !== 'ordinary' || op === Op.SYSCALL || op === Op.BRK || op === Op.VMCALL;
 }
 
+/** Ordinary instructions that store to memory (call also does, but it ends every block). */
+export function writesMemory(instr: DecodedInstr): boolean {
+  const op = instr.info.op;
+  return op === Op.ST_R || op === Op.ST_RD || op === Op.ST_A || op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A || op === Op.PUSH_R || op === Op.PUSH_I;
+}
+
 /** Does the block end after this instruction? */
 export function endsBlock(instr: DecodedInstr): boolean {
   return instr.info.endsBlock || isCallOut(instr);
