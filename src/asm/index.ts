@@ -6,7 +6,9 @@ export {
   assembleText,
   formatDiagnostic,
   MAX_IMAGE_BYTES,
+  SOURCE_LIMITS,
 } from './assemble';
+export { MAX_EXPRESSION_NESTING } from './expr';
 export type {
   AsmDiagnostic,
   AsmSymbol,
@@ -15,6 +17,7 @@ export type {
   AssembleResult,
   Image,
   ImageChunk,
+  SourceRead,
   SymbolKind,
   SymbolReference,
 } from './assemble';
