@@ -134,8 +134,8 @@ export const SOURCE_LIMITS = {
   includeDepth: 32,
   /** `.include`s followed in all (a file included twice counts twice). */
   includes: 1000,
-  /** Lines laid out in all. */
-  lines: 1_000_000,
+  /** Lines laid out in all (an instruction line costs the assembler about 2 KB at its peak). */
+  lines: 500_000,
   /** Characters of source text laid out in all (16 Mi). */
   characters: 16 * 1024 * 1024,
 } as const;
@@ -163,6 +163,8 @@ interface Item {
   form?: OpInfo;
   /** Precomputed fill bytes for `.space`/`.align`. */
   fill?: number;
+  /** Where its bytes go: a view of its image chunk, once placed items are laid out. */
+  bytes?: Uint8Array;
   row: AssembledStatement;
 }
 
@@ -209,7 +211,7 @@ class Assembly {
       const tooBig = this.exceedsSourceLimits(text);
       if (tooBig) {
         this.files.push(mainFile);
-        this.report(mainFile, start, `expected a source of ${tooBig.limit}, found '${mainFile}' with ${tooBig.found}`);
+        this.report(mainFile, start, `expected ${tooBig.limit}, found ${tooBig.found} in '${mainFile}'`);
         text = undefined;
       } else {
         this.layoutFile(mainFile, text);
@@ -217,9 +219,9 @@ class Assembly {
       }
     }
     this.evaluateEqus();
-    const bytesByItem = this.encodeItems();
+    const chunks = this.allocateChunks();
+    this.encodeItems();
     const entry = text === undefined ? undefined : this.resolveEntry(mainFile, text);
-    const chunks = this.buildChunks(bytesByItem);
     const hasErrors = this.diagnostics.some((d) => d.severity === 'error');
     const lineMapEntries: LineMapEntry[] = this.items
       .filter((item) => item.isPlaced && item.size > 0)
@@ -595,21 +597,16 @@ class Assembly {
     for (const record of this.symbols.values()) if (record.expr) this.valueOf(record, undefined, record.symbol.file);
   }
 
-  private encodeItems(): Map<Item, Uint8Array> {
-    const bytesByItem = new Map<Item, Uint8Array>();
-    for (const item of this.items) {
-      const bytes = this.encodeItem(item);
-      if (item.isPlaced) bytesByItem.set(item, bytes);
-    }
-    return bytesByItem;
+  private encodeItems(): void {
+    for (const item of this.items) this.encodeItem(item);
   }
 
-  private encodeItem(item: Item): Uint8Array {
+  private encodeItem(item: Item): void {
     const statement = item.statement;
     const context = this.finalContext(item.file);
-    // Sizes of unplaced items can be huge (that is why they were not placed).
-    const bytes = new Uint8Array(item.isPlaced ? item.size : 0);
-    const view = new DataView(bytes.buffer);
+    // A view of its chunk (allocateChunks); empty for items not placed, whose sizes can be huge.
+    const bytes = item.bytes ?? NO_BYTES;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     switch (statement.kind) {
       case 'instruction': {
         if (!item.form) {
@@ -651,7 +648,6 @@ class Assembly {
         break;
     }
     item.row.bytes = bytes;
-    return bytes;
   }
 
   private resolveEntry(mainFile: string, mainText: string): number | undefined {
@@ -665,28 +661,27 @@ class Assembly {
     return undefined;
   }
 
-  private buildChunks(bytesByItem: Map<Item, Uint8Array>): ImageChunk[] {
+  /**
+   * One buffer per run of adjacent placed items, each item getting its view of
+   * it: the image is allocated once, not once per line and again when joined.
+   */
+  private allocateChunks(): ImageChunk[] {
     // Items are in address order and never overlap: `.org` only moves forward
     // and output may not pass 0xFFFFFFFF, so the location counter only grows.
-    const groups: Array<{ address: number; parts: Uint8Array[]; end: number }> = [];
+    const groups: Array<{ address: number; end: number; items: Item[] }> = [];
     for (const item of this.items) {
-      const bytes = bytesByItem.get(item);
-      if (!bytes || bytes.length === 0) continue;
+      if (!item.isPlaced || item.size === 0) continue;
       const last = groups[groups.length - 1];
       if (last && last.end === item.address) {
-        last.parts.push(bytes);
-        last.end += bytes.length;
+        last.items.push(item);
+        last.end += item.size;
       } else {
-        groups.push({ address: item.address, parts: [bytes], end: item.address + bytes.length });
+        groups.push({ address: item.address, end: item.address + item.size, items: [item] });
       }
     }
     return groups.map((group) => {
       const chunk = new Uint8Array(group.end - group.address);
-      let offset = 0;
-      for (const part of group.parts) {
-        chunk.set(part, offset);
-        offset += part.length;
-      }
+      for (const item of group.items) item.bytes = chunk.subarray(item.address - group.address, item.address - group.address + item.size);
       return { address: group.address, bytes: chunk };
     });
   }

@@ -181,6 +181,8 @@ export function settingName(options: Pick<SystemOptions, 'virtualization' | 'pag
 export function createSystem(options: SystemOptions): VirtualSystem {
   validateSettings(options);
   validateMemory(options);
+  const outside = imageOutsideMemory(options.guests);
+  if (outside) throw new ConfigError(outside);
   if (options.virtualization === 'none') {
     if (options.guests.length !== 1) throw new ConfigError('bare hardware (virtualization none) runs exactly one guest');
     return new BareSystem(options);
