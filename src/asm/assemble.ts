@@ -261,11 +261,11 @@ class Assembly {
   /** When laying out `text` as well would pass a limit of SOURCE_LIMITS: the limit and what was found. */
   private exceedsSourceLimits(text: string): { limit: string; found: string } | undefined {
     if (this.characterCount + text.length > SOURCE_LIMITS.characters) {
-      return { limit: `at most ${SOURCE_LIMITS.characters / (1024 * 1024)} Mi characters in all (includes expanded)`, found: `${text.length} more characters after ${this.characterCount}` };
+      return { limit: `at most ${SOURCE_LIMITS.characters / (1024 * 1024)} Mi characters in all (includes expanded)`, found: this.characterCount === 0 ? `${text.length} characters` : `${text.length} more characters after ${this.characterCount}` };
     }
     const lines = countLines(text);
     if (this.lineCount + lines > SOURCE_LIMITS.lines) {
-      return { limit: `at most ${SOURCE_LIMITS.lines} lines in all (includes expanded)`, found: `${lines} more lines after ${this.lineCount}` };
+      return { limit: `at most ${SOURCE_LIMITS.lines} lines in all (includes expanded)`, found: this.lineCount === 0 ? `${lines} lines` : `${lines} more lines after ${this.lineCount}` };
     }
     return undefined;
   }
