@@ -183,7 +183,7 @@ export function runCommand(options: RunOptions, io: CliIo): number {
   const pendingLine = new Map<number, number[]>();
   const isMidLine = new Set<number>();
   const emitLine = (index: number, line: number[], isComplete: boolean) => {
-    if (!isMidLine.has(index)) emit(Buffer.from(`[${system.guest(index).name}] `));
+    if (!isMidLine.has(index)) emit(Buffer.from(`[${escapeForTerminal(system.guest(index).name)}] `));
     emit(line);
     if (isComplete) isMidLine.delete(index); else isMidLine.add(index);
   };

@@ -127,6 +127,11 @@ describe('machine: command line against hostile input', function () {
     const described = cli(['run', '--machine', write('ctl.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests: [{ name, program: 'missing\u0007.g32' }] }))]);
     assert.equal(described.stderr, `hyperstep: guest "os\\x1b[2J\\u202e": cannot read ${path.join(directory, 'missing\\x07.g32')}: no such file\n`);
     assert.equal(described.status, 64);
+    // The guest's bytes are its own; the name hyperstep prefixes its lines with is escaped.
+    write('bell.g32', "_start: mov r0, 7\n  st [0xFFFF0000], r0\n  hlt\n");
+    const shared = cli(['run', '--machine', write('named.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests: [{ name, program: 'bell.g32' }, { name: 'b', program: 'bell.g32' }] }))]);
+    assert.equal(shared.stdout.toString('latin1'), '[os\\x1b[2J\\u202e] \u0007\n[b] \u0007\n');
+    assert.equal(shared.status, 0);
   });
 
   it('several guests share stdout line by line, and a line with no end goes out in bounded pieces', () => {
