@@ -258,7 +258,8 @@ function parseOperand(cursor: TokenCursor, context: ExprParseContext): Operand {
   const first = cursor.peek();
   const finish = <T extends object>(fields: T): T & OperandBase => {
     const last = cursor.lastConsumed();
-    return { ...fields, span: joinSpans(first, last), text: cursor.textOf(first, last) };
+    // Completes the fresh literal in place: a spread copy per operand showed in profiles of large sources.
+    return Object.assign(fields, { span: joinSpans(first, last), text: cursor.textOf(first, last) });
   };
   if (first.kind === 'ident') {
     const reg = generalRegisterNumber(first.text);
