@@ -40,10 +40,11 @@ const IDENT_START = /[A-Za-z_.]/;
 const IDENT_PART = /[A-Za-z0-9_.]/;
 const WORD_PART = /[A-Za-z0-9_]/;
 
+const encoder = new TextEncoder();
+
 export function lexLine(text: string, lineNumber: number): LexedLine {
   const tokens: Token[] = [];
   const errors: LexError[] = [];
-  const encoder = new TextEncoder();
   let index = 0;
   const span = (start: number, end: number): Span => ({ line: lineNumber, column: start + 1, endColumn: end + 1 });
 
