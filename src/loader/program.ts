@@ -22,14 +22,17 @@ export interface LoadResult {
 
 export interface LoadOptions {
   /** The guarded reader of sourceFile.ts, or an editor's view of it (open documents first). */
-  readSourceFile(file: string): SourceRead;
+  readSourceFile?(file: string): SourceRead;
+  /** For in-memory readers: the text, or undefined when there is none. One of the two readers is needed. */
+  readFile?(file: string): string | undefined;
   /** For a single .g32 program. */
   memory?: number;
   inputs?: TimedInput[];
 }
 
 /** Loads `file`: a .json machine description, or a single .g32 program. Throws ConfigError for bad descriptions. */
-export function loadProgram(file: string, options: LoadOptions): LoadResult {
+export function loadProgram(file: string, loadOptions: LoadOptions): LoadResult {
+  const options = { ...loadOptions, readSourceFile: sourceReaderOf(loadOptions) };
   const absolute = path.resolve(file);
   if (absolute.toLowerCase().endsWith('.json')) {
     const read = options.readSourceFile(absolute);
@@ -44,7 +47,17 @@ export function loadProgram(file: string, options: LoadOptions): LoadResult {
 
 export class LoadError extends Error {}
 
-function assembleGuest(name: string, program: string, memory: number | undefined, inputs: TimedInput[], options: LoadOptions, whose: string): LoadedGuest {
+function sourceReaderOf(options: LoadOptions): (file: string) => SourceRead {
+  if (options.readSourceFile) return options.readSourceFile;
+  const readFile = options.readFile;
+  if (!readFile) throw new LoadError('no file reader given');
+  return (file) => {
+    const text = readFile(file);
+    return text === undefined ? { error: 'no such file' } : { text };
+  };
+}
+
+function assembleGuest(name: string, program: string, memory: number | undefined, inputs: TimedInput[], options: { readSourceFile(file: string): SourceRead }, whose: string): LoadedGuest {
   const read = options.readSourceFile(program);
   if (!('text' in read)) throw new LoadError(`${whose}cannot read ${program}: ${read.error}`);
   // The program was just read: the assembler gets it from here instead of reading it twice.
