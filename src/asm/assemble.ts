@@ -136,8 +136,8 @@ export const SOURCE_LIMITS = {
   includes: 1000,
   /** Lines laid out in all (500,000 instruction lines peak at about 800 MB of the process). */
   lines: 500_000,
-  /** Characters of source text laid out in all (16 Mi). */
-  characters: 16 * 1024 * 1024,
+  /** Characters of source text laid out in all (8 Mi: two source files of the 4 MiB a reader allows). */
+  characters: 8 * 1024 * 1024,
 } as const;
 
 const NO_BYTES = new Uint8Array(0);

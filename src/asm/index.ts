@@ -9,6 +9,7 @@ export {
   SOURCE_LIMITS,
 } from './assemble';
 export { MAX_EXPRESSION_NESTING } from './expr';
+export { MAX_TOKENS_PER_LINE } from './lexer';
 export type {
   AsmDiagnostic,
   AsmSymbol,

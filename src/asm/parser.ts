@@ -90,6 +90,8 @@ export function parseLine(text: string, lineNumber: number, parent: string | und
   let currentParent = parent;
   const context: ExprParseContext = { qualify: (name) => qualifyName(name, currentParent) };
   let statement: Statement | undefined;
+  // A line cut short by the token limit is not parsed: its one error is the lexer's.
+  if (lexed.isTruncated) return { labels, statement, uses: [], errors, parentAfter: currentParent };
 
   try {
     while (cursor.peek().kind === 'ident' && cursor.isPunct(':', 1)) {

@@ -3,7 +3,7 @@
 // assembler reads each file once however often it is included.
 
 import * as assert from 'node:assert/strict';
-import { assemble, assembleText, formatDiagnostic, MAX_EXPRESSION_NESTING, SOURCE_LIMITS } from '../../src/asm';
+import { assemble, assembleText, formatDiagnostic, MAX_EXPRESSION_NESTING, MAX_TOKENS_PER_LINE, SOURCE_LIMITS } from '../../src/asm';
 import { assembleFiles, bytesOf, ENTRY, words } from './harness';
 
 /** Assembles without letting an exception pass as a result: a throw fails the test with its message. */
@@ -53,7 +53,18 @@ describe('asm: hostile input gets a diagnostic, not an exception', () => {
     const big = ';'.repeat(SOURCE_LIMITS.characters);
     const result = assembleSafely(() => assembleFiles({ 'main.g32': '_start: hlt\n.include "big.g32"\n', 'big.g32': big }));
     assert.equal(result.diagnostics.length, 1);
-    assert.match(formatDiagnostic(result.diagnostics[0]), /^main\.g32:2:10: error: expected at most 16 Mi characters in all \(includes expanded\), found "big\.g32" with 16777216 more characters after \d+$/);
+    assert.match(formatDiagnostic(result.diagnostics[0]), new RegExp(`^main\\.g32:2:10: error: expected at most ${SOURCE_LIMITS.characters / (1024 * 1024)} Mi characters in all \\(includes expanded\\), found "big\\.g32" with ${SOURCE_LIMITS.characters} more characters after \\d+$`));
+  });
+
+  it('a line of more than MAX_TOKENS_PER_LINE tokens gets one error at the first token past the limit and emits nothing', () => {
+    const values = Array(MAX_TOKENS_PER_LINE).fill('1').join(',');
+    const result = assembleSafely(() => assembleText(`${ENTRY}.word ${values}\n.byte 9\n`));
+    // `.word` is token 1 and the values and commas follow one column each: token MAX + 1 is a comma.
+    const column = '.word '.length + 1 + (MAX_TOKENS_PER_LINE - 1);
+    assert.deepEqual(result.diagnostics.map(formatDiagnostic), [`input.g32:2:${column}: error: expected at most ${MAX_TOKENS_PER_LINE} tokens on one line, found more (split the line)`]);
+    assert.equal(result.statements[1].bytes.length, 0);
+    const fits = assembleSafely(() => assembleText(`${ENTRY}.word ${Array(1000).fill('1').join(',')}\n`));
+    assert.deepEqual(fits.diagnostics, []);
   });
 
   it('the reader\'s reason for refusing a file is shown at the .include', () => {
@@ -68,9 +79,11 @@ describe('asm: hostile input gets a diagnostic, not an exception', () => {
     assert.deepEqual(result.diagnostics.map(formatDiagnostic), [`input.g32:2:${7 + MAX_EXPRESSION_NESTING}: error: expected parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep, found '('`]);
   });
 
-  it('100,000 unary operators: a diagnostic at the first operator past the limit', () => {
-    const result = assembleSafely(() => assembleText(`${ENTRY}.word ${'-'.repeat(100_000)}1\n`));
+  it('10,000 unary operators: a diagnostic at the first operator past the nesting limit; 100,000: at the token limit', () => {
+    const result = assembleSafely(() => assembleText(`${ENTRY}.word ${'-'.repeat(10_000)}1\n`));
     assert.deepEqual(result.diagnostics.map(formatDiagnostic), [`input.g32:2:${7 + MAX_EXPRESSION_NESTING}: error: expected parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep, found '-'`]);
+    const more = assembleSafely(() => assembleText(`${ENTRY}.word ${'-'.repeat(100_000)}1\n`));
+    assert.deepEqual(more.diagnostics.map(formatDiagnostic), [`input.g32:2:${7 + MAX_TOKENS_PER_LINE - 1}: error: expected at most ${MAX_TOKENS_PER_LINE} tokens on one line, found more (split the line)`]);
   });
 
   it('nesting up to the limit is fine', () => {
