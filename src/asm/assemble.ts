@@ -2,13 +2,15 @@
 // language server needs (docs/machine.md, Assembly language; docs/isa.md). Two passes: the layout pass
 // parses every line, follows `.include`s and gives every statement its address
 // (sizes follow from syntax alone); the encode pass evaluates expressions and
-// writes bytes. It does no IO of its own: files come through `readFile`.
-// It never throws on user input; every problem becomes a diagnostic.
+// writes bytes. It does no IO of its own: files come through `readSourceFile`.
+// It never throws on user input; every problem becomes a diagnostic, and
+// hostile input (include bombs, huge or deeply nested sources) meets a limit
+// with a diagnostic at the spot instead of exhausting memory or the stack.
 
 import * as path from 'path';
 import { INSTRUCTIONS, OpInfo, OperandKind } from '../machine/isa';
 import { encodeWord0 } from '../machine/decode';
-import { EvalContext, Expr, SymbolExpr, evaluate } from './expr';
+import { EvalContext, Expr, SymbolExpr, evaluate, forEachSymbol } from './expr';
 import { Span, splitLines } from './lexer';
 import { LineMap, LineMapEntry } from './lineMap';
 import { InstructionStatement, LabelDefinition, Operand, Statement, forEachExpr, parseLine } from './parser';
@@ -89,9 +91,14 @@ export interface AssembleResult {
   statements: AssembledStatement[];
 }
 
+/** A source file's text, or why it could not be read (shown after the path in the diagnostic). */
+export type SourceRead = { text: string } | { error: string };
+
+/** How the assembler gets files: give `readSourceFile` (it says why a file is refused), or `readFile`. */
 export interface AssembleOptions {
-  /** returns file text or undefined if it cannot be read */
-  readFile(path: string): string | undefined;
+  readSourceFile?(path: string): SourceRead;
+  /** The text, or undefined when there is none (in-memory readers of tests and tools). */
+  readFile?(path: string): string | undefined;
 }
 
 /** `FILE:LINE:COL: error: message`, the one-line format of docs/isa.md, Diagnostics. */
@@ -116,6 +123,25 @@ export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
 
 const ADDRESS_LIMIT = 0x1_0000_0000;
 
+/**
+ * Limits on what one assembly reads, includes expanded. A G32 program of 1 MiB
+ * of RAM has at most 256 Ki instructions; these leave room for listings of data
+ * and comments while an include bomb (files that each include the previous one
+ * twice) or a file of 50 MB of blank lines stops early with a diagnostic.
+ */
+export const SOURCE_LIMITS = {
+  /** `.include` nesting. */
+  includeDepth: 32,
+  /** `.include`s followed in all (a file included twice counts twice). */
+  includes: 1000,
+  /** Lines laid out in all (500,000 instruction lines peak at about 800 MB of the process). */
+  lines: 500_000,
+  /** Characters of source text laid out in all (8 Mi: two source files of the 4 MiB a reader allows). */
+  characters: 8 * 1024 * 1024,
+} as const;
+
+const NO_BYTES = new Uint8Array(0);
+
 interface SymbolRecord {
   symbol: AsmSymbol;
   /** `.equ` only. */
@@ -137,6 +163,8 @@ interface Item {
   form?: OpInfo;
   /** Precomputed fill bytes for `.space`/`.align`. */
   fill?: number;
+  /** Where its bytes go: a view of its image chunk, once placed items are laid out. */
+  bytes?: Uint8Array;
   row: AssembledStatement;
 }
 
@@ -156,6 +184,11 @@ class Assembly {
   private readonly references: SymbolReference[] = [];
   private readonly files: string[] = [];
   private readonly includeStack: string[] = [];
+  /** Each file is read once per assembly however often it is included. */
+  private readonly reads = new Map<string, SourceRead>();
+  private includeCount = 0;
+  private lineCount = 0;
+  private characterCount = 0;
   private readonly items: Item[] = [];
   private readonly statements: AssembledStatement[] = [];
   private readonly pendingEarlyUses: PendingEarlyUse[] = [];
@@ -168,18 +201,27 @@ class Assembly {
   constructor(private readonly options: AssembleOptions) {}
 
   run(mainFile: string): AssembleResult {
-    const text = this.readFile(mainFile);
+    const read = this.readFile(mainFile);
+    let text = 'text' in read ? read.text : undefined;
+    const start = { line: 1, column: 1, endColumn: 1 };
     if (text === undefined) {
       this.files.push(mainFile);
-      this.report(mainFile, { line: 1, column: 1, endColumn: 1 }, `expected a readable file, found '${mainFile}'`);
+      this.report(mainFile, start, `expected a readable file, found '${mainFile}'${'error' in read && read.error ? `: ${read.error}` : ''}`);
     } else {
-      this.layoutFile(mainFile, text);
-      this.reportEarlyUses();
+      const tooBig = this.exceedsSourceLimits(text);
+      if (tooBig) {
+        this.files.push(mainFile);
+        this.report(mainFile, start, `expected ${tooBig.limit}, found ${tooBig.found} in '${mainFile}'`);
+        text = undefined;
+      } else {
+        this.layoutFile(mainFile, text);
+        this.reportEarlyUses();
+      }
     }
     this.evaluateEqus();
-    const bytesByItem = this.encodeItems();
+    const chunks = this.allocateChunks();
+    this.encodeItems();
     const entry = text === undefined ? undefined : this.resolveEntry(mainFile, text);
-    const chunks = this.buildChunks(bytesByItem);
     const hasErrors = this.diagnostics.some((d) => d.severity === 'error');
     const lineMapEntries: LineMapEntry[] = this.items
       .filter((item) => item.isPlaced && item.size > 0)
@@ -197,21 +239,44 @@ class Assembly {
 
   // ---- layout pass ----
 
-  private readFile(file: string): string | undefined {
+  private readFile(file: string): SourceRead {
+    let read = this.reads.get(file);
+    if (read) return read;
     try {
-      return this.options.readFile(file);
-    } catch {
+      if (this.options.readSourceFile) {
+        read = this.options.readSourceFile(file);
+      } else {
+        const text = this.options.readFile?.(file);
+        read = text === undefined ? { error: '' } : { text };
+      }
+    } catch (error) {
       // A reader that throws is treated like one that cannot find the file: the
       // caller gets a diagnostic instead of an exception.
-      return undefined;
+      read = { error: error instanceof Error ? error.message : '' };
     }
+    this.reads.set(file, read);
+    return read;
+  }
+
+  /** When laying out `text` as well would pass a limit of SOURCE_LIMITS: the limit and what was found. */
+  private exceedsSourceLimits(text: string): { limit: string; found: string } | undefined {
+    if (this.characterCount + text.length > SOURCE_LIMITS.characters) {
+      return { limit: `at most ${SOURCE_LIMITS.characters / (1024 * 1024)} Mi characters in all (includes expanded)`, found: this.characterCount === 0 ? `${text.length} characters` : `${text.length} more characters after ${this.characterCount}` };
+    }
+    const lines = countLines(text);
+    if (this.lineCount + lines > SOURCE_LIMITS.lines) {
+      return { limit: `at most ${SOURCE_LIMITS.lines} lines in all (includes expanded)`, found: this.lineCount === 0 ? `${lines} lines` : `${lines} more lines after ${this.lineCount}` };
+    }
+    return undefined;
   }
 
   private layoutFile(file: string, text: string): void {
     if (!this.files.includes(file)) this.files.push(file);
     this.includeStack.push(file);
+    this.characterCount += text.length;
     const lines = splitLines(text);
-    lines.forEach((lineText, index) => this.layoutLine(file, index + 1, lineText));
+    this.lineCount += lines.length;
+    for (let index = 0; index < lines.length; index++) this.layoutLine(file, index + 1, lines[index]);
     this.includeStack.pop();
   }
 
@@ -226,7 +291,7 @@ class Assembly {
     if (statement?.kind === 'equ') this.define(statement.name, 'equ', file, 0, statement.expr);
     for (const use of parsed.uses) this.addReference(use.name, file, use.span, false);
 
-    const row: AssembledStatement = { file, line, address: this.location, bytes: new Uint8Array(0), isInstruction: false };
+    const row: AssembledStatement = { file, line, address: this.location, bytes: NO_BYTES, isInstruction: false };
     this.statements.push(row);
     if (!statement) return;
     switch (statement.kind) {
@@ -321,12 +386,26 @@ class Assembly {
       this.report(fromFile, span, `expected a file that is not already being included, found "${includePath}" (include cycle: ${chain})`);
       return;
     }
-    const text = this.readFile(resolved);
-    if (text === undefined) {
-      this.report(fromFile, span, `expected a readable file, found "${includePath}" (looked for ${resolved})`);
+    if (this.includeStack.length >= SOURCE_LIMITS.includeDepth) {
+      this.report(fromFile, span, `expected .include nesting at most ${SOURCE_LIMITS.includeDepth} files deep, found "${includePath}" one deeper (${this.includeStack[0]} -> … -> ${fromFile})`);
       return;
     }
-    this.layoutFile(resolved, text);
+    if (this.includeCount >= SOURCE_LIMITS.includes) {
+      this.report(fromFile, span, `expected at most ${SOURCE_LIMITS.includes} .include expansions in all, found another: "${includePath}" (do files include each other over and over?)`);
+      return;
+    }
+    const read = this.readFile(resolved);
+    if (!('text' in read)) {
+      this.report(fromFile, span, `expected a readable file, found "${includePath}" (looked for ${resolved})${read.error ? `: ${read.error}` : ''}`);
+      return;
+    }
+    const tooBig = this.exceedsSourceLimits(read.text);
+    if (tooBig) {
+      this.report(fromFile, span, `expected ${tooBig.limit}, found "${includePath}" with ${tooBig.found}`);
+      return;
+    }
+    this.includeCount++;
+    this.layoutFile(resolved, read.text);
   }
 
   private define(definition: LabelDefinition, kind: SymbolKind, file: string, value: number, expr: Expr | undefined): void {
@@ -359,26 +438,55 @@ class Assembly {
    * addresses and so may only use names defined on earlier lines (§8).
    */
   private evaluateEarly(expr: Expr, file: string): number | undefined {
-    const visiting = new Set<string>();
-    const contextFor = (exprFile: string, outer: SymbolExpr | undefined): EvalContext => ({
-      report: (span, message) => this.report(exprFile, span, message),
+    // The .equs it reaches get their values first, deepest first, on an explicit
+    // stack: a chain of 100,000 .equs needs no recursion. Names not defined yet
+    // are remembered per .equ and reported at the name `expr` uses.
+    const missingOf = new Map<SymbolRecord, SymbolExpr[]>();
+    const visits = new Map<SymbolRecord, 'visiting' | 'done'>();
+    const stack: SymbolRecord[] = [];
+    const pushIfNeeded = (symbol: SymbolExpr): void => {
+      const record = this.symbols.get(symbol.name);
+      if (record?.expr && record.earlyValue === undefined && !visits.has(record)) stack.push(record);
+    };
+    forEachSymbol(expr, pushIfNeeded);
+    while (stack.length > 0) {
+      const record = stack[stack.length - 1];
+      const visit = visits.get(record);
+      if (visit === 'done') {
+        stack.pop();
+      } else if (visit === undefined) {
+        visits.set(record, 'visiting');
+        forEachSymbol(record.expr!, pushIfNeeded);
+      } else {
+        stack.pop();
+        visits.set(record, 'done');
+        const missing: SymbolExpr[] = [];
+        const value = evaluate(record.expr!, {
+          report: (span, message) => this.report(record.symbol.file, span, message),
+          resolve: (symbol) => {
+            const dependency = this.symbols.get(symbol.name);
+            if (!dependency) addMissing(missing, [symbol]);
+            else addMissing(missing, missingOf.get(dependency) ?? []);
+            // Undefined for a name missing or in a cycle; the encode pass reports cycles.
+            return dependency?.earlyValue;
+          },
+        });
+        if (missing.length > 0) missingOf.set(record, missing);
+        if (value !== undefined) record.earlyValue = value;
+      }
+    }
+    return evaluate(expr, {
+      report: (span, message) => this.report(file, span, message),
       resolve: (symbol) => {
-        const outerSymbol = outer ?? symbol;
         const record = this.symbols.get(symbol.name);
         if (!record) {
-          this.pendingEarlyUses.push({ outer: outerSymbol, outerFile: file, missing: symbol });
+          this.pendingEarlyUses.push({ outer: symbol, outerFile: file, missing: symbol });
           return undefined;
         }
-        if (record.earlyValue !== undefined) return record.earlyValue;
-        if (!record.expr || visiting.has(symbol.name)) return undefined;
-        visiting.add(symbol.name);
-        const value = evaluate(record.expr, contextFor(record.symbol.file, outerSymbol));
-        visiting.delete(symbol.name);
-        if (value !== undefined) record.earlyValue = value;
-        return value;
+        for (const missing of missingOf.get(record) ?? []) this.pendingEarlyUses.push({ outer: symbol, outerFile: file, missing });
+        return record.earlyValue;
       },
     });
-    return evaluate(expr, contextFor(file, undefined));
   }
 
   private reportEarlyUses(): void {
@@ -395,7 +503,7 @@ class Assembly {
   }
 
   private selectForm(file: string, statement: InstructionStatement): OpInfo | undefined {
-    let candidates = INSTRUCTIONS.filter((info) => info.mnemonic === statement.mnemonic);
+    let candidates = FORMS_BY_MNEMONIC.get(statement.mnemonic) ?? [];
     const operands = statement.operands;
     const counts = [...new Set(candidates.map((info) => info.operands.length))].sort();
     if (!counts.includes(operands.length)) {
@@ -453,33 +561,52 @@ class Assembly {
       this.report(usedAs ? useFile : record.symbol.file, where, `expected a value that does not depend on itself, found '${usedAs?.displayName ?? record.symbol.displayName}' (circular .equ)`);
       return undefined;
     }
-    record.state = 'evaluating';
-    const value = evaluate(record.expr, this.finalContext(record.symbol.file));
-    record.state = 'done';
-    record.earlyValue = value;
-    if (value !== undefined) record.symbol.value = value;
-    return value;
+    this.settleEqus(record);
+    return record.earlyValue;
+  }
+
+  /**
+   * Evaluates `root` and every pending .equ it depends on, deepest first, on an
+   * explicit stack (a chain of 100,000 .equs needs no recursion). The .equs on
+   * the current path are 'evaluating', so a use of one of them is a cycle.
+   */
+  private settleEqus(root: SymbolRecord): void {
+    const stack: SymbolRecord[] = [root];
+    while (stack.length > 0) {
+      const record = stack[stack.length - 1];
+      if (record.state === 'done') {
+        stack.pop();
+      } else if (record.state === 'pending') {
+        record.state = 'evaluating';
+        forEachSymbol(record.expr!, (symbol) => {
+          const dependency = this.symbols.get(symbol.name);
+          if (dependency?.expr && dependency.state === 'pending') stack.push(dependency);
+        });
+      } else {
+        // Back on top: everything it depends on is done (or on the path: a cycle, reported as it is used).
+        stack.pop();
+        const value = evaluate(record.expr!, this.finalContext(record.symbol.file));
+        record.state = 'done';
+        record.earlyValue = value;
+        if (value !== undefined) record.symbol.value = value;
+      }
+    }
   }
 
   private evaluateEqus(): void {
     for (const record of this.symbols.values()) if (record.expr) this.valueOf(record, undefined, record.symbol.file);
   }
 
-  private encodeItems(): Map<Item, Uint8Array> {
-    const bytesByItem = new Map<Item, Uint8Array>();
-    for (const item of this.items) {
-      const bytes = this.encodeItem(item);
-      if (item.isPlaced) bytesByItem.set(item, bytes);
-    }
-    return bytesByItem;
+  private encodeItems(): void {
+    for (const item of this.items) this.encodeItem(item);
   }
 
-  private encodeItem(item: Item): Uint8Array {
+  private encodeItem(item: Item): void {
     const statement = item.statement;
     const context = this.finalContext(item.file);
-    // Sizes of unplaced items can be huge (that is why they were not placed).
-    const bytes = new Uint8Array(item.isPlaced ? item.size : 0);
-    const view = new DataView(bytes.buffer);
+    // A view of its chunk (allocateChunks); empty for items not placed, whose sizes can be huge.
+    const bytes = item.bytes ?? NO_BYTES;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     switch (statement.kind) {
       case 'instruction': {
         if (!item.form) {
@@ -521,7 +648,6 @@ class Assembly {
         break;
     }
     item.row.bytes = bytes;
-    return bytes;
   }
 
   private resolveEntry(mainFile: string, mainText: string): number | undefined {
@@ -535,28 +661,27 @@ class Assembly {
     return undefined;
   }
 
-  private buildChunks(bytesByItem: Map<Item, Uint8Array>): ImageChunk[] {
+  /**
+   * One buffer per run of adjacent placed items, each item getting its view of
+   * it: the image is allocated once, not once per line and again when joined.
+   */
+  private allocateChunks(): ImageChunk[] {
     // Items are in address order and never overlap: `.org` only moves forward
     // and output may not pass 0xFFFFFFFF, so the location counter only grows.
-    const groups: Array<{ address: number; parts: Uint8Array[]; end: number }> = [];
+    const groups: Array<{ address: number; end: number; items: Item[] }> = [];
     for (const item of this.items) {
-      const bytes = bytesByItem.get(item);
-      if (!bytes || bytes.length === 0) continue;
+      if (!item.isPlaced || item.size === 0) continue;
       const last = groups[groups.length - 1];
       if (last && last.end === item.address) {
-        last.parts.push(bytes);
-        last.end += bytes.length;
+        last.items.push(item);
+        last.end += item.size;
       } else {
-        groups.push({ address: item.address, parts: [bytes], end: item.address + bytes.length });
+        groups.push({ address: item.address, end: item.address + item.size, items: [item] });
       }
     }
     return groups.map((group) => {
       const chunk = new Uint8Array(group.end - group.address);
-      let offset = 0;
-      for (const part of group.parts) {
-        chunk.set(part, offset);
-        offset += part.length;
-      }
+      for (const item of group.items) item.bytes = chunk.subarray(item.address - group.address, item.address - group.address + item.size);
       return { address: group.address, bytes: chunk };
     });
   }
@@ -621,6 +746,14 @@ function operandFits(kind: OperandKind, info: OpInfo, operand: Operand): boolean
   }
 }
 
+/** The opcode forms of each mnemonic, looked up once per instruction line instead of filtering the table. */
+const FORMS_BY_MNEMONIC = new Map<string, OpInfo[]>();
+for (const info of INSTRUCTIONS) {
+  const forms = FORMS_BY_MNEMONIC.get(info.mnemonic);
+  if (forms) forms.push(info);
+  else FORMS_BY_MNEMONIC.set(info.mnemonic, [info]);
+}
+
 /** Order of alternatives in "expected …" messages, so they read the same whatever isa.ts's order. */
 const OPERAND_KIND_ORDER: readonly OperandKind[] = ['ra', 'rb', 'imm', 'mem', 'cr3', 'evt', 'ksp'];
 
@@ -673,6 +806,30 @@ function undefinedMessage(symbol: SymbolExpr): string {
 
 function spanFrom(first: Span, last: Span): Span {
   return { line: first.line, column: first.column, endColumn: last.endColumn };
+}
+
+/** Names an .equ is missing, a few at most: enough for the messages, bounded however the .equs interlock. */
+const MAX_MISSING_PER_EQU = 8;
+
+function addMissing(into: SymbolExpr[], names: readonly SymbolExpr[]): void {
+  for (const name of names) {
+    if (into.length >= MAX_MISSING_PER_EQU) return;
+    if (!into.includes(name)) into.push(name);
+  }
+}
+
+/** Lines `splitLines` would return, counted without building them. */
+function countLines(text: string): number {
+  let count = 1;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 10) count++;
+    else if (code === 13) {
+      count++;
+      if (text.charCodeAt(index + 1) === 10) index++;
+    }
+  }
+  return count;
 }
 
 function hex(value: number): string {

@@ -42,6 +42,14 @@ export function reservedKind(name: string): ReservedKind | undefined {
   return RESERVED.get(name.toLowerCase());
 }
 
+/**
+ * Parentheses and unary operators nest at most this deep in one expression, so
+ * that `((((…` 3,000 deep or 100,000 `-` signs get a diagnostic instead of
+ * exhausting the stack. Long flat chains (`1+1+…`, 10,000 terms) have no limit:
+ * they are parsed, evaluated and walked iteratively.
+ */
+export const MAX_EXPRESSION_NESTING = 256;
+
 export interface ExprParseContext {
   /** Turns a name as written into its full name (local labels get their parent's prefix). */
   qualify(name: string): string;
@@ -53,35 +61,45 @@ export interface ExprParseContext {
  * `[r1 - 4 + 2]` means r1 + (0 - 4 + 2).
  */
 export function parseExpression(cursor: TokenCursor, context: ExprParseContext, seed?: Expr): Expr {
-  return parseBinary(cursor, context, 1, seed ?? parseUnary(cursor, context));
+  return parseNested(cursor, context, 0, seed);
 }
 
-function parseBinary(cursor: TokenCursor, context: ExprParseContext, minPrecedence: number, left: Expr): Expr {
+/** `nesting`: parentheses and unary operators around this point. */
+function parseNested(cursor: TokenCursor, context: ExprParseContext, nesting: number, seed?: Expr): Expr {
+  return parseBinary(cursor, context, 1, seed ?? parseUnary(cursor, context, nesting), nesting);
+}
+
+function parseBinary(cursor: TokenCursor, context: ExprParseContext, minPrecedence: number, left: Expr, nesting: number): Expr {
   for (;;) {
     const op = binaryOperatorAt(cursor.peek());
     if (op === undefined || PRECEDENCE[op] < minPrecedence) return left;
     cursor.next();
-    let right = parseUnary(cursor, context);
+    let right = parseUnary(cursor, context, nesting);
     for (;;) {
       const nextOp = binaryOperatorAt(cursor.peek());
       if (nextOp === undefined || PRECEDENCE[nextOp] <= PRECEDENCE[op]) break;
-      right = parseBinary(cursor, context, PRECEDENCE[op] + 1, right);
+      right = parseBinary(cursor, context, PRECEDENCE[op] + 1, right, nesting);
     }
     left = { kind: 'binary', op, left, right, span: joinSpans(left.span, right.span) };
   }
 }
 
-function parseUnary(cursor: TokenCursor, context: ExprParseContext): Expr {
+function parseUnary(cursor: TokenCursor, context: ExprParseContext, nesting: number): Expr {
   const token = cursor.peek();
   if (token.kind === 'punct' && (token.text === '-' || token.text === '~' || token.text === '+')) {
+    checkNesting(cursor, nesting);
     cursor.next();
-    const operand = parseUnary(cursor, context);
+    const operand = parseUnary(cursor, context, nesting + 1);
     return { kind: 'unary', op: token.text, operand, span: joinSpans(token, operand.span) };
   }
-  return parsePrimary(cursor, context);
+  return parsePrimary(cursor, context, nesting);
 }
 
-function parsePrimary(cursor: TokenCursor, context: ExprParseContext): Expr {
+function checkNesting(cursor: TokenCursor, nesting: number): void {
+  if (nesting >= MAX_EXPRESSION_NESTING) cursor.fail(`parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep`);
+}
+
+function parsePrimary(cursor: TokenCursor, context: ExprParseContext, nesting: number): Expr {
   const token = cursor.peek();
   switch (token.kind) {
     case 'number':
@@ -96,8 +114,9 @@ function parsePrimary(cursor: TokenCursor, context: ExprParseContext): Expr {
     }
     case 'punct':
       if (token.text === '(') {
+        checkNesting(cursor, nesting);
         cursor.next();
-        const inner = parseExpression(cursor, context);
+        const inner = parseNested(cursor, context, nesting + 1);
         cursor.expectPunct(')');
         return inner;
       }
@@ -121,6 +140,22 @@ export function joinSpans(first: Span, last: Span): Span {
   return { line: first.line, column: first.column, endColumn: last.endColumn };
 }
 
+/**
+ * The binary nodes down the left edge of `expr`, innermost first, and the
+ * operand at the bottom: `1+2+3` is ((1+2)+3), a left spine as long as the
+ * chain, which callers walk with a loop instead of recursion.
+ */
+function leftSpine(expr: Expr & { kind: 'binary' }): { bottom: Expr; spine: Array<Expr & { kind: 'binary' }> } {
+  const spine: Array<Expr & { kind: 'binary' }> = [];
+  let node: Expr = expr;
+  while (node.kind === 'binary') {
+    spine.push(node);
+    node = node.left;
+  }
+  spine.reverse();
+  return { bottom: node, spine };
+}
+
 /** Calls `visit` for every symbol the expression names, left to right. */
 export function forEachSymbol(expr: Expr, visit: (symbol: SymbolExpr) => void): void {
   switch (expr.kind) {
@@ -130,10 +165,12 @@ export function forEachSymbol(expr: Expr, visit: (symbol: SymbolExpr) => void): 
     case 'unary':
       forEachSymbol(expr.operand, visit);
       break;
-    case 'binary':
-      forEachSymbol(expr.left, visit);
-      forEachSymbol(expr.right, visit);
+    case 'binary': {
+      const { bottom, spine } = leftSpine(expr);
+      forEachSymbol(bottom, visit);
+      for (const node of spine) forEachSymbol(node.right, visit);
       break;
+    }
     case 'number':
       break;
   }
@@ -166,14 +203,22 @@ export function evaluate(expr: Expr, context: EvalContext): number | undefined {
       return operand;
     }
     case 'binary': {
-      const left = evaluate(expr.left, context);
-      const right = evaluate(expr.right, context);
-      if (left === undefined || right === undefined) return undefined;
-      if ((expr.op === '/' || expr.op === '%') && right === 0) {
-        context.report(expr.right.span, `expected a non-zero ${expr.op === '/' ? 'divisor' : 'modulus'}, found 0`);
-        return undefined;
+      const { bottom, spine } = leftSpine(expr);
+      let left = evaluate(bottom, context);
+      for (const node of spine) {
+        const right = evaluate(node.right, context);
+        if (left === undefined || right === undefined) {
+          left = undefined;
+          continue;
+        }
+        if ((node.op === '/' || node.op === '%') && right === 0) {
+          context.report(node.right.span, `expected a non-zero ${node.op === '/' ? 'divisor' : 'modulus'}, found 0`);
+          left = undefined;
+          continue;
+        }
+        left = applyBinary(node.op, left, right);
       }
-      return applyBinary(expr.op, left, right);
+      return left;
     }
   }
 }

@@ -6,7 +6,10 @@ export {
   assembleText,
   formatDiagnostic,
   MAX_IMAGE_BYTES,
+  SOURCE_LIMITS,
 } from './assemble';
+export { MAX_EXPRESSION_NESTING } from './expr';
+export { MAX_TOKENS_PER_LINE } from './lexer';
 export type {
   AsmDiagnostic,
   AsmSymbol,
@@ -15,6 +18,7 @@ export type {
   AssembleResult,
   Image,
   ImageChunk,
+  SourceRead,
   SymbolKind,
   SymbolReference,
 } from './assemble';

@@ -29,7 +29,16 @@ export interface LexError extends Span {
 export interface LexedLine {
   tokens: Token[];
   errors: LexError[];
+  /** The line had more than MAX_TOKENS_PER_LINE tokens; the rest was not read (an error says so). */
+  isTruncated: boolean;
 }
+
+/**
+ * Tokens read from one line, 65,536: a `.word` table of thousands of values
+ * fits, while one 4 MiB line of `1,1,1,…` (millions of tokens, hundreds of MB
+ * while the line is parsed) gets a diagnostic instead.
+ */
+export const MAX_TOKENS_PER_LINE = 65_536;
 
 /** Multi-character punctuation first so that `<<` is not read as two `<`. */
 const PUNCTUATION = ['<<', '>>', ',', ':', '[', ']', '(', ')', '+', '-', '*', '/', '%', '&', '|', '^', '~'];
@@ -40,10 +49,11 @@ const IDENT_START = /[A-Za-z_.]/;
 const IDENT_PART = /[A-Za-z0-9_.]/;
 const WORD_PART = /[A-Za-z0-9_]/;
 
+const encoder = new TextEncoder();
+
 export function lexLine(text: string, lineNumber: number): LexedLine {
   const tokens: Token[] = [];
   const errors: LexError[] = [];
-  const encoder = new TextEncoder();
   let index = 0;
   const span = (start: number, end: number): Span => ({ line: lineNumber, column: start + 1, endColumn: end + 1 });
 
@@ -54,6 +64,12 @@ export function lexLine(text: string, lineNumber: number): LexedLine {
       continue;
     }
     if (ch === ';' || ch === '#') break;
+    if (tokens.length >= MAX_TOKENS_PER_LINE) {
+      errors.push({ message: `expected at most ${MAX_TOKENS_PER_LINE} tokens on one line, found more (split the line)`, ...span(index, index + 1) });
+      const eolColumn = index + 1;
+      tokens.push({ kind: 'eol', text: '', value: 0, line: lineNumber, column: eolColumn, endColumn: eolColumn });
+      return { tokens, errors, isTruncated: true };
+    }
     const start = index;
     if (IDENT_START.test(ch)) {
       while (index < text.length && IDENT_PART.test(text[index])) index++;
@@ -87,7 +103,7 @@ export function lexLine(text: string, lineNumber: number): LexedLine {
   }
   const eolColumn = trimmedEnd(text, index) + 1;
   tokens.push({ kind: 'eol', text: '', value: 0, line: lineNumber, column: eolColumn, endColumn: eolColumn });
-  return { tokens, errors };
+  return { tokens, errors, isTruncated: false };
 }
 
 /** Splits source text into lines; `\r\n`, `\n` and a lone `\r` all end a line. */

@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { TimedInput } from '../machine/devices/keyboard';
+import { MAX_MEMORY_BYTES } from '../machine/memory';
 
 export const EXIT = {
   halted: 0, assemblyError: 1, tripleFault: 2, busError: 3, instructionLimit: 4, exceptionLoop: 5,
@@ -78,7 +79,7 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .argument('[file]', 'the .g32 program (its .entry label or _start is where it begins)')
     .option('--input <text>', 'keyboard input available at tick 0 (literal bytes)')
     .option('--input-at <tick:text>', 'keyboard input arriving at TICK (repeatable)', parseInputAt)
-    .option('--memory <bytes>', 'RAM size in bytes, a multiple of 4096', parseCount('--memory', 4096, 0x40000000))
+    .option('--memory <bytes>', 'RAM size in bytes, a multiple of 4096', parseCount('--memory', 4096, MAX_MEMORY_BYTES))
     .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, 4096))
     .option('--max-instructions <n>', 'stop after N retired instructions (default 10000000)', parseCount('--max-instructions', 1, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--virtualization <setting>', 'how the guest runs (default none)').choices([...VIRTUALIZATIONS]))

@@ -1,6 +1,8 @@
 // The `hyperstep` command line: `run`, `asm` and `check` (check.ts). stdout carries exactly the
-// guest's console bytes (or the listing); every diagnostic goes to stderr; the
-// exit status follows g32-isa.md §8.
+// guest's console bytes (or the listing), written as the guest prints them;
+// every diagnostic goes to stderr, with control characters escaped; the exit
+// status follows g32-isa.md §8. When stdout is closed early (`| head -c1`) the
+// rest of the output is dropped and the run still ends with its own status.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,8 +14,10 @@ import { findDivergence, formatDivergence } from '../hypervisor/compare';
 import { hexWord } from '../machine/format';
 import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { CostModel, parseCostModel } from '../hypervisor/costs';
-import { ConfigError, createSystem, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
+import { ConfigError, createSystem, imageOutsideMemory, SystemOptions, validateMemory, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
+import { readSourceFile, readSourceText } from '../loader/sourceFile';
+import type { SourceRead } from '../asm';
 import { AsmOptions, EXIT, parseArgs, RunOptions } from './args';
 import { checkCommand } from './check';
 import { explainAgreement, SensitiveTally } from '../hypervisor/compareAgreement';
@@ -21,13 +25,22 @@ import { CLI_SETTING_NAMES, ineffectiveCostKeys, ineffectiveSettingWarnings } fr
 import { explainStop, probeSpin, SourceOf } from '../hypervisor/stopExplanation';
 import { traceEvents } from '../hypervisor/traceLabels';
 import { formatAllTables, runToPoint } from './showTables';
+import { escapeForTerminal } from './terminalText';
+import { openTraceFile, TraceSink } from './traceFile';
 
 export interface CliIo {
   stdout(data: string | Uint8Array): void;
   stderr(text: string): void;
   readFile(file: string): string | undefined;
+  /** Like readFile, with the reason a file is refused (see loader/sourceFile.ts). */
+  readSourceFile(file: string): SourceRead;
   writeFile(file: string, text: string): void;
+  /** Opens FILE for streaming `--trace` lines; throws with a message when it cannot be created. */
+  openTrace(file: string): TraceSink;
 }
+
+/** Set once stdout is closed by its reader: output is dropped from then on. */
+let isStdoutClosed = false;
 
 /** writeSync may write part of a buffer to a pipe; loop until all of it is out. */
 function writeAll(fd: number, data: Uint8Array): void {
@@ -38,11 +51,24 @@ function writeAll(fd: number, data: Uint8Array): void {
 }
 
 export const nodeIo: CliIo = {
-  stdout: (data) => { writeAll(1, typeof data === 'string' ? Buffer.from(data) : data); },
-  stderr: (text) => { writeAll(2, Buffer.from(text)); },
-  readFile: (file) => { try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; } },
+  stdout: (data) => {
+    if (isStdoutClosed) return;
+    try {
+      writeAll(1, typeof data === 'string' ? Buffer.from(data) : data);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+      isStdoutClosed = true;
+    }
+  },
+  stderr: (text) => { try { writeAll(2, Buffer.from(text)); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e; } },
+  readFile: readSourceText,
+  readSourceFile: (file) => readSourceFile(file),
   writeFile: (file, text) => fs.writeFileSync(file, text),
+  openTrace: openTraceFile,
 };
+
+/** Bytes of guest output gathered before a write to stdout. */
+const OUTPUT_CHUNK = 4096;
 
 export const EXIT_BY_STOP: Partial<Record<StopReason, number>> = {
   'halted': EXIT.halted, 'triple-fault': EXIT.tripleFault, 'bus-error': EXIT.busError,
@@ -58,11 +84,13 @@ function printDiagnostics(result: AssembleResult, io: CliIo): void {
 }
 
 function assembleFile(file: string, io: CliIo): AssembleResult | number {
-  if (io.readFile(file) === undefined) {
-    io.stderr(`hyperstep: cannot read ${file}\n`);
+  const read = io.readSourceFile(file);
+  if ('error' in read) {
+    io.stderr(`hyperstep: cannot read ${file}: ${read.error}\n`);
     return EXIT.usage;
   }
-  const result = assemble(path.resolve(file), { readFile: io.readFile });
+  const absolute = path.resolve(file);
+  const result = assemble(absolute, { readSourceFile: (other) => (other === absolute ? read : io.readSourceFile(other)) });
   printDiagnostics(result, io);
   if (!result.image) {
     if (result.diagnostics.length === 0) io.stderr(`hyperstep: ${file}: assembly failed\n`);
@@ -80,7 +108,7 @@ function formatRows(title: string, rows: Array<[string, number]>): string {
 function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOptions: SystemOptions } | number {
   let load: LoadResult;
   try {
-    load = loadProgram(options.file, { readFile: io.readFile, memory: options.memory, inputs: options.inputs });
+    load = loadProgram(options.file, { readSourceFile: io.readSourceFile, memory: options.memory, inputs: options.inputs });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof LoadError) { io.stderr(`hyperstep: ${e.message}\n`); return EXIT.usage; }
     throw e;
@@ -91,9 +119,9 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   let costModel: CostModel | undefined;
   let costKeys: string[] = [];
   if (options.costModelFile) {
-    const text = io.readFile(options.costModelFile);
-    if (text === undefined) { io.stderr(`hyperstep: cannot read ${options.costModelFile}\n`); return EXIT.usage; }
-    try { const json = JSON.parse(text); costModel = parseCostModel(json); costKeys = Object.keys(json); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
+    const read = io.readSourceFile(options.costModelFile);
+    if ('error' in read) { io.stderr(`hyperstep: cannot read ${options.costModelFile}: ${read.error}\n`); return EXIT.usage; }
+    try { const json = JSON.parse(read.text); costModel = parseCostModel(json); costKeys = Object.keys(json); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
   }
   const systemOptions: SystemOptions = {
     virtualization: options.virtualization ?? description?.virtualization ?? 'none',
@@ -106,6 +134,7 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   };
   try {
     validateSettings(systemOptions);
+    validateMemory(systemOptions);
     if (systemOptions.virtualization === 'none' && load.guests.length > 1) {
       throw new ConfigError(`${relativeName(options.file)} has ${load.guests.length} guests; bare hardware (virtualization none) runs one: choose --virtualization trap-and-emulate`);
     }
@@ -123,6 +152,9 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   if (options.isCompare && options.isStats) warnings.push('--stats has no effect with --compare, which prints only the comparison');
   if (options.isCompare && options.traceFile) warnings.push('--trace has no effect with --compare; trace one setting at a time');
   for (const warning of warnings) io.stderr(`hyperstep: warning: ${warning}\n`);
+  // Before any memory is allocated: an image larger than its guest is the program's fault (status 1), found at once.
+  const outside = imageOutsideMemory(load.guests);
+  if (outside) { io.stderr(`hyperstep: ${outside}\n`); return EXIT.assemblyError; }
   return { load, systemOptions };
 }
 
@@ -154,44 +186,65 @@ export function runCommand(options: RunOptions, io: CliIo): number {
     if (firstOther) io.stdout(explainAgreement(firstOther.system, firstOther.tally).map((line) => `  ${line}\n`).join(''));
     return EXIT.halted;
   }
+  let trace: TraceSink | undefined;
+  if (options.traceFile) {
+    try {
+      trace = io.openTrace(options.traceFile);
+    } catch (e) {
+      io.stderr(`hyperstep: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+  }
   let system: VirtualSystem;
   try {
     system = createSystem(systemOptions);
   } catch (e) {
+    trace?.close();
     io.stderr(`hyperstep: ${(e as Error).message}\n`);
     return EXIT.usage;
   }
   const counters = options.isStats ? new MachineCounters(system.events) : undefined;
-  const trace: string[] = [];
-  if (options.traceFile) traceEvents(system, (record) => trace.push(JSON.stringify(record)));
+  if (trace) {
+    const sink = trace;
+    traceEvents(system, (record) => sink.write(JSON.stringify(record) + '\n'));
+  }
   if (options.show) {
     const reached = runToPoint(system, options.show.point);
     io.stdout(`hyperstep: ${system.guest(0).name} under ${system.settingName}, ${reached.what}; pc ${hexWord(system.guest(0).pc)}\n\n`);
     io.stdout(formatAllTables(system, options.show.tables));
-    if (options.traceFile) io.writeFile(options.traceFile, trace.length ? trace.join('\n') + '\n' : '');
+    const traceError = trace?.close();
+    if (traceError) io.stderr(`hyperstep: the trace in ${options.traceFile} is incomplete: ${traceError}\n`);
     if (!reached.isReached) { io.stderr(`hyperstep: the run ended before ${options.show.point.kind === 'tick' ? `tick ${options.show.point.tick}` : 'that event'}: ${reached.stop}\n`); return EXIT.showPointNotReached; }
     return EXIT.halted;
   }
   const isMultiGuest = system.guestCount > 1;
   const output: number[] = [];
   const flush = () => { if (output.length > 0) { io.stdout(Uint8Array.from(output)); output.length = 0; } };
-  // Several guests share stdout line by line, each line prefixed with the guest's name.
+  const emit = (bytes: ArrayLike<number>) => { for (let i = 0; i < bytes.length; i++) output.push(bytes[i]); if (output.length >= OUTPUT_CHUNK) flush(); };
+  // Several guests share stdout line by line, each line prefixed with the guest's name; a line
+  // longer than OUTPUT_CHUNK goes out in pieces (one prefix), so a guest that never prints a newline costs no memory.
   const pendingLine = new Map<number, number[]>();
+  const isMidLine = new Set<number>();
+  const emitLine = (index: number, line: number[], isComplete: boolean) => {
+    if (!isMidLine.has(index)) emit(Buffer.from(`[${escapeForTerminal(system.guest(index).name)}] `));
+    emit(line);
+    if (isComplete) isMidLine.delete(index); else isMidLine.add(index);
+  };
   for (let index = 0; index < system.guestCount; index++) {
     const consoleDevice = system.hypervisor ? system.hypervisor.guests[index].devices.console : (system as unknown as { machine: { devices: DeviceSet } }).machine.devices.console;
-    const name = system.guest(index).name;
     consoleDevice.onByte = (byte) => {
-      if (!isMultiGuest) { output.push(byte); if (output.length >= 4096) flush(); return; }
+      if (!isMultiGuest) { output.push(byte); if (output.length >= OUTPUT_CHUNK) flush(); return; }
       const line = pendingLine.get(index) ?? [];
       line.push(byte);
       pendingLine.set(index, line);
-      if (byte === 10) { output.push(...Buffer.from(`[${name}] `), ...line); pendingLine.set(index, []); }
+      if (byte === 10 || line.length >= OUTPUT_CHUNK) { emitLine(index, line, byte === 10); pendingLine.set(index, []); }
     };
   }
   const result = system.run();
-  for (const [index, line] of pendingLine) if (line.length) output.push(...Buffer.from(`[${system.guest(index).name}] `), ...line, 10);
+  for (const [index, line] of pendingLine) if (line.length || isMidLine.has(index)) emitLine(index, [...line, 10], true);
   flush();
-  if (options.traceFile) io.writeFile(options.traceFile, trace.length ? trace.join('\n') + '\n' : '');
+  const traceError = trace?.close();
+  if (traceError) io.stderr(`hyperstep: the trace in ${options.traceFile} is incomplete: ${traceError}\n`);
   const view = system.guest(isMultiGuest ? 0 : 0);
   if (result.reason !== 'halted') {
     io.stderr(`hyperstep: ${result.detail}${isMultiGuest ? '' : ` (pc 0x${view.pc.toString(16).padStart(8, '0')}, after ${view.retired} instructions)`}\n`);
@@ -227,7 +280,8 @@ export function asmCommand(options: AsmOptions, io: CliIo): number {
   return EXIT.halted;
 }
 
-export function main(argv: string[], io: CliIo = nodeIo): number {
+export function main(argv: string[], rawIo: CliIo = nodeIo): number {
+  const io: CliIo = { ...rawIo, stderr: (text) => rawIo.stderr(escapeForTerminal(text)) };
   const invocation = parseArgs(argv, (s) => io.stdout(s), (s) => io.stderr(s));
   switch (invocation.command) {
     case 'exit': return invocation.status;

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { ConfigError, KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
 import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
 import { TimedInput } from '../machine/devices/keyboard';
+import { MAX_MEMORY_BYTES } from '../machine/memory';
 
 export interface LaunchConfig {
   /** Absolute path of a .g32 program or a machine-description .json. */
@@ -91,7 +92,7 @@ export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = p
   if (!lower.endsWith('.g32') && !lower.endsWith('.json')) {
     throw new ConfigError(`launch attribute 'program' must name a .g32 program or a machine description .json; got ${JSON.stringify(args.program)}`);
   }
-  const memory = wholeNumber('memory', args.memory, 4096, 0x10000000);
+  const memory = wholeNumber('memory', args.memory, 4096, MAX_MEMORY_BYTES);
   if (memory !== undefined && memory % 4096 !== 0) throw new ConfigError(`launch attribute 'memory' must be a multiple of 4096 (whole pages); got ${memory}`);
   if (args.stopOnEntry !== undefined && typeof args.stopOnEntry !== 'boolean') {
     throw new ConfigError(`launch attribute 'stopOnEntry' must be true or false; got ${JSON.stringify(args.stopOnEntry)}`);

@@ -9,7 +9,7 @@
 // session translates.
 
 import { ineffectiveSettingWarnings, LAUNCH_SETTING_NAMES } from '../hypervisor/settingWarnings';
-import { AssembleResult, AsmSymbol, formatDiagnostic, LineMap } from '../asm';
+import { AssembleResult, AsmSymbol, formatDiagnostic, LineMap, SourceRead } from '../asm';
 import { formatInstr } from '../machine/format';
 import { RunResult } from '../machine/machine';
 import { ConfigError, createSystem, settingName, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
@@ -57,8 +57,9 @@ export type RuntimeEvent =
   | { kind: 'output'; category: 'stdout' | 'console' | 'stderr'; text: string }
   | { kind: 'exited'; exitCode: number; description: string };
 
+/** How the adapter reads sources: the guarded reader of loader/sourceFile.ts, or the editor's view of it. */
 export interface FileReader {
-  readFile(path: string): string | undefined;
+  readSourceFile(path: string): SourceRead;
 }
 
 /** The runtime's own state a snapshot keeps beside the system's: what position and frames are computed from. */
@@ -103,7 +104,7 @@ export class DebugRuntime {
   focusGuest = 0;
 
   constructor(readonly config: LaunchConfig, reader: FileReader) {
-    const load = loadProgram(config.program, { readFile: reader.readFile, memory: config.memory, inputs: config.inputs });
+    const load = loadProgram(config.program, { readSourceFile: reader.readSourceFile, memory: config.memory, inputs: config.inputs });
     if (load.failed.length > 0) {
       const messages = load.failed.flatMap((g) => g.assembled.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)));
       throw new ConfigError(`${config.program} does not assemble:\n${messages.slice(0, 10).join('\n')}${messages.length > 10 ? `\n(${messages.length - 10} more)` : ''}`);

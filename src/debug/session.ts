@@ -5,7 +5,6 @@
 // with sendErrorResponse. Used inline by the extension and on stdio by
 // `hyperstep-dap` (main.ts), each passing its own file reader.
 
-import * as fs from 'fs';
 import * as path from 'path';
 import {
   Breakpoint, DebugSession, ErrorDestination, ExitedEvent, InitializedEvent, OutputEvent, Source, StackFrame,
@@ -15,6 +14,7 @@ import { DebugProtocol } from '@vscode/debugprotocol';
 import { PSEUDOCODE_TEXT, pseudocodeLineNumber } from '../hypervisor/pseudocode';
 import { ConfigError } from '../hypervisor/system';
 import { LoadError } from '../loader/program';
+import { readSourceFile } from '../loader/sourceFile';
 import { disassembleAt } from '../asm';
 import { BreakpointRecord, BreakpointSpec, DataAccess } from './breakpoints';
 import { COMMANDS, runConsoleCommand } from './commands';
@@ -33,9 +33,7 @@ export const PSEUDOCODE_SOURCE_REFERENCE = 1;
 export const SNAPSHOT_REQUEST = 'hyperstep/snapshot';
 export const WALK_REQUEST = 'hyperstep/walk';
 
-export const nodeFileReader: FileReader = {
-  readFile: (file) => { try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; } },
-};
+export const nodeFileReader: FileReader = { readSourceFile: (file) => readSourceFile(file) };
 
 class RequestError extends Error {}
 
@@ -158,7 +156,8 @@ export class HyperstepSession extends DebugSession {
 
   private startRuntime(args: Record<string, unknown>): void {
     const config = parseLaunchConfig(args);
-    if (this.reader.readFile(config.program) === undefined) throw new ConfigError(`cannot read program ${config.program}`);
+    const read = this.reader.readSourceFile(config.program);
+    if ('error' in read) throw new ConfigError(`cannot read program ${config.program}: ${read.error}`);
     const runtime = new DebugRuntime(config, this.reader);
     this.runtime?.dispose();
     this.comparisons?.dispose();

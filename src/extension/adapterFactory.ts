@@ -2,20 +2,17 @@
 // that `hyperstep-dap` runs on stdio, given a file reader that sees what the
 // editor sees (an open document's text, else the file on disk).
 
-import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { HyperstepSession } from '../debug/session';
+import { readSourceFile } from '../loader/sourceFile';
+import type { FileReader } from '../debug/runtime';
 
 /** Reads guest sources for the assembler; open (possibly unsaved) documents win over the disk. */
-export const editorFileReader = {
-  readFile(filePath: string): string | undefined {
+export const editorFileReader: FileReader = {
+  readSourceFile(filePath) {
     const open = vscode.workspace.textDocuments.find((document) => document.uri.scheme === 'file' && document.uri.fsPath === filePath);
-    if (open) return open.getText();
-    try {
-      return fs.readFileSync(filePath, 'utf8');
-    } catch {
-      return undefined;
-    }
+    if (open) return { text: open.getText() };
+    return readSourceFile(filePath);
   },
 };
 

@@ -5,11 +5,13 @@
 
 import { Cpu, Mode } from '../machine/cpu';
 import { TimedInput } from '../machine/devices/keyboard';
+import { ConsoleDigest } from '../machine/devices/console';
 import { EventHub, MachineEvent } from '../machine/events';
-import { LoadableImage, Machine, MachineState, RunResult } from '../machine/machine';
+import { DEFAULT_MEMORY, LoadableImage, Machine, MachineState, RunResult } from '../machine/machine';
+import { MAX_MEMORY_BYTES } from '../machine/memory';
 import { COUNTER_LABELS, CostCounters, CostModel, DEFAULT_COST_MODEL, estimateCycles } from './costs';
 import { HypervisorEvent } from './events';
-import { Hypervisor, HypervisorState, HypervisorVirtualization } from './hypervisor';
+import { DEFAULT_HYPERVISOR_FRAMES, Hypervisor, HypervisorState, HypervisorVirtualization } from './hypervisor';
 import { GuestAccess, GuestMemory } from './guestMemory';
 import { decode, DecodedInstr } from '../machine/decode';
 import { formatInstr } from '../machine/format';
@@ -74,7 +76,10 @@ export interface GuestView {
   ksp: number;
   ticks: number;
   retired: number;
+  /** The last CONSOLE_TAIL_BYTES bytes printed (all of a small guest's output). */
   console: Uint8Array;
+  /** Length and hash of all output: what two runs compare, without copying it. */
+  consoleDigest: ConsoleDigest;
   /** Guest-physical RAM. */
   memory(): Uint8Array;
 }
@@ -92,6 +97,48 @@ export function validateSettings(options: Pick<SystemOptions, 'virtualization' |
   if (options.paging === 'nested' && options.virtualization !== 'hardware-assist') {
     throw new ConfigError(`paging 'nested' needs virtualization 'hardware-assist' (the hardware walks the guest table); '${options.virtualization}' uses shadow paging`);
   }
+}
+
+/**
+ * Checks that the guests' memory fits the simulated machine (MAX_MEMORY_BYTES,
+ * shared with the hypervisor's own frames) and that each image fits its guest,
+ * before anything is allocated; the message names the guests.
+ */
+export function validateMemory(options: Pick<SystemOptions, 'virtualization' | 'guests'>): void {
+  const sizes = options.guests.map((g) => g.memory ?? DEFAULT_MEMORY);
+  options.guests.forEach((guest, i) => {
+    const size = sizes[i];
+    if (size <= 0 || size % 4096 !== 0 || size > MAX_MEMORY_BYTES) {
+      throw new ConfigError(`guest "${guest.name}": memory must be a multiple of 4096 from 4096 to ${MAX_MEMORY_BYTES} (${formatBytes(MAX_MEMORY_BYTES)}), got ${size}`);
+    }
+  });
+  const hypervisorBytes = options.virtualization === 'none' ? 0 : (DEFAULT_HYPERVISOR_FRAMES + 1) * 4096;
+  const total = sizes.reduce((a, b) => a + b, 0) + hypervisorBytes;
+  if (total > MAX_MEMORY_BYTES) {
+    const each = options.guests.map((g, i) => `"${g.name}" ${formatBytes(sizes[i])}`).join(', ');
+    const hypervisor = hypervisorBytes ? ` plus ${formatBytes(hypervisorBytes)} for the hypervisor` : '';
+    throw new ConfigError(`the guests' memory (${each})${hypervisor} adds up to ${formatBytes(total)}, more than the simulated machine's ${formatBytes(MAX_MEMORY_BYTES)}: give the guests less memory`);
+  }
+}
+
+/** A guest whose image does not fit its memory, with the message to show; undefined when every image fits. */
+export function imageOutsideMemory(guests: readonly SystemGuest[]): string | undefined {
+  for (const guest of guests) {
+    const size = guest.memory ?? DEFAULT_MEMORY;
+    for (const chunk of guest.image.chunks) {
+      if (chunk.address < 0 || chunk.address + chunk.bytes.length > size) {
+        return `guest "${guest.name}": the image (${chunk.bytes.length} bytes at 0x${chunk.address.toString(16)}) does not fit in guest memory of ${size} bytes`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes % (1024 * 1024 * 1024) === 0) return `${bytes / (1024 * 1024 * 1024)} GiB`;
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 export interface VirtualSystem {
@@ -137,6 +184,9 @@ export function settingName(options: Pick<SystemOptions, 'virtualization' | 'pag
 
 export function createSystem(options: SystemOptions): VirtualSystem {
   validateSettings(options);
+  validateMemory(options);
+  const outside = imageOutsideMemory(options.guests);
+  if (outside) throw new ConfigError(outside);
   if (options.virtualization === 'none') {
     if (options.guests.length !== 1) throw new ConfigError('bare hardware (virtualization none) runs exactly one guest');
     return new BareSystem(options);
@@ -169,10 +219,11 @@ class BareSystem implements VirtualSystem {
   guest(): GuestView {
     const cpu = this.machine.cpu;
     const memory = this.machine.memory;
+    const consoleDevice = this.machine.devices.console;
     return {
       name: this.name, regs: cpu.regs, pc: cpu.pc >>> 0, flags: cpu.flags, isUser: cpu.mode === Mode.USER,
       cr3: cpu.cr3 >>> 0, evt: cpu.evt >>> 0, ksp: cpu.ksp >>> 0, ticks: cpu.ticks, retired: cpu.retired,
-      console: this.machine.devices.console.output, memory: () => memory.bytes,
+      get console() { return consoleDevice.output; }, consoleDigest: consoleDevice.digest, memory: () => memory.bytes,
     };
   }
 
@@ -261,7 +312,9 @@ class HypervisorSystem implements VirtualSystem {
       cr3: guest.cr3 >>> 0, evt: guest.evt >>> 0, ksp: guest.ksp >>> 0,
       ticks: isCurrent ? cpu.ticks : guest.saved.ticks,
       retired,
-      console: guest.devices.console.output,
+      // A getter: the tail is copied only by those who read it.
+      get console() { return guest.devices.console.output; },
+      consoleDigest: guest.devices.console.digest,
       memory: () => guest.memory.snapshot(),
     };
   }

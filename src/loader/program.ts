@@ -3,7 +3,7 @@
 // Both the command line and the debug adapter load programs through here.
 
 import * as path from 'path';
-import { assemble, AssembleResult } from '../asm';
+import { assemble, AssembleResult, SourceRead } from '../asm';
 import { SystemGuest } from '../hypervisor/system';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MachineDescription, parseMachineDescription } from './machineDescription';
@@ -21,30 +21,46 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
-  readFile(file: string): string | undefined;
+  /** The guarded reader of sourceFile.ts, or an editor's view of it (open documents first). */
+  readSourceFile?(file: string): SourceRead;
+  /** For in-memory readers: the text, or undefined when there is none. One of the two readers is needed. */
+  readFile?(file: string): string | undefined;
   /** For a single .g32 program. */
   memory?: number;
   inputs?: TimedInput[];
 }
 
 /** Loads `file`: a .json machine description, or a single .g32 program. Throws ConfigError for bad descriptions. */
-export function loadProgram(file: string, options: LoadOptions): LoadResult {
+export function loadProgram(file: string, loadOptions: LoadOptions): LoadResult {
+  const options = { ...loadOptions, readSourceFile: sourceReaderOf(loadOptions) };
   const absolute = path.resolve(file);
   if (absolute.toLowerCase().endsWith('.json')) {
-    const text = options.readFile(absolute);
-    if (text === undefined) throw new LoadError(`cannot read ${file}`);
-    const description = parseMachineDescription(text, absolute);
-    const guests = description.guests.map((g) => assembleGuest(g.name, g.program, g.memory, g.inputs, options));
+    const read = options.readSourceFile(absolute);
+    if (!('text' in read)) throw new LoadError(`cannot read ${file}: ${read.error}`);
+    const description = parseMachineDescription(read.text, absolute);
+    const guests = description.guests.map((g) => assembleGuest(g.name, g.program, g.memory, g.inputs, options, `guest "${g.name}": `));
     return { guests, description, failed: guests.filter((g) => !g.assembled.image) };
   }
-  const guest = assembleGuest(path.basename(absolute, '.g32'), absolute, options.memory, options.inputs ?? [], options);
+  const guest = assembleGuest(path.basename(absolute, '.g32'), absolute, options.memory, options.inputs ?? [], options, '');
   return { guests: [guest], description: undefined, failed: guest.assembled.image ? [] : [guest] };
 }
 
 export class LoadError extends Error {}
 
-function assembleGuest(name: string, program: string, memory: number | undefined, inputs: TimedInput[], options: LoadOptions): LoadedGuest {
-  if (options.readFile(program) === undefined) throw new LoadError(`cannot read ${program}`);
-  const assembled = assemble(program, { readFile: options.readFile });
+function sourceReaderOf(options: LoadOptions): (file: string) => SourceRead {
+  if (options.readSourceFile) return options.readSourceFile;
+  const readFile = options.readFile;
+  if (!readFile) throw new LoadError('no file reader given');
+  return (file) => {
+    const text = readFile(file);
+    return text === undefined ? { error: 'no such file' } : { text };
+  };
+}
+
+function assembleGuest(name: string, program: string, memory: number | undefined, inputs: TimedInput[], options: { readSourceFile(file: string): SourceRead }, whose: string): LoadedGuest {
+  const read = options.readSourceFile(program);
+  if (!('text' in read)) throw new LoadError(`${whose}cannot read ${program}: ${read.error}`);
+  // The program was just read: the assembler gets it from here instead of reading it twice.
+  const assembled = assemble(program, { readSourceFile: (file) => (file === program ? read : options.readSourceFile(file)) });
   return { name, program, assembled, image: assembled.image ?? { chunks: [], entry: 0 }, memory, inputs };
 }

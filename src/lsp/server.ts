@@ -31,6 +31,7 @@ import { prepareRename, rename } from './features/rename';
 import { documentSymbols } from './features/symbols';
 import { Project } from './project';
 import { loadReferenceDocs } from './referenceDocs';
+import { readSourceText } from '../loader/sourceFile';
 
 export interface ServerOptions {
   /** Quiet time after an edit before diagnostics are recomputed. */
@@ -217,11 +218,8 @@ export class G32LanguageServer {
     const open = this.openDocuments().find((document) => isSameFile(uriToPath(document.uri), file));
     if (open) return open.getText();
     if (!path.isAbsolute(file)) return undefined;
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
+    // Regular files of bounded size only: a sibling that is a named pipe or a link to /dev/zero is skipped, not read.
+    return readSourceText(file);
   }
 
   private uriOf(file: string): string {

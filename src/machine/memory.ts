@@ -2,6 +2,13 @@
 // Writes that do not come from the CPU's own store path (loader, hypervisor,
 // debugger) go through `write8`/`write32` here so cached decodings never go stale.
 
+/**
+ * RAM of the simulated machine, 1 GiB: the one limit on memory. A guest's
+ * memory (`--memory`, launch `memory`, a description's `memory`) may not pass
+ * it, and under the hypervisor all guests plus its own frames share it.
+ */
+export const MAX_MEMORY_BYTES = 0x40000000;
+
 export class PhysicalMemory {
   readonly size: number;
   readonly bytes: Uint8Array;
@@ -25,7 +32,7 @@ export class PhysicalMemory {
   onWatchedWrite: ((pa: number, length: number) => void) | undefined;
 
   constructor(size: number) {
-    if (size <= 0 || size % 4096 !== 0 || size > 0x40000000) {
+    if (size <= 0 || size % 4096 !== 0 || size > MAX_MEMORY_BYTES) {
       throw new RangeError(`memory size must be a positive multiple of 4096 up to 1 GiB, got ${size}`);
     }
     this.size = size;

@@ -3,6 +3,7 @@
 // --compare's exit status; --help's defaults; the counters' names and meaning;
 // --trace's labels; --show/--at's tables.
 
+import { readSourceFile } from '../../src/loader/sourceFile';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -175,7 +176,7 @@ describe('cli: messages that teach', function () {
     });
 
     it('the debugger says the same in its debug console when the launch configuration has such a setting', () => {
-      const reader = { readFile: (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined) };
+      const reader = { readSourceFile: (f: string) => readSourceFile(f) };
       const runtime = new DebugRuntime(parseLaunchConfig({ program: hello, virtualization: 'hardware-assist', kernelShadows: 'separate' }), reader);
       assert.match(runtime.banner(), /\nwarning: launch attribute 'kernelShadows' separate has no effect with hardware-assist and nested paging/);
       const quiet = new DebugRuntime(parseLaunchConfig({ program: hello, virtualization: 'trap-and-emulate', kernelShadows: 'separate' }), reader);

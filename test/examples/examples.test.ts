@@ -73,7 +73,9 @@ function runCli(argv: string[]): CliRun {
     stdout: (data) => { stdout.push(Buffer.from(data)); },
     stderr: (text) => { stderr += text; },
     readFile,
+    readSourceFile: (file) => { const text = readFile(file); return text === undefined ? { error: 'no such file' } : { text }; },
     writeFile: () => { throw new Error('the examples write no files'); },
+    openTrace: () => { throw new Error('the examples write no traces'); },
   };
   const status = main(argv, io);
   return { status, stdout: Buffer.concat(stdout).toString('latin1'), stderr };
@@ -226,7 +228,7 @@ const describeSetting = (setting: Setting): string => `${setting.virtualization}
 interface GuestOutcome {
   reason: string;
   output: string;
-  view: Omit<GuestView, 'console' | 'memory' | 'name' | 'ticks' | 'regs'> & { regs: number[]; memory: Buffer };
+  view: Omit<GuestView, 'console' | 'consoleDigest' | 'memory' | 'name' | 'ticks' | 'regs'> & { regs: number[]; memory: Buffer };
 }
 
 function runUnder(setting: Setting, name: string, inputs: TimedInput[] = []): GuestOutcome {

@@ -8,6 +8,7 @@ import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { FromWebviewMessage, PanelKind, PanelSnapshot, ToWebviewMessage, WalkView } from '../../protocol/panelMessages';
 import { PANEL_TITLES, panelHtml } from './html';
+import { revealableLine } from './revealSource';
 
 const VIEW_TYPE_PREFIX = 'hyperstep.panel.';
 
@@ -152,8 +153,9 @@ export class PanelManager implements vscode.Disposable {
         break;
       }
       case 'revealSource': {
+        const line = revealableLine(this.snapshot, message.path, message.line);
+        if (line === undefined) return;
         const uri = vscode.Uri.file(message.path);
-        const line = Math.max(0, message.line - 1);
         const document = await vscode.workspace.openTextDocument(uri);
         await vscode.window.showTextDocument(document, {
           viewColumn: vscode.ViewColumn.One,

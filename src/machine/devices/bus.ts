@@ -4,7 +4,7 @@
 
 import { EventHub, MachineEvent } from '../events';
 import { CONSOLE_BASE, PORT_KEYBOARD_DATA, PORT_KEYBOARD_STATUS, PORT_TIMER } from '../isa';
-import { Console } from './console';
+import { Console, ConsoleState } from './console';
 import { Keyboard, KeyboardState, TimedInput } from './keyboard';
 import { Timer, TimerState } from './timer';
 
@@ -84,14 +84,14 @@ export class DeviceSet {
   }
 
   saveState(): DeviceState {
-    return { keyboard: this.keyboard.saveState(), timer: this.timer.saveState(), consoleLength: this.console.saveState() };
+    return { keyboard: this.keyboard.saveState(), timer: this.timer.saveState(), console: this.console.saveState() };
   }
 
   loadState(state: DeviceState): void {
     this.keyboard.loadState(state.keyboard);
     this.timer.loadState(state.timer);
-    this.console.loadState(state.consoleLength);
+    this.console.loadState(state.console);
   }
 }
 
-export interface DeviceState { keyboard: KeyboardState; timer: TimerState; consoleLength: number }
+export interface DeviceState { keyboard: KeyboardState; timer: TimerState; console: ConsoleState }
