@@ -3,8 +3,13 @@
 // `--node-ipc` for the VS Code client) and starts the server; nothing runs at
 // import time, so the bundle and the tests can load it freely.
 
-import { IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
+import { ConnectionStrategy, IPCMessageReader, IPCMessageWriter, LSPErrorCodes, StreamMessageReader, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
 import { startServer } from './server';
+
+/** A request the client cancelled before it was handled is answered "cancelled" at once, not worked on. */
+export const CANCEL_QUEUED_REQUESTS: ConnectionStrategy = {
+  cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as { id?: number | string }).id ?? null, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled before it was handled' } }),
+};
 
 export const USAGE = `usage: hyperstep-lsp --stdio | --node-ipc
 
@@ -19,7 +24,7 @@ const EXIT_USAGE = 64;
 
 export function main(argv: string[]): void {
   if (argv.includes('--stdio')) {
-    const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+    const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), CANCEL_QUEUED_REQUESTS);
     startServer(connection);
     return;
   }
@@ -29,7 +34,7 @@ export function main(argv: string[]): void {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    const connection = createConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+    const connection = createConnection(new IPCMessageReader(process), new IPCMessageWriter(process), CANCEL_QUEUED_REQUESTS);
     startServer(connection);
     return;
   }
