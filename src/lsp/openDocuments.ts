@@ -1,82 +1,117 @@
 // The documents open in the editor, kept up to date from the client's
-// incremental edits. Each keeps its text (with line offsets, for reading one
-// line without splitting the whole text) and the index of the names it
-// defines, which an edit updates only on the lines it touched.
+// incremental edits. Each keeps its text as lines (an edit costs the lines it
+// touches, not the length of the file; the whole text is joined only when an
+// assembly asks for it) and the index of the names it defines, which an edit
+// updates only on the lines it touched.
 
-import { DidChangeTextDocumentParams, TextDocumentContentChangeEvent, TextDocumentItem } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { DidChangeTextDocumentParams, Position, TextDocumentContentChangeEvent, TextDocumentItem } from 'vscode-languageserver';
 import { DefinitionIndex } from './features/definitionIndex';
 
-/** Lines as the assembler splits them: `\r\n`, `\n` and a lone `\r` all end a line. */
-function splitLines(text: string): string[] {
-  return text.split(/\r\n|\n|\r/);
-}
-
 export class OpenDocument {
-  private document: TextDocument;
+  /** The lines without their breaks, and each line's break ('' for the last). */
+  private lines: string[];
+  private breaks: string[];
+  private currentVersion: number;
+  /** The whole text, joined when asked for and kept until the next edit. */
+  private text: string | undefined;
   readonly index: DefinitionIndex;
 
   constructor(
     item: TextDocumentItem,
     /** The assembler's name for the document. */
     readonly file: string,
+    readonly uri = item.uri,
   ) {
-    this.document = TextDocument.create(item.uri, item.languageId, item.version, item.text);
-    this.index = new DefinitionIndex(file, splitLines(item.text));
-  }
-
-  get uri(): string {
-    return this.document.uri;
+    this.currentVersion = item.version;
+    [this.lines, this.breaks] = splitKeepingBreaks(item.text);
+    this.text = item.text;
+    this.index = new DefinitionIndex(file, this.lines);
   }
 
   get version(): number {
-    return this.document.version;
+    return this.currentVersion;
   }
 
   get lineCount(): number {
-    return this.document.lineCount;
+    return this.lines.length;
   }
 
   getText(): string {
-    return this.document.getText();
+    if (this.text === undefined) {
+      const parts: string[] = [];
+      for (let line = 0; line < this.lines.length; line++) parts.push(this.lines[line], this.breaks[line]);
+      this.text = parts.join('');
+    }
+    return this.text;
   }
 
   /** Line `line` (0-based) without its line break; '' past the end. */
   lineAt(line: number): string {
-    if (line < 0 || line >= this.document.lineCount) return '';
-    return this.linesFrom(line, 1)[0];
+    return this.lines[line] ?? '';
   }
 
   applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
+    this.currentVersion = version;
     for (const change of changes) {
+      this.text = undefined;
       if (!('range' in change)) {
-        this.document = TextDocument.update(this.document, [change], version);
-        this.index.replaceLines(0, this.index.lineCount, splitLines(change.text));
+        [this.lines, this.breaks] = splitKeepingBreaks(change.text);
+        this.index.replaceLines(0, this.index.lineCount, this.lines);
         continue;
       }
-      const before = this.document.lineCount;
-      const startLine = Math.min(change.range.start.line, before - 1);
-      const endLine = Math.min(Math.max(change.range.end.line, startLine), before - 1);
-      this.document = TextDocument.update(this.document, [change], version);
-      const delta = this.document.lineCount - before;
-      // One line of margin each side: a lone '\r' next to a '\n' can join two line breaks into one.
+      const before = this.lines.length;
+      const { start, end } = orderedRange(change.range.start, change.range.end);
+      const startLine = Math.min(start.line, before - 1);
+      const endLine = Math.min(end.line, before - 1);
+      const head = this.lines[startLine].slice(0, start.line > startLine ? undefined : start.character);
+      const tail = end.line > endLine ? '' : this.lines[endLine].slice(end.character);
+      const [lines, breaks] = splitKeepingBreaks(head + change.text + tail);
+      breaks[breaks.length - 1] = end.line > endLine ? '' : this.breaks[endLine];
+      this.lines = replaced(this.lines, startLine, endLine - startLine + 1, lines);
+      this.breaks = replaced(this.breaks, startLine, endLine - startLine + 1, breaks);
+      // A '\r' that now meets a '\n' across an empty line is one line break.
+      for (let line = Math.min(startLine + lines.length, this.lines.length - 1); line >= Math.max(1, startLine); line--) {
+        if (this.lines[line] === '' && this.breaks[line - 1] === '\r' && this.breaks[line] === '\n') {
+          this.lines.splice(line, 1);
+          this.breaks.splice(line, 1);
+          this.breaks[line - 1] = '\r\n';
+        }
+      }
+      const delta = this.lines.length - before;
+      // One line of margin each side covers those joined breaks.
       const first = Math.max(0, startLine - 1);
       const lastBefore = Math.min(before - 1, endLine + 1);
-      const lastAfter = Math.min(this.document.lineCount - 1, lastBefore + delta);
-      const count = Math.max(0, lastAfter - first + 1);
-      this.index.replaceLines(first, lastBefore - first + 1, count > 0 ? this.linesFrom(first, count) : []);
+      const lastAfter = Math.min(this.lines.length - 1, lastBefore + delta);
+      this.index.replaceLines(first, lastBefore - first + 1, this.lines.slice(first, lastAfter + 1));
     }
-    if (changes.length === 0) this.document = TextDocument.update(this.document, [], version);
     // Cannot happen if the arithmetic above is right; if it ever does, the index is rebuilt rather than wrong.
-    if (this.index.lineCount !== this.document.lineCount) this.index.replaceLines(0, this.index.lineCount, splitLines(this.document.getText()));
+    if (this.index.lineCount !== this.lines.length) this.index.replaceLines(0, this.index.lineCount, this.lines);
   }
+}
 
-  private linesFrom(first: number, count: number): string[] {
-    const start = this.document.offsetAt({ line: first, character: 0 });
-    const isToEnd = first + count >= this.document.lineCount;
-    const end = isToEnd ? this.document.getText().length : this.document.offsetAt({ line: first + count, character: 0 });
-    return splitLines(this.document.getText().slice(start, end)).slice(0, count);
+/** `array` with `count` items from `first` replaced by `items`: in place, or copied when the items are too many to pass as arguments. */
+function replaced<T>(array: T[], first: number, count: number, items: readonly T[]): T[] {
+  if (items.length < 10_000) {
+    array.splice(first, count, ...items);
+    return array;
   }
+  return [...array.slice(0, first), ...items, ...array.slice(first + count)];
+}
+
+function orderedRange(a: Position, b: Position): { start: Position; end: Position } {
+  return a.line < b.line || (a.line === b.line && a.character <= b.character) ? { start: a, end: b } : { start: b, end: a };
+}
+
+/** Lines as the assembler splits them (`\r\n`, `\n` and a lone `\r` each end one), with the break after each. */
+function splitKeepingBreaks(text: string): [string[], string[]] {
+  const parts = text.split(/(\r\n|\n|\r)/);
+  const lines: string[] = [];
+  const breaks: string[] = [];
+  for (let index = 0; index < parts.length; index += 2) {
+    lines.push(parts[index]);
+    breaks.push(parts[index + 1] ?? '');
+  }
+  return [lines, breaks];
 }
 
 /** Open documents by URI. */
