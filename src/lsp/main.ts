@@ -1,9 +1,12 @@
 // Entry point of `hyperstep-lsp`, the stand-alone G32 language server. It
 // picks the transport from the arguments (`--stdio` for any editor,
 // `--node-ipc` for the VS Code client) and starts the server; nothing runs at
-// import time, so the bundle and the tests can load it freely.
+// import time, so the bundle and the tests can load it freely. Started as a
+// worker thread by the server, it runs the assemblies behind diagnostics.
 
 import { ConnectionStrategy, IPCMessageReader, IPCMessageWriter, LSPErrorCodes, StreamMessageReader, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
+import { isMainThread, workerData } from 'worker_threads';
+import { DIAGNOSIS_WORKER, serveDiagnosis } from './diagnosis';
 import { startServer } from './server';
 
 /** A request the client cancelled before it was handled is answered "cancelled" at once, not worked on. */
@@ -25,7 +28,7 @@ const EXIT_USAGE = 64;
 export function main(argv: string[]): void {
   if (argv.includes('--stdio')) {
     const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), CANCEL_QUEUED_REQUESTS);
-    startServer(connection);
+    startServer(connection, { diagnosisWorker: __filename });
     return;
   }
   if (argv.includes('--node-ipc')) {
@@ -35,7 +38,7 @@ export function main(argv: string[]): void {
       return;
     }
     const connection = createConnection(new IPCMessageReader(process), new IPCMessageWriter(process), CANCEL_QUEUED_REQUESTS);
-    startServer(connection);
+    startServer(connection, { diagnosisWorker: __filename });
     return;
   }
   const isHelp = argv.includes('--help') || argv.includes('-h');
@@ -43,4 +46,8 @@ export function main(argv: string[]): void {
   process.exitCode = isHelp ? 0 : EXIT_USAGE;
 }
 
-if (require.main === module) main(process.argv.slice(2));
+// This script is also the diagnosis worker's (the bundle is one file).
+if (require.main === module) {
+  if (isMainThread) main(process.argv.slice(2));
+  else if (workerData === DIAGNOSIS_WORKER) serveDiagnosis();
+}

@@ -68,6 +68,11 @@ export class Project {
     for (const known of [...this.latest.keys()]) if (isSameFile(known, file)) this.latest.delete(known);
   }
 
+  /** Forgets the last analyses of files other than `files` (documents closed since). */
+  keepOnly(files: readonly string[]): void {
+    for (const known of [...this.latest.keys()]) if (!files.some((file) => isSameFile(file, known))) this.latest.delete(known);
+  }
+
   /** The last analysis made for `file`, which may predate the latest edits; undefined if none was made. */
   latestAnalysisFor(file: string): Analysis | undefined {
     return this.latest.get(path.normalize(file));

@@ -12,7 +12,6 @@
 // supersedes a run in progress), and for references and rename, which need
 // every use of a name.
 
-import * as fs from 'fs';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import {
@@ -30,6 +29,7 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { Clock, DebouncedRun, RunToken } from './debouncedRun';
+import { DiagnosisService, InPlaceDiagnosis, ProgramSymbols, WorkerDiagnosis, listG32Files, readDiskFile } from './diagnosis';
 import { AnalyzedDocument, isSameFile } from './features/analysis';
 import { completionList } from './features/completion';
 import { definition } from './features/definition';
@@ -46,6 +46,8 @@ export interface ServerOptions {
   debounceMs?: number;
   /** The timers behind that quiet time (tests step a fake one). */
   clock?: Clock;
+  /** The entry script to run diagnostics' assemblies in a worker thread; without it they run on the server's thread. */
+  diagnosisWorker?: string;
 }
 
 /** What the server has done, for tests and `npm run bench:lsp`. */
@@ -96,6 +98,14 @@ export class G32LanguageServer {
   private readonly documents = new OpenDocuments(uriToPath);
   private readonly project: Project;
   private readonly diagnostics: DebouncedRun;
+  private readonly diagnosis: DiagnosisService;
+  /** The last diagnosis's program of each open document, for values and names in other files. */
+  private programs = new Map<string, ProgramSymbols>();
+  private diagnosisAssemblies = 0;
+  /** Bumped when files on disk may have changed. */
+  private diskGeneration = 0;
+  /** The diagnosis in progress, so that a newer run waits for it instead of queueing behind it. */
+  private running: Promise<unknown> = Promise.resolve();
   private features: ClientFeatures = readClientFeatures({});
   /** URIs that currently have diagnostics on the client, so they can be cleared. */
   private publishedUris = new Set<string>();
@@ -111,11 +121,12 @@ export class G32LanguageServer {
       versionOf: (file) => this.openDocument(file)?.version,
     });
     this.diagnostics = new DebouncedRun((token) => this.publishDiagnostics(token), options.debounceMs ?? 150, options.clock);
+    this.diagnosis = options.diagnosisWorker ? new WorkerDiagnosis(options.diagnosisWorker) : new InPlaceDiagnosis();
   }
 
   stats(): ServerStats {
     const memory = process.memoryUsage();
-    return { assemblies: this.project.assemblyCount, diagnosticsRuns: this.diagnostics.runCount, rss: memory.rss, heapUsed: memory.heapUsed };
+    return { assemblies: this.project.assemblyCount + this.diagnosisAssemblies, diagnosticsRuns: this.diagnostics.runCount, rss: memory.rss, heapUsed: memory.heapUsed };
   }
 
   /** Registers every handler and starts listening. */
@@ -123,7 +134,10 @@ export class G32LanguageServer {
     const connection = this.connection;
     connection.onInitialize((params) => this.initialize(params));
     connection.onInitialized(() => this.initialized());
-    connection.onShutdown(() => this.diagnostics.cancel());
+    connection.onShutdown(() => {
+      this.diagnostics.cancel();
+      this.diagnosis.dispose();
+    });
 
     connection.onDidOpenTextDocument((params) => {
       this.documents.open(params.textDocument);
@@ -135,10 +149,14 @@ export class G32LanguageServer {
     });
     connection.onDidCloseTextDocument((params) => {
       const closed = this.documents.close(params.textDocument.uri);
-      if (closed) this.project.forget(closed.file);
+      if (closed) {
+        this.project.forget(closed.file);
+        this.programs.delete(path.normalize(closed.file));
+      }
       this.changed();
     });
     connection.onDidChangeWatchedFiles(() => {
+      this.diskGeneration++;
       this.project.invalidate();
       this.changed();
     });
@@ -236,22 +254,25 @@ export class G32LanguageServer {
   }
 
   /**
-   * Assembles the program of each open document, one per turn of the event
-   * loop so that requests are answered in between, and publishes only if no
-   * edit arrived meanwhile (the edit has scheduled a newer run).
+   * Assembles the programs of the open documents (in the worker when there is
+   * one, so requests are answered meanwhile) and publishes their diagnostics,
+   * unless an edit arrived since the snapshot was taken: that edit has
+   * scheduled a newer run, and these diagnostics are already out of date.
    */
   private async publishDiagnostics(token: RunToken): Promise<void> {
     try {
-      for (const document of this.openDocuments()) {
-        await nextTurn();
-        if (token.isSuperseded) return;
-        this.project.analysisFor(document.file);
-      }
-      await nextTurn();
+      // One diagnosis at a time: a newer run waits for the one in progress rather than queueing work behind it.
+      await this.running.catch(() => undefined);
       if (token.isSuperseded) return;
-      // Every analysis is cached and current now, so this assembles nothing.
+      const documents = this.openDocuments().map((document) => ({ file: document.file, version: document.version, text: document.getText() }));
+      const running = this.diagnosis.diagnose({ documents, diskGeneration: this.diskGeneration });
+      this.running = running;
+      const diagnosis = await running;
+      this.diagnosisAssemblies = diagnosis.assemblies;
+      if (token.isSuperseded || documents.some((document) => this.openDocument(document.file)?.version !== document.version)) return;
+      this.programs = new Map(diagnosis.programs.map(([file, program]) => [path.normalize(file), program]));
       const published = new Set<string>();
-      for (const [file, diagnostics] of this.project.diagnosticsToPublish()) {
+      for (const [file, diagnostics] of diagnosis.byFile) {
         const open = this.openDocument(file);
         const uri = open?.uri ?? this.uriOf(file);
         published.add(uri);
@@ -261,7 +282,6 @@ export class G32LanguageServer {
         if (!published.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
       }
       this.publishedUris = published;
-      this.project.prune();
     } catch (error) {
       this.connection.console.error(`hyperstep-lsp: diagnostics failed: ${describeError(error)}`);
     }
@@ -279,12 +299,7 @@ export class G32LanguageServer {
   private readFile(file: string): string | undefined {
     const open = this.openDocument(file);
     if (open) return open.getText();
-    if (!path.isAbsolute(file)) return undefined;
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
+    return readDiskFile(file);
   }
 
   private uriOf(file: string): string {
@@ -298,7 +313,6 @@ export class G32LanguageServer {
     const document = this.documents.get(identifier.uri);
     if (!document) return undefined;
     const others = this.openDocuments().filter((other) => other !== document);
-    const analysis = this.project.latestAnalysisFor(document.file);
     return {
       file: document.file,
       get text() {
@@ -307,7 +321,7 @@ export class G32LanguageServer {
       lineAt: (line) => document.lineAt(line),
       lineCount: document.lineCount,
       result: undefined,
-      names: liveNames([document.index, ...others.map((other) => other.index)], analysis?.result),
+      names: liveNames([document.index, ...others.map((other) => other.index)], this.programs.get(path.normalize(document.file))),
       uriOf: (other) => this.uriOf(other),
     };
   }
@@ -344,17 +358,6 @@ function nextTurn(): Promise<void> {
 
 function cancelled(): ResponseError<void> {
   return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
-}
-
-function listG32Files(folder: string): string[] {
-  try {
-    return fs
-      .readdirSync(folder)
-      .filter((name) => name.toLowerCase().endsWith('.g32'))
-      .map((name) => path.join(folder, name));
-  } catch {
-    return [];
-  }
 }
 
 function describeError(error: unknown): string {

@@ -118,7 +118,7 @@ export function findSymbol(result: AssembleResult, name: string): AsmSymbol | un
  * labels inherits its includer's parent, which this cannot see; such names are
  * found through the reference list instead.
  */
-export function parentAt(result: AssembleResult, file: string, line: number): string | undefined {
+export function parentAt(result: Pick<AssembleResult, 'symbols'>, file: string, line: number): string | undefined {
   let best: AsmSymbol | undefined;
   for (const symbol of result.symbols) {
     if (symbol.kind !== 'label' || !isSameFile(symbol.file, file) || symbol.line > line) continue;

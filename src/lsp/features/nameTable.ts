@@ -18,10 +18,13 @@ export interface NameTable {
   forEach(visit: (symbol: NamedSymbol) => boolean | void): void;
 }
 
-const byNameCache = new WeakMap<AssembleResult, Map<string, AsmSymbol>>();
+/** What live names need of an assembly. */
+export type AssembledSymbols = Pick<AssembleResult, 'files' | 'symbols'>;
+
+const byNameCache = new WeakMap<AssembledSymbols, Map<string, AsmSymbol>>();
 
 /** The assembly's symbols by full name, built once per assembly. */
-function symbolsByName(result: AssembleResult): Map<string, AsmSymbol> {
+function symbolsByName(result: AssembledSymbols): Map<string, AsmSymbol> {
   let byName = byNameCache.get(result);
   if (!byName) {
     byName = new Map(result.symbols.map((symbol) => [symbol.name, symbol]));
@@ -46,7 +49,7 @@ export function assembledNames(result: AssembleResult): NameTable {
  * documents' definitions read from their indexes and the rest (and every
  * value) from `assembly`, the last assembly of that program, if any.
  */
-export function liveNames(indexes: readonly DefinitionIndex[], assembly: AssembleResult | undefined): NameTable {
+export function liveNames(indexes: readonly DefinitionIndex[], assembly: AssembledSymbols | undefined): NameTable {
   // The open documents that are part of the program, the current one first.
   const program = indexes.filter((index, position) => position === 0 || (assembly?.files.some((file) => isSameFile(file, index.file)) ?? false));
   const indexByFile = new Map<string, DefinitionIndex | undefined>();
