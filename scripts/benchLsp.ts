@@ -25,6 +25,7 @@ import {
   ShutdownRequest,
   StreamMessageReader,
   StreamMessageWriter,
+  RequestType0,
   createMessageConnection,
 } from 'vscode-languageserver-protocol/node';
 
@@ -80,6 +81,18 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 function memoryText(pid: number): string {
   const { rss, peak } = memoryOf(pid);
   return `server RSS ${rss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`;
+}
+
+/** The server's own counters (`hyperstep/serverStats`); servers without it say so. */
+const SERVER_STATS = new RequestType0<{ assemblies: number; diagnosticsRuns: number }, void>('hyperstep/serverStats');
+
+async function statsText(session: Session): Promise<string> {
+  try {
+    const stats = await session.connection.sendRequest(SERVER_STATS);
+    return `programs assembled ${stats.assemblies}, diagnostics runs ${stats.diagnosticsRuns}`;
+  } catch {
+    return 'server has no hyperstep/serverStats request';
+  }
 }
 
 class Session {
@@ -239,6 +252,7 @@ async function bench20k(out: (line: string) => void, folder: string): Promise<vo
     out(`completion per keystroke (${completionTimes.length}, 50 ms apart): p50 ${ms(percentile(completionTimes, 0.5))}, p95 ${ms(percentile(completionTimes, 0.95))}, max ${ms(Math.max(...completionTimes))}, up to ${items} items`);
     await sleep(500);
     out(memoryText(session.pid));
+    out(await statsText(session));
   } finally {
     await session.stop();
   }
@@ -272,6 +286,7 @@ async function bench10MB(out: (line: string) => void, folder: string): Promise<v
     const hover = await session.hover(uri, callLine(5000) + 1, 14);
     out(`hover after those edits:           ${ms(hover.ms)}`);
     out(memoryText(session.pid));
+    out(await statsText(session));
   } finally {
     await session.stop();
   }

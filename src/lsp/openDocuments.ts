@@ -38,9 +38,17 @@ export class OpenDocument {
 
   getText(): string {
     if (this.text === undefined) {
-      const parts: string[] = [];
-      for (let line = 0; line < this.lines.length; line++) parts.push(this.lines[line], this.breaks[line]);
-      this.text = parts.join('');
+      const last = this.lines.length - 1;
+      let isAllNewlines = true;
+      for (let line = 0; line < last && isAllNewlines; line++) isAllNewlines = this.breaks[line] === '\n';
+      if (isAllNewlines) {
+        // The usual case, joined in one go.
+        this.text = this.lines.join('\n');
+      } else {
+        const parts: string[] = [];
+        for (let line = 0; line <= last; line++) parts.push(this.lines[line], this.breaks[line]);
+        this.text = parts.join('');
+      }
     }
     return this.text;
   }

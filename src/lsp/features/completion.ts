@@ -8,6 +8,7 @@
 
 import { CompletionItem, CompletionItemKind, CompletionList, MarkupKind, Position, Range, TextEdit } from 'vscode-languageserver';
 import { DIRECTIVES, InstrClass, MNEMONICS, REGISTER_NAMES } from '../../machine/isa';
+import { SymbolKind } from '../../asm';
 import { AnalyzedDocument, documentLine, hex } from './analysis';
 import { classesOf, formSyntax, formsOf } from './instructionDocs';
 import { Word, cursorSlot, statementShape, wordAt } from './lineText';
@@ -71,23 +72,26 @@ function operandItems(document: AnalyzedDocument, position: Position, prefix: st
     return true;
   };
   const names = namesOf(document);
-  const parent = names?.parentAt(document.file, position.line + 1);
-  if (names && parent !== undefined) {
-    // Only the local labels of the enclosing global label are in scope.
-    names.forEach((symbol) => {
-      if (symbol.kind !== 'local-label' || symbol.name !== parent + symbol.displayName) return true;
-      return add({ label: symbol.displayName, kind: CompletionItemKind.Reference, detail: `local label of ${parent}${valueText(' at ', symbol.value)}`, sortText: `0${symbol.displayName}` });
-    });
+  // Only the local labels of the enclosing global label are in scope.
+  for (const symbol of names?.localsAt(document.file, position.line + 1) ?? []) {
+    const parent = symbol.name.slice(0, symbol.name.length - symbol.displayName.length);
+    if (!add({ label: symbol.displayName, kind: CompletionItemKind.Reference, detail: `local label of ${parent}${valueText(' at ', symbol.value)}`, sortText: `0${symbol.displayName}` })) break;
   }
   for (const item of registerItems()) if (!add(item)) break;
+  // Names that cannot match are skipped before an item is built; the filter still marks the list incomplete.
+  const accept = (displayName: string, kind: SymbolKind): boolean => {
+    if (kind === 'local-label') return false;
+    if (displayName.toLowerCase().startsWith(prefix)) return true;
+    isIncomplete = true;
+    return false;
+  };
   names?.forEach((symbol) => {
-    if (symbol.kind === 'local-label') return true;
     if (symbol.kind === 'label') {
       return add({ label: symbol.displayName, kind: CompletionItemKind.Function, detail: `label${valueText(' at ', symbol.value)}`, sortText: `1${symbol.displayName}` });
     }
     const value = symbol.value === undefined ? '' : ` = ${hex(symbol.value)} (${symbol.value >>> 0})`;
     return add({ label: symbol.displayName, kind: CompletionItemKind.Constant, detail: `.equ${value}`, sortText: `1${symbol.displayName}` });
-  });
+  }, accept);
   return { isIncomplete, items };
 }
 

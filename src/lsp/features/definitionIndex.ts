@@ -89,6 +89,11 @@ export function definitionsOn(lineText: string): LineFacts {
   return labels ? { labels, equ: undefined } : NOTHING;
 }
 
+/** Whether a name, as written and of this kind, is wanted. */
+export type NameFilter = (displayName: string, kind: SymbolKind) => boolean;
+
+const acceptAll: NameFilter = () => true;
+
 function qualify(name: string, parent: string | undefined): string {
   return name.startsWith('.') && parent !== undefined ? parent + name : name;
 }
@@ -125,19 +130,50 @@ export class DefinitionIndex {
     return undefined;
   }
 
-  /** Visits every definition in line order until `visit` returns false. Values are left undefined. */
-  forEach(visit: (symbol: NamedSymbol) => boolean | void): void {
+  /**
+   * Visits every definition in line order until `visit` returns false.
+   * Values are left undefined. `accept` skips names by how they are written
+   * before any symbol is built (a file can define a hundred thousand names).
+   */
+  forEach(visit: (symbol: NamedSymbol) => boolean | void, accept: NameFilter = acceptAll): void {
     let parent: string | undefined;
     for (let index = 0; index < this.facts.length; index++) {
       const facts = this.facts[index];
       if (facts === NOTHING) continue;
       for (const label of facts.labels) {
         const isLocal = label.text.startsWith('.');
-        if (visit(this.symbol(qualify(label.text, parent), label, isLocal ? 'local-label' : 'label', index)) === false) return;
+        const kind = isLocal ? 'local-label' : 'label';
+        if (accept(label.text, kind) && visit(this.symbol(qualify(label.text, parent), label, kind, index)) === false) return;
         if (!isLocal) parent = label.text;
       }
-      if (facts.equ && visit(this.symbol(qualify(facts.equ.text, parent), facts.equ, 'equ', index)) === false) return;
+      const equ = facts.equ;
+      if (equ && accept(equ.text, 'equ') && visit(this.symbol(qualify(equ.text, parent), equ, 'equ', index)) === false) return;
     }
+  }
+
+  /** The local labels in scope on `line` (1-based): those after the global label above it, up to the next one. */
+  localsAt(line: number): NamedSymbol[] {
+    // Back to the last global label at or above the line...
+    for (let index = Math.min(line, this.facts.length) - 1; index >= 0; index--) {
+      const labels = this.facts[index].labels;
+      for (let position = labels.length - 1; position >= 0; position--) {
+        if (!labels[position].text.startsWith('.')) return this.localsFrom(labels[position].text, index, position + 1);
+      }
+    }
+    return [];
+  }
+
+  /** ...then forward from just after it to the next global label. */
+  private localsFrom(parent: string, line: number, position: number): NamedSymbol[] {
+    const locals: NamedSymbol[] = [];
+    for (let index = line; index < this.facts.length; index++) {
+      const labels = this.facts[index].labels;
+      for (let at = index === line ? position : 0; at < labels.length; at++) {
+        if (!labels[at].text.startsWith('.')) return locals;
+        locals.push(this.symbol(parent + labels[at].text, labels[at], 'local-label', index));
+      }
+    }
+    return locals;
   }
 
   /** The first definition of a full name, or undefined. */

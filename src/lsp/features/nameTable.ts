@@ -7,15 +7,23 @@
 
 import { AsmSymbol, AssembleResult } from '../../asm';
 import { AnalyzedDocument, isSameFile, parentAt } from './analysis';
-import { DefinitionIndex, NamedSymbol } from './definitionIndex';
+import { DefinitionIndex, NameFilter, NamedSymbol } from './definitionIndex';
 
 export interface NameTable {
   /** The definition of a full name. */
   find(name: string): NamedSymbol | undefined;
   /** The global label that local names on `line` (1-based) of `file` belong to. */
   parentAt(file: string, line: number): string | undefined;
-  /** Visits every definition of the program until `visit` returns false. */
-  forEach(visit: (symbol: NamedSymbol) => boolean | void): void;
+  /** Visits every definition of the program that `accept` takes (all by default) until `visit` returns false. */
+  forEach(visit: (symbol: NamedSymbol) => boolean | void, accept?: NameFilter): void;
+  /** The local labels in scope on `line` (1-based) of `file`. */
+  localsAt(file: string, line: number): NamedSymbol[];
+}
+
+function assembledLocals(result: AssembledSymbols, file: string, line: number): NamedSymbol[] {
+  const parent = parentAt(result, file, line);
+  if (parent === undefined) return [];
+  return result.symbols.filter((symbol) => symbol.kind === 'local-label' && symbol.name === parent + symbol.displayName);
 }
 
 /** What live names need of an assembly. */
@@ -38,9 +46,10 @@ export function assembledNames(result: AssembleResult): NameTable {
   return {
     find: (name) => symbolsByName(result).get(name),
     parentAt: (file, line) => parentAt(result, file, line),
-    forEach: (visit) => {
-      for (const symbol of result.symbols) if (visit(symbol) === false) return;
+    forEach: (visit, accept) => {
+      for (const symbol of result.symbols) if ((!accept || accept(symbol.displayName, symbol.kind)) && visit(symbol) === false) return;
     },
+    localsAt: (file, line) => assembledLocals(result, file, line),
   };
 }
 
@@ -76,20 +85,25 @@ export function liveNames(indexes: readonly DefinitionIndex[], assembly: Assembl
       if (index) return index.parentAt(line);
       return assembly ? parentAt(assembly, file, line) : undefined;
     },
-    forEach: (visit) => {
+    forEach: (visit, accept) => {
       let isStopped = false;
       for (const index of program) {
         index.forEach((symbol) => {
           if (visit(valued(symbol)) === false) isStopped = true;
           return !isStopped;
-        });
+        }, accept);
         if (isStopped) return;
       }
       if (!assembly) return;
       for (const symbol of assembly.symbols) {
-        if (indexOf(symbol.file)) continue;
+        if ((accept && !accept(symbol.displayName, symbol.kind)) || indexOf(symbol.file)) continue;
         if (visit(symbol) === false) return;
       }
+    },
+    localsAt: (file, line) => {
+      const index = indexOf(file);
+      if (index) return index.localsAt(line).map(valued);
+      return assembly ? assembledLocals(assembly, file, line) : [];
     },
   };
 }
