@@ -81,6 +81,15 @@ describe('definition index', () => {
     assert.strictEqual(index.parentAt(3), 'main');
     assert.strictEqual(index.parentAt(1), undefined);
   });
+
+  it('lists the local labels in scope: after the global label above the line, up to the next one', () => {
+    const index = new DefinitionIndex(FILE, ['.top:', 'main: .a: nop', '.b:', '  ret', 'x: y: .c:', '.d:', 'z:', '.e:']);
+    const localsAt = (line: number): string[] => index.localsAt(line).map((symbol) => symbol.name);
+    assert.deepStrictEqual(localsAt(1), [], 'no global label above');
+    assert.deepStrictEqual(localsAt(4), ['main.a', 'main.b']);
+    assert.deepStrictEqual(localsAt(5), ['y.c', 'y.d'], 'the last global label of a line owns what follows it');
+    assert.deepStrictEqual(localsAt(8), ['z.e']);
+  });
 });
 
 describe('definition index against the assembler', () => {
