@@ -77,6 +77,8 @@ export class Diagnostician {
       this.diskGeneration = request.diskGeneration;
       this.project.invalidate();
     }
+    // Old versions go before the new ones are made, so a big program is not held twice.
+    this.project.prune();
     const byFile = [...this.project.diagnosticsToPublish()];
     const programs: Array<[string, ProgramSymbols]> = this.documents.map((document) => {
       const result = this.project.analysisFor(document.file).result;

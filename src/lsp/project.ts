@@ -78,9 +78,11 @@ export class Project {
     return this.latest.get(path.normalize(file));
   }
 
-  /** Drops cached assemblies whose inputs changed since, so old versions are not kept alive. */
+  /** Drops cached assemblies (and last analyses) whose inputs changed since, so old versions are not kept alive. */
   prune(): void {
     for (const [key, entry] of [...this.cache]) if (!this.isCurrent(entry)) this.cache.delete(key);
+    const current = new Set([...this.cache.values()].map((entry) => entry.result));
+    for (const [file, analysis] of [...this.latest]) if (!current.has(analysis.result)) this.latest.delete(file);
   }
 
   /** The program `file` is part of. */

@@ -8,9 +8,9 @@
 // Typing never waits for an assembly: hover, completion, go-to-definition and
 // the outline read the live names (each open document's definition index,
 // updated per edited line, and the values of the program's last assembly).
-// Full assemblies run for diagnostics once edits pause (a newer edit
-// supersedes a run in progress), and for references and rename, which need
-// every use of a name.
+// Full assemblies run for diagnostics once edits pause, in a worker thread (a
+// newer edit supersedes a run in progress), and for references and rename,
+// which need every use of a name.
 
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
@@ -36,7 +36,7 @@ import { definition } from './features/definition';
 import { hover } from './features/hover';
 import { references } from './features/references';
 import { prepareRename, rename } from './features/rename';
-import { liveNames } from './features/nameTable';
+import { liveNames, symbolsByName } from './features/nameTable';
 import { documentSymbols } from './features/symbols';
 import { OpenDocument, OpenDocuments } from './openDocuments';
 import { Project } from './project';
@@ -271,6 +271,8 @@ export class G32LanguageServer {
       this.diagnosisAssemblies = diagnosis.assemblies;
       if (token.isSuperseded || documents.some((document) => this.openDocument(document.file)?.version !== document.version)) return;
       this.programs = new Map(diagnosis.programs.map(([file, program]) => [path.normalize(file), program]));
+      // The lookup by name is built now rather than in the next hover or completion.
+      for (const program of this.programs.values()) symbolsByName(program);
       const published = new Set<string>();
       for (const [file, diagnostics] of diagnosis.byFile) {
         const open = this.openDocument(file);
@@ -282,6 +284,8 @@ export class G32LanguageServer {
         if (!published.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
       }
       this.publishedUris = published;
+      // Assemblies for references and rename of versions since edited are not kept.
+      this.project.prune();
     } catch (error) {
       this.connection.console.error(`hyperstep-lsp: diagnostics failed: ${describeError(error)}`);
     }

@@ -31,8 +31,8 @@ export type AssembledSymbols = Pick<AssembleResult, 'files' | 'symbols'>;
 
 const byNameCache = new WeakMap<AssembledSymbols, Map<string, AsmSymbol>>();
 
-/** The assembly's symbols by full name, built once per assembly. */
-function symbolsByName(result: AssembledSymbols): Map<string, AsmSymbol> {
+/** The assembly's symbols by full name, built once per assembly (the server builds it when a diagnosis arrives). */
+export function symbolsByName(result: AssembledSymbols): Map<string, AsmSymbol> {
   let byName = byNameCache.get(result);
   if (!byName) {
     byName = new Map(result.symbols.map((symbol) => [symbol.name, symbol]));
