@@ -115,14 +115,23 @@ export const DIAGNOSIS_WORKER = 'hyperstep-lsp-diagnosis';
 
 export class WorkerDiagnosis implements DiagnosisService {
   private worker: Worker | undefined;
+  /** Used when no worker thread can be started at all. */
+  private inPlace: InPlaceDiagnosis | undefined;
   private pending: { resolve: (diagnosis: Diagnosis) => void; reject: (error: Error) => void } | undefined;
 
   /** `script` is the entry script that calls `serveDiagnosis` in a worker (the server's own). */
   constructor(private readonly script: string) {}
 
   diagnose(request: DiagnosisRequest): Promise<Diagnosis> {
+    if (this.inPlace) return this.inPlace.diagnose(request);
     if (this.pending) return Promise.reject(new Error('one diagnosis at a time'));
-    const worker = this.started();
+    let worker: Worker;
+    try {
+      worker = this.started();
+    } catch {
+      this.inPlace = new InPlaceDiagnosis();
+      return this.inPlace.diagnose(request);
+    }
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       worker.postMessage(request);
