@@ -141,7 +141,7 @@ export class G32LanguageServer {
 
     connection.onDidOpenTextDocument((params) => {
       this.documents.open(params.textDocument);
-      this.changed();
+      this.diskChanged();
     });
     connection.onDidChangeTextDocument((params) => {
       this.guard('didChange', undefined, () => this.documents.change(params));
@@ -153,13 +153,9 @@ export class G32LanguageServer {
         this.project.forget(closed.file);
         this.programs.delete(path.normalize(closed.file));
       }
-      this.changed();
+      this.diskChanged();
     });
-    connection.onDidChangeWatchedFiles(() => {
-      this.diskGeneration++;
-      this.project.invalidate();
-      this.changed();
-    });
+    connection.onDidChangeWatchedFiles(() => this.diskChanged());
     connection.onRequest(SERVER_STATS_REQUEST, () => this.stats());
 
     // Answered from the live names: no assembly, whatever was edited.
@@ -251,6 +247,17 @@ export class G32LanguageServer {
   /** Something changed: diagnostics are recomputed once edits pause, and a run in progress is superseded. */
   private changed(): void {
     this.diagnostics.schedule();
+  }
+
+  /**
+   * Files on disk may have changed: assemblies that read one are not reused.
+   * Opening and closing count too, for clients that do not report changes on
+   * disk (and a file just closed is read from disk again).
+   */
+  private diskChanged(): void {
+    this.diskGeneration++;
+    this.project.invalidate();
+    this.changed();
   }
 
   /**
