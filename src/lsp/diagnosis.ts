@@ -84,7 +84,6 @@ export class Diagnostician {
       const result = this.project.analysisFor(document.file).result;
       return [document.file, { files: result.files, symbols: result.symbols }];
     });
-    this.project.keepOnly(this.documents.map((document) => document.file));
     this.project.prune();
     return { byFile, programs, assemblies: this.project.assemblyCount };
   }

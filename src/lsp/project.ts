@@ -45,8 +45,6 @@ interface CachedAssembly {
 
 export class Project {
   private readonly cache = new Map<string, CachedAssembly>();
-  /** The last analysis of each file asked about, current or not: hover and completion read values from it. */
-  private readonly latest = new Map<string, Analysis>();
   /** Bumped when files on disk may have changed. */
   private diskGeneration = 0;
   private assemblies = 0;
@@ -63,36 +61,13 @@ export class Project {
     this.diskGeneration++;
   }
 
-  /** The document of `file` was closed. */
-  forget(file: string): void {
-    for (const known of [...this.latest.keys()]) if (isSameFile(known, file)) this.latest.delete(known);
-  }
-
-  /** Forgets the last analyses of files other than `files` (documents closed since). */
-  keepOnly(files: readonly string[]): void {
-    for (const known of [...this.latest.keys()]) if (!files.some((file) => isSameFile(file, known))) this.latest.delete(known);
-  }
-
-  /** The last analysis made for `file`, which may predate the latest edits; undefined if none was made. */
-  latestAnalysisFor(file: string): Analysis | undefined {
-    return this.latest.get(path.normalize(file));
-  }
-
-  /** Drops cached assemblies (and last analyses) whose inputs changed since, so old versions are not kept alive. */
+  /** Drops cached assemblies whose inputs changed since, so old versions are not kept alive. */
   prune(): void {
     for (const [key, entry] of [...this.cache]) if (!this.isCurrent(entry)) this.cache.delete(key);
-    const current = new Set([...this.cache.values()].map((entry) => entry.result));
-    for (const [file, analysis] of [...this.latest]) if (!current.has(analysis.result)) this.latest.delete(file);
   }
 
   /** The program `file` is part of. */
   analysisFor(file: string): Analysis {
-    const analysis = this.findAnalysis(file);
-    this.latest.set(path.normalize(file), analysis);
-    return analysis;
-  }
-
-  private findAnalysis(file: string): Analysis {
     const open = this.host.openFiles().filter((other) => !isSameFile(other, file));
     const openIncluder = this.largestIncluder(open, file);
     if (openIncluder) return openIncluder;

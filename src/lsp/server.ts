@@ -149,10 +149,7 @@ export class G32LanguageServer {
     });
     connection.onDidCloseTextDocument((params) => {
       const closed = this.documents.close(params.textDocument.uri);
-      if (closed) {
-        this.project.forget(closed.file);
-        this.programs.delete(path.normalize(closed.file));
-      }
+      if (closed) this.programs.delete(path.normalize(closed.file));
       this.diskChanged();
     });
     connection.onDidChangeWatchedFiles(() => this.diskChanged());
