@@ -101,6 +101,8 @@ export class G32LanguageServer {
   private readonly diagnosis: DiagnosisService;
   /** The last diagnosis's program of each open document, for values and names in other files. */
   private programs = new Map<string, ProgramSymbols>();
+  /** The last outline of each open document: editors ask for it several times per version (outline, breadcrumbs). */
+  private readonly outlines = new Map<string, { version: number; program: ProgramSymbols | undefined; symbols: ReturnType<typeof documentSymbols> }>();
   private diagnosisAssemblies = 0;
   /** Bumped when files on disk may have changed. */
   private diskGeneration = 0;
@@ -150,6 +152,7 @@ export class G32LanguageServer {
     connection.onDidCloseTextDocument((params) => {
       const closed = this.documents.close(params.textDocument.uri);
       if (closed) this.programs.delete(path.normalize(closed.file));
+      this.outlines.delete(params.textDocument.uri);
       this.diskChanged();
     });
     connection.onDidChangeWatchedFiles(() => this.diskChanged());
@@ -183,8 +186,7 @@ export class G32LanguageServer {
     connection.onDocumentSymbol((params, token) =>
       this.guard('documentSymbol', [], () => {
         if (token.isCancellationRequested) return cancelled();
-        const document = this.live(params.textDocument);
-        return document ? documentSymbols(document, { isHierarchical: this.features.hasHierarchicalSymbols }) : [];
+        return this.outline(params.textDocument);
       }),
     );
     // These need every use of a name, so a current assembly; requests cancelled while waiting are not worked on.
@@ -332,6 +334,18 @@ export class G32LanguageServer {
       names: liveNames([document.index, ...others.map((other) => other.index)], this.programs.get(path.normalize(document.file))),
       uriOf: (other) => this.uriOf(other),
     };
+  }
+
+  private outline(identifier: TextDocumentIdentifier): ReturnType<typeof documentSymbols> {
+    const document = this.documents.get(identifier.uri);
+    const analyzed = this.live(identifier);
+    if (!document || !analyzed) return [];
+    const program = this.programs.get(path.normalize(document.file));
+    const known = this.outlines.get(identifier.uri);
+    if (known && known.version === document.version && known.program === program) return known.symbols;
+    const symbols = documentSymbols(analyzed, { isHierarchical: this.features.hasHierarchicalSymbols });
+    this.outlines.set(identifier.uri, { version: document.version, program, symbols });
+    return symbols;
   }
 
   /** The document with a current assembly of its program (from the cache when nothing it reads changed). */
