@@ -283,7 +283,20 @@ async function bench10MB(out: (line: string) => void, folder: string): Promise<v
     await session.insert(uri, 4, 13, 'f12');
     const prefixed = await session.complete(uri, 4, 16);
     out(`completion after 'f12':            ${ms(prefixed.ms)}, ${prefixed.items} items${prefixed.isIncomplete ? ' (incomplete)' : ''}`);
-    const hover = await session.hover(uri, callLine(5000) + 1, 14);
+    // Then `call f4242` typed on 5 new lines, a completion per key, 100 ms apart.
+    const typedTimes: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const line = 5 + round;
+      await session.insert(uri, line, 0, '\n');
+      const typed = '        call f4242';
+      for (let index = 0; index < typed.length; index++) {
+        await session.insert(uri, line, index, typed[index]);
+        if (index >= 13) typedTimes.push((await session.complete(uri, line, index + 1)).ms);
+        await sleep(100);
+      }
+    }
+    out(`completion per keystroke (${typedTimes.length}):     p50 ${ms(percentile(typedTimes, 0.5))}, p95 ${ms(percentile(typedTimes, 0.95))}, max ${ms(Math.max(...typedTimes))}`);
+    const hover = await session.hover(uri, callLine(5000) + 6, 14);
     out(`hover after those edits:           ${ms(hover.ms)}`);
     out(memoryText(session.pid));
     out(await statsText(session));
