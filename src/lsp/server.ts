@@ -48,6 +48,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** The entry script to run diagnostics' assemblies in a worker thread; without it they run on the server's thread. */
   diagnosisWorker?: string;
+  /** Who makes diagnoses, instead of either of those (tests answer when they choose). */
+  diagnosis?: DiagnosisService;
 }
 
 /** What the server has done, for tests and `npm run bench:lsp`. */
@@ -123,7 +125,7 @@ export class G32LanguageServer {
       versionOf: (file) => this.openDocument(file)?.version,
     });
     this.diagnostics = new DebouncedRun((token) => this.publishDiagnostics(token), options.debounceMs ?? 150, options.clock);
-    this.diagnosis = options.diagnosisWorker ? new WorkerDiagnosis(options.diagnosisWorker) : new InPlaceDiagnosis();
+    this.diagnosis = options.diagnosis ?? (options.diagnosisWorker ? new WorkerDiagnosis(options.diagnosisWorker) : new InPlaceDiagnosis());
   }
 
   stats(): ServerStats {
