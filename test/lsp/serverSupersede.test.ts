@@ -5,7 +5,11 @@
 import * as assert from 'node:assert';
 import { PassThrough } from 'node:stream';
 import {
+  CancellationTokenSource,
   DidChangeTextDocumentNotification,
+  HoverRequest,
+  LSPErrorCodes,
+  ResponseError,
   DidOpenTextDocumentNotification,
   InitializeRequest,
   MessageConnection,
@@ -95,5 +99,18 @@ describe('language server: superseded diagnoses', () => {
     await settled();
     assert.deepStrictEqual(published.map((params) => params.version), [1, 3]);
     assert.match(String(published[1].diagnostics[0].message), /'third'/);
+  });
+
+  it('answers a request cancelled before it was handled with "cancelled", without working on it', async () => {
+    const uri = 'file:///nonexistent-hyperstep-supersede/cancel.g32';
+    await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'g32', version: 1, text: '_start:\n  cli\n' } });
+    await settled();
+    const source = new CancellationTokenSource();
+    const answer = client.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 3 } }, source.token);
+    // The cancellation follows the request before the server has had a turn to handle it.
+    source.cancel();
+    await assert.rejects(answer, (error: unknown) => error instanceof ResponseError && error.code === LSPErrorCodes.RequestCancelled);
+    const handled = await client.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 3 } });
+    assert.ok(handled !== null, 'the same request, not cancelled, is answered');
   });
 });
