@@ -32,9 +32,9 @@ export interface Analysis {
 /** Beyond this many files beside a file, includers on disk are not searched (a folder of generated files, say). */
 const MAX_SIBLINGS = 32;
 
-/** Bounds of the cache of assemblies: programs, and characters of source they were made from. */
+/** Bounds of the cache of assemblies: programs, and characters of source they were made from (an assembly takes tens of bytes per source character). */
 const MAX_CACHED_PROGRAMS = 48;
-const MAX_CACHED_SOURCE_CHARS = 32 * 1024 * 1024;
+const MAX_CACHED_SOURCE_CHARS = 4 * 1024 * 1024;
 
 interface CachedAssembly {
   result: AssembleResult;
@@ -137,12 +137,17 @@ export class Project {
     return result;
   }
 
-  /** Keeps the cache within its bounds, oldest first; the newest entry always stays. */
+  /**
+   * Keeps the cache within its bounds, oldest first. The newest entries, one
+   * more than there are open files, always stay, however big: a diagnosis
+   * looks at every open file's program, and must not drop one to make the next.
+   */
   private evict(): void {
+    const kept = this.host.openFiles().length + 1;
     let total = 0;
     for (const entry of this.cache.values()) total += entry.sourceChars;
     for (const [key, entry] of this.cache) {
-      if (this.cache.size <= 1 || (this.cache.size <= MAX_CACHED_PROGRAMS && total <= MAX_CACHED_SOURCE_CHARS)) break;
+      if (this.cache.size <= kept || (this.cache.size <= MAX_CACHED_PROGRAMS && total <= MAX_CACHED_SOURCE_CHARS)) break;
       this.cache.delete(key);
       total -= entry.sourceChars;
     }
