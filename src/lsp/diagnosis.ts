@@ -96,6 +96,8 @@ export class Diagnostician {
 /** Runs requests one at a time, here or in a worker thread. */
 export interface DiagnosisService {
   diagnose(request: DiagnosisRequest): Promise<Diagnosis>;
+  /** Gets ready before the first request (a worker thread takes a moment to start). */
+  prepare?(): void;
   dispose(): void;
 }
 
@@ -135,6 +137,14 @@ export class WorkerDiagnosis implements DiagnosisService {
       this.pending = { resolve, reject };
       worker.postMessage(request);
     });
+  }
+
+  prepare(): void {
+    try {
+      this.started();
+    } catch {
+      // `diagnose` falls back to the server's thread.
+    }
   }
 
   dispose(): void {

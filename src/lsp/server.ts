@@ -236,6 +236,7 @@ export class G32LanguageServer {
   }
 
   private initialized(): void {
+    this.diagnosis.prepare?.();
     // Included files that are not open change on disk without an edit we can
     // see; clients that let us ask are told to report `.g32` changes.
     if (this.features.canWatchFilesDynamically) {
