@@ -22,7 +22,7 @@ const ALLOWED: Record<string, string[]> = {
   extension: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', 'debug', 'lsp', 'webview', 'vscode', 'vscode-languageclient', 'vscode-languageclient/node', '@vscode/debugadapter'],
 };
 
-const NODE_BUILTINS = new Set(['fs', 'path', 'os', 'child_process', 'util', 'events', 'net', 'crypto', 'url', 'stream', 'process', 'readline', 'http', 'assert']);
+const NODE_BUILTINS = new Set(['fs', 'path', 'os', 'child_process', 'util', 'events', 'net', 'crypto', 'url', 'stream', 'process', 'readline', 'http', 'assert', 'worker_threads']);
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -1,10 +1,18 @@
 // Entry point of `hyperstep-lsp`, the stand-alone G32 language server. It
 // picks the transport from the arguments (`--stdio` for any editor,
 // `--node-ipc` for the VS Code client) and starts the server; nothing runs at
-// import time, so the bundle and the tests can load it freely.
+// import time, so the bundle and the tests can load it freely. Started as a
+// worker thread by the server, it runs the assemblies behind diagnostics.
 
-import { IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
+import { ConnectionStrategy, IPCMessageReader, IPCMessageWriter, LSPErrorCodes, StreamMessageReader, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
+import { isMainThread, workerData } from 'worker_threads';
+import { DIAGNOSIS_WORKER, serveDiagnosis } from './diagnosis';
 import { startServer } from './server';
+
+/** A request the client cancelled before it was handled is answered "cancelled" at once, not worked on. */
+export const CANCEL_QUEUED_REQUESTS: ConnectionStrategy = {
+  cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as { id?: number | string }).id ?? null, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled before it was handled' } }),
+};
 
 export const USAGE = `usage: hyperstep-lsp --stdio | --node-ipc
 
@@ -19,8 +27,8 @@ const EXIT_USAGE = 64;
 
 export function main(argv: string[]): void {
   if (argv.includes('--stdio')) {
-    const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
-    startServer(connection);
+    const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), CANCEL_QUEUED_REQUESTS);
+    startServer(connection, { diagnosisWorker: __filename });
     return;
   }
   if (argv.includes('--node-ipc')) {
@@ -29,8 +37,8 @@ export function main(argv: string[]): void {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    const connection = createConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
-    startServer(connection);
+    const connection = createConnection(new IPCMessageReader(process), new IPCMessageWriter(process), CANCEL_QUEUED_REQUESTS);
+    startServer(connection, { diagnosisWorker: __filename });
     return;
   }
   const isHelp = argv.includes('--help') || argv.includes('-h');
@@ -38,4 +46,8 @@ export function main(argv: string[]): void {
   process.exitCode = isHelp ? 0 : EXIT_USAGE;
 }
 
-if (require.main === module) main(process.argv.slice(2));
+// This script is also the diagnosis worker's (the bundle is one file).
+if (require.main === module) {
+  if (isMainThread) main(process.argv.slice(2));
+  else if (workerData === DIAGNOSIS_WORKER) serveDiagnosis();
+}

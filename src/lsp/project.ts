@@ -2,7 +2,9 @@
 // `.include`s is analysed as part of its includer (an open one first, else a
 // file beside it on disk), so its names resolve and its errors are the ones
 // of the real program; any other file is assembled on its own. Results are
-// cached until the next change. It knows paths, not URIs or the connection.
+// cached with the version of every file the assembly read, and reused until
+// one of those changes (an edit elsewhere costs nothing); the cache is
+// bounded. It knows paths, not URIs or the connection.
 
 import * as path from 'path';
 import { Diagnostic } from 'vscode-languageserver';
@@ -17,6 +19,8 @@ export interface ProjectHost {
   openFiles(): string[];
   /** `.g32` files on disk in a folder, for finding the includer of a file that is not open. */
   listFolder?(folder: string): string[];
+  /** The version of an open document; undefined for a file read from disk (see `invalidate`). */
+  versionOf?(file: string): number | undefined;
 }
 
 export interface Analysis {
@@ -28,14 +32,38 @@ export interface Analysis {
 /** Beyond this many files beside a file, includers on disk are not searched (a folder of generated files, say). */
 const MAX_SIBLINGS = 32;
 
+/** Bounds of the cache of assemblies: programs, and characters of source they were made from (an assembly takes tens of bytes per source character). */
+const MAX_CACHED_PROGRAMS = 48;
+const MAX_CACHED_SOURCE_CHARS = 4 * 1024 * 1024;
+
+interface CachedAssembly {
+  result: AssembleResult;
+  /** Every file the assembly asked for, with its version then (`disk:N` for a file read from disk in disk generation N). */
+  inputs: Map<string, string>;
+  sourceChars: number;
+}
+
 export class Project {
-  private readonly cache = new Map<string, AssembleResult>();
+  private readonly cache = new Map<string, CachedAssembly>();
+  /** Bumped when files on disk may have changed. */
+  private diskGeneration = 0;
+  private assemblies = 0;
 
   constructor(private readonly host: ProjectHost) {}
 
-  /** Forget every result; called after any edit, open, close or change on disk. */
+  /** How many times a program was assembled (not found in the cache). */
+  get assemblyCount(): number {
+    return this.assemblies;
+  }
+
+  /** Files on disk may have changed: results that read one are no longer trusted. Edits of open documents need no call. */
   invalidate(): void {
-    this.cache.clear();
+    this.diskGeneration++;
+  }
+
+  /** Drops cached assemblies whose inputs changed since, so old versions are not kept alive. */
+  prune(): void {
+    for (const [key, entry] of [...this.cache]) if (!this.isCurrent(entry)) this.cache.delete(key);
   }
 
   /** The program `file` is part of. */
@@ -73,14 +101,56 @@ export class Project {
     return byFile;
   }
 
+  private versionOf(file: string): string {
+    const version = this.host.versionOf?.(file);
+    return version === undefined ? `disk:${this.diskGeneration}` : `open:${version}`;
+  }
+
+  private isCurrent(entry: CachedAssembly): boolean {
+    for (const [file, version] of entry.inputs) if (this.versionOf(file) !== version) return false;
+    return true;
+  }
+
   private assembleFrom(root: string): AssembleResult {
     const key = path.normalize(root);
-    let result = this.cache.get(key);
-    if (!result) {
-      result = assemble(root, { readFile: (file) => this.host.readFile(file) });
-      this.cache.set(key, result);
+    const cached = this.cache.get(key);
+    if (cached && this.isCurrent(cached)) {
+      // Most recently used last, so eviction takes the oldest.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached.result;
     }
+    this.cache.delete(key);
+    const inputs = new Map<string, string>();
+    let sourceChars = 0;
+    const result = assemble(root, {
+      readFile: (file) => {
+        inputs.set(file, this.versionOf(file));
+        const text = this.host.readFile(file);
+        sourceChars += text?.length ?? 0;
+        return text;
+      },
+    });
+    this.assemblies++;
+    this.cache.set(key, { result, inputs, sourceChars });
+    this.evict();
     return result;
+  }
+
+  /**
+   * Keeps the cache within its bounds, oldest first. The newest entries, one
+   * more than there are open files, always stay, however big: a diagnosis
+   * looks at every open file's program, and must not drop one to make the next.
+   */
+  private evict(): void {
+    const kept = this.host.openFiles().length + 1;
+    let total = 0;
+    for (const entry of this.cache.values()) total += entry.sourceChars;
+    for (const [key, entry] of this.cache) {
+      if (this.cache.size <= kept || (this.cache.size <= MAX_CACHED_PROGRAMS && total <= MAX_CACHED_SOURCE_CHARS)) break;
+      this.cache.delete(key);
+      total -= entry.sourceChars;
+    }
   }
 
   /** Of the candidates that include `file`, the one whose program has the most files (the top of the include tree). */

@@ -8,7 +8,9 @@
 import * as path from 'path';
 import { Position, Range } from 'vscode-languageserver';
 import { AsmSymbol, AssembleResult, SymbolReference } from '../../asm';
-import { codeEnd, wordAt } from './lineText';
+import type { NamedSymbol } from './definitionIndex';
+import type { NameTable } from './nameTable';
+import { codeEnd, cursorSlot, wordAt } from './lineText';
 
 export interface AnalyzedDocument {
   /** The path the assembler knows the document by. */
@@ -18,6 +20,16 @@ export interface AnalyzedDocument {
   result: AssembleResult | undefined;
   /** The URI to show for an assembler path (an open document's own URI when it is open). */
   uriOf(file: string): string;
+  /** One line of `text` (0-based) without splitting all of it; absent means `text` is split. */
+  lineAt?(line: number): string;
+  /** How many lines `text` has, given with `lineAt`. */
+  lineCount?: number;
+  /**
+   * Where names are looked up when the document was not just assembled: the
+   * server's live names, which follow the text without waiting for an
+   * assembly. Absent means `result` is current and is used.
+   */
+  names?: NameTable;
 }
 
 export function isSameFile(a: string, b: string): boolean {
@@ -29,12 +41,17 @@ export function lineOf(text: string, line: number): string {
   return lines[line] ?? '';
 }
 
+/** Line `line` (0-based) of the document. */
+export function documentLine(document: AnalyzedDocument, line: number): string {
+  return document.lineAt ? document.lineAt(line) : lineOf(document.text, line);
+}
+
 /** An LSP range from the assembler's 1-based line and columns (end exclusive). */
 export function rangeFrom(line: number, column: number, endColumn: number, endLine = line): Range {
   return Range.create(Math.max(0, line - 1), Math.max(0, column - 1), Math.max(0, endLine - 1), Math.max(0, endColumn - 1));
 }
 
-export function referenceRange(reference: SymbolReference | AsmSymbol): Range {
+export function referenceRange(reference: { line: number; column: number; endColumn: number }): Range {
   return rangeFrom(reference.line, reference.column, reference.endColumn);
 }
 
@@ -43,7 +60,7 @@ export interface SymbolAtCursor {
   /** Full name (`main.loop`). */
   name: string;
   /** The symbol's definition, when it has one. */
-  symbol: AsmSymbol | undefined;
+  symbol: NamedSymbol | undefined;
   /** Where the name is written at the cursor. */
   range: Range;
 }
@@ -55,6 +72,7 @@ export interface SymbolAtCursor {
  * instead, with a local name qualified by the global label above it.
  */
 export function symbolAt(document: AnalyzedDocument, position: Position): SymbolAtCursor | undefined {
+  if (document.names) return symbolByWord(document, document.names, position);
   const result = document.result;
   if (!result) return undefined;
   const line = position.line + 1;
@@ -77,6 +95,19 @@ export function symbolAt(document: AnalyzedDocument, position: Position): Symbol
   return { name, symbol, range: Range.create(position.line, word.start, position.line, word.end) };
 }
 
+/** The name under the cursor looked up by how it is written: a label or `.equ` name in a label or operand slot. */
+function symbolByWord(document: AnalyzedDocument, names: NameTable, position: Position): SymbolAtCursor | undefined {
+  const lineText = documentLine(document, position.line);
+  const word = wordAt(lineText, position.character);
+  if (!word || word.start >= codeEnd(lineText)) return undefined;
+  const slot = cursorSlot(lineText, position.character);
+  if (slot !== 'label' && slot !== 'operand') return undefined;
+  const name = qualify(word.text, names.parentAt(document.file, position.line + 1));
+  const symbol = names.find(name);
+  if (!symbol) return undefined;
+  return { name, symbol, range: Range.create(position.line, word.start, position.line, word.end) };
+}
+
 export function findSymbol(result: AssembleResult, name: string): AsmSymbol | undefined {
   return result.symbols.find((symbol) => symbol.name === name);
 }
@@ -87,7 +118,7 @@ export function findSymbol(result: AssembleResult, name: string): AsmSymbol | un
  * labels inherits its includer's parent, which this cannot see; such names are
  * found through the reference list instead.
  */
-export function parentAt(result: AssembleResult, file: string, line: number): string | undefined {
+export function parentAt(result: Pick<AssembleResult, 'symbols'>, file: string, line: number): string | undefined {
   let best: AsmSymbol | undefined;
   for (const symbol of result.symbols) {
     if (symbol.kind !== 'label' || !isSameFile(symbol.file, file) || symbol.line > line) continue;

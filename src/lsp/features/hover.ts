@@ -7,9 +7,9 @@
 
 import * as path from 'path';
 import { Hover, MarkupContent, MarkupKind, Position, Range } from 'vscode-languageserver';
-import { AsmSymbol } from '../../asm';
 import { DIRECTIVES, MNEMONICS, OpInfo, REGISTER_NAMES } from '../../machine/isa';
-import { AnalyzedDocument, hex, lineOf, symbolAt } from './analysis';
+import { AnalyzedDocument, documentLine, hex, symbolAt } from './analysis';
+import { NamedSymbol } from './definitionIndex';
 import { VIRTUALIZATIONS, describeClass, formSyntax, formsOf, hypervisorBehaviour } from './instructionDocs';
 import { Word, codeEnd, statementShape, wordAt } from './lineText';
 import { ASSEMBLY_LANGUAGE, OPCODE_TABLE, ReferenceDocs, instructionSection, referenceLine, registerSection } from './referenceLinks';
@@ -22,7 +22,7 @@ export interface HoverOptions {
 }
 
 export function hover(document: AnalyzedDocument, position: Position, options: HoverOptions = { isMarkdown: true }): Hover | null {
-  const lineText = lineOf(document.text, position.line);
+  const lineText = documentLine(document, position.line);
   const shape = statementShape(lineText);
   const word = wordAt(lineText, position.character);
   if (!word || word.start >= codeEnd(lineText)) return null;
@@ -171,25 +171,27 @@ function withReference(text: string, reference: string | undefined): string {
   return reference ? `${text}\n\n${reference}` : text;
 }
 
-function symbolHover(document: AnalyzedDocument, symbol: AsmSymbol, options: HoverOptions): string {
-  const value = symbol.value >>> 0;
+function symbolHover(document: AnalyzedDocument, symbol: NamedSymbol, options: HoverOptions): string {
+  // A name typed since the last assembly has a place but no value yet.
+  const value = symbol.value === undefined ? undefined : symbol.value >>> 0;
+  const shown = value === undefined ? ' (value after the next assembly)' : undefined;
   const parts: string[] = [];
   switch (symbol.kind) {
     case 'label':
-      parts.push(`${bold(code(symbol.displayName, options), options)} — label at ${code(hex(value), options)} (${value})`);
+      parts.push(`${bold(code(symbol.displayName, options), options)} — label${shown ?? ` at ${code(hex(value!), options)} (${value})`}`);
       break;
     case 'local-label': {
       const parent = symbol.name.slice(0, symbol.name.length - symbol.displayName.length);
       const owner = parent ? ` of ${code(parent, options)}` : '';
-      parts.push(`${bold(code(symbol.displayName, options), options)} — local label${owner} at ${code(hex(value), options)} (${value})`);
+      parts.push(`${bold(code(symbol.displayName, options), options)} — local label${owner}${shown ?? ` at ${code(hex(value!), options)} (${value})`}`);
       break;
     }
     case 'equ':
-      parts.push(`${bold(code(symbol.displayName, options), options)} — .equ constant = ${code(hex(value), options)} (${value})`);
+      parts.push(`${bold(code(symbol.displayName, options), options)} — .equ constant${shown ?? ` = ${code(hex(value!), options)} (${value})`}`);
       break;
   }
   const where = `${path.basename(symbol.file)}:${symbol.line}`;
-  const shown = options.isMarkdown ? `[${where}](${document.uriOf(symbol.file)}#L${symbol.line})` : where;
-  parts.push(`Defined at ${shown}`);
+  const link = options.isMarkdown ? `[${where}](${document.uriOf(symbol.file)}#L${symbol.line})` : where;
+  parts.push(`Defined at ${link}`);
   return parts.join('\n\n');
 }

@@ -4,9 +4,9 @@
 // references into text edits. Registers, mnemonics and directives are refused.
 
 import { Position, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import { AsmSymbol } from '../../asm';
 import { DIRECTIVES, MNEMONICS, REGISTER_NAMES } from '../../machine/isa';
-import { AnalyzedDocument, isSameFile, lineOf, referenceRange, symbolAt, uniqueReferences } from './analysis';
+import { AnalyzedDocument, documentLine, isSameFile, referenceRange, symbolAt, uniqueReferences } from './analysis';
+import { NamedSymbol } from './definitionIndex';
 import { wordAt } from './lineText';
 
 export type Refusal = { error: string };
@@ -28,7 +28,7 @@ export function reservedReason(word: string): string | undefined {
 }
 
 export function prepareRename(document: AnalyzedDocument, position: Position): PrepareRenameOutcome {
-  const word = wordAt(lineOf(document.text, position.line), position.character);
+  const word = wordAt(documentLine(document, position.line), position.character);
   if (!word) return { error: 'Put the cursor on a label or .equ name to rename it.' };
   const reserved = reservedReason(word.text);
   if (reserved) return { error: `${reserved}: only labels and .equ names can be renamed.` };
@@ -89,7 +89,7 @@ export function rename(document: AnalyzedDocument, position: Position, requested
   return { edit: { changes } };
 }
 
-function checkNewName(symbol: AsmSymbol, newName: string): string | undefined {
+function checkNewName(symbol: NamedSymbol, newName: string): string | undefined {
   if (!NAME.test(newName)) {
     return `'${newName}' is not a valid name: a name starts with a letter, '_' or '.' and continues with letters, digits, '_' or '.'.`;
   }

@@ -4,8 +4,11 @@
 // line before the next global label, so the outline follows the cursor.
 
 import { DocumentSymbol, Range, SymbolInformation, SymbolKind } from 'vscode-languageserver';
-import { AsmSymbol } from '../../asm';
-import { AnalyzedDocument, hex, isSameFile, referenceRange } from './analysis';
+import { AnalyzedDocument, documentLine, hex, isSameFile, referenceRange } from './analysis';
+import { NamedSymbol } from './definitionIndex';
+import { namesOf } from './nameTable';
+
+type AsmSymbol = NamedSymbol;
 
 export interface SymbolsOptions {
   /** False when the client does not support `DocumentSymbol` trees: a flat `SymbolInformation` list is returned. */
@@ -13,34 +16,47 @@ export interface SymbolsOptions {
 }
 
 export function documentSymbols(document: AnalyzedDocument, options: SymbolsOptions = { isHierarchical: true }): DocumentSymbol[] | SymbolInformation[] {
-  const result = document.result;
-  if (!result) return [];
-  const own = result.symbols
-    .filter((symbol) => isSameFile(symbol.file, document.file))
-    .sort((a, b) => a.line - b.line || a.column - b.column);
-  const lineCount = document.text.split(/\r\n|\r|\n/).length;
+  const names = namesOf(document);
+  if (!names) return [];
+  const own: NamedSymbol[] = [];
+  names.forEach((symbol) => {
+    if (isSameFile(symbol.file, document.file)) own.push(symbol);
+  });
+  own.sort((a, b) => a.line - b.line || a.column - b.column);
+  const lineCount = document.lineCount ?? document.text.split(/\r\n|\r|\n/).length;
   const globals = own.filter((symbol) => symbol.kind === 'label');
 
   // A global label's body ends where the next one starts.
+  const nextGlobal = new Map<AsmSymbol, AsmSymbol | undefined>();
+  globals.forEach((symbol, index) => {
+    let next = index + 1;
+    while (next < globals.length && globals[next].line <= symbol.line) next++;
+    nextGlobal.set(symbol, globals[next]);
+  });
   const bodyEnd = (symbol: AsmSymbol): number => {
-    const next = globals.find((other) => other.line > symbol.line);
+    const next = nextGlobal.get(symbol);
     return next ? next.line - 1 : lineCount;
   };
   const rangeOf = (symbol: AsmSymbol): Range => {
     const selection = referenceRange(symbol);
     if (symbol.kind !== 'label') return selection;
     const endLine = Math.max(symbol.line, bodyEnd(symbol));
-    const endText = document.text.split(/\r\n|\r|\n/)[endLine - 1] ?? '';
+    const endText = endLine - 1 < lineCount ? documentLine(document, endLine - 1) : '';
     return Range.create(selection.start, { line: endLine - 1, character: Math.max(endText.length, endLine === symbol.line ? selection.end.character : 0) });
   };
   const kindOf = (symbol: AsmSymbol): SymbolKind =>
     symbol.kind === 'equ' ? SymbolKind.Constant : symbol.kind === 'label' ? SymbolKind.Function : SymbolKind.Field;
-  const detailOf = (symbol: AsmSymbol): string => (symbol.kind === 'equ' ? `= ${hex(symbol.value)}` : hex(symbol.value));
+  const detailOf = (symbol: AsmSymbol): string => {
+    const value = symbol.value === undefined ? '?' : hex(symbol.value);
+    return symbol.kind === 'equ' ? `= ${value}` : value;
+  };
+  const globalByName = new Map<string, AsmSymbol>();
+  for (const global of globals) if (!globalByName.has(global.name)) globalByName.set(global.name, global);
   // A local name is `parent.local`; its parent is the global label it is written under.
   const parentOf = (symbol: AsmSymbol): AsmSymbol | undefined => {
     if (!symbol.displayName.startsWith('.') || symbol.name === symbol.displayName) return undefined;
     const parentName = symbol.name.slice(0, symbol.name.length - symbol.displayName.length);
-    return globals.find((global) => global.name === parentName);
+    return globalByName.get(parentName);
   };
 
   if (!options.isHierarchical) {
