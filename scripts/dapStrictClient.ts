@@ -208,7 +208,8 @@ class RawClient {
 
 // ------------------------------------------------------------ the checks
 
-type Expect = 'ok' | 'fail' | 'claimed';
+/** ok: must succeed; fail: must be refused with a message; claimed: ok when claimed, else fail; either: only `extraCheck` and the schema judge. */
+type Expect = 'ok' | 'fail' | 'claimed' | 'either';
 
 class StrictRun {
   requests = 0;
@@ -242,7 +243,7 @@ class StrictRun {
       const name = `${text.slice(0, 1).toUpperCase()}${text.slice(1)}Response`;
       const schemaErrors = this.schema.check(response, response.success === false ? 'ErrorResponse' : this.schema.has(name) ? name : 'Response', 'response');
       if (schemaErrors.length > 0) { this.schemaViolations++; problems.push(`schema: ${schemaErrors.join('; ')}`); }
-      const wanted = expect === 'claimed' ? (options.isClaimed ? 'ok' : 'fail') : expect;
+      const wanted = expect === 'claimed' ? (options.isClaimed ? 'ok' : 'fail') : expect === 'either' ? undefined : expect;
       if (wanted === 'ok' && !response.success) problems.push(`refused: ${response.message}`);
       if (wanted === 'fail' && response.success) problems.push(expect === 'claimed' ? 'answered success to a request the adapter does not claim' : 'accepted bad arguments');
       if (wanted === 'fail' && !response.success && !response.message) problems.push('refused without a message');
@@ -289,13 +290,12 @@ async function run(adapter: string): Promise<StrictRun> {
       },
     });
     void pre;
-    await r.check(c, 'setBreakpoints with line "ten"', 'setBreakpoints', { source: { path: STEPS }, breakpoints: [{ line: 'ten' }] }, 'ok', {
-      extraCheck: (m) => (m.body?.breakpoints as Array<{ verified: boolean; line?: number }> | undefined)?.[0]?.verified ? 'line "ten" verified' : undefined,
-    });
-    await r.check(c, 'setBreakpoints with line "ten" (accepted as a line?)', 'setBreakpoints', { source: { path: STEPS }, breakpoints: [{ line: 'ten' }] }, 'ok', {
+    await r.check(c, 'setBreakpoints with line "ten"', 'setBreakpoints', { source: { path: STEPS }, breakpoints: [{ line: 'ten' }] }, 'either', {
       extraCheck: (m) => {
-        const bp = (m.body?.breakpoints as Array<{ verified: boolean; line?: number }> | undefined)?.[0];
-        return typeof bp?.line === 'number' ? `line "ten" answered as line ${bp.line}` : undefined;
+        if (!m.success) return undefined;
+        const bp = (m.body?.breakpoints as Array<{ verified: boolean; line?: unknown }> | undefined)?.[0];
+        if (bp?.verified) return 'line "ten" verified';
+        return bp?.line !== undefined ? `line "ten" answered as line ${JSON.stringify(bp.line)}` : undefined;
       },
     });
     const stopped = await r.launch(c, { program: STEPS, stopOnEntry: true });
@@ -364,8 +364,8 @@ async function run(adapter: string): Promise<StrictRun> {
       await r.check(c, `${command} (${caps[capability] ? 'claimed' : 'not claimed'})`, command, args, 'claimed', { isClaimed: caps[capability] === true });
     }
     await r.check(c, 'readMemory', 'readMemory', { memoryReference: 'gpa:0x0', count: 16 }, 'ok');
-    await r.check(c, 'readMemory past the cap', 'readMemory', { memoryReference: 'gpa:0x0', count: 2 << 20 }, 'claimed', {
-      isClaimed: false,
+    // Refused with a message, or answered whole (bytes plus unreadableBytes): never short as if memory ended there.
+    await r.check(c, 'readMemory of 2 MiB', 'readMemory', { memoryReference: 'gpa:0x0', count: 2 << 20 }, 'either', {
       extraCheck: (m) => {
         if (!m.success) return undefined;
         const got = Buffer.from(String(m.body?.data ?? ''), 'base64').length;
@@ -401,7 +401,6 @@ async function run(adapter: string): Promise<StrictRun> {
       extraCheck: (m) => /internal error/i.test(m.message ?? '') ? `says "${m.message}"` : undefined,
     });
     await r.check(c, 'disassemble', 'disassemble', { memoryReference: 'gpa:0x0', instructionCount: 4 }, 'ok');
-    await r.check(c, 'disassemble 10^7 instructions', 'disassemble', { memoryReference: 'gpa:0x0', instructionCount: 10_000_000 }, 'claimed', { isClaimed: false });
     await r.check(c, 'dataBreakpointInfo', 'dataBreakpointInfo', { name: 'counter', frameId }, 'ok');
     await r.check(c, 'setInstructionBreakpoints', 'setInstructionBreakpoints', { breakpoints: [{ instructionReference: 'gva:0x0' }] }, 'ok');
     await r.check(c, 'setExceptionBreakpoints', 'setExceptionBreakpoints', { filters: ['protection-fault'] }, 'ok');
@@ -455,6 +454,22 @@ async function run(adapter: string): Promise<StrictRun> {
     });
     const end = await c.waitFor((m) => m.event === 'stopped' || m.event === 'terminated', from);
     r.verdict('noDebug: runs without stopping at breakpoints', end?.event === 'stopped' ? `stopped (${end.body?.reason})` : undefined);
+    c.close();
+  }
+
+  // --- E: a huge disassembly, alone: an adapter that blocks on it would make every later answer late.
+  {
+    const c = r.client();
+    await r.check(c, 'initialize', 'initialize', { adapterID: 'hyperstep', pathFormat: 'path' }, 'ok');
+    await r.launch(c, { program: STEPS, stopOnEntry: true });
+    // Refused with a message, or answered in time with as many instructions as asked (the protocol pads with invalid ones).
+    await r.check(c, 'disassemble 10^7 instructions', 'disassemble', { memoryReference: 'gpa:0x0', instructionCount: 10_000_000 }, 'either', {
+      extraCheck: (m) => {
+        if (!m.success) return m.message ? undefined : 'refused without a message';
+        const got = (m.body?.instructions as unknown[] | undefined)?.length ?? 0;
+        return got !== 10_000_000 ? `answered ${got} instructions for 10000000, without saying so` : undefined;
+      },
+    });
     c.close();
   }
 
