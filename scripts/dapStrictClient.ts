@@ -331,10 +331,9 @@ async function run(adapter: string): Promise<StrictRun> {
     await r.check(c, 'completions', 'completions', { text: 'r', column: 1, frameId }, 'ok');
     await r.check(c, 'source of an unknown reference', 'source', { sourceReference: 99 }, 'fail');
     await r.check(c, 'exceptionInfo of a thread that does not exist', 'exceptionInfo', { threadId: 99 }, 'fail');
-    for (const command of ['next', 'stepIn', 'stepOut']) {
-      await r.check(c, `${command} without arguments`, command, undefined, 'fail');
-      await r.check(c, `${command} of a thread that does not exist`, command, { threadId: 99 }, 'fail');
-    }
+    await r.check(c, 'completions in a frame that does not exist', 'completions', { text: 'r', column: 1, frameId: 999_999 }, 'fail');
+    await r.check(c, 'dataBreakpointInfo in a frame that does not exist', 'dataBreakpointInfo', { name: 'r1', frameId: 999_999 }, 'fail');
+    await r.check(c, 'locations (no location references are handed out)', 'locations', { locationReference: 1 }, 'fail');
     {
       const from = c.received.length;
       await r.check(c, 'next', 'next', { threadId: 1 }, 'ok');
@@ -454,6 +453,22 @@ async function run(adapter: string): Promise<StrictRun> {
     });
     const end = await c.waitFor((m) => m.event === 'stopped' || m.event === 'terminated', from);
     r.verdict('noDebug: runs without stopping at breakpoints', end?.event === 'stopped' ? `stopped (${end.body?.reason})` : undefined);
+    c.close();
+  }
+
+  // --- F: run control with bad arguments, in a session of its own: an adapter that runs anyway changes the state later checks see.
+  {
+    const c = r.client();
+    await r.check(c, 'initialize', 'initialize', { adapterID: 'hyperstep', pathFormat: 'path' }, 'ok');
+    await r.launch(c, { program: FOREVER, stopOnEntry: true });
+    for (const command of ['next', 'stepIn', 'stepOut']) {
+      await r.check(c, `${command} without arguments`, command, undefined, 'fail');
+      await r.check(c, `${command} of a thread that does not exist`, command, { threadId: 99 }, 'fail');
+    }
+    for (const command of ['stepBack', 'reverseContinue', 'continue', 'pause']) {
+      await r.check(c, `${command} without arguments`, command, undefined, 'fail');
+      await r.check(c, `${command} of a thread that does not exist`, command, { threadId: 99 }, 'fail');
+    }
     c.close();
   }
 
