@@ -2,7 +2,9 @@
 // converts the arguments, calls the DebugRuntime and converts the result.
 // It holds no simulator logic. Lines are the runtime's (1-based) converted to
 // the client's numbering here; errors are caught at this edge and answered
-// with sendErrorResponse. Used inline by the extension and on stdio by
+// with sendErrorResponse, once (dispatchRequest refuses malformed and
+// unimplemented requests before any method runs: requestArguments.ts). Breakpoint ids
+// are the session's, stable across restarts. Used inline by the extension and on stdio by
 // `hyperstep-dap` (main.ts), each passing its own file reader.
 
 import * as fs from 'fs';
@@ -257,9 +259,11 @@ export class HyperstepSession extends DebugSession {
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
-    this.isConfigured = true;
-    this.sendResponse(response);
-    if (this.isLaunched) this.runtime?.start();
+    this.guard(response, () => {
+      this.isConfigured = true;
+      this.sendResponse(response);
+      if (this.isLaunched) this.runtime?.start();
+    });
   }
 
   protected override restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): void {
