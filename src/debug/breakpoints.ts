@@ -7,7 +7,7 @@
 // which keeps breakpoints right in user programs that share virtual addresses.
 
 import { LineMap } from '../asm';
-import { EvalError, parseHitCondition } from './evaluate';
+import { EvalError, parseExpression, parseHitCondition } from './evaluate';
 import { Target } from './target';
 
 export type DataAccess = 'read' | 'write' | 'readWrite';
@@ -33,6 +33,10 @@ export interface BreakpointRecord {
 }
 
 export interface BreakpointSpec {
+  /** The id the client knows it by (kept across restarts); a new one when absent. */
+  id?: number;
+  /** Why the client's breakpoint cannot be set (a malformed field): it stays unverified with this message. */
+  problem?: string;
   line?: number;
   address?: number;
   size?: number;
@@ -51,7 +55,24 @@ export class Breakpoints {
   constructor(private readonly lineMaps: readonly LineMap[]) {}
 
   private make(kind: BreakpointRecord['kind'], spec: BreakpointSpec): BreakpointRecord {
-    const record: BreakpointRecord = { id: this.nextId++, kind, isVerified: true, locations: [], hits: 0, condition: spec.condition?.trim() || undefined, logMessage: spec.logMessage };
+    const record: BreakpointRecord = { id: spec.id ?? this.nextId++, kind, isVerified: true, locations: [], hits: 0, condition: spec.condition?.trim() || undefined, logMessage: spec.logMessage };
+    if (spec.id !== undefined) this.nextId = Math.max(this.nextId, spec.id + 1);
+    if (spec.problem) {
+      record.isVerified = false;
+      record.message = spec.problem;
+      return record;
+    }
+    if (record.condition) {
+      // A condition that does not parse would print an error at every hit: refused once, here.
+      try {
+        parseExpression(record.condition);
+      } catch (e) {
+        if (!(e instanceof EvalError)) throw e;
+        record.isVerified = false;
+        record.message = `condition '${record.condition}': ${e.message}`;
+        return record;
+      }
+    }
     if (spec.hitCondition?.trim()) {
       try {
         record.hitCondition = parseHitCondition(spec.hitCondition);
@@ -70,6 +91,7 @@ export class Breakpoints {
       const record = this.make('source', spec);
       record.file = file;
       record.line = spec.line;
+      if (!record.isVerified) return record;
       let line: number | undefined;
       this.lineMaps.forEach((lineMap, guest) => {
         const nearest = lineMap.nearestInstructionLine(file, spec.line ?? 1);
@@ -95,7 +117,7 @@ export class Breakpoints {
   setInstructions(specs: BreakpointSpec[]): BreakpointRecord[] {
     this.instructions = specs.map((spec) => {
       const record = this.make('instruction', spec);
-      record.address = (spec.address ?? 0) >>> 0;
+      if (spec.address !== undefined) record.address = spec.address >>> 0;
       return record;
     });
     return this.instructions;
@@ -104,7 +126,8 @@ export class Breakpoints {
   setData(specs: BreakpointSpec[]): BreakpointRecord[] {
     this.data = specs.map((spec) => {
       const record = this.make('data', spec);
-      record.address = (spec.address ?? 0) >>> 0;
+      if (spec.address === undefined) return record;
+      record.address = spec.address >>> 0;
       record.size = spec.size ?? 4;
       record.access = spec.access ?? 'write';
       return record;

@@ -48,7 +48,7 @@ export class CpuBreakpoints {
       if (cpu.breakpoints.size > 0) cpu.setBreakpoints([]);
       return;
     }
-    const addresses: number[] = runtime.breakpoints.instructions.map((r) => r.address!);
+    const addresses: number[] = runtime.breakpoints.instructions.filter((r) => r.isVerified).map((r) => r.address!);
     for (let g = 0; g < runtime.guests.length; g++) addresses.push(...this.aliases(g));
     if (tempBreak) addresses.push(tempBreak.address);
     cpu.setBreakpoints(addresses);

@@ -7,9 +7,12 @@
 // A run position counts every guest tick plus every exception raised and
 // every exception or interrupt delivered to a guest, so it grows at each
 // instruction boundary, including those where no instruction retired.
-// Memory stays bounded: at most `maxSnapshots` are kept; when full, every
-// other one is dropped and the interval between snapshots doubles, so the
-// whole run stays covered with snapshots ever further apart.
+// Memory stays bounded: at most `maxSnapshots` are kept, holding at most
+// `byteBudget` bytes; when either is exceeded, every other one is dropped and
+// the interval between snapshots doubles, so the whole run stays covered with
+// snapshots ever further apart. A snapshot larger than the whole budget (a
+// guest with a huge RAM) is not kept, and no more are taken: step back then
+// replays from the start.
 
 import { TimedInput } from '../machine/devices/keyboard';
 
@@ -32,23 +35,32 @@ export interface Snapshot<R> {
   bytes: number;
 }
 
+/** Bytes all snapshots together may hold (guest RAM and hypervisor frames, mostly). */
+export const HISTORY_BYTE_BUDGET = 256 * 1024 * 1024;
+
 export class History<R> {
   private snapshots: Array<Snapshot<R>> = [];
   interventions: Intervention[] = [];
   interval: number;
+  /** Set when one snapshot alone exceeded the budget: taking more would only make garbage. */
+  private isTooLarge = false;
+  /** Sum of the snapshots' bytes, kept as they come and go (a sum per add would cost O(n) each). */
+  private totalBytes = 0;
 
-  constructor(private readonly maxSnapshots: number, interval: number) {
+  constructor(private readonly maxSnapshots: number, interval: number, readonly byteBudget = HISTORY_BYTE_BUDGET) {
     this.interval = interval;
   }
 
   reset(start: Snapshot<R>): void {
     this.snapshots = [start];
     this.interventions = [];
+    this.isTooLarge = false;
+    this.totalBytes = start.bytes;
   }
 
   /** True when a snapshot at `position` would be due. */
   isDue(position: number): boolean {
-    if (this.maxSnapshots === 0) return false;
+    if (this.maxSnapshots === 0 || this.isTooLarge) return false;
     const last = this.snapshots[this.snapshots.length - 1];
     return !last || position - last.position >= this.interval;
   }
@@ -56,12 +68,24 @@ export class History<R> {
   add(snapshot: Snapshot<R>): void {
     const last = this.snapshots[this.snapshots.length - 1];
     if (last && last.position >= snapshot.position) return;
+    if (snapshot.bytes > this.byteBudget) { this.isTooLarge = true; return; }
     this.snapshots.push(snapshot);
-    if (this.snapshots.length > this.maxSnapshots + 1) {
-      // The first (position 0, no state) always stays.
-      this.snapshots = this.snapshots.filter((s, i) => i === 0 || i % 2 === 0);
+    this.totalBytes += snapshot.bytes;
+    while (this.snapshots.length > this.maxSnapshots + 1 || this.totalBytes > this.byteBudget) {
+      // The first (position 0, no state) always stays; so does the newest.
+      const newest = this.snapshots[this.snapshots.length - 1];
+      this.keep(this.snapshots.filter((s, i) => i === 0 || i % 2 === 0 || s === newest));
       this.interval *= 2;
+      if (this.snapshots.length <= 2) {
+        if (this.totalBytes > this.byteBudget) this.keep([this.snapshots[0]]);
+        break;
+      }
     }
+  }
+
+  private keep(snapshots: Array<Snapshot<R>>): void {
+    this.snapshots = snapshots;
+    this.totalBytes = snapshots.reduce((sum, s) => sum + s.bytes, 0);
   }
 
   /** The latest snapshot at or before `position`. */
@@ -78,14 +102,14 @@ export class History<R> {
 
   /** A new intervention changes the future: later snapshots and interventions no longer hold. */
   record(intervention: Intervention): void {
-    this.snapshots = this.snapshots.filter((s, i) => i === 0 || s.position < intervention.position);
+    this.keep(this.snapshots.filter((s, i) => i === 0 || s.position < intervention.position));
     this.interventions = this.interventions.filter((i) => i.position <= intervention.position);
     this.interventions.push(intervention);
   }
 
   /** Bytes held by snapshots (typed arrays counted exactly, the rest estimated). */
   bytes(): number {
-    return this.snapshots.reduce((sum, s) => sum + s.bytes, 0);
+    return this.totalBytes;
   }
 
   get count(): number {

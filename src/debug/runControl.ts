@@ -49,6 +49,7 @@ export class RunControl {
   isWaitingForInput = false;
   hasExited = false;
   private isFreshStart = false;
+  private isDisposed = false;
 
   constructor(private readonly runtime: DebugRuntime) {}
 
@@ -85,6 +86,8 @@ export class RunControl {
     runtime.divergence.ensure();
     const driver = this.makeDriver(request);
     const loop = (): void => {
+      // A disposed run (restart, terminate) ends here, silently: a stop now would reach the next session's client.
+      if (this.isDisposed) { this.isRunning = false; return; }
       let outcome: Outcome;
       try {
         outcome = driver();
@@ -345,6 +348,7 @@ export class RunControl {
 
   /** Called on disconnect/terminate: stops running at once. */
   dispose(): void {
+    this.isDisposed = true;
     this.isPauseRequested = true;
     this.hasExited = true;
   }

@@ -343,6 +343,7 @@ export class DebugRuntime {
   /** Called by the session on disconnect/terminate: stops running at once. */
   dispose(): void {
     this.control.dispose();
+    this.listeners = [];
   }
 }
 

@@ -2,13 +2,15 @@
 // converts the arguments, calls the DebugRuntime and converts the result.
 // It holds no simulator logic. Lines are the runtime's (1-based) converted to
 // the client's numbering here; errors are caught at this edge and answered
-// with sendErrorResponse. Used inline by the extension and on stdio by
+// with sendErrorResponse, once (dispatchRequest refuses malformed and
+// unimplemented requests before any method runs: requestArguments.ts). Breakpoint ids
+// are the session's, stable across restarts. Used inline by the extension and on stdio by
 // `hyperstep-dap` (main.ts), each passing its own file reader.
 
 import * as path from 'path';
 import {
-  Breakpoint, DebugSession, ErrorDestination, ExitedEvent, InitializedEvent, OutputEvent, Source, StackFrame,
-  StoppedEvent, TerminatedEvent, Thread,
+  Breakpoint, BreakpointEvent, DebugSession, ErrorDestination, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent,
+  Response, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { PSEUDOCODE_TEXT, pseudocodeLineNumber } from '../hypervisor/pseudocode';
@@ -23,6 +25,7 @@ import { EvalError, formatValue, FLAG_NAMES, hex8, isRegisterExpression, REGISTE
 import { EXCEPTION_FILTERS } from './exceptionFilters';
 import { parseLaunchConfig } from './launchConfig';
 import { PanelState, walkView } from './panel';
+import { argumentProblem, REFUSED_REQUESTS } from './requestArguments';
 import { DebugRuntime, FileReader, FrameInfo, RuntimeEvent } from './runtime';
 import { memoryReference, parseMemoryReference, Variables } from './variables';
 
@@ -32,6 +35,10 @@ export const enum ErrorId { CONFIG = 2001, NOT_LAUNCHED = 2002, REQUEST = 2003, 
 export const PSEUDOCODE_SOURCE_REFERENCE = 1;
 export const SNAPSHOT_REQUEST = 'hyperstep/snapshot';
 export const WALK_REQUEST = 'hyperstep/walk';
+/** Most bytes one readMemory answers; a larger count is refused (clients read in pieces). */
+export const MAX_READ_MEMORY = 1 << 20;
+/** Most instructions one disassemble answers (and most it moves by `instructionOffset`). */
+export const MAX_DISASSEMBLE = 10_000;
 
 export const nodeFileReader: FileReader = { readSourceFile: (file) => readSourceFile(file) };
 
@@ -47,10 +54,18 @@ export class HyperstepSession extends DebugSession {
   private isConfigured = false;
   private isLaunched = false;
   private launchArgs: Record<string, unknown> | undefined;
+  /** `noDebug: true`: the program runs without stopping (no breakpoints, no filters, no entry stop). */
+  private isNoDebug = false;
+  /** What the client said it supports (initialize). */
+  private client: { supportsMemoryEvent?: boolean; supportsInvalidatedEvent?: boolean } = {};
   /** Requests that arrive before launch are kept and applied to each runtime (launch and restart). */
   private sourceBreakpoints = new Map<string, BreakpointSpec[]>();
-  private instructionBreakpoints: DebugProtocol.InstructionBreakpoint[] = [];
+  private instructionBreakpoints: BreakpointSpec[] = [];
+  private dataBreakpoints: BreakpointSpec[] = [];
   private exceptionFilters: Array<{ filterId: string; condition?: string }> = [];
+  /** Breakpoint ids are the session's, so they survive a restart; what the client was last told of each. */
+  private nextBreakpointId = 1;
+  private reportedBreakpoints = new Map<number, string>();
 
   constructor(private readonly reader: FileReader = nodeFileReader) {
     super();
@@ -72,8 +87,44 @@ export class HyperstepSession extends DebugSession {
     } catch (e) {
       const isUserError = e instanceof ConfigError || e instanceof LoadError || e instanceof RequestError || e instanceof EvalError;
       const message = (e as Error).message ?? String(e);
-      this.sendErrorResponse(response, { id: isUserError ? ErrorId.REQUEST : ErrorId.REQUEST + 1000, format: isUserError ? message : `hyperstep internal error: ${message}`, showUser: isUserError }, undefined, undefined, ErrorDestination.User);
+      const text = isUserError ? message : `hyperstep internal error: ${message}`;
+      // Answered already (the failure came after the response): a second response would be dropped, so say it on stderr.
+      if (response.seq > 0) { this.sendEvent(new OutputEvent(`${text}\n`, 'stderr')); return; }
+      this.sendErrorResponse(response, { id: isUserError ? ErrorId.REQUEST : ErrorId.REQUEST + 1000, format: text, showUser: isUserError }, undefined, undefined, ErrorDestination.User);
     }
+  }
+
+  private refuse(response: DebugProtocol.Response, message: string): void {
+    this.sendErrorResponse(response, { id: ErrorId.REQUEST, format: message, showUser: true }, undefined, undefined, ErrorDestination.User);
+  }
+
+  /**
+   * Every request passes here first: one without a command, one this adapter
+   * does not implement, or one whose arguments do not fit the protocol is
+   * refused with a message before any method runs.
+   */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const command: unknown = request.command;
+    if (typeof command !== 'string' || command === '') {
+      this.refuse(new Response({ ...request, seq: request.seq ?? 0, command: typeof command === 'string' ? command : '' }), 'a request needs a command');
+      return;
+    }
+    const refusal = REFUSED_REQUESTS[command];
+    if (refusal) { this.refuse(new Response(request), refusal); return; }
+    const problem = argumentProblem(command, request.arguments);
+    if (problem) { this.refuse(new Response(request), problem); return; }
+    if (command === 'initialize') {
+      const args = (request.arguments ?? {}) as DebugProtocol.InitializeRequestArguments;
+      // `pathFormat` is optional and defaults to 'path'; only URIs are refused.
+      if (args.pathFormat !== undefined && args.pathFormat !== 'path') {
+        this.refuse(new Response(request), `hyperstep takes file paths: pathFormat must be 'path'; got '${args.pathFormat}'`);
+        return;
+      }
+      this.client = { supportsMemoryEvent: args.supportsMemoryEvent === true, supportsInvalidatedEvent: args.supportsInvalidatedEvent === true };
+      super.dispatchRequest({ ...request, arguments: { ...args, pathFormat: 'path' } });
+      return;
+    }
+    super.dispatchRequest(request);
   }
 
   private onRuntimeEvent(event: RuntimeEvent): void {
@@ -102,15 +153,37 @@ export class HyperstepSession extends DebugSession {
     return new Source(path.basename(file), this.convertDebuggerPathToClient(file));
   }
 
-  private threadGuest(threadId: number | undefined): number {
-    const count = this.runtime?.guestCount ?? 1;
-    if (threadId === undefined || threadId < 1 || threadId > count) return this.runtime?.focusGuest ?? 0;
+  /** The guest of a thread id; an id that names no guest is refused. */
+  private threadGuest(threadId: number): number {
+    const count = this.rt.guestCount;
+    if (!Number.isInteger(threadId) || threadId < 1 || threadId > count) {
+      throw new RequestError(`no thread ${threadId}: the threads are ${count === 1 ? '1' : `1 to ${count}`}, one per guest`);
+    }
     return threadId - 1;
   }
 
+  /** The guest of a stack frame id (the focus guest when none is given); an unknown id is refused. */
   private frameGuest(frameId: number | undefined): number {
-    if (frameId !== undefined && this.frames.has(frameId)) return this.frames.get(frameId)!.g;
-    return this.runtime?.focusGuest ?? 0;
+    if (frameId === undefined) return this.runtime?.focusGuest ?? 0;
+    const entry = this.frames.get(frameId);
+    if (!entry) throw new RequestError(`no stack frame ${frameId}: frame ids hold until the next stop; ask for the stack trace again`);
+    return entry.g;
+  }
+
+  /** The guest a memory reference names (guestN:), else the focus guest. */
+  private referenceGuest(reference: { guest?: number }): number {
+    const runtime = this.rt;
+    if (reference.guest === undefined) return runtime.focusGuest;
+    if (reference.guest >= runtime.guestCount) throw new RequestError(`no guest${reference.guest}: the guests are 0 to ${runtime.guestCount - 1}`);
+    return reference.guest;
+  }
+
+  private memoryRef(text: string): ReturnType<typeof parseMemoryReference> {
+    try {
+      return parseMemoryReference(text);
+    } catch (e) {
+      throw new RequestError((e as Error).message);
+    }
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -135,6 +208,8 @@ export class HyperstepSession extends DebugSession {
       supportsReadMemoryRequest: true,
       supportsWriteMemoryRequest: true,
       supportsCompletionsRequest: true,
+      supportsBreakpointLocationsRequest: true,
+      supportsLoadedSourcesRequest: true,
       completionTriggerCharacters: [' ', '['],
       supportsValueFormattingOptions: false,
       exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
@@ -158,26 +233,36 @@ export class HyperstepSession extends DebugSession {
     const config = parseLaunchConfig(args);
     const read = this.reader.readSourceFile(config.program);
     if ('error' in read) throw new ConfigError(`cannot read program ${config.program}: ${read.error}`);
+    const isNoDebug = args.noDebug === true;
+    if (isNoDebug) config.isStopOnEntry = false;
     const runtime = new DebugRuntime(config, this.reader);
+    // Disposing also drops its listeners: a run still in its slices stops without a word to this client.
     this.runtime?.dispose();
     this.comparisons?.dispose();
     this.runtime = runtime;
     this.launchArgs = args;
+    this.isNoDebug = isNoDebug;
     this.variables = new Variables(runtime);
     this.panel = new PanelState();
     this.comparisons = new CostComparisons(runtime.systemOptionsForComparison());
     runtime.on((event) => this.onRuntimeEvent(event));
-    for (const [file, specs] of this.sourceBreakpoints) runtime.setSourceBreakpoints(file, specs);
-    runtime.setInstructionBreakpoints(this.instructionBreakpoints.map((b) => this.instructionSpec(b)));
-    runtime.setExceptionFilters(this.exceptionFilters);
+    if (!isNoDebug) {
+      // The same ids as before (restart): the client learns only what changed, by `breakpoint` events.
+      for (const [file, specs] of this.sourceBreakpoints) this.announce(runtime.setSourceBreakpoints(file, specs));
+      this.announce(runtime.setInstructionBreakpoints(this.instructionBreakpoints));
+      if (this.dataBreakpoints.length > 0) this.announce(runtime.setDataBreakpoints(this.dataBreakpoints));
+      runtime.setExceptionFilters(this.exceptionFilters);
+    }
     this.isLaunched = true;
     this.sendEvent(new OutputEvent(runtime.banner(), 'console'));
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
-    this.isConfigured = true;
-    this.sendResponse(response);
-    if (this.isLaunched) this.runtime?.start();
+    this.guard(response, () => {
+      this.isConfigured = true;
+      this.sendResponse(response);
+      if (this.isLaunched) this.runtime?.start();
+    });
   }
 
   protected override restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): void {
@@ -191,6 +276,7 @@ export class HyperstepSession extends DebugSession {
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    // Disposing drops the run's listeners, so no stop of the ended run follows the response.
     this.runtime?.dispose();
     this.comparisons?.dispose();
     this.sendResponse(response);
@@ -214,19 +300,66 @@ export class HyperstepSession extends DebugSession {
       bp.source = this.source(record.file);
     }
     if (record.address !== undefined) bp.instructionReference = hex8(record.address);
+    return this.remember(bp);
+  }
+
+  /** Notes what the client is told of a breakpoint, so a restart reports only what changed. */
+  private remember(bp: DebugProtocol.Breakpoint): DebugProtocol.Breakpoint {
+    if (bp.id !== undefined) this.reportedBreakpoints.set(bp.id, JSON.stringify(bp));
     return bp;
+  }
+
+  /** After a launch or restart: a `breakpoint` event for each breakpoint whose state differs from what the client was told. */
+  private announce(records: BreakpointRecord[]): void {
+    for (const record of records) {
+      const before = this.reportedBreakpoints.get(record.id);
+      const bp = this.breakpointOut(record);
+      if (before !== JSON.stringify(bp)) this.sendEvent(new BreakpointEvent('changed', bp));
+    }
+  }
+
+  /** Breakpoints answered without a runtime (before launch, or without debugging): not verified, with why. */
+  private unverified(specs: BreakpointSpec[], source?: Source): DebugProtocol.Breakpoint[] {
+    const why = this.isNoDebug ? 'not set: the program runs without debugging (noDebug)' : 'not yet: the program is not launched';
+    return specs.map((spec) => this.remember({
+      id: spec.id, verified: false, message: spec.problem ?? why,
+      ...(source && spec.line !== undefined ? { line: this.convertDebuggerLineToClient(spec.line), source } : {}),
+    }));
+  }
+
+  /** What is wrong with a breakpoint's optional texts, or undefined. */
+  private textProblem(b: { condition?: unknown; hitCondition?: unknown; logMessage?: unknown }): string | undefined {
+    for (const field of ['condition', 'hitCondition', 'logMessage'] as const) {
+      if (b[field] !== undefined && typeof b[field] !== 'string') return `'${field}' must be a string; got ${JSON.stringify(b[field])}`;
+    }
+    return undefined;
   }
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     this.guard(response, () => {
-      const file = path.resolve(this.convertClientPathToDebugger(args.source.path ?? ''));
-      const sourceBreakpoints: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
-      const specs: BreakpointSpec[] = sourceBreakpoints.map((b) => ({
-        line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage,
-      }));
+      const requested: unknown[] = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
+      const specs: BreakpointSpec[] = requested.map((item) => {
+        const id = this.nextBreakpointId++;
+        if (typeof item !== 'object' || item === null) return { id, problem: `a breakpoint must be an object with a 'line'; got ${JSON.stringify(item)}` };
+        const b = item as DebugProtocol.SourceBreakpoint;
+        const line = Number.isInteger(b.line) ? this.convertClientLineToDebugger(b.line) : undefined;
+        if (line === undefined || line < 1) {
+          return { id, problem: `'line' must be a whole number from ${this.convertDebuggerLineToClient(1)}; got ${JSON.stringify(b.line)}` };
+        }
+        const problem = this.textProblem(b);
+        if (problem) return { id, line, problem };
+        return { id, line, condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage };
+      });
+      if (typeof args.source.path !== 'string' || args.source.path === '') {
+        // A source known only by reference (the hypervisor's pseudocode) holds no guest instructions.
+        response.body = { breakpoints: specs.map((spec) => this.remember({ id: spec.id, verified: false, message: 'breakpoints can be set in .g32 files only (this source has no path)' })) };
+        this.sendResponse(response);
+        return;
+      }
+      const file = path.resolve(this.convertClientPathToDebugger(args.source.path));
       this.sourceBreakpoints.set(file, specs);
-      if (!this.runtime) {
-        response.body = { breakpoints: specs.map((s) => ({ verified: false, line: s.line, message: 'not yet: the program is not launched' })) };
+      if (!this.runtime || this.isNoDebug) {
+        response.body = { breakpoints: this.unverified(specs, this.source(file)) };
       } else {
         response.body = { breakpoints: this.runtime.setSourceBreakpoints(file, specs).map((r) => this.breakpointOut(r)) };
       }
@@ -234,27 +367,66 @@ export class HyperstepSession extends DebugSession {
     });
   }
 
-  private instructionSpec(b: DebugProtocol.InstructionBreakpoint): BreakpointSpec {
-    const reference = parseMemoryReference(b.instructionReference);
-    return { address: (reference.address + (b.offset ?? 0)) >>> 0, condition: b.condition, hitCondition: b.hitCondition };
+  private instructionSpec(item: unknown): BreakpointSpec {
+    const id = this.nextBreakpointId++;
+    if (typeof item !== 'object' || item === null) return { id, problem: `an instruction breakpoint must be an object; got ${JSON.stringify(item)}` };
+    const b = item as DebugProtocol.InstructionBreakpoint;
+    if (typeof b.instructionReference !== 'string') return { id, problem: `'instructionReference' must be a string; got ${JSON.stringify(b.instructionReference)}` };
+    if (b.offset !== undefined && !Number.isInteger(b.offset)) return { id, problem: `'offset' must be a whole number; got ${JSON.stringify(b.offset)}` };
+    const problem = this.textProblem(b);
+    if (problem) return { id, problem };
+    try {
+      const reference = parseMemoryReference(b.instructionReference);
+      return { id, address: (reference.address + (b.offset ?? 0)) >>> 0, condition: b.condition, hitCondition: b.hitCondition };
+    } catch (e) {
+      return { id, problem: (e as Error).message };
+    }
   }
 
   protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     this.guard(response, () => {
-      this.instructionBreakpoints = args.breakpoints;
-      const records = this.runtime?.setInstructionBreakpoints(args.breakpoints.map((b) => this.instructionSpec(b))) ?? [];
-      response.body = { breakpoints: records.map((r) => this.breakpointOut(r)) };
+      this.instructionBreakpoints = args.breakpoints.map((b) => this.instructionSpec(b));
+      response.body = {
+        breakpoints: this.runtime && !this.isNoDebug
+          ? this.runtime.setInstructionBreakpoints(this.instructionBreakpoints).map((r) => this.breakpointOut(r))
+          : this.unverified(this.instructionBreakpoints),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  /** The lines of a range that hold an instruction (where a breakpoint would stay). Needs the program assembled: none before launch. */
+  protected override breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
+    this.guard(response, () => {
+      const first = this.convertClientLineToDebugger(args.line);
+      const last = args.endLine !== undefined ? this.convertClientLineToDebugger(args.endLine) : first;
+      const lines = new Set<number>();
+      if (this.runtime && typeof args.source.path === 'string') {
+        const file = path.resolve(this.convertClientPathToDebugger(args.source.path));
+        for (const lineMap of this.runtime.lineMaps) {
+          for (const instruction of lineMap.instructions()) {
+            if (instruction.file === file && instruction.line >= first && instruction.line <= last) lines.add(instruction.line);
+          }
+        }
+      }
+      response.body = { breakpoints: [...lines].sort((a, b) => a - b).map((line) => ({ line: this.convertDebuggerLineToClient(line) })) };
       this.sendResponse(response);
     });
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.guard(response, () => {
+      if (!args.filters.every((f) => typeof f === 'string')) throw new RequestError(`'filters' must be a list of filter ids (strings); got ${JSON.stringify(args.filters)}`);
+      if (!(args.filterOptions ?? []).every((o) => typeof o === 'object' && o !== null && typeof o.filterId === 'string' && (o.condition === undefined || typeof o.condition === 'string'))) {
+        throw new RequestError(`'filterOptions' must be a list of { filterId, condition? }; got ${JSON.stringify(args.filterOptions)}`);
+      }
       this.exceptionFilters = [
-        ...(args.filters ?? []).map((filterId) => ({ filterId })),
+        ...args.filters.map((filterId) => ({ filterId })),
         ...(args.filterOptions ?? []).map((o) => ({ filterId: o.filterId, condition: o.condition })),
       ];
-      const results: Array<{ isVerified: boolean; message?: string }> = this.runtime?.setExceptionFilters(this.exceptionFilters) ?? this.exceptionFilters.map(() => ({ isVerified: true }));
+      const results: Array<{ isVerified: boolean; message?: string }> = this.isNoDebug
+        ? this.exceptionFilters.map(() => ({ isVerified: false, message: 'not set: the program runs without debugging (noDebug)' }))
+        : this.runtime?.setExceptionFilters(this.exceptionFilters) ?? this.exceptionFilters.map(() => ({ isVerified: true }));
       response.body = { breakpoints: results.map((r) => ({ verified: r.isVerified, message: r.message })) };
       this.sendResponse(response);
     });
@@ -283,20 +455,29 @@ export class HyperstepSession extends DebugSession {
 
   protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     this.guard(response, () => {
+      const runtime = this.rt;
       const specs: BreakpointSpec[] = args.breakpoints.map((b) => {
-        const match = /^gva:(0x[0-9a-f]+):(\d+)$/i.exec(b.dataId);
-        if (!match) throw new RequestError(`data breakpoint id '${b.dataId}' is not one of this adapter's`);
-        return { address: parseInt(match[1], 16) >>> 0, size: Number(match[2]), access: (b.accessType ?? 'write') as DataAccess, condition: b.condition, hitCondition: b.hitCondition };
+        const id = this.nextBreakpointId++;
+        const match = typeof b?.dataId === 'string' ? /^gva:(0x[0-9a-f]+):(\d+)$/i.exec(b.dataId) : null;
+        if (!match) return { id, problem: `data breakpoint id ${JSON.stringify(b?.dataId)} is not one of this adapter's (ask dataBreakpointInfo for one)` };
+        if (b.accessType !== undefined && !['read', 'write', 'readWrite'].includes(b.accessType)) return { id, problem: `'accessType' must be 'read', 'write' or 'readWrite'; got ${JSON.stringify(b.accessType)}` };
+        const problem = this.textProblem(b);
+        if (problem) return { id, problem };
+        return { id, address: parseInt(match[1], 16) >>> 0, size: Number(match[2]), access: (b.accessType ?? 'write') as DataAccess, condition: b.condition, hitCondition: b.hitCondition };
       });
-      response.body = { breakpoints: this.rt.setDataBreakpoints(specs).map((r) => this.breakpointOut(r)) };
+      this.dataBreakpoints = specs;
+      response.body = { breakpoints: this.isNoDebug ? this.unverified(specs) : runtime.setDataBreakpoints(specs).map((r) => this.breakpointOut(r)) };
       this.sendResponse(response);
     });
   }
 
   // ------------------------------------------------------------ run control
 
-  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+  // Each validates the thread before answering: a failure after the response would leave the client waiting.
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): void {
     this.guard(response, () => {
+      this.threadGuest(args.threadId);
       response.body = { allThreadsContinued: true };
       this.sendResponse(response);
       this.rt.continue();
@@ -304,27 +485,27 @@ export class HyperstepSession extends DebugSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.guard(response, () => { this.sendResponse(response); this.rt.next(this.threadGuest(args.threadId)); });
+    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.next(g); });
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.guard(response, () => { this.sendResponse(response); this.rt.stepIn(this.threadGuest(args.threadId)); });
+    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.stepIn(g); });
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
-    this.guard(response, () => { this.sendResponse(response); this.rt.stepOut(this.threadGuest(args.threadId)); });
+    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.stepOut(g); });
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    this.guard(response, () => { this.sendResponse(response); this.rt.stepBack(this.threadGuest(args.threadId)); });
+    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.stepBack(g); });
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
-    this.guard(response, () => { this.sendResponse(response); this.rt.reverseContinue(this.threadGuest(args.threadId)); });
+    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.reverseContinue(g); });
   }
 
-  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
-    this.guard(response, () => { this.sendResponse(response); this.rt.pause(); });
+  protected override pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): void {
+    this.guard(response, () => { this.threadGuest(args.threadId); this.sendResponse(response); this.rt.pause(); });
   }
 
   // ------------------------------------------------------------ state
@@ -339,7 +520,7 @@ export class HyperstepSession extends DebugSession {
     this.guard(response, () => {
       const g = this.threadGuest(args.threadId);
       const all = this.rt.frames(g);
-      const start = args.startFrame ?? 0;
+      const start = Math.max(0, args.startFrame ?? 0);
       const frames = all.slice(start, args.levels ? start + args.levels : undefined).map((frame) => {
         const id = this.nextFrameId++;
         this.frames.set(id, { g, frame });
@@ -347,9 +528,10 @@ export class HyperstepSession extends DebugSession {
         if (frame.kind === 'hypervisor') {
           const source = new Source('hypervisor trap(tf)', undefined, PSEUDOCODE_SOURCE_REFERENCE, 'hyperstep', 'hypervisor');
           (source as DebugProtocol.Source).presentationHint = 'emphasize';
-          stackFrame = new StackFrame(id, frame.name, source, this.convertDebuggerLineToClient(pseudocodeLineNumber(frame.hypervisorLine!)), 1);
+          stackFrame = new StackFrame(id, frame.name, source, this.convertDebuggerLineToClient(pseudocodeLineNumber(frame.hypervisorLine!)), this.convertDebuggerColumnToClient(1));
         } else {
-          stackFrame = new StackFrame(id, frame.name, frame.source ? this.source(frame.source.path) : undefined, frame.source ? this.convertDebuggerLineToClient(frame.source.line) : 0, 1);
+          // Without a source, line and column are 0 and ignored by clients (protocol), whatever their numbering.
+          stackFrame = new StackFrame(id, frame.name, frame.source ? this.source(frame.source.path) : undefined, frame.source ? this.convertDebuggerLineToClient(frame.source.line) : 0, frame.source ? this.convertDebuggerColumnToClient(1) : 0);
           (stackFrame as DebugProtocol.StackFrame).instructionPointerReference = hex8(frame.pc);
           if (frame.kind === 'handler') (stackFrame as DebugProtocol.StackFrame).presentationHint = 'label';
         }
@@ -363,17 +545,17 @@ export class HyperstepSession extends DebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     this.guard(response, () => {
       const entry = this.frames.get(args.frameId);
-      const g = entry?.g ?? this.rt.focusGuest;
-      const frame = entry?.frame ?? this.rt.frames(g)[0];
-      response.body = { scopes: this.variables!.scopes(g, frame) };
+      if (!entry) throw new RequestError(`no stack frame ${args.frameId}: frame ids hold until the next stop; ask for the stack trace again`);
+      response.body = { scopes: this.variables!.scopes(entry.g, entry.frame) };
       this.sendResponse(response);
     });
   }
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     this.guard(response, () => {
-      const all = this.variables?.variables(args.variablesReference) ?? [];
-      const start = args.start ?? 0;
+      this.checkVariablesReference(args.variablesReference);
+      const all = this.variables!.variables(args.variablesReference);
+      const start = Math.max(0, args.start ?? 0);
       response.body = { variables: args.count ? all.slice(start, start + args.count) : all.slice(start) };
       this.sendResponse(response);
     });
@@ -381,10 +563,25 @@ export class HyperstepSession extends DebugSession {
 
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
     this.guard(response, () => {
+      this.checkVariablesReference(args.variablesReference);
       const result = this.variables!.setVariable(args.variablesReference, args.name, args.value, (g, text) => this.rt.evaluate(g, text));
       response.body = { value: result.value };
       this.sendResponse(response);
+      // Other views show this register too (flags, watches, the pc's frame).
+      if (this.client.supportsInvalidatedEvent) this.sendEvent(new InvalidatedEvent(/^(pc|sp|r15)$/i.test(args.name) ? ['all'] : ['variables'], result.g + 1));
     });
+  }
+
+  private checkVariablesReference(reference: number): void {
+    if (!this.variables?.has(reference)) throw new RequestError(`no variables with reference ${reference}: references hold until the next stop; ask for the scopes again`);
+  }
+
+  /** The program's files: the sources its guests were assembled from, includes too. */
+  protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
+    const files = new Set<string>();
+    for (const lineMap of this.runtime?.lineMaps ?? []) for (const entry of lineMap.allEntries()) files.add(entry.file);
+    response.body = { sources: [...files].sort().map((file) => this.source(file)) };
+    this.sendResponse(response);
   }
 
   protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
@@ -398,6 +595,7 @@ export class HyperstepSession extends DebugSession {
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
     this.guard(response, () => {
+      this.threadGuest(args.threadId);
       const stop = this.rt.lastStop;
       if (!stop || stop.reason !== 'exception') throw new RequestError(`thread ${args.threadId} did not stop on an exception`);
       response.body = {
@@ -460,38 +658,58 @@ export class HyperstepSession extends DebugSession {
 
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     this.guard(response, () => {
-      const reference = parseMemoryReference(args.memoryReference);
-      const g = reference.guest ?? this.rt.focusGuest;
+      const reference = this.memoryRef(args.memoryReference);
+      const g = this.referenceGuest(reference);
       const start = (reference.address + (args.offset ?? 0)) >>> 0;
-      const count = Math.min(Math.max(0, args.count), 1 << 20);
+      if (args.count < 0) throw new RequestError(`'count' must be 0 or more; got ${args.count}`);
+      // Answering fewer bytes with unreadableBytes 0 would tell the client that memory ends there.
+      if (args.count > MAX_READ_MEMORY) throw new RequestError(`readMemory reads at most ${MAX_READ_MEMORY} bytes (1 MiB) at once; ${args.count} were asked: read in pieces`);
       const bytes: number[] = [];
-      for (let i = 0; i < count; i++) {
+      for (let i = 0; i < args.count; i++) {
         const byte = this.rt.target.readByte(reference.space, g, (start + i) >>> 0);
         if (byte === undefined) break;
         bytes.push(byte);
       }
-      response.body = { address: hex8(start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: count - bytes.length };
+      response.body = { address: hex8(start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: args.count - bytes.length };
       this.sendResponse(response);
     });
   }
 
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     this.guard(response, () => {
-      const reference = parseMemoryReference(args.memoryReference);
-      const g = reference.guest ?? this.rt.focusGuest;
+      const reference = this.memoryRef(args.memoryReference);
+      const g = this.referenceGuest(reference);
+      // Node's decoder skips what is not base64; writing that would be writing garbage.
+      if (args.data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(args.data)) {
+        throw new RequestError(`writeMemory 'data' must be base64 (A-Z a-z 0-9 + /, padded with = to a multiple of 4 characters); got ${JSON.stringify(args.data.slice(0, 40))}`);
+      }
       const data = Buffer.from(args.data, 'base64');
-      const written = this.rt.writeMemory(reference.space, g, (reference.address + (args.offset ?? 0)) >>> 0, data);
-      if (written < data.length && !args.allowPartial) throw new RequestError(`only ${written} of ${data.length} bytes could be written: the rest is not mapped RAM`);
+      const address = (reference.address + (args.offset ?? 0)) >>> 0;
+      const writable = this.rt.target.writableLength(reference.space, g, address, data.length);
+      if (writable < data.length && !args.allowPartial) {
+        throw new RequestError(`nothing written: only ${writable} of the ${data.length} bytes at ${reference.space}:${hex8(address)} are RAM (set allowPartial to write those)`);
+      }
+      const written = this.rt.writeMemory(reference.space, g, address, data.subarray(0, writable));
       response.body = { offset: args.offset ?? 0, bytesWritten: written };
       this.sendResponse(response);
+      if (written === 0) return;
+      // The same bytes appear under other references (gva/gpa/ma) and in registers' views: the client refreshes them.
+      if (this.client.supportsMemoryEvent) this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, written));
+      if (this.client.supportsInvalidatedEvent) this.sendEvent(new InvalidatedEvent(['variables']));
     });
   }
 
   protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
     this.guard(response, () => {
       const runtime = this.rt;
-      const reference = parseMemoryReference(args.memoryReference);
-      const g = reference.guest ?? runtime.focusGuest;
+      const reference = this.memoryRef(args.memoryReference);
+      const g = this.referenceGuest(reference);
+      if (args.instructionCount < 0 || args.instructionCount > MAX_DISASSEMBLE) {
+        throw new RequestError(`disassemble answers 0 to ${MAX_DISASSEMBLE} instructions at once; ${args.instructionCount} were asked: ask in pieces`);
+      }
+      if (Math.abs(args.instructionOffset ?? 0) > MAX_DISASSEMBLE) {
+        throw new RequestError(`disassemble moves at most ${MAX_DISASSEMBLE} instructions away ('instructionOffset'); got ${args.instructionOffset}: use a memory reference nearer`);
+      }
       const space = reference.space === 'gva' ? 'gva' : reference.space;
       let address = (reference.address + (args.offset ?? 0)) >>> 0;
       const read = (a: number) => runtime.target.readByte(space, g, a >>> 0);
@@ -532,14 +750,17 @@ export class HyperstepSession extends DebugSession {
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: Record<string, unknown> | undefined): void {
     this.guard(response, () => {
-      const guest = typeof args?.guest === 'number' ? args.guest : this.rt.focusGuest;
+      if (command !== SNAPSHOT_REQUEST && command !== WALK_REQUEST) throw new RequestError(`unknown request '${command}'`);
+      const runtime = this.rt;
+      if (args?.guest !== undefined && (!Number.isInteger(args.guest) || (args.guest as number) < 0 || (args.guest as number) >= runtime.guestCount)) {
+        throw new RequestError(`${command}: 'guest' must be a guest index from 0 to ${runtime.guestCount - 1}; got ${JSON.stringify(args.guest)}`);
+      }
+      const guest = typeof args?.guest === 'number' ? args.guest : runtime.focusGuest;
       if (command === SNAPSHOT_REQUEST) {
         response.body = this.panel.snapshot(this.rt, guest, this.comparisons);
-      } else if (command === WALK_REQUEST) {
+      } else {
         if (typeof args?.va !== 'number') throw new RequestError(`${WALK_REQUEST} needs { va: number, guest?: number }`);
         response.body = walkView(this.rt, guest, args.va);
-      } else {
-        throw new RequestError(`unknown request '${command}'`);
       }
       this.sendResponse(response);
     });

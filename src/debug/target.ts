@@ -189,6 +189,20 @@ export class Target {
     return value >>> 0;
   }
 
+  /** How many bytes from `address` on `writeBytes` could write: up to the first that is not RAM (or not mapped). */
+  writableLength(space: AddressSpace, g: number, address: number, length: number): number {
+    for (let i = 0; i < length; i++) {
+      const at = (address + i) >>> 0;
+      if (space === 'ma') {
+        if (!this.machineMemory.contains(at)) return i;
+        continue;
+      }
+      const gpa = space === 'gva' ? this.walk(g, at).gpa : at;
+      if (gpa < 0 || !this.memory(g).isRam(gpa)) return i;
+    }
+    return length;
+  }
+
   /** Writes RAM bytes (devices are left alone); returns how many bytes were written. */
   writeBytes(space: AddressSpace, g: number, address: number, data: Uint8Array): number {
     let written = 0;

@@ -8,7 +8,7 @@ import { DebugProtocol } from '@vscode/debugprotocol';
 import { Vector, VECTOR_NAMES } from '../machine/isa';
 import { describePageFaultError } from '../machine/pageFaultError';
 import { pseudocodeLineNumber } from '../hypervisor/pseudocode';
-import { formatValue, hex8 } from './evaluate';
+import { EvalError, formatValue, hex8 } from './evaluate';
 import { flagsText, guestMappings } from './panel';
 import { DebugRuntime, FrameInfo } from './runtime';
 
@@ -39,6 +39,11 @@ export class Variables {
   /** Handles are valid for one stop. */
   reset(): void {
     this.handles.reset();
+  }
+
+  /** True when `reference` names a container of the current stop. */
+  has(reference: number): boolean {
+    return this.handles.get(reference) !== undefined;
   }
 
   scopes(g: number, frame: FrameInfo): DebugProtocol.Scope[] {
@@ -150,7 +155,7 @@ export class Variables {
   /** Sets a register or a flag bit; returns its new shown value. */
   setVariable(reference: number, name: string, value: string, evaluate: (g: number, text: string) => number): { value: string; g: number } {
     const container = this.handles.get(reference);
-    if (!container || (container.kind !== 'registers' && container.kind !== 'flags')) throw new Error(`'${name}' cannot be set here: only registers and flag bits can`);
+    if (!container || (container.kind !== 'registers' && container.kind !== 'flags')) throw new EvalError(`'${name}' cannot be set here: only registers and flag bits can`);
     const g = container.g;
     const number = evaluate(g, value);
     this.runtime.setRegister(g, name, number);
@@ -167,7 +172,7 @@ export class Variables {
  */
 export function parseMemoryReference(reference: string): { space: 'gva' | 'gpa' | 'ma'; address: number; guest?: number } {
   const match = /^\s*(?:guest(\d+):)?(?:(gva|gpa|ma):)?\s*(0x[0-9a-f]+|\d+)\s*$/i.exec(reference);
-  if (!match) throw new Error(`memory reference '${reference}' must look like gva:0x1000, gpa:0x1000 or ma:0x1000`);
+  if (!match) throw new EvalError(`memory reference '${reference}' must look like gva:0x1000, gpa:0x1000 or ma:0x1000`);
   const address = match[3].toLowerCase().startsWith('0x') ? parseInt(match[3].slice(2), 16) : Number(match[3]);
   return { space: (match[2]?.toLowerCase() ?? 'gva') as 'gva' | 'gpa' | 'ma', address: address >>> 0, guest: match[1] !== undefined ? Number(match[1]) : undefined };
 }

@@ -47,7 +47,7 @@ describe('panels with the adapter\'s own snapshot (Chromium)', function () {
   let snapshot: PanelSnapshot;
 
   before(async function () {
-    if (!PanelHarness.isAvailable()) { console.log('    skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium)'); this.skip(); }
+    PanelHarness.requireChromium(this);
     snapshot = await adapterSnapshot();
     await harness.start();
   });

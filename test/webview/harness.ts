@@ -6,17 +6,37 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { chromium, Browser, Page } from 'playwright-core';
 import { panelHtml } from '../../src/extension/panels/html';
 import type { FromWebviewMessage, PanelKind, PanelSnapshot, ToWebviewMessage } from '../../src/protocol/panelMessages';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * Chromium as `.ci/run` finds it (`command -v chromium`): $CHROMIUM if set,
+ * else the first `chromium` on PATH; undefined when there is none.
+ */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.CHROMIUM) return env.CHROMIUM;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, 'chromium');
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not there, or not executable: the next directory
+    }
+  }
+  return undefined;
+}
+
+export const CHROMIUM = findChromium();
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 
 export function loadFixture(): PanelSnapshot {
@@ -60,7 +80,20 @@ export class PanelHarness {
   private browser?: Browser;
   origin = '';
 
-  static isAvailable(): boolean { return existsSync(CHROMIUM); }
+  static isAvailable(): boolean { return CHROMIUM !== undefined && existsSync(CHROMIUM); }
+
+  /**
+   * In a `before` hook: skips the suite with one line where Chromium is
+   * missing, except in CI (CI=true), where a panel test that does not run is a
+   * failure.
+   */
+  static requireChromium(context: Mocha.Context): void {
+    if (PanelHarness.isAvailable()) return;
+    const why = `no Chromium: CHROMIUM is not set and no chromium is on PATH (apt-get install -y chromium)`;
+    if (process.env.CI === 'true') throw new Error(`${why}; in CI the panel tests must run`);
+    console.log(`    skipped: ${why}`);
+    context.skip();
+  }
 
   async start(): Promise<void> {
     // The panels' scripts are bundled here, so the tests need no separate build step.
@@ -155,12 +188,12 @@ export class PanelPage {
 
 /**
  * One Chromium for a mocha suite: started before its tests, stopped after,
- * and the suite skipped with one line where Chromium is missing.
+ * and the suite skipped with one line where Chromium is missing (failed in CI).
  */
 export function usePanelHarness(): PanelHarness {
   const harness = new PanelHarness();
   before(async function () {
-    if (!PanelHarness.isAvailable()) { console.log('    skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium)'); this.skip(); }
+    PanelHarness.requireChromium(this);
     await harness.start();
   });
   after(() => harness.stop());
