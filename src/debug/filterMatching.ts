@@ -7,7 +7,7 @@
 
 import { HypervisorEvent } from '../hypervisor/events';
 import { EXCEPTION_FILTERS, FilterCondition, FilterEvent, parseFilterCondition } from './exceptionFilters';
-import type { DebugRuntime } from './runtime';
+import type { DebugRuntime, StopInfo } from './runtime';
 
 /** The fields of a hypervisor event a filter condition can test, under the filter id `kind`. */
 export function toFilterEvent(event: HypervisorEvent, kind: string): FilterEvent {
@@ -64,10 +64,28 @@ export class FilterMatching {
     }
   }
 
-  /** An event has happened: asks for a stop right after it when filter `id` matches. */
+  /** An event has happened: asks for a stop right after it when filter `id` matches (a reverse search records it instead). */
   filterAfter(id: string, event: FilterEvent, highlightVa?: number): void {
-    if (this.runtime.replay.isReplaying || this.isSuppressed || !this.matches(id, event)) return;
-    this.runtime.control.requestStop({ reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa });
+    const replay = this.runtime.replay;
+    if (this.isSuppressed || (replay.isReplaying && !replay.isSearching) || !this.matches(id, event)) return;
+    const stop: StopInfo = { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa };
+    if (replay.isSearching) replay.noteAfterHit(stop);
+    else this.runtime.control.requestStop(stop);
+  }
+
+  /**
+   * A trap filter `id` may hold a trap before it is handled (under the
+   * hypervisor) or before it is delivered (on bare hardware). True when the
+   * trap is to be held: running forward when the filter matches, or when a
+   * reverse continue lands on the trap it found. A reverse search records the
+   * match and lets the trap go on.
+   */
+  holdsBefore(id: string, event: FilterEvent, stop: StopInfo): boolean {
+    const replay = this.runtime.replay;
+    if (this.isSuppressed || !this.matches(id, event)) return false;
+    if (!replay.isReplaying) return true;
+    if (replay.isSearching) { replay.noteTrapHit(stop); return false; }
+    return replay.holdAt === this.runtime.position();
   }
 
   /** The filters a trap could match before the hypervisor handles it. */
@@ -88,13 +106,16 @@ export class FilterMatching {
   /** The hypervisor's question before it handles a trap: hold it (a trap filter matched, or step into waits for it)? */
   readonly shouldStopAtTrap = (event: HypervisorEvent): boolean => {
     const control = this.runtime.control;
-    if (this.runtime.replay.isReplaying || this.isSuppressed) return false;
-    for (const id of this.beforeCandidates(event)) {
-      if (this.matches(id, toFilterEvent(event, id))) {
-        control.trapStop = { event, filterId: id };
+    const id = this.beforeCandidates(event).find((candidate) => this.matches(candidate, toFilterEvent(event, candidate)));
+    if (id !== undefined) {
+      const stop: StopInfo = { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address };
+      if (this.holdsBefore(id, toFilterEvent(event, id), stop)) {
+        if (this.runtime.replay.isReplaying) control.lastTrapEvent = event;
+        else control.trapStop = { event, filterId: id };
         return true;
       }
     }
+    if (this.runtime.replay.isReplaying || this.isSuppressed) return false;
     if (control.stepInGuest === event.guest) {
       control.trapStop = { event };
       return true;

@@ -196,6 +196,7 @@ export class DebugRuntime {
   }
 
   run(): RunResult {
+    this.simulatorEvents.beforeRun();
     return this.system.run();
   }
 
