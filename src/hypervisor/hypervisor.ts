@@ -22,6 +22,7 @@ import { PseudocodeLine } from './pseudocode';
 import { reflect } from './reflect';
 import { hypercall } from './paravirt';
 import { BinaryTranslator } from './binaryTranslate/engine';
+import type { TranslationCacheState } from './binaryTranslate/cache';
 import { FramePool } from './shadow/framePool';
 import { OnDemandShadow } from './shadow/onDemand';
 import { ProactiveShadow } from './shadow/proactive';
@@ -691,7 +692,7 @@ export class Hypervisor implements Platform, ShadowHost {
         isPretendUser: g.isPretendUser, virtualIF: g.virtualIF, cr3: g.cr3, evt: g.evt, ksp: g.ksp,
         saved: { ...g.saved, regs: g.saved.regs.slice() }, stopReason: g.stopReason, stopDetail: g.stopDetail,
         retiredAtModeChange: g.retiredAtModeChange, sliceEnd: g.sliceEnd, counters: { ...g.counters },
-        devices: g.devices.saveState(), shadow: g.shadow.saveState(),
+        devices: g.devices.saveState(), shadow: g.shadow.saveState(), translations: g.translator?.cache.save(),
       })),
     };
   }
@@ -708,6 +709,8 @@ export class Hypervisor implements Platform, ShadowHost {
       Object.assign(g.counters, s.counters);
       g.devices.loadState(s.devices);
       g.shadow.loadState(s.shadow);
+      // Translations are derived from memory and the shadows' write protection: they go back with them.
+      if (g.translator && s.translations) g.translator.cache.restore(s.translations);
     });
     this.cpu.loadState(state.cpu);
     this.current = this.guests[state.current];
@@ -730,6 +733,8 @@ export interface HypervisorState {
     saved: Guest['saved']; stopReason: StopReason | undefined; stopDetail: string;
     retiredAtModeChange: number; sliceEnd: number; counters: CostCounters;
     devices: DeviceState; shadow: unknown;
+    /** Under binary translation: the translation cache. */
+    translations?: TranslationCacheState;
   }>;
 }
 
