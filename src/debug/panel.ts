@@ -11,6 +11,7 @@ import {
 import { formatInstr } from '../machine/format';
 import { CostComparisons } from './comparisons';
 import { hex8 } from './evaluate';
+import { shadowFrame, tlbFrame } from './cpuView';
 import { DebugRuntime } from './runtime';
 
 /** Remembers what the previous snapshot showed, to mark entries changed since. */
@@ -179,27 +180,43 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
     gpa = walk.gpa;
     steps.push({ table: 'guest', text: `guest table at ${hex8(cr3)}: PDE[${va >>> 22}] = ${hex8(walk.pde)} (${flagsText(walk.pde)}), PTE[${(va >>> 12) & 0x3ff}] = ${hex8(walk.pte)} (${flagsText(walk.pte)}) -> guest-physical ${hex8(walk.gpa)}`, isOk: true });
   }
+  let tableFrame: number | undefined;
   if (gpa !== undefined) {
     const memory = target.memory(g);
     if (memory.isRam(gpa)) {
-      steps.push({ table: 'hypervisor-map', text: target.hv ? `hypervisor map: guest frame ${hex8(gpa & ~0xfff)} -> machine frame ${hex8(memory.toMachine(gpa & ~0xfff))}: machine ${hex8(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hex8(gpa)}`, isOk: true });
+      tableFrame = memory.toMachine(gpa & ~0xfff) >>> 0;
+      steps.push({ table: 'hypervisor-map', text: target.hv ? `guest frame ${hex8(gpa & ~0xfff)} -> machine frame ${hex8(tableFrame)}: machine ${hex8(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hex8(gpa)}`, isOk: true });
     } else {
       steps.push({ table: 'hypervisor-map', text: `${hex8(gpa)} is ${(gpa >>> 12) === 0xffff0 ? 'the console device page' : 'outside guest RAM'}`, isOk: (gpa >>> 12) === 0xffff0 });
     }
   }
+  const page = hex8(va & ~0xfff);
+  const space = target.hv ? 'machine' : 'physical';
+  // A cached translation that the guest table (and the hypervisor map) no longer give is stale: a PTE changed without invlpg.
+  const isDevice = gpa !== undefined && tableFrame === undefined;
+  const staleness = (cache: string, frame: number): string | undefined => frame === tableFrame || isDevice ? undefined
+    : tableFrame === undefined
+      ? `STALE: the guest page table no longer maps ${page}, but the ${cache} still does (a PTE changed without invlpg: the ${cache} keeps the old translation until invlpg or a cr3 load)`
+      : `STALE: the guest page table${target.hv ? ' and the hypervisor map give' : ' gives'} ${space} frame ${hex8(tableFrame)} (a PTE changed without invlpg: the ${cache} keeps the old translation until invlpg or a cr3 load; the CPU loads from the old frame)`;
   const hvGuest = target.guestObject(g);
-  if (hvGuest) {
-    const active = hvGuest.shadow.views().find((v) => v.isActive);
-    const entry = active?.entries.find((e) => (e.gva >>> 12) === (va >>> 12));
+  if (hvGuest && target.hv!.isNested) {
+    steps.push({ table: 'shadow', text: 'nested paging: no shadow page table; the CPU walks the guest table and the hypervisor map itself', isOk: true });
+  } else if (hvGuest) {
+    const entry = shadowFrame(target, g, va);
+    const stale = entry && staleness('shadow', entry.frame);
     steps.push(entry
-      ? { table: 'shadow', text: `active shadow: ${hex8(va & ~0xfff)} -> machine ${hex8(entry.ma)}${entry.isWritable ? ' (writable)' : ' (read-only)'}`, isOk: true }
-      : { table: 'shadow', text: `active shadow has no entry for ${hex8(va & ~0xfff)}: the next access takes a hidden page fault`, isOk: false });
+      ? { table: 'shadow', text: `active shadow: ${page} -> machine ${hex8(entry.frame)}${entry.isWritable ? ' (writable)' : ' (read-only)'}${stale ? ` — ${stale}` : ''}`, isOk: !stale }
+      : { table: 'shadow', text: `active shadow has no entry for ${page}: the next access takes a hidden page fault`, isOk: false });
   }
   const tlb = target.cpu.tlb;
   const isCurrent = target.currentGuest() === g;
-  const entryIndex = isCurrent ? tlb.find(va >>> 12) : -1;
-  steps.push(entryIndex >= 0
-    ? { table: 'tlb', text: `TLB entry ${entryIndex}: ${hex8(va & ~0xfff)} -> ${hex8(tlb.frame[entryIndex])} (${(tlb.bits[entryIndex] & TlbBits.W) ? 'W' : ''}${(tlb.bits[entryIndex] & TlbBits.U) ? 'U' : ''}${(tlb.bits[entryIndex] & TlbBits.D) ? 'D' : ''})`, isOk: true }
-    : { table: 'tlb', text: isCurrent ? `not in the TLB (${tlb.nEntries} entries)` : 'the TLB holds another guest\'s translations now', isOk: false });
+  const cached = tlbFrame(target, g, va);
+  if (cached) {
+    const bits = tlb.bits[cached.entry];
+    const stale = staleness('TLB', cached.frame);
+    steps.push({ table: 'tlb', text: `TLB entry ${cached.entry}: ${page} -> ${space} ${hex8(cached.frame)} (${(bits & TlbBits.W) ? 'W' : ''}${(bits & TlbBits.U) ? 'U' : ''}${(bits & TlbBits.D) ? 'D' : ''})${stale ? ` — ${stale}` : ''}`, isOk: !stale });
+  } else {
+    steps.push({ table: 'tlb', text: isCurrent ? `not in the TLB (${tlb.nEntries} entries)` : 'the TLB holds another guest\'s translations now', isOk: false });
+  }
   return { va, steps };
 }
