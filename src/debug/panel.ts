@@ -6,7 +6,7 @@
 import { Pte } from '../machine/isa';
 import { TlbBits } from '../machine/tlb';
 import {
-  CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowTableView, TimelineEntry, TlbEntryView, TranslationCacheView, WalkView,
+  CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowMappingView, ShadowTableView, TimelineEntry, TlbEntryView, TranslationCacheView, WalkView,
 } from '../protocol/panelMessages';
 import { formatInstr } from '../machine/format';
 import { CostComparisons } from './comparisons';
@@ -65,7 +65,9 @@ export class PanelState {
     for (let gpa = 0; gpa < memory.size; gpa += 4096) hypervisorMap.push({ gpa, ma: memory.toMachine(gpa) });
     const shadows: ShadowTableView[] = [];
     const hvGuest = target.guestObject(g);
+    const currentDirectory = target.cr3(g) === 0 ? -1 : (target.cr3(g) & ~0xfff) >>> 0;
     if (hvGuest) {
+      target.isUser(g);
       for (const view of hvGuest.shadow.views()) {
         const key = `${g}:${view.guestDirectory}:${view.variant}`;
         const before = this.previousShadow.get(key) ?? new Map<number, number>();
@@ -75,7 +77,11 @@ export class PanelState {
           entries: view.entries.map((e) => {
             const code = e.ma * 2 + (e.isWritable ? 1 : 0);
             after.set(e.gva, code);
-            return { va: e.gva >>> 0, ma: e.ma >>> 0, isWritable: e.isWritable, isChanged: before.get(e.gva) !== code };
+            const entry: ShadowMappingView = { va: e.gva >>> 0, ma: e.ma >>> 0, isWritable: e.isWritable, isChanged: before.get(e.gva) !== code };
+            // Only the shadows of the current address space can be checked against the guest's table.
+            const staleReason = view.guestDirectory === currentDirectory ? staleEntryReason(runtime, g, 'shadow', e.gva, e.ma) : undefined;
+            if (staleReason) entry.staleReason = staleReason;
+            return entry;
           }),
         });
         this.previousShadow.set(key, after);
@@ -112,16 +118,22 @@ export function guestMappings(runtime: DebugRuntime, g: number): Array<Omit<Gues
 }
 
 function tlbEntries(runtime: DebugRuntime): TlbEntryView[] {
-  const tlb = runtime.target.cpu.tlb;
+  const target = runtime.target;
+  const tlb = target.cpu.tlb;
+  // The TLB holds the running guest's translations (the real CPU's, in real mode while paging is off).
+  const g = target.currentGuest();
   const out: TlbEntryView[] = [];
   for (let i = 0; i < tlb.nEntries; i++) {
     if (tlb.vpn[i] === -1) continue;
     const bits = tlb.bits[i];
-    out.push({
+    const entry: TlbEntryView = {
       index: i, va: (tlb.vpn[i] << 12) >>> 0, frame: tlb.frame[i] >>> 0,
       isWritable: (bits & TlbBits.W) !== 0, isUser: (bits & TlbBits.U) !== 0, isDirty: (bits & TlbBits.D) !== 0,
       age: Math.max(0, tlb.clock - tlb.lastUse[i]),
-    });
+    };
+    const staleReason = target.cpu.isPhysical ? undefined : staleEntryReason(runtime, g, 'TLB', entry.va, entry.frame);
+    if (staleReason) entry.staleReason = staleReason;
+    out.push(entry);
   }
   return out.sort((a, b) => a.age - b.age);
 }
@@ -157,6 +169,25 @@ function translationCache(runtime: DebugRuntime, g: number): TranslationCacheVie
   };
 }
 
+/**
+ * Why a cached translation (a TLB or shadow entry of guest g's current
+ * address space) is stale, or undefined when the guest table and the
+ * hypervisor map give the same frame (device pages are not checked).
+ */
+export function staleEntryReason(runtime: DebugRuntime, g: number, cache: 'TLB' | 'shadow', va: number, frame: number): string | undefined {
+  const target = runtime.target;
+  const gpa = target.toPhysical(g, va);
+  const memory = target.memory(g);
+  if (gpa !== undefined && !memory.isRam(gpa)) return undefined;
+  const tableFrame = gpa === undefined ? undefined : memory.toMachine(gpa & ~0xfff) >>> 0;
+  if (tableFrame === (frame & ~0xfff) >>> 0) return undefined;
+  const space = target.hv ? 'machine' : 'physical';
+  const why = `a PTE changed without invlpg: the ${cache} keeps the old translation until invlpg or a cr3 load`;
+  return tableFrame === undefined
+    ? `stale: the guest page table no longer maps ${hex8(va & ~0xfff)} (${why})`
+    : `stale: the guest page table${target.hv ? ' and the hypervisor map give' : ' gives'} ${space} frame ${hex8(tableFrame)} (${why})`;
+}
+
 export function flagsText(bits: number): string {
   return ['P', 'W', 'U', 'A', 'D'].filter((_, i) => (bits & [Pte.P, Pte.W, Pte.U, Pte.A, Pte.D][i]) !== 0).join(' ') || '-';
 }
@@ -180,30 +211,22 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
     gpa = walk.gpa;
     steps.push({ table: 'guest', text: `guest table at ${hex8(cr3)}: PDE[${va >>> 22}] = ${hex8(walk.pde)} (${flagsText(walk.pde)}), PTE[${(va >>> 12) & 0x3ff}] = ${hex8(walk.pte)} (${flagsText(walk.pte)}) -> guest-physical ${hex8(walk.gpa)}`, isOk: true });
   }
-  let tableFrame: number | undefined;
   if (gpa !== undefined) {
     const memory = target.memory(g);
     if (memory.isRam(gpa)) {
-      tableFrame = memory.toMachine(gpa & ~0xfff) >>> 0;
-      steps.push({ table: 'hypervisor-map', text: target.hv ? `guest frame ${hex8(gpa & ~0xfff)} -> machine frame ${hex8(tableFrame)}: machine ${hex8(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hex8(gpa)}`, isOk: true });
+      steps.push({ table: 'hypervisor-map', text: target.hv ? `guest frame ${hex8(gpa & ~0xfff)} -> machine frame ${hex8(memory.toMachine(gpa & ~0xfff))}: machine ${hex8(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hex8(gpa)}`, isOk: true });
     } else {
       steps.push({ table: 'hypervisor-map', text: `${hex8(gpa)} is ${(gpa >>> 12) === 0xffff0 ? 'the console device page' : 'outside guest RAM'}`, isOk: (gpa >>> 12) === 0xffff0 });
     }
   }
   const page = hex8(va & ~0xfff);
   const space = target.hv ? 'machine' : 'physical';
-  // A cached translation that the guest table (and the hypervisor map) no longer give is stale: a PTE changed without invlpg.
-  const isDevice = gpa !== undefined && tableFrame === undefined;
-  const staleness = (cache: string, frame: number): string | undefined => frame === tableFrame || isDevice ? undefined
-    : tableFrame === undefined
-      ? `STALE: the guest page table no longer maps ${page}, but the ${cache} still does (a PTE changed without invlpg: the ${cache} keeps the old translation until invlpg or a cr3 load)`
-      : `STALE: the guest page table${target.hv ? ' and the hypervisor map give' : ' gives'} ${space} frame ${hex8(tableFrame)} (a PTE changed without invlpg: the ${cache} keeps the old translation until invlpg or a cr3 load; the CPU loads from the old frame)`;
   const hvGuest = target.guestObject(g);
   if (hvGuest && target.hv!.isNested) {
     steps.push({ table: 'shadow', text: 'nested paging: no shadow page table; the CPU walks the guest table and the hypervisor map itself', isOk: true });
   } else if (hvGuest) {
     const entry = shadowFrame(target, g, va);
-    const stale = entry && staleness('shadow', entry.frame);
+    const stale = entry && staleEntryReason(runtime, g, 'shadow', va, entry.frame);
     steps.push(entry
       ? { table: 'shadow', text: `active shadow: ${page} -> machine ${hex8(entry.frame)}${entry.isWritable ? ' (writable)' : ' (read-only)'}${stale ? ` — ${stale}` : ''}`, isOk: !stale }
       : { table: 'shadow', text: `active shadow has no entry for ${page}: the next access takes a hidden page fault`, isOk: false });
@@ -213,7 +236,7 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
   const cached = tlbFrame(target, g, va);
   if (cached) {
     const bits = tlb.bits[cached.entry];
-    const stale = staleness('TLB', cached.frame);
+    const stale = staleEntryReason(runtime, g, 'TLB', va, cached.frame);
     steps.push({ table: 'tlb', text: `TLB entry ${cached.entry}: ${page} -> ${space} ${hex8(cached.frame)} (${(bits & TlbBits.W) ? 'W' : ''}${(bits & TlbBits.U) ? 'U' : ''}${(bits & TlbBits.D) ? 'D' : ''})${stale ? ` — ${stale}` : ''}`, isOk: !stale });
   } else {
     steps.push({ table: 'tlb', text: isCurrent ? `not in the TLB (${tlb.nEntries} entries)` : 'the TLB holds another guest\'s translations now', isOk: false });
