@@ -268,7 +268,7 @@ export class DebugRuntime {
     return this.history.count;
   }
 
-  typeInput(guest: number, bytes: Uint8Array): void { this.interventions.typeInput(guest, bytes); }
+  typeInput(guest: number, bytes: Uint8Array): void { this.simulatorEvents.keyboardTyped(guest); this.interventions.typeInput(guest, bytes); }
   setRegister(guest: number, name: string, value: number): void { this.interventions.setRegister(guest, name, value); }
   writeMemory(space: 'gva' | 'gpa' | 'ma', guest: number, address: number, data: Uint8Array): number {
     return this.interventions.writeMemory(space, guest, address, data);

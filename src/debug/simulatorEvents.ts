@@ -85,6 +85,9 @@ export class SimulatorEvents {
         runtime.exceptionFilters.filterAfter('tlb-flush', runtime.exceptionFilters.filterEvent('tlb-flush', g, description, event.page));
         return;
       }
+      case 'device':
+        if (event.device === 'keyboard' && !event.isWrite) this.onKeyboardRead(event.port);
+        return;
       case 'sensitive': {
         const g = runtime.target.currentGuest();
         const description = `sensitive instruction \`${event.mnemonic}\` at ${hex8(event.pc)} ran in real ${event.isUser ? 'user' : 'kernel'} mode without trapping`;
@@ -95,6 +98,25 @@ export class SimulatorEvents {
       default:
         return;
     }
+  }
+
+  /** Guests told that their keyboard is empty, or given input: no hint for them (once per session, replays included). */
+  private readonly noKeyboardHint = new Set<number>();
+
+  /** The user typed input for guest g: it knows how. */
+  keyboardTyped(g: number): void {
+    this.noKeyboardHint.add(g);
+  }
+
+  /** A guest reads its keyboard while no input was configured or typed: the debug console says once how to type. */
+  private onKeyboardRead(port: number): void {
+    const runtime = this.runtime;
+    const g = runtime.target.currentGuest();
+    if (runtime.replay.isReplaying || this.noKeyboardHint.has(g)) return;
+    if ((runtime.guests[g]?.inputs?.length ?? 0) > 0 || runtime.target.devices(g).keyboard.queueLength > 0) return;
+    this.noKeyboardHint.add(g);
+    const who = runtime.guestCount > 1 ? `guest ${runtime.target.name(g)}` : 'the guest';
+    runtime.emit({ kind: 'output', category: 'console', text: `hyperstep: ${who} reads the keyboard (port 0x${port.toString(16)}), which is empty: no input was configured ("input" in launch.json) or typed. Type \`input TEXT\` (or \`> TEXT\`) in the debug console to press keys.\n` });
   }
 
   /** The bare machine delivers an exception now: its handler frame opens, and a step watching the guest ends in the handler. */
