@@ -212,8 +212,14 @@ async function main(): Promise<void> {
     await page.keyboard.press('F5');
     await journey.callStack(/protection fault|#GP|exception/i).waitFor({ timeout: STEP_TIMEOUT });
     await journey.expectTopFrame('trap.g32', PROTECTION_FAULT_LINE);
+    // VS Code shows the exception widget when the top frame's editor gets the focus; the panel opening
+    // beside it can take the focus first, so focus the frame from the Call Stack until the widget shows.
     const exceptionWidget = page.locator('.exception-widget');
-    await exceptionWidget.waitFor({ timeout: STEP_TIMEOUT });
+    await until('the exception widget', async () => {
+      if (await exceptionWidget.isVisible()) return true;
+      await page.locator('.debug-call-stack .monaco-list-row .stack-frame').first().click();
+      return exceptionWidget.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
+    });
     const widgetText = (await exceptionWidget.textContent()) ?? '';
     if (!/protection fault at 0x000011d8: `mov evt, r1` in pretend kernel mode, will be emulated/.test(widgetText)) throw new Error(`the exception widget says: ${widgetText}`);
     await journey.shot('paused-on-protection-fault');
@@ -229,9 +235,14 @@ async function main(): Promise<void> {
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').fill('user1.g32');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'user1.g32' }).first().click();
-    const syscallLine = page.locator('.monaco-editor .view-line', { hasText: /^\s*syscall\s*$/ }).first();
-    await syscallLine.waitFor({ timeout: STEP_TIMEOUT });
-    await syscallLine.click();
+    await page.locator('.monaco-editor .view-lines', { hasText: 'u1_loop' }).first().waitFor({ timeout: STEP_TIMEOUT });
+    // Go to the line (clicking it may hit the sticky-scroll header over it), then toggle its breakpoint.
+    await page.keyboard.press('Control+G');
+    const goTo = page.locator('.quick-input-widget input');
+    await goTo.waitFor({ state: 'visible' });
+    await goTo.fill(`:${USER1_FIRST_SYSCALL_LINE}`);
+    await page.keyboard.press('Enter');
+    await until(`the cursor on line ${USER1_FIRST_SYSCALL_LINE}`, async () => new RegExp(`Ln ${USER1_FIRST_SYSCALL_LINE},`).test((await page.locator('.statusbar').textContent()) ?? ''));
     await page.keyboard.press('F9');
     await page.keyboard.press('F5');
     await journey.callStack(/breakpoint/i).waitFor({ timeout: STEP_TIMEOUT });
