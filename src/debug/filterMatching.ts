@@ -82,10 +82,12 @@ export class FilterMatching {
    */
   holdsBefore(id: string, event: FilterEvent, stop: StopInfo): boolean {
     const replay = this.runtime.replay;
-    if (this.isSuppressed || !this.matches(id, event)) return false;
-    if (!replay.isReplaying) return true;
-    if (replay.isSearching) { replay.noteTrapHit(stop); return false; }
-    return replay.holdAt === this.runtime.position();
+    // A replay holds the trap it was asked to, whatever the filters are now (reverse continue's landing, an edit made at a held trap).
+    const isHoldAsked = replay.holdAt !== undefined && replay.holdAt === this.runtime.position();
+    if (replay.isReplaying && !replay.isSearching) return isHoldAsked;
+    if (this.isSuppressed || !this.matches(id, event)) return isHoldAsked;
+    if (replay.isSearching) { replay.noteTrapHit(stop); return isHoldAsked; }
+    return true;
   }
 
   /** The filters a trap could match before the hypervisor handles it. */
@@ -106,6 +108,18 @@ export class FilterMatching {
   /** The hypervisor's question before it handles a trap: hold it (a trap filter matched, or step into waits for it)? */
   readonly shouldStopAtTrap = (event: HypervisorEvent): boolean => {
     const control = this.runtime.control;
+    const replay = this.runtime.replay;
+    if (replay.isReplaying && !replay.isSearching) {
+      if (replay.holdAt !== this.runtime.position()) return false;
+      control.lastTrapEvent = event;
+      return true;
+    }
+    if (replay.isSearching && replay.holdAt === this.runtime.position()) {
+      // Held for an edit the user made there; a filter that matches records the stop too.
+      const id = this.beforeCandidates(event).find((candidate) => this.matches(candidate, toFilterEvent(event, candidate)));
+      if (id !== undefined) replay.noteTrapHit({ reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address });
+      return true;
+    }
     const id = this.beforeCandidates(event).find((candidate) => this.matches(candidate, toFilterEvent(event, candidate)));
     if (id !== undefined) {
       const stop: StopInfo = { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address };

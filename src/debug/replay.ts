@@ -68,17 +68,19 @@ export class Replay {
     const runtime = this.runtime;
     const snapshot = runtime.history.nearest(position);
     this.restore(snapshot);
-    if (options.isTrapHeld) {
-      this.holdAt = position;
-      if (runtime.target.hv) runtime.target.hv.shouldStopAtTrap = runtime.exceptionFilters.shouldStopAtTrap;
-    }
+    const interventions = runtime.history.interventions.slice(snapshot.nInterventions).filter((i) => i.position <= position);
+    // The hypervisor asks before each trap only when one is to be held.
+    const hv = runtime.target.hv;
+    if (hv && (options.isTrapHeld || interventions.some((i) => i.isTrapHeld))) hv.shouldStopAtTrap = runtime.exceptionFilters.shouldStopAtTrap;
     this.isReplaying = true;
     try {
-      for (const intervention of runtime.history.interventions.slice(snapshot.nInterventions)) {
-        if (intervention.position > position) break;
+      for (const intervention of interventions) {
+        // An edit made at a held trap is made again there, before the trap is handled or delivered.
+        this.holdAt = intervention.isTrapHeld ? intervention.position : undefined;
         this.runTo(intervention.position);
         intervention.apply();
       }
+      this.holdAt = options.isTrapHeld ? position : undefined;
       this.runTo(position);
     } finally {
       this.isReplaying = false;
@@ -219,16 +221,22 @@ export class Replay {
     this.search = search;
     this.isReplaying = true;
     const hv = runtime.target.hv;
-    if (hv && runtime.exceptionFilters.hasBeforeFilters) hv.shouldStopAtTrap = runtime.exceptionFilters.shouldStopAtTrap;
+    // The user's edits between the snapshot and the end are made again on the way, as goTo makes them.
+    const interventions = runtime.history.interventions.filter((i) => i.position > start && i.position < end);
+    if (hv && (runtime.exceptionFilters.hasBeforeFilters || interventions.some((i) => i.isTrapHeld))) hv.shouldStopAtTrap = runtime.exceptionFilters.shouldStopAtTrap;
+    let next = 0;
     try {
-      this.replayTarget = end;
       // Aliases follow the page tables: computed for the current address space and again at each cr3 load or invlpg.
       runtime.cpuBreakpoints.clearAliases();
       runtime.cpuBreakpoints.refresh();
       for (let guard = 0; guard < 1_000_000; guard++) {
         const here = runtime.position();
+        while (next < interventions.length && interventions[next].position <= here) interventions[next++].apply();
         if (here >= end) break;
-        cpu.runUntilTick = cpu.ticks + (end - here);
+        const stopAt = next < interventions.length ? interventions[next].position : end;
+        this.holdAt = next < interventions.length && interventions[next].isTrapHeld ? stopAt : undefined;
+        this.replayTarget = stopAt;
+        cpu.runUntilTick = cpu.ticks + (stopAt - here);
         cpu.requestService();
         const result = runtime.run();
         if (result.reason === 'breakpoint') {
@@ -252,6 +260,7 @@ export class Replay {
       }
     } finally {
       this.replayTarget = undefined;
+      this.holdAt = undefined;
       this.isReplaying = false;
       this.search = undefined;
       if (hv) hv.shouldStopAtTrap = undefined;

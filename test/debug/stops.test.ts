@@ -88,6 +88,26 @@ describe('debug adapter: stops at faults', function () {
     }
   });
 
+  describe('stepBack (an edit made at a held trap)', () => {
+    for (const setting of SETTINGS.slice(0, 2)) {
+      it(`replays the edit before the trap is delivered, as it was made, under ${setting.virtualization}`, async () => {
+        await launchWithFilters(setting, ['protection-fault', 'guest-page-fault']);
+        assertLine(await topFrame(client), 'faults.g32', FAULTS.USER_CLI);
+        // At the held #GP, move the user stack: the delivery saves this sp and iret restores it.
+        const scopes = (await client.scopesRequest({ frameId: (await topFrame(client)).id })).body.scopes;
+        await client.setVariableRequest({ variablesReference: scopes[0].variablesReference, name: 'sp', value: '0x6000' });
+        await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+        assertLine(await topFrame(client), 'faults.g32', FAULTS.LOAD);
+        assert.strictEqual(await register(client, 'sp'), 0x6000);
+        // Step back replays from the start and makes the edit again at the held trap, not in the handler.
+        await resumeAndStop(client, () => client.stepBackRequest({ threadId: 1 }));
+        assertLine(await topFrame(client), 'faults.g32', FAULTS.AFTER_CLI);
+        assert.strictEqual(await register(client, 'sp'), 0x6000);
+        assert.strictEqual(await register(client, 'r3'), 1);
+      });
+    }
+  });
+
   describe('reverseContinue (exception filters)', () => {
     for (const setting of SETTINGS.slice(0, 2)) {
       it(`runs back to the previous trap-filter stop, held before delivery, under ${setting.virtualization}`, async () => {
@@ -128,6 +148,25 @@ describe('debug adapter: stops at faults', function () {
       assert.strictEqual((await client.exceptionInfoRequest({ threadId: 1 })).body.exceptionId, 'cr3-load');
       // Right after `mov cr3, r1`: the next line.
       assertLine(await topFrame(client), 'faults.g32', 23);
+    });
+  });
+
+  describe('reverseContinue (input typed during the run)', () => {
+    it('replays the typed key on its way back, so it finds the stops that came after it', async () => {
+      // poll.g32 polls the keyboard status (line 3, then `test r1, 1` on line 4) until a key comes, then reads it (line 6).
+      const poll = fixture('poll.g32');
+      await launchAndStop(client, { program: poll, virtualization: 'none' }, () => client.setBreakpointsRequest({ source: { path: poll }, breakpoints: [{ line: 6 }] }));
+      await client.continueRequest({ threadId: 1 });
+      await resumeAndStop(client, () => client.pauseRequest({ threadId: 1 }));
+      await client.evaluateRequest({ expression: 'input k', context: 'repl' });
+      await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
+      assertLine(await topFrame(client), 'poll.g32', 6);
+      // The status test saw the key only after it was typed.
+      await client.setBreakpointsRequest({ source: { path: poll }, breakpoints: [{ line: 4, condition: 'r1 == 1' }] });
+      const back = await resumeAndStop(client, () => client.reverseContinueRequest({ threadId: 1 }));
+      assert.strictEqual(back.body.reason, 'breakpoint');
+      assertLine(await topFrame(client), 'poll.g32', 4);
+      assert.strictEqual(await register(client, 'r1'), 1);
     });
   });
 
