@@ -17,7 +17,7 @@ export class Replay {
   isReplaying = false;
   /** Set while reverse continue searches forward from a snapshot: stops are recorded, the latest before `end` wins. */
   private search: { end: number; found: Found | undefined; pendingAfter: StopInfo | undefined } | undefined;
-  /** Set while landing on a trap-filter hit that reverse continue found: the trap raised at this position is held. */
+  /** Set while a replay is to hold the trap raised at this position: reverse continue landing on a trap-filter hit, or an edit made at a held trap. */
   holdAt: number | undefined;
 
   constructor(private readonly runtime: DebugRuntime) {}
