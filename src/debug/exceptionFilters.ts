@@ -26,7 +26,7 @@ export interface FilterDefinition {
 export const DIVERGENCE_SEARCH_LIMIT = 2_000_000;
 
 export const EXCEPTION_FILTERS: readonly FilterDefinition[] = [
-  { filter: 'protection-fault', label: 'Protection fault (#GP)', isBeforeHandling: true, description: 'Every protection fault the real CPU raises, under every setting (on bare hardware too), at the faulting instruction: before the hypervisor handles the trap, or on bare hardware before the guest\'s handler is entered.' },
+  { filter: 'protection-fault', label: 'Protection fault (#GP)', isBeforeHandling: true, description: 'Every protection fault the real CPU raises, under every setting (on bare hardware too), at the faulting instruction: before the hypervisor handles the trap, or (bare hardware, and hardware assist\'s guest mode) before the guest\'s handler is entered.' },
   { filter: 'privileged-emulated', label: 'Privileged instruction emulated', isBeforeHandling: true, description: 'A privileged instruction the guest ran in pretend kernel mode, before the hypervisor emulates it.' },
   { filter: 'io-emulated', label: 'Port or memory-mapped I/O emulated', isBeforeHandling: true, description: 'An in/out or a console access, before the hypervisor emulates it.' },
   { filter: 'syscall', label: 'System call', isBeforeHandling: true, description: 'A syscall instruction, before the guest\'s handler is entered (under the hypervisor, before it is reflected).' },

@@ -94,7 +94,7 @@ export class FilterMatching {
   private beforeCandidates(event: HypervisorEvent): string[] {
     switch (event.kind) {
       case 'protection-fault': {
-        if (event.isPretendUser) return ['protection-fault'];
+        if (event.isPretendUser || event.isGuestModeDelivery) return ['protection-fault'];
         const isIo = /^(in|out)\b/.test(event.instruction);
         return ['protection-fault', isIo ? 'io-emulated' : 'privileged-emulated'];
       }
@@ -130,7 +130,8 @@ export class FilterMatching {
       }
     }
     if (this.runtime.replay.isReplaying || this.isSuppressed) return false;
-    if (control.stepInGuest === event.guest) {
+    // Step into enters the hypervisor's handler; a delivery in guest mode (hardware assist) has none.
+    if (control.stepInGuest === event.guest && !event.isGuestModeDelivery) {
       control.trapStop = { event };
       return true;
     }

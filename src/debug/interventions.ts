@@ -56,7 +56,7 @@ export class Interventions {
     this.runtime.hvFrame.showAfterHandlingForEdit();
     apply();
     const target = this.runtime.target;
-    const isTrapHeld = target.hv?.pendingTrap !== undefined || target.machine?.pendingException !== undefined;
+    const isTrapHeld = target.hv?.pendingTrap !== undefined || target.hv?.pendingGuestDelivery !== undefined || target.machine?.pendingException !== undefined;
     this.runtime.history.record({ position: this.runtime.position(), description, apply, input, isTrapHeld });
   }
 }

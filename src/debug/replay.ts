@@ -54,7 +54,7 @@ export class Replay {
     const runtime = this.runtime;
     const system = runtime.system as VirtualSystem & { saveState?: () => unknown };
     const position = runtime.position();
-    if (typeof system.saveState !== 'function' || !runtime.history.isDue(position) || runtime.target.hv?.pendingTrap || runtime.target.machine?.pendingException) return;
+    if (typeof system.saveState !== 'function' || !runtime.history.isDue(position) || runtime.target.hv?.pendingTrap || runtime.target.hv?.pendingGuestDelivery || runtime.target.machine?.pendingException) return;
     const state = system.saveState();
     runtime.history.add({ position, state, runtime: runtime.bookkeeping(), nInterventions: runtime.history.interventions.length, bytes: estimateBytes(state) });
   }
@@ -101,7 +101,7 @@ export class Replay {
     } else {
       runtime.install(runtime.makeSystem());
     }
-    if (runtime.target.hv) { runtime.target.hv.pendingTrap = undefined; runtime.target.hv.shouldStopAtTrap = undefined; }
+    if (runtime.target.hv) { runtime.target.hv.pendingTrap = undefined; runtime.target.hv.pendingGuestDelivery = undefined; runtime.target.hv.shouldStopAtTrap = undefined; }
     runtime.target.cpu.setBreakpoints([]);
     runtime.target.cpu.stopRequest = undefined;
     runtime.simulatorEvents.heldDelivery = undefined;

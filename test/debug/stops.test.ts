@@ -11,10 +11,13 @@ import { assertLine, EXAMPLES, fixture, frames, launchAndStop, makeClient, regis
 /** Named lines of faults.g32. */
 const FAULTS = { SYSCALL: 29, AFTER_SYSCALL: 30, USER_CLI: 31, AFTER_CLI: 32, LOAD: 33, SYSCALL_HANDLER: 36, GP_HANDLER: 40, PF_HANDLER: 47 };
 
-// Under hardware assist the guest's own exceptions go to its handlers in guest mode, with no exit: these filters do not stop there.
 const SETTINGS: Array<Record<string, string>> = [
   { virtualization: 'none' }, { virtualization: 'trap-and-emulate' }, { virtualization: 'binary-translation' }, { virtualization: 'paravirtual' },
+  { virtualization: 'hardware-assist', paging: 'nested' }, { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
 ];
+/** Bare hardware, a trap the hypervisor handles, and a delivery in guest mode with no exit (hardware assist). */
+const HOLDS = [SETTINGS[0], SETTINGS[1], SETTINGS[4]];
+const settingName = (setting: Record<string, string>): string => Object.values(setting).join(' / ');
 
 describe('debug adapter: stops at faults', function () {
   this.timeout(30000);
@@ -37,13 +40,13 @@ describe('debug adapter: stops at faults', function () {
   describe('setExceptionBreakpoints (trap filters stop at the faulting line)', () => {
     const cases: Array<[string, number, RegExp]> = [
       // A system call is a trap: it has retired, and the saved pc is the next instruction's.
-      ['syscall', FAULTS.AFTER_SYSCALL, /system call from (pretend )?user mode/],
-      ['protection-fault', FAULTS.USER_CLI, /protection fault at 0x[0-9a-f]{8}: `cli` in (pretend )?user mode/],
+      ['syscall', FAULTS.AFTER_SYSCALL, /system call from (pretend |guest )?user mode/],
+      ['protection-fault', FAULTS.USER_CLI, /protection fault at 0x[0-9a-f]{8}: `cli` in (pretend |guest )?user mode/],
       ['guest-page-fault', FAULTS.LOAD, /0x00300000/],
     ];
     for (const setting of SETTINGS) {
       for (const [filter, line, description] of cases) {
-        it(`stops at ${filter} on its line, before the guest's handler runs, under ${setting.virtualization}`, async () => {
+        it(`stops at ${filter} on its line, before the guest's handler runs, under ${settingName(setting)}`, async () => {
           const stopped = await launchWithFilters(setting, [filter]);
           assert.strictEqual(stopped.body.reason, 'exception');
           const stack = await frames(client);
@@ -56,15 +59,17 @@ describe('debug adapter: stops at faults', function () {
       }
     }
 
-    it('steps into the guest handler from a protection-fault stop on bare hardware', async () => {
-      await launchWithFilters({ virtualization: 'none' }, ['protection-fault']);
-      assertLine(await topFrame(client), 'faults.g32', FAULTS.USER_CLI);
-      await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
-      const stack = await frames(client);
-      assertLine(stack[0], 'faults.g32', FAULTS.GP_HANDLER);
-      assertLine(stack[1], 'faults.g32', FAULTS.USER_CLI);
-      assert.match(stack[1].name, /interrupted by #GP/);
-    });
+    for (const setting of [HOLDS[0], HOLDS[2]]) {
+      it(`steps into the guest handler from a protection-fault stop under ${settingName(setting)}`, async () => {
+        await launchWithFilters(setting, ['protection-fault']);
+        assertLine(await topFrame(client), 'faults.g32', FAULTS.USER_CLI);
+        await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
+        const stack = await frames(client);
+        assertLine(stack[0], 'faults.g32', FAULTS.GP_HANDLER);
+        assertLine(stack[1], 'faults.g32', FAULTS.USER_CLI);
+        assert.match(stack[1].name, /interrupted by #GP/);
+      });
+    }
 
     it('steps into the hypervisor from the same stop under trap-and-emulate', async () => {
       await launchWithFilters({ virtualization: 'trap-and-emulate' }, ['protection-fault']);
@@ -72,8 +77,8 @@ describe('debug adapter: stops at faults', function () {
       assert.strictEqual((await topFrame(client)).source?.name, 'hypervisor trap(tf)');
     });
 
-    for (const setting of SETTINGS.slice(0, 2)) {
-      it(`continues from each stop into the handler, which runs, under ${setting.virtualization}`, async () => {
+    for (const setting of HOLDS) {
+      it(`continues from each stop into the handler, which runs, under ${settingName(setting)}`, async () => {
         await launchWithFilters(setting, ['syscall', 'protection-fault', 'guest-page-fault']);
         assertLine(await topFrame(client), 'faults.g32', FAULTS.AFTER_SYSCALL);
         await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
@@ -90,8 +95,8 @@ describe('debug adapter: stops at faults', function () {
   });
 
   describe('stepBack (an edit made at a held trap)', () => {
-    for (const setting of SETTINGS.slice(0, 2)) {
-      it(`replays the edit before the trap is delivered, as it was made, under ${setting.virtualization}`, async () => {
+    for (const setting of HOLDS) {
+      it(`replays the edit before the trap is delivered, as it was made, under ${settingName(setting)}`, async () => {
         await launchWithFilters(setting, ['protection-fault', 'guest-page-fault']);
         assertLine(await topFrame(client), 'faults.g32', FAULTS.USER_CLI);
         // At the held #GP, move the user stack: the delivery saves this sp and iret restores it.
@@ -110,8 +115,8 @@ describe('debug adapter: stops at faults', function () {
   });
 
   describe('reverseContinue (exception filters)', () => {
-    for (const setting of SETTINGS.slice(0, 2)) {
-      it(`runs back to the previous trap-filter stop, held before delivery, under ${setting.virtualization}`, async () => {
+    for (const setting of HOLDS) {
+      it(`runs back to the previous trap-filter stop, held before delivery, under ${settingName(setting)}`, async () => {
         await launchWithFilters(setting, ['syscall', 'protection-fault', 'guest-page-fault']);
         await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
         await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
@@ -136,7 +141,7 @@ describe('debug adapter: stops at faults', function () {
         await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
         assertLine(await topFrame(client), 'faults.g32', FAULTS.USER_CLI);
         await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
-        if (setting.virtualization === 'none') assertLine(await topFrame(client), 'faults.g32', FAULTS.GP_HANDLER);
+        if (setting.virtualization !== 'trap-and-emulate') assertLine(await topFrame(client), 'faults.g32', FAULTS.GP_HANDLER);
         else assert.strictEqual((await topFrame(client)).source?.name, 'hypervisor trap(tf)');
       });
     }
