@@ -153,8 +153,8 @@ async function main(): Promise<void> {
   const tools = setUpCodeServer();
   if (!tools) return;
   mkdirSync(SHOTS, { recursive: true });
-  // The screenshots show the last run only.
-  for (const old of readdirSync(SHOTS).filter((f) => /^\d\d-.*\.png$/.test(f))) rmSync(join(SHOTS, old));
+  // Each run rewrites its own screenshots; a failed run's last one goes (06-translation-cache-panel.png, which the README shows, is not the journey's).
+  for (const old of readdirSync(SHOTS).filter((f) => /^\d\d-failure\.png$/.test(f))) rmSync(join(SHOTS, old));
   const temp = mkdtempSync(join(tmpdir(), 'hyperstep-e2e-'));
   const userData = join(temp, 'user-data');
   const extensions = join(temp, 'extensions');
