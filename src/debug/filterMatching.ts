@@ -75,10 +75,11 @@ export class FilterMatching {
 
   /**
    * A trap filter `id` may hold a trap before it is handled (under the
-   * hypervisor) or before it is delivered (on bare hardware). True when the
-   * trap is to be held: running forward when the filter matches, or when a
-   * reverse continue lands on the trap it found. A reverse search records the
-   * match and lets the trap go on.
+   * hypervisor) or before it is delivered (bare hardware, hardware assist's
+   * guest mode). True when the trap is to be held: running forward when the
+   * filter matches, or in a replay asked to hold the trap at this position
+   * (reverse continue's landing, an edit made at a held trap). A reverse
+   * search records the match and lets the trap go on unless asked to hold it.
    */
   holdsBefore(id: string, event: FilterEvent, stop: StopInfo): boolean {
     const replay = this.runtime.replay;
@@ -105,31 +106,23 @@ export class FilterMatching {
     }
   }
 
-  /** The hypervisor's question before it handles a trap: hold it (a trap filter matched, or step into waits for it)? */
+  /** The hypervisor's question before it handles a trap: hold it (a trap filter matched, a replay asks for it, or step into waits for it)? */
   readonly shouldStopAtTrap = (event: HypervisorEvent): boolean => {
     const control = this.runtime.control;
     const replay = this.runtime.replay;
-    if (replay.isReplaying && !replay.isSearching) {
-      if (replay.holdAt !== this.runtime.position()) return false;
-      control.lastTrapEvent = event;
-      return true;
-    }
-    if (replay.isSearching && replay.holdAt === this.runtime.position()) {
-      // Held for an edit the user made there; a filter that matches records the stop too.
-      const id = this.beforeCandidates(event).find((candidate) => this.matches(candidate, toFilterEvent(event, candidate)));
-      if (id !== undefined) replay.noteTrapHit({ reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address });
-      return true;
-    }
     const id = this.beforeCandidates(event).find((candidate) => this.matches(candidate, toFilterEvent(event, candidate)));
-    if (id !== undefined) {
-      const stop: StopInfo = { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address };
-      if (this.holdsBefore(id, toFilterEvent(event, id), stop)) {
-        if (this.runtime.replay.isReplaying) control.lastTrapEvent = event;
-        else control.trapStop = { event, filterId: id };
-        return true;
-      }
+    const isHeld = id !== undefined
+      ? this.holdsBefore(id, toFilterEvent(event, id), { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address })
+      : replay.isReplaying && replay.holdAt === this.runtime.position();
+    if (replay.isReplaying) {
+      if (isHeld) control.lastTrapEvent = event;
+      return isHeld;
     }
-    if (this.runtime.replay.isReplaying || this.isSuppressed) return false;
+    if (isHeld) {
+      control.trapStop = { event, filterId: id };
+      return true;
+    }
+    if (this.isSuppressed) return false;
     // Step into enters the hypervisor's handler; a delivery in guest mode (hardware assist) has none.
     if (control.stepInGuest === event.guest && !event.isGuestModeDelivery) {
       control.trapStop = { event };
