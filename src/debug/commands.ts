@@ -2,6 +2,7 @@
 // `translate ADDR`, `tlb`, `costs`, `history`, and keyboard input for the
 // guest (`input TEXT` or `> TEXT`). Each returns the text to show.
 
+import type { WalkView } from '../protocol/panelMessages';
 import { formatValue, hex8 } from './evaluate';
 import { walkView } from './panel';
 import { DebugRuntime } from './runtime';
@@ -19,6 +20,10 @@ export const HELP_TEXT = [
   '  input TEXT         type TEXT on the guest keyboard (\\n, \\t, \\\\, \\xNN escapes); also: > TEXT',
   '  help               this text',
 ].join('\n');
+
+const WALK_STEP_NAMES: Record<WalkView['steps'][number]['table'], string> = {
+  guest: 'guest page table', 'hypervisor-map': 'hypervisor map', shadow: 'shadow', tlb: 'TLB',
+};
 
 /** Turns `\n`, `\t`, `\\` and `\xNN` in typed text into bytes. */
 export function unescapeInput(text: string): Uint8Array {
@@ -54,7 +59,7 @@ export function runConsoleCommand(runtime: DebugRuntime, g: number, text: string
       if (!argument) return 'translate ADDR: ADDR is an expression, e.g. translate 0x00400000 or translate [sp]';
       const va = runtime.evaluate(g, argument);
       const walk = walkView(runtime, g, va);
-      return [`${hex8(va)} in guest ${runtime.target.name(g)}:`, ...walk.steps.map((s) => `  ${s.isOk ? '✓' : '✗'} ${s.table}: ${s.text}`)].join('\n');
+      return [`${hex8(va)} in guest ${runtime.target.name(g)}:`, ...walk.steps.map((s) => `  ${s.isOk ? '✓' : '✗'} ${WALK_STEP_NAMES[s.table]}: ${s.text}`)].join('\n');
     }
     case 'tlb': {
       const tlb = runtime.target.cpu.tlb;

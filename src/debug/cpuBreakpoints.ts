@@ -41,7 +41,8 @@ export class CpuBreakpoints {
   /** Gives the CPU every virtual pc where a breakpoint may be; a stop there is checked against physical addresses. */
   refresh(): void {
     const runtime = this.runtime;
-    if (runtime.replay.isReplaying) return;
+    // A quiet replay runs without breakpoints; reverse continue's search follows them as the page tables change.
+    if (runtime.replay.isReplaying && !runtime.replay.isSearching) return;
     const cpu = runtime.target.cpu;
     const tempBreak = runtime.control.tempBreak;
     if (!runtime.breakpoints.hasCodeBreakpoints && !tempBreak) {

@@ -26,12 +26,12 @@ export interface FilterDefinition {
 export const DIVERGENCE_SEARCH_LIMIT = 2_000_000;
 
 export const EXCEPTION_FILTERS: readonly FilterDefinition[] = [
-  { filter: 'protection-fault', label: 'Protection fault (#GP)', isBeforeHandling: true, description: 'Every protection fault the real CPU raises, under every setting (on bare hardware too). Under the hypervisor it stops before the trap is handled.' },
+  { filter: 'protection-fault', label: 'Protection fault (#GP)', isBeforeHandling: true, description: 'Every protection fault the real CPU raises, under every setting (on bare hardware too), at the faulting instruction: before the hypervisor handles the trap, or (bare hardware, and hardware assist\'s guest mode) before the guest\'s handler is entered.' },
   { filter: 'privileged-emulated', label: 'Privileged instruction emulated', isBeforeHandling: true, description: 'A privileged instruction the guest ran in pretend kernel mode, before the hypervisor emulates it.' },
   { filter: 'io-emulated', label: 'Port or memory-mapped I/O emulated', isBeforeHandling: true, description: 'An in/out or a console access, before the hypervisor emulates it.' },
-  { filter: 'syscall', label: 'System call', isBeforeHandling: true, description: 'A syscall instruction; under the hypervisor before it is reflected, on bare hardware at the handler.' },
+  { filter: 'syscall', label: 'System call', isBeforeHandling: true, description: 'A syscall instruction, before the guest\'s handler is entered (under the hypervisor, before it is reflected).' },
   { filter: 'reflected', label: 'Exception reflected to the guest', isBeforeHandling: false, description: 'Right after the hypervisor reflected an exception or interrupt into the guest: the guest handler is about to run.' },
-  { filter: 'guest-page-fault', label: 'Guest-visible page fault', isBeforeHandling: true, description: 'A page fault the guest sees (its own table does not allow the access).' },
+  { filter: 'guest-page-fault', label: 'Guest-visible page fault', isBeforeHandling: true, description: 'A page fault the guest sees (its own table does not allow the access), at the faulting instruction, before the guest\'s handler is entered.' },
   { filter: 'hidden-page-fault', label: 'Hidden page fault (shadow fill)', isBeforeHandling: true, description: 'A page fault only the shadow page table caused, before the hypervisor fills the shadow entry.' },
   { filter: 'shadow-dropped', label: 'Shadow page table dropped', isBeforeHandling: false, description: 'Right after the hypervisor dropped shadow page tables.' },
   { filter: 'cr3-load', label: 'Guest cr3 load', isBeforeHandling: false, description: 'Right after the guest loaded cr3 (address = the new value).' },

@@ -7,7 +7,7 @@
 
 import { HypervisorEvent } from '../hypervisor/events';
 import { EXCEPTION_FILTERS, FilterCondition, FilterEvent, parseFilterCondition } from './exceptionFilters';
-import type { DebugRuntime } from './runtime';
+import type { DebugRuntime, StopInfo } from './runtime';
 
 /** The fields of a hypervisor event a filter condition can test, under the filter id `kind`. */
 export function toFilterEvent(event: HypervisorEvent, kind: string): FilterEvent {
@@ -64,17 +64,38 @@ export class FilterMatching {
     }
   }
 
-  /** An event has happened: asks for a stop right after it when filter `id` matches. */
+  /** An event has happened: asks for a stop right after it when filter `id` matches (a reverse search records it instead). */
   filterAfter(id: string, event: FilterEvent, highlightVa?: number): void {
-    if (this.runtime.replay.isReplaying || this.isSuppressed || !this.matches(id, event)) return;
-    this.runtime.control.requestStop({ reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa });
+    const replay = this.runtime.replay;
+    if (this.isSuppressed || (replay.isReplaying && !replay.isSearching) || !this.matches(id, event)) return;
+    const stop: StopInfo = { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa };
+    if (replay.isSearching) replay.noteAfterHit(stop);
+    else this.runtime.control.requestStop(stop);
+  }
+
+  /**
+   * A trap filter `id` may hold a trap before it is handled (under the
+   * hypervisor) or before it is delivered (bare hardware, hardware assist's
+   * guest mode). True when the trap is to be held: running forward when the
+   * filter matches, or in a replay asked to hold the trap at this position
+   * (reverse continue's landing, an edit made at a held trap). A reverse
+   * search records the match and lets the trap go on unless asked to hold it.
+   */
+  holdsBefore(id: string, event: FilterEvent, stop: StopInfo): boolean {
+    const replay = this.runtime.replay;
+    // A replay holds the trap it was asked to, whatever the filters are now (reverse continue's landing, an edit made at a held trap).
+    const isHoldAsked = replay.holdAt !== undefined && replay.holdAt === this.runtime.position();
+    if (replay.isReplaying && !replay.isSearching) return isHoldAsked;
+    if (this.isSuppressed || !this.matches(id, event)) return isHoldAsked;
+    if (replay.isSearching) { replay.noteTrapHit(stop); return isHoldAsked; }
+    return true;
   }
 
   /** The filters a trap could match before the hypervisor handles it. */
   private beforeCandidates(event: HypervisorEvent): string[] {
     switch (event.kind) {
       case 'protection-fault': {
-        if (event.isPretendUser) return ['protection-fault'];
+        if (event.isPretendUser || event.isGuestModeDelivery) return ['protection-fault'];
         const isIo = /^(in|out)\b/.test(event.instruction);
         return ['protection-fault', isIo ? 'io-emulated' : 'privileged-emulated'];
       }
@@ -85,17 +106,25 @@ export class FilterMatching {
     }
   }
 
-  /** The hypervisor's question before it handles a trap: hold it (a trap filter matched, or step into waits for it)? */
+  /** The hypervisor's question before it handles a trap: hold it (a trap filter matched, a replay asks for it, or step into waits for it)? */
   readonly shouldStopAtTrap = (event: HypervisorEvent): boolean => {
     const control = this.runtime.control;
-    if (this.runtime.replay.isReplaying || this.isSuppressed) return false;
-    for (const id of this.beforeCandidates(event)) {
-      if (this.matches(id, toFilterEvent(event, id))) {
-        control.trapStop = { event, filterId: id };
-        return true;
-      }
+    const replay = this.runtime.replay;
+    const id = this.beforeCandidates(event).find((candidate) => this.matches(candidate, toFilterEvent(event, candidate)));
+    const isHeld = id !== undefined
+      ? this.holdsBefore(id, toFilterEvent(event, id), { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address })
+      : replay.isReplaying && replay.holdAt === this.runtime.position();
+    if (replay.isReplaying) {
+      if (isHeld) control.lastTrapEvent = event;
+      return isHeld;
     }
-    if (control.stepInGuest === event.guest) {
+    if (isHeld) {
+      control.trapStop = { event, filterId: id };
+      return true;
+    }
+    if (this.isSuppressed) return false;
+    // Step into enters the hypervisor's handler; a delivery in guest mode (hardware assist) has none.
+    if (control.stepInGuest === event.guest && !event.isGuestModeDelivery) {
       control.trapStop = { event };
       return true;
     }

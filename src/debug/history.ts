@@ -22,6 +22,8 @@ export interface Intervention {
   apply(): void;
   /** Typed keyboard input, at the guest tick it was typed (the divergence search types it again there). */
   input?: TimedInput;
+  /** Made while a trap was held before handling or delivery: a replay holds that trap again to make it. */
+  isTrapHeld?: boolean;
 }
 
 export interface Snapshot<R> {

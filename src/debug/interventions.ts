@@ -55,6 +55,8 @@ export class Interventions {
     // In the hypervisor frame, edits apply to the state after handling, which every line then shows.
     this.runtime.hvFrame.showAfterHandlingForEdit();
     apply();
-    this.runtime.history.record({ position: this.runtime.position(), description, apply, input });
+    const target = this.runtime.target;
+    const isTrapHeld = target.hv?.pendingTrap !== undefined || target.hv?.pendingGuestDelivery !== undefined || target.machine?.pendingException !== undefined;
+    this.runtime.history.record({ position: this.runtime.position(), description, apply, input, isTrapHeld });
   }
 }

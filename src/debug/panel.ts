@@ -6,12 +6,13 @@
 import { Pte } from '../machine/isa';
 import { TlbBits } from '../machine/tlb';
 import {
-  CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowTableView, TimelineEntry, TlbEntryView, TranslationCacheView, WalkView,
+  CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowMappingView, ShadowTableView, TimelineEntry, TlbEntryView, TranslationCacheView, WalkView,
 } from '../protocol/panelMessages';
 import { formatInstr } from '../machine/format';
 import { CostComparisons } from './comparisons';
 import { hex8 } from './evaluate';
 import { guestMappingsOf, hypervisorMapOf, tlbEntriesOf } from '../hypervisor/tableViews';
+import { shadowFrame, tlbFrame } from './cpuView';
 import { DebugRuntime } from './runtime';
 
 /** Remembers what the previous snapshot showed, to mark entries changed since. */
@@ -63,7 +64,9 @@ export class PanelState {
     const hypervisorMap = hypervisorMapOf(target.memory(g));
     const shadows: ShadowTableView[] = [];
     const hvGuest = target.guestObject(g);
+    const currentDirectory = target.cr3(g) === 0 ? -1 : (target.cr3(g) & ~0xfff) >>> 0;
     if (hvGuest) {
+      target.isUser(g);
       for (const view of hvGuest.shadow.views()) {
         const key = `${g}:${view.guestDirectory}:${view.variant}`;
         const before = this.previousShadow.get(key) ?? new Map<number, number>();
@@ -73,7 +76,11 @@ export class PanelState {
           entries: view.entries.map((e) => {
             const code = e.ma * 2 + (e.isWritable ? 1 : 0);
             after.set(e.gva, code);
-            return { va: e.gva >>> 0, ma: e.ma >>> 0, isWritable: e.isWritable, isChanged: before.get(e.gva) !== code };
+            const entry: ShadowMappingView = { va: e.gva >>> 0, ma: e.ma >>> 0, isWritable: e.isWritable, isChanged: before.get(e.gva) !== code };
+            // Only the shadows of the current address space can be checked against the guest's table.
+            const staleReason = view.guestDirectory === currentDirectory ? staleEntryReason(runtime, g, 'shadow', e.gva, e.ma) : undefined;
+            if (staleReason) entry.staleReason = staleReason;
+            return entry;
           }),
         });
         this.previousShadow.set(key, after);
@@ -89,7 +96,13 @@ export function guestMappings(runtime: DebugRuntime, g: number): Array<Omit<Gues
 }
 
 function tlbEntries(runtime: DebugRuntime): TlbEntryView[] {
-  return tlbEntriesOf(runtime.target.cpu.tlb);
+  const target = runtime.target;
+  // The TLB holds the running guest's translations (the real CPU's, in real mode while paging is off).
+  const g = target.currentGuest();
+  return tlbEntriesOf(target.cpu.tlb).map((entry) => {
+    const staleReason = target.cpu.isPhysical ? undefined : staleEntryReason(runtime, g, 'TLB', entry.va, entry.frame);
+    return staleReason ? { ...entry, staleReason } : entry;
+  });
 }
 
 function costs(runtime: DebugRuntime, comparisons: CostComparisons | undefined): CostsView {
@@ -123,6 +136,25 @@ function translationCache(runtime: DebugRuntime, g: number): TranslationCacheVie
   };
 }
 
+/**
+ * Why a cached translation (a TLB or shadow entry of guest g's current
+ * address space) is stale, or undefined when the guest table and the
+ * hypervisor map give the same frame (device pages are not checked).
+ */
+export function staleEntryReason(runtime: DebugRuntime, g: number, cache: 'TLB' | 'shadow', va: number, frame: number): string | undefined {
+  const target = runtime.target;
+  const gpa = target.toPhysical(g, va);
+  const memory = target.memory(g);
+  if (gpa !== undefined && !memory.isRam(gpa)) return undefined;
+  const tableFrame = gpa === undefined ? undefined : memory.toMachine(gpa & ~0xfff) >>> 0;
+  if (tableFrame === (frame & ~0xfff) >>> 0) return undefined;
+  const space = target.hv ? 'machine' : 'physical';
+  const why = `a PTE changed without invlpg: the ${cache} keeps the old translation until invlpg or a cr3 load`;
+  return tableFrame === undefined
+    ? `stale: the guest page table no longer maps ${hex8(va & ~0xfff)} (${why})`
+    : `stale: the guest page table${target.hv ? ' and the hypervisor map give' : ' gives'} ${space} frame ${hex8(tableFrame)} (${why})`;
+}
+
 export function flagsText(bits: number): string {
   return ['P', 'W', 'U', 'A', 'D'].filter((_, i) => (bits & [Pte.P, Pte.W, Pte.U, Pte.A, Pte.D][i]) !== 0).join(' ') || '-';
 }
@@ -149,24 +181,32 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
   if (gpa !== undefined) {
     const memory = target.memory(g);
     if (memory.isRam(gpa)) {
-      steps.push({ table: 'hypervisor-map', text: target.hv ? `hypervisor map: guest frame ${hex8(gpa & ~0xfff)} -> machine frame ${hex8(memory.toMachine(gpa & ~0xfff))}: machine ${hex8(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hex8(gpa)}`, isOk: true });
+      steps.push({ table: 'hypervisor-map', text: target.hv ? `guest frame ${hex8(gpa & ~0xfff)} -> machine frame ${hex8(memory.toMachine(gpa & ~0xfff))}: machine ${hex8(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hex8(gpa)}`, isOk: true });
     } else {
       steps.push({ table: 'hypervisor-map', text: `${hex8(gpa)} is ${(gpa >>> 12) === 0xffff0 ? 'the console device page' : 'outside guest RAM'}`, isOk: (gpa >>> 12) === 0xffff0 });
     }
   }
+  const page = hex8(va & ~0xfff);
+  const space = target.hv ? 'machine' : 'physical';
   const hvGuest = target.guestObject(g);
-  if (hvGuest) {
-    const active = hvGuest.shadow.views().find((v) => v.isActive);
-    const entry = active?.entries.find((e) => (e.gva >>> 12) === (va >>> 12));
+  if (hvGuest && target.hv!.isNested) {
+    steps.push({ table: 'shadow', text: 'nested paging: no shadow page table; the CPU walks the guest table and the hypervisor map itself', isOk: true });
+  } else if (hvGuest) {
+    const entry = shadowFrame(target, g, va);
+    const stale = entry && staleEntryReason(runtime, g, 'shadow', va, entry.frame);
     steps.push(entry
-      ? { table: 'shadow', text: `active shadow: ${hex8(va & ~0xfff)} -> machine ${hex8(entry.ma)}${entry.isWritable ? ' (writable)' : ' (read-only)'}`, isOk: true }
-      : { table: 'shadow', text: `active shadow has no entry for ${hex8(va & ~0xfff)}: the next access takes a hidden page fault`, isOk: false });
+      ? { table: 'shadow', text: `active shadow: ${page} -> machine ${hex8(entry.frame)}${entry.isWritable ? ' (writable)' : ' (read-only)'}${stale ? ` — ${stale}` : ''}`, isOk: !stale }
+      : { table: 'shadow', text: `active shadow has no entry for ${page}: the next access takes a hidden page fault`, isOk: false });
   }
   const tlb = target.cpu.tlb;
   const isCurrent = target.currentGuest() === g;
-  const entryIndex = isCurrent ? tlb.find(va >>> 12) : -1;
-  steps.push(entryIndex >= 0
-    ? { table: 'tlb', text: `TLB entry ${entryIndex}: ${hex8(va & ~0xfff)} -> ${hex8(tlb.frame[entryIndex])} (${(tlb.bits[entryIndex] & TlbBits.W) ? 'W' : ''}${(tlb.bits[entryIndex] & TlbBits.U) ? 'U' : ''}${(tlb.bits[entryIndex] & TlbBits.D) ? 'D' : ''})`, isOk: true }
-    : { table: 'tlb', text: isCurrent ? `not in the TLB (${tlb.nEntries} entries)` : 'the TLB holds another guest\'s translations now', isOk: false });
+  const cached = tlbFrame(target, g, va);
+  if (cached) {
+    const bits = tlb.bits[cached.entry];
+    const stale = staleEntryReason(runtime, g, 'TLB', va, cached.frame);
+    steps.push({ table: 'tlb', text: `TLB entry ${cached.entry}: ${page} -> ${space} ${hex8(cached.frame)} (${(bits & TlbBits.W) ? 'W' : ''}${(bits & TlbBits.U) ? 'U' : ''}${(bits & TlbBits.D) ? 'D' : ''})${stale ? ` — ${stale}` : ''}`, isOk: !stale });
+  } else {
+    steps.push({ table: 'tlb', text: isCurrent ? `not in the TLB (${tlb.nEntries} entries)` : 'the TLB holds another guest\'s translations now', isOk: false });
+  }
   return { va, steps };
 }

@@ -6,16 +6,19 @@
 // input. What the snapshots hold and how many are kept is history.ts's.
 
 import { VirtualSystem } from '../hypervisor/system';
-import { virtualAliases } from './breakpoints';
 import { hex8 } from './evaluate';
 import { estimateBytes, Snapshot } from './history';
 import { isGuestStop } from './runControl';
-import type { DebugRuntime, RuntimeBookkeeping } from './runtime';
+import type { DebugRuntime, RuntimeBookkeeping, StopInfo } from './runtime';
 
 export class Replay {
   /** Set while replaying: the position to stop at; filters and breakpoints stay quiet. */
   replayTarget: number | undefined;
   isReplaying = false;
+  /** Set while reverse continue searches forward from a snapshot: stops are recorded, the latest before `end` wins. */
+  private search: { end: number; found: Found | undefined; pendingAfter: StopInfo | undefined } | undefined;
+  /** Set while a replay is to hold the trap raised at this position: reverse continue landing on a trap-filter hit, or an edit made at a held trap. */
+  holdAt: number | undefined;
 
   constructor(private readonly runtime: DebugRuntime) {}
 
@@ -27,30 +30,62 @@ export class Replay {
     cpu.requestService();
   }
 
+  get isSearching(): boolean {
+    return this.search !== undefined;
+  }
+
+  /** A trap filter matched during the search: its stop is the state just before the trap is handled. */
+  noteTrapHit(stop: StopInfo): void {
+    const search = this.search!;
+    const position = this.runtime.position();
+    if (position < search.end) search.found = { position, stop, isHeld: true };
+  }
+
+  /** An event filter matched during the search: its stop is the next instruction boundary, as when running forward. */
+  noteAfterHit(stop: StopInfo): void {
+    const search = this.search!;
+    if (!search.pendingAfter) search.pendingAfter = stop;
+    const cpu = this.runtime.target.cpu;
+    cpu.stopRequest = 'requested';
+    cpu.requestService();
+  }
+
   maybeSnapshot(): void {
     const runtime = this.runtime;
     const system = runtime.system as VirtualSystem & { saveState?: () => unknown };
     const position = runtime.position();
-    if (typeof system.saveState !== 'function' || !runtime.history.isDue(position) || runtime.target.hv?.pendingTrap) return;
+    if (typeof system.saveState !== 'function' || !runtime.history.isDue(position) || runtime.target.hv?.pendingTrap || runtime.target.hv?.pendingGuestDelivery || runtime.target.machine?.pendingException) return;
     const state = system.saveState();
     runtime.history.add({ position, state, runtime: runtime.bookkeeping(), nInterventions: runtime.history.interventions.length, bytes: estimateBytes(state) });
   }
 
-  /** Puts the system at the first instruction boundary at or after `position`, replaying from a snapshot. */
-  goTo(position: number): void {
+  /**
+   * Puts the system at the first instruction boundary at or after `position`,
+   * replaying from a snapshot. With `isTrapHeld`, the trap raised at `position`
+   * is held before it is handled or delivered, as a trap filter holds it.
+   */
+  goTo(position: number, options: { isTrapHeld?: boolean } = {}): void {
     const runtime = this.runtime;
     const snapshot = runtime.history.nearest(position);
     this.restore(snapshot);
+    const interventions = runtime.history.interventions.slice(snapshot.nInterventions).filter((i) => i.position <= position);
+    // The hypervisor asks before each trap only when one is to be held.
+    const hv = runtime.target.hv;
+    if (hv && (options.isTrapHeld || interventions.some((i) => i.isTrapHeld))) hv.shouldStopAtTrap = runtime.exceptionFilters.shouldStopAtTrap;
     this.isReplaying = true;
     try {
-      for (const intervention of runtime.history.interventions.slice(snapshot.nInterventions)) {
-        if (intervention.position > position) break;
+      for (const intervention of interventions) {
+        // An edit made at a held trap is made again there, before the trap is handled or delivered.
+        this.holdAt = intervention.isTrapHeld ? intervention.position : undefined;
         this.runTo(intervention.position);
         intervention.apply();
       }
+      this.holdAt = options.isTrapHeld ? position : undefined;
       this.runTo(position);
     } finally {
       this.isReplaying = false;
+      this.holdAt = undefined;
+      if (runtime.target.hv) runtime.target.hv.shouldStopAtTrap = undefined;
     }
     runtime.hvFrame.forget();
     runtime.control.fatal = undefined;
@@ -66,9 +101,10 @@ export class Replay {
     } else {
       runtime.install(runtime.makeSystem());
     }
-    if (runtime.target.hv) { runtime.target.hv.pendingTrap = undefined; runtime.target.hv.shouldStopAtTrap = undefined; }
+    if (runtime.target.hv) { runtime.target.hv.pendingTrap = undefined; runtime.target.hv.pendingGuestDelivery = undefined; runtime.target.hv.shouldStopAtTrap = undefined; }
     runtime.target.cpu.setBreakpoints([]);
     runtime.target.cpu.stopRequest = undefined;
+    runtime.simulatorEvents.heldDelivery = undefined;
     runtime.timeline.dropAfter(snapshot.position);
   }
 
@@ -147,51 +183,93 @@ export class Replay {
     runtime.stop({ reason: 'step', guest, description: `stepped back to run position ${target}` });
   }
 
+  /**
+   * Runs backwards to the latest stop before the current position: a code
+   * breakpoint hit or an exception filter match. Each snapshot, latest first,
+   * is replayed forward to the current position with breakpoints following
+   * the page tables as they change and filters recording their matches rather
+   * than stopping; the latest match wins, and the run is put there (a trap
+   * filter's trap held, as when running forward). Without one: the start.
+   */
   reverseContinue(guest: number): void {
     const runtime = this.runtime;
     if (runtime.control.isRunning) return;
     runtime.focusGuest = guest;
     runtime.hvFrame.leave();
     const end = runtime.position();
-    let found: { position: number; ids: number[]; guest: number } | undefined;
+    let found: Found | undefined;
     for (const snapshot of runtime.history.startsBefore(end)) {
-      this.goTo(snapshot.position);
-      this.isReplaying = true;
-      const cpu = runtime.target.cpu;
-      const addresses: number[] = runtime.breakpoints.instructions.map((r) => r.address!);
-      for (let g = 0; g < runtime.guests.length; g++) addresses.push(...virtualAliases(runtime.target, g, runtime.breakpoints.physicalAddresses(g)));
-      try {
-        this.replayTarget = end;
-        for (let guard = 0; guard < 1_000_000; guard++) {
-          const here = runtime.position();
-          if (here >= end) break;
-          if (runtime.breakpoints.hasCodeBreakpoints) cpu.setBreakpoints(addresses);
-          cpu.runUntilTick = cpu.ticks + (end - here);
-          cpu.requestService();
-          const result = runtime.run();
-          if (result.reason === 'breakpoint') {
-            const g = runtime.target.currentGuest();
-            const hits = runtime.cpuBreakpoints.check(g, cpu.pc >>> 0, { isCounting: false });
-            if (hits.length > 0 && runtime.position() < end) found = { position: runtime.position(), ids: hits.map((h) => h.id), guest: g };
-            cpu.skipBreakpointAt = cpu.pc;
-            continue;
-          }
-          if (result.reason !== 'requested' && runtime.position() === here) break;
-          if (isGuestStop(result.reason) || result.reason === 'waiting-for-input') break;
-        }
-      } finally {
-        this.replayTarget = undefined;
-        this.isReplaying = false;
-        cpu.setBreakpoints([]);
-      }
+      found = this.searchFrom(snapshot.position, end);
       if (found) break;
     }
     if (found) {
-      this.goTo(found.position);
-      runtime.stop({ reason: 'breakpoint', guest: found.guest, description: `reverse continue: breakpoint at ${hex8(runtime.target.pc(found.guest))}`, hitBreakpointIds: found.ids });
+      this.goTo(found.position, { isTrapHeld: found.isHeld });
+      const stop = found.stop;
+      runtime.stop({ ...stop, description: `reverse continue: ${stop.description}` });
     } else {
       this.goTo(0);
       runtime.stop({ reason: 'entry', guest, description: 'reverse continue reached the start of the run' });
     }
   }
+
+  /** Replays quietly from the snapshot at `start` to `end`, recording every stop on the way; the latest. */
+  private searchFrom(start: number, end: number): Found | undefined {
+    const runtime = this.runtime;
+    this.goTo(start);
+    const cpu = runtime.target.cpu;
+    const search: { end: number; found: Found | undefined; pendingAfter: StopInfo | undefined } = { end, found: undefined, pendingAfter: undefined };
+    this.search = search;
+    this.isReplaying = true;
+    const hv = runtime.target.hv;
+    // The user's edits between the snapshot and the end are made again on the way, as goTo makes them.
+    const interventions = runtime.history.interventions.filter((i) => i.position > start && i.position < end);
+    if (hv && (runtime.exceptionFilters.hasBeforeFilters || interventions.some((i) => i.isTrapHeld))) hv.shouldStopAtTrap = runtime.exceptionFilters.shouldStopAtTrap;
+    let next = 0;
+    try {
+      // Aliases follow the page tables: computed for the current address space and again at each cr3 load or invlpg.
+      runtime.cpuBreakpoints.clearAliases();
+      runtime.cpuBreakpoints.refresh();
+      for (let guard = 0; guard < 1_000_000; guard++) {
+        const here = runtime.position();
+        while (next < interventions.length && interventions[next].position <= here) interventions[next++].apply();
+        if (here >= end) break;
+        const stopAt = next < interventions.length ? interventions[next].position : end;
+        this.holdAt = next < interventions.length && interventions[next].isTrapHeld ? stopAt : undefined;
+        this.replayTarget = stopAt;
+        cpu.runUntilTick = cpu.ticks + (stopAt - here);
+        cpu.requestService();
+        const result = runtime.run();
+        if (result.reason === 'breakpoint') {
+          const g = runtime.target.currentGuest();
+          const pc = cpu.pc >>> 0;
+          const hits = runtime.cpuBreakpoints.check(g, pc, { isCounting: false });
+          if (hits.length > 0 && runtime.position() < end) {
+            const isInstruction = hits.every((h) => h.kind === 'instruction');
+            search.found = { position: runtime.position(), isHeld: false, stop: { reason: isInstruction ? 'instruction breakpoint' : 'breakpoint', guest: g, description: `breakpoint at ${hex8(pc)}`, hitBreakpointIds: hits.map((h) => h.id) } };
+          }
+          cpu.skipBreakpointAt = cpu.pc;
+          continue;
+        }
+        if (result.reason === 'requested' && search.pendingAfter) {
+          if (runtime.position() < end) search.found = { position: runtime.position(), isHeld: false, stop: search.pendingAfter };
+          search.pendingAfter = undefined;
+          continue;
+        }
+        if (result.reason !== 'requested' && runtime.position() === here) break;
+        if (isGuestStop(result.reason) || result.reason === 'waiting-for-input') break;
+      }
+    } finally {
+      this.replayTarget = undefined;
+      this.holdAt = undefined;
+      this.isReplaying = false;
+      this.search = undefined;
+      if (hv) hv.shouldStopAtTrap = undefined;
+      cpu.setBreakpoints([]);
+      runtime.cpuBreakpoints.clearAliases();
+    }
+    return search.found;
+  }
 }
+
+/** A stop reverse continue found: where, what to report, and whether a trap is held there. */
+interface Found { position: number; stop: StopInfo; isHeld: boolean }

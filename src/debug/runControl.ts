@@ -241,7 +241,7 @@ export class RunControl {
           runtime.stop(stop);
           return 'stopped';
         }
-        if (hv?.pendingTrap && this.trapStop) {
+        if ((hv?.pendingTrap || hv?.pendingGuestDelivery) && this.trapStop) {
           const { event, filterId } = this.trapStop;
           this.trapStop = undefined;
           this.lastTrapEvent = event;

@@ -16,6 +16,7 @@ import { ConfigError, createSystem, settingName, SystemOptions, validateSettings
 import { LoadedGuest, loadProgram } from '../loader/program';
 import { BreakpointRecord, Breakpoints, BreakpointSpec } from './breakpoints';
 import { CpuBreakpoints } from './cpuBreakpoints';
+import { describeStaleRead, readAsCpu, StaleRead } from './cpuView';
 import { DivergenceFilter } from './divergenceFilter';
 import { EvalContext, evaluateExpression } from './evaluate';
 import { FilterMatching } from './filterMatching';
@@ -199,6 +200,7 @@ export class DebugRuntime {
   }
 
   run(): RunResult {
+    this.simulatorEvents.beforeRun();
     return this.system.run();
   }
 
@@ -269,7 +271,7 @@ export class DebugRuntime {
     return this.history.count;
   }
 
-  typeInput(guest: number, bytes: Uint8Array): void { this.interventions.typeInput(guest, bytes); }
+  typeInput(guest: number, bytes: Uint8Array): void { this.simulatorEvents.keyboardTyped(guest); this.interventions.typeInput(guest, bytes); }
   setRegister(guest: number, name: string, value: number): void { this.interventions.setRegister(guest, name, value); }
   writeMemory(space: 'gva' | 'gpa' | 'ma', guest: number, address: number, data: Uint8Array): number {
     return this.interventions.writeMemory(space, guest, address, data);
@@ -299,13 +301,28 @@ export class DebugRuntime {
         if (match && Number(match[1]) <= 15) return target.regs(g)[Number(match[1])] >>> 0;
         return undefined;
       },
-      read: (address, size) => target.readWord('gva', g, address, size),
+      // What the CPU would load (through the TLB and the shadow), which a stale entry makes differ from the guest table.
+      read: (address, size) => readAsCpu(target, g, address, size, this.staleReads && ((read) => this.staleReads!.push(read))),
       symbol: (name) => this.guests[g]?.assembled.symbols.find((s) => s.name === name || (s.displayName === name && s.kind !== 'local-label'))?.value,
     };
   }
 
   evaluate(g: number, expression: string): number {
     return evaluateExpression(expression, this.evalContext(g));
+  }
+
+  /** Reads through stale TLB or shadow entries during an evaluation with notes. */
+  private staleReads: StaleRead[] | undefined;
+
+  /** Evaluates as `evaluate`, with a sentence for each memory read the CPU makes through a stale entry. */
+  evaluateWithNotes(g: number, expression: string): { value: number; notes: string[] } {
+    this.staleReads = [];
+    try {
+      const value = this.evaluate(g, expression);
+      return { value, notes: this.staleReads.map((read) => describeStaleRead(read, !this.target.hv)) };
+    } finally {
+      this.staleReads = undefined;
+    }
   }
 
   symbols(g: number): AsmSymbol[] {

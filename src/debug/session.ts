@@ -623,14 +623,15 @@ export class HyperstepSession extends DebugSession {
         }
       }
       let value: number;
+      let notes: string[];
       try {
-        value = runtime.evaluate(g, args.expression);
+        ({ value, notes } = runtime.evaluateWithNotes(g, args.expression));
       } catch (e) {
         if (!(e instanceof EvalError)) throw e;
         this.sendErrorResponse(response, { id: ErrorId.EVALUATE, format: e.message, showUser: args.context === 'repl' }, undefined, undefined, ErrorDestination.User);
         return;
       }
-      response.body = { result: formatValue(value), variablesReference: 0, memoryReference: memoryReference('gva', value) };
+      response.body = { result: [formatValue(value), ...notes].join(' — '), variablesReference: 0, memoryReference: memoryReference('gva', value) };
       this.sendResponse(response);
     });
   }

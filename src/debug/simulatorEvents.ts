@@ -11,7 +11,7 @@ import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { HypervisorEvent } from '../hypervisor/events';
 import { hex8 } from './evaluate';
 import { toFilterEvent } from './filterMatching';
-import type { DebugRuntime } from './runtime';
+import type { DebugRuntime, StopInfo } from './runtime';
 
 /** Hypervisor events whose filters stop right after the event (the trap filters stop before, in shouldStopAtTrap). */
 const AFTER_HV_EVENTS = new Set<string>(['reflected', 'cr3-load', 'bt-translate', 'hw-exit', 'divergence']);
@@ -21,6 +21,8 @@ export class SimulatorEvents {
   eventCount = 0;
   /** The hypervisor's shadow-drop counter as last seen, to report each drop once. */
   shadowDropsSeen = 0;
+  /** On bare hardware, an exception held before delivery (a trap filter stopped there): its handler frame opens when it is delivered. */
+  heldDelivery: { vector: number; pc: number; fromUser: boolean } | undefined;
 
   constructor(private readonly runtime: DebugRuntime) {}
 
@@ -28,6 +30,7 @@ export class SimulatorEvents {
   reset(): void {
     this.eventCount = 0;
     this.shadowDropsSeen = 0;
+    this.heldDelivery = undefined;
   }
 
   onMachineEvent(event: MachineEvent): void {
@@ -40,18 +43,29 @@ export class SimulatorEvents {
         if (!isBare) return;
         const isFetchFault = event.vector === Vector.PF && (event.errorCode & 16) !== 0;
         const text = isFetchFault ? '' : runtime.instructionText(0, event.pc);
-        runtime.frameModel.pushHandler(0, event.vector, event.pc, event.fromUser);
         const mode = event.fromUser ? 'user mode' : 'kernel mode';
         const name = VECTOR_NAMES[event.vector] ?? `vector ${event.vector}`;
         let description = `${name} at pc ${hex8(event.pc)}${text ? `: \`${text}\`` : ''} in ${mode}, delivered to the handler`;
         let filterId: string | undefined;
-        if (event.vector === Vector.GP) { filterId = 'protection-fault'; description = `protection fault at ${hex8(event.pc)}: \`${text}\` in ${mode}, delivered to the guest's #GP handler`; }
-        else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hex8(event.faultAddress)} (pc ${hex8(event.pc)}), ${formatPageFaultError(event.errorCode)}, in ${mode}: delivered to the guest's #PF handler`; }
-        else if (event.vector === Vector.SYSCALL) filterId = 'syscall';
+        if (event.vector === Vector.GP) { filterId = 'protection-fault'; description = `protection fault at ${hex8(event.pc)}: \`${text}\` in ${mode}, will be delivered to the guest's #GP handler`; }
+        else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hex8(event.faultAddress)} (pc ${hex8(event.pc)}), ${formatPageFaultError(event.errorCode)}, in ${mode}: will be delivered to the guest's #PF handler`; }
+        else if (event.vector === Vector.SYSCALL) { filterId = 'syscall'; description = `system call from ${mode} (returning to ${hex8(event.pc)}): will be delivered to the guest's handler`; }
         else if (event.vector === Vector.DF && runtime.target.cpu.deliveryFailure) description = `${name}: ${explainDeliveryFailure(runtime.target.cpu.deliveryFailure)}`;
         runtime.timeline.record(event.vector === Vector.SYSCALL ? 'syscall' : event.vector === Vector.GP ? 'protection-fault' : event.vector === Vector.PF ? 'guest-page-fault' : 'exception', 0, event.pc, text, description, event.ticks);
-        runtime.control.deliveredTo(0);
-        if (filterId) runtime.exceptionFilters.filterAfter(filterId, { kind: filterId, guest: 0, pc: event.pc, instruction: text, description, ticks: event.ticks, isUser: event.fromUser, vector: event.vector, errorCode: event.errorCode, address: event.faultAddress }, event.vector === Vector.PF ? event.faultAddress : undefined);
+        const delivery = { vector: event.vector, pc: event.pc, fromUser: event.fromUser };
+        if (filterId) {
+          // Trap filters stop before delivery, at the faulting instruction, as under the hypervisor.
+          const highlightVa = event.vector === Vector.PF ? event.faultAddress : undefined;
+          const filterEvent = { kind: filterId, guest: 0, pc: event.pc, instruction: text, description, ticks: event.ticks, isUser: event.fromUser, vector: event.vector, errorCode: event.errorCode, address: event.faultAddress };
+          const stop: StopInfo = { reason: 'exception', guest: 0, description, exceptionId: filterId, highlightVa };
+          if (runtime.exceptionFilters.holdsBefore(filterId, filterEvent, stop)) {
+            runtime.target.machine!.isHoldRequested = true;
+            this.heldDelivery = delivery;
+            if (!runtime.replay.isReplaying) runtime.control.requestStop(stop);
+            return;
+          }
+        }
+        this.delivered(delivery);
         return;
       }
       case 'cr3-load':
@@ -74,6 +88,9 @@ export class SimulatorEvents {
         runtime.exceptionFilters.filterAfter('tlb-flush', runtime.exceptionFilters.filterEvent('tlb-flush', g, description, event.page));
         return;
       }
+      case 'device':
+        if (event.device === 'keyboard' && !event.isWrite) this.onKeyboardRead(event.port);
+        return;
       case 'sensitive': {
         const g = runtime.target.currentGuest();
         const description = `sensitive instruction \`${event.mnemonic}\` at ${hex8(event.pc)} ran in real ${event.isUser ? 'user' : 'kernel'} mode without trapping`;
@@ -84,6 +101,38 @@ export class SimulatorEvents {
       default:
         return;
     }
+  }
+
+  /** Guests told that their keyboard is empty, or given input: no hint for them (once per session, replays included). */
+  private readonly noKeyboardHint = new Set<number>();
+
+  /** The user typed input for guest g: it knows how. */
+  keyboardTyped(g: number): void {
+    this.noKeyboardHint.add(g);
+  }
+
+  /** A guest reads its keyboard while no input was configured or typed: the debug console says once how to type. */
+  private onKeyboardRead(port: number): void {
+    const runtime = this.runtime;
+    const g = runtime.target.currentGuest();
+    if (runtime.replay.isReplaying || this.noKeyboardHint.has(g)) return;
+    if ((runtime.guests[g]?.inputs?.length ?? 0) > 0 || runtime.target.devices(g).keyboard.queueLength > 0) return;
+    this.noKeyboardHint.add(g);
+    const who = runtime.guestCount > 1 ? `guest ${runtime.target.name(g)}` : 'the guest';
+    runtime.emit({ kind: 'output', category: 'console', text: `hyperstep: ${who} reads the keyboard (port 0x${port.toString(16)}), which is empty: no input was configured ("input" in launch.json) or typed. Type \`input TEXT\` (or \`> TEXT\`) in the debug console to press keys.\n` });
+  }
+
+  /** The bare machine delivers an exception now: its handler frame opens, and a step watching the guest ends in the handler. */
+  private delivered(delivery: { vector: number; pc: number; fromUser: boolean }): void {
+    this.runtime.frameModel.pushHandler(0, delivery.vector, delivery.pc, delivery.fromUser);
+    this.runtime.control.deliveredTo(0);
+  }
+
+  /** Before the system runs: an exception held on bare hardware is delivered first (Machine.run). */
+  beforeRun(): void {
+    const held = this.heldDelivery;
+    this.heldDelivery = undefined;
+    if (held && this.runtime.target.machine?.pendingException) this.delivered(held);
   }
 
   onHypervisorEvent(event: HypervisorEvent): void {

@@ -60,7 +60,7 @@ export class SingleStep {
         runtime.stop(stop);
         return { outcome: 'stopped', isDelivered };
       }
-      if (result.reason === 'requested' && runtime.target.hv?.pendingTrap && control.trapStop) {
+      if (result.reason === 'requested' && (runtime.target.hv?.pendingTrap || runtime.target.hv?.pendingGuestDelivery) && control.trapStop) {
         const { event, filterId } = control.trapStop;
         control.trapStop = undefined;
         control.lastTrapEvent = event;

@@ -9,6 +9,7 @@ import type { PanelKind } from '../protocol/panelMessages';
 import { InlineDebugAdapterFactory } from './adapterFactory';
 import { DynamicConfigurationProvider, HyperstepConfigurationProvider } from './configProvider';
 import { sendInput } from './input';
+import { REVERSE_COMMANDS } from './reverseCommands';
 import { PanelManager } from './panels/panelManager';
 import { registerWalkthroughProgress } from './walkthroughProgress';
 
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): HyperstepApi {
     vscode.debug.registerDebugConfigurationProvider('hyperstep', new HyperstepConfigurationProvider()),
     vscode.debug.registerDebugConfigurationProvider('hyperstep', new DynamicConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.commands.registerCommand('hyperstep.sendInput', (text?: string) => sendInput(text)),
+    ...Object.entries(REVERSE_COMMANDS).map(([command, vscodeCommand]) => vscode.commands.registerCommand(command, () => vscode.commands.executeCommand(vscodeCommand))),
     ...Object.entries(PANEL_COMMANDS).map(([command, kind]) => vscode.commands.registerCommand(command, () => { panels.open(kind); panels.refresh(); })),
   );
   registerWalkthroughProgress(context);

@@ -23,4 +23,6 @@ export interface HypervisorEvent {
   /** One sentence that says what happened and what the hypervisor does about it. */
   description: string;
   ticks: number;
+  /** Under hardware assist: an exception the guest's own handler gets in guest mode, with no exit (no hypervisor handler runs). */
+  isGuestModeDelivery?: boolean;
 }

@@ -23,6 +23,7 @@ import { PseudocodeLine } from './pseudocode';
 import { reflect } from './reflect';
 import { hypercall } from './paravirt';
 import { BinaryTranslator } from './binaryTranslate/engine';
+import type { TranslationCacheState } from './binaryTranslate/cache';
 import { FramePool } from './shadow/framePool';
 import { OnDemandShadow } from './shadow/onDemand';
 import { ProactiveShadow } from './shadow/proactive';
@@ -81,6 +82,12 @@ export class Hypervisor implements Platform, ShadowHost {
   /** When set, `trap` consults it first; returning true holds the trap back and stops the run. */
   shouldStopAtTrap: ((event: HypervisorEvent) => boolean) | undefined;
   pendingTrap: PendingTrap | undefined;
+  /**
+   * Under hardware assist, an exception held before the hardware delivers it to
+   * the guest's handler in guest mode (`shouldStopAtTrap` asked for it, with an
+   * event marked `isGuestModeDelivery`); the next `run` delivers it first.
+   */
+  pendingGuestDelivery: PendingTrap | undefined;
   /** Lines of the pseudocode the last handled trap went through, when tracing. */
   isTracing = false;
   trace: PseudocodeLine[] = [];
@@ -176,6 +183,17 @@ export class Hypervisor implements Platform, ShadowHost {
   /** Runs until every guest has stopped, or until a stop the caller asked for (breakpoint, budget, pause). */
   run(): RunResult {
     for (;;) {
+      if (this.pendingGuestDelivery) {
+        const held = this.pendingGuestDelivery;
+        this.pendingGuestDelivery = undefined;
+        this.cpu.stopReason = undefined;
+        this.deliverInGuestMode(held.vector, held.errorCode, held.faultAddress);
+        const stop = this.cpu.stopReason;
+        if (stop !== undefined && this.isGuestStop(stop)) {
+          if (this.finishGuest(stop)) continue;
+          return this.result(stop);
+        }
+      }
       if (this.pendingTrap) {
         const trap = this.pendingTrap;
         this.pendingTrap = undefined;
@@ -360,23 +378,24 @@ export class Hypervisor implements Platform, ShadowHost {
 
   onException(cpu: Cpu, vector: number, errorCode: number, faultAddress: number): void {
     if (this.isHardwareAssist && vector !== VM_EXIT && !(vector === Vector.PF && !this.isNested)) {
-      // In guest mode exceptions go straight to the guest's handlers: no exit. With shadow
-      // paging the delivery is done in software, since its pushes may miss in the shadow.
-      if (this.hvEvents.isActive) {
+      // A debugger may hold the guest's own fault at the faulting instruction, as on bare hardware.
+      if (this.shouldStopAtTrap && (vector === Vector.GP || vector === Vector.PF || vector === Vector.SYSCALL)) {
         const guest = this.current;
         this.syncFromCpu(guest);
+        const kind: HypervisorEventKind = vector === Vector.GP ? 'protection-fault' : vector === Vector.PF ? 'guest-page-fault' : 'syscall';
+        const where = guest.isPretendUser ? 'guest user mode' : 'guest kernel mode';
         const text = vector === Vector.PF && (errorCode & PfError.FETCH) !== 0 ? '' : this.peekText(guest, cpu.pc);
-        const cause = text ? ` caused by \`${text}\` at pc ${hexWord(cpu.pc)}` : ` at pc ${hexWord(cpu.pc)}`;
-        const detail = vector === Vector.PF ? ` at ${hexWord(faultAddress)}, ${formatPageFaultError(errorCode)},` : '';
-        this.emit(this.event('reflected', guest, cpu.pc, text, `${VECTOR_NAMES[vector] ?? `exception ${vector}`}${detail}${cause} delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0 }));
+        const what = vector === Vector.GP ? `protection fault at ${hexWord(cpu.pc)}: \`${text}\` in ${where}`
+          : vector === Vector.PF ? `page fault at ${hexWord(faultAddress)} (pc ${hexWord(cpu.pc)}), ${formatPageFaultError(errorCode)}, in ${where}` : `system call from ${where}`;
+        const event = this.event(kind, guest, cpu.pc, text, `${what}: will be delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0, isGuestModeDelivery: true });
+        if (this.shouldStopAtTrap(event)) {
+          this.pendingGuestDelivery = { vector, errorCode, faultAddress };
+          cpu.stopRequest = 'requested';
+          cpu.requestService();
+          return;
+        }
       }
-      if (this.isNested) cpu.deliverHardware(vector, errorCode, faultAddress);
-      else {
-        const guest = this.current;
-        this.syncFromCpu(guest);
-        reflect(this, guest, vector, errorCode, faultAddress);
-        this.syncToCpu(guest);
-      }
+      this.deliverInGuestMode(vector, errorCode, faultAddress);
       return;
     }
     if (this.shouldStopAtTrap) {
@@ -389,6 +408,27 @@ export class Hypervisor implements Platform, ShadowHost {
       }
     }
     this.handleTrap(vector, errorCode, faultAddress);
+  }
+
+  /** Hardware assist: the guest's own exception goes straight to its handler, no exit. */
+  private deliverInGuestMode(vector: number, errorCode: number, faultAddress: number): void {
+    const cpu = this.cpu;
+    // With shadow paging the delivery is done in software, since its pushes may miss in the shadow.
+    if (this.hvEvents.isActive) {
+      const guest = this.current;
+      this.syncFromCpu(guest);
+      const text = vector === Vector.PF && (errorCode & PfError.FETCH) !== 0 ? '' : this.peekText(guest, cpu.pc);
+      const cause = text ? ` caused by \`${text}\` at pc ${hexWord(cpu.pc)}` : ` at pc ${hexWord(cpu.pc)}`;
+      const detail = vector === Vector.PF ? ` at ${hexWord(faultAddress)}, ${formatPageFaultError(errorCode)},` : '';
+      this.emit(this.event('reflected', guest, cpu.pc, text, `${VECTOR_NAMES[vector] ?? `exception ${vector}`}${detail}${cause} delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0 }));
+    }
+    if (this.isNested) cpu.deliverHardware(vector, errorCode, faultAddress);
+    else {
+      const guest = this.current;
+      this.syncFromCpu(guest);
+      reflect(this, guest, vector, errorCode, faultAddress);
+      this.syncToCpu(guest);
+    }
   }
 
   /** The event that a trap will produce, for stopping before it is handled. */
@@ -722,7 +762,7 @@ export class Hypervisor implements Platform, ShadowHost {
         isPretendUser: g.isPretendUser, virtualIF: g.virtualIF, cr3: g.cr3, evt: g.evt, ksp: g.ksp,
         saved: { ...g.saved, regs: g.saved.regs.slice() }, stopReason: g.stopReason, stopDetail: g.stopDetail,
         retiredAtModeChange: g.retiredAtModeChange, sliceEnd: g.sliceEnd, counters: { ...g.counters },
-        devices: g.devices.saveState(), shadow: g.shadow.saveState(),
+        devices: g.devices.saveState(), shadow: g.shadow.saveState(), translations: g.translator?.cache.save(),
       })),
     };
   }
@@ -739,10 +779,13 @@ export class Hypervisor implements Platform, ShadowHost {
       Object.assign(g.counters, s.counters);
       g.devices.loadState(s.devices);
       g.shadow.loadState(s.shadow);
+      // Translations are derived from memory and the shadows' write protection: they go back with them.
+      if (g.translator && s.translations) g.translator.cache.restore(s.translations);
     });
     this.cpu.loadState(state.cpu);
     this.current = this.guests[state.current];
     this.pendingTrap = state.pendingTrap && { ...state.pendingTrap };
+    this.pendingGuestDelivery = undefined;
   }
 
   get isTrapAndEmulate(): boolean {
@@ -761,6 +804,8 @@ export interface HypervisorState {
     saved: Guest['saved']; stopReason: StopReason | undefined; stopDetail: string;
     retiredAtModeChange: number; sliceEnd: number; counters: CostCounters;
     devices: DeviceState; shadow: unknown;
+    /** Under binary translation: the translation cache. */
+    translations?: TranslationCacheState;
   }>;
 }
 

@@ -46,6 +46,14 @@ export class Machine implements Platform {
   readonly cpu: Cpu;
   readonly devices: DeviceSet;
   readonly isInteractive: boolean;
+  /**
+   * Set by a debugger while the exception being raised is handed over: the
+   * machine keeps it undelivered and stops, so a debugger can show the faulting
+   * instruction; the next `run` delivers it first. One-shot.
+   */
+  isHoldRequested = false;
+  /** An exception raised but not yet delivered (held at the debugger's request). */
+  pendingException: { vector: number; errorCode: number; faultAddress: number } | undefined;
 
   constructor(config: MachineConfig = {}) {
     this.memory = new PhysicalMemory(config.memory ?? DEFAULT_MEMORY);
@@ -68,6 +76,14 @@ export class Machine implements Platform {
   }
 
   run(): RunResult {
+    const held = this.pendingException;
+    if (held) {
+      this.pendingException = undefined;
+      this.cpu.stopReason = undefined;
+      this.cpu.deliverHardware(held.vector, held.errorCode, held.faultAddress);
+      const stop = this.cpu.stopReason;
+      if (stop !== undefined) return { reason: stop, detail: describeStop(stop, this.cpu.stopDetail) };
+    }
     const reason = this.cpu.run();
     return { reason, detail: describeStop(reason, this.cpu.stopDetail) };
   }
@@ -75,6 +91,13 @@ export class Machine implements Platform {
   // ------------------------------------------------------------ Platform
 
   onException(cpu: Cpu, vector: number, errorCode: number, faultAddress: number): void {
+    if (this.isHoldRequested) {
+      this.isHoldRequested = false;
+      this.pendingException = { vector, errorCode, faultAddress };
+      cpu.stopRequest = 'requested';
+      cpu.requestService();
+      return;
+    }
     cpu.deliverHardware(vector, errorCode, faultAddress);
   }
 
@@ -138,6 +161,8 @@ export class Machine implements Platform {
   }
 
   loadState(state: MachineState): void {
+    this.pendingException = undefined;
+    this.isHoldRequested = false;
     this.memory.bytes.set(state.memory);
     this.memory.invalidateAllDecoded();
     this.cpu.loadState(state.cpu);

@@ -49,7 +49,14 @@ export interface GuestMappingView {
   isChanged: boolean;
 }
 
-export interface ShadowMappingView { va: number; ma: number; isWritable: boolean; isChanged: boolean }
+export interface ShadowMappingView {
+  va: number;
+  ma: number;
+  isWritable: boolean;
+  isChanged: boolean;
+  /** Set when the guest table and the hypervisor map no longer give this machine frame (a PTE changed without invlpg): why, in words. */
+  staleReason?: string;
+}
 
 export interface ShadowTableView {
   /** Guest-physical address of the page directory it shadows; -1 when the guest runs with paging off. */
@@ -79,6 +86,8 @@ export interface TlbEntryView {
   isDirty: boolean;
   /** Uses of the TLB since this entry was last used: 0 = most recent. */
   age: number;
+  /** Set when the guest table (and the hypervisor map) no longer give this frame (a PTE changed without invlpg): why, in words. */
+  staleReason?: string;
 }
 
 export interface TlbView {

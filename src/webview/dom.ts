@@ -1,8 +1,9 @@
 // Small DOM helpers for the panels. Every string goes in as textContent, never
 // as markup, because most of what the panels show comes from the guest.
 
+/** An address as every message of the simulator and the debugger shows it (hexWord in machine/format.ts): `0x` and lower-case digits. */
 export function hex(value: number, digits = 8): string {
-  return `0x${(value >>> 0).toString(16).toUpperCase().padStart(digits, '0')}`;
+  return `0x${(value >>> 0).toString(16).padStart(digits, '0')}`;
 }
 
 /** The page an address lies in (4 KiB pages, docs/machine.md, Paging). */

@@ -16,6 +16,8 @@ const app = document.getElementById('app')!;
 let snapshot: PanelSnapshot | undefined;
 /** The page the user clicked, shown in all three tables. */
 let selectedVa: number | undefined;
+/** The shadow the user picked in the selector, for the stop it was picked at; otherwise the active shadow is shown. */
+let chosenShadow: { key: string; stop: string } | undefined;
 let shadowKey: string | undefined;
 let lastScrolledTo: string | undefined;
 
@@ -24,6 +26,7 @@ const legend = el('div', { className: 'legend' }, [
   el('span', {}, [el('span', { className: 'swatch fault' }), document.createTextNode('address of the stop')]),
   el('span', {}, [el('span', { className: 'swatch changed' }), document.createTextNode('changed since the last stop')]),
   el('span', {}, [el('span', { className: 'swatch selected' }), document.createTextNode('clicked')]),
+  el('span', { title: 'The shadow entry maps another frame than the guest table and the hypervisor map give now: a PTE changed without invlpg.' }, [el('span', { className: 'swatch stale' }), document.createTextNode('stale')]),
 ]);
 const shadowSelect = el('select', { attributes: { 'aria-label': 'Which shadow page table' } });
 const shadowChooser = el('label', { text: 'Shadow ' }, [shadowSelect]);
@@ -101,17 +104,19 @@ const mapTable = new VirtualTable<MapRow>(mapPane.pane, {
 });
 
 const shadowPane = pane('Shadow');
-shadowSelect.addEventListener('change', () => { shadowKey = shadowSelect.value; renderShadow(); });
+shadowSelect.addEventListener('change', () => { chosenShadow = { key: shadowSelect.value, stop: stopKey() }; renderShadow(); });
 const shadowTable = new VirtualTable<ShadowMappingView>(shadowPane.pane, {
   label: 'Shadow page table: virtual to machine',
   emptyText: 'No shadow page table: the guest runs on bare hardware or with nested paging.',
   keyOf: (m) => String(m.va),
-  rowClass: (m) => rowClass(pageOf(m.va) === faultPage(), pageOf(m.va) === selectedVa, m.isChanged),
+  rowClass: (m) => [rowClass(pageOf(m.va) === faultPage(), pageOf(m.va) === selectedVa, m.isChanged), m.staleReason ? 'is-stale' : ''].filter(Boolean).join(' '),
+  rowTooltip: (m) => m.staleReason ?? '',
   onActivate: (m) => select(m.va),
   columns: [
     { id: 'va', title: 'virtual', width: 'minmax(84px, 1fr)', text: (m) => hex(m.va), cellClass: () => 'addr', isClickable: () => true },
     { id: 'ma', title: 'machine', width: 'minmax(84px, 1fr)', text: (m) => hex(m.ma) },
     { id: 'w', title: 'W', width: '28px', render: (cell, m) => renderFlags(cell, [['W', m.isWritable]]) },
+    { id: 'stale', title: '', width: '40px', text: (m) => (m.staleReason ? 'stale' : ''), cellClass: () => 'stale' },
   ],
 });
 
@@ -130,9 +135,15 @@ function shadowLabel(shadow: ShadowTableView): string {
   return `${shadow.variant} · ${directory}${shadow.isActive ? ' · active' : ''} (${shadow.entries.length})`;
 }
 
+/** One stop of the guest: the user's pick in the selector lasts until the next one. */
+function stopKey(): string {
+  return snapshot ? `${snapshot.guest.id}:${snapshot.guest.ticks}:${snapshot.guest.pc}:${snapshot.stopDescription}` : '';
+}
+
 function renderShadow(): void {
   const shadows = snapshot?.pageTables.shadows ?? [];
-  const current = shadows.find((s) => keyOfShadow(s) === shadowKey) ?? shadows.find((s) => s.isActive) ?? shadows[0];
+  const chosen = chosenShadow && chosenShadow.stop === stopKey() ? shadows.find((s) => keyOfShadow(s) === chosenShadow!.key) : undefined;
+  const current = chosen ?? shadows.find((s) => s.isActive) ?? shadows[0];
   shadowKey = current ? keyOfShadow(current) : undefined;
   while (shadowSelect.options.length > shadows.length) shadowSelect.remove(shadowSelect.options.length - 1);
   shadows.forEach((shadow, i) => {

@@ -1,8 +1,9 @@
 // The student's journey in a real VS Code (code-server in headless Chromium):
 // install the packaged .vsix, open examples/os, press F5, tick the
-// protection-fault exception breakpoint, continue until it hits, step into the
-// hypervisor, run to a user program's system call, open the page tables and TLB
-// panels and check what they show. Screenshots of each step go to
+// protection-fault exception breakpoint, continue until it hits (at the
+// faulting line), step into the hypervisor, run to a user program's system call
+// (at its line), step back and forward from the Command Palette, open the page
+// tables and TLB panels and check the rows they show. Screenshots of each step go to
 // docs/screenshots/ (for the README). See ../shared/tools/e2e-notes.md.
 // Run by `npm run test:e2e` after `npm run package`. Waits on conditions only.
 
@@ -19,6 +20,10 @@ const VSIX = join(ROOT, 'hyperstep.vsix');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
 const STEP_TIMEOUT = 60_000;
+/** examples/os/trap.g32: `mov evt, r1` in setup_vectors, the kernel's first privileged instruction. */
+const PROTECTION_FAULT_LINE = 16;
+/** examples/os/user1.g32: the `syscall` of its first write. */
+const USER1_FIRST_SYSCALL_LINE = 26;
 
 interface Tools { NODE24: string; CODE_SERVER: string; CHROMIUM: string }
 
@@ -103,6 +108,28 @@ class Journey {
     return this.page.locator('.pane-header:has-text("Call Stack"), .debug-call-stack .monaco-list-row').filter({ hasText: text }).first();
   }
 
+  /** The Call Stack view's top frame: its name, file and line (as the view shows them, "16" or "16:1"). */
+  async topFrame(): Promise<{ name: string; file: string; line: string }> {
+    const row = this.page.locator('.debug-call-stack .monaco-list-row .stack-frame').first();
+    return {
+      name: ((await row.locator('.expression, .label').first().textContent({ timeout: 2000 })) ?? '').trim(),
+      file: ((await row.locator('.file-name').textContent({ timeout: 2000 })) ?? '').trim(),
+      line: ((await row.locator('.line-number').textContent({ timeout: 2000 })) ?? '').trim(),
+    };
+  }
+
+  /** Waits until the top frame is at `file`:`line`; the error says where it is instead. */
+  async expectTopFrame(file: string, line: number): Promise<void> {
+    let last: { name: string; file: string; line: string } | undefined;
+    const deadline = Date.now() + STEP_TIMEOUT;
+    for (;;) {
+      last = await this.topFrame().catch(() => last);
+      if (last && last.file === file && new RegExp(`^${line}(:\\d+)?$`).test(last.line)) return;
+      if (Date.now() > deadline) throw new Error(`the top frame is not at ${file}:${line}; the Call Stack shows ${JSON.stringify(last)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   /** Ticks or unticks an exception filter in the Breakpoints view. */
   async setFilter(label: string, isOn: boolean): Promise<void> {
     const row = this.page.locator('.debug-breakpoints .monaco-list-row', { hasText: label }).first();
@@ -129,8 +156,8 @@ async function main(): Promise<void> {
   const tools = setUpCodeServer();
   if (!tools) return;
   mkdirSync(SHOTS, { recursive: true });
-  // The screenshots show the last run only.
-  for (const old of readdirSync(SHOTS).filter((f) => /^\d\d-.*\.png$/.test(f))) rmSync(join(SHOTS, old));
+  // Each run rewrites its own screenshots; a failed run's last one goes (06-translation-cache-panel.png, which the README shows, is not the journey's).
+  for (const old of readdirSync(SHOTS).filter((f) => /^\d\d-failure\.png$/.test(f))) rmSync(join(SHOTS, old));
   const temp = mkdtempSync(join(tmpdir(), 'hyperstep-e2e-'));
   const userData = join(temp, 'user-data');
   const extensions = join(temp, 'extensions');
@@ -183,11 +210,21 @@ async function main(): Promise<void> {
     await journey.shot('paused-on-entry');
 
     // The Breakpoints view lists the adapter's exception filters: tick the protection fault.
+    // The first #GP is the kernel's first privileged instruction, `mov evt, r1` in trap.g32, held before it is emulated.
     await journey.setFilter('Protection fault', true);
     await page.keyboard.press('F5');
     await journey.callStack(/protection fault|#GP|exception/i).waitFor({ timeout: STEP_TIMEOUT });
+    await journey.expectTopFrame('trap.g32', PROTECTION_FAULT_LINE);
+    // VS Code shows the exception widget when the top frame's editor gets the focus; the panel opening
+    // beside it can take the focus first, so focus the frame from the Call Stack until the widget shows.
     const exceptionWidget = page.locator('.exception-widget');
-    await exceptionWidget.waitFor({ timeout: STEP_TIMEOUT }).catch(() => undefined);
+    await until('the exception widget', async () => {
+      if (await exceptionWidget.isVisible()) return true;
+      await page.locator('.debug-call-stack .monaco-list-row .stack-frame').first().click();
+      return exceptionWidget.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
+    });
+    const widgetText = (await exceptionWidget.textContent()) ?? '';
+    if (!/protection fault at 0x000011d8: `mov evt, r1` in pretend kernel mode, will be emulated/.test(widgetText)) throw new Error(`the exception widget says: ${widgetText}`);
     await journey.shot('paused-on-protection-fault');
 
     // Step into the trapping instruction: the hypervisor's frame appears above the guest's.
@@ -201,12 +238,23 @@ async function main(): Promise<void> {
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').fill('user1.g32');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'user1.g32' }).first().click();
-    const syscallLine = page.locator('.monaco-editor .view-line', { hasText: /^\s*syscall\s*$/ }).first();
-    await syscallLine.waitFor({ timeout: STEP_TIMEOUT });
-    await syscallLine.click();
+    await page.locator('.monaco-editor .view-lines', { hasText: 'u1_loop' }).first().waitFor({ timeout: STEP_TIMEOUT });
+    // Go to the line (clicking it may hit the sticky-scroll header over it), then toggle its breakpoint.
+    await page.keyboard.press('Control+G');
+    const goTo = page.locator('.quick-input-widget input');
+    await goTo.waitFor({ state: 'visible' });
+    await goTo.fill(`:${USER1_FIRST_SYSCALL_LINE}`);
+    await page.keyboard.press('Enter');
+    await until(`the cursor on line ${USER1_FIRST_SYSCALL_LINE}`, async () => new RegExp(`Ln ${USER1_FIRST_SYSCALL_LINE},`).test((await page.locator('.statusbar').textContent()) ?? ''));
     await page.keyboard.press('F9');
     await page.keyboard.press('F5');
     await journey.callStack(/breakpoint/i).waitFor({ timeout: STEP_TIMEOUT });
+    await journey.expectTopFrame('user1.g32', USER1_FIRST_SYSCALL_LINE);
+    // Step back from the Command Palette, and forward again over the same instruction.
+    await journey.command('hyperstep: Step Back');
+    await journey.expectTopFrame('user1.g32', USER1_FIRST_SYSCALL_LINE - 1);
+    await page.keyboard.press('F10');
+    await journey.expectTopFrame('user1.g32', USER1_FIRST_SYSCALL_LINE);
 
     const pageTables = await journey.panel('pageTables');
     await pageTables.locator('.vtable[aria-label^="Guest"] .vrow').first().waitFor({ timeout: STEP_TIMEOUT });
@@ -221,7 +269,7 @@ async function main(): Promise<void> {
       const steps = await pageTables.locator('.walk li').allTextContents();
       return steps.length >= 2 ? steps : undefined;
     });
-    if (!walk.some((step) => step.toUpperCase().includes(machine.toUpperCase()))) throw new Error(`the walk ${JSON.stringify(walk)} does not reach machine ${machine}`);
+    if (!walk.some((step) => step.includes(`0x${machine}`))) throw new Error(`the walk ${JSON.stringify(walk)} does not reach machine ${machine}`);
     if (await pageTables.locator('.vrow.is-selected').count() < 2) throw new Error('the clicked page is not marked across the tables');
     // Room for the panel in the screenshots: hide the side bar and the bottom panel.
     await journey.tryCommand('View: Toggle Primary Side Bar Visibility');
@@ -231,7 +279,16 @@ async function main(): Promise<void> {
     await journey.command('hyperstep: Open TLB');
     const tlb = await journey.panel('tlb');
     await tlb.locator('.cards').waitFor({ timeout: STEP_TIMEOUT });
-    await until('the TLB cards', async () => /hits/.test((await tlb.locator('.cards').textContent()) ?? ''));
+    // One row per entry in use, and the user page's row holds the frame the shadow gives it.
+    const inUse = await until('the TLB entries card', async () => /^(\d+) \/ 16$/.exec(((await tlb.locator('[data-card="entries in use"] .big').textContent()) ?? '').trim()) ?? undefined);
+    const rows = await until('the TLB rows', async () => {
+      const cells = await tlb.locator('.vtable .vrow').evaluateAll((elements) => elements.map((row) =>
+        Object.fromEntries(Array.from(row.querySelectorAll('[data-col]')).map((cell) => [cell.getAttribute('data-col'), cell.textContent ?? '']))));
+      return cells.length > 0 ? cells : undefined;
+    });
+    if (rows.length !== Number(inUse[1])) throw new Error(`the TLB panel shows ${rows.length} rows for ${inUse[1]} entries in use`);
+    const userRow = rows.find((row) => row.va === '0x00400000');
+    if (!userRow || userRow.frame !== `0x${machine}`) throw new Error(`no TLB row 0x00400000 -> 0x${machine}: ${JSON.stringify(rows)}`);
     await journey.shot('tlb-panel');
     console.log('test:e2e passed');
   } catch (error) {

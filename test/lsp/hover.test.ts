@@ -41,7 +41,7 @@ describe('hover', () => {
     const { document, position } = single('_start: c<|>li\n');
     const value = text(hover(document, position));
     assert.match(value, /privileged: #GP in user mode/);
-    assert.match(value, /raises #GP and the hypervisor/);
+    assert.match(value, /raises #GP; the hypervisor sees pretend kernel mode, and the instruction is emulated: the hypervisor clears the guest's virtual IF\./);
     assert.match(value, /vmcall 1/);
   });
 

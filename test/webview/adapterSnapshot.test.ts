@@ -9,7 +9,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { PanelKind, PanelSnapshot } from '../../src/protocol/panelMessages';
 import { PanelHarness, ROOT } from './harness';
 
-const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const pageOf = (n: number) => (n & 0xfffff000) >>> 0;
 
 /**

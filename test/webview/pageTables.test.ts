@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import type { PanelSnapshot, WalkView } from '../../src/protocol/panelMessages';
 import { loadFixture, usePanelHarness, PanelPage } from './harness';
 
-const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const pageOf = (n: number) => (n & 0xfffff000) >>> 0;
 
 /** The walk the adapter would answer, computed from the snapshot itself. */
@@ -69,10 +69,38 @@ describe('page tables panel (Chromium)', function () {
     assert.match(header!, /trap-and-emulate \/ shadow-on-demand \/ separate/);
     assert.match(header!, /hidden page fault at 0x00400134/);
     const options = await panel.page.$$eval('select option', (o) => o.map((x) => x.textContent));
-    assert.deepEqual(options, ['kernel · PD 0x0000B000 · active (15)', 'user · PD 0x0000B000 (2)']);
+    assert.deepEqual(options, ['kernel · PD 0x0000b000 · active (15)', 'user · PD 0x0000b000 (2)']);
     // Another shadow can be picked; the user shadow has the stack page.
     await panel.page.selectOption('select', { index: 1 });
     await panel.page.waitForSelector('.vtable[aria-label^="Shadow"] .vrow[data-key="4198400"]');
+    await panel.close();
+  });
+
+  it('shows the active shadow at each stop (the user shadow in pretend user mode) unless one was picked at this stop', async () => {
+    const panel = await harness.open('pageTables');
+    const shownShadow = async () => ({
+      key: await panel.page.getAttribute('section[data-shadow]', 'data-shadow'),
+      subtitle: await panel.page.textContent('section[data-shadow] .pane-title .dim'),
+      selected: await panel.page.$eval('select', (select) => (select as HTMLSelectElement).selectedOptions[0]?.textContent),
+    });
+    await panel.sendSnapshot(snapshot);
+    assert.deepEqual(await shownShadow(), { key: '45056/kernel', subtitle: 'virtual → machine · kernel, active', selected: 'kernel · PD 0x0000b000 · active (15)' });
+    // The next stop is in pretend user mode: the user shadow is the active one now.
+    const inUser: PanelSnapshot = JSON.parse(JSON.stringify(snapshot));
+    inUser.guest.ticks += 100;
+    inUser.guest.isPretendUser = true;
+    inUser.pageTables.shadows.forEach((shadow) => (shadow.isActive = shadow.variant === 'user'));
+    await panel.sendSnapshot(inUser);
+    assert.deepEqual(await shownShadow(), { key: '45056/user', subtitle: 'virtual → machine · user, active', selected: 'user · PD 0x0000b000 · active (2)' });
+    // A shadow picked by hand stays for this stop, and the next stop shows the active one again.
+    await panel.page.selectOption('select', { index: 0 });
+    assert.equal((await shownShadow()).key, '45056/kernel');
+    await panel.sendSnapshot(inUser);
+    assert.equal((await shownShadow()).key, '45056/kernel');
+    const later: PanelSnapshot = JSON.parse(JSON.stringify(inUser));
+    later.guest.ticks += 100;
+    await panel.sendSnapshot(later);
+    assert.equal((await shownShadow()).key, '45056/user');
     await panel.close();
   });
 
@@ -88,8 +116,8 @@ describe('page tables panel (Chromium)', function () {
     const steps = await panel.page.$$eval('.walk li', (items) => items.map((i) => i.textContent));
     assert.deepEqual(steps, [
       'guest page table: PTE → physical 0x00020000',
-      'hypervisor map: physical 0x00020000 → machine 0x002DF000',
-      'shadow: → machine 0x002DF000',
+      'hypervisor map: physical 0x00020000 → machine 0x002df000',
+      'shadow: → machine 0x002df000',
     ]);
     await panel.screenshot('page-tables-walk-dark');
     await panel.close();

@@ -26,7 +26,7 @@ describe('TLB, costs and translation cache panels (Chromium)', function () {
     await panel.sendSnapshot(snapshot);
     assert.equal(await panel.page.locator('.vrow').count(), snapshot.tlb.entries.length);
     const first = await panel.page.$$eval('.vrow[data-key="0"] [data-col]', (cells) => cells.map((c) => c.textContent));
-    assert.deepEqual(first.slice(0, 5), ['0', '0x0001F000', '0x002E0000', 'WUD'.replace('U', '·'), '0']);
+    assert.deepEqual(first.slice(0, 5), ['0', '0x0001f000', '0x002e0000', 'WUD'.replace('U', '·'), '0']);
     const cards = await panel.page.textContent('.cards');
     assert.match(cards!, /14 \/ 16/);
     assert.match(cards!, /1,287/);

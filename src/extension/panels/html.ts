@@ -112,6 +112,8 @@ label { color: var(--vscode-descriptionForeground); }
 .vrow.is-changed { background: var(--vscode-diffEditor-insertedTextBackground, rgba(155, 185, 85, 0.2)); border-left-color: var(--vscode-gitDecoration-addedResourceForeground, var(--vscode-charts-green)); }
 .vrow.is-selected { background: var(--vscode-list-inactiveSelectionBackground); color: var(--vscode-list-inactiveSelectionForeground, inherit); border-left-color: var(--vscode-focusBorder); }
 .vrow.is-fault { background: var(--vscode-inputValidation-errorBackground, rgba(190, 17, 0, 0.25)); border-left-color: var(--vscode-errorForeground); font-weight: 600; }
+.vrow.is-stale { background: var(--vscode-inputValidation-warningBackground, rgba(204, 167, 0, 0.2)); border-left-color: var(--vscode-charts-yellow); }
+.vrow.is-stale .stale { color: var(--vscode-editorWarning-foreground, var(--vscode-charts-yellow)); font-weight: 600; }
 .vrow.is-current { background: var(--vscode-editor-stackFrameHighlightBackground, var(--vscode-list-inactiveSelectionBackground)); border-left-color: var(--vscode-debugIcon-pauseForeground, var(--vscode-charts-yellow)); }
 .vrow.has-source { cursor: pointer; }
 .cell { overflow: hidden; text-overflow: ellipsis; }
@@ -146,6 +148,7 @@ label { color: var(--vscode-descriptionForeground); }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; border-radius: 2px; }
 .swatch.fault { background: var(--vscode-inputValidation-errorBackground, rgba(190, 17, 0, 0.25)); border: 1px solid var(--vscode-errorForeground); }
 .swatch.changed { background: var(--vscode-diffEditor-insertedTextBackground, rgba(155, 185, 85, 0.2)); border: 1px solid var(--vscode-gitDecoration-addedResourceForeground, var(--vscode-charts-green)); }
+.swatch.stale { background: var(--vscode-inputValidation-warningBackground, rgba(204, 167, 0, 0.2)); border: 1px solid var(--vscode-charts-yellow); }
 .swatch.selected { background: var(--vscode-list-inactiveSelectionBackground); border: 1px solid var(--vscode-focusBorder); }
 
 table.plain { border-collapse: collapse; width: 100%; }

@@ -129,4 +129,54 @@ export class TranslationCache {
   get size(): number {
     return this.byPhysical.size;
   }
+
+  /**
+   * The cache as it is now, for a snapshot of the whole system: step back
+   * puts it back with guest memory and the shadows, so a replay never runs a
+   * block translated in a future it left, and the panel shows what is cached.
+   * Blocks are shared with the live cache; their mutable fields are copied.
+   */
+  save(): TranslationCacheState {
+    const blocks = new Set<TranslatedBlock>([...this.byPhysical.values(), ...this.byVirtual.values(), ...this.singles.values()]);
+    return {
+      byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles],
+      byFrame: [...this.byFrame].map(([frame, set]) => [frame, [...set]]),
+      blocks: [...blocks].map((block) => ({ block, executions: block.executions, chainTarget: block.chainTarget, chainNext: block.chainNext, chainGeneration: block.chainGeneration })),
+      generation: this.generation, hits: this.hits, misses: this.misses, invalidations: this.invalidations,
+      hotFrames: [...this.hotFrames], dataWrites: [...this.dataWrites],
+    };
+  }
+
+  restore(state: TranslationCacheState): void {
+    this.byPhysical.clear();
+    for (const [gpa, block] of state.byPhysical) this.byPhysical.set(gpa, block);
+    this.byVirtual = new Map(state.byVirtual);
+    this.singles = new Map(state.singles);
+    this.byFrame.clear();
+    for (const [frame, blocks] of state.byFrame) this.byFrame.set(frame, new Set(blocks));
+    for (const saved of state.blocks) {
+      const block = saved.block;
+      block.executions = saved.executions; block.chainTarget = saved.chainTarget; block.chainNext = saved.chainNext; block.chainGeneration = saved.chainGeneration;
+    }
+    this.generation = state.generation; this.hits = state.hits; this.misses = state.misses; this.invalidations = state.invalidations;
+    this.hotFrames.clear();
+    for (const frame of state.hotFrames) this.hotFrames.add(frame);
+    this.dataWrites.clear();
+    for (const [frame, writes] of state.dataWrites) this.dataWrites.set(frame, writes);
+  }
+}
+
+/** A saved translation cache (TranslationCache.save). */
+export interface TranslationCacheState {
+  byPhysical: Array<[number, TranslatedBlock]>;
+  byVirtual: Array<[number, TranslatedBlock]>;
+  singles: Array<[number, TranslatedBlock]>;
+  byFrame: Array<[number, TranslatedBlock[]]>;
+  blocks: Array<{ block: TranslatedBlock; executions: number; chainTarget: TranslatedBlock | undefined; chainNext: TranslatedBlock | undefined; chainGeneration: number }>;
+  generation: number;
+  hits: number;
+  misses: number;
+  invalidations: number;
+  hotFrames: number[];
+  dataWrites: Array<[number, number]>;
 }

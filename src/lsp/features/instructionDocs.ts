@@ -103,12 +103,12 @@ const BEHAVIOUR: Readonly<Record<string, HypervisorBehaviour>> = {
   }),
   cli: privileged({
     emulation: "emulated: the hypervisor clears the guest's virtual IF",
-    hypercall: '`vmcall 1` with r1 = 0 (set IF)',
+    hypercall: '`vmcall 1` (set IF to r1) with r1 = 0, which clears the virtual IF',
     translated: "a call to the hypervisor, which clears the virtual IF",
   }),
   sti: privileged({
     emulation: "emulated: the hypervisor sets the guest's virtual IF and delivers any pending virtual interrupt",
-    hypercall: '`vmcall 1` with r1 = 1 (set IF)',
+    hypercall: '`vmcall 1` (set IF to r1) with r1 = 1, which sets the virtual IF',
     translated: 'a call to the hypervisor, which sets the virtual IF',
   }),
   'in rd, port': privileged({
@@ -201,7 +201,7 @@ const BEHAVIOUR: Readonly<Record<string, HypervisorBehaviour>> = {
 function privileged(text: { emulation: string; hypercall: string | undefined; translated: string }): HypervisorBehaviour {
   return {
     none: 'Runs natively in real kernel mode. In user mode it raises #GP.',
-    'trap-and-emulate': `Traps: the guest kernel runs in real user mode, so it raises #GP and the hypervisor, seeing pretend kernel mode, ${text.emulation}. In pretend user mode the #GP is reflected to the guest.`,
+    'trap-and-emulate': `Traps: the guest kernel runs in real user mode, so it raises #GP; the hypervisor sees pretend kernel mode, and the instruction is ${text.emulation}. In pretend user mode the #GP is reflected to the guest.`,
     paravirtual: text.hypercall
       ? `Replaced in the PV kernel by ${text.hypercall}. Left in an unmodified kernel, it traps and is emulated as under trap-and-emulate.`
       : 'No hypercall replaces it: where the guest runs it, it traps and is emulated as under trap-and-emulate.',
