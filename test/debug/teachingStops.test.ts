@@ -37,6 +37,8 @@ describe('debug adapter: stops and warnings that teach', function () {
       client.setExceptionBreakpointsRequest({ filters: ['guest-page-fault'] }));
     const info = (await client.exceptionInfoRequest({ threadId: 1 })).body;
     assert.match(info.description!, /page fault at 0xffff0000 \(pc 0x[0-9a-f]{8}\), error 2 \(not present, write, kernel\)/i);
+    // The filter stops at the faulting instruction, before delivery; step into delivers it and shows the trap frame.
+    await Promise.all([client.waitForEvent('stopped'), client.stepInRequest({ threadId: 1 })]);
     let scope: DebugProtocol.Scope | undefined;
     for (const frame of (await client.stackTraceRequest({ threadId: 1 })).body.stackFrames) {
       scope ??= (await client.scopesRequest({ frameId: frame.id })).body.scopes.find((sc) => sc.name === 'Trap frame');
