@@ -60,12 +60,13 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
       if (hv.hvEvents.isActive) hv.emit(hv.event('cr3-load', guest, cpu.pc, text, `guest cr3 load of ${hexWord(guest.cr3)}: switching to its shadow page table`, { address: guest.cr3 >>> 0 }));
       break;
     case Op.MOV_R_CR3: hv.mark('emulate-special'); regs[instr.a] = guest.cr3; break;
-    case Op.INVLPG:
+    case Op.INVLPG: {
       hv.mark('emulate-invlpg');
-      guest.shadow.onGuestInvlpg(regs[instr.a]);
+      const done = guest.shadow.onGuestInvlpg(regs[instr.a]);
       guest.translator?.onMappingsChanged();
-      if (hv.hvEvents.isActive) hv.emit(hv.event('tlb-flush', guest, cpu.pc, text, `guest invlpg ${hexWord(regs[instr.a])}: shadow updated`, { address: regs[instr.a] >>> 0 }));
+      if (hv.hvEvents.isActive) hv.emit(hv.event('tlb-flush', guest, cpu.pc, text, `guest invlpg ${hexWord(regs[instr.a])}: ${done}`, { address: regs[instr.a] >>> 0 }));
       break;
+    }
     case Op.MOV_EVT_R: hv.mark('emulate-special'); guest.evt = regs[instr.a]; break;
     case Op.MOV_KSP_R: hv.mark('emulate-special'); guest.ksp = regs[instr.a]; break;
     case Op.MOV_R_KSP: hv.mark('emulate-special'); regs[instr.a] = guest.ksp; break;

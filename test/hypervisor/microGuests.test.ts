@@ -1,3 +1,4 @@
+import { createSystem } from '../../src/hypervisor/system';
 // The micro-benchmark guests of `npm run bench` (scripts/microGuests.ts): each
 // halts cleanly and ends with the same registers under every setting of the
 // table as on bare hardware, the paravirtualized variants do the same work
@@ -115,6 +116,21 @@ describe('micro-benchmark guests (scripts/microGuests.ts)', () => {
       assert.strictEqual(pv.trapsProtectionFault, 0);
       // The unmodified guest under the same setting traps on every invlpg.
       assert.strictEqual(counterDelta(pteWriteSource, PARAVIRTUAL, N).trapsProtectionFault, N);
+    });
+
+    it('guest invlpg under shadow-on-demand clears one shadow entry, not the whole shadow', () => {
+      const onDemand: Setting = { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand' };
+      const delta = counterDelta(pteWriteSource, onDemand, N);
+      assert.strictEqual(delta.trapsProtectionFault, N, 'each invlpg traps');
+      assert.strictEqual(delta.shadowDrops, 0, 'no invlpg drops the shadow');
+      // Only the invalidated page is refilled: at most one hidden fault per round, where a dropped shadow refaults code and data.
+      assert.ok(delta.hiddenPageFaults <= N, `hidden page faults: ${delta.hiddenPageFaults} for ${N} rounds`);
+      const system = createSystem({ ...onDemand, guests: [{ name: 'guest', image: imageOfText(pteWriteSource(2)) }], maxInstructions: 10_000_000 });
+      const invlpgs: string[] = [];
+      system.hvEvents!.on((event) => { if (event.kind === 'tlb-flush' && /invlpg/.test(event.description)) invlpgs.push(event.description); });
+      assert.strictEqual(system.run().reason, 'halted');
+      assert.strictEqual(invlpgs.length, 2, 'the trace has each invlpg');
+      for (const description of invlpgs) assert.match(description, /^guest invlpg 0x[0-9a-f]{8}: (its shadow entry cleared|no shadow entry to clear)/);
     });
 
     it('the table measures a cell (cycles per operation, deterministic)', () => {

@@ -1,6 +1,7 @@
 // shadow-on-demand (g32-isa.md §7): one shadow set, filled entry by entry on
-// hidden page faults and dropped whole whenever the guest loads cr3 or runs
-// invlpg. Simple and always coherent; every context switch starts cold.
+// hidden page faults and dropped whole whenever the guest loads cr3; a guest
+// invlpg clears just that page's entry, as it clears one TLB entry on bare
+// hardware. Simple and always coherent; every context switch starts cold.
 
 import { FramePool } from './framePool';
 import { ShadowSet, ShadowSetState } from './shadowSet';
@@ -34,8 +35,11 @@ export class OnDemandShadow implements ShadowPaging {
     this.drop();
   }
 
-  onGuestInvlpg(_gva: number): void {
-    this.drop();
+  onGuestInvlpg(gva: number): string {
+    let isRemoved = false;
+    for (const table of this.set.tables()) isRemoved = table.unmap(gva) || isRemoved;
+    this.deps.host.flushRealTlb(gva);
+    return isRemoved ? 'its shadow entry cleared, to be refilled by the next hidden page fault' : 'no shadow entry to clear';
   }
 
   onPretendModeSwitch(_isPretendUser: boolean): void {

@@ -133,9 +133,10 @@ export class ProactiveShadow implements ShadowPaging {
     // The real TLB is flushed by the real cr3 load the hypervisor makes next.
   }
 
-  onGuestInvlpg(gva: number): void {
+  onGuestInvlpg(gva: number): string {
     // Shadows are kept coherent by write protection; only the real TLB may hold the old entry.
     this.deps.host.flushRealTlb(gva);
+    return 'the shadow is already current (write-protected page tables); only the real TLB entry flushed';
   }
 
   onPretendModeSwitch(_isPretendUser: boolean): void {

@@ -30,7 +30,8 @@ export interface ShadowPaging {
   /** The table the real cr3 must point at for the guest's cr3 and pretend mode. */
   active(): ShadowPageTable;
   onGuestCr3Load(guestCr3: number): void;
-  onGuestInvlpg(gva: number): void;
+  /** Says what was done, for the trace and the timeline. */
+  onGuestInvlpg(gva: number): string;
   onPretendModeSwitch(isPretendUser: boolean): void;
   /** Maps `gva` after a successful guest walk; false if no frame could be had. */
   fill(gva: number, walk: GuestWalk, guestCr3: number): boolean;
