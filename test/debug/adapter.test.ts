@@ -7,7 +7,7 @@ import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import {
-  assertLine, collectOutput, evaluate, EXAMPLES, launchAndRun, fixture, FOREVER, frames, GP, launchAndStop, makeClient, register, resumeAndStop,
+  assertLine, collectOutput, evaluate, EXAMPLES, launchAndRun, fixture, FOREVER, frames, GP, launchAndStop, withAdapterClient, register, resumeAndStop,
   STEPS, topFrame, TRAP, TRIPLE,
 } from './helpers';
 
@@ -17,14 +17,7 @@ describe('debug adapter', function () {
   this.timeout(20000);
   let client: DebugClient;
 
-  beforeEach(async () => {
-    client = makeClient();
-    await client.start();
-  });
-
-  afterEach(async () => {
-    await client.stop();
-  });
+  withAdapterClient((started) => { client = started; });
 
   describe('initialize', () => {
     it('declares step back, data and instruction breakpoints, and one exception filter per hypervisor event', async () => {

@@ -11,7 +11,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { REFUSED_REQUESTS } from '../../src/debug/requestArguments';
 import { MAX_DISASSEMBLE, MAX_READ_MEMORY } from '../../src/debug/session';
-import { ADAPTER, fixture, FOREVER, launchAndStop, makeClient, ROOT, STEPS, topFrame } from './helpers';
+import { ADAPTER, fixture, FOREVER, launchAndStop, withAdapterClient, ROOT, STEPS, topFrame } from './helpers';
 
 const ZERO_BASED: DebugProtocol.InitializeRequestArguments = {
   adapterID: 'hyperstep', linesStartAt1: false, columnsStartAt1: false, pathFormat: 'path', supportsMemoryEvent: true, supportsInvalidatedEvent: true,
@@ -45,14 +45,7 @@ describe('debug adapter protocol conformance', function () {
   this.timeout(20000);
   let client: DebugClient;
 
-  beforeEach(async () => {
-    client = makeClient();
-    await client.start();
-  });
-
-  afterEach(async () => {
-    await client.stop();
-  });
+  withAdapterClient((started) => { client = started; });
 
   describe('initialize', () => {
     it('accepts a client that leaves out pathFormat (optional, default path)', async () => {

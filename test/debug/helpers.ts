@@ -27,6 +27,22 @@ export function makeClient(): DebugClient {
   return client;
 }
 
+/**
+ * A fresh adapter process and client for each test of the enclosing suite,
+ * stopped after it: `let client; withAdapterClient((c) => { client = c; });`.
+ */
+export function withAdapterClient(use: (client: DebugClient) => void): void {
+  let client: DebugClient;
+  beforeEach(async () => {
+    client = makeClient();
+    use(client);
+    await client.start();
+  });
+  afterEach(async () => {
+    await client.stop();
+  });
+}
+
 /** Launches and waits for the first stop (stopOnEntry unless the args say otherwise). */
 export async function launchAndStop(client: DebugClient, args: Record<string, unknown>, setup?: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
   const stopped = client.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;

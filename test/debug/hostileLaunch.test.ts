@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { makeClient } from './helpers';
+import { withAdapterClient } from './helpers';
 
 describe('debug adapter: hostile programs are refused at launch', function () {
   this.timeout(20000);
@@ -32,14 +32,7 @@ describe('debug adapter: hostile programs are refused at launch', function () {
     fs.rmSync(directory, { recursive: true, force: true });
   });
 
-  beforeEach(async () => {
-    client = makeClient();
-    await client.start();
-  });
-
-  afterEach(async () => {
-    await client.stop();
-  });
+  withAdapterClient((started) => { client = started; });
 
   const cases: Array<[string, () => Record<string, unknown>, RegExp]> = [
     ['a program that is a link to /dev/zero', () => ({ program: file('zero.g32') }), /cannot read program .*zero\.g32: not a regular file \(a character device\)/],

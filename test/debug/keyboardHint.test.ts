@@ -4,15 +4,14 @@
 import * as assert from 'assert';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { fixture, launchAndRun, makeClient, resumeAndStop } from './helpers';
+import { fixture, launchAndRun, withAdapterClient, resumeAndStop } from './helpers';
 
 const HINT = /reads the keyboard \(port 0x64\), which is empty: no input was configured \("input" in launch\.json\) or typed\. Type `input TEXT` \(or `> TEXT`\) in the debug console to press keys\./;
 
 describe('keyboard hint', function () {
   this.timeout(30000);
   let client: DebugClient;
-  beforeEach(async () => { client = makeClient(); await client.start(); });
-  afterEach(async () => { await client.stop(); });
+  withAdapterClient((started) => { client = started; });
 
   for (const virtualization of ['none', 'trap-and-emulate']) {
     it(`says once that the keyboard is empty and how to type, under ${virtualization}`, async () => {

@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { WalkView } from '../../src/protocol/panelMessages';
-import { evaluate, fixture, launchAndStop, makeClient, register, resumeAndStop } from './helpers';
+import { evaluate, fixture, launchAndStop, withAdapterClient, register, resumeAndStop } from './helpers';
 
 /** Named lines of stale.g32. */
 const STALE = { STALE_LOAD: 31, FRESH_LOAD: 34 };
@@ -15,8 +15,7 @@ const VA = '0x5000';
 describe('stale TLB and shadow entries', function () {
   this.timeout(30000);
   let client: DebugClient;
-  beforeEach(async () => { client = makeClient(); await client.start(); });
-  afterEach(async () => { await client.stop(); });
+  withAdapterClient((started) => { client = started; });
 
   for (const virtualization of ['none', 'trap-and-emulate']) {
     const isBare = virtualization === 'none';

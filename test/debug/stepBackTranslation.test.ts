@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { PanelSnapshot } from '../../src/protocol/panelMessages';
-import { assertLine, fixture, launchAndStop, makeClient, register, resumeAndStop, topFrame } from './helpers';
+import { assertLine, fixture, launchAndStop, withAdapterClient, register, resumeAndStop, topFrame } from './helpers';
 
 /** Named lines of patch.g32. */
 const PATCH = { FIRST_CALL: 10, AFTER_FIRST: 11, AFTER_SECOND: 14 };
@@ -17,8 +17,7 @@ const F_IMMEDIATE = 0x5c;
 describe('stepBack (binary translation)', function () {
   this.timeout(30000);
   let client: DebugClient;
-  beforeEach(async () => { client = makeClient(); await client.start(); });
-  afterEach(async () => { await client.stop(); });
+  withAdapterClient((started) => { client = started; });
 
   const setLines = (lines: number[]) => client.setBreakpointsRequest({ source: { path: fixture('patch.g32') }, breakpoints: lines.map((line) => ({ line })) });
   const blocksAt = async (gva: number): Promise<string[][]> => {

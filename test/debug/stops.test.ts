@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
-import { assertLine, EXAMPLES, fixture, frames, launchAndStop, makeClient, register, resumeAndStop, topFrame } from './helpers';
+import { assertLine, EXAMPLES, fixture, frames, launchAndStop, withAdapterClient, register, resumeAndStop, topFrame } from './helpers';
 
 /** Named lines of faults.g32. */
 const FAULTS = { SYSCALL: 29, AFTER_SYSCALL: 30, USER_CLI: 31, AFTER_CLI: 32, LOAD: 33, SYSCALL_HANDLER: 36, GP_HANDLER: 40, PF_HANDLER: 47 };
@@ -23,14 +23,7 @@ describe('debug adapter: stops at faults', function () {
   this.timeout(30000);
   let client: DebugClient;
 
-  beforeEach(async () => {
-    client = makeClient();
-    await client.start();
-  });
-
-  afterEach(async () => {
-    await client.stop();
-  });
+  withAdapterClient((started) => { client = started; });
 
   // Under the hypervisor every privileged instruction of the kernel is a real #GP too: the guest-visible ones come from user mode.
   const filterOptions = (filters: string[]) => filters.map((filterId) => ({ filterId, condition: filterId === 'protection-fault' ? 'mode == user' : undefined }));

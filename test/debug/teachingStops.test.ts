@@ -6,15 +6,14 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { EXAMPLES, launchAndStop, makeClient, ROOT } from './helpers';
+import { EXAMPLES, launchAndStop, withAdapterClient, ROOT } from './helpers';
 
 const CLI_FIXTURES = path.join(ROOT, 'test', 'cli', 'fixtures');
 
 describe('debug adapter: stops and warnings that teach', function () {
   this.timeout(60000);
   let client: DebugClient;
-  beforeEach(async () => { client = makeClient(); await client.start(); });
-  afterEach(async () => { await client.stop(); });
+  withAdapterClient((started) => { client = started; });
 
   it('a triple fault from a forgotten mov ksp says ksp is 0', async () => {
     const stopped = await launchAndStop(client, { program: path.join(CLI_FIXTURES, 'no-ksp.g32'), stopOnEntry: false, virtualization: 'trap-and-emulate' });

@@ -5,15 +5,14 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { PanelSnapshot } from '../../src/protocol/panelMessages';
-import { EXAMPLES, launchAndStop, makeClient, resumeAndStop } from './helpers';
+import { EXAMPLES, launchAndStop, withAdapterClient, resumeAndStop } from './helpers';
 
 /** examples/os/user1.g32: the `syscall` of its first write. */
 const USER1_FIRST_SYSCALL = 26;
 
 describe('hyperstep/snapshot (binary translation)', () => {
   let client: DebugClient;
-  beforeEach(async () => { client = makeClient(); await client.start(); });
-  afterEach(async () => { await client.stop(); });
+  withAdapterClient((started) => { client = started; });
 
   it('lists translated blocks with guest instructions and generated code; absent on other settings', async () => {
     const program = path.join(EXAMPLES, 'os', 'kernel.g32');

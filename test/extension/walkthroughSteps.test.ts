@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { DapMessage, WALKTHROUGH_CONTEXT_KEYS, isLabGuest, progressFromAdapter, progressFromRequest } from '../../src/extension/walkthroughSteps';
-import { fixture, makeClient } from '../debug/helpers';
+import { fixture, withAdapterClient } from '../debug/helpers';
 
 describe('walkthrough steps: which events complete them', () => {
   const request = (command: string, args: unknown): DapMessage => ({ type: 'request', command, arguments: args });
@@ -63,8 +63,7 @@ describe('walkthrough steps: which events complete them', () => {
 describe('walkthrough steps: on the real adapter', function () {
   this.timeout(20000);
   let client: DebugClient;
-  beforeEach(async () => { client = makeClient(); await client.start(); });
-  afterEach(async () => { await client.stop(); });
+  withAdapterClient((started) => { client = started; });
 
   const asMessage = (message: DebugProtocol.ProtocolMessage): DapMessage => message as unknown as DapMessage;
 

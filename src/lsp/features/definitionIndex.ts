@@ -178,22 +178,14 @@ export class DefinitionIndex {
 
   /** The first definition of a full name, or undefined. */
   find(name: string): NamedSymbol | undefined {
-    // Only a name that ends with what was written can match, so most lines are skipped without building a name.
-    let parent: string | undefined;
-    for (let index = 0; index < this.facts.length; index++) {
-      const facts = this.facts[index];
-      if (facts === NOTHING) continue;
-      for (const label of facts.labels) {
-        const isLocal = label.text.startsWith('.');
-        if (name.endsWith(label.text) && qualify(label.text, parent) === name) {
-          return this.symbol(name, label, isLocal ? 'local-label' : 'label', index);
-        }
-        if (!isLocal) parent = label.text;
-      }
-      const equ = facts.equ;
-      if (equ && name.endsWith(equ.text) && qualify(equ.text, parent) === name) return this.symbol(name, equ, 'equ', index);
-    }
-    return undefined;
+    let found: NamedSymbol | undefined;
+    // Only a name that ends with what was written can match, so most lines are skipped without building a symbol.
+    this.forEach((symbol) => {
+      if (symbol.name !== name) return true;
+      found = symbol;
+      return false;
+    }, (written) => name.endsWith(written));
+    return found;
   }
 
   private symbol(name: string, written: WrittenName, kind: SymbolKind, index: number): NamedSymbol {
