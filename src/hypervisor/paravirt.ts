@@ -9,7 +9,7 @@
 import { DecodedInstr } from '../machine/decode';
 import { CONSOLE_BASE, Vector } from '../machine/isa';
 import type { Guest } from './guest';
-import type { Hypervisor } from './hypervisor';
+import type { TrapContext } from './trapContext';
 import { reflect } from './reflect';
 import { returnFromException } from './trapEmulate';
 
@@ -23,7 +23,7 @@ export const HYPERCALL_NAMES: Readonly<Record<number, string>> = {
 /** The most PTE writes one batched hypercall takes (a guard against runaway counts). */
 export const MAX_BATCH = 1024;
 
-export function hypercall(hv: Hypervisor, guest: Guest, instr: DecodedInstr): void {
+export function hypercall(hv: TrapContext, guest: Guest, instr: DecodedInstr): void {
   const cpu = hv.cpu;
   const regs = cpu.regs;
   const number = instr.imm >>> 0;

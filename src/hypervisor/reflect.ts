@@ -11,9 +11,9 @@ import { formatPageFaultError } from '../machine/pageFaultError';
 import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { GuestAccess } from './guestMemory';
 import type { Guest } from './guest';
-import type { Hypervisor } from './hypervisor';
+import type { TrapContext } from './trapContext';
 
-export function reflect(hv: Hypervisor, guest: Guest, vector: number, errorCode: number, faultAddress: number): void {
+export function reflect(hv: TrapContext, guest: Guest, vector: number, errorCode: number, faultAddress: number): void {
   const cpu = hv.cpu;
   hv.mark('reflect-start');
   // Under hardware assist the guest's own exceptions need no hypervisor: this software delivery
@@ -42,7 +42,7 @@ export function reflect(hv: Hypervisor, guest: Guest, vector: number, errorCode:
 }
 
 /** What caused a reflection, in words: the instruction at pc for faults and traps, the device for interrupts. */
-function reflectionCause(hv: Hypervisor, guest: Guest, vector: number, errorCode: number, faultAddress: number): { instruction: string; text: string } {
+function reflectionCause(hv: TrapContext, guest: Guest, vector: number, errorCode: number, faultAddress: number): { instruction: string; text: string } {
   const name = VECTOR_NAMES[vector] ?? `vector ${vector}`;
   if (vector === Vector.TIMER || vector === Vector.KEYBOARD) return { instruction: '', text: name };
   const pc = hv.cpu.pc;
@@ -57,7 +57,7 @@ function reflectionCause(hv: Hypervisor, guest: Guest, vector: number, errorCode
   return { instruction, text: `${name}${detail} caused by \`${instruction || '??'}\` at pc ${hexWord(pc)} in ${where}` };
 }
 
-function tryReflect(hv: Hypervisor, guest: Guest, vector: number, errorCode: number, faultAddress: number): boolean {
+function tryReflect(hv: TrapContext, guest: Guest, vector: number, errorCode: number, faultAddress: number): boolean {
   const cpu = hv.cpu;
   const wasUser = guest.isPretendUser;
   const oldSp = cpu.regs[15];

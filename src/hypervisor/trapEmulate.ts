@@ -1,4 +1,6 @@
-// Trap-and-emulate (g32-isa.md §7): a privileged instruction that the guest
+// Trap-and-emulate (g32-isa.md §7): the software hypervisor's trap(tf), which
+// trap-and-emulate, paravirtual and binary translation share (handleTrap). A
+// privileged instruction that the guest
 // ran in pretend kernel mode trapped as #GP in real user mode; here it gets the
 // effect bare hardware would have given it, on the guest's view of the CPU.
 // Also the emulation of instructions that touched a device page or a
@@ -10,21 +12,65 @@ import { Flag, FLAGS_MASK, Op, Vector } from '../machine/isa';
 import { formatInstr, hexWord } from '../machine/format';
 import { GuestAccess } from './guestMemory';
 import type { Guest } from './guest';
-import type { Hypervisor } from './hypervisor';
+import type { TrapContext } from './trapContext';
 import { reflect } from './reflect';
+import { describeTrap, TrapClass } from './classifyTrap';
+import { hypercall } from './paravirt';
 
 export function formatGuestInstr(instr: DecodedInstr): string {
   return formatInstr(instr);
 }
 
+/**
+ * trap(tf) under software virtualization: every exception from a running guest
+ * arrives here, classified (classifyTrap): privileged instructions emulated in
+ * pretend kernel mode, the three kinds of page fault told apart, hypercalls
+ * (paravirtual), the rest reflected into the guest.
+ */
+export function handleTrap(hv: TrapContext, guest: Guest, trap: TrapClass, vector: number, errorCode: number, faultAddress: number): void {
+  const counters = guest.counters;
+  hv.beginTrace();
+  hv.mark('entry');
+  hv.mark('check-gp');
+  if (vector === Vector.GP && hv.hvEvents.isActive) hv.emit(describeTrap(hv, guest, trap, vector, errorCode, faultAddress)!);
+  if (trap.kind === 'emulate-privileged') {
+    counters.trapsProtectionFault++;
+    hv.mark('decode');
+    const instr = hv.fetchInstruction(guest);
+    if (!instr) return;
+    emulatePrivileged(hv, guest, instr);
+    return;
+  }
+  if (vector === Vector.GP) counters.trapsProtectionFault++;
+  hv.mark('check-pf');
+  if (trap.kind === 'page-fault') {
+    counters.trapsPageFault++;
+    hv.pageFaults.handle(guest, errorCode, faultAddress);
+    return;
+  }
+  hv.mark('check-vmcall');
+  if (trap.kind === 'hypercall') {
+    // A hypercall is its own, cheaper kind of entry (costs.ts: hypercall), not a trap plus a decode.
+    hv.mark('hypercall');
+    hypercall(hv, guest, trap.instr);
+    return;
+  }
+  if (vector === Vector.SYSCALL) counters.trapsSyscall++;
+  else if (vector !== Vector.GP) counters.trapsOther++;
+  if (hv.hvEvents.isActive && vector === Vector.SYSCALL) {
+    hv.emit(hv.event('syscall', guest, hv.cpu.pc, 'syscall', 'system call reflected to the guest', { vector }));
+  }
+  reflect(hv, guest, vector, errorCode, faultAddress);
+}
+
 /** A fault during emulation is the guest's, as it would have been on hardware. */
-function reflectAccessFault(hv: Hypervisor, guest: Guest): void {
+function reflectAccessFault(hv: TrapContext, guest: Guest): void {
   const v = guest.virtual;
   if (v.isBusError) hv.busError(guest, guest.memory.busErrorAddress);
   else if (v.fault) reflect(hv, guest, Vector.PF, v.fault.errorCode, v.fault.address);
 }
 
-export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedInstr): void {
+export function emulatePrivileged(hv: TrapContext, guest: Guest, instr: DecodedInstr): void {
   const cpu = hv.cpu;
   const regs = cpu.regs;
   const next = (cpu.pc + instr.length) | 0;
@@ -104,7 +150,7 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
  * `iret` on the guest's behalf (also hypercall 7): pops pc, flags, mode and sp
  * as kernel reads; a fault reflects to the guest, as on hardware.
  */
-export function returnFromException(hv: Hypervisor, guest: Guest): void {
+export function returnFromException(hv: TrapContext, guest: Guest): void {
   const cpu = hv.cpu;
   const regs = cpu.regs;
   const v = guest.virtual;
@@ -124,7 +170,7 @@ export function returnFromException(hv: Hypervisor, guest: Guest): void {
   hv.retireEmulated(newPc);
 }
 
-function emitEmulated(hv: Hypervisor, guest: Guest, kind: 'privileged-emulated' | 'io-emulated', text: string, description: string, pc: number): void {
+function emitEmulated(hv: TrapContext, guest: Guest, kind: 'privileged-emulated' | 'io-emulated', text: string, description: string, pc: number): void {
   if (hv.hvEvents.isActive) hv.emit(hv.event(kind, guest, pc, text, description, {}));
 }
 
@@ -132,7 +178,7 @@ function emitEmulated(hv: Hypervisor, guest: Guest, kind: 'privileged-emulated' 
  * Emulates an instruction whose memory access trapped on a device page or a
  * write-protected page table, as the real CPU would have run it.
  */
-export function emulateMemoryInstruction(hv: Hypervisor, guest: Guest, instr: DecodedInstr): void {
+export function emulateMemoryInstruction(hv: TrapContext, guest: Guest, instr: DecodedInstr): void {
   const cpu = hv.cpu;
   const regs = cpu.regs;
   const v = guest.virtual;
