@@ -53,22 +53,32 @@ export type PageFaultClass =
   /** Mapped by the guest, missing from the shadow: a hidden page fault, filled and retried. */
   | { kind: 'fill'; walk: GuestWalk };
 
+// The classes without data are shared: classifying a trap allocates nothing for them.
+const INTERRUPT: TrapClass = { kind: 'interrupt' };
+const EXIT_PAGE_FAULT: TrapClass = { kind: 'exit-page-fault' };
+const GUEST_MODE_DELIVERY: TrapClass = { kind: 'guest-mode-delivery' };
+const REFLECT_PROTECTION_FAULT: TrapClass = { kind: 'reflect-protection-fault' };
+const EMULATE_PRIVILEGED: TrapClass = { kind: 'emulate-privileged' };
+const PAGE_FAULT: TrapClass = { kind: 'page-fault' };
+const SYSCALL: TrapClass = { kind: 'syscall' };
+const REFLECT: TrapClass = { kind: 'reflect' };
+
 /** The trap `vector` (with the real error code, or the exit's opcode) of the current guest, as the handler will take it. */
 export function classifyTrap(hv: TrapContext, guest: Guest, vector: number, errorCode: number): TrapClass {
-  if (vector === Vector.TIMER || vector === Vector.KEYBOARD) return { kind: 'interrupt' };
+  if (vector === Vector.TIMER || vector === Vector.KEYBOARD) return INTERRUPT;
   if (hv.isHardwareAssist) {
     if (vector === VM_EXIT) return { kind: 'exit', opcode: errorCode };
     // With nested paging the hardware walks the guest's table: its page faults are the guest's own.
-    if (vector === Vector.PF && !hv.isNested) return { kind: 'exit-page-fault' };
-    return { kind: 'guest-mode-delivery' };
+    if (vector === Vector.PF && !hv.isNested) return EXIT_PAGE_FAULT;
+    return GUEST_MODE_DELIVERY;
   }
-  if (vector === Vector.GP) return guest.isPretendUser ? { kind: 'reflect-protection-fault' } : { kind: 'emulate-privileged' };
-  if (vector === Vector.PF) return { kind: 'page-fault' };
+  if (vector === Vector.GP) return guest.isPretendUser ? REFLECT_PROTECTION_FAULT : EMULATE_PRIVILEGED;
+  if (vector === Vector.PF) return PAGE_FAULT;
   if (vector === Vector.UD && hv.config.virtualization === 'paravirtual') {
     const instr = hv.peekInstruction(guest, hv.cpu.pc);
     if (instr?.info.op === Op.VMCALL) return { kind: 'hypercall', instr };
   }
-  return vector === Vector.SYSCALL ? { kind: 'syscall' } : { kind: 'reflect' };
+  return vector === Vector.SYSCALL ? SYSCALL : REFLECT;
 }
 
 export function accessOf(realErrorCode: number): GuestAccess {

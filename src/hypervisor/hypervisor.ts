@@ -306,13 +306,6 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
     this.handleTrap(vector, errorCode, faultAddress);
   }
 
-  /** The event that a trap will produce, for stopping before it is handled. */
-  describeTrap(vector: number, errorCode: number, faultAddress: number): HypervisorEvent | undefined {
-    const guest = this.current;
-    this.syncFromCpu(guest);
-    return describeTrap(this, guest, classifyTrap(this, guest, vector, errorCode), vector, errorCode, faultAddress);
-  }
-
   mark(line: PseudocodeLine): void {
     if (this.isTracing) this.trace.push(line);
   }
