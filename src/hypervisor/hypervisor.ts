@@ -32,12 +32,13 @@ import { isGuestStop, nextGuest, runResult } from './scheduling';
 import { HypervisorState, loadState, saveState } from './snapshots';
 import { FramePool } from './shadow/framePool';
 import { KernelShadows, PagingSetting } from './shadow/shadowPaging';
-import { HypervisorVirtualization, PendingTrap, TrapContext } from './trapContext';
+import { TrapContext } from './trapContext';
 import { formatGuestInstr, handleTrap as handleSoftwareTrap } from './trapEmulate';
 import { deliverInterrupt, DeviceHost, nextEventTick, serviceGuest } from './virtualDevices';
 
-export type { HypervisorVirtualization, PendingTrap } from './trapContext';
 export type { HypervisorState } from './snapshots';
+
+export type HypervisorVirtualization = 'trap-and-emulate' | 'paravirtual' | 'hardware-assist' | 'binary-translation';
 
 export interface GuestConfig {
   name: string;
@@ -68,6 +69,9 @@ export interface HypervisorConfig {
 export const HYPERVISOR_EVT = 0xffc00000;
 export const DEFAULT_HYPERVISOR_FRAMES = 256;
 export const DEFAULT_QUANTUM = 20000;
+
+/** A trap held back because a debugger wanted to stop before the hypervisor handles it. */
+export interface PendingTrap { vector: number; errorCode: number; faultAddress: number }
 
 export class Hypervisor implements Platform, TrapContext, DeviceHost {
   readonly events = new EventHub<MachineEvent>();

@@ -7,8 +7,7 @@ import { DeviceState } from '../machine/devices/bus';
 import type { TranslationCacheState } from './binaryTranslate/cache';
 import { CostCounters } from './costs';
 import type { Guest } from './guest';
-import type { Hypervisor } from './hypervisor';
-import type { PendingTrap } from './trapContext';
+import type { Hypervisor, PendingTrap } from './hypervisor';
 
 export interface HypervisorState {
   memory: Uint8Array;

@@ -7,15 +7,11 @@ import type { Cpu } from '../machine/cpu';
 import type { DecodedInstr } from '../machine/decode';
 import type { EventHub } from '../machine/events';
 import type { HypervisorEvent, HypervisorEventKind } from './events';
+import type { HypervisorVirtualization, PendingTrap } from './hypervisor';
 import type { Guest } from './guest';
 import type { PageFaults } from './pageFault';
 import type { PseudocodeLine } from './pseudocode';
 import type { KernelShadows, PagingSetting, ShadowHost } from './shadow/shadowPaging';
-
-export type HypervisorVirtualization = 'trap-and-emulate' | 'paravirtual' | 'hardware-assist' | 'binary-translation';
-
-/** A trap held back because a debugger wanted to stop before the hypervisor handles it. */
-export interface PendingTrap { vector: number; errorCode: number; faultAddress: number }
 
 export interface TrapContext extends ShadowHost {
   readonly cpu: Cpu;
