@@ -14,6 +14,7 @@ import type { RuntimeEvent, StopInfo } from '../../../src/debug/runtime';
 /** A bare-hardware guest that counts r1 up in a loop, calls a function, and halts. */
 export const COUNTER_PROGRAM = `
 _start:
+        mov sp, 0x8000
         mov r1, 0
         mov r2, 0
 loop:
