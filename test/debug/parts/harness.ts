@@ -5,7 +5,11 @@
 import { AssembleResult, assembleText } from '../../../src/asm';
 import { createSystem, SystemOptions, VirtualSystem } from '../../../src/hypervisor/system';
 import { HypervisorEvent } from '../../../src/hypervisor/events';
+import { Breakpoints } from '../../../src/debug/breakpoints';
+import { CpuBreakpoints } from '../../../src/debug/cpuBreakpoints';
 import { CurrentSystem } from '../../../src/debug/currentSystem';
+import { FilterMatching } from '../../../src/debug/filterMatching';
+import { RunControl } from '../../../src/debug/runControl';
 import { EvalContext } from '../../../src/debug/evaluate';
 import { ReplayMode } from '../../../src/debug/replayMode';
 import { RunState } from '../../../src/debug/runState';
@@ -92,4 +96,20 @@ export function trapEvent(fields: Partial<HypervisorEvent> = {}): HypervisorEven
     kind: 'protection-fault', guest: 0, pc: 0x1000, instruction: 'cli', isPretendUser: false,
     description: 'protection fault at 0x00001000: `cli` in pretend kernel mode, will be emulated', ticks: 7, ...fields,
   };
+}
+
+/** Run control over a bare machine: real state, breakpoints and filters; no hypervisor frame, divergence or snapshots. */
+export function control(m: Machine, recorder: Recorder): { control: RunControl; breakpoints: Breakpoints } {
+  const breakpoints = new Breakpoints([m.assembled.lineMap]);
+  const evalContext = () => registers({});
+  const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext, emit: recorder.emit, flushOutput: () => undefined });
+  const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => '', divergenceUnavailable: 'bare' });
+  const run = new RunControl({
+    run: m.current, state: m.runState, replay: m.replayMode, filters, breakpoints, cpuBreakpoints,
+    divergence: { ensure: () => undefined, cap: (tick) => tick, check: () => undefined },
+    hvFrame: { frame: undefined, enter: () => { throw new Error('no hypervisor'); }, resume: () => false },
+    maybeSnapshot: () => undefined, lineMap: m.assembled.lineMap, isStopOnEntry: true, evalContext,
+    runSystem: () => m.current.system.run(), stop: recorder.stop, emit: recorder.emit, flushOutput: () => undefined, onResume: () => undefined,
+  });
+  return { control: run, breakpoints };
 }

@@ -3,26 +3,7 @@
 // breakpoint, and a guest that halts ends the run with exit code 0.
 
 import * as assert from 'assert';
-import { Breakpoints } from '../../../src/debug/breakpoints';
-import { CpuBreakpoints } from '../../../src/debug/cpuBreakpoints';
-import { FilterMatching } from '../../../src/debug/filterMatching';
-import { RunControl } from '../../../src/debug/runControl';
-import { COUNTER_PROGRAM, machine, Machine, Recorder, registers, symbol } from './harness';
-
-function control(m: Machine, recorder: Recorder): { control: RunControl; breakpoints: Breakpoints } {
-  const breakpoints = new Breakpoints([m.assembled.lineMap]);
-  const evalContext = () => registers({});
-  const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext, emit: recorder.emit, flushOutput: () => undefined });
-  const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => '', divergenceUnavailable: 'bare' });
-  const run = new RunControl({
-    run: m.current, state: m.runState, replay: m.replayMode, filters, breakpoints, cpuBreakpoints,
-    divergence: { ensure: () => undefined, cap: (tick) => tick, check: () => undefined },
-    hvFrame: { frame: undefined, enter: () => assert.fail('no hypervisor'), resume: () => false },
-    maybeSnapshot: () => undefined, lineMap: m.assembled.lineMap, isStopOnEntry: true, evalContext,
-    runSystem: () => m.current.system.run(), stop: recorder.stop, emit: recorder.emit, flushOutput: () => undefined, onResume: () => undefined,
-  });
-  return { control: run, breakpoints };
-}
+import { control, COUNTER_PROGRAM, machine, Recorder, symbol } from './harness';
 
 describe('debug parts: RunControl', () => {
   it('stops on entry when asked, then a step stops at the next instruction', () => {
