@@ -12,9 +12,9 @@ import { Replay } from '../../../src/debug/replay';
 import type { RuntimeBookkeeping } from '../../../src/debug/runtime';
 import { Timeline } from '../../../src/debug/timeline';
 import { createSystem } from '../../../src/hypervisor/system';
-import { COUNTER_PROGRAM, machine, Machine, Recorder, registers, runTicks } from './harness';
+import { COUNTER_PROGRAM, machine, Machine, Recorder, registers, runTicks, symbol } from './harness';
 
-function replayOver(m: Machine, recorder: Recorder, historySize = 20): { replay: Replay; history: History<RuntimeBookkeeping>; timeline: Timeline } {
+function replayOver(m: Machine, recorder: Recorder, historySize = 20): { replay: Replay; history: History<RuntimeBookkeeping>; timeline: Timeline; breakpoints: Breakpoints } {
   const breakpoints = new Breakpoints([m.assembled.lineMap]);
   const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext: () => registers({}), emit: recorder.emit, flushOutput: () => undefined });
   const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => '', divergenceUnavailable: 'bare' });
@@ -30,14 +30,15 @@ function replayOver(m: Machine, recorder: Recorder, historySize = 20): { replay:
     reinstall: () => m.current.replace(createSystem(m.options)),
     runSystem: () => m.current.system.run(), stop: recorder.stop,
   });
-  return { replay, history, timeline };
+  return { replay, history, timeline, breakpoints };
 }
 
-/** Runs forward to `end`, one tick at a time, taking snapshots when due; the registers at each position. */
-function runForward(m: Machine, replay: Replay, end: number): Map<number, number[]> {
+/** Runs forward to `end`, one tick at a time, taking snapshots when due; the registers at each position (and into `pcs`, the pc). */
+function runForward(m: Machine, replay: Replay, end: number, pcs = new Map<number, number>()): Map<number, number[]> {
   const seen = new Map<number, number[]>();
   while (m.current.position() < end) {
     seen.set(m.current.position(), [...m.current.target.regs(0)]);
+    pcs.set(m.current.position(), m.current.target.pc(0));
     runTicks(m.current, 1);
     replay.maybeSnapshot();
   }
@@ -98,5 +99,31 @@ describe('debug parts: Replay', () => {
     replay.goTo(10);
     assert.strictEqual(m.current.target.regs(0)[5], 0, 'before the edit');
     assert.deepStrictEqual(timeline.entries(), []);
+  });
+
+  it('reverse continue stops at the latest breakpoint hit before the current position, else at the start', () => {
+    const m = machine(COUNTER_PROGRAM);
+    const recorder = new Recorder();
+    const { replay, breakpoints } = replayOver(m, recorder);
+    const bump = symbol(m.assembled, 'bump');
+    const pcs = new Map<number, number>();
+    const seen = runForward(m, replay, 70, pcs);
+    const hits = [...pcs].filter(([, pc]) => pc === bump).map(([position]) => position);
+    assert.ok(hits.length >= 2);
+    breakpoints.setInstructions([{ address: bump }]);
+    replay.reverseContinue(0);
+    const stop = recorder.stops.at(-1)!;
+    assert.strictEqual(stop.reason, 'instruction breakpoint');
+    assert.match(stop.description, /^reverse continue: breakpoint at /);
+    assert.strictEqual(m.current.target.pc(0), bump);
+    const position = m.current.position();
+    assert.strictEqual(position, hits.at(-1), 'the latest hit');
+    assert.deepStrictEqual([...m.current.target.regs(0)], seen.get(position), 'the state of that hit');
+    replay.reverseContinue(0);
+    assert.strictEqual(m.current.position(), hits.at(-2), 'the hit before');
+    breakpoints.setInstructions([]);
+    replay.reverseContinue(0);
+    assert.strictEqual(recorder.stops.at(-1)?.description, 'reverse continue reached the start of the run');
+    assert.strictEqual(m.current.position(), 0);
   });
 });
