@@ -2,12 +2,24 @@
 // conditions), whether a simulator event matches one, and so whether the run
 // stops right after the event or, for trap filters, before the hypervisor
 // handles the trap. The filter list and the condition syntax are in
-// exceptionFilters.ts; this module does not run the guest, it only asks run
-// control to stop.
+// exceptionFilters.ts; this module does not run the guest: it decides, and
+// pushes typed requests (StopRequests) that run control acts on.
 
 import { HypervisorEvent } from '../hypervisor/events';
+import type { RunPosition } from './currentSystem';
 import { EXCEPTION_FILTERS, FilterCondition, FilterEvent, parseFilterCondition } from './exceptionFilters';
-import type { DebugRuntime, StopInfo } from './runtime';
+import type { ReplayStatus } from './replayMode';
+import type { StopRequests } from './runState';
+import type { StopInfo } from './runtime';
+
+export interface FilterMatchingDeps {
+  run: RunPosition;
+  replay: ReplayStatus;
+  stops: StopRequests;
+  instructionText(g: number, pc: number): string;
+  /** Why the `divergence` filter cannot work in this session (bare hardware, several guests), or undefined when it can. */
+  divergenceUnavailable: string | undefined;
+}
 
 /** The fields of a hypervisor event a filter condition can test, under the filter id `kind`. */
 export function toFilterEvent(event: HypervisorEvent, kind: string): FilterEvent {
@@ -16,13 +28,18 @@ export function toFilterEvent(event: HypervisorEvent, kind: string): FilterEvent
 
 export class FilterMatching {
   private filters = new Map<string, FilterCondition | undefined>();
-  /** Set while the hypervisor frame handles a trap with tracing on: nothing it does stops the run. */
-  isSuppressed = false;
+  private suppressed = false;
 
-  constructor(private readonly runtime: DebugRuntime) {}
+  constructor(private readonly deps: FilterMatchingDeps) {}
 
+  /** True while the hypervisor frame handles a trap with tracing on: nothing it does stops the run. */
+  get isSuppressed(): boolean { return this.suppressed; }
+
+  /** The hypervisor frame handles a trap with tracing on (true) or is done (false). */
+  suppress(isSuppressed: boolean): void { this.suppressed = isSuppressed; }
+
+  /** Sets the enabled filters; the divergence search they may need is the caller's to start. */
   set(filters: Array<{ filterId: string; condition?: string }>): Array<{ isVerified: boolean; message?: string }> {
-    const runtime = this.runtime;
     this.filters = new Map();
     const results = filters.map(({ filterId, condition }) => {
       if (!EXCEPTION_FILTERS.some((f) => f.filter === filterId)) return { isVerified: false, message: `unknown filter '${filterId}'` };
@@ -31,15 +48,9 @@ export class FilterMatching {
       } catch (e) {
         return { isVerified: false, message: (e as Error).message };
       }
-      if (filterId === 'divergence' && !runtime.divergence.canDiverge) {
-        return { isVerified: false, message: runtime.guests.length > 1 ? 'the divergence search runs one guest: this machine has several' : 'this session runs on bare hardware: there is nothing to compare with' };
-      }
+      if (filterId === 'divergence' && this.deps.divergenceUnavailable) return { isVerified: false, message: this.deps.divergenceUnavailable };
       return { isVerified: true };
     });
-    // The search runs once, lazily: after this response, or at the next resume, whichever comes first.
-    if (this.filters.has('divergence') && runtime.divergence.canDiverge && !runtime.divergence.isCurrent()) {
-      setImmediate(() => { if (!runtime.control.hasExited && !runtime.control.isRunning) runtime.divergence.ensure(); });
-    }
     return results;
   }
 
@@ -49,9 +60,9 @@ export class FilterMatching {
 
   /** The fields of the current state of guest g a filter condition can test. */
   filterEvent(kind: string, g: number, description: string, address?: number): FilterEvent {
-    const target = this.runtime.target;
+    const target = this.deps.run.target;
     const pc = target.pc(g);
-    return { kind, guest: g, pc, instruction: this.runtime.instructionText(g, pc), description, ticks: target.ticks(g), isUser: target.isUser(g), address };
+    return { kind, guest: g, pc, instruction: this.deps.instructionText(g, pc), description, ticks: target.ticks(g), isUser: target.isUser(g), address };
   }
 
   matches(id: string, event: FilterEvent): boolean {
@@ -64,13 +75,14 @@ export class FilterMatching {
     }
   }
 
-  /** An event has happened: asks for a stop right after it when filter `id` matches (a reverse search records it instead). */
+  /**
+   * An event has happened: asks for a stop right after it when filter `id`
+   * matches (a reverse search gets the same request, and records it).
+   */
   filterAfter(id: string, event: FilterEvent, highlightVa?: number): void {
-    const replay = this.runtime.replay;
-    if (this.isSuppressed || (replay.isReplaying && !replay.isSearching) || !this.matches(id, event)) return;
-    const stop: StopInfo = { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa };
-    if (replay.isSearching) replay.noteAfterHit(stop);
-    else this.runtime.control.requestStop(stop);
+    const replay = this.deps.replay;
+    if (this.suppressed || (replay.isReplaying && !replay.isSearching) || !this.matches(id, event)) return;
+    this.deps.stops.requestStop({ reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa });
   }
 
   /**
@@ -82,12 +94,12 @@ export class FilterMatching {
    * search records the match and lets the trap go on unless asked to hold it.
    */
   holdsBefore(id: string, event: FilterEvent, stop: StopInfo): boolean {
-    const replay = this.runtime.replay;
+    const replay = this.deps.replay;
     // A replay holds the trap it was asked to, whatever the filters are now (reverse continue's landing, an edit made at a held trap).
-    const isHoldAsked = replay.holdAt !== undefined && replay.holdAt === this.runtime.position();
+    const isHoldAsked = replay.holdAt !== undefined && replay.holdAt === this.deps.run.position();
     if (replay.isReplaying && !replay.isSearching) return isHoldAsked;
-    if (this.isSuppressed || !this.matches(id, event)) return isHoldAsked;
-    if (replay.isSearching) { replay.noteTrapHit(stop); return isHoldAsked; }
+    if (this.suppressed || !this.matches(id, event)) return isHoldAsked;
+    if (replay.isSearching) { this.deps.stops.recordTrapMatch(stop); return isHoldAsked; }
     return true;
   }
 
@@ -106,26 +118,29 @@ export class FilterMatching {
     }
   }
 
-  /** The hypervisor's question before it handles a trap: hold it (a trap filter matched, a replay asks for it, or step into waits for it)? */
+  /**
+   * The hypervisor's question before it handles a trap: hold it (a trap filter
+   * matched, a replay asks for it, or step into waits for it)? A held trap is
+   * pushed to run control with the filter that holds it.
+   */
   readonly shouldStopAtTrap = (event: HypervisorEvent): boolean => {
-    const control = this.runtime.control;
-    const replay = this.runtime.replay;
+    const { replay, stops } = this.deps;
     const id = this.beforeCandidates(event).find((candidate) => this.matches(candidate, toFilterEvent(event, candidate)));
     const isHeld = id !== undefined
       ? this.holdsBefore(id, toFilterEvent(event, id), { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address })
-      : replay.isReplaying && replay.holdAt === this.runtime.position();
+      : replay.isReplaying && replay.holdAt === this.deps.run.position();
     if (replay.isReplaying) {
-      if (isHeld) control.lastTrapEvent = event;
+      if (isHeld) stops.noteHeldInReplay(event);
       return isHeld;
     }
     if (isHeld) {
-      control.trapStop = { event, filterId: id };
+      stops.holdTrap(event, id);
       return true;
     }
-    if (this.isSuppressed) return false;
+    if (this.suppressed) return false;
     // Step into enters the hypervisor's handler; a delivery in guest mode (hardware assist) has none.
-    if (control.stepInGuest === event.guest && !event.isGuestModeDelivery) {
-      control.trapStop = { event };
+    if (stops.stepInGuest === event.guest && !event.isGuestModeDelivery) {
+      stops.holdTrap(event);
       return true;
     }
     return false;

@@ -8,8 +8,11 @@
 import { AsmSymbol } from '../asm';
 import { VECTOR_NAMES } from '../machine/isa';
 import { PseudocodeLine } from '../hypervisor/pseudocode';
+import { LineMap } from '../asm';
+import type { RunPosition } from './currentSystem';
 import { hex8 } from './evaluate';
-import type { DebugRuntime } from './runtime';
+import type { HypervisorFrame } from './hypervisorFrame';
+import type { ReplayStatus } from './replayMode';
 
 /** An exception handler of the guest that has not returned yet. */
 export interface HandlerEntry {
@@ -36,7 +39,12 @@ export class FrameModel {
   private handlerStacks: HandlerEntry[][] = [];
 
   /** `labels`: per guest, its labels sorted by value. */
-  constructor(private readonly runtime: DebugRuntime, private readonly labels: AsmSymbol[][]) {}
+  constructor(
+    private readonly run: RunPosition,
+    private readonly replay: Pick<ReplayStatus, 'isReplaying' | 'replayTarget'>,
+    private readonly lineMaps: readonly LineMap[],
+    private readonly labels: AsmSymbol[][],
+  ) {}
 
   /** A fresh system: no guest is in a handler. */
   reset(nGuests: number): void {
@@ -53,9 +61,9 @@ export class FrameModel {
   }
 
   pushHandler(g: number, vector: number, savedPc: number, fromUser: boolean): void {
-    const replay = this.runtime.replay;
+    const replay = this.replay;
     if (replay.isReplaying && replay.replayTarget === undefined) return;
-    const target = this.runtime.target;
+    const target = this.run.target;
     const stack = this.handlerStacks[g];
     if (!stack) return;
     const regs = target.regs(g);
@@ -74,20 +82,19 @@ export class FrameModel {
 
   activeHandlers(g: number): HandlerEntry[] {
     const stack = this.handlerStacks[g] ?? [];
-    if (this.runtime.target.isUser(g)) { stack.length = 0; return []; }
-    this.pruneHandlers(g, this.runtime.target.regs(g)[15] >>> 0);
+    if (this.run.target.isUser(g)) { stack.length = 0; return []; }
+    this.pruneHandlers(g, this.run.target.regs(g)[15] >>> 0);
     return [...stack].reverse();
   }
 
-  /** Frames of guest g, innermost first. */
-  frames(g: number): FrameInfo[] {
+  /** Frames of guest g, innermost first; `hvFrame`: the hypervisor frame shown now, if any. */
+  frames(g: number, hvFrame: HypervisorFrame | undefined): FrameInfo[] {
     const frames: FrameInfo[] = [];
-    const hvFrame = this.runtime.hypervisorFrame;
     const isInHypervisor = hvFrame !== undefined && hvFrame.guest === g;
     if (isInHypervisor) {
       frames.push({ kind: 'hypervisor', name: `hypervisor trap(): ${hvFrame.description}`, pc: hvFrame.trapPc, hypervisorLine: hvFrame.trace[hvFrame.index] });
     }
-    const pc = isInHypervisor ? hvFrame.trapPc : this.runtime.target.pc(g);
+    const pc = isInHypervisor ? hvFrame.trapPc : this.run.target.pc(g);
     frames.push(this.guestFrame(g, pc, 'guest'));
     for (const handler of this.activeHandlers(g)) {
       const frame = this.guestFrame(g, handler.savedPc, 'handler');
@@ -100,7 +107,7 @@ export class FrameModel {
   }
 
   private guestFrame(g: number, pc: number, kind: 'guest' | 'handler'): FrameInfo {
-    const target = this.runtime.target;
+    const target = this.run.target;
     const source = this.sourceOf(g, pc);
     const gpa = source?.gpa ?? target.toPhysical(g, pc);
     const label = gpa !== undefined ? this.labelAt(g, gpa) : undefined;
@@ -124,9 +131,9 @@ export class FrameModel {
 
   /** Source line of a guest-virtual pc in guest g's address space (through `cr3` when given). */
   sourceOf(g: number, pc: number): { path: string; line: number; gpa: number } | undefined {
-    const gpa = this.runtime.target.toPhysical(g, pc);
+    const gpa = this.run.target.toPhysical(g, pc);
     if (gpa === undefined) return undefined;
-    const location = this.runtime.lineMaps[g]?.lookup(gpa);
+    const location = this.lineMaps[g]?.lookup(gpa);
     return location ? { path: location.file, line: location.line, gpa } : undefined;
   }
 }

@@ -3,12 +3,31 @@
 // showing the guest state from before handling on the lines that change
 // nothing yet and the state after handling from the first line that acts
 // (README, "The hypervisor frame"). It does not decide when a trap is held
-// (filterMatching.ts, runControl.ts) and keeps no history of its own.
+// (filterMatching.ts, runControl.ts) and keeps no history of its own. Step
+// back moves the frame's line back (`stepBack`); only this module changes it.
 
 import { PseudocodeLine } from '../hypervisor/pseudocode';
 import { HypervisorEvent } from '../hypervisor/events';
+import { VirtualSystem } from '../hypervisor/system';
+import { RunResult } from '../machine/machine';
+import type { CpuBreakpoints } from './cpuBreakpoints';
+import type { RunPosition } from './currentSystem';
+import type { FilterMatching } from './filterMatching';
 import { EXIT_CODES, isGuestStop, Request, SLICE_TICKS } from './runControl';
-import type { DebugRuntime, RuntimeBookkeeping } from './runtime';
+import type { RunState } from './runState';
+import type { RuntimeBookkeeping, StopInfo } from './runtime';
+
+export interface HypervisorFrameDeps {
+  run: RunPosition & { readonly system: VirtualSystem };
+  state: Pick<RunState, 'suspendStepWatch' | 'resumeStepWatch' | 'clearPendingStop' | 'endWith'>;
+  filters: Pick<FilterMatching, 'suppress'>;
+  cpuBreakpoints: Pick<CpuBreakpoints, 'clearAliases'>;
+  /** The runtime's own state beside the system's (run position, handler frames), saved and loaded with it. */
+  bookkeeping(): RuntimeBookkeeping;
+  loadBookkeeping(saved: RuntimeBookkeeping): void;
+  runSystem(): RunResult;
+  stop(stop: StopInfo): void;
+}
 
 export interface HypervisorFrame {
   guest: number;
@@ -36,95 +55,108 @@ const PRE_EFFECT_LINES = new Set<PseudocodeLine>(['entry', 'check-gp', 'decode',
 interface SavedState { state: unknown; runtime: RuntimeBookkeeping }
 
 export class HypervisorFrameView {
-  frame: HypervisorFrame | undefined;
+  private shown: HypervisorFrame | undefined;
   /** The states the hypervisor frame shows: before handling (on the first lines) and after. */
   private hvFrameStates: { before: SavedState | undefined; after: SavedState; firstEffect: number; shown: 'before' | 'after' } | undefined;
 
-  constructor(private readonly runtime: DebugRuntime) {}
+  constructor(private readonly deps: HypervisorFrameDeps) {}
+
+  /** The hypervisor frame shown now (step into at a held trap), if any. */
+  get frame(): Readonly<HypervisorFrame> | undefined { return this.shown; }
 
   /** Handles the held-back trap with tracing on and shows the hypervisor frame at its first line. */
   enter(g: number, event: HypervisorEvent | undefined): void {
-    const runtime = this.runtime;
-    const control = runtime.control;
-    const hv = runtime.target.hv!;
-    const cpu = runtime.target.cpu;
+    const { deps } = this;
+    const target = deps.run.target;
+    const hv = target.hv!;
+    const cpu = target.cpu;
     const trap = hv.pendingTrap;
     const trapPc = cpu.pc >>> 0;
-    const position = runtime.position();
-    const before: SavedState = { state: runtime.system.saveState(), runtime: runtime.bookkeeping() };
-    runtime.exceptionFilters.isSuppressed = true;
+    const position = deps.run.position();
+    const before: SavedState = { state: deps.run.system.saveState(), runtime: deps.bookkeeping() };
+    deps.filters.suppress(true);
     hv.isTracing = true;
     hv.trace = [];
-    const savedWatch = control.stepWatch;
-    control.stepWatch = undefined;
+    const savedWatch = deps.state.suspendStepWatch();
     cpu.stopRequest = 'requested';
     cpu.requestService();
     cpu.runUntilTick = cpu.ticks + SLICE_TICKS;
-    const result = runtime.run();
+    const result = deps.runSystem();
     hv.isTracing = false;
-    runtime.exceptionFilters.isSuppressed = false;
-    control.stepWatch = savedWatch;
-    control.pendingStop = undefined;
+    deps.filters.suppress(false);
+    deps.state.resumeStepWatch(savedWatch);
+    deps.state.clearPendingStop();
     const trace = hv.trace.length > 0 ? [...hv.trace] : ['entry' as PseudocodeLine];
-    this.frame = {
+    this.shown = {
       guest: g, trace, index: 0, trapPc, position,
       description: event?.description ?? `trap ${trap?.vector ?? '?'}`,
       vector: trap?.vector, errorCode: trap?.errorCode, address: trap?.faultAddress,
     };
     const firstEffect = trace.findIndex((line) => !PRE_EFFECT_LINES.has(line));
     this.hvFrameStates = {
-      before, after: { state: runtime.system.saveState(), runtime: runtime.bookkeeping() },
+      before, after: { state: deps.run.system.saveState(), runtime: deps.bookkeeping() },
       firstEffect: firstEffect < 0 ? trace.length : firstEffect, shown: 'after',
     };
     this.show();
-    if (isGuestStop(result.reason) && result.reason !== 'halted') control.fatal = { reason: result.reason, detail: result.detail, exitCode: EXIT_CODES[result.reason] ?? 1 };
-    runtime.stop({ reason: 'step', guest: g, description: `hypervisor: ${this.frame.description}` });
+    if (isGuestStop(result.reason) && result.reason !== 'halted') deps.state.endWith({ reason: result.reason, detail: result.detail, exitCode: EXIT_CODES[result.reason] ?? 1 });
+    deps.stop({ reason: 'step', guest: g, description: `hypervisor: ${this.shown.description}` });
   }
 
   /** Stepping while the hypervisor frame is shown moves through its pseudocode lines. */
   resume(request: Request): boolean {
-    const frame = this.frame!;
+    const frame = this.shown!;
     if (request.kind === 'step') {
       frame.index++;
       if (frame.index < frame.trace.length) {
         this.show();
-        this.runtime.stop({ reason: 'step', guest: frame.guest, description: `hypervisor: ${frame.trace[frame.index]}` });
+        this.deps.stop({ reason: 'step', guest: frame.guest, description: `hypervisor: ${frame.trace[frame.index]}` });
         return true;
       }
     }
     this.leave();
     if (request.kind === 'continue') return false;
-    this.runtime.stop({ reason: 'step', guest: frame.guest, description: 'back in the guest' });
+    this.deps.stop({ reason: 'step', guest: frame.guest, description: 'back in the guest' });
     return true;
   }
 
   /** Loads the state the hypervisor frame's current line shows (before or after handling); after handling once the frame is gone. */
-  show(): void {
+  private show(): void {
     const states = this.hvFrameStates;
     if (!states) return;
-    const frame = this.frame;
+    const frame = this.shown;
     const want = frame && states.before && frame.index < states.firstEffect ? 'before' : 'after';
     if (!frame) this.hvFrameStates = undefined;
     if (want === states.shown) return;
     const saved = want === 'before' ? states.before! : states.after;
-    const runtime = this.runtime;
-    runtime.system.loadState(saved.state);
-    runtime.loadBookkeeping(saved.runtime);
-    if (runtime.target.hv && want === 'after') runtime.target.hv.pendingTrap = undefined;
-    runtime.target.cpu.stopRequest = undefined;
-    runtime.cpuBreakpoints.clearAliases();
+    const { deps } = this;
+    const target = deps.run.target;
+    deps.run.system.loadState(saved.state);
+    deps.loadBookkeeping(saved.runtime);
+    if (target.hv && want === 'after') target.hv.pendingTrap = undefined;
+    target.cpu.stopRequest = undefined;
+    deps.cpuBreakpoints.clearAliases();
     states.shown = want;
   }
 
   /** Leaves the hypervisor frame with the state after handling in place. */
   leave(): void {
-    this.frame = undefined;
+    this.shown = undefined;
     this.show();
+  }
+
+  /** Step back in the frame: the previous pseudocode line. False at the first line (step back leaves the frame). */
+  backOneLine(): boolean {
+    const frame = this.shown;
+    if (!frame || frame.index === 0) return false;
+    frame.index--;
+    this.show();
+    this.deps.stop({ reason: 'step', guest: frame.guest, description: `hypervisor: ${frame.trace[frame.index]}` });
+    return true;
   }
 
   /** Drops the frame and its states without loading either (a replay put the system elsewhere). */
   forget(): void {
-    this.frame = undefined;
+    this.shown = undefined;
     this.hvFrameStates = undefined;
   }
 

@@ -1,12 +1,17 @@
 // The debug runtime: the facade over the simulator and the hypervisor that the
-// session talks to. It owns the run's state (the system, the guests, the
-// breakpoints, the history) and one instance of each part that works on it:
-// run control, single stepping, replay, the frame model, the hypervisor frame,
-// breakpoint aliasing, exception-filter matching, the divergence filter, the
-// timeline and the console output; their methods are delegated here. Methods
-// in, typed RuntimeEvents out: it never imports DAP or VS Code, and counts
-// source lines as the assembler does (1-based, like the line map), which the
-// session translates.
+// session talks to. It builds the parts, once the first system exists, in
+// layers, each given only what it uses (README, "The runtime's parts"):
+//   state      the current system and run position, the replay mode, the run
+//              state (pending stop, held trap, step watch), breakpoints and
+//              their CPU aliases, history, timeline, frames, console output;
+//   observers  filter matching, the divergence filter, the simulator's events:
+//              they decide, and push typed stop requests to the run state;
+//   control    run control (with single stepping), replay, the hypervisor
+//              frame, interventions.
+// It delegates the session's calls to them and wires the simulator's events
+// to the observers. Methods in, typed RuntimeEvents out: it never imports DAP
+// or VS Code, and counts source lines as the assembler does (1-based, like the
+// line map), which the session translates.
 
 import { ineffectiveSettingWarnings, LAUNCH_SETTING_NAMES } from '../hypervisor/settingWarnings';
 import { AssembleResult, AsmSymbol, formatDiagnostic, LineMap, SourceRead } from '../asm';
@@ -17,6 +22,7 @@ import { LoadedGuest, loadProgram } from '../loader/program';
 import { BreakpointRecord, Breakpoints, BreakpointSpec } from './breakpoints';
 import { CpuBreakpoints } from './cpuBreakpoints';
 import { describeStaleRead, readAsCpu, StaleRead } from './cpuView';
+import { CurrentSystem } from './currentSystem';
 import { DivergenceFilter } from './divergenceFilter';
 import { EvalContext, evaluateExpression } from './evaluate';
 import { FilterMatching } from './filterMatching';
@@ -27,9 +33,10 @@ import { HypervisorFrame, HypervisorFrameView } from './hypervisorFrame';
 import { Interventions } from './interventions';
 import { LaunchConfig } from './launchConfig';
 import { Replay } from './replay';
-import { RunControl } from './runControl';
+import { ReplayMode } from './replayMode';
+import { Request, RunControl } from './runControl';
+import { RunState } from './runState';
 import { SimulatorEvents } from './simulatorEvents';
-import { SingleStep } from './singleStep';
 import { Target } from './target';
 import { Timeline, TimelineRecord } from './timeline';
 
@@ -82,23 +89,25 @@ export class DebugRuntime {
   systemOptionsForComparison(): SystemOptions {
     return { ...this.systemOptions, guests: this.guests };
   }
-  target!: Target;
   readonly breakpoints: Breakpoints;
   readonly history: History<RuntimeBookkeeping>;
 
-  // The parts of the runtime, one per idea; each keeps its own state and reaches the others through this facade.
-  readonly output: GuestOutput;
-  readonly frameModel: FrameModel;
-  readonly timeline = new Timeline(this);
-  readonly simulatorEvents = new SimulatorEvents(this);
-  readonly cpuBreakpoints = new CpuBreakpoints(this);
-  readonly exceptionFilters = new FilterMatching(this);
-  readonly divergence = new DivergenceFilter(this);
-  readonly control = new RunControl(this);
-  readonly singleStep = new SingleStep(this);
-  readonly hvFrame = new HypervisorFrameView(this);
-  readonly replay = new Replay(this);
-  private readonly interventions = new Interventions(this);
+  // State: each piece has one owner that changes it through its methods.
+  private readonly current: CurrentSystem;
+  private readonly runState: RunState;
+  private readonly output: GuestOutput;
+  private readonly timeline: Timeline;
+  private readonly frameModel: FrameModel;
+  private readonly cpuBreakpoints: CpuBreakpoints;
+  // Observers of the simulator's events: they decide, and push stop requests to the run state.
+  private readonly exceptionFilters: FilterMatching;
+  private readonly divergence: DivergenceFilter;
+  private readonly simulatorEvents: SimulatorEvents;
+  // Control: what runs the system.
+  private readonly hvFrame: HypervisorFrameView;
+  private readonly replay: Replay;
+  private readonly control: RunControl;
+  private readonly interventions: Interventions;
 
   lastStop: StopInfo | undefined;
   /** The thread the user last stepped or stopped in. */
@@ -127,11 +136,61 @@ export class DebugRuntime {
     }
     this.lineMaps = this.guests.map((g) => g.assembled.lineMap);
     const labels = this.guests.map((g) => g.assembled.symbols.filter((s) => s.kind !== 'equ').sort((a, b) => a.value - b.value));
-    this.frameModel = new FrameModel(this, labels);
     this.breakpoints = new Breakpoints(this.lineMaps);
     this.history = new History(config.historySize, config.snapshotInterval);
-    this.output = new GuestOutput(this.guests.map((g) => g.name), (event) => this.emit(event));
-    this.install(this.makeSystem());
+
+    const emit = (event: RuntimeEvent): void => this.emit(event);
+    const stop = (info: StopInfo): void => this.stop(info);
+    const runSystem = (): RunResult => this.run();
+    const evalContext = (g: number): EvalContext => this.evalContext(g);
+    const instructionText = (g: number, pc: number): string => this.instructionText(g, pc);
+    const bookkeeping = (): RuntimeBookkeeping => this.bookkeeping();
+    const loadBookkeeping = (saved: RuntimeBookkeeping): void => this.loadBookkeeping(saved);
+
+    // State.
+    const current = this.current = new CurrentSystem(this.makeSystem());
+    const replayMode = new ReplayMode(current);
+    const runState = this.runState = new RunState(current, replayMode);
+    const output = this.output = new GuestOutput(this.guests.map((g) => g.name), emit);
+    const timeline = this.timeline = new Timeline(current);
+    const frameModel = this.frameModel = new FrameModel(current, replayMode, this.lineMaps, labels);
+    const cpuBreakpoints = this.cpuBreakpoints = new CpuBreakpoints({
+      run: current, breakpoints: this.breakpoints, replay: replayMode, runState, evalContext, emit, flushOutput: () => output.flush(),
+    });
+    // Observers.
+    const filters = this.exceptionFilters = new FilterMatching({
+      run: current, replay: replayMode, stops: runState, instructionText, divergenceUnavailable: DivergenceFilter.unavailableReason(this.systemOptions),
+    });
+    const divergence = this.divergence = new DivergenceFilter({
+      run: current, systemOptions: this.systemOptions, maxInstructions: config.maxInstructions,
+      typedInputs: () => this.history.interventions.flatMap((i) => (i.input ? [i.input] : [])),
+      filters, replay: replayMode, timeline, emit,
+    });
+    this.simulatorEvents = new SimulatorEvents({
+      run: current, replay: replayMode, stops: runState, filters, timeline, frameModel, cpuBreakpoints, breakpoints: this.breakpoints,
+      instructionText, guests: this.guests, emit,
+    });
+    // Control.
+    const hvFrame = this.hvFrame = new HypervisorFrameView({
+      run: current, state: runState, filters, cpuBreakpoints, bookkeeping, loadBookkeeping, runSystem, stop,
+    });
+    const replay = this.replay = new Replay({
+      run: current, mode: replayMode, history: this.history, state: runState, filters, hvFrame, cpuBreakpoints,
+      simulatorEvents: this.simulatorEvents, timeline, bookkeeping, loadBookkeeping,
+      reinstall: () => this.install(this.makeSystem()), runSystem, stop,
+    });
+    this.control = new RunControl({
+      run: current, state: runState, replay: replayMode, filters, divergence, breakpoints: this.breakpoints, cpuBreakpoints, hvFrame,
+      maybeSnapshot: () => replay.maybeSnapshot(), lineMap: this.lineMaps[0], isStopOnEntry: config.isStopOnEntry === true,
+      evalContext, runSystem, stop, emit, flushOutput: () => output.flush(),
+      onResume: (request: Request) => {
+        this.lastStop = undefined;
+        if (request.kind !== 'continue') this.focusGuest = request.guest;
+      },
+    });
+    this.interventions = new Interventions({ run: current, history: this.history, hvFrame, cpuBreakpoints });
+
+    this.wire();
     this.history.reset({ position: 0, state: undefined, runtime: this.bookkeeping(), nInterventions: 0, bytes: 0 });
   }
 
@@ -158,7 +217,8 @@ export class DebugRuntime {
     this.emit({ kind: 'stopped', stop });
   }
 
-  get system(): VirtualSystem { return this.target.system; }
+  get target(): Target { return this.current.target; }
+  get system(): VirtualSystem { return this.current.system; }
   get setting(): string { return this.system.settingName; }
   get guestCount(): number { return this.guests.length; }
   get isStopped(): boolean { return !this.control.isRunning && !this.control.hasExited && !this.control.isWaitingForInput; }
@@ -174,13 +234,19 @@ export class DebugRuntime {
 
   // ------------------------------------------------------------ the system
 
-  makeSystem(): VirtualSystem {
+  private makeSystem(): VirtualSystem {
     return createSystem(this.systemOptions);
   }
 
-  /** Attaches the runtime to a (new) system: every subscription in one place. */
-  install(system: VirtualSystem): void {
-    this.target = new Target(system);
+  /** Puts a new system in place of the current one (a replay from the start of the run). */
+  private install(system: VirtualSystem): void {
+    this.current.replace(system);
+    this.wire();
+  }
+
+  /** Attaches the parts to the current system: every subscription in one place. */
+  private wire(): void {
+    const system = this.system;
     system.events.on((event) => this.simulatorEvents.onMachineEvent(event));
     system.hvEvents?.on((event) => this.simulatorEvents.onHypervisorEvent(event));
     for (let g = 0; g < system.guestCount; g++) {
@@ -199,25 +265,25 @@ export class DebugRuntime {
     this.cpuBreakpoints.clearAliases();
   }
 
-  run(): RunResult {
+  private run(): RunResult {
     this.simulatorEvents.beforeRun();
     return this.system.run();
   }
 
-  bookkeeping(): RuntimeBookkeeping {
-    return { eventCount: this.simulatorEvents.eventCount, handlerStacks: this.frameModel.save(), shadowDrops: this.simulatorEvents.shadowDropsSeen };
+  private bookkeeping(): RuntimeBookkeeping {
+    return { eventCount: this.current.eventCount, handlerStacks: this.frameModel.save(), shadowDrops: this.simulatorEvents.shadowDropsSeen };
   }
 
   /** Puts back the bookkeeping of a saved state (the system's own state is loaded by the caller). */
-  loadBookkeeping(saved: RuntimeBookkeeping): void {
-    this.simulatorEvents.eventCount = saved.eventCount;
+  private loadBookkeeping(saved: RuntimeBookkeeping): void {
+    this.current.loadEventCount(saved.eventCount);
     this.frameModel.load(saved.handlerStacks);
-    this.simulatorEvents.shadowDropsSeen = saved.shadowDrops;
+    this.simulatorEvents.loadShadowDropsSeen(saved.shadowDrops);
   }
 
   /** Instruction boundaries passed so far: guest ticks plus exceptions raised and delivered. */
   position(): number {
-    return this.target.totalTicks() + this.simulatorEvents.eventCount;
+    return this.current.position();
   }
 
   // ------------------------------------------------------------ timeline, filters, breakpoints
@@ -231,7 +297,13 @@ export class DebugRuntime {
   }
 
   setExceptionFilters(filters: Array<{ filterId: string; condition?: string }>): Array<{ isVerified: boolean; message?: string }> {
-    return this.exceptionFilters.set(filters);
+    const results = this.exceptionFilters.set(filters);
+    // The search runs once, lazily: after this response, or at the next resume, whichever comes first.
+    const divergence = this.divergence;
+    if (this.exceptionFilters.has('divergence') && divergence.canDiverge && !divergence.isCurrent()) {
+      setImmediate(() => { if (!this.control.hasExited && !this.control.isRunning) divergence.ensure(); });
+    }
+    return results;
   }
 
   setSourceBreakpoints(file: string, specs: BreakpointSpec[]): BreakpointRecord[] {
@@ -259,8 +331,17 @@ export class DebugRuntime {
   stepIn(guest: number): void { this.control.resume({ kind: 'step', guest, isStepIn: true, isOver: false }); }
   stepOut(guest: number): void { this.control.resume({ kind: 'stepOut', guest }); }
   pause(): void { this.control.pause(); }
-  stepBack(guest: number): void { this.replay.stepBack(guest); }
-  reverseContinue(guest: number): void { this.replay.reverseContinue(guest); }
+  stepBack(guest: number): void {
+    if (this.control.isRunning) return;
+    this.focusGuest = guest;
+    this.replay.stepBack(guest);
+  }
+
+  reverseContinue(guest: number): void {
+    if (this.control.isRunning) return;
+    this.focusGuest = guest;
+    this.replay.reverseContinue(guest);
+  }
 
   /** Bytes the step-back history holds now. */
   historyBytes(): number {
@@ -271,7 +352,11 @@ export class DebugRuntime {
     return this.history.count;
   }
 
-  typeInput(guest: number, bytes: Uint8Array): void { this.simulatorEvents.keyboardTyped(guest); this.interventions.typeInput(guest, bytes); }
+  typeInput(guest: number, bytes: Uint8Array): void {
+    this.simulatorEvents.keyboardTyped(guest);
+    this.interventions.typeInput(guest, bytes);
+    this.control.inputTyped();
+  }
   setRegister(guest: number, name: string, value: number): void { this.interventions.setRegister(guest, name, value); }
   writeMemory(space: 'gva' | 'gpa' | 'ma', guest: number, address: number, data: Uint8Array): number {
     return this.interventions.writeMemory(space, guest, address, data);
@@ -344,17 +429,28 @@ export class DebugRuntime {
 
   /** Frames of guest g, innermost first. */
   frames(g: number): FrameInfo[] {
-    return this.frameModel.frames(g);
+    return this.frameModel.frames(g, this.hvFrame.frame);
   }
 
   /** The run's end in words, or undefined while it can still go on. */
   get fatalDescription(): string | undefined {
-    return this.control.fatal?.detail;
+    return this.runState.fatal?.detail;
   }
 
   /** Runs to the next stop or the end without yielding (for the bench and tests of cost). */
   runSynchronously(): SyncRunResult {
-    return this.control.runSynchronously();
+    let reason = 'running';
+    const listener = (event: RuntimeEvent): void => {
+      if (event.kind === 'exited') reason = `exited ${event.exitCode}`;
+      else if (event.kind === 'stopped') reason = `stopped: ${event.stop.description}`;
+    };
+    this.on(listener);
+    const outcome = this.control.runToStop();
+    this.off(listener);
+    if (outcome === 'waiting') reason = 'waiting for input';
+    let retired = 0;
+    for (let g = 0; g < this.guestCount; g++) retired += this.target.retired(g);
+    return { reason, retired, historyBytes: this.historyBytes(), snapshots: this.snapshotCount };
   }
 
   /** Called by the session on disconnect/terminate: stops running at once. */

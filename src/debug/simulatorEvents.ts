@@ -1,48 +1,78 @@
 // What the simulator's events mean to the debugger: each machine or hypervisor
 // event counts towards the run position, opens a handler frame, goes on the
 // timeline, invalidates breakpoint aliases and is offered to the exception
-// filters. This is the one place the runtime listens to the simulator; it does
-// not decide how a run proceeds after a stop is requested.
+// filters. This is the one place the runtime listens to the simulator; it
+// pushes typed stop requests (StopRequests) and does not decide how a run
+// proceeds after one.
 
 import { MachineEvent } from '../machine/events';
 import { Vector, VECTOR_NAMES } from '../machine/isa';
 import { formatPageFaultError } from '../machine/pageFaultError';
 import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { HypervisorEvent } from '../hypervisor/events';
+import type { Breakpoints } from './breakpoints';
+import type { CpuBreakpoints } from './cpuBreakpoints';
+import type { CurrentSystem } from './currentSystem';
 import { hex8 } from './evaluate';
-import { toFilterEvent } from './filterMatching';
-import type { DebugRuntime, StopInfo } from './runtime';
+import { FilterMatching, toFilterEvent } from './filterMatching';
+import type { FrameModel } from './frames';
+import type { ReplayStatus } from './replayMode';
+import type { StopRequests } from './runState';
+import type { RuntimeEvent, StopInfo } from './runtime';
+import type { Timeline } from './timeline';
+
+export interface SimulatorEventsDeps {
+  run: Pick<CurrentSystem, 'target' | 'countEvent'>;
+  replay: Pick<ReplayStatus, 'isReplaying' | 'reaim'>;
+  stops: Pick<StopRequests, 'requestStop' | 'deliveredTo'>;
+  filters: Pick<FilterMatching, 'filterAfter' | 'filterEvent' | 'holdsBefore'>;
+  timeline: Pick<Timeline, 'record'>;
+  frameModel: Pick<FrameModel, 'pushHandler'>;
+  cpuBreakpoints: Pick<CpuBreakpoints, 'refresh' | 'forgetAliases'>;
+  breakpoints: Pick<Breakpoints, 'hasCodeBreakpoints'>;
+  instructionText(g: number, pc: number): string;
+  /** Per guest: its name and whether it was given keyboard input at launch. */
+  guests: ReadonlyArray<{ name: string; inputs?: readonly unknown[] }>;
+  emit(event: RuntimeEvent): void;
+}
 
 /** Hypervisor events whose filters stop right after the event (the trap filters stop before, in shouldStopAtTrap). */
 const AFTER_HV_EVENTS = new Set<string>(['reflected', 'cr3-load', 'bt-translate', 'hw-exit', 'divergence']);
 
 export class SimulatorEvents {
-  /** Exceptions raised and delivered so far: with the guest ticks they make the run position. */
-  eventCount = 0;
   /** The hypervisor's shadow-drop counter as last seen, to report each drop once. */
-  shadowDropsSeen = 0;
+  private shadowDrops = 0;
   /** On bare hardware, an exception held before delivery (a trap filter stopped there): its handler frame opens when it is delivered. */
-  heldDelivery: { vector: number; pc: number; fromUser: boolean } | undefined;
+  private heldDelivery: { vector: number; pc: number; fromUser: boolean } | undefined;
 
-  constructor(private readonly runtime: DebugRuntime) {}
+  constructor(private readonly deps: SimulatorEventsDeps) {}
 
-  /** A fresh system: nothing counted yet. */
+  /** A fresh system: nothing seen yet. */
   reset(): void {
-    this.eventCount = 0;
-    this.shadowDropsSeen = 0;
+    this.shadowDrops = 0;
     this.heldDelivery = undefined;
   }
 
+  /** The shadow drops reported so far (kept in a snapshot). */
+  get shadowDropsSeen(): number { return this.shadowDrops; }
+
+  /** Puts back the count of a saved state. */
+  loadShadowDropsSeen(count: number): void { this.shadowDrops = count; }
+
+  /** A replay restored a state: the delivery held before is not this state's. */
+  dropHeldDelivery(): void { this.heldDelivery = undefined; }
+
   onMachineEvent(event: MachineEvent): void {
-    const runtime = this.runtime;
-    const isBare = !runtime.target.hv;
+    const deps = this.deps;
+    const target = deps.run.target;
+    const isBare = !target.hv;
     switch (event.kind) {
       case 'exception': {
-        this.eventCount++;
-        runtime.replay.afterEventCount();
+        deps.run.countEvent();
+        deps.replay.reaim();
         if (!isBare) return;
         const isFetchFault = event.vector === Vector.PF && (event.errorCode & 16) !== 0;
-        const text = isFetchFault ? '' : runtime.instructionText(0, event.pc);
+        const text = isFetchFault ? '' : deps.instructionText(0, event.pc);
         const mode = event.fromUser ? 'user mode' : 'kernel mode';
         const name = VECTOR_NAMES[event.vector] ?? `vector ${event.vector}`;
         let description = `${name} at pc ${hex8(event.pc)}${text ? `: \`${text}\`` : ''} in ${mode}, delivered to the handler`;
@@ -50,18 +80,18 @@ export class SimulatorEvents {
         if (event.vector === Vector.GP) { filterId = 'protection-fault'; description = `protection fault at ${hex8(event.pc)}: \`${text}\` in ${mode}, will be delivered to the guest's #GP handler`; }
         else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hex8(event.faultAddress)} (pc ${hex8(event.pc)}), ${formatPageFaultError(event.errorCode)}, in ${mode}: will be delivered to the guest's #PF handler`; }
         else if (event.vector === Vector.SYSCALL) { filterId = 'syscall'; description = `system call from ${mode} (returning to ${hex8(event.pc)}): will be delivered to the guest's handler`; }
-        else if (event.vector === Vector.DF && runtime.target.cpu.deliveryFailure) description = `${name}: ${explainDeliveryFailure(runtime.target.cpu.deliveryFailure)}`;
-        runtime.timeline.record(event.vector === Vector.SYSCALL ? 'syscall' : event.vector === Vector.GP ? 'protection-fault' : event.vector === Vector.PF ? 'guest-page-fault' : 'exception', 0, event.pc, text, description, event.ticks);
+        else if (event.vector === Vector.DF && target.cpu.deliveryFailure) description = `${name}: ${explainDeliveryFailure(target.cpu.deliveryFailure)}`;
+        deps.timeline.record(event.vector === Vector.SYSCALL ? 'syscall' : event.vector === Vector.GP ? 'protection-fault' : event.vector === Vector.PF ? 'guest-page-fault' : 'exception', 0, event.pc, text, description, event.ticks);
         const delivery = { vector: event.vector, pc: event.pc, fromUser: event.fromUser };
         if (filterId) {
           // Trap filters stop before delivery, at the faulting instruction, as under the hypervisor.
           const highlightVa = event.vector === Vector.PF ? event.faultAddress : undefined;
           const filterEvent = { kind: filterId, guest: 0, pc: event.pc, instruction: text, description, ticks: event.ticks, isUser: event.fromUser, vector: event.vector, errorCode: event.errorCode, address: event.faultAddress };
           const stop: StopInfo = { reason: 'exception', guest: 0, description, exceptionId: filterId, highlightVa };
-          if (runtime.exceptionFilters.holdsBefore(filterId, filterEvent, stop)) {
-            runtime.target.machine!.isHoldRequested = true;
+          if (deps.filters.holdsBefore(filterId, filterEvent, stop)) {
+            target.machine!.isHoldRequested = true;
             this.heldDelivery = delivery;
-            if (!runtime.replay.isReplaying) runtime.control.requestStop(stop);
+            if (!deps.replay.isReplaying) deps.stops.requestStop(stop);
             return;
           }
         }
@@ -71,31 +101,31 @@ export class SimulatorEvents {
       case 'cr3-load':
         if (!isBare) {
           // Under hardware assist with nested paging the guest's own cr3 loads do not exit: follow them here.
-          if (runtime.breakpoints.hasCodeBreakpoints && runtime.target.hv?.isNested) runtime.cpuBreakpoints.refresh();
+          if (deps.breakpoints.hasCodeBreakpoints && target.hv?.isNested) deps.cpuBreakpoints.refresh();
           return;
         }
         // Aliases are cached per address space, so a switch back to a known cr3 costs a lookup.
-        runtime.cpuBreakpoints.refresh();
-        runtime.timeline.record('cr3-load', 0, runtime.target.pc(0), `mov cr3`, `cr3 load of ${hex8(event.value)}: the TLB is flushed`, event.ticks);
-        runtime.exceptionFilters.filterAfter('cr3-load', runtime.exceptionFilters.filterEvent('cr3-load', 0, `cr3 load of ${hex8(event.value)}`, event.value));
+        deps.cpuBreakpoints.refresh();
+        deps.timeline.record('cr3-load', 0, target.pc(0), `mov cr3`, `cr3 load of ${hex8(event.value)}: the TLB is flushed`, event.ticks);
+        deps.filters.filterAfter('cr3-load', deps.filters.filterEvent('cr3-load', 0, `cr3 load of ${hex8(event.value)}`, event.value));
         return;
       case 'tlb-flush': {
-        const g = runtime.target.currentGuest();
+        const g = target.currentGuest();
         const what = event.page === undefined ? `${event.nRemoved} entries removed` : `page ${hex8(event.page)}${event.nRemoved ? '' : ' (not cached)'}`;
         const description = `TLB flush (${event.reason === 'hypervisor' ? 'by the hypervisor' : event.reason}): ${what}`;
-        if (isBare && event.reason === 'invlpg') { runtime.cpuBreakpoints.forgetAliases(0); runtime.cpuBreakpoints.refresh(); }
-        if (isBare) runtime.timeline.record('tlb-flush', g, runtime.target.pc(g), '', description, event.ticks);
-        runtime.exceptionFilters.filterAfter('tlb-flush', runtime.exceptionFilters.filterEvent('tlb-flush', g, description, event.page));
+        if (isBare && event.reason === 'invlpg') { deps.cpuBreakpoints.forgetAliases(0); deps.cpuBreakpoints.refresh(); }
+        if (isBare) deps.timeline.record('tlb-flush', g, target.pc(g), '', description, event.ticks);
+        deps.filters.filterAfter('tlb-flush', deps.filters.filterEvent('tlb-flush', g, description, event.page));
         return;
       }
       case 'device':
         if (event.device === 'keyboard' && !event.isWrite) this.onKeyboardRead(event.port);
         return;
       case 'sensitive': {
-        const g = runtime.target.currentGuest();
+        const g = target.currentGuest();
         const description = `sensitive instruction \`${event.mnemonic}\` at ${hex8(event.pc)} ran in real ${event.isUser ? 'user' : 'kernel'} mode without trapping`;
-        runtime.timeline.record('sensitive', g, event.pc, event.mnemonic, description, event.ticks);
-        runtime.exceptionFilters.filterAfter('sensitive', { kind: 'sensitive', guest: g, pc: event.pc, instruction: event.mnemonic, description, ticks: event.ticks, isUser: runtime.target.isUser(g) });
+        deps.timeline.record('sensitive', g, event.pc, event.mnemonic, description, event.ticks);
+        deps.filters.filterAfter('sensitive', { kind: 'sensitive', guest: g, pc: event.pc, instruction: event.mnemonic, description, ticks: event.ticks, isUser: target.isUser(g) });
         return;
       }
       default:
@@ -113,53 +143,55 @@ export class SimulatorEvents {
 
   /** A guest reads its keyboard while no input was configured or typed: the debug console says once how to type. */
   private onKeyboardRead(port: number): void {
-    const runtime = this.runtime;
-    const g = runtime.target.currentGuest();
-    if (runtime.replay.isReplaying || this.noKeyboardHint.has(g)) return;
-    if ((runtime.guests[g]?.inputs?.length ?? 0) > 0 || runtime.target.devices(g).keyboard.queueLength > 0) return;
+    const deps = this.deps;
+    const target = deps.run.target;
+    const g = target.currentGuest();
+    if (deps.replay.isReplaying || this.noKeyboardHint.has(g)) return;
+    if ((deps.guests[g]?.inputs?.length ?? 0) > 0 || target.devices(g).keyboard.queueLength > 0) return;
     this.noKeyboardHint.add(g);
-    const who = runtime.guestCount > 1 ? `guest ${runtime.target.name(g)}` : 'the guest';
-    runtime.emit({ kind: 'output', category: 'console', text: `hyperstep: ${who} reads the keyboard (port 0x${port.toString(16)}), which is empty: no input was configured ("input" in launch.json) or typed. Type \`input TEXT\` (or \`> TEXT\`) in the debug console to press keys.\n` });
+    const who = deps.guests.length > 1 ? `guest ${target.name(g)}` : 'the guest';
+    deps.emit({ kind: 'output', category: 'console', text: `hyperstep: ${who} reads the keyboard (port 0x${port.toString(16)}), which is empty: no input was configured ("input" in launch.json) or typed. Type \`input TEXT\` (or \`> TEXT\`) in the debug console to press keys.\n` });
   }
 
   /** The bare machine delivers an exception now: its handler frame opens, and a step watching the guest ends in the handler. */
   private delivered(delivery: { vector: number; pc: number; fromUser: boolean }): void {
-    this.runtime.frameModel.pushHandler(0, delivery.vector, delivery.pc, delivery.fromUser);
-    this.runtime.control.deliveredTo(0);
+    this.deps.frameModel.pushHandler(0, delivery.vector, delivery.pc, delivery.fromUser);
+    this.deps.stops.deliveredTo(0);
   }
 
   /** Before the system runs: an exception held on bare hardware is delivered first (Machine.run). */
   beforeRun(): void {
     const held = this.heldDelivery;
     this.heldDelivery = undefined;
-    if (held && this.runtime.target.machine?.pendingException) this.delivered(held);
+    if (held && this.deps.run.target.machine?.pendingException) this.delivered(held);
   }
 
   onHypervisorEvent(event: HypervisorEvent): void {
-    const runtime = this.runtime;
+    const deps = this.deps;
+    const target = deps.run.target;
     if (event.kind === 'reflected') {
-      this.eventCount++;
-      runtime.replay.afterEventCount();
-      const guest = runtime.target.guestObject(event.guest);
+      deps.run.countEvent();
+      deps.replay.reaim();
+      const guest = target.guestObject(event.guest);
       // The event comes before the guest enters pretend kernel mode: its mode is the interrupted code's.
-      runtime.frameModel.pushHandler(event.guest, event.vector ?? 0, event.pc, guest ? event.isPretendUser : false);
-      runtime.control.deliveredTo(event.guest);
+      deps.frameModel.pushHandler(event.guest, event.vector ?? 0, event.pc, guest ? event.isPretendUser : false);
+      deps.stops.deliveredTo(event.guest);
     }
     if (event.kind === 'cr3-load' || event.kind === 'tlb-flush') {
-      if (event.kind === 'tlb-flush') runtime.cpuBreakpoints.forgetAliases(event.guest);
-      runtime.cpuBreakpoints.refresh();
+      if (event.kind === 'tlb-flush') deps.cpuBreakpoints.forgetAliases(event.guest);
+      deps.cpuBreakpoints.refresh();
     }
-    runtime.timeline.record(event.kind, event.guest, event.pc, event.instruction, event.description, event.ticks);
+    deps.timeline.record(event.kind, event.guest, event.pc, event.instruction, event.description, event.ticks);
     if (AFTER_HV_EVENTS.has(event.kind)) {
-      runtime.exceptionFilters.filterAfter(event.kind, toFilterEvent(event, event.kind), event.kind === 'reflected' ? event.address : undefined);
+      deps.filters.filterAfter(event.kind, toFilterEvent(event, event.kind), event.kind === 'reflected' ? event.address : undefined);
     }
-    const drops = runtime.target.hv!.counters.shadowDrops;
-    if (drops > this.shadowDropsSeen) {
-      const n = drops - this.shadowDropsSeen;
-      this.shadowDropsSeen = drops;
+    const drops = target.hv!.counters.shadowDrops;
+    if (drops > this.shadowDrops) {
+      const n = drops - this.shadowDrops;
+      this.shadowDrops = drops;
       const description = `${n} shadow page table${n === 1 ? '' : 's'} dropped (after: ${event.description})`;
-      runtime.timeline.record('shadow-dropped', event.guest, event.pc, event.instruction, description, event.ticks);
-      runtime.exceptionFilters.filterAfter('shadow-dropped', { ...toFilterEvent(event, 'shadow-dropped'), description });
+      deps.timeline.record('shadow-dropped', event.guest, event.pc, event.instruction, description, event.ticks);
+      deps.filters.filterAfter('shadow-dropped', { ...toFilterEvent(event, 'shadow-dropped'), description });
     }
   }
 }

@@ -5,7 +5,7 @@
 // nor how the panels show them.
 
 import { TimelineEntry } from '../protocol/panelMessages';
-import type { DebugRuntime } from './runtime';
+import type { RunPosition } from './currentSystem';
 
 const TIMELINE_CAPACITY = 5000;
 
@@ -19,12 +19,12 @@ export class Timeline {
   private timeline: TimelineRecord[] = [];
   private timelineSeq = 0;
 
-  /** The runtime gives the entry its guest-physical pc and its run position. */
-  constructor(private readonly runtime: Pick<DebugRuntime, 'target' | 'position'>) {}
+  /** The run gives the entry its guest-physical pc and its run position. */
+  constructor(private readonly run: RunPosition) {}
 
   record(kind: string, guest: number, pc: number, instruction: string, description: string, ticks: number): void {
-    const gpa = this.runtime.target.toPhysical(guest, pc);
-    this.timeline.push({ seq: ++this.timelineSeq, kind, guest, pc: pc >>> 0, instruction, description, ticks, position: this.runtime.position(), gpa });
+    const gpa = this.run.target.toPhysical(guest, pc);
+    this.timeline.push({ seq: ++this.timelineSeq, kind, guest, pc: pc >>> 0, instruction, description, ticks, position: this.run.position(), gpa });
     if (this.timeline.length > TIMELINE_CAPACITY * 1.25) this.timeline = this.timeline.slice(-TIMELINE_CAPACITY);
   }
 
