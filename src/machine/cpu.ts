@@ -737,6 +737,7 @@ export class Cpu {
       return ((machineFrame & ~0xfff) | (va & 0xfff)) >>> 0;
     }
     const pdeGpa = ((this.cr3 & ~0xfff) + ((va >>> 22) << 2)) >>> 0;
+    if (nested === null) this.tlb.walkReferences++;
     const pdeAddr = nested === null ? pdeGpa : nestedTranslate(nested, pdeGpa);
     if (pdeAddr < 0 || !memory.contains(pdeAddr, 4)) return this.busError(pdeGpa, 'page directory entry');
     const pde = memory.read32(pdeAddr);
@@ -746,6 +747,7 @@ export class Cpu {
     if ((pde & Pte.P) === 0) errorCode = pfBits(access, isUser);
     else {
       const pteGpa = ((pde & ~0xfff) + (((va >>> 12) & 0x3ff) << 2)) >>> 0;
+      if (nested === null) this.tlb.walkReferences++;
       pteAddr = nested === null ? pteGpa : nestedTranslate(nested, pteGpa);
       if (pteAddr < 0 || !memory.contains(pteAddr, 4)) return this.busError(pteGpa, 'page table entry');
       pte = memory.read32(pteAddr);
