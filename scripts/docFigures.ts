@@ -1,0 +1,125 @@
+// Figures the documents quote from the tool, computed by running it. A
+// document marks each one `<!-- gen:SPEC -->figure<!-- /gen -->` and
+// scripts/genDocs.ts rewrites what is between the marks; SPEC names what to
+// compute (the cases of `figure` below). Runs are memoized: a document quoting
+// twenty counters of one run runs it once.
+
+import { COST_PROFILE_NAMES, COST_PROFILES, CostModel, CostProfileName } from '../src/hypervisor/costs';
+import { HypervisorEvent } from '../src/hypervisor/events';
+import { createSystem, SettingChoice, VirtualSystem } from '../src/hypervisor/system';
+import { MachineCounters } from '../src/machine/counters';
+import { microProfilesTableText } from './benchTable';
+import { DEMO_INPUT, demoImage, DemoGuest, demoTableText } from './demoTable';
+
+interface StatsRun { rows: Map<string, number>; order: string[]; gpByInstruction: Map<string, number>; system: VirtualSystem }
+
+const runs = new Map<string, StatsRun>();
+
+/** One run of examples/os or os-pv with 'k' at tick 2000: every `--stats` row, and the #GP traps by instruction. */
+function statsRun(guest: DemoGuest, virtualization: string, paging: string | undefined): StatsRun {
+  const key = `${guest} ${virtualization} ${paging}`;
+  let run = runs.get(key);
+  if (run) return run;
+  const setting = (virtualization === 'none' ? { virtualization } : { virtualization, paging, kernelShadows: virtualization === 'hardware-assist' ? undefined : 'separate' }) as SettingChoice;
+  const system = createSystem({ ...setting, guests: [{ name: guest, image: demoImage(guest), inputs: [DEMO_INPUT] }] });
+  const counters = new MachineCounters(system.events);
+  const gpByInstruction = new Map<string, number>();
+  system.hvEvents?.on((event: HypervisorEvent) => {
+    if (event.kind !== 'protection-fault') return;
+    const mnemonic = event.instruction.split(/\s+/)[0] + (/^mov (cr3|evt|ksp),/.test(event.instruction) ? ` ${event.instruction.split(/[\s,]+/)[1]}` : '');
+    gpByInstruction.set(mnemonic, (gpByInstruction.get(mnemonic) ?? 0) + 1);
+  });
+  const result = system.run();
+  if (result.reason !== 'halted') throw new Error(`${key}: ${result.detail}`);
+  const view = system.guest(0);
+  // The rows of `hyperstep run --stats`, in its order.
+  const pairs: Array<[string, number]> = [
+    ['instructions retired', view.retired], ['ticks', view.ticks], ...counters.rows(),
+    ...system.costRows().filter(([name]) => name !== 'instructions retired'),
+  ];
+  run = { rows: new Map(pairs), order: pairs.map(([name]) => name), gpByInstruction, system };
+  runs.set(key, run);
+  return run;
+}
+
+function grouped(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** `| label | a | b | c |` rows of --stats for several runs; rows 0 in every run are left out. */
+function statsTable(title: string, columns: Array<{ heading: string; run: StatsRun }>): string {
+  const labels: string[] = [];
+  for (const { run } of columns) for (const label of run.order) if (!labels.includes(label)) labels.push(label);
+  const lines = [`| ${title} | ${columns.map((c) => c.heading).join(' | ')} |`, `| --- | ${columns.map(() => '---:').join(' | ')} |`];
+  for (const label of labels) {
+    const values = columns.map((c) => c.run.rows.get(label) ?? 0);
+    if (values.every((v) => v === 0)) continue;
+    lines.push(`| ${label} | ${values.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function costTable(): string {
+  const keys = Object.keys(COST_PROFILES['first-gen']) as Array<keyof CostModel>;
+  const lines = [`| key | ${COST_PROFILE_NAMES.join(' | ')} |`, `| --- | ${COST_PROFILE_NAMES.map(() => '---:').join(' | ')} |`];
+  for (const key of keys) lines.push(`| ${key} | ${COST_PROFILE_NAMES.map((p) => grouped(COST_PROFILES[p][key])).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function fenced(text: string): string {
+  return `\n\`\`\`text\n${text.trimEnd()}\n\`\`\`\n`;
+}
+
+/**
+ * The figure a SPEC names. Words are separated by spaces; a label (the rest of
+ * the SPEC) may contain spaces:
+ * - `stat GUEST VIRT PAGING LABEL` — one `--stats` row (`statc`: with thousands separators);
+ * - `stats-table PAGING` — docs/paravirtual.md's three-column table;
+ * - `gp-list GUEST VIRT PAGING` — the #GP traps by instruction;
+ * - `cycles GUEST VIRT PAGING PROFILE` — estimated cycles under a profile;
+ * - `cost PROFILE KEY` — one constant of the cost model; `cost-table` — all of them;
+ * - `demo-table`, `micro-table` — `npm run demo`'s table (without wall time), `npm run bench`'s per-profile table.
+ */
+export function figure(spec: string): string {
+  const words = spec.trim().split(/\s+/);
+  const [kind] = words;
+  const paging = (word: string) => (word === '-' ? undefined : word);
+  switch (kind) {
+    case 'stat': case 'statc': {
+      const [, guest, virtualization, pagingWord, ...label] = words;
+      const run = statsRun(guest as DemoGuest, virtualization, paging(pagingWord));
+      const value = run.rows.get(label.join(' '));
+      if (value === undefined) throw new Error(`no --stats row '${label.join(' ')}' (${spec})`);
+      return kind === 'statc' ? grouped(value) : String(value);
+    }
+    case 'cycles': {
+      const [, guest, virtualization, pagingWord, profile] = words;
+      const model = COST_PROFILES[profile as CostProfileName];
+      if (!model) throw new Error(`unknown profile in ${spec}`);
+      return grouped(statsRun(guest as DemoGuest, virtualization, paging(pagingWord)).system.estimatedCycles(model));
+    }
+    case 'gp-list': {
+      const [, guest, virtualization, pagingWord] = words;
+      const counts = [...statsRun(guest as DemoGuest, virtualization, paging(pagingWord)).gpByInstruction].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      return counts.map(([mnemonic, n]) => `${n} \`${mnemonic}\``).join(', ');
+    }
+    case 'stats-table': {
+      const p = words[1];
+      return `\n${statsTable(p, [
+        { heading: 'os, trap-and-emulate', run: statsRun('os', 'trap-and-emulate', p) },
+        { heading: 'os-pv, trap-and-emulate', run: statsRun('os-pv', 'trap-and-emulate', p) },
+        { heading: 'os-pv, paravirtual', run: statsRun('os-pv', 'paravirtual', p) },
+      ])}\n`;
+    }
+    case 'cost': {
+      const model = COST_PROFILES[words[1] as CostProfileName];
+      const value = model?.[words[2] as keyof CostModel];
+      if (value === undefined) throw new Error(`unknown cost ${spec}`);
+      return grouped(value);
+    }
+    case 'cost-table': return `\n${costTable()}\n`;
+    case 'demo-table': return fenced(demoTableText());
+    case 'micro-table': return fenced(microProfilesTableText());
+    default: throw new Error(`unknown figure '${spec}'`);
+  }
+}
