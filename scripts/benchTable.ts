@@ -179,11 +179,26 @@ export function microProfilesTable(cells: Array<Array<Record<CostProfileName, nu
     ...[titles, ...rows].map((r) => row(r, widths))].join('\n');
 }
 
-/** The per-profile table without timing: one pair of runs per cell. */
-export function microProfilesTableText(): string {
-  return microProfilesTable(MICRO_OPERATIONS.map((op) => MICRO_COLUMNS.map((column) => {
+let profileCells: Array<Array<Record<CostProfileName, number>>> | undefined;
+
+/** Cycles per operation under each profile, [operation][column], without timing: one pair of runs per cell. */
+export function microProfilesCells(): Array<Array<Record<CostProfileName, number>>> {
+  profileCells ??= MICRO_OPERATIONS.map((op) => MICRO_COLUMNS.map((column) => {
     const cell = new CellMeasurement(op, column, op.count);
     cell.runPair(false);
     return cell.result().cyclesByProfile;
-  })));
+  }));
+  return profileCells;
+}
+
+export function microProfilesTableText(): string {
+  return microProfilesTable(microProfilesCells());
+}
+
+/** One cell of that table as printed, e.g. ('first-gen', 'guest page fault', 'binary-transl.'). */
+export function microProfileCell(profile: CostProfileName, operation: string, column: string): string {
+  const i = MICRO_OPERATIONS.findIndex((op) => op.name === operation);
+  const j = MICRO_COLUMNS.findIndex((c) => c.title === column);
+  if (i < 0 || j < 0) throw new Error(`no micro-benchmark cell '${operation}' / '${column}'`);
+  return num(microProfilesCells()[i][j][profile]);
 }

@@ -8,7 +8,7 @@ import { COST_PROFILE_NAMES, COST_PROFILES, CostModel, CostProfileName } from '.
 import { HypervisorEvent } from '../src/hypervisor/events';
 import { createSystem, SettingChoice, VirtualSystem } from '../src/hypervisor/system';
 import { MachineCounters } from '../src/machine/counters';
-import { microProfilesTableText } from './benchTable';
+import { microProfileCell, microProfilesTableText } from './benchTable';
 import { DEMO_INPUT, demoImage, DemoGuest, demoTableText } from './demoTable';
 
 interface StatsRun { rows: Map<string, number>; order: string[]; gpByInstruction: Map<string, number>; system: VirtualSystem }
@@ -77,6 +77,7 @@ function fenced(text: string): string {
  * - `stats-table PAGING` — docs/paravirtual.md's three-column table;
  * - `gp-list GUEST VIRT PAGING` — the #GP traps by instruction;
  * - `cycles GUEST VIRT PAGING PROFILE` — estimated cycles under a profile;
+ * - `micro PROFILE OPERATION COLUMN` — one cell of the per-operation table;
  * - `cost PROFILE KEY` — one constant of the cost model; `cost-table` — all of them;
  * - `demo-table`, `micro-table` — `npm run demo`'s table (without wall time), `npm run bench`'s per-profile table.
  */
@@ -116,6 +117,11 @@ export function figure(spec: string): string {
       const value = model?.[words[2] as keyof CostModel];
       if (value === undefined) throw new Error(`unknown cost ${spec}`);
       return grouped(value);
+    }
+    case 'micro': {
+      const [, profile, ...rest] = words;
+      if (!COST_PROFILES[profile as CostProfileName]) throw new Error(`unknown profile in ${spec}`);
+      return microProfileCell(profile as CostProfileName, rest.slice(0, -1).join(' '), rest[rest.length - 1]);
     }
     case 'cost-table': return `\n${costTable()}\n`;
     case 'demo-table': return fenced(demoTableText());
