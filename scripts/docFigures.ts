@@ -8,8 +8,9 @@ import { COST_PROFILE_NAMES, COST_PROFILES, CostModel, CostProfileName } from '.
 import { HypervisorEvent } from '../src/hypervisor/events';
 import { createSystem, SettingChoice, VirtualSystem } from '../src/hypervisor/system';
 import { MachineCounters } from '../src/machine/counters';
+import { main as cliMain, nodeIo } from '../src/cli/main';
 import { microProfileCell, microProfilesTableText } from './benchTable';
-import { DEMO_INPUT, demoImage, DemoGuest, demoTableText } from './demoTable';
+import { DEMO_INPUT, demoImage, DemoGuest, demoTableText, ROOT } from './demoTable';
 
 interface StatsRun { rows: Map<string, number>; order: string[]; gpByInstruction: Map<string, number>; system: VirtualSystem }
 
@@ -66,6 +67,19 @@ function costTable(): string {
   return lines.join('\n');
 }
 
+/** What `hyperstep ARGS` prints on stdout, run in-process from the repository's root. */
+function cliStdout(args: string[]): string {
+  let out = '';
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    cliMain(args, { ...nodeIo, stdout: (data) => { out += typeof data === 'string' ? data : Buffer.from(data).toString('latin1'); }, stderr: () => undefined });
+  } finally {
+    process.chdir(cwd);
+  }
+  return out;
+}
+
 function fenced(text: string): string {
   return `\n\`\`\`text\n${text.trimEnd()}\n\`\`\`\n`;
 }
@@ -79,6 +93,7 @@ function fenced(text: string): string {
  * - `cycles GUEST VIRT PAGING PROFILE` — estimated cycles under a profile;
  * - `micro PROFILE OPERATION COLUMN` — one cell of the per-operation table;
  * - `cost PROFILE KEY` — one constant of the cost model; `cost-table` — all of them;
+ * - `cli ARGS` — what `hyperstep ARGS` prints on stdout (in a code block);
  * - `demo-table`, `micro-table` — `npm run demo`'s table (without wall time), `npm run bench`'s per-profile table.
  */
 export function figure(spec: string): string {
@@ -123,6 +138,7 @@ export function figure(spec: string): string {
       if (!COST_PROFILES[profile as CostProfileName]) throw new Error(`unknown profile in ${spec}`);
       return microProfileCell(profile as CostProfileName, rest.slice(0, -1).join(' '), rest[rest.length - 1]);
     }
+    case 'cli': return fenced(cliStdout(words.slice(1)));
     case 'cost-table': return `\n${costTable()}\n`;
     case 'demo-table': return fenced(demoTableText());
     case 'micro-table': return fenced(microProfilesTableText());
