@@ -10,6 +10,7 @@ import { createSystem, SettingChoice, VirtualSystem } from '../src/hypervisor/sy
 import { MachineCounters } from '../src/machine/counters';
 import { main as cliMain, nodeIo } from '../src/cli/main';
 import { microProfileCell, microProfilesTableText } from './benchTable';
+import { measureReadWindow, ReadWindow } from './classicExercise';
 import { DEMO_INPUT, demoImage, DemoGuest, demoTableText, ROOT } from './demoTable';
 
 interface StatsRun { rows: Map<string, number>; order: string[]; gpByInstruction: Map<string, number>; system: VirtualSystem }
@@ -67,6 +68,35 @@ function costTable(): string {
   return lines.join('\n');
 }
 
+const windows = new Map<string, ReadWindow>();
+
+function classicWindow(paging: string, kernelShadows: string): ReadWindow {
+  const key = `${paging} ${kernelShadows}`;
+  let window = windows.get(key);
+  if (!window) {
+    window = measureReadWindow({ virtualization: 'trap-and-emulate', paging, kernelShadows } as SettingChoice);
+    windows.set(key, window);
+  }
+  return window;
+}
+
+const CLASSIC_COLUMNS: Array<[string, keyof ReadWindow['counters']]> = [
+  ['guest cr3 loads', 'guestCr3Loads'], ['real cr3 loads', 'realCr3Loads'], ['real TLB flushes', 'realTlbFlushes'], ['shadow drops', 'shadowDrops'],
+  ['hidden page faults', 'hiddenPageFaults'], ['#GP traps', 'trapsProtectionFault'], ['#PF traps', 'trapsPageFault'],
+];
+
+/** docs/page-table-switches.md's table: the read window under each shadow setting. */
+function classicTable(): string {
+  const lines = [`| paging | kernelShadows | ${CLASSIC_COLUMNS.map(([title]) => title).join(' | ')} |`, `| --- | --- | ${CLASSIC_COLUMNS.map(() => '---').join(' | ')} |`];
+  for (const paging of ['shadow-on-demand', 'shadow-proactive']) {
+    for (const kernelShadows of ['separate', 'flush-on-switch']) {
+      const counters = classicWindow(paging, kernelShadows).counters;
+      lines.push(`| ${paging} | ${kernelShadows} | ${CLASSIC_COLUMNS.map(([, key]) => counters[key]).join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /** What `hyperstep ARGS` prints on stdout, run in-process from the repository's root. */
 function cliStdout(args: string[]): string {
   let out = '';
@@ -93,6 +123,7 @@ function fenced(text: string): string {
  * - `cycles GUEST VIRT PAGING PROFILE` — estimated cycles under a profile;
  * - `micro PROFILE OPERATION COLUMN` — one cell of the per-operation table;
  * - `cost PROFILE KEY` — one constant of the cost model; `cost-table` — all of them;
+ * - `classic-table`, `classic PAGING KERNELSHADOWS COUNTER` — the read window of docs/page-table-switches.md;
  * - `cli ARGS` — what `hyperstep ARGS` prints on stdout (in a code block);
  * - `demo-table`, `micro-table` — `npm run demo`'s table (without wall time), `npm run bench`'s per-profile table.
  */
@@ -137,6 +168,13 @@ export function figure(spec: string): string {
       const [, profile, ...rest] = words;
       if (!COST_PROFILES[profile as CostProfileName]) throw new Error(`unknown profile in ${spec}`);
       return microProfileCell(profile as CostProfileName, rest.slice(0, -1).join(' '), rest[rest.length - 1]);
+    }
+    case 'classic-table': return `\n${classicTable()}\n`;
+    case 'classic': {
+      const [, pagingWord, kernelShadows, key] = words;
+      const value = classicWindow(pagingWord, kernelShadows).counters[key as keyof ReadWindow['counters']];
+      if (value === undefined) throw new Error(`unknown counter in ${spec}`);
+      return String(value);
     }
     case 'cli': return fenced(cliStdout(words.slice(1)));
     case 'cost-table': return `\n${costTable()}\n`;
