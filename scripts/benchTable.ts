@@ -105,13 +105,13 @@ function num(value: number): string {
 /** The counters that explain a cell, per operation, the non-zero ones only. */
 function explain(cell: MicroCell): string {
   const c = cell.perOp;
-  if (!c) return `${num(cell.tlbMissesPerOp)} tlb`;
+  if (!c) return `${num(cell.tlbMissesPerOp)} tlb`; // bare hardware has no hypervisor counters
   const traps = (c.trapsProtectionFault ?? 0) + (c.trapsPageFault ?? 0) + (c.trapsSyscall ?? 0) + (c.trapsOther ?? 0);
   const parts: Array<[number, string]> = [
     [traps, 'trap'], [c.hypercalls ?? 0, 'hc'], [c.hwExits ?? 0, 'exit'], [c.hiddenPageFaults ?? 0, 'hpf'],
     [c.shadowDrops ?? 0, 'drop'], [c.translations ?? 0, 'xl'],
     [(c.privilegedEmulated ?? 0) + (c.ioEmulated ?? 0) + (c.writeProtectEmulations ?? 0), 'emu'],
-    [(c.reflections ?? 0) + (c.virtualInterrupts ?? 0), 'refl'], [c.nestedWalkReferences ?? 0, 'walk'],
+    [(c.reflections ?? 0) + (c.virtualInterrupts ?? 0), 'refl'], [c.tlbMisses ?? 0, 'tlb'], [c.walkReferences ?? 0, 'w1D'], [c.nestedWalkReferences ?? 0, 'w2D'],
   ];
   const text = parts.filter(([v]) => Math.abs(v) >= 0.005).map(([v, name]) => `${num(v)} ${name}`).join(' ');
   return text || '-';
@@ -159,7 +159,7 @@ export function printVirtualizationTable(out: (line: string) => void): void {
   out('');
   out('Why, per operation: trap = traps into the hypervisor, hc = hypercalls, exit = hardware-assist exits, hpf = hidden page faults,');
   out('drop = shadow drops, xl = blocks translated, emu = instructions emulated, refl = exceptions reflected,');
-  out('walk = nested walk memory references (bare hardware: tlb = TLB misses).');
+  out('tlb = TLB misses, w1D = page-walk references (one-dimensional), w2D = nested walk references (two-dimensional).');
   for (const r of [titles, ...whyRows]) out(row(r, widthsOf(whyRows)));
   for (const failure of failures) out(`FAILED: ${failure}`);
   out(`(${MICRO_OPERATIONS.map((op) => `${op.name}: N = ${op.count}`).join('; ')}; measured in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
