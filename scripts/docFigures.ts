@@ -8,6 +8,7 @@ import { COST_PROFILE_NAMES, COST_PROFILES, CostModel, CostProfileName } from '.
 import { HypervisorEvent } from '../src/hypervisor/events';
 import { createSystem, SettingChoice, VirtualSystem } from '../src/hypervisor/system';
 import { MachineCounters } from '../src/machine/counters';
+import { Vector } from '../src/machine/isa';
 import { main as cliMain, nodeIo } from '../src/cli/main';
 import { microProfileCell, microProfilesTableText } from './benchTable';
 import { measureReadWindow, ReadWindow } from './classicExercise';
@@ -16,6 +17,8 @@ import { DEMO_INPUT, demoImage, DemoGuest, demoTableText, ROOT } from './demoTab
 interface StatsRun { rows: Map<string, number>; order: string[]; gpByInstruction: Map<string, number>; system: VirtualSystem }
 
 const runs = new Map<string, StatsRun>();
+/** examples/os/layout.g32's system-call number of `read`. */
+const SYS_READ = 3;
 
 /** One run of examples/os or os-pv with 'k' at tick 2000: every `--stats` row, and the #GP traps by instruction. */
 function statsRun(guest: DemoGuest, virtualization: string, paging: string | undefined): StatsRun {
@@ -97,6 +100,19 @@ function classicTable(): string {
   return lines.join('\n');
 }
 
+/** The tick at which user1 makes its `read` system call (the first syscall with r0 = 3), with 'k' at tick 2000. */
+function readTick(guest: DemoGuest, virtualization: string): number {
+  const setting = (virtualization === 'none' ? { virtualization } : { virtualization, paging: 'shadow-on-demand', kernelShadows: 'separate' }) as SettingChoice;
+  const system = createSystem({ ...setting, guests: [{ name: guest, image: demoImage(guest), inputs: [DEMO_INPUT] }] });
+  let tick = -1;
+  system.events.on((event) => {
+    if (tick < 0 && event.kind === 'exception' && event.vector === Vector.SYSCALL && system.cpu.regs[0] === SYS_READ) tick = event.ticks;
+  });
+  system.run();
+  if (tick < 0) throw new Error(`${guest} under ${virtualization}: no read system call`);
+  return tick;
+}
+
 /** What `hyperstep ARGS` prints on stdout, run in-process from the repository's root. */
 function cliStdout(args: string[]): string {
   let out = '';
@@ -124,6 +140,7 @@ function fenced(text: string): string {
  * - `micro PROFILE OPERATION COLUMN` — one cell of the per-operation table;
  * - `cost PROFILE KEY` — one constant of the cost model; `cost-table` — all of them;
  * - `classic-table`, `classic PAGING KERNELSHADOWS COUNTER` — the read window of docs/page-table-switches.md;
+ * - `read-tick GUEST VIRT` — the tick of user1's `read` system call;
  * - `cli ARGS` — what `hyperstep ARGS` prints on stdout (in a code block);
  * - `demo-table`, `micro-table` — `npm run demo`'s table (without wall time), `npm run bench`'s per-profile table.
  */
@@ -176,6 +193,7 @@ export function figure(spec: string): string {
       if (value === undefined) throw new Error(`unknown counter in ${spec}`);
       return String(value);
     }
+    case 'read-tick': return String(readTick(words[1] as DemoGuest, words[2]));
     case 'cli': return fenced(cliStdout(words.slice(1)));
     case 'cost-table': return `\n${costTable()}\n`;
     case 'demo-table': return fenced(demoTableText());
