@@ -7,7 +7,7 @@
 // gives, per operation, the counters that explain the cost.
 
 import { assembleText, Image } from '../src/asm';
-import { CostCounters } from '../src/hypervisor/costs';
+import { COST_PROFILE_NAMES, COST_PROFILES, CostCounters, CostProfileName } from '../src/hypervisor/costs';
 import { createSystem, VirtualSystem } from '../src/hypervisor/system';
 import { MICRO_COLUMNS, MICRO_OPERATIONS, MicroColumn, MicroOperation, MicroSetting, microSource } from './microGuests';
 
@@ -34,6 +34,8 @@ function runOnce(image: Image, setting: MicroSetting): { ms: number; system: Vir
 
 export interface MicroCell {
   cyclesPerOp: number;
+  /** Estimated cycles per operation under each hardware profile. */
+  cyclesByProfile: Record<CostProfileName, number>;
   usPerOp: number;
   /** Counter increments per operation (undefined on bare hardware). */
   perOp: Partial<Record<keyof CostCounters, number>> | undefined;
@@ -67,7 +69,10 @@ class CellMeasurement {
       perOp = {};
       for (const key of Object.keys(ca) as Array<keyof CostCounters>) perOp[key] = (ca[key] - cb[key]) / count;
     }
+    const cyclesByProfile = {} as Record<CostProfileName, number>;
+    for (const profile of COST_PROFILE_NAMES) cyclesByProfile[profile] = (a.system.estimatedCycles(COST_PROFILES[profile]) - b.system.estimatedCycles(COST_PROFILES[profile])) / count;
     this.cell = {
+      cyclesByProfile,
       cyclesPerOp: (a.system.estimatedCycles() - b.system.estimatedCycles()) / count,
       perOp, tlbMissesPerOp: (a.system.cpu.tlb.misses - b.system.cpu.tlb.misses) / count,
     };
@@ -100,13 +105,13 @@ function num(value: number): string {
 /** The counters that explain a cell, per operation, the non-zero ones only. */
 function explain(cell: MicroCell): string {
   const c = cell.perOp;
-  if (!c) return `${num(cell.tlbMissesPerOp)} tlb`;
+  if (!c) return `${num(cell.tlbMissesPerOp)} tlb`; // bare hardware has no hypervisor counters
   const traps = (c.trapsProtectionFault ?? 0) + (c.trapsPageFault ?? 0) + (c.trapsSyscall ?? 0) + (c.trapsOther ?? 0);
   const parts: Array<[number, string]> = [
     [traps, 'trap'], [c.hypercalls ?? 0, 'hc'], [c.hwExits ?? 0, 'exit'], [c.hiddenPageFaults ?? 0, 'hpf'],
     [c.shadowDrops ?? 0, 'drop'], [c.translations ?? 0, 'xl'],
     [(c.privilegedEmulated ?? 0) + (c.ioEmulated ?? 0) + (c.writeProtectEmulations ?? 0), 'emu'],
-    [(c.reflections ?? 0) + (c.virtualInterrupts ?? 0), 'refl'], [c.nestedWalkReferences ?? 0, 'walk'],
+    [(c.reflections ?? 0) + (c.virtualInterrupts ?? 0), 'refl'], [c.tlbMisses ?? 0, 'tlb'], [c.walkReferences ?? 0, 'w1D'], [c.nestedWalkReferences ?? 0, 'w2D'],
   ];
   const text = parts.filter(([v]) => Math.abs(v) >= 0.005).map(([v, name]) => `${num(v)} ${name}`).join(' ');
   return text || '-';
@@ -150,10 +155,50 @@ export function printVirtualizationTable(out: (line: string) => void): void {
   out('paravirtual runs vmcall variants of the page-fault, page-table-write and context-switch guests.');
   for (const r of [titles, ...costRows]) out(row(r, widthsOf(costRows)));
   out('');
+  out(microProfilesTable(results.map((line) => line.map((cell) => cell?.cyclesByProfile))));
+  out('');
   out('Why, per operation: trap = traps into the hypervisor, hc = hypercalls, exit = hardware-assist exits, hpf = hidden page faults,');
   out('drop = shadow drops, xl = blocks translated, emu = instructions emulated, refl = exceptions reflected,');
-  out('walk = nested walk memory references (bare hardware: tlb = TLB misses).');
+  out('tlb = TLB misses, w1D = page-walk references (one-dimensional), w2D = nested walk references (two-dimensional).');
   for (const r of [titles, ...whyRows]) out(row(r, widthsOf(whyRows)));
   for (const failure of failures) out(`FAILED: ${failure}`);
   out(`(${MICRO_OPERATIONS.map((op) => `${op.name}: N = ${op.count}`).join('; ')}; measured in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+/**
+ * Estimated cycles per operation under both hardware profiles, side by side
+ * (deterministic: the docs quote it through scripts/genDocs.ts).
+ */
+export function microProfilesTable(cells: Array<Array<Record<CostProfileName, number> | undefined>>): string {
+  const titles = ['operation', ...MICRO_COLUMNS.map((c) => c.title)];
+  const rows = MICRO_OPERATIONS.flatMap((op, i) => COST_PROFILE_NAMES.map((profile) => [
+    `${op.name} (${profile})`, ...cells[i].map((cell) => (cell ? num(cell[profile]) : 'fails')),
+  ]));
+  const widths = titles.map((title, j) => Math.max(title.length, ...rows.map((r) => r[j].length)));
+  return ['Estimated cycles per operation under the two cost profiles (first-gen: 2006 hardware, the default; modern).',
+    ...[titles, ...rows].map((r) => row(r, widths))].join('\n');
+}
+
+let profileCells: Array<Array<Record<CostProfileName, number>>> | undefined;
+
+/** Cycles per operation under each profile, [operation][column], without timing: one pair of runs per cell. */
+export function microProfilesCells(): Array<Array<Record<CostProfileName, number>>> {
+  profileCells ??= MICRO_OPERATIONS.map((op) => MICRO_COLUMNS.map((column) => {
+    const cell = new CellMeasurement(op, column, op.count);
+    cell.runPair(false);
+    return cell.result().cyclesByProfile;
+  }));
+  return profileCells;
+}
+
+export function microProfilesTableText(): string {
+  return microProfilesTable(microProfilesCells());
+}
+
+/** One cell of that table as printed, e.g. ('first-gen', 'guest page fault', 'binary-transl.'). */
+export function microProfileCell(profile: CostProfileName, operation: string, column: string): string {
+  const i = MICRO_OPERATIONS.findIndex((op) => op.name === operation);
+  const j = MICRO_COLUMNS.findIndex((c) => c.title === column);
+  if (i < 0 || j < 0) throw new Error(`no micro-benchmark cell '${operation}' / '${column}'`);
+  return num(microProfilesCells()[i][j][profile]);
 }

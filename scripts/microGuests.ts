@@ -285,6 +285,41 @@ pf:     cli
 ${PAGING_VECTORS}`;
 }
 
+// ---------------------------------------------------------------- 6. TLB miss
+
+/**
+ * A working set twice the TLB's size (32 pages of the kernel's identity map,
+ * 16 entries by default): each round loads from the next page, so with LRU
+ * replacement every load misses the TLB and walks. A first pass over the pages
+ * (in every run, the baseline too) fills the shadows, so that what is left per
+ * round is the walk: one-dimensional through a shadow, two-dimensional nested.
+ * r5 sums what the loads read.
+ */
+export function tlbMissSource(n: number): string {
+  return `${pagingPrologue('0x20000 | 3', '0')}
+        mov r6, 0x20000
+.warm:  ld r2, [r6]
+        add r6, 0x1000
+        cmp r6, 0x40000
+        jb .warm
+        mov r6, 0x20000
+.loop:  cmp r10, ${n}
+        jae .done
+        ld r2, [r6]
+        add r5, r2
+        add r6, 0x1000
+        cmp r6, 0x40000
+        jb .next
+        mov r6, 0x20000
+.next:  add r10, 1
+        jmp .loop
+.done:  cli
+        hlt
+pf:     cli
+        hlt
+${PAGING_VECTORS}`;
+}
+
 // ---------------------------------------------------------------- the rows
 
 export const MICRO_OPERATIONS: readonly MicroOperation[] = [
@@ -293,6 +328,7 @@ export const MICRO_OPERATIONS: readonly MicroOperation[] = [
   { name: 'guest page fault', source: pageFaultSource, pvSource: pageFaultPvSource, baseline: 0, count: 2000 },
   { name: 'page-table write', source: pteWriteSource, pvSource: pteWritePvSource, baseline: 0, count: 2000 },
   { name: 'context switch (cr3)', source: contextSwitchMicroSource, pvSource: contextSwitchMicroPvSource, baseline: 0, count: 2000 },
+  { name: 'TLB-missing load', source: tlbMissSource, baseline: 0, count: 2000 },
   // computeLoopSource always runs its loop at least once: subtract the 1-iteration run.
   { name: 'compute loop iteration', source: computeLoopSource, baseline: 1, count: 20000 },
 ];

@@ -58,6 +58,16 @@ const launchProperties = {
   paging,
   kernelShadows,
   tlbEntries: { type: 'integer', minimum: 0, maximum: 4096, default: 16, description: 'Number of TLB entries (0 = no TLB).' },
+  costModel: {
+    type: 'string',
+    enum: ['first-gen', 'modern'],
+    enumDescriptions: [
+      'First-generation hardware assist (2006): exits of about 2,000 cycles, untagged TLBs, two-dimensional walks without page-walk caches. The hardware of the lecture and of Adams & Agesen (ASPLOS 2006).',
+      'Modern hardware: exits of a few hundred cycles, tagged TLBs (VPID/ASID), page-walk caches.',
+    ],
+    default: 'first-gen',
+    description: 'Which hardware the estimated cycles of the costs panel price (docs/hypervisor.md, "Costs", cites each figure).',
+  },
   memory: { type: 'integer', minimum: 4096, multipleOf: 4096, default: 1048576, description: 'Guest RAM in bytes, a multiple of 4096 (default 1 MiB).' },
   input: {
     type: ['string', 'array'],

@@ -34,6 +34,7 @@ export interface RunOptions {
   traceFile?: string;
   /** Run under bare hardware and the chosen setting in lockstep and report the first divergence. */
   isCompare: boolean;
+  /** `--cost-model`: a profile name (first-gen, modern) or a JSON file of costs. */
   costModelFile?: string;
   /** Tables to print instead of the console (`--show`), and when (`--at`; default the end of the run). */
   show?: { tables: ShowTable[]; point: ShowPoint };
@@ -87,7 +88,7 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .addOption(new Option('--kernel-shadows <setting>', 'pretend-kernel and pretend-user shadows (default separate; no effect under none or hardware-assist)').choices([...KERNEL_SHADOWS]))
     .option('--machine <file.json>', 'run the guests of a machine description instead of FILE')
     .option('--compare', 'run bare hardware and the chosen setting in lockstep; report the first divergence on stdout (exit status 6 if there is one, 0 if none)')
-    .option('--cost-model <file.json>', 'override cycle costs of the cost model')
+    .option('--cost-model <profile|file.json>', 'cycle costs: first-gen (2006 hardware, the default) or modern, or a JSON file of costs to override ("profile" picks its base)')
     .option('--stats', 'print cost counters on stderr when the run ends')
     .option('--trace <file.jsonl>', 'write every machine and hypervisor event to FILE as JSON lines')
     .option('--show <tables>', 'print tables on stdout instead of the console output: page-tables (= guest,map,shadows), guest, map, shadows, tlb, all')

@@ -13,7 +13,7 @@ import { DeviceSet } from '../machine/devices/bus';
 import { findDivergence, formatDivergence } from '../hypervisor/compare';
 import { hexWord } from '../machine/format';
 import { explainDeliveryFailure } from '../machine/deliveryFailure';
-import { CostModel, parseCostModel } from '../hypervisor/costs';
+import { COST_PROFILES, CostModel, isCostProfileName, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, imageOutsideMemory, SystemOptions, validateMemory, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
 import { readSourceFile, readSourceText } from '../loader/sourceFile';
@@ -118,10 +118,12 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   const description = load.description;
   let costModel: CostModel | undefined;
   let costKeys: string[] = [];
-  if (options.costModelFile) {
+  if (options.costModelFile && isCostProfileName(options.costModelFile)) {
+    costModel = { ...COST_PROFILES[options.costModelFile] };
+  } else if (options.costModelFile) {
     const read = io.readSourceFile(options.costModelFile);
     if ('error' in read) { io.stderr(`hyperstep: cannot read ${options.costModelFile}: ${read.error}\n`); return EXIT.usage; }
-    try { const json = JSON.parse(read.text); costModel = parseCostModel(json); costKeys = Object.keys(json); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
+    try { const json = JSON.parse(read.text); costModel = parseCostModel(json); costKeys = Object.keys(json).filter((key) => key !== 'profile'); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
   }
   const systemOptions: SystemOptions = {
     virtualization: options.virtualization ?? description?.virtualization ?? 'none',

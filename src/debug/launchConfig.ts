@@ -7,6 +7,7 @@
 import * as path from 'path';
 import { ConfigError, KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
 import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
+import { COST_PROFILE_NAMES, CostProfileName } from '../hypervisor/costs';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MAX_MEMORY_BYTES } from '../machine/memory';
 
@@ -18,6 +19,8 @@ export interface LaunchConfig {
   paging: PagingSetting | undefined;
   kernelShadows: KernelShadows | undefined;
   tlbEntries: number | undefined;
+  /** Hardware cost profile of estimated cycles (undefined: first-gen). */
+  costModel: CostProfileName | undefined;
   /** Guest RAM in bytes, for guests whose description does not say. */
   memory: number | undefined;
   /** Keyboard input: text at tick 0, or timed pieces. */
@@ -38,7 +41,7 @@ export const DEFAULT_HISTORY_SIZE = 20;
 export const DEFAULT_SNAPSHOT_INTERVAL = 1_000_000;
 
 const KNOWN_ATTRIBUTES = new Set([
-  'program', 'virtualization', 'paging', 'kernelShadows', 'tlbEntries', 'memory', 'input', 'stopOnEntry',
+  'program', 'virtualization', 'paging', 'kernelShadows', 'tlbEntries', 'costModel', 'memory', 'input', 'stopOnEntry',
   'maxInstructions', 'historySize', 'snapshotInterval', 'cwd',
   // Attributes VS Code and other clients add to every configuration.
   'type', 'request', 'name', '__sessionId', '__configurationTarget', 'noDebug', '__restart', 'presentation', 'internalConsoleOptions', 'preLaunchTask', 'postDebugTask', 'debugServer', 'trace',
@@ -80,7 +83,7 @@ function parseInputs(value: unknown): TimedInput[] {
 export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = process.cwd()): LaunchConfig {
   for (const key of Object.keys(args)) {
     if (!KNOWN_ATTRIBUTES.has(key) && !key.startsWith('__')) {
-      throw new ConfigError(`unknown launch attribute '${key}'; known: program, virtualization, paging, kernelShadows, tlbEntries, memory, input, stopOnEntry, maxInstructions, historySize, snapshotInterval, cwd`);
+      throw new ConfigError(`unknown launch attribute '${key}'; known: program, virtualization, paging, kernelShadows, tlbEntries, costModel, memory, input, stopOnEntry, maxInstructions, historySize, snapshotInterval, cwd`);
     }
   }
   if (typeof args.program !== 'string' || args.program.trim() === '') {
@@ -103,6 +106,7 @@ export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = p
     paging: oneOf('paging', args.paging, PAGING_SETTINGS),
     kernelShadows: oneOf('kernelShadows', args.kernelShadows, KERNEL_SHADOWS),
     tlbEntries: wholeNumber('tlbEntries', args.tlbEntries, 0, 4096),
+    costModel: oneOf('costModel', args.costModel, COST_PROFILE_NAMES),
     memory,
     inputs: parseInputs(args.input),
     isStopOnEntry: args.stopOnEntry === true,

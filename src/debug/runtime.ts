@@ -18,6 +18,7 @@ import { AssembleResult, AsmSymbol, formatDiagnostic, LineMap, SourceRead } from
 import { formatInstr } from '../machine/format';
 import { RunResult } from '../machine/machine';
 import { ConfigError, createSystem, settingName, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
+import { COST_PROFILES } from '../hypervisor/costs';
 import { LoadedGuest, loadProgram } from '../loader/program';
 import { BreakpointRecord, Breakpoints, BreakpointSpec } from './breakpoints';
 import { CpuBreakpoints } from './cpuBreakpoints';
@@ -126,6 +127,7 @@ export class DebugRuntime {
       paging: config.paging ?? description?.paging,
       kernelShadows: config.kernelShadows ?? description?.kernelShadows,
       tlbEntries: config.tlbEntries ?? description?.tlbEntries,
+      costModel: config.costModel ? COST_PROFILES[config.costModel] : undefined,
       maxInstructions: config.maxInstructions,
       isInteractive: true,
       guests: this.guests,

@@ -1,6 +1,8 @@
 // What each virtualization setting costs: counters for every hypervisor event
-// and a simple cycle-cost model (documented defaults, overridable) that turns
-// them into estimated cycles so that settings can be compared side by side.
+// and a cycle-cost model that turns them into estimated cycles so that settings
+// can be compared side by side. Two hardware profiles (COST_PROFILES), each
+// figure with its source or marked an estimate in docs/hypervisor.md, "Costs";
+// any key can be overridden with --cost-model FILE.json.
 
 export interface CostCounters {
   instructionsPretendKernel: number;
@@ -37,8 +39,10 @@ export interface CostCounters {
   hwExitsPageFault: number;
   hwExitsMmio: number;
   hwExitsInterrupt: number;
-  nestedWalkReferences: number;
   tlbMisses: number;
+  /** Page-table entries read by one-dimensional walks (bare hardware, or a shadow). */
+  walkReferences: number;
+  nestedWalkReferences: number;
 }
 
 export function emptyCounters(): CostCounters {
@@ -50,7 +54,7 @@ export function emptyCounters(): CostCounters {
     guestCr3Loads: 0, realCr3Loads: 0, realTlbFlushes: 0, sensitiveInstructions: 0, hypercalls: 0,
     translations: 0, translationCacheHits: 0, chainedJumps: 0, translationInvalidations: 0,
     hwExits: 0, hwExitsHlt: 0, hwExitsIo: 0, hwExitsCr3: 0, hwExitsInvlpg: 0, hwExitsVmcall: 0, hwExitsPageFault: 0, hwExitsMmio: 0, hwExitsInterrupt: 0,
-    nestedWalkReferences: 0, tlbMisses: 0,
+    tlbMisses: 0, walkReferences: 0, nestedWalkReferences: 0,
   };
 }
 
@@ -88,11 +92,12 @@ export const COUNTER_LABELS: Record<keyof CostCounters, string> = {
   hwExitsPageFault: 'exits: page fault (shadow paging)',
   hwExitsMmio: 'exits: memory-mapped I/O',
   hwExitsInterrupt: 'exits: interrupt injection',
-  nestedWalkReferences: 'nested walk memory references',
   tlbMisses: 'TLB misses',
+  walkReferences: 'page-walk memory references (one-dimensional)',
+  nestedWalkReferences: 'nested walk memory references',
 };
 
-/** Estimated cycles per event. Defaults are round numbers of the order real x86 hypervisors report. */
+/** Estimated cycles per event (docs/hypervisor.md, "Costs", says where each figure comes from). */
 export interface CostModel {
   instruction: number;
   trap: number;
@@ -101,33 +106,77 @@ export interface CostModel {
   shadowFill: number;
   shadowDrop: number;
   realCr3Load: number;
+  /** The fixed part of a TLB miss; the walk's references are charged on top. */
   tlbMiss: number;
+  /** One page-table entry read by a one-dimensional walk. */
+  walkReference: number;
   hypercall: number;
   translate: number;
   hwExit: number;
+  /** One memory reference of a two-dimensional (nested) walk. */
   nestedWalkReference: number;
 }
 
-export const DEFAULT_COST_MODEL: CostModel = {
+export const COST_PROFILE_NAMES = ['first-gen', 'modern'] as const;
+export type CostProfileName = typeof COST_PROFILE_NAMES[number];
+
+/**
+ * Software costs (traps, emulation, shadows, translation) are the same in both
+ * profiles: what changed between them is the hardware, so only the hardware's
+ * figures differ and a student sees which conclusions move because of it.
+ */
+const SOFTWARE_COSTS = {
   instruction: 1,
-  trap: 500, // a world switch into the hypervisor and back
-  emulate: 100, // decoding and emulating one instruction, on top of the trap
-  reflect: 200, // building the guest's trap frame, on top of the trap
-  shadowFill: 300, // walking the guest table and writing a shadow entry, on top of the trap
-  shadowDrop: 200,
-  realCr3Load: 50,
-  tlbMiss: 20,
-  hypercall: 300, // a vmcall exit, cheaper than trap + decode
-  translate: 2000, // per block translated
-  hwExit: 400,
-  nestedWalkReference: 5,
+  trap: 500, // a fault into the hypervisor and back on the real CPU (estimate)
+  emulate: 100, // decoding and emulating one instruction, on top of the trap (estimate)
+  reflect: 200, // building the guest's trap frame, on top of the trap (estimate)
+  shadowFill: 300, // walking the guest table and writing a shadow entry, on top of the trap (estimate)
+  shadowDrop: 200, // estimate
+  realCr3Load: 50, // estimate; the misses the flush causes are charged as misses
+  hypercall: 500, // a trap the guest asks for: no decode, no emulation (Xen's int 0x82)
+  translate: 2000, // per block translated (estimate)
 };
 
+export const COST_PROFILES: Readonly<Record<CostProfileName, Readonly<CostModel>>> = {
+  /** 2006: first-generation VT-x / AMD-V (Adams & Agesen, ASPLOS 2006); 2-D walks without page-walk caches. */
+  'first-gen': {
+    ...SOFTWARE_COSTS,
+    tlbMiss: 10,
+    walkReference: 10,
+    hwExit: 2000, // exit and entry round trip, plus refilling the untagged TLB it flushed
+    nestedWalkReference: 10, // no page-walk cache: each of the up-to-24 references costs a full one
+  },
+  /** Today: cheap exits, tagged TLBs (VPID/ASID), page-walk caches (Bhargava et al., ASPLOS 2008). */
+  'modern': {
+    ...SOFTWARE_COSTS,
+    tlbMiss: 10,
+    walkReference: 5, // paging-structure caches hold the upper levels
+    hwExit: 500, // a few hundred cycles, no TLB flush (tagged TLB)
+    nestedWalkReference: 2, // page-walk caches and the nested TLB skip most 2-D references
+  },
+};
+
+/** First-generation hardware, the one the lecture and Adams & Agesen talk about (docs/hypervisor.md says why). */
+export const DEFAULT_COST_PROFILE: CostProfileName = 'first-gen';
+export const DEFAULT_COST_MODEL: Readonly<CostModel> = COST_PROFILES[DEFAULT_COST_PROFILE];
+
+export function isCostProfileName(name: string): name is CostProfileName {
+  return (COST_PROFILE_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * A cost model from JSON: `"profile"` (first-gen or modern; default first-gen)
+ * is the base, any other key overrides that one cost.
+ */
 export function parseCostModel(json: unknown): CostModel {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('cost model must be a JSON object');
-  const model: CostModel = { ...DEFAULT_COST_MODEL };
-  for (const [key, value] of Object.entries(json)) {
-    if (!(key in model)) throw new Error(`unknown cost model key '${key}'; known: ${Object.keys(model).join(', ')}`);
+  const { profile, ...costs } = json as Record<string, unknown>;
+  if (profile !== undefined && (typeof profile !== 'string' || !isCostProfileName(profile))) {
+    throw new Error(`cost model 'profile' must be one of ${COST_PROFILE_NAMES.map((n) => `'${n}'`).join(', ')}`);
+  }
+  const model: CostModel = { ...COST_PROFILES[(profile as CostProfileName | undefined) ?? DEFAULT_COST_PROFILE] };
+  for (const [key, value] of Object.entries(costs)) {
+    if (!(key in model)) throw new Error(`unknown cost model key '${key}'; known: profile, ${Object.keys(model).join(', ')}`);
     if (typeof value !== 'number' || !(value >= 0)) throw new Error(`cost model '${key}' must be a non-negative number`);
     (model as unknown as Record<string, number>)[key] = value;
   }
@@ -144,6 +193,7 @@ export function estimateCycles(c: CostCounters, m: CostModel = DEFAULT_COST_MODE
     + c.shadowDrops * m.shadowDrop
     + c.realCr3Loads * m.realCr3Load
     + c.tlbMisses * m.tlbMiss
+    + c.walkReferences * m.walkReference
     + c.hypercalls * m.hypercall
     + c.translations * m.translate
     + c.hwExits * m.hwExit

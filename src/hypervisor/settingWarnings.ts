@@ -37,11 +37,11 @@ export function ineffectiveSettingWarnings(given: GivenSettings, names: SettingN
 
 /** Cost-model keys that charge for events the setting never has (their counters stay 0). */
 const COST_KEYS_USED: Record<Virtualization, readonly string[]> = {
-  'none': ['instruction', 'tlbMiss'],
-  'trap-and-emulate': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss'],
-  'paravirtual': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'hypercall'],
-  'binary-translation': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'translate'],
-  'hardware-assist': ['instruction', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'hypercall', 'hwExit', 'nestedWalkReference'],
+  'none': ['instruction', 'tlbMiss', 'walkReference'],
+  'trap-and-emulate': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'walkReference'],
+  'paravirtual': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'walkReference', 'hypercall'],
+  'binary-translation': ['instruction', 'trap', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'walkReference', 'translate'],
+  'hardware-assist': ['instruction', 'emulate', 'reflect', 'shadowFill', 'shadowDrop', 'realCr3Load', 'tlbMiss', 'walkReference', 'hypercall', 'hwExit', 'nestedWalkReference'],
 };
 
 export function ineffectiveCostKeys(virtualization: Virtualization, keys: readonly string[]): string[] {

@@ -153,7 +153,8 @@ export interface VirtualSystem {
   counters(): CostCounters | undefined;
   /** Rows for `--stats` and the costs panel. */
   costRows(): Array<[string, number]>;
-  estimatedCycles(): number;
+  /** Estimated cycles of the run so far, with the run's cost model or the one given. */
+  estimatedCycles(model?: CostModel): number;
   typeInput(guest: number, bytes: Uint8Array): void;
   /** The instruction at a guest's pc, read through its page table without side effects. */
   instructionAt(guest: number): { text: string; op: number | undefined };
@@ -233,13 +234,13 @@ class BareSystem implements VirtualSystem {
     const cpu = this.machine.cpu;
     return [
       ['instructions retired', cpu.retired], [COUNTER_LABELS.guestCr3Loads, cpu.cr3Loads], [COUNTER_LABELS.sensitiveInstructions, cpu.sensitiveRetired],
-      ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses], ['estimated cycles', this.estimatedCycles()],
+      ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses], [COUNTER_LABELS.walkReferences, cpu.tlb.walkReferences], ['estimated cycles', this.estimatedCycles()],
     ];
   }
 
-  estimatedCycles(): number {
+  estimatedCycles(model: CostModel = this.costModel): number {
     const cpu = this.machine.cpu;
-    return cpu.retired * this.costModel.instruction + cpu.tlb.misses * this.costModel.tlbMiss;
+    return cpu.retired * model.instruction + cpu.tlb.misses * model.tlbMiss + cpu.tlb.walkReferences * model.walkReference;
   }
 
   typeInput(_guest: number, bytes: Uint8Array): void { this.machine.typeInput(bytes); }
@@ -339,6 +340,7 @@ class HypervisorSystem implements VirtualSystem {
       counters.realCr3Loads = cpu.cr3Loads;
     }
     counters.tlbMisses = cpu.tlb.misses;
+    counters.walkReferences = cpu.tlb.walkReferences;
     // Translated code counts its own (binary translation); everything the real CPU ran, it counted.
     counters.sensitiveInstructions += cpu.sensitiveRetired;
     counters.nestedWalkReferences = hv.guests.reduce((sum, g) => sum + (g.nested?.references ?? 0), 0);
@@ -353,8 +355,8 @@ class HypervisorSystem implements VirtualSystem {
     return rows;
   }
 
-  estimatedCycles(): number {
-    return estimateCycles(this.counters(), this.options.costModel ?? DEFAULT_COST_MODEL);
+  estimatedCycles(model: CostModel = this.options.costModel ?? DEFAULT_COST_MODEL): number {
+    return estimateCycles(this.counters(), model);
   }
 
   typeInput(guest: number, bytes: Uint8Array): void { this.hypervisor.typeInput(guest, bytes); }

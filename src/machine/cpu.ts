@@ -737,7 +737,9 @@ export class Cpu {
       return ((machineFrame & ~0xfff) | (va & 0xfff)) >>> 0;
     }
     const pdeGpa = ((this.cr3 & ~0xfff) + ((va >>> 22) << 2)) >>> 0;
+    if (nested === null) this.tlb.walkReferences++;
     const pdeAddr = nested === null ? pdeGpa : nestedTranslate(nested, pdeGpa);
+    if (nested !== null) nested.references++; // the guest's PDE itself
     if (pdeAddr < 0 || !memory.contains(pdeAddr, 4)) return this.busError(pdeGpa, 'page directory entry');
     const pde = memory.read32(pdeAddr);
     let errorCode = -1;
@@ -746,7 +748,9 @@ export class Cpu {
     if ((pde & Pte.P) === 0) errorCode = pfBits(access, isUser);
     else {
       const pteGpa = ((pde & ~0xfff) + (((va >>> 12) & 0x3ff) << 2)) >>> 0;
+      if (nested === null) this.tlb.walkReferences++;
       pteAddr = nested === null ? pteGpa : nestedTranslate(nested, pteGpa);
+      if (nested !== null) nested.references++; // the guest's PTE itself
       if (pteAddr < 0 || !memory.contains(pteAddr, 4)) return this.busError(pteGpa, 'page table entry');
       pte = memory.read32(pteAddr);
       if ((pte & Pte.P) === 0) errorCode = pfBits(access, isUser);
@@ -1012,12 +1016,12 @@ function exitControlOf(op: number): number {
 export interface NestedPaging {
   frames: Int32Array;
   size: number;
-  /** Memory references made by two-dimensional walks (each map lookup counts two levels). */
+  /** Memory references made by two-dimensional walks: two per map lookup, one per guest entry read; (2+1)·(2+1)−1 = 8 for a full walk. */
   references: number;
 }
 
 function nestedTranslate(nested: NestedPaging, gpa: number): number {
-  nested.references += 3; // two levels of the map, then the entry itself
+  nested.references += 2; // the map's two levels
   return gpa < nested.size ? nested.frames[gpa >>> 12] + (gpa & 0xfff) : -1;
 }
 

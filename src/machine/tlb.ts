@@ -22,6 +22,8 @@ export class Tlb {
   clock = 0;
   hits = 0;
   misses = 0;
+  /** Page-table entries read by one-dimensional walks (bare hardware or a shadow; nested walks count their own). */
+  walkReferences = 0;
   /** Bumped on every removal so that callers caching an entry index can tell it may be gone. */
   generation = 0;
 
@@ -104,7 +106,7 @@ export class Tlb {
   }
 
   saveState(): TlbState {
-    return { vpn: this.vpn.slice(), frame: this.frame.slice(), bits: this.bits.slice(), lastUse: this.lastUse.slice(), clock: this.clock, hits: this.hits, misses: this.misses };
+    return { vpn: this.vpn.slice(), frame: this.frame.slice(), bits: this.bits.slice(), lastUse: this.lastUse.slice(), clock: this.clock, hits: this.hits, misses: this.misses, walkReferences: this.walkReferences };
   }
 
   loadState(state: TlbState): void {
@@ -116,11 +118,12 @@ export class Tlb {
     this.clock = state.clock;
     this.hits = state.hits;
     this.misses = state.misses;
+    this.walkReferences = state.walkReferences;
     for (let i = 0; i < this.nEntries; i++) if (this.vpn[i] !== -1) this.index[this.vpn[i]] = i + 1;
     this.generation++;
   }
 }
 
 export interface TlbState {
-  vpn: Int32Array; frame: Int32Array; bits: Uint8Array; lastUse: Float64Array; clock: number; hits: number; misses: number;
+  vpn: Int32Array; frame: Int32Array; bits: Uint8Array; lastUse: Float64Array; clock: number; hits: number; misses: number; walkReferences: number;
 }

@@ -24,6 +24,10 @@ app.appendChild(cards);
 const switchesCard = el('div', { className: 'card', attributes: { 'data-card': 'switches' } }, [
   el('div', { className: 'dim', text: 'page-table switches (guest · real)' }), el('div', { className: 'big' }), el('div', { className: 'dim' }),
 ]);
+// Nested paging's price: no shadow to keep, but every TLB miss is a two-dimensional walk.
+const walksCard = el('div', { className: 'card', attributes: { 'data-card': 'walks' } }, [
+  el('div', { className: 'dim', text: 'TLB misses · page-walk references' }), el('div', { className: 'big' }), el('div', { className: 'dim' }),
+]);
 const table = el('table', { className: 'plain', attributes: { 'aria-label': 'Cost counters' } });
 const head = table.createTHead().insertRow();
 const body = table.createTBody();
@@ -43,6 +47,15 @@ function valueOf(run: Run, label: string): number | undefined {
 function switchCount(run: Run, who: 'guest' | 'real'): number | undefined {
   const row = run.rows.find((r) => r.label.toLowerCase().includes(who) && /page-table switch|cr3/i.test(r.label));
   return row?.value;
+}
+
+/** TLB misses and the memory references their walks made, one- or two-dimensional, from the rows' labels. */
+function walkCounts(run: Run): { misses: number; references: number; isNested: boolean } | undefined {
+  const misses = valueOf(run, 'TLB misses');
+  if (misses === undefined) return undefined;
+  const oneD = run.rows.find((r) => /one-dimensional/i.test(r.label))?.value ?? 0;
+  const twoD = run.rows.find((r) => /nested walk/i.test(r.label))?.value ?? 0;
+  return { misses, references: oneD + twoD, isNested: twoD > 0 };
 }
 
 function setCells(row: HTMLTableRowElement, texts: string[], classes: string[], tag: 'td' | 'th'): void {
@@ -90,6 +103,16 @@ function render(): void {
       ? `the hypervisor switched the real cr3 ${real > guest ? real - guest : guest - real} times ${real > guest ? 'more' : 'less'} than the guest did`
       : 'every guest cr3 load was one real switch');
   }
+
+  const walks = costs ? walkCounts(all[0]) : undefined;
+  if (walks) {
+    cards.appendChild(walksCard);
+    setText(walksCard.children[1], `${formatCount(walks.misses)} · ${formatCount(walks.references)}`);
+    const perMiss = walks.misses > 0 ? (walks.references / walks.misses).toFixed(1) : '0';
+    setText(walksCard.children[2], walks.isNested
+      ? `${perMiss} references per miss: each walk is two-dimensional (the guest's table, each entry through the hypervisor's map)`
+      : `${perMiss} references per miss: one-dimensional walks (${/none/.test(all[0].setting) ? 'the program\'s own table' : 'the shadow'})`);
+  } else walksCard.remove();
 
   setCells(head, ['counter', ...all.map((run) => (run.isCurrent ? `this run so far (${run.setting})` : `${run.setting}, whole run`))], ['', ...all.map(() => 'num')], 'th');
   const labels: string[] = [];

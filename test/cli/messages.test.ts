@@ -162,6 +162,27 @@ describe('cli: messages that teach', function () {
       assert.match(assisted.stderr, /warning: --cost-model 'trap', 'translate' have no effect with virtualization hardware-assist/);
     });
 
+    it('--cost-model first-gen|modern picks a hardware profile; a file may name its base profile', () => {
+      const cycles = (args: string[]) => {
+        const result = cli(['run', path.join(EXAMPLES, 'os/kernel.g32'), '--input-at', '2000:k', '--virtualization', 'hardware-assist', '--stats', ...args]);
+        assert.equal(result.status, 0, result.stderr);
+        return Number(/estimated cycles\s+(\d+)/.exec(result.stderr)![1]);
+      };
+      const byDefault = cycles([]);
+      assert.equal(cycles(['--cost-model', 'first-gen']), byDefault);
+      const modern = cycles(['--cost-model', 'modern']);
+      assert.ok(modern < byDefault, `modern ${modern} vs first-gen ${byDefault}: cheaper exits`);
+      const model = path.join(directory, 'modern-base.json');
+      fs.writeFileSync(model, JSON.stringify({ profile: 'modern' }));
+      assert.equal(cycles(['--cost-model', model]), modern);
+      fs.writeFileSync(model, JSON.stringify({ profile: 'pentium' }));
+      const bad = cli(['run', hello, '--cost-model', model]);
+      assert.equal(bad.status, 64);
+      assert.match(bad.stderr, /'profile' must be one of 'first-gen', 'modern'/);
+      assert.deepEqual(parseLaunchConfig({ program: 'a.g32', costModel: 'modern' }).costModel, 'modern');
+      assert.throws(() => parseLaunchConfig({ program: 'a.g32', costModel: 'fast' }), /launch attribute 'costModel' must be one of 'first-gen', 'modern'/);
+    });
+
     it('--stats and --trace with --compare are warned about', () => {
       const result = cli(['run', path.join(EXAMPLES, 'popf.g32'), '--virtualization', 'hardware-assist', '--compare', '--stats', '--trace', path.join(directory, 'unused.jsonl')]);
       assert.match(result.stderr, /warning: --stats has no effect with --compare/);

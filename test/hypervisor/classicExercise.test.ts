@@ -6,46 +6,8 @@
 // the return to user1.
 
 import * as assert from 'assert';
-import { CostCounters } from '../../src/hypervisor/costs';
-import { createSystem } from '../../src/hypervisor/system';
-import { imageOfFile, input, Setting, settingLabel, VIRTUAL_SETTINGS } from './setup';
-
-const SYS_READ = 3;
-const USER1_DIRECTORY = 0xb000;
-
-interface Window { counters: CostCounters; modeSwitches: number; description: string[] }
-
-export function measureReadWindow(setting: Setting): Window {
-  const system = createSystem({ ...setting, guests: [{ name: 'os', image: imageOfFile('examples/os/kernel.g32'), inputs: [input(2000, 'k')] }] });
-  const hv = system.hypervisor!;
-  let start: CostCounters | undefined;
-  let end: CostCounters | undefined;
-  let modeSwitches = 0;
-  let wasUser = false;
-  const description: string[] = [];
-  hv.hvEvents.on((event) => {
-    if (end) return;
-    const guest = hv.guests[0];
-    if (!start && event.kind === 'syscall' && hv.cpu.regs[0] === SYS_READ && guest.cr3 === USER1_DIRECTORY) {
-      start = system.counters()!;
-      wasUser = true;
-    }
-    if (!start) return;
-    if (guest.isPretendUser !== wasUser) { modeSwitches++; wasUser = guest.isPretendUser; }
-    if (event.kind === 'syscall' || event.kind === 'cr3-load' || (event.kind === 'reflected' && event.vector !== undefined && event.vector >= 32 && event.vector < 48)
-      || (event.kind === 'privileged-emulated' && event.instruction === 'iret')) {
-      description.push(`${event.kind}${event.vector !== undefined ? ` ${event.vector}` : ''}${event.kind === 'cr3-load' ? ` 0x${event.address!.toString(16)}` : ''}`);
-    }
-    if (event.kind === 'privileged-emulated' && event.instruction === 'iret' && guest.isPretendUser && guest.cr3 === USER1_DIRECTORY && modeSwitches > 1) {
-      end = system.counters()!;
-    }
-  });
-  system.run();
-  assert.ok(start && end, `${settingLabel(setting)}: the read/switch/interrupt/switch-back scenario did not happen`);
-  const diff = {} as CostCounters;
-  for (const key of Object.keys(end) as Array<keyof CostCounters>) diff[key] = end[key] - start[key];
-  return { counters: diff, modeSwitches, description };
-}
+import { measureReadWindow, ReadWindow as Window } from '../../scripts/classicExercise';
+import { settingLabel, VIRTUAL_SETTINGS } from './setup';
 
 describe('hypervisor: the classic page-table-switch exercise', () => {
   const results = new Map<string, Window>();

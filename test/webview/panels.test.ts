@@ -56,6 +56,29 @@ describe('TLB, costs and translation cache panels (Chromium)', function () {
     await panel.close();
   });
 
+  it('costs: TLB misses next to the memory references of their walks, one- or two-dimensional', async () => {
+    const panel = await harness.open('costs', 'dark', { width: 1100, height: 640 });
+    const nested = loadFixture();
+    nested.costs.setting = 'hardware-assist / nested';
+    nested.costs.rows = [
+      ...nested.costs.rows.filter((r) => !/TLB misses|one-dimensional|nested walk/.test(r.label)),
+      { label: 'TLB misses', value: 49 }, { label: 'page-walk memory references (one-dimensional)', value: 0 }, { label: 'nested walk memory references', value: 351 },
+    ];
+    await panel.sendSnapshot(nested);
+    const card = (await panel.page.textContent('[data-card="walks"]'))!;
+    assert.match(card, /49 · 351/);
+    assert.match(card, /7\.2 references per miss: each walk is two-dimensional/);
+    const shadow = loadFixture();
+    shadow.costs.rows = [
+      ...shadow.costs.rows.filter((r) => !/TLB misses|one-dimensional|nested walk/.test(r.label)),
+      { label: 'TLB misses', value: 606 }, { label: 'page-walk memory references (one-dimensional)', value: 1212 },
+    ];
+    await panel.sendSnapshot(shadow);
+    assert.match((await panel.page.textContent('[data-card="walks"]'))!, /606 · 1,212.*2\.0 references per miss: one-dimensional walks \(the shadow\)/);
+    assert.deepEqual(panel.errors, []);
+    await panel.close();
+  });
+
   it('translation cache: says when there is none, lists blocks and shows what one became', async () => {
     const panel = await harness.open('translationCache', 'dark', { width: 1100, height: 560 });
     await panel.sendSnapshot(snapshot);

@@ -1,0 +1,203 @@
+// Figures the documents quote from the tool, computed by running it. A
+// document marks each one `<!-- gen:SPEC -->figure<!-- /gen -->` and
+// scripts/genDocs.ts rewrites what is between the marks; SPEC names what to
+// compute (the cases of `figure` below). Runs are memoized: a document quoting
+// twenty counters of one run runs it once.
+
+import { COST_PROFILE_NAMES, COST_PROFILES, CostModel, CostProfileName } from '../src/hypervisor/costs';
+import { HypervisorEvent } from '../src/hypervisor/events';
+import { createSystem, SettingChoice, VirtualSystem } from '../src/hypervisor/system';
+import { MachineCounters } from '../src/machine/counters';
+import { Vector } from '../src/machine/isa';
+import { main as cliMain, nodeIo } from '../src/cli/main';
+import { microProfileCell, microProfilesTableText } from './benchTable';
+import { measureReadWindow, ReadWindow } from './classicExercise';
+import { DEMO_INPUT, demoImage, DemoGuest, demoTableText, ROOT } from './demoTable';
+
+interface StatsRun { rows: Map<string, number>; order: string[]; gpByInstruction: Map<string, number>; system: VirtualSystem }
+
+const runs = new Map<string, StatsRun>();
+/** examples/os/layout.g32's system-call number of `read`. */
+const SYS_READ = 3;
+
+/** One run of examples/os or os-pv with 'k' at tick 2000: every `--stats` row, and the #GP traps by instruction. */
+function statsRun(guest: DemoGuest, virtualization: string, paging: string | undefined): StatsRun {
+  const key = `${guest} ${virtualization} ${paging}`;
+  let run = runs.get(key);
+  if (run) return run;
+  const setting = (virtualization === 'none' ? { virtualization } : { virtualization, paging, kernelShadows: virtualization === 'hardware-assist' ? undefined : 'separate' }) as SettingChoice;
+  const system = createSystem({ ...setting, guests: [{ name: guest, image: demoImage(guest), inputs: [DEMO_INPUT] }] });
+  const counters = new MachineCounters(system.events);
+  const gpByInstruction = new Map<string, number>();
+  system.hvEvents?.on((event: HypervisorEvent) => {
+    if (event.kind !== 'protection-fault') return;
+    const mnemonic = event.instruction.split(/\s+/)[0] + (/^mov (cr3|evt|ksp),/.test(event.instruction) ? ` ${event.instruction.split(/[\s,]+/)[1]}` : '');
+    gpByInstruction.set(mnemonic, (gpByInstruction.get(mnemonic) ?? 0) + 1);
+  });
+  const result = system.run();
+  if (result.reason !== 'halted') throw new Error(`${key}: ${result.detail}`);
+  const view = system.guest(0);
+  // The rows of `hyperstep run --stats`, in its order.
+  const pairs: Array<[string, number]> = [
+    ['instructions retired', view.retired], ['ticks', view.ticks], ...counters.rows(),
+    ...system.costRows().filter(([name]) => name !== 'instructions retired'),
+  ];
+  run = { rows: new Map(pairs), order: pairs.map(([name]) => name), gpByInstruction, system };
+  runs.set(key, run);
+  return run;
+}
+
+function grouped(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** `| label | a | b | c |` rows of --stats for several runs; rows 0 in every run are left out. */
+function statsTable(title: string, columns: Array<{ heading: string; run: StatsRun }>): string {
+  const labels: string[] = [];
+  for (const { run } of columns) for (const label of run.order) if (!labels.includes(label)) labels.push(label);
+  const lines = [`| ${title} | ${columns.map((c) => c.heading).join(' | ')} |`, `| --- | ${columns.map(() => '---:').join(' | ')} |`];
+  for (const label of labels) {
+    const values = columns.map((c) => c.run.rows.get(label) ?? 0);
+    if (values.every((v) => v === 0)) continue;
+    lines.push(`| ${label} | ${values.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function costTable(): string {
+  const keys = Object.keys(COST_PROFILES['first-gen']) as Array<keyof CostModel>;
+  const lines = [`| key | ${COST_PROFILE_NAMES.join(' | ')} |`, `| --- | ${COST_PROFILE_NAMES.map(() => '---:').join(' | ')} |`];
+  for (const key of keys) lines.push(`| ${key} | ${COST_PROFILE_NAMES.map((p) => grouped(COST_PROFILES[p][key])).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+const windows = new Map<string, ReadWindow>();
+
+function classicWindow(paging: string, kernelShadows: string): ReadWindow {
+  const key = `${paging} ${kernelShadows}`;
+  let window = windows.get(key);
+  if (!window) {
+    window = measureReadWindow({ virtualization: 'trap-and-emulate', paging, kernelShadows } as SettingChoice);
+    windows.set(key, window);
+  }
+  return window;
+}
+
+const CLASSIC_COLUMNS: Array<[string, keyof ReadWindow['counters']]> = [
+  ['guest cr3 loads', 'guestCr3Loads'], ['real cr3 loads', 'realCr3Loads'], ['real TLB flushes', 'realTlbFlushes'], ['shadow drops', 'shadowDrops'],
+  ['hidden page faults', 'hiddenPageFaults'], ['#GP traps', 'trapsProtectionFault'], ['#PF traps', 'trapsPageFault'],
+];
+
+/** docs/page-table-switches.md's table: the read window under each shadow setting. */
+function classicTable(): string {
+  const lines = [`| paging | kernelShadows | ${CLASSIC_COLUMNS.map(([title]) => title).join(' | ')} |`, `| --- | --- | ${CLASSIC_COLUMNS.map(() => '---').join(' | ')} |`];
+  for (const paging of ['shadow-on-demand', 'shadow-proactive']) {
+    for (const kernelShadows of ['separate', 'flush-on-switch']) {
+      const counters = classicWindow(paging, kernelShadows).counters;
+      lines.push(`| ${paging} | ${kernelShadows} | ${CLASSIC_COLUMNS.map(([, key]) => counters[key]).join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The tick at which user1 makes its `read` system call (the first syscall with r0 = 3), with 'k' at tick 2000. */
+function readTick(guest: DemoGuest, virtualization: string): number {
+  const setting = (virtualization === 'none' ? { virtualization } : { virtualization, paging: 'shadow-on-demand', kernelShadows: 'separate' }) as SettingChoice;
+  const system = createSystem({ ...setting, guests: [{ name: guest, image: demoImage(guest), inputs: [DEMO_INPUT] }] });
+  let tick = -1;
+  system.events.on((event) => {
+    if (tick < 0 && event.kind === 'exception' && event.vector === Vector.SYSCALL && system.cpu.regs[0] === SYS_READ) tick = event.ticks;
+  });
+  system.run();
+  if (tick < 0) throw new Error(`${guest} under ${virtualization}: no read system call`);
+  return tick;
+}
+
+/** What `hyperstep ARGS` prints on stdout, run in-process from the repository's root. */
+function cliStdout(args: string[]): string {
+  let out = '';
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    cliMain(args, { ...nodeIo, stdout: (data) => { out += typeof data === 'string' ? data : Buffer.from(data).toString('latin1'); }, stderr: () => undefined });
+  } finally {
+    process.chdir(cwd);
+  }
+  return out;
+}
+
+function fenced(text: string): string {
+  return `\n\`\`\`text\n${text.trimEnd()}\n\`\`\`\n`;
+}
+
+/**
+ * The figure a SPEC names. Words are separated by spaces; a label (the rest of
+ * the SPEC) may contain spaces:
+ * - `stat GUEST VIRT PAGING LABEL` — one `--stats` row (`statc`: with thousands separators);
+ * - `stats-table PAGING` — docs/paravirtual.md's three-column table;
+ * - `gp-list GUEST VIRT PAGING` — the #GP traps by instruction;
+ * - `cycles GUEST VIRT PAGING PROFILE` — estimated cycles under a profile;
+ * - `micro PROFILE OPERATION COLUMN` — one cell of the per-operation table;
+ * - `cost PROFILE KEY` — one constant of the cost model; `cost-table` — all of them;
+ * - `classic-table`, `classic PAGING KERNELSHADOWS COUNTER` — the read window of docs/page-table-switches.md;
+ * - `read-tick GUEST VIRT` — the tick of user1's `read` system call;
+ * - `cli ARGS` — what `hyperstep ARGS` prints on stdout (in a code block);
+ * - `demo-table`, `micro-table` — `npm run demo`'s table (without wall time), `npm run bench`'s per-profile table.
+ */
+export function figure(spec: string): string {
+  const words = spec.trim().split(/\s+/);
+  const [kind] = words;
+  const paging = (word: string) => (word === '-' ? undefined : word);
+  switch (kind) {
+    case 'stat': case 'statc': {
+      const [, guest, virtualization, pagingWord, ...label] = words;
+      const run = statsRun(guest as DemoGuest, virtualization, paging(pagingWord));
+      const value = run.rows.get(label.join(' '));
+      if (value === undefined) throw new Error(`no --stats row '${label.join(' ')}' (${spec})`);
+      return kind === 'statc' ? grouped(value) : String(value);
+    }
+    case 'cycles': {
+      const [, guest, virtualization, pagingWord, profile] = words;
+      const model = COST_PROFILES[profile as CostProfileName];
+      if (!model) throw new Error(`unknown profile in ${spec}`);
+      return grouped(statsRun(guest as DemoGuest, virtualization, paging(pagingWord)).system.estimatedCycles(model));
+    }
+    case 'gp-list': {
+      const [, guest, virtualization, pagingWord] = words;
+      const counts = [...statsRun(guest as DemoGuest, virtualization, paging(pagingWord)).gpByInstruction].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      return counts.map(([mnemonic, n]) => `${n} \`${mnemonic}\``).join(', ');
+    }
+    case 'stats-table': {
+      const p = words[1];
+      return `\n${statsTable(p, [
+        { heading: 'os, trap-and-emulate', run: statsRun('os', 'trap-and-emulate', p) },
+        { heading: 'os-pv, trap-and-emulate', run: statsRun('os-pv', 'trap-and-emulate', p) },
+        { heading: 'os-pv, paravirtual', run: statsRun('os-pv', 'paravirtual', p) },
+      ])}\n`;
+    }
+    case 'cost': {
+      const model = COST_PROFILES[words[1] as CostProfileName];
+      const value = model?.[words[2] as keyof CostModel];
+      if (value === undefined) throw new Error(`unknown cost ${spec}`);
+      return grouped(value);
+    }
+    case 'micro': {
+      const [, profile, ...rest] = words;
+      if (!COST_PROFILES[profile as CostProfileName]) throw new Error(`unknown profile in ${spec}`);
+      return microProfileCell(profile as CostProfileName, rest.slice(0, -1).join(' '), rest[rest.length - 1]);
+    }
+    case 'classic-table': return `\n${classicTable()}\n`;
+    case 'classic': {
+      const [, pagingWord, kernelShadows, key] = words;
+      const value = classicWindow(pagingWord, kernelShadows).counters[key as keyof ReadWindow['counters']];
+      if (value === undefined) throw new Error(`unknown counter in ${spec}`);
+      return String(value);
+    }
+    case 'read-tick': return String(readTick(words[1] as DemoGuest, words[2]));
+    case 'cli': return fenced(cliStdout(words.slice(1)));
+    case 'cost-table': return `\n${costTable()}\n`;
+    case 'demo-table': return fenced(demoTableText());
+    case 'micro-table': return fenced(microProfilesTableText());
+    default: throw new Error(`unknown figure '${spec}'`);
+  }
+}
