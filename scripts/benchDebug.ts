@@ -11,7 +11,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { assemble } from '../src/asm';
 import { parseLaunchConfig } from '../src/debug/launchConfig';
 import { DebugRuntime } from '../src/debug/runtime';
-import { nodeFileReader } from '../src/debug/session';
+import { nodeFileReader } from '../src/debug/nodeFileReader';
 
 const ROOT = path.resolve(__dirname, '..');
 const OS = path.join(ROOT, 'examples/os/kernel.g32');

@@ -15,11 +15,11 @@ const ALLOWED: Record<string, string[]> = {
   loader: ['machine', 'hypervisor', 'asm'],
   protocol: [],
   debug: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', '@vscode/debugadapter', '@vscode/debugprotocol'],
-  lsp: ['machine', 'asm', 'loader', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'vscode-languageserver/node'],
+  lsp: ['machine', 'asm', 'loader', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'vscode-languageserver/node', 'vscode-languageserver/browser'],
   labs: ['machine', 'hypervisor', 'asm', 'loader'],
   cli: ['machine', 'hypervisor', 'asm', 'loader', 'labs', 'commander'],
   webview: ['protocol'],
-  extension: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', 'debug', 'lsp', 'webview', 'vscode', 'vscode-languageclient', 'vscode-languageclient/node', '@vscode/debugadapter'],
+  extension: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', 'debug', 'lsp', 'webview', 'vscode', 'vscode-languageclient', 'vscode-languageclient/node', 'vscode-languageclient/browser', '@vscode/debugadapter'],
 };
 
 const NODE_BUILTINS = new Set(['fs', 'path', 'os', 'child_process', 'util', 'events', 'net', 'crypto', 'url', 'stream', 'process', 'readline', 'http', 'assert', 'worker_threads']);
@@ -63,6 +63,42 @@ describe('architecture: layers import only downwards', () => {
           }
         }
       }
+      assert.deepStrictEqual(violations, []);
+    });
+  }
+});
+
+/** Every module reachable through relative imports from `entry`, with the packages and builtins each imports. */
+function reachable(entry: string): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (found.has(file)) continue;
+    const specs = importsOf(file);
+    found.set(file, specs.filter((spec) => !spec.startsWith('.')));
+    for (const spec of specs.filter((s) => s.startsWith('.'))) {
+      const base = path.resolve(path.dirname(file), spec);
+      const target = [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => fs.existsSync(candidate));
+      if (target) pending.push(target);
+    }
+  }
+  return found;
+}
+
+// The web build runs in a browser's workers: `path` and `events` are bundled
+// from npm (scripts/bundle-web.mjs), but nothing may need Node's IO.
+const BROWSER_FORBIDDEN = new Set(['fs', 'os', 'child_process', 'net', 'worker_threads', 'crypto', 'http', 'readline', 'stream', 'vscode-languageclient/node', 'vscode-languageserver/node', 'vscode-languageserver-protocol/node', 'vscode-jsonrpc/node']);
+
+describe('architecture: the web build needs no Node IO', () => {
+  for (const entry of ['extension/browser.ts', 'lsp/browserMain.ts']) {
+    it(`src/${entry} reaches no Node-only module`, () => {
+      const violations: string[] = [];
+      const modules = reachable(path.join(SRC, entry));
+      for (const [file, packages] of modules) {
+        for (const spec of packages) if (BROWSER_FORBIDDEN.has(spec.replace(/^node:/, ''))) violations.push(`${path.relative(SRC, file)} imports ${spec}`);
+      }
+      assert.ok(modules.size > 20, `the walk from ${entry} found only ${modules.size} modules`);
       assert.deepStrictEqual(violations, []);
     });
   }

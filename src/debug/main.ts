@@ -2,7 +2,8 @@
 // and for the adapter tests. The extension runs the same HyperstepSession
 // inline (DebugAdapterInlineImplementation) with its own file reader.
 
-import { HyperstepSession, nodeFileReader } from './session';
+import { nodeFileReader } from './nodeFileReader';
+import { HyperstepSession } from './session';
 
 export { HyperstepSession };
 

@@ -16,7 +16,6 @@ import { DebugProtocol } from '@vscode/debugprotocol';
 import { PSEUDOCODE_TEXT, pseudocodeLineNumber } from '../hypervisor/pseudocode';
 import { ConfigError } from '../hypervisor/system';
 import { LoadError } from '../loader/program';
-import { readSourceFile } from '../loader/sourceFile';
 import { disassembleAt } from '../asm';
 import { BreakpointRecord, BreakpointSpec, DataAccess } from './breakpoints';
 import { COMMANDS, runConsoleCommand } from './commands';
@@ -39,8 +38,6 @@ export const WALK_REQUEST = 'hyperstep/walk';
 export const MAX_READ_MEMORY = 1 << 20;
 /** Most instructions one disassemble answers (and most it moves by `instructionOffset`). */
 export const MAX_DISASSEMBLE = 10_000;
-
-export const nodeFileReader: FileReader = { readSourceFile: (file) => readSourceFile(file) };
 
 class RequestError extends Error {}
 
@@ -67,7 +64,7 @@ export class HyperstepSession extends DebugSession {
   private nextBreakpointId = 1;
   private reportedBreakpoints = new Map<number, string>();
 
-  constructor(private readonly reader: FileReader = nodeFileReader) {
+  constructor(private readonly reader: FileReader) {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);

@@ -6,7 +6,6 @@
 // active file under each virtualization setting. The adapter itself checks
 // every attribute (src/debug/launchConfig.ts).
 
-import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { pickProgram, programProblem } from './programChoice';
@@ -18,33 +17,46 @@ const SETTINGS: Array<{ label: string; attributes: Record<string, string> }> = [
   { label: 'hardware assist', attributes: { virtualization: 'hardware-assist', paging: 'nested' } },
 ];
 
-function activeG32File(): vscode.Uri | undefined {
-  const document = vscode.window.activeTextEditor?.document;
-  return document?.languageId === 'g32' && document.uri.scheme === 'file' ? document.uri : undefined;
+/**
+ * Which documents can be launched and the path the adapter knows each by, and
+ * how to read a file that is not open: file paths and the disk on the desktop
+ * (desktopLocator.ts), workspace paths in the browser, where a file that is not
+ * open is read by the adapter itself (through `workspace.fs`).
+ */
+export interface ProgramLocator {
+  canLaunch(uri: vscode.Uri): boolean;
+  programPath(uri: vscode.Uri): string;
+  readClosedFile(file: string): string | undefined;
 }
 
-function activeFile(): string | undefined {
+function activeG32File(locator: ProgramLocator): vscode.Uri | undefined {
+  const document = vscode.window.activeTextEditor?.document;
+  return document?.languageId === 'g32' && locator.canLaunch(document.uri) ? document.uri : undefined;
+}
+
+function activeFile(locator: ProgramLocator): string | undefined {
   const uri = vscode.window.activeTextEditor?.document.uri;
-  return uri?.scheme === 'file' ? uri.fsPath : undefined;
+  return uri && locator.canLaunch(uri) ? locator.programPath(uri) : undefined;
 }
 
 /** Files open in editor tabs (not only the visible ones). */
-function openFiles(): string[] {
+function openFiles(locator: ProgramLocator): string[] {
   return vscode.window.tabGroups.all.flatMap((group) => group.tabs)
     .map((tab) => (tab.input instanceof vscode.TabInputText ? tab.input.uri : undefined))
-    .filter((uri): uri is vscode.Uri => uri?.scheme === 'file').map((uri) => uri.fsPath);
+    .filter((uri): uri is vscode.Uri => uri !== undefined && locator.canLaunch(uri)).map((uri) => locator.programPath(uri));
 }
 
-function readFile(file: string): string | undefined {
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
-  if (open) return open.getText();
-  try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+function fileReader(locator: ProgramLocator): (file: string) => string | undefined {
+  return (file) => {
+    const open = vscode.workspace.textDocuments.find((d) => locator.canLaunch(d.uri) && locator.programPath(d.uri) === file);
+    return open ? open.getText() : locator.readClosedFile(file);
+  };
 }
 
 /** F5 with no launch.json: the active .g32 file, else the one open or in the workspace, else the user picks. */
-async function chooseProgram(): Promise<string | undefined> {
-  const workspace = (await vscode.workspace.findFiles('**/*.g32', '**/node_modules/**', 200)).map((uri) => uri.fsPath);
-  const pick = pickProgram(activeFile(), openFiles(), workspace, readFile);
+async function chooseProgram(locator: ProgramLocator): Promise<string | undefined> {
+  const workspace = (await vscode.workspace.findFiles('**/*.g32', '**/node_modules/**', 200)).filter((uri) => locator.canLaunch(uri)).map((uri) => locator.programPath(uri));
+  const pick = pickProgram(activeFile(locator), openFiles(locator), workspace, fileReader(locator));
   if (pick.kind === 'file') return pick.program;
   if (pick.kind === 'none') { void vscode.window.showInformationMessage(pick.message); return undefined; }
   const chosen = await vscode.window.showQuickPick(pick.candidates.map((file) => ({ label: path.basename(file), description: vscode.workspace.asRelativePath(file), file })), {
@@ -54,10 +66,12 @@ async function chooseProgram(): Promise<string | undefined> {
 }
 
 export class HyperstepConfigurationProvider implements vscode.DebugConfigurationProvider {
+  constructor(private readonly locator: ProgramLocator) {}
+
   async resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
     // No launch.json (F5): VS Code passes an empty configuration.
     if (!config.type && !config.request && !config.name) {
-      const program = await chooseProgram();
+      const program = await chooseProgram(this.locator);
       if (!program) return undefined; // abort the launch
       config.type = 'hyperstep';
       config.request = 'launch';
@@ -66,15 +80,15 @@ export class HyperstepConfigurationProvider implements vscode.DebugConfiguration
       config.stopOnEntry = true;
     }
     if (!config.program) {
-      const file = activeG32File();
+      const file = activeG32File(this.locator);
       if (!file) {
         void vscode.window.showInformationMessage('hyperstep: open a .g32 file, or set "program" in launch.json, to start debugging.');
         return undefined; // abort the launch
       }
-      config.program = file.fsPath;
+      config.program = this.locator.programPath(file);
     }
     // A relative program is relative to the workspace folder, not to VS Code's own directory.
-    if (config.cwd === undefined && folder) config.cwd = folder.uri.fsPath;
+    if (config.cwd === undefined && folder) config.cwd = this.locator.programPath(folder.uri);
     return config;
   }
 
@@ -82,7 +96,7 @@ export class HyperstepConfigurationProvider implements vscode.DebugConfiguration
   resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
     if (typeof config.program !== 'string') return config;
     const program = path.resolve(typeof config.cwd === 'string' ? config.cwd : '', config.program);
-    const problem = programProblem(program, readFile, program === activeFile());
+    const problem = programProblem(program, fileReader(this.locator), program === activeFile(this.locator));
     if (problem) {
       void vscode.window.showErrorMessage(problem);
       return undefined; // abort the launch
@@ -93,12 +107,15 @@ export class HyperstepConfigurationProvider implements vscode.DebugConfiguration
 
 /** The Run view's dropdown: the active .g32 file under each virtualization setting. */
 export class DynamicConfigurationProvider implements vscode.DebugConfigurationProvider {
+  constructor(private readonly locator: ProgramLocator) {}
+
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
-    const file = activeG32File();
+    const file = activeG32File(this.locator);
     if (!file) return [];
-    const name = path.basename(file.fsPath);
+    const program = this.locator.programPath(file);
+    const name = path.basename(program);
     return SETTINGS.map(({ label, attributes }) => ({
-      type: 'hyperstep', request: 'launch', name: `${name} on ${label}`, program: file.fsPath, stopOnEntry: true, ...attributes,
+      type: 'hyperstep', request: 'launch', name: `${name} on ${label}`, program, stopOnEntry: true, ...attributes,
     }));
   }
 }

@@ -8,11 +8,12 @@
 
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { ProgramLocator } from './configProvider';
 import { DapMessage, WALKTHROUGH_CONTEXT_KEYS, WalkthroughProgress, isLabGuest, progressFromAdapter, progressFromRequest } from './walkthroughSteps';
 
 const FIRST_LAB = 'labs/01-privileged';
 
-export function registerWalkthroughProgress(context: vscode.ExtensionContext): void {
+export function registerWalkthroughProgress(context: vscode.ExtensionContext, locator: ProgramLocator): void {
   const reached = new Set<WalkthroughProgress>();
   const mark = (progress: readonly WalkthroughProgress[]): void => {
     for (const step of progress) {
@@ -22,7 +23,7 @@ export function registerWalkthroughProgress(context: vscode.ExtensionContext): v
     }
   };
   const checkDocument = (document: vscode.TextDocument | undefined): void => {
-    if (document?.uri.scheme === 'file' && isLabGuest(document.uri.fsPath)) mark(['labOpened']);
+    if (document && locator.canLaunch(document.uri) && isLabGuest(locator.programPath(document.uri))) mark(['labOpened']);
   };
 
   context.subscriptions.push(
@@ -35,7 +36,7 @@ export function registerWalkthroughProgress(context: vscode.ExtensionContext): v
     vscode.window.onDidChangeActiveTextEditor((editor) => checkDocument(editor?.document)),
     vscode.workspace.onDidOpenTextDocument(checkDocument),
     vscode.commands.registerCommand('hyperstep.walkthrough.openFirstLab', openFirstLab),
-    vscode.commands.registerCommand('hyperstep.walkthrough.debugUnderTrapAndEmulate', debugUnderTrapAndEmulate),
+    vscode.commands.registerCommand('hyperstep.walkthrough.debugUnderTrapAndEmulate', () => debugUnderTrapAndEmulate(locator)),
   );
   checkDocument(vscode.window.activeTextEditor?.document);
 }
@@ -47,23 +48,23 @@ async function openFirstLab(): Promise<void> {
     void vscode.window.showInformationMessage(`hyperstep: open the folder that holds ${FIRST_LAB}/ (File → Open Folder… on your hyperstep checkout) to start the labs.`);
     return;
   }
-  const readme = vscode.Uri.file(path.join(path.dirname(guest.fsPath), 'README.md'));
+  const readme = vscode.Uri.joinPath(guest, '..', 'README.md');
   await vscode.window.showTextDocument(guest, { preview: false });
   await vscode.commands.executeCommand('markdown.showPreviewToSide', readme);
 }
 
 /** Debugs the active .g32 file under trap-and-emulate, where the hypervisor has frames to step into. */
-async function debugUnderTrapAndEmulate(): Promise<void> {
+async function debugUnderTrapAndEmulate(locator: ProgramLocator): Promise<void> {
   const document = vscode.window.activeTextEditor?.document;
-  if (document?.languageId !== 'g32' || document.uri.scheme !== 'file') {
+  if (document?.languageId !== 'g32' || !locator.canLaunch(document.uri)) {
     void vscode.window.showInformationMessage('hyperstep: open a .g32 file (the lab\'s guest) first.');
     return;
   }
   await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(document.uri), {
     type: 'hyperstep',
     request: 'launch',
-    name: `${path.basename(document.uri.fsPath)} on trap-and-emulate`,
-    program: document.uri.fsPath,
+    name: `${path.basename(locator.programPath(document.uri))} on trap-and-emulate`,
+    program: locator.programPath(document.uri),
     virtualization: 'trap-and-emulate',
     paging: 'shadow-on-demand',
     stopOnEntry: true,

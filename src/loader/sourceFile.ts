@@ -8,11 +8,9 @@
 import * as fs from 'fs';
 import type { SourceRead } from '../asm';
 
-/**
- * Largest file read, 4 MiB: far more than any G32 program (1 MiB of RAM holds at
- * most 256 Ki instructions), small enough that a mistaken path costs little.
- */
-export const MAX_SOURCE_FILE_BYTES = 4 * 1024 * 1024;
+import { MAX_SOURCE_FILE_BYTES, tooLarge } from './sourceLimit';
+
+export { MAX_SOURCE_FILE_BYTES };
 
 /** The text of a regular file of at most `limit` bytes (UTF-8), or why it cannot be read. */
 export function readSourceFile(file: string, limit = MAX_SOURCE_FILE_BYTES): SourceRead {
@@ -63,15 +61,6 @@ export function readSourceFile(file: string, limit = MAX_SOURCE_FILE_BYTES): Sou
 export function readSourceText(file: string): string | undefined {
   const read = readSourceFile(file);
   return 'text' in read ? read.text : undefined;
-}
-
-/** `size` undefined: the file grew past the limit while being read. */
-function tooLarge(size: number | undefined, limit: number): string {
-  return `larger than the ${formatLimit(limit)} limit for source files (${size === undefined ? `more than ${limit}` : size} bytes)`;
-}
-
-function formatLimit(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes}-byte`;
 }
 
 function describeKind(stats: fs.Stats): string {

@@ -23,3 +23,12 @@ declare module 'vscode-jsonrpc' {
 declare module 'vscode-jsonrpc/node' {
   export * from 'vscode-jsonrpc/lib/node/main';
 }
+declare module 'vscode-languageserver/browser' {
+  export * from 'vscode-languageserver/lib/browser/main';
+}
+declare module 'vscode-languageserver-protocol/browser' {
+  export * from 'vscode-languageserver-protocol/lib/browser/main';
+}
+declare module 'vscode-jsonrpc/browser' {
+  export * from 'vscode-jsonrpc/lib/browser/main';
+}

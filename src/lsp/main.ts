@@ -6,13 +6,20 @@
 
 import { ConnectionStrategy, IPCMessageReader, IPCMessageWriter, LSPErrorCodes, StreamMessageReader, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
 import { isMainThread, workerData } from 'worker_threads';
-import { DIAGNOSIS_WORKER, serveDiagnosis } from './diagnosis';
-import { startServer } from './server';
+import { nodeSourceFiles } from './nodeSourceFiles';
+import { loadReferenceDocs } from './referenceDocs';
+import { DIAGNOSIS_WORKER, WorkerDiagnosis, serveDiagnosis } from './workerDiagnosis';
+import { ServerOptions, startServer } from './server';
 
 /** A request the client cancelled before it was handled is answered "cancelled" at once, not worked on. */
 export const CANCEL_QUEUED_REQUESTS: ConnectionStrategy = {
   cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as { id?: number | string }).id ?? null, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled before it was handled' } }),
 };
+
+/** The server run by Node: files from the disk, diagnoses in a worker thread, the reference beside the server. */
+function nodeServerOptions(): ServerOptions {
+  return { files: nodeSourceFiles, diagnosis: new WorkerDiagnosis(__filename), reference: loadReferenceDocs(), memoryUsage: () => process.memoryUsage() };
+}
 
 export const USAGE = `usage: hyperstep-lsp --stdio | --node-ipc
 
@@ -28,7 +35,7 @@ const EXIT_USAGE = 64;
 export function main(argv: string[]): void {
   if (argv.includes('--stdio')) {
     const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), CANCEL_QUEUED_REQUESTS);
-    startServer(connection, { diagnosisWorker: __filename });
+    startServer(connection, nodeServerOptions());
     return;
   }
   if (argv.includes('--node-ipc')) {
@@ -38,7 +45,7 @@ export function main(argv: string[]): void {
       return;
     }
     const connection = createConnection(new IPCMessageReader(process), new IPCMessageWriter(process), CANCEL_QUEUED_REQUESTS);
-    startServer(connection, { diagnosisWorker: __filename });
+    startServer(connection, nodeServerOptions());
     return;
   }
   const isHelp = argv.includes('--help') || argv.includes('-h');

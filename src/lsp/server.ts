@@ -13,7 +13,6 @@
 // which need every use of a name.
 
 import * as path from 'path';
-import { fileURLToPath, pathToFileURL } from 'url';
 import {
   CancellationToken,
   ClientCapabilities,
@@ -27,9 +26,10 @@ import {
   ResponseError,
   TextDocumentIdentifier,
   TextDocumentSyncKind,
-} from 'vscode-languageserver/node';
+} from 'vscode-languageserver';
 import { Clock, DebouncedRun, RunToken } from './debouncedRun';
-import { DiagnosisService, InPlaceDiagnosis, ProgramSymbols, WorkerDiagnosis, listG32Files, readDiskFile } from './diagnosis';
+import { DiagnosisService, InPlaceDiagnosis, ProgramSymbols } from './diagnosis';
+import { DocumentPaths } from './documentPaths';
 import { AnalyzedDocument, isSameFile } from './features/analysis';
 import { completionList } from './features/completion';
 import { definition } from './features/definition';
@@ -40,17 +40,22 @@ import { liveNames, symbolsByName } from './features/nameTable';
 import { documentSymbols } from './features/symbols';
 import { OpenDocument, OpenDocuments } from './openDocuments';
 import { Project } from './project';
-import { loadReferenceDocs } from './referenceDocs';
+import type { ReferenceDocs } from './features/referenceLinks';
+import type { SourceFiles } from './sourceFiles';
 
 export interface ServerOptions {
   /** Quiet time after an edit before diagnostics are recomputed. */
   debounceMs?: number;
   /** The timers behind that quiet time (tests step a fake one). */
   clock?: Clock;
-  /** The entry script to run diagnostics' assemblies in a worker thread; without it they run on the server's thread. */
-  diagnosisWorker?: string;
-  /** Who makes diagnoses, instead of either of those (tests answer when they choose). */
+  /** Where files that are not open are read: the disk (nodeSourceFiles.ts) or what the web client pushed (pushedSourceFiles.ts). */
+  files: SourceFiles;
+  /** Who makes diagnoses (Node's server: a worker thread; tests: when they choose); by default on the server's thread. */
   diagnosis?: DiagnosisService;
+  /** The machine's reference, for the links at the end of hovers (none in the browser). */
+  reference?: ReferenceDocs;
+  /** The process's memory, for the stats request (Node only). */
+  memoryUsage?: () => { rss: number; heapUsed: number };
 }
 
 /** What the server has done, for tests and `npm run bench:lsp`. */
@@ -87,18 +92,10 @@ export function readClientFeatures(capabilities: ClientCapabilities): ClientFeat
   };
 }
 
-/** The assembler's name for a document: its file path, or the URI itself for documents not on disk (`untitled:`). */
-export function uriToPath(uri: string): string {
-  if (!uri.startsWith('file:')) return uri;
-  try {
-    return fileURLToPath(uri);
-  } catch {
-    return uri;
-  }
-}
-
 export class G32LanguageServer {
-  private readonly documents = new OpenDocuments(uriToPath);
+  /** Document URIs and the paths the assembler knows files by (file paths, or a virtual workspace's paths). */
+  private readonly paths = new DocumentPaths();
+  private readonly documents = new OpenDocuments((uri) => this.paths.toPath(uri));
   private readonly project: Project;
   private readonly diagnostics: DebouncedRun;
   private readonly diagnosis: DiagnosisService;
@@ -114,26 +111,29 @@ export class G32LanguageServer {
   private features: ClientFeatures = readClientFeatures({});
   /** URIs that currently have diagnostics on the client, so they can be cleared. */
   private publishedUris = new Set<string>();
-  /** The machine's reference beside the server, for the links at the end of hovers. */
-  private readonly reference = loadReferenceDocs();
 
   constructor(
     private readonly connection: Connection,
-    options: ServerOptions = {},
+    private readonly options: ServerOptions,
   ) {
     this.project = new Project({
       readFile: (file) => this.readFile(file),
       openFiles: () => this.openDocuments().map((document) => document.file),
-      listFolder: (folder) => listG32Files(folder),
+      listFolder: (folder) => options.files.listG32Files(folder),
       versionOf: (file) => this.openDocument(file)?.version,
     });
     this.diagnostics = new DebouncedRun((token) => this.publishDiagnostics(token), options.debounceMs ?? 150, options.clock);
-    this.diagnosis = options.diagnosis ?? (options.diagnosisWorker ? new WorkerDiagnosis(options.diagnosisWorker) : new InPlaceDiagnosis());
+    this.diagnosis = options.diagnosis ?? new InPlaceDiagnosis(options.files);
   }
 
   stats(): ServerStats {
-    const memory = process.memoryUsage();
+    const memory = this.options.memoryUsage?.() ?? { rss: 0, heapUsed: 0 };
     return { assemblies: this.project.assemblyCount + this.diagnosisAssemblies, diagnosticsRuns: this.diagnostics.runCount, rss: memory.rss, heapUsed: memory.heapUsed };
+  }
+
+  /** Files not open in an editor changed (the web client pushed new copies). */
+  filesChanged(): void {
+    this.diskChanged();
   }
 
   /** Registers every handler and starts listening. */
@@ -168,7 +168,7 @@ export class G32LanguageServer {
       this.guard('hover', null, () => {
         if (token.isCancellationRequested) return cancelled();
         const document = this.live(params.textDocument);
-        return document ? hover(document, params.position, { isMarkdown: this.features.isHoverMarkdown, reference: this.reference }) : null;
+        return document ? hover(document, params.position, { isMarkdown: this.features.isHoverMarkdown, reference: this.options.reference }) : null;
       }),
     );
     connection.onCompletion((params, token) =>
@@ -315,13 +315,13 @@ export class G32LanguageServer {
   private readFile(file: string): string | undefined {
     const open = this.openDocument(file);
     if (open) return open.getText();
-    return readDiskFile(file);
+    return this.options.files.readFile(file);
   }
 
   private uriOf(file: string): string {
     const open = this.openDocument(file);
     if (open) return open.uri;
-    return path.isAbsolute(file) ? pathToFileURL(file).href : file;
+    return this.paths.toUri(file);
   }
 
   /** The document with the live names: its own as typed, the rest of its program as last assembled. No assembly. */
@@ -393,7 +393,7 @@ function describeError(error: unknown): string {
 }
 
 /** Builds the server on a connection and starts it. */
-export function startServer(connection: Connection, options: ServerOptions = {}): G32LanguageServer {
+export function startServer(connection: Connection, options: ServerOptions): G32LanguageServer {
   const server = new G32LanguageServer(connection, options);
   server.listen();
   return server;

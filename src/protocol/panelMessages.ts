@@ -147,6 +147,8 @@ export type ToWebviewMessage =
 /** Webview -> extension. */
 export type FromWebviewMessage =
   | { type: 'ready' }
+  /** A snapshot was drawn (the count of snapshots drawn so far); the extension's tests wait on it. */
+  | { type: 'rendered'; snapshotCount: number }
   | { type: 'requestWalk'; va: number }
   | { type: 'revealSource'; path: string; line: number }
   | { type: 'compareWith'; setting: string };

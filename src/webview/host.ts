@@ -41,6 +41,7 @@ export function startPanel(renderer: PanelRenderer): void {
         document.body.dataset.drawMs = (performance.now() - started).toFixed(1);
         // Tests (and anyone debugging a panel) can tell that a snapshot has been drawn.
         document.body.dataset.snapshotCount = String(++snapshotCount);
+        post({ type: 'rendered', snapshotCount });
         break;
       case 'walk':
         renderer.onWalk?.(message.walk);

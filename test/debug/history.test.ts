@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import { History, HISTORY_BYTE_BUDGET } from '../../src/debug/history';
 import { parseLaunchConfig } from '../../src/debug/launchConfig';
 import { runToCompletionWithBreakpoints } from '../../src/debug/runtime';
-import { nodeFileReader } from '../../src/debug/session';
+import { nodeFileReader } from '../../src/debug/nodeFileReader';
 import { fixture } from './helpers';
 
 const MiB = 1024 * 1024;

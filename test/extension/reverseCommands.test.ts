@@ -22,7 +22,7 @@ describe('extension: step back in the Command Palette', () => {
 
   it('runs VS Code\'s own step back and reverse continue (which act on the focused thread)', () => {
     assert.deepStrictEqual(Object.values(REVERSE_COMMANDS), ['workbench.action.debug.stepBack', 'workbench.action.debug.reverseContinue']);
-    const extension = fs.readFileSync(path.resolve(__dirname, '../../../src/extension/extension.ts'), 'utf8');
-    assert.match(extension, /Object\.entries\(REVERSE_COMMANDS\)\.map\(\(\[command, vscodeCommand\]\) => vscode\.commands\.registerCommand\(command, \(\) => vscode\.commands\.executeCommand\(vscodeCommand\)\)\)/);
+    const wiring = fs.readFileSync(path.resolve(__dirname, '../../../src/extension/activation.ts'), 'utf8');
+    assert.match(wiring, /Object\.entries\(REVERSE_COMMANDS\)\.map\(\(\[command, vscodeCommand\]\) => vscode\.commands\.registerCommand\(command, \(\) => vscode\.commands\.executeCommand\(vscodeCommand\)\)\)/);
   });
 });

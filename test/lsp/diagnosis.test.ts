@@ -1,6 +1,8 @@
 import * as assert from 'node:assert';
 import * as path from 'node:path';
-import { DiagnosisRequest, InPlaceDiagnosis, WorkerDiagnosis } from '../../src/lsp/diagnosis';
+import { DiagnosisRequest, InPlaceDiagnosis } from '../../src/lsp/diagnosis';
+import { nodeSourceFiles } from '../../src/lsp/nodeSourceFiles';
+import { WorkerDiagnosis } from '../../src/lsp/workerDiagnosis';
 
 // The compiled server entry, which serves diagnoses when started as a worker thread.
 const ENTRY = path.resolve(__dirname, '../../src/lsp/main.js');
@@ -18,7 +20,7 @@ describe('diagnosis in a worker thread', () => {
   it('gives the same diagnostics and programs as on the server thread, and reuses its assemblies when nothing changed', async () => {
     const worker = new WorkerDiagnosis(ENTRY);
     try {
-      const expected = await new InPlaceDiagnosis().diagnose(REQUEST);
+      const expected = await new InPlaceDiagnosis(nodeSourceFiles).diagnose(REQUEST);
       const first = await worker.diagnose(REQUEST);
       assert.deepStrictEqual(first, expected);
       assert.deepStrictEqual(first.byFile.map(([file, diagnostics]) => [file, diagnostics.length]), [[`${FOLDER}/main.g32`, 0], [`${FOLDER}/lib.g32`, 1]]);

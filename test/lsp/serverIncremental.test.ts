@@ -32,6 +32,7 @@ import { assembleText } from '../../src/asm';
 import { MAX_COMPLETION_ITEMS } from '../../src/lsp/features/completion';
 import { diagnosticsForFile } from '../../src/lsp/features/diagnostics';
 import { CANCEL_QUEUED_REQUESTS } from '../../src/lsp/main';
+import { nodeSourceFiles } from '../../src/lsp/nodeSourceFiles';
 import { G32LanguageServer, SERVER_STATS_REQUEST } from '../../src/lsp/server';
 import { FakeClock } from './fakeClock';
 
@@ -83,7 +84,7 @@ describe('language server: incremental analysis and debounced diagnostics', () =
     const toServer = new PassThrough();
     const toClient = new PassThrough();
     serverConnection = createConnection(new ServerReader(toServer), new ServerWriter(toClient), CANCEL_QUEUED_REQUESTS) as unknown as Connection;
-    server = new G32LanguageServer(serverConnection, { debounceMs: 150, clock });
+    server = new G32LanguageServer(serverConnection, { files: nodeSourceFiles, debounceMs: 150, clock });
     server.listen();
     const connection = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
     client = new Client(connection);

@@ -22,6 +22,7 @@ import {
 import { Connection, createConnection, StreamMessageReader as ServerReader, StreamMessageWriter as ServerWriter } from 'vscode-languageserver/node';
 import { Diagnosis, DiagnosisRequest, DiagnosisService, Diagnostician } from '../../src/lsp/diagnosis';
 import { CANCEL_QUEUED_REQUESTS } from '../../src/lsp/main';
+import { nodeSourceFiles } from '../../src/lsp/nodeSourceFiles';
 import { G32LanguageServer, SERVER_STATS_REQUEST } from '../../src/lsp/server';
 import { FakeClock } from './fakeClock';
 
@@ -29,7 +30,7 @@ import { FakeClock } from './fakeClock';
 class GatedDiagnosis implements DiagnosisService {
   readonly requests: DiagnosisRequest[] = [];
   private readonly gates: Array<() => void> = [];
-  private readonly diagnostician = new Diagnostician();
+  private readonly diagnostician = new Diagnostician(nodeSourceFiles);
 
   diagnose(request: DiagnosisRequest): Promise<Diagnosis> {
     this.requests.push(request);
@@ -55,7 +56,7 @@ describe('language server: superseded diagnoses', () => {
     const toServer = new PassThrough();
     const toClient = new PassThrough();
     serverConnection = createConnection(new ServerReader(toServer), new ServerWriter(toClient), CANCEL_QUEUED_REQUESTS) as unknown as Connection;
-    new G32LanguageServer(serverConnection, { clock, diagnosis }).listen();
+    new G32LanguageServer(serverConnection, { files: nodeSourceFiles, clock, diagnosis }).listen();
     client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
     client.onNotification(PublishDiagnosticsNotification.type, (params) => void published.push(params));
     client.listen();

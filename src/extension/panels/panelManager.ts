@@ -4,7 +4,6 @@
 // the panels' requests (walks, revealing a source line, another comparison).
 // It holds no simulator object: only the PanelSnapshot view model.
 
-import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import type { FromWebviewMessage, PanelKind, PanelSnapshot, ToWebviewMessage, WalkView } from '../../protocol/panelMessages';
 import { PANEL_TITLES, panelHtml } from './html';
@@ -30,8 +29,12 @@ export class PanelManager implements vscode.Disposable {
   private readonly onDidUpdateEmitter = new vscode.EventEmitter<PanelSnapshot>();
   /** Fires after each snapshot was posted to the panels (the extension tests wait on it). */
   readonly onDidUpdate = this.onDidUpdateEmitter.event;
+  private readonly onDidReceiveMessageEmitter = new vscode.EventEmitter<{ kind: PanelKind; message: FromWebviewMessage }>();
+  /** Every message a panel's page sent (the extension tests wait for `rendered`). */
+  readonly onDidReceiveMessage = this.onDidReceiveMessageEmitter.event;
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  /** `sourceUri` turns the adapter's source paths into documents: files on the desktop, workspace URIs in the browser. */
+  constructor(private readonly extensionUri: vscode.Uri, private readonly sourceUri: (path: string) => vscode.Uri = vscode.Uri.file) {
     this.disposables.push(
       vscode.debug.registerDebugAdapterTrackerFactory('hyperstep', {
         createDebugAdapterTracker: (session) => ({
@@ -54,6 +57,7 @@ export class PanelManager implements vscode.Disposable {
         }
       }),
       this.onDidUpdateEmitter,
+      this.onDidReceiveMessageEmitter,
     );
   }
 
@@ -78,7 +82,7 @@ export class PanelManager implements vscode.Disposable {
     panel.webview.html = panelHtml({
       kind,
       cspSource: panel.webview.cspSource,
-      nonce: randomBytes(18).toString('base64'),
+      nonce: newNonce(),
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(scriptRoot, `${kind}.js`)).toString(),
     });
     panel.webview.onDidReceiveMessage((message: FromWebviewMessage) => this.onMessage(kind, message), undefined, this.disposables);
@@ -133,6 +137,7 @@ export class PanelManager implements vscode.Disposable {
   private async onMessage(kind: PanelKind, message: FromWebviewMessage): Promise<void> {
     const panel = this.panels.get(kind);
     if (!panel) return;
+    this.onDidReceiveMessageEmitter.fire({ kind, message });
     switch (message.type) {
       case 'ready':
         // A panel (re)loaded its page: give it the last stop at once.
@@ -152,10 +157,12 @@ export class PanelManager implements vscode.Disposable {
         }
         break;
       }
+      case 'rendered':
+        break;
       case 'revealSource': {
         const line = revealableLine(this.snapshot, message.path, message.line);
         if (line === undefined) return;
-        const uri = vscode.Uri.file(message.path);
+        const uri = this.sourceUri(message.path);
         const document = await vscode.workspace.openTextDocument(uri);
         await vscode.window.showTextDocument(document, {
           viewColumn: vscode.ViewColumn.One,
@@ -175,4 +182,10 @@ export class PanelManager implements vscode.Disposable {
     for (const panel of this.panels.values()) panel.dispose();
     for (const disposable of this.disposables) disposable.dispose();
   }
+}
+
+/** A script nonce for the panel's content security policy; Web Crypto, so the same code runs in Node and in a web worker. */
+function newNonce(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes));
 }

@@ -1,6 +1,7 @@
-// Entry point that VS Code's extension host loads (extensionTestsPath): runs
-// every suite/*.spec.js with mocha. Named .spec so the plain `npm test` mocha
-// run, which has no VS Code, does not pick them up.
+// The extension-host suites' entry point in desktop VS Code (test-electron's
+// extensionTestsPath): runs every suite/*.spec.js with mocha. Named .spec so
+// the plain `npm test` mocha run, which has no VS Code, does not pick them up.
+// test/web/suite/index.ts is the same for VS Code for the Web.
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
