@@ -16,6 +16,7 @@ import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { CostModel, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, imageOutsideMemory, SystemOptions, validateMemory, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
+import { nodeIncludePaths } from '../loader/includePaths';
 import { readSourceFile, readSourceText } from '../loader/sourceFile';
 import type { SourceRead } from '../asm';
 import { AsmOptions, EXIT, parseArgs, RunOptions } from './args';
@@ -90,7 +91,7 @@ function assembleFile(file: string, io: CliIo): AssembleResult | number {
     return EXIT.usage;
   }
   const absolute = path.resolve(file);
-  const result = assemble(absolute, { readSourceFile: (other) => (other === absolute ? read : io.readSourceFile(other)) });
+  const result = assemble(absolute, { readSourceFile: (other) => (other === absolute ? read : io.readSourceFile(other)), includePaths: nodeIncludePaths });
   printDiagnostics(result, io);
   if (!result.image) {
     if (result.diagnostics.length === 0) io.stderr(`hyperstep: ${file}: assembly failed\n`);
