@@ -122,7 +122,7 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   if (options.costModelFile) {
     const read = io.readSourceFile(options.costModelFile);
     if ('error' in read) { io.stderr(`hyperstep: cannot read ${options.costModelFile}: ${read.error}\n`); return EXIT.usage; }
-    try { const json = JSON.parse(read.text); costModel = parseCostModel(json); costKeys = Object.keys(json); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
+    try { const json = JSON.parse(read.text) as object; costModel = parseCostModel(json); costKeys = Object.keys(json); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
   }
   const systemOptions: SystemOptions = {
     virtualization: options.virtualization ?? description?.virtualization ?? 'none',

@@ -95,7 +95,7 @@ export class RunControl {
         // A JS exception here is a hyperstep bug; the session stays usable.
         this.isRunning = false;
         this.clearRunState();
-        runtime.stop({ reason: 'exception', guest: runtime.target.currentGuest(), exceptionId: 'internal-error', description: `internal error in hyperstep: ${(e as Error).stack ?? e}` });
+        runtime.stop({ reason: 'exception', guest: runtime.target.currentGuest(), exceptionId: 'internal-error', description: `internal error in hyperstep: ${(e as Error).stack ?? String(e)}` });
         return;
       }
       runtime.output.flush();

@@ -32,7 +32,7 @@ export function startPanel(renderer: PanelRenderer): void {
     const message = event.data;
     if (!message || typeof message !== 'object') return;
     switch (message.type) {
-      case 'snapshot':
+      case 'snapshot': {
         document.body.classList.remove('is-stale');
         status.textContent = '';
         const started = performance.now();
@@ -42,6 +42,7 @@ export function startPanel(renderer: PanelRenderer): void {
         // Tests (and anyone debugging a panel) can tell that a snapshot has been drawn.
         document.body.dataset.snapshotCount = String(++snapshotCount);
         break;
+      }
       case 'walk':
         renderer.onWalk?.(message.walk);
         break;

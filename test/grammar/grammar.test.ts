@@ -67,6 +67,7 @@ interface Oniguruma {
 
 /** vscode-textmate and vscode-oniguruma are dependencies of vscode-tmgrammar-test: resolve them from there. */
 function requireFromTool<T>(name: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module found at run time, from the tool's folder
   return require(require.resolve(name, { paths: [TOOL_DIR, ROOT] })) as T;
 }
 
