@@ -38,16 +38,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  { files: ['**/*.mjs', '**/*.cjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
+    // Node scripts and CommonJS entry points (bin/*.js, *.cjs).
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
-    ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       globals: { console: 'readonly', process: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' },
     },
-    rules: {
-      ...tseslint.configs.disableTypeChecked.rules,
-      // bin/*.js and *.cjs are CommonJS entry points.
-      '@typescript-eslint/no-require-imports': 'off',
-    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

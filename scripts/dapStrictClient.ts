@@ -281,7 +281,7 @@ async function run(adapter: string): Promise<StrictRun> {
   {
     const c = r.client();
     const init = await r.check(c, 'initialize without pathFormat (optional)', 'initialize', ZERO_BASED, 'ok');
-    const caps = (init?.body ?? {}) as Record<string, unknown>;
+    const caps = init?.body ?? {};
     await r.check(c, 'unknown command before launch', 'frobnicate', {}, 'fail', { extraCheck: (m) => /unknown request/i.test(m.message ?? '') ? undefined : `message "${m.message}" does not say unknown request` });
     await r.check(c, 'a request without a command', undefined as unknown as string, {}, 'fail', { extra: { command: undefined } });
     const pre = await r.check(c, 'setBreakpoints before launch (0-based lines)', 'setBreakpoints', { source: { path: STEPS }, breakpoints: [{ line: 8 }] }, 'ok', {

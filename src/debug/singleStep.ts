@@ -52,7 +52,7 @@ export class SingleStep {
       cpu.requestService();
       const retiredBefore = runtime.target.retired(0);
       const result = runtime.run();
-      const isDelivered = control.stepWatch!.isDelivered;
+      const isDelivered = control.stepWatch.isDelivered;
       if (runtime.divergence.check(retiredBefore)) return { outcome: 'stopped', isDelivered };
       if (result.reason === 'requested' && control.pendingStop) {
         const stop = control.pendingStop;

@@ -76,7 +76,7 @@ async function loadGrammar(): Promise<Grammar> {
   const onig = requireFromTool<Oniguruma>('vscode-oniguruma');
   const wasmPath = path.join(path.dirname(require.resolve('vscode-oniguruma', { paths: [TOOL_DIR, ROOT] })), 'onig.wasm');
   const wasm = fs.readFileSync(wasmPath);
-  await onig.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer);
+  await onig.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
   const registry = new tm.Registry({
     onigLib: Promise.resolve({
       createOnigScanner: (patterns: string[]) => new onig.OnigScanner(patterns),

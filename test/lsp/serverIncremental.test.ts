@@ -82,7 +82,7 @@ describe('language server: incremental analysis and debounced diagnostics', () =
   before(async () => {
     const toServer = new PassThrough();
     const toClient = new PassThrough();
-    serverConnection = createConnection(new ServerReader(toServer), new ServerWriter(toClient), CANCEL_QUEUED_REQUESTS) as unknown as Connection;
+    serverConnection = createConnection(new ServerReader(toServer), new ServerWriter(toClient), CANCEL_QUEUED_REQUESTS);
     server = new G32LanguageServer(serverConnection, { debounceMs: 150, clock });
     server.listen();
     const connection = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
