@@ -31,6 +31,9 @@ describe('assembler: forward-slash include paths', () => {
       'os/lib/b.g32': '.include "../../os/lib/a.g32"\n',
     };
     const result = assemble('os/main.g32', { readFile: (file) => files[file] });
-    assert.ok(result.diagnostics.some((d) => d.message.includes('include cycle')), JSON.stringify(result.diagnostics));
+    assert.ok(
+      result.diagnostics.some((d) => d.message.includes('include cycle')),
+      JSON.stringify(result.diagnostics),
+    );
   });
 });
