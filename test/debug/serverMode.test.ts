@@ -15,12 +15,12 @@ function startServer(): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [BUNDLED_ADAPTER, '--server=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
       if (match) resolve({ child, port: Number(match[1]) });
     });
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
     child.on('exit', (code) => reject(new Error(`adapter exited (${code}) before listening: ${output}`)));
