@@ -11,8 +11,6 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  CompletionItem,
-  CompletionList,
   CompletionRequest,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
@@ -113,7 +111,7 @@ class Session {
 
   static async start(): Promise<Session> {
     const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     const session = new Session(child, connection);
     connection.listen();
     await connection.sendRequest(InitializeRequest.type, {
@@ -169,7 +167,7 @@ class Session {
 
   async complete(uri: string, line: number, character: number): Promise<{ ms: number; items: number; isIncomplete: boolean }> {
     const start = performance.now();
-    const answer = (await this.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } })) as CompletionItem[] | CompletionList | null;
+    const answer = (await this.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } }));
     const elapsed = performance.now() - start;
     if (!answer) return { ms: elapsed, items: 0, isIncomplete: false };
     if (Array.isArray(answer)) return { ms: elapsed, items: answer.length, isIncomplete: false };

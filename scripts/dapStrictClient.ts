@@ -95,6 +95,7 @@ class Schema {
       case ts.SyntaxKind.BooleanKeyword: if (typeof value !== 'boolean') errors.push(`${where}: must be a boolean; got ${JSON.stringify(value)}`); return;
       case ts.SyntaxKind.AnyKeyword: case ts.SyntaxKind.UnknownKeyword: return;
       case ts.SyntaxKind.ObjectKeyword: if (typeof value !== 'object' || value === null) errors.push(`${where}: must be an object; got ${JSON.stringify(value)}`); return;
+      default: break; // the type forms below
     }
     if (ts.isParenthesizedTypeNode(type)) { this.checkType(value, type.type, where, errors); return; }
     if (ts.isLiteralTypeNode(type)) {
@@ -280,7 +281,7 @@ async function run(adapter: string): Promise<StrictRun> {
   {
     const c = r.client();
     const init = await r.check(c, 'initialize without pathFormat (optional)', 'initialize', ZERO_BASED, 'ok');
-    const caps = (init?.body ?? {}) as Record<string, unknown>;
+    const caps = init?.body ?? {};
     await r.check(c, 'unknown command before launch', 'frobnicate', {}, 'fail', { extraCheck: (m) => /unknown request/i.test(m.message ?? '') ? undefined : `message "${m.message}" does not say unknown request` });
     await r.check(c, 'a request without a command', undefined as unknown as string, {}, 'fail', { extra: { command: undefined } });
     const pre = await r.check(c, 'setBreakpoints before launch (0-based lines)', 'setBreakpoints', { source: { path: STEPS }, breakpoints: [{ line: 8 }] }, 'ok', {
@@ -368,7 +369,7 @@ async function run(adapter: string): Promise<StrictRun> {
       extraCheck: (m) => {
         if (!m.success) return undefined;
         const got = Buffer.from(String(m.body?.data ?? ''), 'base64').length;
-        return got + Number(m.body?.unreadableBytes ?? 0) < (2 << 20) ? `answered ${got} bytes and unreadableBytes ${m.body?.unreadableBytes} for ${2 << 20}` : undefined;
+        return got + Number(m.body?.unreadableBytes ?? 0) < (2 << 20) ? `answered ${got} bytes and unreadableBytes ${String(m.body?.unreadableBytes)} for ${2 << 20}` : undefined;
       },
     });
     await r.check(c, 'readMemory with count "many"', 'readMemory', { memoryReference: 'gpa:0x0', count: 'many' }, 'fail');
@@ -452,7 +453,7 @@ async function run(adapter: string): Promise<StrictRun> {
       await r.check(c, 'setBreakpoints (noDebug)', 'setBreakpoints', { source: { path: STEPS }, breakpoints: [{ line: 9 }] }, 'ok');
     });
     const end = await c.waitFor((m) => m.event === 'stopped' || m.event === 'terminated', from);
-    r.verdict('noDebug: runs without stopping at breakpoints', end?.event === 'stopped' ? `stopped (${end.body?.reason})` : undefined);
+    r.verdict('noDebug: runs without stopping at breakpoints', end?.event === 'stopped' ? `stopped (${String(end.body?.reason)})` : undefined);
     c.close();
   }
 

@@ -1,5 +1,5 @@
 // Regenerates the opcode table in docs/isa.md from src/machine/isa.ts (through
-// its compiled form in out/, so run `npx tsc -p tsconfig.json` first).
+// its compiled form in out/, so run `npx tsc -b` first).
 // `node scripts/gen-isa-doc.mjs` rewrites the table; `--check` only compares
 // and exits 1 when docs/isa.md is stale (the asm tests run it that way).
 

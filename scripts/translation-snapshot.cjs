@@ -17,10 +17,9 @@ const st = cache.save();
 t = process.hrtime.bigint(); for (let i = 0; i < N; i++) cache.restore(st); const restoreUs = Number(process.hrtime.bigint() - t) / 1000 / N;
 console.log(`blocks ${cache.size}, cache.save ${cacheUs.toFixed(1)} us, whole saveState ${stateUs.toFixed(1)} us, cache.restore ${restoreUs.toFixed(1)} us, cache state ~${(estimateBytes(st)/1024).toFixed(0)} KiB (estimateBytes), whole state ~${(estimateBytes(sys.saveState())/1024).toFixed(0)} KiB`);
 // Flush alternative: the cost of translating again what the cache held, as counted by the run.
-const c0 = { ...hv.guests[0].counters };
 const full = createSystem({ virtualization: 'binary-translation', guests: load.guests }); full.cpu.runUntilTick = 8000; full.run();
 const s2 = full.saveState();
-full.run && (full.cpu.runUntilTick = 20000, full.run());
+full.cpu.runUntilTick = 20000; full.run();
 const translationsStraight = full.hypervisor.guests[0].counters.translations;
 full.loadState(s2); full.hypervisor.guests[0].translator.cache.restore({byPhysical:[],byVirtual:[],singles:[],byFrame:[],blocks:[],generation:0,hits:0,misses:0,invalidations:0,hotFrames:[],dataWrites:[]});
 full.cpu.runUntilTick = 20000; full.run();

@@ -24,6 +24,9 @@ const ALLOWED: Record<string, string[]> = {
 
 const NODE_BUILTINS = new Set(['fs', 'path', 'os', 'child_process', 'util', 'events', 'net', 'crypto', 'url', 'stream', 'process', 'readline', 'http', 'assert', 'worker_threads']);
 
+/** Layers that run in any JavaScript host: no Node, no DOM, not even in their types. */
+const HOSTLESS = ['machine', 'hypervisor', 'asm', 'protocol'];
+
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
@@ -50,9 +53,8 @@ describe('architecture: layers import only downwards', () => {
         for (const spec of importsOf(file)) {
           const bare = spec.replace(/^node:/, '');
           if (NODE_BUILTINS.has(bare)) {
-            if (layer === 'machine' || layer === 'hypervisor' || layer === 'webview' || layer === 'protocol') violations.push(`${path.relative(SRC, file)} imports ${spec} (the simulator does no IO)`);
-            // The assembler gets files through readSourceFile; it may compute paths, never read them.
-            if (layer === 'asm' && bare !== 'path') violations.push(`${path.relative(SRC, file)} imports ${spec} (the assembler does no IO)`);
+            // The assembler gets files through readSourceFile and include paths through IncludePaths.
+            if (HOSTLESS.includes(layer) || layer === 'webview') violations.push(`${path.relative(SRC, file)} imports ${spec} (the simulator does no IO)`);
             continue;
           }
           if (spec.startsWith('.')) {
@@ -100,6 +102,17 @@ describe('architecture: the web build needs no Node IO', () => {
       }
       assert.ok(modules.size > 20, `the walk from ${entry} found only ${modules.size} modules`);
       assert.deepStrictEqual(violations, []);
+    });
+  }
+});
+
+describe('architecture: the simulator layers compile without a host', () => {
+  for (const layer of HOSTLESS) {
+    it(`src/${layer}/tsconfig.json sees ECMAScript only (no Node or DOM types)`, () => {
+      // tsconfig.json allows comments; these files have none inside strings.
+      const text = fs.readFileSync(path.join(SRC, layer, 'tsconfig.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+      const options = JSON.parse(text).compilerOptions;
+      assert.deepStrictEqual({ lib: options.lib, types: options.types }, { lib: ['ES2022'], types: [] });
     });
   }
 });

@@ -7,12 +7,12 @@
 // hostile input (include bombs, huge or deeply nested sources) meets a limit
 // with a diagnostic at the spot instead of exhausting memory or the stack.
 
-import * as path from 'path';
 import { INSTRUCTIONS, OpInfo, OperandKind } from '../machine/isa';
 import { encodeWord0 } from '../machine/decode';
 import { EvalContext, Expr, SymbolExpr, evaluate, forEachSymbol } from './expr';
 import { Span, splitLines } from './lexer';
 import { LineMap, LineMapEntry } from './lineMap';
+import { IncludePaths, slashIncludePaths } from './includePaths';
 import { InstructionStatement, LabelDefinition, Operand, Statement, forEachExpr, parseLine } from './parser';
 
 export interface AsmDiagnostic {
@@ -99,6 +99,8 @@ export interface AssembleOptions {
   readSourceFile?(path: string): SourceRead;
   /** The text, or undefined when there is none (in-memory readers of tests and tools). */
   readFile?(path: string): string | undefined;
+  /** How an `.include` names a file; forward-slash paths when absent. */
+  includePaths?: IncludePaths;
 }
 
 /** `FILE:LINE:COL: error: message`, the one-line format of docs/isa.md, Diagnostics. */
@@ -378,9 +380,10 @@ class Assembly {
   }
 
   private include(fromFile: string, includePath: string, span: Span): void {
-    const resolved = path.isAbsolute(includePath) ? includePath : path.join(path.dirname(fromFile), includePath);
-    const normalized = path.normalize(resolved);
-    const cycleStart = this.includeStack.findIndex((file) => path.normalize(file) === normalized);
+    const paths = this.options.includePaths ?? slashIncludePaths;
+    const resolved = paths.resolve(fromFile, includePath);
+    const normalized = paths.normalize(resolved);
+    const cycleStart = this.includeStack.findIndex((file) => paths.normalize(file) === normalized);
     if (cycleStart >= 0) {
       const chain = [...this.includeStack.slice(cycleStart), resolved].join(' -> ');
       this.report(fromFile, span, `expected a file that is not already being included, found "${includePath}" (include cycle: ${chain})`);

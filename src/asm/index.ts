@@ -22,6 +22,8 @@ export type {
   SymbolKind,
   SymbolReference,
 } from './assemble';
+export { slashIncludePaths } from './includePaths';
+export type { IncludePaths } from './includePaths';
 export { LineMap } from './lineMap';
 export type { InstructionLocation, LineMapEntry, SourceLine } from './lineMap';
 export { disassembleAt, disassembleRange, formatInstr, listing, UNREADABLE_TEXT } from './disassemble';

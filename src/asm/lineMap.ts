@@ -39,7 +39,7 @@ export class LineMap {
       .map(({ address, length, file, line }) => ({ address, length, file, line }));
     for (const instruction of this.instructionList) {
       let byLine = this.addressesByLine.get(instruction.file);
-      if (!byLine) this.addressesByLine.set(instruction.file, (byLine = new Map()));
+      if (!byLine) this.addressesByLine.set(instruction.file, (byLine = new Map<number, number[]>()));
       const addresses = byLine.get(instruction.line);
       if (addresses) addresses.push(instruction.address);
       else byLine.set(instruction.line, [instruction.address]);

@@ -16,6 +16,7 @@ import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { COST_PROFILES, CostModel, isCostProfileName, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, imageOutsideMemory, SystemOptions, validateMemory, validateSettings, VirtualSystem } from '../hypervisor/system';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
+import { nodeIncludePaths } from '../loader/includePaths';
 import { readSourceFile, readSourceText } from '../loader/sourceFile';
 import type { SourceRead } from '../asm';
 import { AsmOptions, EXIT, parseArgs, RunOptions } from './args';
@@ -90,7 +91,7 @@ function assembleFile(file: string, io: CliIo): AssembleResult | number {
     return EXIT.usage;
   }
   const absolute = path.resolve(file);
-  const result = assemble(absolute, { readSourceFile: (other) => (other === absolute ? read : io.readSourceFile(other)) });
+  const result = assemble(absolute, { readSourceFile: (other) => (other === absolute ? read : io.readSourceFile(other)), includePaths: nodeIncludePaths });
   printDiagnostics(result, io);
   if (!result.image) {
     if (result.diagnostics.length === 0) io.stderr(`hyperstep: ${file}: assembly failed\n`);
@@ -123,7 +124,7 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   } else if (options.costModelFile) {
     const read = io.readSourceFile(options.costModelFile);
     if ('error' in read) { io.stderr(`hyperstep: cannot read ${options.costModelFile}: ${read.error}\n`); return EXIT.usage; }
-    try { const json = JSON.parse(read.text); costModel = parseCostModel(json); costKeys = Object.keys(json).filter((key) => key !== 'profile'); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
+    try { const json = JSON.parse(read.text) as object; costModel = parseCostModel(json); costKeys = Object.keys(json).filter((key) => key !== 'profile'); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
   }
   const systemOptions: SystemOptions = {
     virtualization: options.virtualization ?? description?.virtualization ?? 'none',

@@ -80,7 +80,7 @@ export function runToPoint(system: VirtualSystem, point: ShowPoint): { isReached
   };
   const isBare = system.hypervisor === undefined;
   // With nested paging the guest's own cr3 loads run natively: only the CPU sees them.
-  const isCr3OnCpu = isBare || (system.hypervisor!.isNested && point.event === 'cr3-load');
+  const isCr3OnCpu = isBare || (system.hypervisor.isNested && point.event === 'cr3-load');
   let dropsSeen = 0;
   system.events.on((event) => {
     if (event.kind === 'sensitive' && point.event === 'sensitive') hit(`\`${event.mnemonic}\` at ${hexWord(event.pc)}`);

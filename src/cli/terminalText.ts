@@ -6,6 +6,7 @@
 // console bytes unchanged.
 
 /** C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides, isolates and marks. */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 export function escapeForTerminal(text: string): string {

@@ -93,7 +93,7 @@ export class Breakpoints {
       record.line = spec.line;
       if (!record.isVerified) return record;
       let line: number | undefined;
-      this.lineMaps.forEach((lineMap, guest) => {
+      this.lineMaps.forEach((lineMap) => {
         const nearest = lineMap.nearestInstructionLine(file, spec.line ?? 1);
         if (nearest === undefined) return;
         if (line === undefined || nearest < line) line = nearest;

@@ -137,7 +137,7 @@ export class RunControl {
         // A JS exception here is a hyperstep bug; the session stays usable.
         this.running = false;
         this.clearRunState();
-        deps.stop({ reason: 'exception', guest: deps.run.target.currentGuest(), exceptionId: 'internal-error', description: `internal error in hyperstep: ${(e as Error).stack ?? e}` });
+        deps.stop({ reason: 'exception', guest: deps.run.target.currentGuest(), exceptionId: 'internal-error', description: `internal error in hyperstep: ${(e as Error).stack ?? String(e)}` });
         return;
       }
       deps.flushOutput();

@@ -17,7 +17,7 @@ import { PSEUDOCODE_TEXT, pseudocodeLineNumber } from '../hypervisor/pseudocode'
 import { ConfigError } from '../hypervisor/system';
 import { LoadError } from '../loader/program';
 import { disassembleAt } from '../asm';
-import { BreakpointRecord, BreakpointSpec, DataAccess } from './breakpoints';
+import { BreakpointRecord, BreakpointSpec } from './breakpoints';
 import { COMMANDS, runConsoleCommand } from './commands';
 import { CostComparisons } from './comparisons';
 import { EvalError, formatValue, FLAG_NAMES, hex8, isRegisterExpression, REGISTER_NAMES } from './evaluate';
@@ -129,6 +129,7 @@ export class HyperstepSession extends DebugSession {
       case 'stopped': {
         this.variables?.reset();
         this.frames.clear();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the class's body type lacks the fields set below
         const stopped = new StoppedEvent(event.stop.reason, event.stop.guest + 1, event.stop.description) as DebugProtocol.StoppedEvent;
         stopped.body.description = event.stop.description;
         stopped.body.allThreadsStopped = true;
@@ -460,7 +461,7 @@ export class HyperstepSession extends DebugSession {
         if (b.accessType !== undefined && !['read', 'write', 'readWrite'].includes(b.accessType)) return { id, problem: `'accessType' must be 'read', 'write' or 'readWrite'; got ${JSON.stringify(b.accessType)}` };
         const problem = this.textProblem(b);
         if (problem) return { id, problem };
-        return { id, address: parseInt(match[1], 16) >>> 0, size: Number(match[2]), access: (b.accessType ?? 'write') as DataAccess, condition: b.condition, hitCondition: b.hitCondition };
+        return { id, address: parseInt(match[1], 16) >>> 0, size: Number(match[2]), access: b.accessType ?? 'write', condition: b.condition, hitCondition: b.hitCondition };
       });
       this.dataBreakpoints = specs;
       response.body = { breakpoints: this.isNoDebug ? this.unverified(specs) : runtime.setDataBreakpoints(specs).map((r) => this.breakpointOut(r)) };
@@ -529,8 +530,8 @@ export class HyperstepSession extends DebugSession {
         } else {
           // Without a source, line and column are 0 and ignored by clients (protocol), whatever their numbering.
           stackFrame = new StackFrame(id, frame.name, frame.source ? this.source(frame.source.path) : undefined, frame.source ? this.convertDebuggerLineToClient(frame.source.line) : 0, frame.source ? this.convertDebuggerColumnToClient(1) : 0);
-          (stackFrame as DebugProtocol.StackFrame).instructionPointerReference = hex8(frame.pc);
-          if (frame.kind === 'handler') (stackFrame as DebugProtocol.StackFrame).presentationHint = 'label';
+          stackFrame.instructionPointerReference = hex8(frame.pc);
+          if (frame.kind === 'handler') stackFrame.presentationHint = 'label';
         }
         return stackFrame;
       });

@@ -5,6 +5,7 @@
 // diverged one tick at a time, so the search costs little on long runs.
 
 import { Flag, Op } from '../machine/isa';
+import { bytesEqual, latin1Text } from '../machine/bytes';
 import { hexWord } from '../machine/format';
 import { RunResult } from '../machine/machine';
 import { GuestView, VirtualSystem } from './system';
@@ -77,12 +78,12 @@ export function compareViews(a: GuestView, b: GuestView, aName: string, bName: s
   const ca = a.consoleDigest;
   const cb = b.consoleDigest;
   if (ca.length !== cb.length || ca.hashA !== cb.hashA || ca.hashB !== cb.hashB) {
-    out.push(`console output: ${aName} ${JSON.stringify(Buffer.from(a.console).toString('latin1').slice(-40))}, ${bName} ${JSON.stringify(Buffer.from(b.console).toString('latin1').slice(-40))}`);
+    out.push(`console output: ${aName} ${JSON.stringify(latin1Text(a.console).slice(-40))}, ${bName} ${JSON.stringify(latin1Text(b.console).slice(-40))}`);
   }
   if (isMemoryCompared) {
     const ma = a.memory();
     const mb = b.memory();
-    if (Buffer.compare(ma, mb) !== 0) {
+    if (!bytesEqual(ma, mb)) {
       const length = Math.min(ma.length, mb.length);
       let first = 0;
       while (first < length && ma[first] === mb[first]) first++;

@@ -185,7 +185,7 @@ export function parseLabDefinition(source: string, folderName: string): LabDefin
     if ((measure === undefined) !== (comparison === undefined)) throw new LabError(`${where}: "measure" needs "equals", "atLeast" or "atMost" (and they need "measure")`);
     if (value.console !== undefined && typeof value.console !== 'string') throw new LabError(`${where}.console must be a string`);
     return {
-      run: runName(value, where), console: value.console as string | undefined, stop, measure, comparison,
+      run: runName(value, where), console: value.console, stop, measure, comparison,
       what: measure === undefined ? undefined : text(value, 'what', where),
       hint: value.hint === undefined ? undefined : text(value, 'hint', where),
     };

@@ -58,7 +58,7 @@ export function measureRun(guest: Omit<SystemGuest, 'inputs'>, run: LabRun): Mea
   const snapshot = (): Map<string, number> => {
     const numbers = new Map<string, number>();
     const counters = system.counters();
-    if (counters) for (const [key, value] of Object.entries(counters)) numbers.set(key, value);
+    if (counters) for (const [key, value] of Object.entries(counters)) numbers.set(key, value as number);
     const cpu = system.cpu;
     numbers.set('retired', system.guest(0).retired);
     numbers.set('tlbHits', cpu.tlb.hits);

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { assemble, AssembleResult, SourceRead } from '../asm';
 import { SystemGuest } from '../hypervisor/system';
 import { TimedInput } from '../machine/devices/keyboard';
+import { nodeIncludePaths } from './includePaths';
 import { MachineDescription, parseMachineDescription } from './machineDescription';
 
 export interface LoadedGuest extends SystemGuest {
@@ -61,6 +62,6 @@ function assembleGuest(name: string, program: string, memory: number | undefined
   const read = options.readSourceFile(program);
   if (!('text' in read)) throw new LoadError(`${whose}cannot read ${program}: ${read.error}`);
   // The program was just read: the assembler gets it from here instead of reading it twice.
-  const assembled = assemble(program, { readSourceFile: (file) => (file === program ? read : options.readSourceFile(file)) });
+  const assembled = assemble(program, { readSourceFile: (file) => (file === program ? read : options.readSourceFile(file)), includePaths: nodeIncludePaths });
   return { name, program, assembled, image: assembled.image ?? { chunks: [], entry: 0 }, memory, inputs };
 }

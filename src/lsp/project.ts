@@ -9,6 +9,7 @@
 import * as path from 'path';
 import { Diagnostic } from 'vscode-languageserver';
 import { AssembleResult, assemble } from '../asm';
+import { nodeIncludePaths } from '../loader/includePaths';
 import { isSameFile } from './features/analysis';
 import { diagnosticsForFile } from './features/diagnostics';
 
@@ -130,6 +131,7 @@ export class Project {
         sourceChars += text?.length ?? 0;
         return text;
       },
+      includePaths: nodeIncludePaths,
     });
     this.assemblies++;
     this.cache.set(key, { result, inputs, sourceChars });

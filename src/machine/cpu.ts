@@ -442,7 +442,7 @@ export class Cpu {
 
       // A faulting instruction does not retire; the saved pc is its own address.
       this.pc = pc; this.flags = flags; this.ticks = ticks;
-      if ((this.fault as number) === FaultState.STOP) return this.finishStop('bus-error');
+      if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
       this.raiseFault();
       if (this.stopReason !== undefined) return this.stopReason;
       pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;

@@ -154,7 +154,7 @@ export const INSTRUCTIONS: readonly OpInfo[] = [
 
 /** Opcode byte to form; undefined entries raise #UD. */
 export const OP_TABLE: ReadonlyArray<OpInfo | undefined> = (() => {
-  const table: Array<OpInfo | undefined> = new Array(256).fill(undefined);
+  const table: Array<OpInfo | undefined> = new Array<OpInfo | undefined>(256).fill(undefined);
   for (const info of INSTRUCTIONS) {
     if (table[info.op]) throw new Error(`duplicate opcode ${info.op}`);
     table[info.op] = info;

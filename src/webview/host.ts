@@ -32,7 +32,7 @@ export function startPanel(renderer: PanelRenderer): void {
     const message = event.data;
     if (!message || typeof message !== 'object') return;
     switch (message.type) {
-      case 'snapshot':
+      case 'snapshot': {
         document.body.classList.remove('is-stale');
         status.textContent = '';
         const started = performance.now();
@@ -43,6 +43,7 @@ export function startPanel(renderer: PanelRenderer): void {
         document.body.dataset.snapshotCount = String(++snapshotCount);
         post({ type: 'rendered', snapshotCount });
         break;
+      }
       case 'walk':
         renderer.onWalk?.(message.walk);
         break;

@@ -241,7 +241,7 @@ describe('cli: messages that teach', function () {
     it('a paravirtual kernel diverges at its first vmcall (exit 6), and the message says bare hardware has no hypervisor', () => {
       const result = cli(['run', path.join(EXAMPLES, 'os-pv/kernel.g32'), '--virtualization', 'paravirtual', '--compare']);
       assert.equal(result.status, 6);
-      assert.match(result.stdout, /at pc 0x[0-9a-f]+: vmcall 0x0\n(.*\n)*  vmcall is a hypercall: under paravirtual the hypervisor takes it, while bare hardware has no hypervisor and raises #UD/);
+      assert.match(result.stdout, /at pc 0x[0-9a-f]+: vmcall 0x0\n(.*\n)* {2}vmcall is a hypercall: under paravirtual the hypervisor takes it, while bare hardware has no hypervisor and raises #UD/);
     });
 
     it('exits 0 with none under hardware assist, and says the sensitive instructions ran natively and how many exits there were', () => {

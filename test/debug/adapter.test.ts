@@ -66,7 +66,7 @@ describe('debug adapter', function () {
     for (const [what, args, message] of badValues) {
       it(`refuses ${what} with a clear message`, async () => {
         await client.initializeRequest();
-        await assert.rejects(client.launchRequest(args as DebugProtocol.LaunchRequestArguments), (e: Error) => message.test(e.message));
+        await assert.rejects(client.launchRequest(args), (e: Error) => message.test(e.message));
       });
     }
   });
@@ -562,7 +562,7 @@ describe('debug adapter', function () {
       await launchAndStop(client, { program: fixture('steps.g32') });
       const info = await client.dataBreakpointInfoRequest({ name: 'counter' });
       assert.ok(info.body.dataId);
-      const set = await client.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+      const set = await client.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId, accessType: 'write' }] });
       assert.strictEqual(set.body.breakpoints[0].verified, true);
       const stopped = await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
       assert.strictEqual(stopped.body.reason, 'data breakpoint');

@@ -91,7 +91,7 @@ export async function lineOf(client: DebugClient): Promise<number> {
 
 export function assertLine(frame: DebugProtocol.StackFrame, file: string, line: number): void {
   assert.ok(frame.source?.path, `frame ${frame.name} has no source`);
-  assert.strictEqual(path.basename(frame.source!.path!), file, `frame ${frame.name}`);
+  assert.strictEqual(path.basename(frame.source.path), file, `frame ${frame.name}`);
   assert.strictEqual(frame.line, line, `frame ${frame.name} in ${file}`);
 }
 

@@ -48,7 +48,7 @@ describe('stepBack (binary translation)', function () {
     assertLine(await topFrame(client), 'patch.g32', PATCH.FIRST_CALL);
     // Another future: f will be patched to return 11.
     const scopes = (await client.scopesRequest({ frameId: (await topFrame(client)).id })).body.scopes;
-    await client.setVariableRequest({ variablesReference: scopes[0].variablesReference, name: 'r7', value: '11' } as DebugProtocol.SetVariableArguments);
+    await client.setVariableRequest({ variablesReference: scopes[0].variablesReference, name: 'r7', value: '11' });
     await setLines([PATCH.AFTER_SECOND]);
     await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
     assert.strictEqual(await register(client, 'r4'), 7);

@@ -83,8 +83,8 @@ export function linksOf(file: string, markdown: string): DocumentLink[] {
   const text = withoutCode(markdown);
   const links: DocumentLink[] = [];
   const lineAt = (index: number): number => text.slice(0, index).split('\n').length;
-  for (const match of text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) links.push({ file, line: lineAt(match.index!), target: match[1] });
-  for (const match of text.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$/gm)) links.push({ file, line: lineAt(match.index!), target: match[1] });
+  for (const match of text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) links.push({ file, line: lineAt(match.index), target: match[1] });
+  for (const match of text.matchAll(/^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$/gm)) links.push({ file, line: lineAt(match.index), target: match[1] });
   return links;
 }
 

@@ -22,7 +22,7 @@ function g32Snippets(markdown: string): Snippet[] {
   const snippets: Snippet[] = [];
   const fence = /^```([\w-]*)[^\n]*\n([\s\S]*?)^```[ \t]*$/gm;
   const blocks = [...markdown.matchAll(fence)].map((match) => ({
-    lang: match[1], body: match[2], start: match.index!, end: match.index! + match[0].length,
+    lang: match[1], body: match[2], start: match.index, end: match.index + match[0].length,
   }));
   blocks.forEach((block, index) => {
     if (block.lang !== 'g32') return;

@@ -65,7 +65,7 @@ describe('walkthrough steps: on the real adapter', function () {
   let client: DebugClient;
   withAdapterClient((started) => { client = started; });
 
-  const asMessage = (message: DebugProtocol.ProtocolMessage): DapMessage => message as unknown as DapMessage;
+  const asMessage = (message: DebugProtocol.ProtocolMessage): DapMessage => message;
 
   it('launch, the protection-fault filter and a step into the hypervisor complete their steps', async () => {
     const progress: string[] = [];

@@ -67,6 +67,7 @@ interface Oniguruma {
 
 /** vscode-textmate and vscode-oniguruma are dependencies of vscode-tmgrammar-test: resolve them from there. */
 function requireFromTool<T>(name: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module found at run time, from the tool's folder
   return require(require.resolve(name, { paths: [TOOL_DIR, ROOT] })) as T;
 }
 
@@ -75,7 +76,7 @@ async function loadGrammar(): Promise<Grammar> {
   const onig = requireFromTool<Oniguruma>('vscode-oniguruma');
   const wasmPath = path.join(path.dirname(require.resolve('vscode-oniguruma', { paths: [TOOL_DIR, ROOT] })), 'onig.wasm');
   const wasm = fs.readFileSync(wasmPath);
-  await onig.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer);
+  await onig.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
   const registry = new tm.Registry({
     onigLib: Promise.resolve({
       createOnigScanner: (patterns: string[]) => new onig.OnigScanner(patterns),

@@ -16,13 +16,13 @@ import { BARE, imageOfText, run, Run, Setting } from './setup';
 /** Above 65, the count at which the hypervisor's hidden-fault loop detector used to misfire on these loops. */
 const N = 150;
 const SETTINGS = MICRO_COLUMNS.filter((c) => c.setting.virtualization !== 'none');
-const PARAVIRTUAL = MICRO_COLUMNS.find((c) => c.isParavirtual)!.setting as Setting;
+const PARAVIRTUAL = MICRO_COLUMNS.find((c) => c.isParavirtual)!.setting;
 const HW_NESTED: Setting = { virtualization: 'hardware-assist', paging: 'nested' };
 const HW_SHADOW: Setting = { virtualization: 'hardware-assist', paging: 'shadow-on-demand' };
-const TRAP_AND_EMULATE = MICRO_COLUMNS.find((c) => c.setting.virtualization === 'trap-and-emulate')!.setting as Setting;
+const TRAP_AND_EMULATE = MICRO_COLUMNS.find((c) => c.setting.virtualization === 'trap-and-emulate')!.setting;
 
 function runSource(source: string, setting: MicroSetting): Run {
-  return run(imageOfText(source), setting as Setting, { maxInstructions: 10_000_000 });
+  return run(imageOfText(source), setting, { maxInstructions: 10_000_000 });
 }
 
 function assertHalted(r: Run, label: string): void {

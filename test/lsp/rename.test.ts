@@ -58,7 +58,7 @@ describe('rename', () => {
 
   it('renames an .equ name from its definition', () => {
     const out = renamed(fixture({ ...FILES, '/p/main.g32': FILES['/p/main.g32'].replace('.equ COUNT', '.equ CO<|>UNT') }), 'TIMES');
-    assert.match(out['/p/main.g32'], /^\.equ TIMES, 3\n_start:\n  mov r1, TIMES\n/);
+    assert.match(out['/p/main.g32'], /^\.equ TIMES, 3\n_start:\n {2}mov r1, TIMES\n/);
     assert.match(out['/p/lib.g32'], /mov r2, TIMES/);
   });
 

@@ -83,7 +83,7 @@ describe('language server: incremental analysis and debounced diagnostics', () =
   before(async () => {
     const toServer = new PassThrough();
     const toClient = new PassThrough();
-    serverConnection = createConnection(new ServerReader(toServer), new ServerWriter(toClient), CANCEL_QUEUED_REQUESTS) as unknown as Connection;
+    serverConnection = createConnection(new ServerReader(toServer), new ServerWriter(toClient), CANCEL_QUEUED_REQUESTS);
     server = new G32LanguageServer(serverConnection, { files: nodeSourceFiles, debounceMs: 150, clock });
     server.listen();
     const connection = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
@@ -197,7 +197,7 @@ describe('language server: incremental analysis and debounced diagnostics', () =
       clock.fire();
       await client.waitFor((params) => params.uri === uri && params.version === version);
       const later = client.published.slice(from).filter((params) => params.uri === uri);
-      assert.ok(later.every((params) => params.version === version), `versions published after taking in ${version}: ${later.map((params) => params.version)}`);
+      assert.ok(later.every((params) => params.version === version), `versions published after taking in ${version}: ${later.map((params) => params.version).join(',')}`);
       const latest = later[later.length - 1];
       assert.strictEqual(latest.diagnostics.length, 1);
       assert.match(String(latest.diagnostics[0].message), new RegExp(`nowhere${version}'`));

@@ -55,7 +55,7 @@ describe('language server: superseded diagnoses', () => {
   before(async () => {
     const toServer = new PassThrough();
     const toClient = new PassThrough();
-    serverConnection = createConnection(new ServerReader(toServer), new ServerWriter(toClient), CANCEL_QUEUED_REQUESTS) as unknown as Connection;
+    serverConnection = createConnection(new ServerReader(toServer), new ServerWriter(toClient), CANCEL_QUEUED_REQUESTS);
     new G32LanguageServer(serverConnection, { files: nodeSourceFiles, clock, diagnosis }).listen();
     client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
     client.onNotification(PublishDiagnosticsNotification.type, (params) => void published.push(params));

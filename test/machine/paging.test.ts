@@ -218,7 +218,7 @@ bad:    ${operation}
         const result: Expected = outcome === 'ok'
           ? { stop: 'halted', regs: { r10: 48, r6: access === 'fetch' ? 2 : 1, r5: access === 'read' ? 0x1234 : 0 }, words: { 0x9200: access === 'write' ? 0x7777 : 0x1234 } }
           : fault(outcome, access === 'fetch' ? 0x400100 : 0x400200, access === 'fetch' ? 0x400100 : 'bad', { regs: { r6: 0, r5: 0 }, mode: 'kernel', words: { 0x9200: 0x1234 } });
-        check(source, result as Expected);
+        check(source, result);
       });
     }
   });

@@ -44,8 +44,8 @@ describe('the walkthrough in package.json', () => {
   it('shows a page of media/walkthrough for every step, and the pages exist', () => {
     for (const step of walkthrough.steps) {
       assert.ok(step.media.markdown, `${step.id} has a Markdown page`);
-      assert.match(step.media.markdown!, /^media\/walkthrough\/[\w-]+\.md$/);
-      assert.ok(fs.existsSync(path.join(ROOT, step.media.markdown!)), `${step.media.markdown} exists`);
+      assert.match(step.media.markdown, /^media\/walkthrough\/[\w-]+\.md$/);
+      assert.ok(fs.existsSync(path.join(ROOT, step.media.markdown)), `${step.media.markdown} exists`);
     }
   });
 

@@ -81,7 +81,7 @@ describe('page tables panel (Chromium)', function () {
     const shownShadow = async () => ({
       key: await panel.page.getAttribute('section[data-shadow]', 'data-shadow'),
       subtitle: await panel.page.textContent('section[data-shadow] .pane-title .dim'),
-      selected: await panel.page.$eval('select', (select) => (select as HTMLSelectElement).selectedOptions[0]?.textContent),
+      selected: await panel.page.$eval('select', (select) => select.selectedOptions[0]?.textContent),
     });
     await panel.sendSnapshot(snapshot);
     assert.deepEqual(await shownShadow(), { key: '45056/kernel', subtitle: 'virtual → machine · kernel, active', selected: 'kernel · PD 0x0000b000 · active (15)' });

@@ -86,7 +86,7 @@ const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 
 /** Generates the body of `function (cpu, r, env, block)`. */
 export function generateSource(instrs: BlockInstr[]): string {
-  const needFlags: boolean[] = new Array(instrs.length).fill(false);
+  const needFlags: boolean[] = new Array<boolean>(instrs.length).fill(false);
   let isLive = true;
   for (let i = instrs.length - 1; i >= 0; i--) {
     const op = instrs[i].instr.info.op;
@@ -212,6 +212,7 @@ function condition(op: number): string {
 
 export function compile(source: string): BlockFunction {
   // Generated from decoded guest instructions only (numbers and fixed templates), never from guest text.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling generated code is what binary translation is
   return new Function('cpu', 'r', 'env', 'block', source) as BlockFunction;
 }
 

@@ -7,6 +7,7 @@
 // in a loop for hours therefore costs no memory here.
 
 import { CONSOLE_BASE } from '../isa';
+import { latin1Text } from '../bytes';
 
 /** Bytes of recent output kept: the tail shown when runs differ, and all the output of any small guest. */
 export const CONSOLE_TAIL_BYTES = 64 * 1024;
@@ -67,7 +68,7 @@ export class Console {
   }
 
   get outputText(): string {
-    return Buffer.from(this.output).toString('latin1');
+    return latin1Text(this.output);
   }
 
   /** Every byte ever printed, kept or not. */

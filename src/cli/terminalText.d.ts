@@ -1,0 +1,2 @@
+export declare function escapeForTerminal(text: string): string;
+//# sourceMappingURL=terminalText.d.ts.map
