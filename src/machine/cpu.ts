@@ -4,9 +4,9 @@
 // interrupts, who handles an exception) is reached through `Platform`.
 //
 // The run loop is performance code. It keeps pc, flags and ticks in locals,
-// caches the translation of the current code page and reads decoded
-// instructions from PhysicalMemory's cache, and allocates nothing per
-// instruction. Faults are state (`fault*` fields), never JS exceptions.
+// caches the translation of the current code page (and loads and stores that
+// of the last data page) and reads decoded instructions from PhysicalMemory's
+// cache, and allocates nothing per instruction. Faults are state (`fault*` fields), never JS exceptions.
 
 import { DeliveryFailure, explainDeliveryFailure } from './deliveryFailure';
 import { EventHub, MachineEvent } from './events';
