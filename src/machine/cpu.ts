@@ -4,9 +4,10 @@
 // interrupts, who handles an exception) is reached through `Platform`.
 //
 // The run loop is performance code. It keeps pc, flags and ticks in locals,
-// caches the translation of the current code page (and loads and stores that
-// of the last data page) and reads decoded instructions from PhysicalMemory's
-// cache, and allocates nothing per instruction. Faults are state (`fault*` fields), never JS exceptions.
+// caches the translations of the current code page and of the last pages
+// loaded from and stored to, reads decoded instructions from PhysicalMemory's
+// cache, and allocates nothing per instruction. Faults are state (`fault*`
+// fields), never JS exceptions.
 
 import { DeliveryFailure, explainDeliveryFailure } from './deliveryFailure';
 import { EventHub, MachineEvent } from './events';
@@ -740,7 +741,7 @@ export class Cpu {
       ok = this.fault === FaultState.NONE;
     }
     this.mode = savedMode;
-    // The pushes may have cached kernel-mode data translations.
+    // The pushes may have cached translations checked for kernel mode: never leave them to a user access.
     this.dropDataCache();
     if (!ok) {
       this.deliveryFailure = {
