@@ -9,6 +9,7 @@ import { assemble, assembleText, Image } from '../src/asm';
 import { createSystem, SETTING_CHOICES, SystemOptions, VirtualSystem } from '../src/hypervisor/system';
 import { computeLoopNative, computeLoopSource, contextSwitchSource } from './guests';
 import { printDebugBench } from './benchDebug';
+import { printMemoryLoopRatio } from './benchMemoryLoop';
 import { printVirtualizationTable } from './benchTable';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -116,6 +117,9 @@ export async function main(): Promise<void> {
     out(`${label(setting).padEnd(52)} ${m.ms.toFixed(1).padStart(8)} ms  ${note}  ${m.summary}`);
   }
 
+  out('');
+  printMemoryLoopRatio(out);
+
   // 2. The example OS.
   const os = osImage();
   const osBare = measure(os, { virtualization: 'none' }, 25);
@@ -146,4 +150,5 @@ export async function main(): Promise<void> {
 }
 
 if (require.main === module && process.argv[2] === '--compute') computeChildMain(process.argv[3]);
+else if (require.main === module && process.argv[2] === '--memory-loop') printMemoryLoopRatio((s) => process.stdout.write(s + '\n'));
 else if (require.main === module) main().catch((e) => { process.stderr.write(`${(e as Error).stack ?? e}\n`); process.exitCode = 1; });

@@ -125,3 +125,44 @@ user:   mov r1, 0x00401000       ; touch four data pages, forever
 user_end:
 `;
 }
+
+/**
+ * A memory-heavy loop of 10 instructions per iteration, one load and one store
+ * to a 1 KiB buffer on its own page, paging off: under a shadow every access
+ * goes through the soft MMU, on bare hardware none does. The result lands in r2.
+ */
+export function memoryLoopSource(iterations: number): string {
+  return `
+_start: mov r1, 0
+        mov r2, 0
+        mov r4, 0
+.loop:  ld r3, [r4 + buffer]
+        add r3, r1
+        st [r4 + buffer], r3
+        xor r2, r3
+        add r2, r1
+        add r4, 4
+        and r4, 0x3fc
+        add r1, 1
+        cmp r1, ${iterations}
+        jb .loop
+        cli
+        hlt
+
+        .org 0x4000
+buffer: .space 1024
+`;
+}
+
+/** The same computation in JavaScript, to check the guest's result. */
+export function memoryLoopNative(iterations: number): number {
+  const buffer = new Int32Array(256);
+  let sum = 0;
+  for (let i = 0; i < iterations; i++) {
+    const slot = i & 255;
+    const value = (buffer[slot] + i) | 0;
+    buffer[slot] = value;
+    sum = ((sum ^ value) + i) | 0;
+  }
+  return sum;
+}

@@ -4,9 +4,10 @@
 // interrupts, who handles an exception) is reached through `Platform`.
 //
 // The run loop is performance code. It keeps pc, flags and ticks in locals,
-// caches the translation of the current code page and reads decoded
-// instructions from PhysicalMemory's cache, and allocates nothing per
-// instruction. Faults are state (`fault*` fields), never JS exceptions.
+// caches the translations of the current code page and of the last pages
+// loaded from and stored to, reads decoded instructions from PhysicalMemory's
+// cache, and allocates nothing per instruction. Faults are state (`fault*`
+// fields), never JS exceptions.
 
 import { DeliveryFailure, explainDeliveryFailure } from './deliveryFailure';
 import { EventHub, MachineEvent } from './events';
@@ -107,6 +108,19 @@ export class Cpu {
   /** An instruction was fetched through the cached code page since the TLB's use clock last saw it. */
   private isCodeUsePending = false;
 
+  // The TLB entries the last load and the last store went through (a data micro-TLB beside
+  // the fetch cache), valid while the TLB generation is unchanged and the mode is the one
+  // they were filled in: a hit here is exactly a TLB hit, without the index look-up and
+  // rights check. The write entry is filled only once D is set, so a hit never owes a walk.
+  private readVpn = -1;
+  private readFrame = 0;
+  private readEntry = 0;
+  private readGeneration = -1;
+  private writeVpn = -1;
+  private writeFrame = 0;
+  private writeEntry = 0;
+  private writeGeneration = -1;
+
   readonly tlb: Tlb;
   platform!: Platform;
 
@@ -178,10 +192,60 @@ export class Cpu {
     }
   }
 
-  /** Changing mode or page tables invalidates the cached code-page translation. */
+  /** Changing mode or page tables invalidates the cached code-page translation, and the data pages'. */
   private dropFetchCache(): void {
     if (this.isCodeUsePending) this.noteCodeUse();
     this.fetchVpn = -1;
+    this.dropDataCache();
+  }
+
+  /**
+   * Forgets the last load's and store's translations. TLB changes (flushes,
+   * `invlpg`, cr3 loads, replacements, walks that refresh an entry) already
+   * invalidate them through the TLB generation; a mode change must drop them here,
+   * since an entry a kernel access may use can deny a user access.
+   */
+  private dropDataCache(): void {
+    this.readVpn = -1;
+    this.writeVpn = -1;
+  }
+
+  /**
+   * A load or store through a cached data translation: the TLB hit it stands for,
+   * with the same LRU order and count (the pending code-page use first, as `translate`
+   * records it). A pending code use here always has a valid fetch cache: the data
+   * entry was cached after the last lookup cleared the flag, the fetch that set it
+   * again saw the TLB generation the data entry still has, and nothing since has
+   * bumped the generation without clearing the flag.
+   */
+  private useDataEntry(entry: number): void {
+    const tlb = this.tlb;
+    if (this.isCodeUsePending) {
+      this.isCodeUsePending = false;
+      tlb.lastUse[this.fetchEntry] = ++tlb.clock;
+      tlb.hits += 2;
+    } else tlb.hits++;
+    tlb.lastUse[entry] = ++tlb.clock;
+  }
+
+  /** After a successful load at `va`: its TLB entry now allows loads in this mode without a walk. */
+  private cacheRead(va: number): void {
+    const entry = this.tlb.find(va >>> 12);
+    if (entry < 0) return;
+    this.readVpn = va >>> 12;
+    this.readFrame = this.tlb.frame[entry];
+    this.readEntry = entry;
+    this.readGeneration = this.tlb.generation;
+  }
+
+  /** After a successful store at `va`: its TLB entry now has W (and D, set by the walk) for this mode. */
+  private cacheWrite(va: number): void {
+    const entry = this.tlb.find(va >>> 12);
+    if (entry < 0) return;
+    this.writeVpn = va >>> 12;
+    this.writeFrame = this.tlb.frame[entry];
+    this.writeEntry = entry;
+    this.writeGeneration = this.tlb.generation;
   }
 
   // ---------------------------------------------------------------- run loop
@@ -677,6 +741,8 @@ export class Cpu {
       ok = this.fault === FaultState.NONE;
     }
     this.mode = savedMode;
+    // The pushes may have cached translations checked for kernel mode: never leave them to a user access.
+    this.dropDataCache();
     if (!ok) {
       this.deliveryFailure = {
         vector, pc: this.pc >>> 0, step: isPushOk ? 'vector-table' : 'push', address: failedAt >>> 0,
@@ -854,39 +920,71 @@ export class Cpu {
 
   // ---------------------------------------------------------------- memory access
 
+  // Each access is a small fast path (paging off, or the cached data page) that the
+  // interpreter loop can inline, and a slow path through the TLB.
+
   load32(va: number): number {
     if (this.isPhysical) {
       if ((va & 3) === 0 && va >= 0 && va < this.memory.size) return this.memory.words[va >> 2];
       return this.readPhysical(va >>> 0, 4);
     }
-    const pa = (va & 0xfff) <= 0xffc ? this.translate(va, Access.READ, this.mode === Mode.USER) : this.load32Crossing(va, Access.READ);
+    if ((va >>> 12) === this.readVpn && (va & 3) === 0 && this.tlb.generation === this.readGeneration) {
+      this.useDataEntry(this.readEntry);
+      const pa = this.readFrame | (va & 0xfff);
+      if (pa >= 0 && pa < this.memory.size) return this.memory.words[pa >> 2];
+      return this.readPhysical(pa >>> 0, 4);
+    }
+    return this.load32Translated(va);
+  }
+
+  private load32Translated(va: number): number {
+    const isInPage = (va & 0xfff) <= 0xffc;
+    const pa = isInPage ? this.translate(va, Access.READ, this.mode === Mode.USER) : this.load32Crossing(va, Access.READ);
     // CROSSED is negative too, so it must be tested before the fault check.
     if (pa === CROSSED) return this.crossValue;
     if (pa < 0) return 0;
+    if (isInPage) this.cacheRead(va);
     if ((pa & 3) === 0 && pa < this.memory.size) return this.memory.words[pa >> 2];
     return this.readPhysical(pa, 4);
   }
 
   load8(va: number): number {
-    const pa = this.isPhysical ? va >>> 0 : this.translate(va, Access.READ, this.mode === Mode.USER);
-    if (pa < 0) return 0;
+    let pa: number;
+    if (this.isPhysical) pa = va >>> 0;
+    else if ((va >>> 12) === this.readVpn && this.tlb.generation === this.readGeneration) {
+      this.useDataEntry(this.readEntry);
+      pa = (this.readFrame | (va & 0xfff)) >>> 0;
+    } else {
+      pa = this.translate(va, Access.READ, this.mode === Mode.USER);
+      if (pa < 0) return 0;
+      this.cacheRead(va);
+    }
     if (pa < this.memory.size) return this.memory.bytes[pa];
     return this.readPhysical(pa, 1);
   }
 
   store32(va: number, value: number): void {
-    let pa: number;
-    if (this.isPhysical) pa = va >>> 0;
-    else if ((va & 0xfff) <= 0xffc) pa = this.translate(va, Access.WRITE, this.mode === Mode.USER);
-    else { this.store32Crossing(va, value); return; }
-    if (pa < 0) return;
-    this.writePhysical(pa, value, 4);
+    if (this.isPhysical) this.writePhysical(va >>> 0, value, 4);
+    else if ((va >>> 12) === this.writeVpn && (va & 0xfff) <= 0xffc && this.tlb.generation === this.writeGeneration) {
+      this.useDataEntry(this.writeEntry);
+      this.writePhysical((this.writeFrame | (va & 0xfff)) >>> 0, value, 4);
+    } else this.storeTranslated(va, value, 4);
   }
 
   store8(va: number, value: number): void {
-    const pa = this.isPhysical ? va >>> 0 : this.translate(va, Access.WRITE, this.mode === Mode.USER);
+    if (this.isPhysical) this.writePhysical(va >>> 0, value, 1);
+    else if ((va >>> 12) === this.writeVpn && this.tlb.generation === this.writeGeneration) {
+      this.useDataEntry(this.writeEntry);
+      this.writePhysical((this.writeFrame | (va & 0xfff)) >>> 0, value, 1);
+    } else this.storeTranslated(va, value, 1);
+  }
+
+  private storeTranslated(va: number, value: number, size: 1 | 4): void {
+    if (size === 4 && (va & 0xfff) > 0xffc) { this.store32Crossing(va, value); return; }
+    const pa = this.translate(va, Access.WRITE, this.mode === Mode.USER);
     if (pa < 0) return;
-    this.writePhysical(pa, value, 1);
+    this.cacheWrite(va);
+    this.writePhysical(pa, value, size);
   }
 
   private crossValue = 0;
