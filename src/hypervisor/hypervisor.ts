@@ -22,7 +22,7 @@ import { GuestAccess, GuestMemory } from './guestMemory';
 import { PseudocodeLine } from './pseudocode';
 import { reflect } from './reflect';
 import { hypercall } from './paravirt';
-import { BinaryTranslator } from './binaryTranslate/engine';
+import { BinaryTranslationOptions, BinaryTranslator } from './binaryTranslate/engine';
 import type { TranslationCacheState } from './binaryTranslate/cache';
 import { FramePool } from './shadow/framePool';
 import { OnDemandShadow } from './shadow/onDemand';
@@ -55,6 +55,8 @@ export interface HypervisorConfig {
   hypervisorFrames?: number;
   /** Ticks a guest runs before the next one gets the CPU. */
   quantum?: number;
+  /** Tiered and adaptive translation (binary-translation only). */
+  binaryTranslation?: BinaryTranslationOptions;
 }
 
 /** The real `evt` while guests run: the hypervisor's own table, which `mov rd, evt` reveals. */
@@ -74,7 +76,7 @@ export class Hypervisor implements Platform, ShadowHost {
   readonly cpu: Cpu;
   readonly pool: FramePool;
   readonly guests: Guest[] = [];
-  readonly config: Required<Omit<HypervisorConfig, 'guests' | 'costModel'>> & { costModel: CostModel };
+  readonly config: Required<Omit<HypervisorConfig, 'guests' | 'costModel' | 'binaryTranslation'>> & { costModel: CostModel };
   current: Guest;
   /** Sum over guests, plus what belongs to no guest. */
   readonly counters: CostCounters;
@@ -141,7 +143,7 @@ export class Hypervisor implements Platform, ShadowHost {
       }
       // In hardware guest mode the real CPU checks U itself, so one shadow with the guest's U bits serves both modes.
       const kernelShadows = this.isHardwareAssist ? 'flush-on-switch' : this.config.kernelShadows;
-      if (this.config.virtualization === 'binary-translation') guest.translator = new BinaryTranslator(this, guest);
+      if (this.config.virtualization === 'binary-translation') guest.translator = new BinaryTranslator(this, guest, config.binaryTranslation);
       const isCodePage = (gpa: number) => guest.translator?.cache.isProtected(gpa >>> 12) ?? false;
       const deps = { memory: guestMemory, host: this as ShadowHost, counters: guest.counters, kernelShadows, isPretendUser: () => guest.isPretendUser, isHardwareMode: this.isHardwareAssist, isCodePage };
       guest.shadow = this.config.paging === 'shadow-proactive' ? new ProactiveShadow(deps, this.pool) : new OnDemandShadow(deps, this.pool);

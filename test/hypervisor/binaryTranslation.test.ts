@@ -7,7 +7,8 @@ import { createSystem } from '../../src/hypervisor/system';
 import { findDivergence } from '../../src/hypervisor/compare';
 import { BARE, imageOfText, run } from './setup';
 
-const BT = { virtualization: 'binary-translation' as const, paging: 'shadow-on-demand' as const, kernelShadows: 'separate' as const };
+// Translated on first sight: these tests are about the translated code itself.
+const BT = { virtualization: 'binary-translation' as const, paging: 'shadow-on-demand' as const, kernelShadows: 'separate' as const, translationThreshold: 1 };
 
 // The kernel rewrites the immediate of an instruction it has already run (and
 // that is therefore translated), then runs it again: the new value must be used.
