@@ -130,6 +130,7 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     tlbEntries: options.tlbEntries ?? description?.tlbEntries,
     maxInstructions: options.maxInstructions,
     costModel,
+    translationThreshold: options.translationThreshold,
     guests: load.guests,
   };
   try {

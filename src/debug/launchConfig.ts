@@ -18,6 +18,8 @@ export interface LaunchConfig {
   paging: PagingSetting | undefined;
   kernelShadows: KernelShadows | undefined;
   tlbEntries: number | undefined;
+  /** Binary translation: runs of a block before it is translated (0 or 1: on first sight); undefined: the default. */
+  translationThreshold: number | undefined;
   /** Guest RAM in bytes, for guests whose description does not say. */
   memory: number | undefined;
   /** Keyboard input: text at tick 0, or timed pieces. */
@@ -39,7 +41,7 @@ export const DEFAULT_SNAPSHOT_INTERVAL = 1_000_000;
 
 const KNOWN_ATTRIBUTES = new Set([
   'program', 'virtualization', 'paging', 'kernelShadows', 'tlbEntries', 'memory', 'input', 'stopOnEntry',
-  'maxInstructions', 'historySize', 'snapshotInterval', 'cwd',
+  'maxInstructions', 'historySize', 'snapshotInterval', 'cwd', 'translationThreshold',
   // Attributes VS Code and other clients add to every configuration.
   'type', 'request', 'name', '__sessionId', '__configurationTarget', 'noDebug', '__restart', 'presentation', 'internalConsoleOptions', 'preLaunchTask', 'postDebugTask', 'debugServer', 'trace',
 ]);
@@ -80,7 +82,7 @@ function parseInputs(value: unknown): TimedInput[] {
 export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = process.cwd()): LaunchConfig {
   for (const key of Object.keys(args)) {
     if (!KNOWN_ATTRIBUTES.has(key) && !key.startsWith('__')) {
-      throw new ConfigError(`unknown launch attribute '${key}'; known: program, virtualization, paging, kernelShadows, tlbEntries, memory, input, stopOnEntry, maxInstructions, historySize, snapshotInterval, cwd`);
+      throw new ConfigError(`unknown launch attribute '${key}'; known: program, virtualization, paging, kernelShadows, tlbEntries, memory, input, stopOnEntry, maxInstructions, historySize, snapshotInterval, cwd, translationThreshold`);
     }
   }
   if (typeof args.program !== 'string' || args.program.trim() === '') {
@@ -103,6 +105,7 @@ export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = p
     paging: oneOf('paging', args.paging, PAGING_SETTINGS),
     kernelShadows: oneOf('kernelShadows', args.kernelShadows, KERNEL_SHADOWS),
     tlbEntries: wholeNumber('tlbEntries', args.tlbEntries, 0, 4096),
+    translationThreshold: wholeNumber('translationThreshold', args.translationThreshold, 0, 1_000_000_000),
     memory,
     inputs: parseInputs(args.input),
     isStopOnEntry: args.stopOnEntry === true,

@@ -118,6 +118,7 @@ export class DebugRuntime {
       kernelShadows: config.kernelShadows ?? description?.kernelShadows,
       tlbEntries: config.tlbEntries ?? description?.tlbEntries,
       maxInstructions: config.maxInstructions,
+      translationThreshold: config.translationThreshold,
       isInteractive: true,
       guests: this.guests,
     };
