@@ -37,7 +37,7 @@ const table = new VirtualTable<TranslatedBlockView>(left, {
     { id: 'mode', title: 'mode', width: '60px', text: (b) => (b.isPretendUser ? 'user' : 'kernel') },
     { id: 'size', title: 'instrs', width: '52px', isNumeric: true, text: (b) => String(b.guestInstructions.length) },
     { id: 'runs', title: 'runs', width: '70px', isNumeric: true, text: (b) => formatCount(b.executions) },
-    { id: 'tier', title: 'tier', width: '110px', text: (b) => (b.retranslated ? 'retranslated' : b.isTranslated ? 'translated' : 'interpreted') },
+    { id: 'tier', title: 'tier', width: '110px', text: (b) => (!b.isTranslated ? 'interpreted' : b.retranslated ? 'retranslated' : 'translated') },
     { id: 'chained', title: 'chained to', width: 'minmax(100px, 1fr)', text: (b) => b.chainedTo.map((a) => hex(a)).join(', ') || '—' },
   ],
 });

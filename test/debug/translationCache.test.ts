@@ -17,7 +17,7 @@ describe('hyperstep/snapshot (binary translation)', () => {
 
   it('lists cached blocks with guest instructions and generated code, interpreted or translated, and retranslated blocks with the reason', async () => {
     const program = path.join(EXAMPLES, 'os', 'kernel.g32');
-    await launchAndStop(client, { program, virtualization: 'binary-translation', input: 'k' }, () =>
+    await launchAndStop(client, { program, virtualization: 'binary-translation', input: 'k', translationThreshold: 4 }, () =>
       client.setBreakpointsRequest({ source: { path: path.join(EXAMPLES, 'os', 'user1.g32') }, breakpoints: [{ line: USER1_FIRST_SYSCALL }] }));
     // Continue to user1's first system call: the kernel's boot code ran on the way.
     const stop = await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
@@ -28,7 +28,7 @@ describe('hyperstep/snapshot (binary translation)', () => {
     const cache = snapshot.translationCache!;
     assert.ok(cache, 'a translation cache under binary translation');
     assert.ok(cache.blocks.length > 3, `blocks ${cache.blocks.length}`);
-    // Tiered: blocks run a few times are cached but interpreted; hot ones are translated.
+    // Tiered (the launch configuration's threshold of 4): blocks run fewer times are cached but interpreted; hot ones are translated.
     const block = cache.blocks.find((b) => b.isTranslated)!;
     assert.ok(block, 'a hot block was translated');
     assert.match(block.guestInstructions[0], /^0x[0-9a-f]{8} {2}\S/);

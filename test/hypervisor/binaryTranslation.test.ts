@@ -199,7 +199,8 @@ _start: mov r1, 0
   it('a console store that keeps trapping is retranslated after ADAPTIVE_TRAP_LIMIT traps to call the emulation without a trap', () => {
     const image = imageOfText(CONSOLE_LOOP);
     const bare = run(image, BARE);
-    const system = createSystem({ ...TIERED, guests: [{ name: 'g', image }] });
+    // A low threshold, so that the retranslated block also becomes hot in 20 iterations and is translated.
+    const system = createSystem({ ...TIERED, guests: [{ name: 'g', image }], translationThreshold: 4 });
     const retranslations: string[] = [];
     system.hvEvents!.on((event) => { if (event.kind === 'bt-translate' && /retranslated/.test(event.description)) retranslations.push(event.description); });
     assert.strictEqual(system.run().reason, 'halted');

@@ -91,8 +91,6 @@ export class TranslationCache {
   private readonly trapCounts = new Map<number, number>();
   /** Instructions (by guest-physical address) that blocks now emulate directly, and why. */
   readonly adaptive = new Map<number, AdaptiveReason>();
-  /** Block starts (guest-physical) known hot: a retranslated block and the rest of the block it was cut from. */
-  private readonly hotStarts = new Set<number>();
 
   /** Counts a trap into emulation at the instruction at `gpa`; returns how many it has taken. */
   noteTrap(gpa: number): number {
@@ -101,16 +99,10 @@ export class TranslationCache {
     return traps;
   }
 
-  /** From now on blocks end at the instruction at `gpa` and emulate it directly; `block` is dropped and its pieces translated at once. */
-  makeAdaptive(block: TranslatedBlock, gpa: number, nextGpa: number, reason: AdaptiveReason): void {
+  /** From now on blocks end at the instruction at `gpa` and emulate it directly; `block` is dropped, to be decoded again so. */
+  makeAdaptive(block: TranslatedBlock, gpa: number, reason: AdaptiveReason): void {
     this.adaptive.set(gpa, reason);
-    this.hotStarts.add(block.gpa);
-    this.hotStarts.add(nextGpa);
     this.remove(block);
-  }
-
-  isHotStart(gpa: number): boolean {
-    return this.hotStarts.has(gpa);
   }
 
   /** Drops one block (its code changed under it). */
@@ -170,7 +162,7 @@ export class TranslationCache {
       blocks: [...blocks].map((block) => ({ block, executions: block.executions, chainTarget: block.chainTarget, chainNext: block.chainNext, chainGeneration: block.chainGeneration, isTranslated: block.isTranslated, source: block.source, fn: block.fn })),
       generation: this.generation, hits: this.hits, misses: this.misses, invalidations: this.invalidations,
       hotFrames: [...this.hotFrames], dataWrites: [...this.dataWrites],
-      trapCounts: [...this.trapCounts], adaptive: [...this.adaptive], hotStarts: [...this.hotStarts],
+      trapCounts: [...this.trapCounts], adaptive: [...this.adaptive],
     };
   }
 
@@ -190,8 +182,6 @@ export class TranslationCache {
     for (const [gpa, traps] of state.trapCounts) this.trapCounts.set(gpa, traps);
     this.adaptive.clear();
     for (const [gpa, reason] of state.adaptive) this.adaptive.set(gpa, reason);
-    this.hotStarts.clear();
-    for (const gpa of state.hotStarts) this.hotStarts.add(gpa);
     this.generation = state.generation; this.hits = state.hits; this.misses = state.misses; this.invalidations = state.invalidations;
     this.hotFrames.clear();
     for (const frame of state.hotFrames) this.hotFrames.add(frame);
@@ -215,5 +205,4 @@ export interface TranslationCacheState {
   dataWrites: Array<[number, number]>;
   trapCounts: Array<[number, number]>;
   adaptive: Array<[number, AdaptiveReason]>;
-  hotStarts: number[];
 }

@@ -21,7 +21,7 @@ import { reflect } from '../reflect';
 import { emulatePrivileged } from '../trapEmulate';
 import { TranslationCache } from './cache';
 import { ADAPTIVE_TRAP_LIMIT, runAdaptive } from './adaptive';
-import { interpretBlock } from './interpret';
+import { decodeForInterpreter, interpretBlock } from './interpret';
 import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlock, generateSource, isAdaptable, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
 
 /** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
@@ -32,7 +32,7 @@ export const HOT_FRAME_WRITES = 16;
  * or twice at boot, is not worth a translation. Chosen by measuring the
  * example OS's wall time (docs/hypervisor.md, "Binary translation").
  */
-export const TRANSLATION_THRESHOLD = 8;
+export const TRANSLATION_THRESHOLD = 32;
 
 const NO_CODE = new Uint8Array(0);
 
@@ -203,7 +203,8 @@ export class BinaryTranslator implements BlockEnv {
     let at = pc;
     let adaptive: AdaptiveReason | undefined;
     while (instrs.length < maxInstructions) {
-      const fetched = this.fetch(at, instrs.length === 0);
+      // Later instructions on the first one's page are read straight from its frame: a walk would find the same entry, already accessed.
+      const fetched = instrs.length > 0 && (at & 0xfff) + 8 <= 0x1000 ? this.fetchOnPage(walk.gpa + (at - pc)) : this.fetch(at, instrs.length === 0);
       if (fetched === undefined) break;
       const { instr, crossesPage } = fetched;
       // Blocks stay on one page (or are one page-crossing instruction), so this is the instruction's own address.
@@ -234,7 +235,7 @@ export class BinaryTranslator implements BlockEnv {
     }
     const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1], adaptive !== undefined);
     const block: TranslatedBlock = {
-      gva: pc, gpa: walk.gpa, instrs, source: '', fn: interpretBlock, isTranslated: false, adaptive, targetPc, nextPc,
+      gva: pc, gpa: walk.gpa, instrs, decoded: decodeForInterpreter(instrs, adaptive !== undefined), source: '', fn: interpretBlock, isTranslated: false, adaptive, targetPc, nextPc,
       chainTarget: undefined, chainNext: undefined, chainGeneration: -1, executions: 0, frames: [...frames], ranges, code, codeMachine,
     };
     const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame) && !this.cache.hotFrames.has(frame));
@@ -244,11 +245,11 @@ export class BinaryTranslator implements BlockEnv {
     // Code pages are write-protected from now on, so that a write to them drops their translations.
     for (const frame of newFrames) guest.shadow.writeProtectFrame(guest.memory.toMachine(frame << 12));
     if (newFrames.length > 0) hv.flushRealTlb(undefined);
-    if (this.translationThreshold <= 1 || this.cache.isHotStart(walk.gpa)) this.compileBlock(block);
+    if (this.translationThreshold <= 1) this.compileBlock(block);
     return block;
   }
 
-  /** The block became hot (or was retranslated): from now on it runs as JavaScript. */
+  /** The block became hot: from now on it runs as JavaScript. */
   private compileBlock(block: TranslatedBlock): void {
     const hv = this.hv;
     const guest = this.guest;
@@ -258,8 +259,7 @@ export class BinaryTranslator implements BlockEnv {
     guest.counters.translations++;
     if (hv.hvEvents.isActive) {
       const n = block.instrs.length;
-      const what = block.adaptive ? `retranslated the block at ${hexWord(block.gva)} to end at \`${formatInstr(block.instrs[n - 1].instr)}\`, which ${describeAdaptive(block.adaptive)}: it now calls the emulation without a trap`
-        : `translated a block of ${n} instruction${n === 1 ? '' : 's'} at ${hexWord(block.gva)}${block.executions > 0 ? ` after ${block.executions} runs interpreted` : ''}`;
+      const what = `translated a block of ${n} instruction${n === 1 ? '' : 's'} at ${hexWord(block.gva)}${block.executions > 1 ? ` after ${block.executions - 1} runs interpreted` : ''}${block.adaptive ? ', ending in a direct call of the emulation' : ''}`;
       hv.emit(hv.event('bt-translate', guest, block.gva, formatInstr(block.instrs[0].instr), what, { address: block.gpa }));
     }
   }
@@ -285,7 +285,20 @@ export class BinaryTranslator implements BlockEnv {
     if (traps < this.adaptiveTrapLimit) return;
     const walk = this.guest.memory.walk(this.guest.cr3, faultAddress, GuestAccess.WRITE, false, false);
     const kind = counters.ioEmulated !== io ? 'console' : walk.gpa >= 0 && this.cache.hasCode(walk.gpa >>> 12) ? 'code-page' : 'page-table';
-    this.cache.makeAdaptive(block, gpa, gpa + block.instrs[index].instr.length, this.cache.adaptive.get(gpa) ?? { kind, traps });
+    const reason = this.cache.adaptive.get(gpa) ?? { kind, traps };
+    this.cache.makeAdaptive(block, gpa, reason);
+    const hv = this.hv;
+    if (hv.hvEvents.isActive) {
+      const text = formatInstr(block.instrs[index].instr);
+      hv.emit(hv.event('bt-translate', this.guest, block.gva, formatInstr(block.instrs[0].instr), `retranslated the block at ${hexWord(block.gva)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`, { address: block.gpa }));
+    }
+  }
+
+  /** Decodes the instruction at `gpa`, on the page of the block's first instruction (RAM): undefined ends the block. */
+  private fetchOnPage(gpa: number): { instr: DecodedInstr; crossesPage: boolean } | undefined {
+    const memory = this.guest.memory;
+    const instr = decode(memory.read(gpa, 4), memory.read(gpa + 4, 4));
+    return instr === undefined ? undefined : { instr, crossesPage: false };
   }
 
   /**

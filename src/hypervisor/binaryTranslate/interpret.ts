@@ -8,9 +8,33 @@
 
 import type { Cpu } from '../../machine/cpu';
 import { Flag, Op, Vector } from '../../machine/isa';
-import { BlockEnv, conditionHolds, isCallOut, isConditionalJump, TranslatedBlock } from './translate';
+import { BlockEnv, BlockInstr, conditionHolds, isCallOut, isConditionalJump, TranslatedBlock } from './translate';
 
 const logicFlags = (f: number, res: number) => (f & Flag.IF) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0);
+
+/** Int32 words per instruction in a block's `decoded` form. */
+const WORDS = 4;
+const MEM_REG = 1 << 16;
+const MEM_DISP = 2 << 16;
+const CALL_OUT = 1 << 20;
+
+/**
+ * A block's instructions as the interpreter reads them, flat (no object per
+ * instruction on the way): op | a << 8 | b << 12 | memory form << 16 | call-out
+ * << 20, the immediate, the pc, the next pc.
+ */
+export function decodeForInterpreter(instrs: readonly BlockInstr[], isLastCalledOut: boolean): Int32Array {
+  const decoded = new Int32Array(instrs.length * WORDS);
+  instrs.forEach(({ pc, instr }, i) => {
+    const mem = instr.info.mem === 'reg' ? MEM_REG : instr.info.mem === 'disp' ? MEM_DISP : 0;
+    const callOut = isCallOut(instr) || (isLastCalledOut && i === instrs.length - 1) ? CALL_OUT : 0;
+    decoded[i * WORDS] = instr.info.op | (instr.a << 8) | (instr.b << 12) | mem | callOut;
+    decoded[i * WORDS + 1] = instr.imm | 0;
+    decoded[i * WORDS + 2] = pc;
+    decoded[i * WORDS + 3] = (pc + instr.length) | 0;
+  });
+  return decoded;
+}
 
 /** Leaves the block before an instruction (a fault) or after it (a jump), as the translation does. */
 function leave(cpu: Cpu, f: number, retired: number, pc: number): void {
@@ -20,23 +44,25 @@ function leave(cpu: Cpu, f: number, retired: number, pc: number): void {
 /** Runs `block` once without translating it; same signature and effects as its translation. */
 export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, block: TranslatedBlock): void {
   const cpu = cpuArg as Cpu;
-  const instrs = block.instrs;
-  const last = instrs.length - 1;
+  const code = block.decoded;
+  const count = code.length / WORDS;
   let f = cpu.flags;
-  for (let i = 0; i <= last; i++) {
-    const { pc, instr } = instrs[i];
-    const op = instr.info.op;
-    if (i === last && (block.adaptive !== undefined || isCallOut(instr))) {
+  for (let i = 0; i < count; i++) {
+    const word = code[i * WORDS];
+    const imm = code[i * WORDS + 1];
+    const pc = code[i * WORDS + 2];
+    const next = code[i * WORDS + 3];
+    const op = word & 0xff;
+    if ((word & CALL_OUT) !== 0) {
+      // Privileged, sensitive, trap, undefined or adaptive: the hypervisor runs it with exact state.
       cpu.flags = f; cpu.ticks += i; cpu.pc = pc;
       env.callOut(block, i);
       return;
     }
-    const a = instr.a;
-    const b = instr.b;
-    const imm = instr.imm | 0;
-    const next = (pc + instr.length) | 0;
-    const mem = instr.info.mem;
-    const addr = mem === 'reg' ? r[b] : mem === 'disp' ? (r[b] + imm) | 0 : imm;
+    const a = (word >> 8) & 0xf;
+    const b = (word >> 12) & 0xf;
+    const mem = word & (3 << 16);
+    const addr = mem === MEM_REG ? r[b] : mem === MEM_DISP ? (r[b] + imm) | 0 : imm;
     let x: number, y: number, res: number;
     switch (op) {
       case Op.MOV_RR: r[a] = r[b]; break;
@@ -114,10 +140,11 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
         return leave(cpu, f, i + 1, x);
       default:
         if (isConditionalJump(op)) return leave(cpu, f, i + 1, conditionHolds(op, f) ? imm : next);
-        // Only the last instruction of a block can be a call-out (they end blocks).
-        throw new Error(`interpretBlock: unexpected instruction at ${pc >>> 0}`);
+        // As in the translation: anything else is the hypervisor's, with exact state.
+        cpu.flags = f; cpu.ticks += i; cpu.pc = pc;
+        env.callOut(block, i);
+        return;
     }
   }
-  const end = instrs[last];
-  cpu.flags = f; cpu.ticks += instrs.length; cpu.pc = (end.pc + end.instr.length) | 0;
+  cpu.flags = f; cpu.ticks += count; cpu.pc = code[count * WORDS - 1];
 }
