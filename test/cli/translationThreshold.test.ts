@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parseArgs } from '../../src/cli/args';
 import { parseLaunchConfig } from '../../src/debug/launchConfig';
 import { TRANSLATION_THRESHOLD } from '../../src/hypervisor/binaryTranslate/engine';
+import { ineffectiveSettingWarnings, LAUNCH_SETTING_NAMES } from '../../src/hypervisor/settingWarnings';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const MAIN = path.join(ROOT, 'out/src/cli/main.js');
@@ -36,6 +37,17 @@ describe('translation threshold (--translation-threshold, translationThreshold)'
     const usage = spawnSync(process.execPath, [MAIN, 'run', OS, '--translation-threshold', 'many'], { cwd: ROOT });
     assert.equal(usage.status, 64);
     assert.match(usage.stderr.toString(), /--translation-threshold must be a whole number/);
+  });
+
+  it('is warned about under a setting that translates nothing, on the command line and in a launch configuration', () => {
+    const result = spawnSync(process.execPath, [MAIN, 'run', path.join(ROOT, 'examples/hello.g32'), '--virtualization', 'trap-and-emulate', '--translation-threshold', '4'], { cwd: ROOT });
+    assert.equal(result.status, 0);
+    assert.match(result.stderr.toString(), /warning: --translation-threshold 4 has no effect with virtualization trap-and-emulate: only binary translation translates guest code/);
+    const translated = spawnSync(process.execPath, [MAIN, 'run', path.join(ROOT, 'examples/hello.g32'), '--virtualization', 'binary-translation', '--translation-threshold', '4'], { cwd: ROOT });
+    assert.equal(translated.stderr.toString(), '');
+    assert.deepEqual(ineffectiveSettingWarnings({ virtualization: 'none', translationThreshold: 0 }, LAUNCH_SETTING_NAMES), [
+      "launch attribute 'translationThreshold' 0 has no effect with virtualization none: only binary translation translates guest code",
+    ]);
   });
 
   it('--help names the default', () => {
