@@ -152,7 +152,9 @@ export class BinaryTranslator implements BlockEnv {
 
   /** For a block on a hot (unprotected) frame: are its bytes still those it was translated from? */
   private isUnchanged(block: TranslatedBlock): boolean {
-    if (!block.frames.some((frame) => this.cache.hotFrames.has(frame))) return true;
+    let isOnHotFrame = false;
+    for (const frame of block.frames) if (this.cache.hotFrames.has(frame)) isOnHotFrame = true;
+    if (!isOnHotFrame) return true;
     const bytes = this.guest.memory.machine.bytes;
     let offset = 0;
     for (let r = 0; r < block.ranges.length; r++) {
@@ -208,7 +210,8 @@ export class BinaryTranslator implements BlockEnv {
       if (fetched === undefined) break;
       const { instr, crossesPage } = fetched;
       // Blocks stay on one page (or are one page-crossing instruction), so this is the instruction's own address.
-      adaptive = this.cache.adaptive.size !== 0 && isAdaptable(instr) ? this.cache.adaptive.get(walk.gpa + (at - pc)) : undefined;
+      adaptive = this.cache.adaptive.size !== 0 ? this.cache.adaptive.get(walk.gpa + (at - pc)) : undefined;
+      if (adaptive !== undefined && !isAdaptable(instr)) adaptive = undefined;
       if (crossesPage) {
         if (instrs.length > 0) break;
         const second = guest.memory.walk(guest.cr3, (at | 0xfff) + 1, GuestAccess.FETCH, false, false);

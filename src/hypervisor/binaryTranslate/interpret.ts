@@ -23,16 +23,15 @@ const CALL_OUT = 1 << 20;
  * instruction on the way): op | a << 8 | b << 12 | memory form << 16 | call-out
  * << 20, the immediate, the pc, the next pc.
  */
-export function decodeForInterpreter(instrs: readonly BlockInstr[], isLastCalledOut: boolean): Int32Array {
-  const decoded = new Int32Array(instrs.length * WORDS);
-  instrs.forEach(({ pc, instr }, i) => {
+export function decodeForInterpreter(instrs: readonly BlockInstr[], isLastCalledOut: boolean): number[] {
+  // A plain array: allocating one typed array per block costs more than the interpreter saves on a cold block.
+  const decoded: number[] = [];
+  for (let i = 0; i < instrs.length; i++) {
+    const { pc, instr } = instrs[i];
     const mem = instr.info.mem === 'reg' ? MEM_REG : instr.info.mem === 'disp' ? MEM_DISP : 0;
     const callOut = isCallOut(instr) || (isLastCalledOut && i === instrs.length - 1) ? CALL_OUT : 0;
-    decoded[i * WORDS] = instr.info.op | (instr.a << 8) | (instr.b << 12) | mem | callOut;
-    decoded[i * WORDS + 1] = instr.imm | 0;
-    decoded[i * WORDS + 2] = pc;
-    decoded[i * WORDS + 3] = (pc + instr.length) | 0;
-  });
+    decoded.push(instr.info.op | (instr.a << 8) | (instr.b << 12) | mem | callOut, instr.imm | 0, pc, (pc + instr.length) | 0);
+  }
   return decoded;
 }
 

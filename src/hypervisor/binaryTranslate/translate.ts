@@ -22,7 +22,7 @@ export interface TranslatedBlock {
   gpa: number;
   instrs: BlockInstr[];
   /** The instructions flat, for the block interpreter (decodeForInterpreter). */
-  decoded: Int32Array;
+  decoded: number[];
   /** Generated JavaScript source of the block's body; empty while the block is interpreted (not yet hot). */
   source: string;
   /** The compiled block, or the interpreter (interpretBlock) until the block is translated. */
