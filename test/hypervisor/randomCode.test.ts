@@ -68,7 +68,7 @@ describe('hypervisor: random machine code', () => {
       }),
       { numRuns: 60 },
     );
-  });
+  }).timeout(120000); // binary translation in four variants: more runs per guest than the default timeout allows on a busy machine
 
   it('trap-and-emulate and paravirtual run random code without sensitive instructions like bare hardware', () => {
     // Without pushf/popf/mov rd, evt (sensitive), vmcall, and cr3 loads (which would turn on paging
