@@ -68,6 +68,7 @@ const launchProperties = {
     default: 'first-gen',
     description: 'Which hardware the estimated cycles of the costs panel price (docs/hypervisor.md, "Costs", cites each figure).',
   },
+  translationThreshold: { type: 'integer', minimum: 0, maximum: 1000000000, default: 32, description: 'Binary translation: how many times a block runs, interpreted, before it is translated (docs/hypervisor.md, "Binary translation"). 0 or 1: translate every block on first sight.' },
   memory: { type: 'integer', minimum: 4096, multipleOf: 4096, default: 1048576, description: 'Guest RAM in bytes, a multiple of 4096 (default 1 MiB).' },
   input: {
     type: ['string', 'array'],

@@ -19,6 +19,7 @@ export class UsageError extends Error {}
 import { KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
 import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
 import { parseAt, parseShow, ShowPoint, ShowTable } from './showTables';
+import { TRANSLATION_THRESHOLD } from '../hypervisor/binaryTranslate/engine';
 
 export interface RunOptions {
   file: string;
@@ -36,6 +37,8 @@ export interface RunOptions {
   isCompare: boolean;
   /** `--cost-model`: a profile name (first-gen, modern) or a JSON file of costs. */
   costModelFile?: string;
+  /** Binary translation: runs of a block before it is translated (0 or 1: on first sight). */
+  translationThreshold?: number;
   /** Tables to print instead of the console (`--show`), and when (`--at`; default the end of the run). */
   show?: { tables: ShowTable[]; point: ShowPoint };
 }
@@ -89,6 +92,7 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .option('--machine <file.json>', 'run the guests of a machine description instead of FILE')
     .option('--compare', 'run bare hardware and the chosen setting in lockstep; report the first divergence on stdout (exit status 6 if there is one, 0 if none)')
     .option('--cost-model <profile|file.json>', 'cycle costs: first-gen (2006 hardware, the default) or modern, or a JSON file of costs to override ("profile" picks its base)')
+    .option('--translation-threshold <n>', `binary translation: runs of a block before it is translated; until then it is interpreted (default ${TRANSLATION_THRESHOLD}; 0 or 1: translate on first sight)`, parseCount('--translation-threshold', 0, 1_000_000_000))
     .option('--stats', 'print cost counters on stderr when the run ends')
     .option('--trace <file.jsonl>', 'write every machine and hypervisor event to FILE as JSON lines')
     .option('--show <tables>', 'print tables on stdout instead of the console output: page-tables (= guest,map,shadows), guest, map, shadows, tlb, all')
@@ -114,6 +118,7 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
           maxInstructions: o.maxInstructions as number | undefined, virtualization: o.virtualization as Virtualization | undefined,
           paging: o.paging as PagingSetting | undefined, kernelShadows: o.kernelShadows as KernelShadows | undefined,
           isStats: o.stats === true, traceFile: o.trace as string | undefined, isCompare: o.compare === true, costModelFile: o.costModel as string | undefined, show,
+          translationThreshold: o.translationThreshold as number | undefined,
         },
       };
     });

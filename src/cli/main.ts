@@ -133,6 +133,7 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     tlbEntries: options.tlbEntries ?? description?.tlbEntries,
     maxInstructions: options.maxInstructions,
     costModel,
+    translationThreshold: options.translationThreshold,
     guests: load.guests,
   };
   try {
@@ -148,9 +149,9 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     if (e instanceof ConfigError) { io.stderr(`hyperstep: ${e.message}\n`); return EXIT.usage; }
     throw e;
   }
-  const explicit = { virtualization: systemOptions.virtualization, paging: systemOptions.paging, kernelShadows: systemOptions.kernelShadows };
+  const explicit = { virtualization: systemOptions.virtualization, paging: systemOptions.paging, kernelShadows: systemOptions.kernelShadows, translationThreshold: systemOptions.translationThreshold };
   const fromFile = (key: 'paging' | 'kernelShadows') => `${relativeName(options.file)}'s "${key}"`;
-  const names = { paging: options.paging ? CLI_SETTING_NAMES.paging : fromFile('paging'), kernelShadows: options.kernelShadows ? CLI_SETTING_NAMES.kernelShadows : fromFile('kernelShadows') };
+  const names = { paging: options.paging ? CLI_SETTING_NAMES.paging : fromFile('paging'), kernelShadows: options.kernelShadows ? CLI_SETTING_NAMES.kernelShadows : fromFile('kernelShadows'), translationThreshold: CLI_SETTING_NAMES.translationThreshold };
   const warnings = [...ineffectiveSettingWarnings(explicit, names), ...ineffectiveCostKeys(systemOptions.virtualization, costKeys)];
   if (options.isCompare && options.isStats) warnings.push('--stats has no effect with --compare, which prints only the comparison');
   if (options.isCompare && options.traceFile) warnings.push('--trace has no effect with --compare; trace one setting at a time');

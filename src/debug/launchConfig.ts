@@ -21,6 +21,8 @@ export interface LaunchConfig {
   tlbEntries: number | undefined;
   /** Hardware cost profile of estimated cycles (undefined: first-gen). */
   costModel: CostProfileName | undefined;
+  /** Binary translation: runs of a block before it is translated (0 or 1: on first sight); undefined: the default. */
+  translationThreshold: number | undefined;
   /** Guest RAM in bytes, for guests whose description does not say. */
   memory: number | undefined;
   /** Keyboard input: text at tick 0, or timed pieces. */
@@ -42,7 +44,7 @@ export const DEFAULT_SNAPSHOT_INTERVAL = 1_000_000;
 
 const KNOWN_ATTRIBUTES = new Set([
   'program', 'virtualization', 'paging', 'kernelShadows', 'tlbEntries', 'costModel', 'memory', 'input', 'stopOnEntry',
-  'maxInstructions', 'historySize', 'snapshotInterval', 'cwd',
+  'maxInstructions', 'historySize', 'snapshotInterval', 'cwd', 'translationThreshold',
   // Attributes VS Code and other clients add to every configuration.
   'type', 'request', 'name', '__sessionId', '__configurationTarget', 'noDebug', '__restart', 'presentation', 'internalConsoleOptions', 'preLaunchTask', 'postDebugTask', 'debugServer', 'trace',
 ]);
@@ -83,7 +85,7 @@ function parseInputs(value: unknown): TimedInput[] {
 export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = process.cwd()): LaunchConfig {
   for (const key of Object.keys(args)) {
     if (!KNOWN_ATTRIBUTES.has(key) && !key.startsWith('__')) {
-      throw new ConfigError(`unknown launch attribute '${key}'; known: program, virtualization, paging, kernelShadows, tlbEntries, costModel, memory, input, stopOnEntry, maxInstructions, historySize, snapshotInterval, cwd`);
+      throw new ConfigError(`unknown launch attribute '${key}'; known: program, virtualization, paging, kernelShadows, tlbEntries, costModel, memory, input, stopOnEntry, maxInstructions, historySize, snapshotInterval, cwd, translationThreshold`);
     }
   }
   if (typeof args.program !== 'string' || args.program.trim() === '') {
@@ -107,6 +109,7 @@ export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = p
     kernelShadows: oneOf('kernelShadows', args.kernelShadows, KERNEL_SHADOWS),
     tlbEntries: wholeNumber('tlbEntries', args.tlbEntries, 0, 4096),
     costModel: oneOf('costModel', args.costModel, COST_PROFILE_NAMES),
+    translationThreshold: wholeNumber('translationThreshold', args.translationThreshold, 0, 1_000_000_000),
     memory,
     inputs: parseInputs(args.input),
     isStopOnEntry: args.stopOnEntry === true,

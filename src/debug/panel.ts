@@ -12,6 +12,7 @@ import { formatInstr } from '../machine/format';
 import { CostComparisons } from './comparisons';
 import { hex8 } from './evaluate';
 import { guestMappingsOf, hypervisorMapOf, tlbEntriesOf } from '../hypervisor/tableViews';
+import { describeAdaptive } from '../hypervisor/binaryTranslate/engine';
 import { shadowFrame, tlbFrame } from './cpuView';
 import { DebugRuntime } from './runtime';
 
@@ -129,6 +130,8 @@ function translationCache(runtime: DebugRuntime, g: number): TranslationCacheVie
       generatedCode: block.source,
       executions: block.executions,
       chainedTo: [block.chainTarget, block.chainNext].filter((b) => b !== undefined && block.chainGeneration === cache.generation).map((b) => b!.gva >>> 0),
+      isTranslated: block.isTranslated,
+      ...(block.adaptive ? { retranslated: `its last instruction ${describeAdaptive(block.adaptive)}: now emulated without a trap` } : {}),
     })),
     hits: guest.counters.translationCacheHits,
     misses: guest.counters.translations,

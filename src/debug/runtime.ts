@@ -129,6 +129,7 @@ export class DebugRuntime {
       tlbEntries: config.tlbEntries ?? description?.tlbEntries,
       costModel: config.costModel ? COST_PROFILES[config.costModel] : undefined,
       maxInstructions: config.maxInstructions,
+      translationThreshold: config.translationThreshold,
       isInteractive: true,
       guests: this.guests,
     };

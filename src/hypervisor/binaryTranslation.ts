@@ -12,7 +12,7 @@ import type { TrapContext } from './trapContext';
 
 /** Gives a guest its translator (under `binary-translation`). */
 export function attachTranslator(hv: Hypervisor, guest: Guest): void {
-  guest.translator = new BinaryTranslator(hv, guest);
+  guest.translator = new BinaryTranslator(hv, guest, hv.config.binaryTranslation);
 }
 
 /** Does this guest-physical page hold translated code (kept read-only in every shadow)? */

@@ -30,6 +30,8 @@ export interface CostCounters {
   translationCacheHits: number;
   chainedJumps: number;
   translationInvalidations: number;
+  /** Binary translation: emulations a block called directly after adaptive retranslation, each a trap that did not happen. */
+  trapsAvoidedByAdaptiveTranslation: number;
   hwExits: number;
   hwExitsHlt: number;
   hwExitsIo: number;
@@ -52,7 +54,7 @@ export function emptyCounters(): CostCounters {
     privilegedEmulated: 0, ioEmulated: 0, reflections: 0, virtualInterrupts: 0,
     guestPageFaults: 0, hiddenPageFaults: 0, shadowFills: 0, shadowDrops: 0, writeProtectEmulations: 0,
     guestCr3Loads: 0, realCr3Loads: 0, realTlbFlushes: 0, sensitiveInstructions: 0, hypercalls: 0,
-    translations: 0, translationCacheHits: 0, chainedJumps: 0, translationInvalidations: 0,
+    translations: 0, translationCacheHits: 0, chainedJumps: 0, translationInvalidations: 0, trapsAvoidedByAdaptiveTranslation: 0,
     hwExits: 0, hwExitsHlt: 0, hwExitsIo: 0, hwExitsCr3: 0, hwExitsInvlpg: 0, hwExitsVmcall: 0, hwExitsPageFault: 0, hwExitsMmio: 0, hwExitsInterrupt: 0,
     tlbMisses: 0, walkReferences: 0, nestedWalkReferences: 0,
   };
@@ -83,6 +85,7 @@ export const COUNTER_LABELS: Record<keyof CostCounters, string> = {
   translationCacheHits: 'translation cache hits',
   chainedJumps: 'chained jumps',
   translationInvalidations: 'translations invalidated',
+  trapsAvoidedByAdaptiveTranslation: 'traps avoided by adaptive translation',
   hwExits: 'hardware-assist exits',
   hwExitsHlt: 'exits: hlt',
   hwExitsIo: 'exits: port I/O',

@@ -23,6 +23,7 @@ import { Guest } from './guest';
 import { GuestAccess } from './guestMemory';
 import { PseudocodeLine } from './pseudocode';
 import { reflect } from './reflect';
+import type { BinaryTranslationOptions } from './binaryTranslate/engine';
 import { onPretendModeSwitch, runCurrentGuest } from './binaryTranslation';
 import { classifyTrap, describeTrap } from './classifyTrap';
 import { layOutGuests } from './guestLayout';
@@ -63,6 +64,8 @@ export interface HypervisorConfig {
   hypervisorFrames?: number;
   /** Ticks a guest runs before the next one gets the CPU. */
   quantum?: number;
+  /** Tiered and adaptive translation (binary-translation only). */
+  binaryTranslation?: BinaryTranslationOptions;
 }
 
 /** The real `evt` while guests run: the hypervisor's own table, which `mov rd, evt` reveals. */
@@ -80,7 +83,7 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
   readonly cpu: Cpu;
   readonly pool: FramePool;
   readonly guests: Guest[] = [];
-  readonly config: Required<Omit<HypervisorConfig, 'guests' | 'costModel'>> & { costModel: CostModel };
+  readonly config: Required<Omit<HypervisorConfig, 'guests' | 'costModel' | 'binaryTranslation'>> & { costModel: CostModel; binaryTranslation?: BinaryTranslationOptions };
   current: Guest;
   /** Sum over guests, plus what belongs to no guest. */
   readonly counters: CostCounters;
@@ -106,6 +109,7 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
       tlbEntries: config.tlbEntries ?? DEFAULT_TLB_ENTRIES, maxInstructions: config.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS,
       isInteractive: config.isInteractive ?? false, costModel: config.costModel ?? DEFAULT_COST_MODEL,
       hypervisorFrames: config.hypervisorFrames ?? DEFAULT_HYPERVISOR_FRAMES, quantum: config.quantum ?? DEFAULT_QUANTUM,
+      binaryTranslation: config.binaryTranslation,
     };
     const guestSizes = config.guests.map((g) => g.memory ?? DEFAULT_MEMORY);
     for (const [i, size] of guestSizes.entries()) {

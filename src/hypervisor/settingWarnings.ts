@@ -10,17 +10,21 @@ export interface GivenSettings {
   /** Only what the user chose explicitly; undefined = left to the default. */
   paging?: PagingSetting;
   kernelShadows?: KernelShadows;
+  translationThreshold?: number;
 }
 
 /** How the caller spells each setting: `--paging` on the command line, `paging` in launch.json. */
-export interface SettingNames { paging: string; kernelShadows: string }
+export interface SettingNames { paging: string; kernelShadows: string; translationThreshold?: string }
 
-export const CLI_SETTING_NAMES: SettingNames = { paging: '--paging', kernelShadows: '--kernel-shadows' };
-export const LAUNCH_SETTING_NAMES: SettingNames = { paging: "launch attribute 'paging'", kernelShadows: "launch attribute 'kernelShadows'" };
+export const CLI_SETTING_NAMES: SettingNames = { paging: '--paging', kernelShadows: '--kernel-shadows', translationThreshold: '--translation-threshold' };
+export const LAUNCH_SETTING_NAMES: SettingNames = { paging: "launch attribute 'paging'", kernelShadows: "launch attribute 'kernelShadows'", translationThreshold: "launch attribute 'translationThreshold'" };
 
 /** One sentence per setting that has no effect, saying why. */
 export function ineffectiveSettingWarnings(given: GivenSettings, names: SettingNames): string[] {
   const warnings: string[] = [];
+  if (given.translationThreshold !== undefined && given.virtualization !== 'binary-translation') {
+    warnings.push(`${names.translationThreshold ?? 'translationThreshold'} ${given.translationThreshold} has no effect with virtualization ${given.virtualization}: only binary translation translates guest code`);
+  }
   if (given.virtualization === 'none') {
     if (given.paging !== undefined) warnings.push(`${names.paging} ${given.paging} has no effect with virtualization none: bare hardware walks the program's own page table, there is no shadow or nested table`);
     if (given.kernelShadows !== undefined) warnings.push(`${names.kernelShadows} ${given.kernelShadows} has no effect with virtualization none: there is no hypervisor and no shadow page table`);

@@ -62,6 +62,10 @@ export interface SystemOptions {
   maxInstructions?: number;
   isInteractive?: boolean;
   costModel?: CostModel;
+  /** Binary translation: runs of a block before it is translated (default TRANSLATION_THRESHOLD; 0 or 1: on first sight). */
+  translationThreshold?: number;
+  /** Binary translation: retranslate instructions that keep trapping to call their emulation directly (default true). */
+  isAdaptiveTranslation?: boolean;
 }
 
 /** What a guest can see of itself: the state the equivalence tests compare. */
@@ -286,6 +290,7 @@ class HypervisorSystem implements VirtualSystem {
       paging: defaultPaging(options),
       kernelShadows: options.kernelShadows ?? 'separate',
       tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions, isInteractive: options.isInteractive, costModel: options.costModel,
+      binaryTranslation: { translationThreshold: options.translationThreshold, isAdaptive: options.isAdaptiveTranslation },
     });
   }
 

@@ -126,6 +126,10 @@ export interface TranslatedBlockView {
   generatedCode: string;
   executions: number;
   chainedTo: number[];
+  /** Tiered translation: false while the block is still interpreted (not yet hot; `generatedCode` is empty). */
+  isTranslated: boolean;
+  /** Adaptive translation: why the block was retranslated to call an emulation directly (its last instruction). */
+  retranslated?: string;
 }
 
 export interface TranslationCacheView { blocks: TranslatedBlockView[]; hits: number; misses: number; invalidations: number }

@@ -1,6 +1,8 @@
-// Translation cache panel (binary translation): the translated guest blocks,
-// how often each ran and what it chains to; selecting one shows its guest
-// instructions next to the code it became. Other settings have no cache.
+// Translation cache panel (binary translation): the cached guest blocks, whether
+// each is still interpreted (not yet hot) or translated, and why it was
+// retranslated (adaptive translation), how often each ran and what it chains to;
+// selecting one shows its guest instructions next to the code it became.
+// Other settings have no cache.
 
 import type { PanelSnapshot, TranslatedBlockView } from '../protocol/panelMessages';
 import { el, formatCount, hex, setText } from './dom';
@@ -35,6 +37,7 @@ const table = new VirtualTable<TranslatedBlockView>(left, {
     { id: 'mode', title: 'mode', width: '60px', text: (b) => (b.isPretendUser ? 'user' : 'kernel') },
     { id: 'size', title: 'instrs', width: '52px', isNumeric: true, text: (b) => String(b.guestInstructions.length) },
     { id: 'runs', title: 'runs', width: '70px', isNumeric: true, text: (b) => formatCount(b.executions) },
+    { id: 'tier', title: 'tier', width: '110px', text: (b) => (!b.isTranslated ? 'interpreted' : b.retranslated ? 'retranslated' : 'translated') },
     { id: 'chained', title: 'chained to', width: 'minmax(100px, 1fr)', text: (b) => b.chainedTo.map((a) => hex(a)).join(', ') || '—' },
   ],
 });
@@ -52,7 +55,8 @@ function showDetail(): void {
   const block = blocks.find((b) => b.guestAddress === selected);
   setText(detailTitle, block ? `Block at ${hex(block.guestAddress)} (${block.isPretendUser ? 'pretend user' : 'pretend kernel'})` : 'Select a block to see what it became.');
   setText(guestCode, block ? block.guestInstructions.join('\n') : '');
-  setText(generatedCode, block ? block.generatedCode : '');
+  const why = block?.retranslated ? `Retranslated: ${block.retranslated}.\n\n` : '';
+  setText(generatedCode, block ? why + (block.isTranslated ? block.generatedCode : `Not translated yet: interpreted until it has run often enough (the translation threshold); ${formatCount(block.executions)} runs so far.`) : '');
 }
 
 function update(snapshot: PanelSnapshot): void {
@@ -64,7 +68,7 @@ function update(snapshot: PanelSnapshot): void {
     return;
   }
   blocks = [...cache.blocks].sort((a, b) => a.guestAddress - b.guestAddress);
-  setSummary([['blocks', formatCount(blocks.length)], ['hits', formatCount(cache.hits)], ['misses', formatCount(cache.misses)], ['invalidations', formatCount(cache.invalidations)]]);
+  setSummary([['blocks', formatCount(blocks.length)], ['translated', formatCount(blocks.filter((b) => b.isTranslated).length)], ['retranslated', formatCount(blocks.filter((b) => b.retranslated).length)], ['hits', formatCount(cache.hits)], ['misses', formatCount(cache.misses)], ['invalidations', formatCount(cache.invalidations)]]);
   if (selected === undefined || !blocks.some((b) => b.guestAddress === selected)) {
     selected = blocks.find((b) => b.guestAddress === snapshot.guest.pc)?.guestAddress ?? blocks[0]?.guestAddress;
   }

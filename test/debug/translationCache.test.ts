@@ -1,5 +1,6 @@
 // hyperstep/snapshot under binary translation: the translation cache panel's
-// data, with each block's guest instructions and the JavaScript it became.
+// data, with each block's guest instructions and the JavaScript it became,
+// which blocks are still interpreted and which were retranslated, and why.
 
 import * as assert from 'assert';
 import * as path from 'path';
@@ -14,22 +15,36 @@ describe('hyperstep/snapshot (binary translation)', () => {
   let client: DebugClient;
   withAdapterClient((started) => { client = started; });
 
-  it('lists translated blocks with guest instructions and generated code; absent on other settings', async () => {
+  it('lists cached blocks with guest instructions and generated code, interpreted or translated, and retranslated blocks with the reason', async () => {
     const program = path.join(EXAMPLES, 'os', 'kernel.g32');
-    await launchAndStop(client, { program, virtualization: 'binary-translation', input: 'k' }, () =>
+    await launchAndStop(client, { program, virtualization: 'binary-translation', input: 'k', translationThreshold: 4 }, () =>
       client.setBreakpointsRequest({ source: { path: path.join(EXAMPLES, 'os', 'user1.g32') }, breakpoints: [{ line: USER1_FIRST_SYSCALL }] }));
-    // Continue to user1's first system call: the kernel's boot code ran translated on the way.
+    // Continue to user1's first system call: the kernel's boot code ran on the way.
     const stop = await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
     assert.strictEqual(stop.body.reason, 'breakpoint');
+    // Once more round user1's loop: the kernel has printed its first greeting, a store per character.
+    assert.strictEqual((await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }))).body.reason, 'breakpoint');
     const snapshot = (await client.customRequest('hyperstep/snapshot', {})).body as PanelSnapshot;
     const cache = snapshot.translationCache!;
     assert.ok(cache, 'a translation cache under binary translation');
     assert.ok(cache.blocks.length > 3, `blocks ${cache.blocks.length}`);
-    const block = cache.blocks[0];
+    // Tiered (the launch configuration's threshold of 4): blocks run fewer times are cached but interpreted; hot ones are translated.
+    const block = cache.blocks.find((b) => b.isTranslated)!;
+    assert.ok(block, 'a hot block was translated');
     assert.match(block.guestInstructions[0], /^0x[0-9a-f]{8} {2}\S/);
     assert.match(block.generatedCode, /let f = cpu\.flags;/);
     assert.ok(block.executions >= 1);
-    assert.ok(cache.blocks.some((b) => b.guestInstructions.some((text) => /mov cr3|mov evt|out 0x40/.test(text))), 'privileged instructions appear in translated blocks');
+    assert.ok(cache.blocks.some((b) => !b.isTranslated && b.generatedCode === '' && b.executions >= 1), 'a cold block, interpreted');
+    assert.ok(cache.blocks.some((b) => b.guestInstructions.some((text) => /mov cr3|mov evt|out 0x40/.test(text))), 'privileged instructions appear in cached blocks');
+    // Adaptive: the kernel's console store trapped again and again, so its block now calls the emulation.
+    const retranslated = cache.blocks.filter((b) => b.retranslated !== undefined);
+    assert.ok(retranslated.length >= 1, 'a retranslated block');
+    const consoleBlock = retranslated.find((b) => /stores to the memory-mapped console/.test(b.retranslated!))!;
+    assert.ok(consoleBlock, retranslated.map((b) => b.retranslated).join('; '));
+    assert.match(consoleBlock.retranslated!, /^its last instruction trapped 4 times \(stores to the memory-mapped console\): now emulated without a trap$/);
+    assert.ok(consoleBlock.isTranslated);
+    assert.match(consoleBlock.guestInstructions[consoleBlock.guestInstructions.length - 1], /  stb? \[/);
+    assert.match(consoleBlock.generatedCode, /adaptive: emulated without a trap/);
   });
 
   it('has no translation cache under trap-and-emulate', async () => {

@@ -5,9 +5,12 @@
 import * as assert from 'assert';
 import { createSystem } from '../../src/hypervisor/system';
 import { findDivergence } from '../../src/hypervisor/compare';
+import { ADAPTIVE_TRAP_LIMIT } from '../../src/hypervisor/binaryTranslate/adaptive';
+import { TRANSLATION_THRESHOLD } from '../../src/hypervisor/binaryTranslate/engine';
 import { BARE, imageOfText, run } from './setup';
 
-const BT = { virtualization: 'binary-translation' as const, paging: 'shadow-on-demand' as const, kernelShadows: 'separate' as const };
+// Translated on first sight: these tests are about the translated code itself.
+const BT = { virtualization: 'binary-translation' as const, paging: 'shadow-on-demand' as const, kernelShadows: 'separate' as const, translationThreshold: 1 };
 
 // The kernel rewrites the immediate of an instruction it has already run (and
 // that is therefore translated), then runs it again: the new value must be used.
@@ -121,5 +124,105 @@ _start: mov r1, 0
     assert.strictEqual(blocks[0].gva, 0);
     assert.match(blocks[0].source, /\/\/ 0x0: mov r1, 0x7/);
     assert.match(blocks[0].source, /env\.callOut\(block, 2\)/);
+  });
+});
+
+describe('hypervisor: tiered and adaptive binary translation', () => {
+  const TIERED = { virtualization: 'binary-translation' as const, paging: 'shadow-on-demand' as const, kernelShadows: 'separate' as const };
+
+  it('a block run fewer times than the threshold is interpreted, not translated; its privileged and sensitive instructions still reach the hypervisor', () => {
+    // Each block runs once or twice: below the threshold.
+    const image = imageOfText(`
+_start: mov sp, 0x8000
+        mov r1, 5
+        sti
+        pushf
+        pop r2
+        cli
+        pushf
+        pop r3
+        add r1, r1
+        cli
+        hlt
+`);
+    const system = createSystem({ ...TIERED, guests: [{ name: 'g', image }], translationThreshold: TRANSLATION_THRESHOLD });
+    const emulated: string[] = [];
+    system.hvEvents!.on((event) => { if (event.kind === 'privileged-emulated' || event.kind === 'bt-translate') emulated.push(`${event.kind}: ${event.instruction}`); });
+    assert.strictEqual(system.run().reason, 'halted');
+    const counters = system.counters()!;
+    assert.strictEqual(counters.translations, 0, 'nothing translated');
+    const blocks = system.hypervisor!.guests[0].translator!.cache.blocks();
+    // (pushf runs twice: its first push takes a hidden page fault and is run again.)
+    assert.ok(blocks.length >= 3 && blocks.every((b) => !b.isTranslated && b.source === '' && b.executions < TRANSLATION_THRESHOLD), 'every block interpreted');
+    // sti and cli went to the hypervisor as they do from translated code: the guest's virtual IF, never the real one.
+    assert.deepStrictEqual(emulated, ['privileged-emulated: sti', 'privileged-emulated: cli', 'privileged-emulated: cli', 'privileged-emulated: hlt']);
+    assert.strictEqual(counters.privilegedEmulated, 4, 'sti, cli, cli, hlt');
+    assert.strictEqual(counters.sensitiveInstructions, 2, 'both pushf');
+    const view = system.guest(0);
+    assert.strictEqual(view.regs[2] & 0x200, 0x200, 'pushf after sti sees IF set');
+    assert.strictEqual(view.regs[3] & 0x200, 0, 'pushf after cli sees IF clear');
+    assert.strictEqual(view.regs[1], 10);
+  });
+
+  it('translates a block once it has run TRANSLATION_THRESHOLD times', () => {
+    const image = imageOfText(`
+_start: mov r1, 0
+.loop:  add r1, 1
+        cmp r1, 100
+        jb .loop
+        cli
+        hlt
+`);
+    const system = createSystem({ ...TIERED, guests: [{ name: 'g', image }], translationThreshold: 5 });
+    assert.strictEqual(system.run().reason, 'halted');
+    const loop = system.hypervisor!.guests[0].translator!.cache.blocks().find((b) => b.instrs.length === 3)!;
+    assert.ok(loop.isTranslated);
+    assert.match(loop.source, /for \(;;\)/);
+    // Four runs interpreted (one iteration each), the fifth translated: it loops inside the translation.
+    assert.strictEqual(loop.executions, 5);
+    assert.strictEqual(system.guest(0).regs[1], 100);
+  });
+
+  const CONSOLE_LOOP = `
+_start: mov r1, 0
+        mov r2, 0xFFFF0000
+.loop:  mov r3, r1
+        add r3, 'a'
+        stb [r2], r3
+        add r1, 1
+        cmp r1, 20
+        jb .loop
+        cli
+        hlt
+`;
+
+  it('a console store that keeps trapping is retranslated after ADAPTIVE_TRAP_LIMIT traps to call the emulation without a trap', () => {
+    const image = imageOfText(CONSOLE_LOOP);
+    const bare = run(image, BARE);
+    // A low threshold, so that the retranslated block also becomes hot in 20 iterations and is translated.
+    const system = createSystem({ ...TIERED, guests: [{ name: 'g', image }], translationThreshold: 4 });
+    const retranslations: string[] = [];
+    system.hvEvents!.on((event) => { if (event.kind === 'bt-translate' && /retranslated/.test(event.description)) retranslations.push(event.description); });
+    assert.strictEqual(system.run().reason, 'halted');
+    assert.strictEqual(Buffer.from(system.guest(0).console).toString('latin1'), bare.output);
+    assert.strictEqual(bare.output, 'abcdefghijklmnopqrst');
+    const counters = system.counters()!;
+    assert.strictEqual(counters.ioEmulated, 20, 'every store emulated');
+    assert.strictEqual(counters.trapsPageFault, ADAPTIVE_TRAP_LIMIT, 'only the first stores trapped');
+    assert.strictEqual(counters.trapsAvoidedByAdaptiveTranslation, 20 - ADAPTIVE_TRAP_LIMIT);
+    const blocks = system.hypervisor!.guests[0].translator!.cache.blocks();
+    const adaptive = blocks.find((b) => b.adaptive !== undefined)!;
+    assert.deepStrictEqual(adaptive.adaptive, { kind: 'console', traps: ADAPTIVE_TRAP_LIMIT });
+    assert.strictEqual(adaptive.instrs[adaptive.instrs.length - 1].instr.info.mnemonic, 'stb');
+    assert.match(adaptive.source, /adaptive: emulated without a trap[^]*env\.callOut\(block, 2\)/);
+    assert.deepStrictEqual(retranslations, [`retranslated the block at 0x00000010 to end at \`stb [r2], r3\`, which trapped ${ADAPTIVE_TRAP_LIMIT} times (stores to the memory-mapped console): it now calls the emulation without a trap`]);
+  });
+
+  it('without adaptive translation every console store traps', () => {
+    const system = createSystem({ ...TIERED, guests: [{ name: 'g', image: imageOfText(CONSOLE_LOOP) }], isAdaptiveTranslation: false });
+    assert.strictEqual(system.run().reason, 'halted');
+    const counters = system.counters()!;
+    assert.strictEqual(counters.trapsPageFault, 20);
+    assert.strictEqual(counters.trapsAvoidedByAdaptiveTranslation, 0);
   });
 });

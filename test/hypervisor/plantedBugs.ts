@@ -1,5 +1,5 @@
 // Translator bugs planted into one system's binary translator at run time, by
-// rewriting each block's generated source before it is compiled: the divergence
+// rewriting each block's generated source as it is compiled: the divergence
 // finder must find them, and the random tests must see them. Sources are not
 // touched, so nothing planted here can reach a build.
 
@@ -18,19 +18,16 @@ export const LOOP_EXIT_IGNORES_NEXT_ITERATION: PlantedBug = (source) => source.r
  */
 export const FIRST_FLAGS_ELIDED: PlantedBug = (source) => source.replace(/ f = \(f & 512\) \| [^;]*;/, ' ');
 
-/** Makes every multi-instruction block `system` translates from now on carry `bug`. */
+/** Makes every multi-instruction block `system` translates from now on carry `bug` (whether translated on first sight or once hot). */
 export function plant(system: VirtualSystem, bug: PlantedBug): void {
   const translator = system.hypervisor!.guests[0].translator!;
-  const engine = translator as unknown as { translate(pc: number, max: number): TranslatedBlock | undefined };
-  const translate = engine.translate.bind(translator);
-  const planted = new WeakSet<TranslatedBlock>();
-  engine.translate = (pc, max) => {
-    const block = translate(pc, max);
-    if (block && block.instrs.length > 1 && !planted.has(block)) {
-      planted.add(block);
+  const engine = translator as unknown as { compileBlock(block: TranslatedBlock): void };
+  const compileBlock = engine.compileBlock.bind(translator);
+  engine.compileBlock = (block) => {
+    compileBlock(block);
+    if (block.instrs.length > 1) {
       block.source = bug(block.source);
       block.fn = compile(block.source);
     }
-    return block;
   };
 }

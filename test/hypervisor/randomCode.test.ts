@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { LoadableImage } from '../../src/machine/machine';
 import { Op } from '../../src/machine/isa';
 import { createSystem, SETTING_CHOICES, SettingChoice } from '../../src/hypervisor/system';
+import { TRANSLATION_VARIANTS } from './setup';
 
 /** Opcodes the generator favours: moves, memory, stack, arithmetic, control, traps, privileged, sensitive. */
 const OPCODES = [
@@ -43,7 +44,7 @@ function randomImage(): fc.Arbitrary<LoadableImage> {
     });
 }
 
-function runOn(image: LoadableImage, setting: SettingChoice) {
+function runOn(image: LoadableImage, setting: SettingChoice & Partial<typeof TRANSLATION_VARIANTS[number]>) {
   const system = createSystem({ ...setting, guests: [{ name: 'random', image, inputs: [{ tick: 5, bytes: Buffer.from('ab') }] }], maxInstructions: 3000 });
   const result = system.run();
   const view = system.guest(0);
@@ -55,7 +56,9 @@ function runOn(image: LoadableImage, setting: SettingChoice) {
 
 describe('hypervisor: random machine code', () => {
   it('binary translation and hardware assist run any guest like bare hardware, sensitive instructions included', () => {
-    const settings = SETTING_CHOICES.filter((s) => s.virtualization === 'binary-translation' || s.virtualization === 'hardware-assist');
+    // Binary translation tiered and on first sight, adaptive and not.
+    const settings = SETTING_CHOICES.filter((s) => s.virtualization === 'binary-translation' || s.virtualization === 'hardware-assist')
+      .flatMap((s) => (s.virtualization === 'binary-translation' ? TRANSLATION_VARIANTS.map((v) => ({ ...s, ...v })) : [s]));
     fc.assert(
       fc.property(randomImage(), (image) => {
         // vmcall is a hypercall under hardware assist, an invalid opcode on bare hardware: leave it out.
@@ -65,7 +68,7 @@ describe('hypervisor: random machine code', () => {
       }),
       { numRuns: 60 },
     );
-  });
+  }).timeout(120000); // binary translation in four variants: more runs per guest than the default timeout allows on a busy machine
 
   it('trap-and-emulate and paravirtual run random code without sensitive instructions like bare hardware', () => {
     // Without pushf/popf/mov rd, evt (sensitive), vmcall, and cr3 loads (which would turn on paging

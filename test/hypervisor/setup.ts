@@ -10,15 +10,29 @@ import { RunResult } from '../../src/machine/machine';
 
 export const REPO = path.resolve(__dirname, '../../..');
 
-export interface Setting { virtualization: SystemOptions['virtualization']; paging?: SystemOptions['paging']; kernelShadows?: SystemOptions['kernelShadows'] }
+export type Setting = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows' | 'translationThreshold' | 'isAdaptiveTranslation'>;
 
 export const BARE: Setting = { virtualization: 'none' };
-/** Every setting this build supports besides bare hardware. */
-export const VIRTUAL_SETTINGS: Setting[] = [...SETTING_CHOICES];
+
+/**
+ * Binary translation's own variants: tiered translation (the default threshold)
+ * or translation on first sight, each with adaptive translation on and off.
+ */
+export const TRANSLATION_VARIANTS: ReadonlyArray<Pick<SystemOptions, 'translationThreshold' | 'isAdaptiveTranslation'>> = [
+  { translationThreshold: undefined, isAdaptiveTranslation: true },
+  { translationThreshold: undefined, isAdaptiveTranslation: false },
+  { translationThreshold: 1, isAdaptiveTranslation: true },
+  { translationThreshold: 1, isAdaptiveTranslation: false },
+];
+
+/** Every setting this build supports besides bare hardware; binary translation in each of its variants. */
+export const VIRTUAL_SETTINGS: Setting[] = SETTING_CHOICES.flatMap((s) => (s.virtualization === 'binary-translation' ? TRANSLATION_VARIANTS.map((v) => ({ ...s, ...v })) : [s]));
 
 export function settingLabel(s: Setting): string {
   if (s.virtualization === 'none') return 'none';
-  return s.kernelShadows ? `${s.virtualization} / ${s.paging} / ${s.kernelShadows}` : `${s.virtualization} / ${s.paging}`;
+  const variant = s.virtualization === 'binary-translation' && (s.translationThreshold !== undefined || s.isAdaptiveTranslation !== undefined)
+    ? ` (${s.translationThreshold === 1 ? 'translated on first sight' : 'tiered'}, adaptive ${s.isAdaptiveTranslation === false ? 'off' : 'on'})` : '';
+  return (s.kernelShadows ? `${s.virtualization} / ${s.paging} / ${s.kernelShadows}` : `${s.virtualization} / ${s.paging}`) + variant;
 }
 
 export function imageOfFile(relative: string): Image {

@@ -9,7 +9,8 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { assembleText } from '../../src/asm';
-import { createSystem, SETTING_CHOICES, SettingChoice } from '../../src/hypervisor/system';
+import { createSystem, SETTING_CHOICES } from '../../src/hypervisor/system';
+import { Setting, settingLabel, TRANSLATION_VARIANTS } from './setup';
 import { Vector } from '../../src/machine/isa';
 
 const REGS = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
@@ -36,6 +37,8 @@ const straight: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(reg, reg).map(([a, b]) => `push ${a}\n        pop ${b}`) },
   // A flag writer read by a conditional jump over one instruction.
   { weight: 2, arbitrary: fc.tuple(alu, reg, reg, condition, reg).map(([op, a, b, j, c]) => `${op} ${a}, ${b}\n        ${j} skip%N%\n        add ${c}, 1\nskip%N%:`) },
+  // A store to the memory-mapped console: it traps, and in a loop often enough for adaptive translation.
+  { weight: 1, arbitrary: reg.map((a) => `stb [0xFFFF0000], ${a}`) },
   // An instruction whose immediate a store may patch (self-modifying code).
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('mov', 'add', 'xor'), reg, imm).map(([op, a, v]) => `patch%N%: ${op} ${a}, ${v}`) },
 );
@@ -148,17 +151,20 @@ function outcome(system: ReturnType<typeof createSystem>): Outcome {
   };
 }
 
-const BINARY_TRANSLATION = SETTING_CHOICES.filter((s) => s.virtualization === 'binary-translation');
+/** Both binary-translation settings, each tiered and on first sight, with adaptive translation on and off. */
+const BINARY_TRANSLATION = SETTING_CHOICES.filter((s) => s.virtualization === 'binary-translation').flatMap((s) => TRANSLATION_VARIANTS.map((v) => ({ ...s, ...v })));
 
 /** What the translated runs reached, summed over a property's runs. */
-interface Reached { multiBlocks: number; loopBlocks: number; chained: number; interruptsInLoops: number; hotFrames: number; patchedBlocks: number }
+interface Reached { multiBlocks: number; loopBlocks: number; chained: number; interruptsInLoops: number; hotFrames: number; patchedBlocks: number; hotBlocks: number; trapsAvoided: number }
+
+const nothingReached = (): Reached => ({ multiBlocks: 0, loopBlocks: 0, chained: 0, interruptsInLoops: 0, hotFrames: 0, patchedBlocks: 0, hotBlocks: 0, trapsAvoided: 0 });
 
 /** Runs `k` on bare hardware and under both binary-translation settings; asserts they agree, counts what was reached. */
 function checkKernel(k: Kernel, reached: Reached): void {
   const assembled = assembleText(k.source);
   if (!assembled.image) throw new Error(`does not assemble: ${assembled.diagnostics.map((d) => `${d.line}: ${d.message}`).join('; ')}\n${k.source}`);
   const image = assembled.image;
-  const options = (setting: SettingChoice | { virtualization: 'none' }) => ({ ...setting, guests: [{ name: 'kernel', image, memory: 0x10000 }], maxInstructions: 20000 });
+  const options = (setting: Setting) => ({ ...setting, guests: [{ name: 'kernel', image, memory: 0x10000 }], maxInstructions: 20000 });
   const bareSystem = createSystem(options({ virtualization: 'none' }));
   const loopRanges = assembled.symbols.filter((s) => /^loop\d+$/.test(s.name)).map((s) => {
     const end = assembled.symbols.find((e) => e.name === `${s.name}_end`)!;
@@ -171,7 +177,7 @@ function checkKernel(k: Kernel, reached: Reached): void {
   for (const setting of BINARY_TRANSLATION) {
     const system = createSystem(options(setting));
     const translated = outcome(system);
-    const label = `${setting.virtualization} / ${setting.paging}, timer every ${k.period || 'never'}${k.isMixed ? ', code and data mixed' : ''}`;
+    const label = `${settingLabel(setting)}, timer every ${k.period || 'never'}${k.isMixed ? ', code and data mixed' : ''}`;
     if (JSON.stringify(translated) !== JSON.stringify(bare)) {
       const diff = (Object.keys(bare) as Array<keyof Outcome>).filter((key) => JSON.stringify(bare[key]) !== JSON.stringify(translated[key]));
       assert.fail(`${label}: ${diff.map((key) => key === 'memory' ? 'memory differs' : `${key}: bare ${JSON.stringify(bare[key])}, translated ${JSON.stringify(translated[key])}`).join('; ')}\n${k.source}`);
@@ -183,6 +189,9 @@ function checkKernel(k: Kernel, reached: Reached): void {
     reached.chained += system.counters()!.chainedJumps;
     reached.hotFrames += translator.cache.hotFrames.size;
     reached.patchedBlocks += system.counters()!.translationInvalidations;
+    // Blocks that ran interpreted until they were hot, then translated.
+    if (translator.translationThreshold > 1) reached.hotBlocks += blocks.filter((b) => b.isTranslated && b.adaptive === undefined && b.executions >= translator.translationThreshold).length;
+    reached.trapsAvoided += system.counters()!.trapsAvoidedByAdaptiveTranslation;
   }
 }
 
@@ -216,16 +225,18 @@ ${lines.join('\n')}
 
 describe('hypervisor: random kernels under binary translation (fast-check)', () => {
   it('long straight runs, loops inside one block, calls and chained jumps, with events far apart and close, end as on bare hardware', () => {
-    const reached: Reached = { multiBlocks: 0, loopBlocks: 0, chained: 0, interruptsInLoops: 0, hotFrames: 0, patchedBlocks: 0 };
+    const reached = nothingReached();
     fc.assert(fc.property(kernel().filter((k) => !k.isMixed), (k) => checkKernel(k, reached)), { numRuns: 40 });
     assert.ok(reached.multiBlocks > 150, `multi-instruction blocks ${reached.multiBlocks}`);
     assert.ok(reached.loopBlocks > 25, `self-looping blocks ${reached.loopBlocks}`);
     assert.ok(reached.chained > 1000, `chained jumps ${reached.chained}`);
     assert.ok(reached.interruptsInLoops > 50, `timer interrupts inside loops ${reached.interruptsInLoops}`);
+    assert.ok(reached.hotBlocks > 100, `blocks translated once hot ${reached.hotBlocks}`);
+    assert.ok(reached.trapsAvoided > 100, `console stores emulated without a trap ${reached.trapsAvoided}`);
   });
 
   it('interrupts that land inside a loop translated as one block are taken at the same instruction as on bare hardware', () => {
-    const reached: Reached = { multiBlocks: 0, loopBlocks: 0, chained: 0, interruptsInLoops: 0, hotFrames: 0, patchedBlocks: 0 };
+    const reached = nothingReached();
     // Long loops, entered at their head, and a timer far enough apart for whole blocks between interrupts.
     const loopy = kernel().filter((k) => !k.isMixed && k.loops > 0 && k.period >= 61);
     fc.assert(fc.property(loopy, (k) => checkKernel(k, reached)), { numRuns: 30 });
@@ -234,13 +245,13 @@ describe('hypervisor: random kernels under binary translation (fast-check)', () 
   });
 
   it('an access that stops the machine in the middle of a block leaves flags, registers and memory exact', () => {
-    const reached: Reached = { multiBlocks: 0, loopBlocks: 0, chained: 0, interruptsInLoops: 0, hotFrames: 0, patchedBlocks: 0 };
+    const reached = nothingReached();
     fc.assert(fc.property(faultingKernel(), (k) => checkKernel(k, reached)), { numRuns: 60 });
     assert.ok(reached.multiBlocks > 30, `multi-instruction blocks ${reached.multiBlocks}`);
   });
 
   it('code and data on the same pages, hot frames and self-modifying code, with events far apart: as on bare hardware', () => {
-    const reached: Reached = { multiBlocks: 0, loopBlocks: 0, chained: 0, interruptsInLoops: 0, hotFrames: 0, patchedBlocks: 0 };
+    const reached = nothingReached();
     const mixed = kernel().filter((k) => k.isMixed && (k.period === 0 || k.period >= 499));
     fc.assert(fc.property(mixed, (k) => checkKernel(k, reached)), { numRuns: 30 });
     assert.ok(reached.hotFrames > 10, `hot frames ${reached.hotFrames}`);

@@ -10,9 +10,9 @@ const ATTACK = '<img src=x onerror="window.__pwned=1">';
 const CACHE: TranslationCacheView = {
   hits: 412, misses: 23, invalidations: 2,
   blocks: [
-    { guestAddress: 0x1a40, isPretendUser: false, guestInstructions: ['ldb r3, [r1]', 'st [CONSOLE], r3', 'add r1, 1', 'sub r2, 1', 'jnz .next'], generatedCode: 'ldb r3, [r1]\ncall hv_mmio_store(CONSOLE, r3)\nadd r1, 1\nsub r2, 1\njnz chain 0x00001A40', executions: 37, chainedTo: [0x1a40, 0x1a60] },
-    { guestAddress: 0x1310, isPretendUser: false, guestInstructions: ['pop r0', 'iret'], generatedCode: 'pop r0\ncall hv_iret()', executions: 12, chainedTo: [] },
-    { guestAddress: 0x1008, isPretendUser: false, guestInstructions: ['mov r1, vectors', 'mov evt, r1'], generatedCode: 'mov r1, 0x00001000\ncall hv_set_evt(r1)', executions: 1, chainedTo: [0x1010] },
+    { guestAddress: 0x1a40, isPretendUser: false, guestInstructions: ['ldb r3, [r1]', 'st [CONSOLE], r3', 'add r1, 1', 'sub r2, 1', 'jnz .next'], generatedCode: 'ldb r3, [r1]\ncall hv_mmio_store(CONSOLE, r3)\nadd r1, 1\nsub r2, 1\njnz chain 0x00001A40', executions: 37, chainedTo: [0x1a40, 0x1a60], isTranslated: true, retranslated: 'its last instruction trapped 4 times (stores to the memory-mapped console): now emulated without a trap' },
+    { guestAddress: 0x1310, isPretendUser: false, guestInstructions: ['pop r0', 'iret'], generatedCode: 'pop r0\ncall hv_iret()', executions: 12, chainedTo: [], isTranslated: true },
+    { guestAddress: 0x1008, isPretendUser: false, guestInstructions: ['mov r1, vectors', 'mov evt, r1'], generatedCode: '', executions: 1, chainedTo: [0x1010], isTranslated: false },
   ],
 };
 
@@ -86,8 +86,11 @@ describe('TLB, costs and translation cache panels (Chromium)', function () {
     await panel.sendSnapshot({ ...snapshot, setting: 'binary-translation / shadow-proactive / separate', translationCache: CACHE });
     assert.equal(await panel.page.locator('.vrow').count(), 3);
     assert.match((await panel.page.textContent('.detail'))!, /call hv_mmio_store/, 'the block at the pc is shown first');
+    assert.match((await panel.page.textContent('.detail'))!, /Retranslated: its last instruction trapped 4 times \(stores to the memory-mapped console\)/);
+    const tiers = await panel.page.$$eval('.vrow [data-col="tier"]', (cells) => cells.map((c) => c.textContent));
+    assert.deepEqual(tiers, ['interpreted', 'translated', 'retranslated']);
     await panel.page.click('.vrow[data-key="4104:false"] [data-col="address"]');
-    assert.match((await panel.page.textContent('.detail'))!, /call hv_set_evt/);
+    assert.match((await panel.page.textContent('.detail'))!, /Not translated yet: interpreted until it has run often enough/);
     await panel.screenshot('translation-cache-dark');
     await panel.close();
   });

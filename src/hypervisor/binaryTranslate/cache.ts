@@ -3,7 +3,7 @@
 // by guest-virtual address for the current address space, and the guest frames
 // that hold translated code, whose writes must drop those translations.
 
-import { TranslatedBlock } from './translate';
+import { AdaptiveReason, BlockFunction, TranslatedBlock } from './translate';
 
 export class TranslationCache {
   /** gpa of a block's first instruction -> block. */
@@ -87,6 +87,24 @@ export class TranslationCache {
     return true;
   }
 
+  /** Adaptive translation: traps taken so far, by the guest-physical address of the trapping instruction. */
+  private readonly trapCounts = new Map<number, number>();
+  /** Instructions (by guest-physical address) that blocks now emulate directly, and why. */
+  readonly adaptive = new Map<number, AdaptiveReason>();
+
+  /** Counts a trap into emulation at the instruction at `gpa`; returns how many it has taken. */
+  noteTrap(gpa: number): number {
+    const traps = (this.trapCounts.get(gpa) ?? 0) + 1;
+    this.trapCounts.set(gpa, traps);
+    return traps;
+  }
+
+  /** From now on blocks end at the instruction at `gpa` and emulate it directly; `block` is dropped, to be decoded again so. */
+  makeAdaptive(block: TranslatedBlock, gpa: number, reason: AdaptiveReason): void {
+    this.adaptive.set(gpa, reason);
+    this.remove(block);
+  }
+
   /** Drops one block (its code changed under it). */
   drop(block: TranslatedBlock): void {
     this.remove(block);
@@ -141,9 +159,10 @@ export class TranslationCache {
     return {
       byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles],
       byFrame: [...this.byFrame].map(([frame, set]) => [frame, [...set]]),
-      blocks: [...blocks].map((block) => ({ block, executions: block.executions, chainTarget: block.chainTarget, chainNext: block.chainNext, chainGeneration: block.chainGeneration })),
+      blocks: [...blocks].map((block) => ({ block, executions: block.executions, chainTarget: block.chainTarget, chainNext: block.chainNext, chainGeneration: block.chainGeneration, isTranslated: block.isTranslated, source: block.source, fn: block.fn })),
       generation: this.generation, hits: this.hits, misses: this.misses, invalidations: this.invalidations,
       hotFrames: [...this.hotFrames], dataWrites: [...this.dataWrites],
+      trapCounts: [...this.trapCounts], adaptive: [...this.adaptive],
     };
   }
 
@@ -157,7 +176,12 @@ export class TranslationCache {
     for (const saved of state.blocks) {
       const block = saved.block;
       block.executions = saved.executions; block.chainTarget = saved.chainTarget; block.chainNext = saved.chainNext; block.chainGeneration = saved.chainGeneration;
+      block.isTranslated = saved.isTranslated; block.source = saved.source; block.fn = saved.fn;
     }
+    this.trapCounts.clear();
+    for (const [gpa, traps] of state.trapCounts) this.trapCounts.set(gpa, traps);
+    this.adaptive.clear();
+    for (const [gpa, reason] of state.adaptive) this.adaptive.set(gpa, reason);
     this.generation = state.generation; this.hits = state.hits; this.misses = state.misses; this.invalidations = state.invalidations;
     this.hotFrames.clear();
     for (const frame of state.hotFrames) this.hotFrames.add(frame);
@@ -172,11 +196,13 @@ export interface TranslationCacheState {
   byVirtual: Array<[number, TranslatedBlock]>;
   singles: Array<[number, TranslatedBlock]>;
   byFrame: Array<[number, TranslatedBlock[]]>;
-  blocks: Array<{ block: TranslatedBlock; executions: number; chainTarget: TranslatedBlock | undefined; chainNext: TranslatedBlock | undefined; chainGeneration: number }>;
+  blocks: Array<{ block: TranslatedBlock; executions: number; chainTarget: TranslatedBlock | undefined; chainNext: TranslatedBlock | undefined; chainGeneration: number; isTranslated: boolean; source: string; fn: BlockFunction }>;
   generation: number;
   hits: number;
   misses: number;
   invalidations: number;
   hotFrames: number[];
   dataWrites: Array<[number, number]>;
+  trapCounts: Array<[number, number]>;
+  adaptive: Array<[number, AdaptiveReason]>;
 }

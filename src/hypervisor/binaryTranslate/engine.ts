@@ -4,6 +4,11 @@
 // interpreter; user-mode code still runs directly on the real CPU. Pages that
 // hold translated code are write-protected in every shadow: a guest write to
 // one is emulated and drops exactly the translations it overlaps.
+//
+// Translation is tiered: a block is decoded and cached on first sight but runs
+// in the block interpreter (interpret.ts) until it has run TRANSLATION_THRESHOLD
+// times; only then is it translated. And it is adaptive (adaptive.ts): an
+// instruction that keeps trapping into emulation is retranslated to call it.
 
 import { StopReason } from '../../machine/cpu';
 import { decode, DecodedInstr } from '../../machine/decode';
@@ -15,10 +20,28 @@ import type { Hypervisor } from '../hypervisor';
 import { reflect } from '../reflect';
 import { emulatePrivileged } from '../trapEmulate';
 import { TranslationCache } from './cache';
-import { BlockEnv, BlockInstr, compile, endsBlock, generateSource, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
+import { ADAPTIVE_TRAP_LIMIT, runAdaptive } from './adaptive';
+import { decodeForInterpreter, interpretBlock } from './interpret';
+import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlock, generateSource, isAdaptable, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
 
 /** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
 export const HOT_FRAME_WRITES = 16;
+
+/**
+ * Runs of a block (interpreted) before it is translated: cold code, run once
+ * or twice at boot, is not worth a translation. Chosen by measuring the
+ * example OS's wall time (docs/hypervisor.md, "Binary translation").
+ */
+export const TRANSLATION_THRESHOLD = 32;
+
+const NO_CODE = new Uint8Array(0);
+
+export interface BinaryTranslationOptions {
+  /** Runs before a block is translated (default TRANSLATION_THRESHOLD); 0 or 1: translate on first sight. */
+  translationThreshold?: number;
+  /** Retranslate instructions that keep trapping so that they call their emulation (default true). */
+  isAdaptive?: boolean;
+}
 
 export class BinaryTranslator implements BlockEnv {
   readonly cache = new TranslationCache();
@@ -31,7 +54,15 @@ export class BinaryTranslator implements BlockEnv {
    */
   boundaryProbe: (() => boolean) | undefined = undefined;
 
-  constructor(private readonly hv: Hypervisor, private readonly guest: Guest) {}
+  /** Runs of a block before it is translated (1: on first sight). */
+  readonly translationThreshold: number;
+  /** Traps at one instruction before adaptive retranslation (0: never). */
+  readonly adaptiveTrapLimit: number;
+
+  constructor(private readonly hv: Hypervisor, private readonly guest: Guest, options: BinaryTranslationOptions = {}) {
+    this.translationThreshold = Math.max(1, options.translationThreshold ?? TRANSLATION_THRESHOLD);
+    this.adaptiveTrapLimit = options.isAdaptive === false ? 0 : ADAPTIVE_TRAP_LIMIT;
+  }
 
   /** Runs the guest's pretend-kernel code until it leaves pretend kernel mode, or a stop. */
   run(): StopReason {
@@ -94,9 +125,11 @@ export class BinaryTranslator implements BlockEnv {
       }
       if (previous !== undefined && block.instrs.length > 1) this.link(previous, block, pc);
       block.executions++;
+      if (!block.isTranslated && block.executions >= this.translationThreshold) this.compileBlock(block);
       block.fn(cpu, regs, this, block);
       if (cpu.fault !== 0) {
-        cpu.raiseFault();
+        if (this.adaptiveTrapLimit === 0) cpu.raiseFault();
+        else this.raiseNotingEmulation(block);
         previous = undefined;
         continue;
       }
@@ -119,7 +152,9 @@ export class BinaryTranslator implements BlockEnv {
 
   /** For a block on a hot (unprotected) frame: are its bytes still those it was translated from? */
   private isUnchanged(block: TranslatedBlock): boolean {
-    if (!block.frames.some((frame) => this.cache.hotFrames.has(frame))) return true;
+    let isOnHotFrame = false;
+    for (const frame of block.frames) if (this.cache.hotFrames.has(frame)) isOnHotFrame = true;
+    if (!isOnHotFrame) return true;
     const bytes = this.guest.memory.machine.bytes;
     let offset = 0;
     for (let r = 0; r < block.ranges.length; r++) {
@@ -168,10 +203,15 @@ export class BinaryTranslator implements BlockEnv {
     // block, looping or not, runs on past a store into its own code.
     let isHot = this.cache.hotFrames.has(walk.gpa >>> 12);
     let at = pc;
+    let adaptive: AdaptiveReason | undefined;
     while (instrs.length < maxInstructions) {
-      const fetched = this.fetch(at, instrs.length === 0);
+      // Later instructions on the first one's page are read straight from its frame: a walk would find the same entry, already accessed.
+      const fetched = instrs.length > 0 && (at & 0xfff) + 8 <= 0x1000 ? this.fetchOnPage(walk.gpa + (at - pc)) : this.fetch(at, instrs.length === 0);
       if (fetched === undefined) break;
       const { instr, crossesPage } = fetched;
+      // Blocks stay on one page (or are one page-crossing instruction), so this is the instruction's own address.
+      adaptive = this.cache.adaptive.size !== 0 ? this.cache.adaptive.get(walk.gpa + (at - pc)) : undefined;
+      if (adaptive !== undefined && !isAdaptable(instr)) adaptive = undefined;
       if (crossesPage) {
         if (instrs.length > 0) break;
         const second = guest.memory.walk(guest.cr3, (at | 0xfff) + 1, GuestAccess.FETCH, false, false);
@@ -179,24 +219,26 @@ export class BinaryTranslator implements BlockEnv {
       }
       instrs.push({ pc: at, instr });
       at = (at + instr.length) | 0;
-      if (endsBlock(instr) || crossesPage || (at & 0xfff) === 0 || (isHot && writesMemory(instr))) break;
+      if (endsBlock(instr) || crossesPage || (at & 0xfff) === 0 || (isHot && writesMemory(instr)) || adaptive !== undefined) break;
     }
     if (instrs.length === 0) return undefined;
     const length = at - pc;
     const onFirstPage = Math.min(length, 0x1000 - (walk.gpa & 0xfff));
     ranges.push([walk.gpa, walk.gpa + onFirstPage]);
     if (secondPageGpa >= 0 && length > onFirstPage) ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
-    const code = new Uint8Array(length);
+    // Only blocks on hot frames check their bytes (blocks of a frame that turns hot are dropped then), so only they keep a copy.
+    const code = isHot ? new Uint8Array(length) : NO_CODE;
     const codeMachine = ranges.map(([start]) => guest.memory.toMachine(start));
     let offset = 0;
-    ranges.forEach(([start, end], r) => {
-      code.set(guest.memory.machine.bytes.subarray(codeMachine[r], codeMachine[r] + (end - start)), offset);
-      offset += end - start;
-    });
-    const source = generateSource(instrs);
-    const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1]);
+    if (isHot) {
+      ranges.forEach(([start, end], r) => {
+        code.set(guest.memory.machine.bytes.subarray(codeMachine[r], codeMachine[r] + (end - start)), offset);
+        offset += end - start;
+      });
+    }
+    const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1], adaptive !== undefined);
     const block: TranslatedBlock = {
-      gva: pc, gpa: walk.gpa, instrs, source, fn: compile(source), targetPc, nextPc,
+      gva: pc, gpa: walk.gpa, instrs, decoded: decodeForInterpreter(instrs, adaptive !== undefined), source: '', fn: interpretBlock, isTranslated: false, adaptive, targetPc, nextPc,
       chainTarget: undefined, chainNext: undefined, chainGeneration: -1, executions: 0, frames: [...frames], ranges, code, codeMachine,
     };
     const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame) && !this.cache.hotFrames.has(frame));
@@ -206,11 +248,60 @@ export class BinaryTranslator implements BlockEnv {
     // Code pages are write-protected from now on, so that a write to them drops their translations.
     for (const frame of newFrames) guest.shadow.writeProtectFrame(guest.memory.toMachine(frame << 12));
     if (newFrames.length > 0) hv.flushRealTlb(undefined);
+    if (this.translationThreshold <= 1) this.compileBlock(block);
+    return block;
+  }
+
+  /** The block became hot: from now on it runs as JavaScript. */
+  private compileBlock(block: TranslatedBlock): void {
+    const hv = this.hv;
+    const guest = this.guest;
+    block.source = generateSource(block.instrs, block.adaptive !== undefined);
+    block.fn = compile(block.source);
+    block.isTranslated = true;
     guest.counters.translations++;
     if (hv.hvEvents.isActive) {
-      hv.emit(hv.event('bt-translate', guest, pc, formatInstr(instrs[0].instr), `translated a block of ${instrs.length} instruction${instrs.length === 1 ? '' : 's'} at ${hexWord(pc)}`, { address: walk.gpa }));
+      const n = block.instrs.length;
+      const what = `translated a block of ${n} instruction${n === 1 ? '' : 's'} at ${hexWord(block.gva)}${block.executions > 1 ? ` after ${block.executions - 1} runs interpreted` : ''}${block.adaptive ? ', ending in a direct call of the emulation' : ''}`;
+      hv.emit(hv.event('bt-translate', guest, block.gva, formatInstr(block.instrs[0].instr), what, { address: block.gpa }));
     }
-    return block;
+  }
+
+  /**
+   * Raises the fault a block left; when it ended in an emulation (console or
+   * protected page) counts a trap at that instruction, and after
+   * adaptiveTrapLimit of them retranslates its block to emulate it directly.
+   */
+  private raiseNotingEmulation(block: TranslatedBlock): void {
+    const cpu = this.hv.cpu;
+    const counters = this.guest.counters;
+    const pc = cpu.pc;
+    const faultAddress = cpu.faultAddress;
+    const io = counters.ioEmulated;
+    const protectedWrites = counters.writeProtectEmulations;
+    cpu.raiseFault();
+    if (counters.ioEmulated === io && counters.writeProtectEmulations === protectedWrites) return;
+    const index = block.instrs.findIndex((i) => i.pc === pc);
+    if (index < 0 || !isAdaptable(block.instrs[index].instr)) return;
+    const gpa = block.gpa + (pc - block.gva);
+    const traps = this.cache.noteTrap(gpa);
+    if (traps < this.adaptiveTrapLimit) return;
+    const walk = this.guest.memory.walk(this.guest.cr3, faultAddress, GuestAccess.WRITE, false, false);
+    const kind = counters.ioEmulated !== io ? 'console' : walk.gpa >= 0 && this.cache.hasCode(walk.gpa >>> 12) ? 'code-page' : 'page-table';
+    const reason = this.cache.adaptive.get(gpa) ?? { kind, traps };
+    this.cache.makeAdaptive(block, gpa, reason);
+    const hv = this.hv;
+    if (hv.hvEvents.isActive) {
+      const text = formatInstr(block.instrs[index].instr);
+      hv.emit(hv.event('bt-translate', this.guest, block.gva, formatInstr(block.instrs[0].instr), `retranslated the block at ${hexWord(block.gva)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`, { address: block.gpa }));
+    }
+  }
+
+  /** Decodes the instruction at `gpa`, on the page of the block's first instruction (RAM): undefined ends the block. */
+  private fetchOnPage(gpa: number): { instr: DecodedInstr; crossesPage: boolean } | undefined {
+    const memory = this.guest.memory;
+    const instr = decode(memory.read(gpa, 4), memory.read(gpa + 4, 4));
+    return instr === undefined ? undefined : { instr, crossesPage: false };
   }
 
   /**
@@ -250,6 +341,10 @@ export class BinaryTranslator implements BlockEnv {
     const { pc, instr } = block.instrs[index];
     const regs = cpu.regs;
     const next = (pc + instr.length) | 0;
+    if (block.adaptive !== undefined && index === block.instrs.length - 1) {
+      runAdaptive(hv, guest, this.cache, instr);
+      return;
+    }
     const op = instr.info.op;
     switch (op) {
       case Op.PUSHF: {
@@ -312,4 +407,10 @@ export class BinaryTranslator implements BlockEnv {
       this.guest.counters.translationInvalidations += this.cache.invalidateFrame(frame);
     }
   }
+}
+
+/** Why an instruction was retranslated, in words (trace, panel). */
+export function describeAdaptive(reason: AdaptiveReason): string {
+  const what = reason.kind === 'console' ? 'stores to the memory-mapped console' : reason.kind === 'code-page' ? 'writes to a write-protected code page' : 'writes to a write-protected page table';
+  return `trapped ${reason.traps} times (${what})`;
 }

@@ -21,9 +21,20 @@ export interface TranslatedBlock {
   gva: number;
   gpa: number;
   instrs: BlockInstr[];
-  /** Generated JavaScript source of the block's body. */
+  /** The instructions flat, for the block interpreter (decodeForInterpreter). */
+  decoded: number[];
+  /** Generated JavaScript source of the block's body; empty while the block is interpreted (not yet hot). */
   source: string;
+  /** The compiled block, or the interpreter (interpretBlock) until the block is translated. */
   fn: BlockFunction;
+  /** Translated to JavaScript (it became hot), or still interpreted under the same rules. */
+  isTranslated: boolean;
+  /**
+   * Adaptive translation: the block's last instruction trapped again and again
+   * (a console store, a write to a write-protected page), so the block ends at it
+   * and calls its emulation directly, without the trap. Undefined for other blocks.
+   */
+  adaptive: AdaptiveReason | undefined;
   /** Static successors (jump target, fall-through) for chaining; -1 when dynamic. */
   targetPc: number;
   nextPc: number;
@@ -38,6 +49,14 @@ export interface TranslatedBlock {
   /** The code bytes as translated, and the machine address of each range, to check blocks on hot frames. */
   code: Uint8Array;
   codeMachine: number[];
+}
+
+/** Why an instruction's block was retranslated to emulate it without a trap. */
+export interface AdaptiveReason {
+  /** What the instruction kept touching. */
+  kind: 'console' | 'page-table' | 'code-page';
+  /** Traps it took before the retranslation. */
+  traps: number;
 }
 
 /** Engine callbacks a block may call. */
@@ -71,6 +90,15 @@ export function isCallOut(instr: DecodedInstr): boolean {
   return instr.info.cls !== 'ordinary' || op === Op.SYSCALL || op === Op.BRK || op === Op.VMCALL;
 }
 
+/**
+ * Ordinary instructions with one data access that adaptive translation can turn
+ * into a direct call of the emulation (call and ret end their blocks anyway).
+ */
+export function isAdaptable(instr: DecodedInstr): boolean {
+  const op = instr.info.op;
+  return writesMemory(instr) || op === Op.LD_R || op === Op.LD_RD || op === Op.LD_A || op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A || op === Op.POP;
+}
+
 /** Ordinary instructions that store to memory (call also does, but it ends every block). */
 export function writesMemory(instr: DecodedInstr): boolean {
   const op = instr.info.op;
@@ -84,8 +112,12 @@ export function endsBlock(instr: DecodedInstr): boolean {
 
 const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 
-/** Generates the body of `function (cpu, r, env, block)`. */
-export function generateSource(instrs: BlockInstr[]): string {
+/**
+ * Generates the body of `function (cpu, r, env, block)`. With `isLastCalledOut`
+ * (adaptive translation) the last instruction, a memory access, becomes a call
+ * into the hypervisor like a privileged one.
+ */
+export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): string {
   const needFlags: boolean[] = new Array<boolean>(instrs.length).fill(false);
   let isLive = true;
   for (let i = instrs.length - 1; i >= 0; i--) {
@@ -96,7 +128,7 @@ export function generateSource(instrs: BlockInstr[]): string {
   // A block that jumps back to its own start loops inside the function for as many
   // iterations as fit before the next event tick (t counts the ticks of finished iterations).
   const last = instrs[instrs.length - 1];
-  const isSelfLoop = instrs.length > 1 && (FLAG_READERS.has(last.instr.info.op) || last.instr.info.op === Op.JMP_I) && (last.instr.imm | 0) === instrs[0].pc;
+  const isSelfLoop = !isLastCalledOut && instrs.length > 1 && (FLAG_READERS.has(last.instr.info.op) || last.instr.info.op === Op.JMP_I) && (last.instr.imm | 0) === instrs[0].pc;
   const lines: string[] = isSelfLoop
     ? ['let f = cpu.flags; let t = 0; const budget = cpu.eventTick - cpu.ticks;', 'for (;;) {']
     : ['let f = cpu.flags; const t = 0;'];
@@ -113,8 +145,8 @@ export function generateSource(instrs: BlockInstr[]): string {
     const logic = (expr: string, store: boolean) => needFlags[i]
       ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = (f & ${Flag.IF}) | (res === 0 ? ${Flag.ZF} : 0) | (res < 0 ? ${Flag.SF} : 0); }`
       : (store ? `r[${a}] = ${expr};` : '');
-    lines.push(`// ${hex(pc)}: ${formatInstr(instr)}`);
-    switch (op) {
+    lines.push(`// ${hex(pc)}: ${formatInstr(instr)}${isLastCalledOut && i === instrs.length - 1 ? ' (adaptive: emulated without a trap)' : ''}`);
+    switch (isLastCalledOut && i === instrs.length - 1 ? -1 : op) {
       case Op.MOV_RR: lines.push(`r[${a}] = r[${b}];`); break;
       case Op.MOV_RI: lines.push(`r[${a}] = ${imm};`); break;
       case Op.LD_R: case Op.LD_RD: case Op.LD_A:
@@ -187,9 +219,33 @@ export function generateSource(instrs: BlockInstr[]): string {
         break;
     }
   }
-  if (!endsBlock(last.instr)) lines.push(exit(instrs.length, String((last.pc + last.instr.length) | 0)));
+  if (!endsBlock(last.instr) && !isLastCalledOut) lines.push(exit(instrs.length, String((last.pc + last.instr.length) | 0)));
   if (isSelfLoop) lines.push('}');
   return lines.join('\n');
+}
+
+/** Does conditional jump `op` jump with flags `f`? (The interpreter's form of `condition`.) */
+export function conditionHolds(op: number, f: number): boolean {
+  const lt = (((f >> 2) ^ (f >> 3)) & 1) !== 0;
+  switch (op) {
+    case Op.JZ: return (f & 2) !== 0;
+    case Op.JNZ: return (f & 2) === 0;
+    case Op.JL: return lt;
+    case Op.JGE: return !lt;
+    case Op.JLE: return (f & 2) !== 0 || lt;
+    case Op.JG: return (f & 2) === 0 && !lt;
+    case Op.JB: return (f & 1) !== 0;
+    case Op.JAE: return (f & 1) === 0;
+    case Op.JBE: return (f & 3) !== 0;
+    case Op.JA: return (f & 3) === 0;
+    case Op.JS: return (f & 4) !== 0;
+    default: return (f & 4) === 0;
+  }
+}
+
+/** Is `op` a conditional jump? */
+export function isConditionalJump(op: number): boolean {
+  return FLAG_READERS.has(op);
 }
 
 function condition(op: number): string {
@@ -217,9 +273,10 @@ export function compile(source: string): BlockFunction {
 }
 
 /** Static successors of a block's last instruction, for chaining. */
-export function staticSuccessors(last: BlockInstr): { targetPc: number; nextPc: number } {
+export function staticSuccessors(last: BlockInstr, isLastCalledOut = false): { targetPc: number; nextPc: number } {
   const op = last.instr.info.op;
   const next = (last.pc + last.instr.length) | 0;
+  if (isLastCalledOut) return { targetPc: -1, nextPc: -1 };
   if (op === Op.JMP_I || op === Op.CALL_I) return { targetPc: last.instr.imm | 0, nextPc: -1 };
   if (FLAG_READERS.has(op)) return { targetPc: last.instr.imm | 0, nextPc: next };
   if (!endsBlock(last.instr)) return { targetPc: -1, nextPc: next };
