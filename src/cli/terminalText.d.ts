@@ -1,2 +1,0 @@
-export declare function escapeForTerminal(text: string): string;
-//# sourceMappingURL=terminalText.d.ts.map
