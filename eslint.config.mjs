@@ -43,7 +43,12 @@ export default tseslint.config(
     // Node scripts and CommonJS entry points (bin/*.js, *.cjs).
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     languageOptions: {
-      globals: { console: 'readonly', process: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' },
+      globals: {
+        console: 'readonly', process: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly',
+        setTimeout: 'readonly', clearTimeout: 'readonly', queueMicrotask: 'readonly', URL: 'readonly',
+        // scripts/web/*.mjs are injected into the browser bundles.
+        MessageChannel: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

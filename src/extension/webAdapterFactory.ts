@@ -28,8 +28,8 @@ export class WebDebugAdapterFactory implements vscode.DebugAdapterDescriptorFact
   async createDebugAdapterDescriptor(session: vscode.DebugSession): Promise<vscode.DebugAdapterDescriptor> {
     const base = session.workspaceFolder?.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.parse('vscode-vfs:/');
     const sources = new WorkspaceSources(base);
-    const program = session.configuration.program;
-    if (typeof program === 'string') await sources.preload(programPath(program, session.configuration.cwd));
+    const { program, cwd } = session.configuration as { program?: unknown; cwd?: unknown };
+    if (typeof program === 'string') await sources.preload(programPath(program, cwd));
     return new vscode.DebugAdapterInlineImplementation(new WorkspaceSession(sources));
   }
 }

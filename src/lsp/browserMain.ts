@@ -8,10 +8,8 @@ import { PushedSourceFiles } from './pushedSourceFiles';
 import { startServer } from './server';
 import { WORKSPACE_FILES_NOTIFICATION, WorkspaceFilesParams } from './sourceFiles';
 
-/** The worker's own scope, which posts and receives the client's messages. */
-const scope = globalThis as unknown as ConstructorParameters<typeof BrowserMessageReader>[0];
-
-const connection = createConnection(new BrowserMessageReader(scope), new BrowserMessageWriter(scope));
+// The worker's own scope posts and receives the client's messages.
+const connection = createConnection(new BrowserMessageReader(self), new BrowserMessageWriter(self));
 const files = new PushedSourceFiles();
 const server = startServer(connection, { files });
 connection.onNotification(WORKSPACE_FILES_NOTIFICATION, (params: WorkspaceFilesParams) => {

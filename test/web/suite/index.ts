@@ -12,9 +12,12 @@ declare const mocha: {
 
 export function run(): Promise<void> {
   mocha.setup({ ui: 'bdd', reporter: undefined, timeout: 60000, color: false });
+  // Loaded after mocha.setup, which defines describe and it: an import would run them too early.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   require('../../extension/suite/activation.spec');
   require('../../extension/suite/language.spec');
   require('../../extension/suite/debugging.spec');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return new Promise((done, fail) => {
     mocha.run((failures) => (failures ? fail(new Error(`${failures} web extension test(s) failed`)) : done()));
   });
