@@ -8,4 +8,8 @@ module.exports = {
   reporter: 'spec',
   forbidPending: isCi,
   forbidOnly: isCi,
+  // Once every test has finished, end the run even if a debug adapter process
+  // a test started is still alive (seen once on a loaded CI machine): a leaked
+  // child must not hold CI until its time limit.
+  exit: true,
 };
