@@ -7,7 +7,7 @@
 
 import { assertNever } from '../machine/assertNever';
 import { DecodedInstr, operandAddress } from '../machine/decode';
-import { Flag, FLAGS_MASK, Op, Vector } from '../machine/isa';
+import { Flag, FLAGS_MASK, isPrivilegedOp, Op, Vector } from '../machine/isa';
 import { formatInstr, hexWord } from '../machine/format';
 import { GuestAccess } from './guestMemory';
 import type { Guest } from './guest';
@@ -32,7 +32,13 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
   const counters = guest.counters;
   const text = hv.hvEvents.isActive ? formatGuestInstr(instr) : '';
   let isIo = false;
-  switch (instr.info.op) {
+  const op = instr.info.op;
+  if (!isPrivilegedOp(op)) {
+    // Only privileged instructions raise #GP in user mode; anything else is a hypervisor bug.
+    reflect(hv, guest, Vector.GP, 0, 0);
+    return;
+  }
+  switch (op) {
     case Op.CLI: hv.mark('emulate-if'); guest.virtualIF = false; break;
     case Op.STI: hv.mark('emulate-if'); guest.virtualIF = true; break;
     case Op.IN:
@@ -88,9 +94,7 @@ export function emulatePrivileged(hv: Hypervisor, guest: Guest, instr: DecodedIn
       hv.mark('return');
       return;
     default:
-      // Only privileged instructions raise #GP in user mode; anything else is a hypervisor bug.
-      reflect(hv, guest, Vector.GP, 0, 0);
-      return;
+      assertNever(op, 'privileged opcode');
   }
   if (isIo) counters.ioEmulated++;
   else counters.privilegedEmulated++;

@@ -217,6 +217,10 @@ export function isConditionalJump(op: Op): op is ConditionalJump {
   return CONDITIONAL_JUMPS.has(op);
 }
 
+export function isPrivilegedOp(op: Op): op is PrivilegedOp {
+  return OP_TABLE[op]?.cls === 'privileged';
+}
+
 /** Opcode byte to form; undefined entries raise #UD. */
 export const OP_TABLE: ReadonlyArray<OpInfo | undefined> = (() => {
   const table: Array<OpInfo | undefined> = new Array(256).fill(undefined);
