@@ -45,6 +45,26 @@ export function formSyntax(info: OpInfo): string {
   return operands ? `${info.mnemonic} ${operands}` : info.mnemonic;
 }
 
+/** The data memory a form reads or writes, from the opcode table; undefined when it touches none. */
+export function describeAccess(info: OpInfo): string | undefined {
+  const access = info.access;
+  const bytes = (size: number) => (size === 1 ? '1 byte' : `${size} bytes`);
+  switch (access.kind) {
+    case 'none': return undefined;
+    case 'load': return `Memory: reads ${bytes(access.size)} at the address.`;
+    case 'store': return `Memory: writes ${bytes(access.size)} at the address.`;
+    case 'push': {
+      const what = { ra: 'rs', imm: 'imm', flags: 'the flags', next: 'the return address' }[access.value];
+      return `Memory: writes ${bytes(access.size)} (${what}) at sp - 4, then sp -= 4.`;
+    }
+    case 'pop': {
+      const into = { ra: 'rd', pc: 'pc', flags: 'the flags', frame: 'pc, flags, mode and sp' }[access.into];
+      return `Memory: reads ${bytes(access.size)} at sp into ${into}, then sp += ${access.size}.`;
+    }
+    default: return assertNever(access, 'memory access');
+  }
+}
+
 /** Every form of a mnemonic (aliases such as `je` resolve to their canonical name). */
 export function formsOf(mnemonic: string): OpInfo[] {
   const lower = mnemonic.toLowerCase();
