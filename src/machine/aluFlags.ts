@@ -1,8 +1,9 @@
-// The ALU's flag rules (g32-isa.md §3), written once. The interpreter calls
-// these functions, and binary translation emits calls to the very same
-// functions into its blocks (translate.ts `compile`), so the two cannot drift.
-// Each keeps IF and replaces CF ZF SF OF. They are small enough for V8 to
-// inline at every call site, so sharing them costs the hot loop nothing.
+// The ALU's flag rules (docs/machine.md, Arithmetic and logic), written once.
+// The interpreter calls these functions (V8 inlines them into its loop), and
+// binary translation copies the text of each one into its blocks (translate.ts
+// `ruleText`), so the two cannot drift. Each keeps IF and replaces CF ZF SF OF.
+// Each must stay one `return` of an expression over its parameters: the
+// translator checks that when it loads.
 
 import { Flag } from './isa';
 
@@ -33,6 +34,3 @@ export function negFlags(flags: number, x: number, res: number): number {
 export function signedLess(flags: number): boolean {
   return ((flags >> 2) & 1) !== ((flags >> 3) & 1);
 }
-
-/** The functions above by name, for the translator to hand to its compiled blocks. */
-export const ALU_FLAG_FUNCTIONS = { addFlags, subFlags, logicFlags, negFlags, signedLess } as const;

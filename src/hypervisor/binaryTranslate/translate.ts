@@ -4,11 +4,11 @@
 // shadow), and a fault leaves the block with pc, ticks and flags exact at the
 // faulting instruction. Privileged and sensitive instructions become calls into
 // the hypervisor, so popf, pushf and `mov rd, evt` see the guest's virtual state.
-// Flags are computed only where something can observe them, by calls to the
+// Flags are computed only where something can observe them, by the text of the
 // interpreter's own flag functions (machine/aluFlags.ts). The switch over
 // opcodes is exhaustive: a new opcode does not compile until it has a case here.
 
-import { ALU_FLAG_FUNCTIONS } from '../../machine/aluFlags';
+import { addFlags, logicFlags, negFlags, signedLess, subFlags } from '../../machine/aluFlags';
 import { assertNever } from '../../machine/assertNever';
 import { DecodedInstr } from '../../machine/decode';
 import { ConditionalJump, isConditionalJump, Op, OpInfo, Vector } from '../../machine/isa';
@@ -84,6 +84,28 @@ export function endsBlock(instr: DecodedInstr): boolean {
 
 const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 
+/**
+ * A flag rule of machine/aluFlags.ts as an expression over the block's locals:
+ * the text of the interpreter's own function with its parameters replaced by
+ * `args`. Blocks compute flags exactly as the interpreter does, without a call
+ * (a call through the block's closure measurably slowed translated loops).
+ */
+function ruleText(rule: (...values: number[]) => number | boolean, args: readonly string[]): string {
+  const text = rule.toString().replace(/\/\*[\s\S]*?\*\//g, '');
+  const match = /^function\s*[\w$]*\s*\(([^)]*)\)\s*\{\s*return\s+([\s\S]*?);?\s*\}$/.exec(text);
+  const params = match ? match[1].split(',').map((param) => param.trim()) : [];
+  if (!match || params.length !== args.length) throw new Error(`flag rule ${rule.name} is not one return statement over ${args.length} parameters`);
+  const argOf = new Map(params.map((param, i) => [param, args[i]]));
+  const body = match[2].replace(/\b[A-Za-z_$][\w$]*\b/g, (word) => argOf.get(word) ?? word).replace(/\s+/g, ' ').replace(/ \)/g, ')');
+  return `/* ${rule.name} */ (${body})`;
+}
+
+const ADD_FLAGS = ruleText(addFlags, ['f', 'x', 'y', 'res']);
+const SUB_FLAGS = ruleText(subFlags, ['f', 'x', 'y', 'res']);
+const LOGIC_FLAGS = ruleText(logicFlags, ['f', 'res']);
+const NEG_FLAGS = ruleText(negFlags, ['f', 'x', 'res']);
+const SIGNED_LESS = ruleText(signedLess, ['f']);
+
 /** Generates the body of `function (cpu, r, env, block)`. */
 export function generateSource(instrs: BlockInstr[]): string {
   const needFlags: boolean[] = new Array(instrs.length).fill(false);
@@ -111,7 +133,7 @@ export function generateSource(instrs: BlockInstr[]): string {
     const addr = instr.info.mem === 'reg' ? `r[${b}]` : instr.info.mem === 'disp' ? `((r[${b}] + ${imm}) | 0)` : String(imm);
     const src = (rr: Op) => (op === rr ? `r[${b}]` : String(imm));
     const logic = (expr: string, store: boolean) => needFlags[i]
-      ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = logicFlags(f, res); }`
+      ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = ${LOGIC_FLAGS}; }`
       : (store ? `r[${a}] = ${expr};` : '');
     lines.push(`// ${hex(pc)}: ${formatInstr(instr)}`);
     switch (op) {
@@ -132,14 +154,14 @@ export function generateSource(instrs: BlockInstr[]): string {
         lines.push(`{ const v = cpu.load32(r[15]); ${faultExit} r[15] = (r[15] + 4) | 0; r[${a}] = v; }`); break;
       case Op.ADD_RR: case Op.ADD_RI:
         lines.push(needFlags[i]
-          ? `{ const x = r[${a}], y = ${src(Op.ADD_RR)}, res = (x + y) | 0; r[${a}] = res; f = addFlags(f, x, y, res); }`
+          ? `{ const x = r[${a}], y = ${src(Op.ADD_RR)}, res = (x + y) | 0; r[${a}] = res; f = ${ADD_FLAGS}; }`
           : `r[${a}] = (r[${a}] + ${src(Op.ADD_RR)}) | 0;`);
         break;
       case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI: {
         const y = op === Op.SUB_RR || op === Op.CMP_RR ? `r[${b}]` : String(imm);
         const isStore = op === Op.SUB_RR || op === Op.SUB_RI;
         if (needFlags[i]) {
-          lines.push(`{ const x = r[${a}], y = ${y}, res = (x - y) | 0; ${isStore ? `r[${a}] = res; ` : ''}f = subFlags(f, x, y, res); }`);
+          lines.push(`{ const x = r[${a}], y = ${y}, res = (x - y) | 0; ${isStore ? `r[${a}] = res; ` : ''}f = ${SUB_FLAGS}; }`);
         } else if (isStore) lines.push(`r[${a}] = (r[${a}] - ${y}) | 0;`);
         break;
       }
@@ -161,7 +183,7 @@ export function generateSource(instrs: BlockInstr[]): string {
       case Op.NOT: lines.push(logic(`~r[${a}]`, true)); break;
       case Op.NEG:
         lines.push(needFlags[i]
-          ? `{ const x = r[${a}], res = (-x) | 0; r[${a}] = res; f = negFlags(f, x, res); }`
+          ? `{ const x = r[${a}], res = (-x) | 0; r[${a}] = res; f = ${NEG_FLAGS}; }`
           : `r[${a}] = (-r[${a}]) | 0;`);
         break;
       case Op.NOP: break;
@@ -198,7 +220,7 @@ export function generateSource(instrs: BlockInstr[]): string {
 }
 
 function condition(op: ConditionalJump): string {
-  const lt = 'signedLess(f)';
+  const lt = SIGNED_LESS;
   switch (op) {
     case Op.JZ: return '(f & 2) !== 0';
     case Op.JNZ: return '(f & 2) === 0';
@@ -216,14 +238,9 @@ function condition(op: ConditionalJump): string {
   }
 }
 
-const FLAG_FUNCTION_NAMES = Object.keys(ALU_FLAG_FUNCTIONS);
-const FLAG_FUNCTIONS = Object.values(ALU_FLAG_FUNCTIONS);
-
 export function compile(source: string): BlockFunction {
   // Generated from decoded guest instructions only (numbers and fixed templates), never from guest text.
-  // The block closes over the interpreter's flag functions, under their own names.
-  const makeBlock = new Function(...FLAG_FUNCTION_NAMES, `return function (cpu, r, env, block) {\n${source}\n};`) as (...functions: unknown[]) => BlockFunction;
-  return makeBlock(...FLAG_FUNCTIONS);
+  return new Function('cpu', 'r', 'env', 'block', source) as BlockFunction;
 }
 
 /** Static successors of a block's last instruction, for chaining. */
