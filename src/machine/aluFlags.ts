@@ -1,9 +1,11 @@
 // The ALU's flag rules (docs/machine.md, Arithmetic and logic), written once.
-// The interpreter calls these functions (V8 inlines them into its loop), and
-// binary translation copies the text of each one into its blocks (translate.ts
-// `ruleText`), so the two cannot drift. Each keeps IF and replaces CF ZF SF OF.
-// Each must stay one `return` of an expression over its parameters: the
-// translator checks that when it loads.
+// Binary translation copies the text of each one into its blocks (translate.ts
+// `ruleText`). The interpreter calls logicFlags and signedLess, and carries the
+// text of addFlags, subFlags and negFlags in its loop, because calling them
+// there measurably slowed it; test/machine/aluFlags.test.ts fails when that
+// text differs from the functions here. Each keeps IF and replaces CF ZF SF OF,
+// and must stay one `return` of an expression over its parameters (the
+// translator checks that when it loads).
 
 import { Flag } from './isa';
 

@@ -8,7 +8,7 @@
 // instructions from PhysicalMemory's cache, and allocates nothing per
 // instruction. Faults are state (`fault*` fields), never JS exceptions.
 
-import { addFlags, logicFlags, negFlags, signedLess, subFlags } from './aluFlags';
+import { logicFlags, signedLess } from './aluFlags';
 import { assertNever, outsideType } from './assertNever';
 import { DeliveryFailure, explainDeliveryFailure } from './deliveryFailure';
 import { EventHub, MachineEvent } from './events';
@@ -320,12 +320,16 @@ export class Cpu {
           case Op.ADD_RR: case Op.ADD_RI:
             x = regs[a]; y = op === Op.ADD_RR ? regs[b] : imm;
             res = (x + y) | 0;
-            flags = addFlags(flags, x, y, res);
+            // The text of aluFlags.addFlags (a call here slows the loop); test/machine/aluFlags.test.ts keeps them one.
+            flags = (flags & Flag.IF) | ((res >>> 0) < (x >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
+              | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
             regs[a] = res; break;
           case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI:
             x = regs[a]; y = (op === Op.SUB_RR || op === Op.CMP_RR) ? regs[b] : imm;
             res = (x - y) | 0;
-            flags = subFlags(flags, x, y, res);
+            // The text of aluFlags.subFlags, as above.
+            flags = (flags & Flag.IF) | ((x >>> 0) < (y >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
+              | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
             if (op === Op.SUB_RR || op === Op.SUB_RI) regs[a] = res;
             break;
           case Op.AND_RR: res = regs[a] & regs[b]; regs[a] = res; flags = logicFlags(flags, res); break;
@@ -353,7 +357,9 @@ export class Cpu {
           case Op.NOT: res = ~regs[a]; regs[a] = res; flags = logicFlags(flags, res); break;
           case Op.NEG:
             x = regs[a]; res = (-x) | 0;
-            flags = negFlags(flags, x, res);
+            // The text of aluFlags.negFlags, as above.
+            flags = (flags & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0)
+              | (x === -0x80000000 ? Flag.OF : 0);
             regs[a] = res; break;
 
           case Op.JMP_I: pc = imm; ticks++; continue;
