@@ -5,6 +5,8 @@
 // not know the hypervisor frame or the history. Run control builds it and
 // gives itself as `loop`.
 
+import { assertNever } from '../machine/assertNever';
+import { operandAddress } from '../machine/decode';
 import { Op } from '../machine/isa';
 import { RunResult } from '../machine/machine';
 import type { Breakpoints } from './breakpoints';
@@ -33,24 +35,21 @@ export interface SingleStepDeps {
 /** Single steps per slice when stepping out or watching data. */
 const STEPS_PER_SLICE = 5_000;
 
-/** Memory accesses an instruction is about to make, for data breakpoints. */
+/** Memory accesses an instruction is about to make, for data breakpoints: what the opcode table says it accesses. */
 function accessesOf(target: Target, g: number): Array<{ address: number; size: number; isWrite: boolean }> {
   const pc = target.pc(g);
   const instr = target.peek(g, pc);
   if (!instr) return [];
   const regs = target.regs(g);
   const sp = regs[15] >>> 0;
-  const op = instr.info.op;
-  const memAddress = instr.info.mem === 'reg' ? regs[instr.b] >>> 0 : instr.info.mem === 'disp' ? (regs[instr.b] + instr.imm) >>> 0 : instr.imm >>> 0;
-  switch (op) {
-    case Op.LD_R: case Op.LD_RD: case Op.LD_A: return [{ address: memAddress, size: 4, isWrite: false }];
-    case Op.LDB_R: case Op.LDB_RD: case Op.LDB_A: return [{ address: memAddress, size: 1, isWrite: false }];
-    case Op.ST_R: case Op.ST_RD: case Op.ST_A: return [{ address: memAddress, size: 4, isWrite: true }];
-    case Op.STB_R: case Op.STB_RD: case Op.STB_A: return [{ address: memAddress, size: 1, isWrite: true }];
-    case Op.PUSH_R: case Op.PUSH_I: case Op.PUSHF: case Op.CALL_I: case Op.CALL_R: return [{ address: (sp - 4) >>> 0, size: 4, isWrite: true }];
-    case Op.POP: case Op.POPF: case Op.RET: return [{ address: sp, size: 4, isWrite: false }];
-    case Op.IRET: return [{ address: sp, size: 16, isWrite: false }];
-    default: return [];
+  const access = instr.info.access;
+  switch (access.kind) {
+    case 'load': return [{ address: operandAddress(instr, regs) >>> 0, size: access.size, isWrite: false }];
+    case 'store': return [{ address: operandAddress(instr, regs) >>> 0, size: access.size, isWrite: true }];
+    case 'push': return [{ address: (sp - 4) >>> 0, size: access.size, isWrite: true }];
+    case 'pop': return [{ address: sp, size: access.size, isWrite: false }];
+    case 'none': return [];
+    default: return assertNever(access, 'memory access');
   }
 }
 

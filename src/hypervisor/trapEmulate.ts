@@ -7,8 +7,9 @@
 // write-protected page table: decoded from guest memory, memory accesses done
 // through the guest's page table, destination written, pc advanced.
 
-import { DecodedInstr } from '../machine/decode';
-import { Flag, FLAGS_MASK, Op, Vector } from '../machine/isa';
+import { assertNever } from '../machine/assertNever';
+import { DecodedInstr, operandAddress } from '../machine/decode';
+import { Flag, FLAGS_MASK, isPrivilegedOp, Op, Vector } from '../machine/isa';
 import { formatInstr, hexWord } from '../machine/format';
 import { GuestAccess } from './guestMemory';
 import type { Guest } from './guest';
@@ -77,7 +78,13 @@ export function emulatePrivileged(hv: TrapContext, guest: Guest, instr: DecodedI
   const counters = guest.counters;
   const text = hv.hvEvents.isActive ? formatGuestInstr(instr) : '';
   let isIo = false;
-  switch (instr.info.op) {
+  const op = instr.info.op;
+  if (!isPrivilegedOp(op)) {
+    // Only privileged instructions raise #GP in user mode; anything else is a hypervisor bug.
+    reflect(hv, guest, Vector.GP, 0, 0);
+    return;
+  }
+  switch (op) {
     case Op.CLI: hv.mark('emulate-if'); guest.virtualIF = false; break;
     case Op.STI: hv.mark('emulate-if'); guest.virtualIF = true; break;
     case Op.IN:
@@ -133,9 +140,7 @@ export function emulatePrivileged(hv: TrapContext, guest: Guest, instr: DecodedI
       hv.mark('return');
       return;
     default:
-      // Only privileged instructions raise #GP in user mode; anything else is a hypervisor bug.
-      reflect(hv, guest, Vector.GP, 0, 0);
-      return;
+      assertNever(op, 'privileged opcode');
   }
   if (isIo) counters.ioEmulated++;
   else counters.privilegedEmulated++;
@@ -176,7 +181,9 @@ function emitEmulated(hv: TrapContext, guest: Guest, kind: 'privileged-emulated'
 
 /**
  * Emulates an instruction whose memory access trapped on a device page or a
- * write-protected page table, as the real CPU would have run it.
+ * write-protected page table, as the real CPU would have run it. What it
+ * accesses comes from the opcode table (`OpInfo.access`), so a new memory
+ * instruction needs no case here.
  */
 export function emulateMemoryInstruction(hv: TrapContext, guest: Guest, instr: DecodedInstr): void {
   const cpu = hv.cpu;
@@ -185,57 +192,83 @@ export function emulateMemoryInstruction(hv: TrapContext, guest: Guest, instr: D
   const isUser = guest.isPretendUser;
   const isTranslatedKernel = guest.translator !== undefined && !isUser;
   const next = (cpu.pc + instr.length) | 0;
-  const op = instr.info.op;
-  const address = instr.info.mem === 'reg' ? regs[instr.b] : instr.info.mem === 'disp' ? (regs[instr.b] + instr.imm) | 0 : instr.imm | 0;
+  const access = instr.info.access;
   const ticks = cpu.ticks + 1;
   let newPc = next;
-  switch (op) {
-    case Op.LD_R: case Op.LD_RD: case Op.LD_A:
-    case Op.LDB_R: case Op.LDB_RD: case Op.LDB_A: {
-      const isByte = op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A;
-      const value = v.read(address, isByte ? 1 : 4, GuestAccess.READ, isUser);
+  switch (access.kind) {
+    case 'load': {
+      const value = v.read(operandAddress(instr, regs), access.size, GuestAccess.READ, isUser);
       if (v.fault || v.isBusError) return reflectAccessFault(hv, guest);
       regs[instr.a] = value;
       break;
     }
-    case Op.ST_R: case Op.ST_RD: case Op.ST_A:
-    case Op.STB_R: case Op.STB_RD: case Op.STB_A: {
-      const isByte = op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A;
-      if (!v.write(address, regs[instr.a], isByte ? 1 : 4, isUser, ticks)) return reflectAccessFault(hv, guest);
+    case 'store':
+      if (!v.write(operandAddress(instr, regs), regs[instr.a], access.size, isUser, ticks)) return reflectAccessFault(hv, guest);
       break;
-    }
-    case Op.PUSH_R: case Op.PUSH_I: case Op.PUSHF: case Op.CALL_I: case Op.CALL_R: {
-      // Translated kernel code gets pushf's bare-hardware effect (the virtual IF) even when its store traps.
-      const flags = isTranslatedKernel ? guest.guestFlags(cpu.flags) : cpu.flags;
-      const value = op === Op.PUSH_R ? regs[instr.a] : op === Op.PUSH_I ? instr.imm : op === Op.PUSHF ? flags : next;
-      const target = op === Op.CALL_I ? instr.imm : regs[instr.a];
+    case 'push': {
+      const value = pushedValue(access.value, hv, guest, instr, next, isTranslatedKernel);
+      const target = jumpTarget(instr, regs);
       const sp = (regs[15] - 4) | 0;
       if (!v.write(sp, value, 4, isUser, ticks)) return reflectAccessFault(hv, guest);
       regs[15] = sp;
-      if (op === Op.CALL_I || op === Op.CALL_R) newPc = target;
+      if (target !== undefined) newPc = target;
       break;
     }
-    case Op.POP: case Op.RET: case Op.POPF: {
+    case 'pop': {
+      if (access.into === 'frame') return cannotEmulate(hv, instr);
       const value = v.read(regs[15], 4, GuestAccess.READ, isUser);
       if (v.fault || v.isBusError) return reflectAccessFault(hv, guest);
       regs[15] = (regs[15] + 4) | 0;
-      if (op === Op.POP) regs[instr.a] = value;
-      else if (op === Op.RET) newPc = value;
-      else if (isTranslatedKernel) {
-        // As the translation's own popf: the guest's virtual IF, the real IF kept set.
-        guest.virtualIF = (value & Flag.IF) !== 0;
-        cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | Flag.IF;
-      // popf runs in real user mode: IF keeps its real value, as the hardware would have it.
-      } else cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | (cpu.flags & Flag.IF);
+      switch (access.into) {
+        case 'ra': regs[instr.a] = value; break;
+        case 'pc': newPc = value; break;
+        case 'flags':
+          if (isTranslatedKernel) {
+            // As the translation's own popf: the guest's virtual IF, the real IF kept set.
+            guest.virtualIF = (value & Flag.IF) !== 0;
+            cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | Flag.IF;
+          // popf runs in real user mode: IF keeps its real value, as the hardware would have it.
+          } else cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | (cpu.flags & Flag.IF);
+          break;
+        default: assertNever(access.into, 'pop destination');
+      }
       break;
     }
+    case 'none':
+      return cannotEmulate(hv, instr);
     default:
-      cpu.stopDetail = `hypervisor cannot emulate \`${formatGuestInstr(instr)}\` at ${hexWord(cpu.pc)} touching a device page or page table`;
-      cpu.stopReason = 'bus-error';
-      return;
+      assertNever(access, 'memory access');
   }
   hv.mark('advance');
   hv.retireEmulated(newPc);
   hv.mark('pf-return');
 }
 
+/** What a push stores. Translated kernel code gets pushf's bare-hardware effect (the virtual IF) even when its store traps. */
+function pushedValue(value: 'ra' | 'imm' | 'flags' | 'next', hv: TrapContext, guest: Guest, instr: DecodedInstr, next: number, isTranslatedKernel: boolean): number {
+  switch (value) {
+    case 'ra': return hv.cpu.regs[instr.a];
+    case 'imm': return instr.imm;
+    case 'flags': return isTranslatedKernel ? guest.guestFlags(hv.cpu.flags) : hv.cpu.flags;
+    case 'next': return next;
+    default: return assertNever(value, 'pushed value');
+  }
+}
+
+/** Where a call goes: its `target` operand; undefined for an instruction that does not jump. */
+function jumpTarget(instr: DecodedInstr, regs: Int32Array): number | undefined {
+  const index = instr.info.roles.indexOf('target');
+  if (index < 0) return undefined;
+  return instr.info.operands[index] === 'ra' ? regs[instr.a] : instr.imm;
+}
+
+/**
+ * No data access to redo (the fault was not this instruction's), or iret's
+ * frame, which only a guest running its own iret natively (hardware assist)
+ * could pop from a device page: the run stops and says so.
+ */
+function cannotEmulate(hv: TrapContext, instr: DecodedInstr): void {
+  const cpu = hv.cpu;
+  cpu.stopDetail = `hypervisor cannot emulate \`${formatGuestInstr(instr)}\` at ${hexWord(cpu.pc)} touching a device page or page table`;
+  cpu.stopReason = 'bus-error';
+}

@@ -9,10 +9,12 @@
 // cache, and allocates nothing per instruction. Faults are state (`fault*`
 // fields), never JS exceptions.
 
+import { logicFlags, signedLess } from './aluFlags';
+import { assertNever, outsideType } from './assertNever';
 import { DeliveryFailure, explainDeliveryFailure } from './deliveryFailure';
 import { EventHub, MachineEvent } from './events';
 import { hexWord } from './format';
-import { CONSOLE_BASE, Flag, FLAGS_MASK, Op, OP_LENGTH, OP_ZERO_MASK, PfError, Pte, Vector } from './isa';
+import { CONSOLE_BASE, Flag, FLAGS_MASK, Op, OP_LENGTH, OP_ZERO_MASK, PfError, PrivilegedOp, Pte, Vector } from './isa';
 import { PhysicalMemory } from './memory';
 import { Tlb, TlbBits, TlbState } from './tlb';
 
@@ -326,7 +328,8 @@ export class Cpu {
         imm = this.slowImm;
       }
 
-      const op = info & 0xff;
+      // Typed as the opcode enum so that the switch below must name every opcode.
+      const op = (info & 0xff) as Op;
       const a = (info >> 8) & 0xf;
       const b = (info >> 12) & 0xf;
       const next = (pc + (info >>> 20)) | 0;
@@ -381,12 +384,14 @@ export class Cpu {
           case Op.ADD_RR: case Op.ADD_RI:
             x = regs[a]; y = op === Op.ADD_RR ? regs[b] : imm;
             res = (x + y) | 0;
+            // The text of aluFlags.addFlags (a call here slows the loop); test/machine/aluFlags.test.ts keeps them one.
             flags = (flags & Flag.IF) | ((res >>> 0) < (x >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
               | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
             regs[a] = res; break;
           case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI:
             x = regs[a]; y = (op === Op.SUB_RR || op === Op.CMP_RR) ? regs[b] : imm;
             res = (x - y) | 0;
+            // The text of aluFlags.subFlags, as above.
             flags = (flags & Flag.IF) | ((x >>> 0) < (y >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
               | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
             if (op === Op.SUB_RR || op === Op.SUB_RI) regs[a] = res;
@@ -416,6 +421,7 @@ export class Cpu {
           case Op.NOT: res = ~regs[a]; regs[a] = res; flags = logicFlags(flags, res); break;
           case Op.NEG:
             x = regs[a]; res = (-x) | 0;
+            // The text of aluFlags.negFlags, as above.
             flags = (flags & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0)
               | (x === -0x80000000 ? Flag.OF : 0);
             regs[a] = res; break;
@@ -484,19 +490,23 @@ export class Cpu {
             if (this.events.isActive) this.emitSensitive('mov rd, evt', pc);
             regs[a] = this.evt; this.sensitiveRetired++; break;
 
-          default:
-            if (op >= Op.HLT && op <= Op.MOV_R_KSP) {
-              if (this.mode === Mode.USER) { this.setFault(Vector.GP, 0, 0); break fault; }
-              this.pc = pc; this.flags = flags; this.ticks = ticks;
-              const stop = this.executePrivileged(op, a, imm, next);
-              if (stop !== undefined) return this.finishStop(stop);
-              if (this.fault !== FaultState.NONE) {
-                flags = this.flags;
-                break fault;
-              }
-              pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
-              continue;
+          case Op.HLT: case Op.CLI: case Op.STI: case Op.IN: case Op.OUT: case Op.IRET:
+          case Op.MOV_CR3_R: case Op.MOV_R_CR3: case Op.INVLPG: case Op.MOV_EVT_R: case Op.MOV_KSP_R: case Op.MOV_R_KSP: {
+            if (this.mode === Mode.USER) { this.setFault(Vector.GP, 0, 0); break fault; }
+            this.pc = pc; this.flags = flags; this.ticks = ticks;
+            const stop = this.executePrivileged(op, a, imm, next);
+            if (stop !== undefined) return this.finishStop(stop);
+            if (this.fault !== FaultState.NONE) {
+              flags = this.flags;
+              break fault;
             }
+            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
+            continue;
+          }
+
+          default:
+            // Only undefined opcode bytes get here; a defined opcode without a case does not compile.
+            outsideType(op);
             this.setFault(Vector.UD, 0, 0); break fault;
         }
         pc = next;
@@ -548,7 +558,7 @@ export class Cpu {
   }
 
   /** Privileged instructions in kernel mode: rare, so they leave the hot switch. */
-  private executePrivileged(op: number, a: number, imm: number, next: number): StopReason | undefined {
+  private executePrivileged(op: PrivilegedOp, a: number, imm: number, next: number): StopReason | undefined {
     const regs = this.regs;
     if (this.exitControls !== 0 && (this.exitControls & exitControlOf(op)) !== 0) {
       this.setFault(VM_EXIT, op, 0);
@@ -600,6 +610,7 @@ export class Cpu {
       case Op.MOV_EVT_R: this.evt = regs[a]; break;
       case Op.MOV_KSP_R: this.ksp = regs[a]; break;
       case Op.MOV_R_KSP: regs[a] = this.ksp; break;
+      default: assertNever(op, 'privileged opcode');
     }
     this.ticks++;
     this.pc = next;
@@ -1125,14 +1136,6 @@ function nestedTranslate(nested: NestedPaging, gpa: number): number {
 
 /** Marker returned by `load32Crossing` when the value is in `crossValue`. */
 const CROSSED = -3;
-
-function logicFlags(flags: number, res: number): number {
-  return (flags & Flag.IF) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0);
-}
-
-function signedLess(flags: number): boolean {
-  return ((flags >> 2) & 1) !== ((flags >> 3) & 1);
-}
 
 function pfBits(access: number, isUser: boolean): number {
   return (access === Access.WRITE ? PfError.WRITE : 0) | (isUser ? PfError.USER : 0) | (access === Access.FETCH ? PfError.FETCH : 0);

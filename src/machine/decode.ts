@@ -38,3 +38,13 @@ export function decode(word0: number, word1: number): DecodedInstr | undefined {
 export function encodeWord0(op: number, a: number, b: number): number {
   return (op & 0xff) | ((a & 0xf) << 8) | ((b & 0xf) << 12);
 }
+
+/** The address of a memory operand (`[rb]`, `[rb ± imm]` or `[imm]`) with these registers, as a signed 32-bit number. */
+export function operandAddress(instr: DecodedInstr, regs: ArrayLike<number>): number {
+  switch (instr.info.mem) {
+    case 'reg': return regs[instr.b] | 0;
+    case 'disp': return (regs[instr.b] + instr.imm) | 0;
+    case 'abs': return instr.imm | 0;
+    case 'none': return 0;
+  }
+}

@@ -53,11 +53,47 @@ export type MemForm = 'none' | 'reg' | 'disp' | 'abs';
 
 export type InstrClass = 'ordinary' | 'privileged' | 'sensitive';
 
+/**
+ * What an operand is to the instruction, one per entry of `operands`.
+ * `read`/`write`/`readWrite`: a register (or special register) read, written, or both
+ * (an ALU destination); an immediate value is `read`. `target`: where a jump or
+ * call goes (an immediate or a register). `port`: an I/O port number. `hypercall`:
+ * `vmcall`'s number. `address`: the memory operand, whose access is `access`.
+ */
+export type OperandRole = 'read' | 'write' | 'readWrite' | 'target' | 'port' | 'hypercall' | 'address';
+
+/**
+ * The data memory an instruction reads or writes (never its own fetch), so the
+ * memory emulation, data breakpoints and translation need no list of their own.
+ * `load`/`store`: at the memory operand, into or from register a.
+ * `push`: 4 bytes at sp - 4, then sp -= 4; `value` is what is pushed (`next`: the
+ * return address). `pop`: `size` bytes at sp, then sp += size; `into` is where
+ * the word goes (`frame`: iret's pc, flags, mode and sp).
+ */
+export type MemoryAccess =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'load'; readonly size: 1 | 4 }
+  | { readonly kind: 'store'; readonly size: 1 | 4 }
+  | { readonly kind: 'push'; readonly size: 4; readonly value: 'ra' | 'imm' | 'flags' | 'next' }
+  | { readonly kind: 'pop'; readonly size: 4 | 16; readonly into: 'ra' | 'pc' | 'flags' | 'frame' };
+
+/** What an instruction does with CF ZF SF OF: the translator computes flags only where one reads them. */
+export type FlagUse = 'none' | 'read' | 'write';
+
 export interface OpInfo {
   readonly op: Op;
   readonly mnemonic: string;
   readonly operands: readonly OperandKind[];
+  /** Parallel to `operands`. */
+  readonly roles: readonly OperandRole[];
   readonly mem: MemForm;
+  readonly access: MemoryAccess;
+  readonly flags: FlagUse;
+  /**
+   * Raises an exception of its own in kernel mode, besides a fault on its data
+   * access: #DE (divu, remu), a trap (syscall, brk), #UD (vmcall on bare hardware).
+   */
+  readonly raises: boolean;
   /** 4 or 8 bytes. */
   readonly length: 4 | 8;
   readonly usesA: boolean;
@@ -68,29 +104,44 @@ export interface OpInfo {
   readonly summary: string;
 }
 
-function def(op: Op, mnemonic: string, operands: OperandKind[], mem: MemForm, cls: InstrClass, summary: string, endsBlock = false): OpInfo {
-  const hasImm = operands.includes('imm') || mem === 'disp' || mem === 'abs';
-  const usesB = operands.includes('rb') || mem === 'reg' || mem === 'disp';
-  return { op, mnemonic, operands, mem, length: hasImm ? 8 : 4, usesA: operands.includes('ra'), usesB, cls, endsBlock, summary };
+/** The optional facts of a form; each defaults to "none". */
+interface Traits {
+  readonly access?: MemoryAccess;
+  readonly flags?: FlagUse;
+  readonly raises?: boolean;
+  readonly endsBlock?: boolean;
 }
 
-const alu: Array<[string, Op, Op, string]> = [
-  ['add', Op.ADD_RR, Op.ADD_RI, 'rd = rd + src; sets ZF SF CF OF'],
-  ['sub', Op.SUB_RR, Op.SUB_RI, 'rd = rd - src; sets ZF SF CF (borrow) OF'],
-  ['and', Op.AND_RR, Op.AND_RI, 'rd = rd & src; sets ZF SF, clears CF OF'],
-  ['or', Op.OR_RR, Op.OR_RI, 'rd = rd | src; sets ZF SF, clears CF OF'],
-  ['xor', Op.XOR_RR, Op.XOR_RI, 'rd = rd ^ src; sets ZF SF, clears CF OF'],
-  ['shl', Op.SHL_RR, Op.SHL_RI, 'rd = rd << (src & 31); sets ZF SF, clears CF OF'],
-  ['shr', Op.SHR_RR, Op.SHR_RI, 'rd = rd >>> (src & 31) (logical); sets ZF SF, clears CF OF'],
-  ['sar', Op.SAR_RR, Op.SAR_RI, 'rd = rd >> (src & 31) (arithmetic); sets ZF SF, clears CF OF'],
-  ['mul', Op.MUL_RR, Op.MUL_RI, 'rd = low 32 bits of rd * src; sets ZF SF, clears CF OF'],
-  ['divu', Op.DIVU_RR, Op.DIVU_RI, 'rd = rd / src (unsigned); #DE if src is 0; sets ZF SF, clears CF OF'],
-  ['remu', Op.REMU_RR, Op.REMU_RI, 'rd = rd % src (unsigned); #DE if src is 0; sets ZF SF, clears CF OF'],
-  ['cmp', Op.CMP_RR, Op.CMP_RI, 'computes ra - src and sets ZF SF CF OF as sub does; ra is unchanged'],
-  ['test', Op.TEST_RR, Op.TEST_RI, 'computes ra & src and sets ZF SF, clears CF OF; ra is unchanged'],
+const NO_ACCESS: MemoryAccess = { kind: 'none' };
+
+function def(op: Op, mnemonic: string, operands: OperandKind[], roles: OperandRole[], mem: MemForm, cls: InstrClass, summary: string, traits: Traits = {}): OpInfo {
+  if (roles.length !== operands.length) throw new Error(`opcode ${op}: ${operands.length} operands but ${roles.length} roles`);
+  const hasImm = operands.includes('imm') || mem === 'disp' || mem === 'abs';
+  const usesB = operands.includes('rb') || mem === 'reg' || mem === 'disp';
+  return {
+    op, mnemonic, operands, roles, mem, access: traits.access ?? NO_ACCESS, flags: traits.flags ?? 'none', raises: traits.raises ?? false,
+    length: hasImm ? 8 : 4, usesA: operands.includes('ra'), usesB, cls, endsBlock: traits.endsBlock ?? false, summary,
+  };
+}
+
+/** [mnemonic, register form, immediate form, destination role, raises #DE, summary] */
+const alu: Array<[string, Op, Op, 'readWrite' | 'read', boolean, string]> = [
+  ['add', Op.ADD_RR, Op.ADD_RI, 'readWrite', false, 'rd = rd + src; sets ZF SF CF OF'],
+  ['sub', Op.SUB_RR, Op.SUB_RI, 'readWrite', false, 'rd = rd - src; sets ZF SF CF (borrow) OF'],
+  ['and', Op.AND_RR, Op.AND_RI, 'readWrite', false, 'rd = rd & src; sets ZF SF, clears CF OF'],
+  ['or', Op.OR_RR, Op.OR_RI, 'readWrite', false, 'rd = rd | src; sets ZF SF, clears CF OF'],
+  ['xor', Op.XOR_RR, Op.XOR_RI, 'readWrite', false, 'rd = rd ^ src; sets ZF SF, clears CF OF'],
+  ['shl', Op.SHL_RR, Op.SHL_RI, 'readWrite', false, 'rd = rd << (src & 31); sets ZF SF, clears CF OF'],
+  ['shr', Op.SHR_RR, Op.SHR_RI, 'readWrite', false, 'rd = rd >>> (src & 31) (logical); sets ZF SF, clears CF OF'],
+  ['sar', Op.SAR_RR, Op.SAR_RI, 'readWrite', false, 'rd = rd >> (src & 31) (arithmetic); sets ZF SF, clears CF OF'],
+  ['mul', Op.MUL_RR, Op.MUL_RI, 'readWrite', false, 'rd = low 32 bits of rd * src; sets ZF SF, clears CF OF'],
+  ['divu', Op.DIVU_RR, Op.DIVU_RI, 'readWrite', true, 'rd = rd / src (unsigned); #DE if src is 0; sets ZF SF, clears CF OF'],
+  ['remu', Op.REMU_RR, Op.REMU_RI, 'readWrite', true, 'rd = rd % src (unsigned); #DE if src is 0; sets ZF SF, clears CF OF'],
+  ['cmp', Op.CMP_RR, Op.CMP_RI, 'read', false, 'computes ra - src and sets ZF SF CF OF as sub does; ra is unchanged'],
+  ['test', Op.TEST_RR, Op.TEST_RI, 'read', false, 'computes ra & src and sets ZF SF, clears CF OF; ra is unchanged'],
 ];
 
-const jcc: Array<[string, Op, string]> = [
+const jcc: Array<[string, ConditionalJump, string]> = [
   ['jz', Op.JZ, 'jump if ZF'], ['jnz', Op.JNZ, 'jump if not ZF'],
   ['jl', Op.JL, 'jump if less (signed): SF != OF'], ['jge', Op.JGE, 'jump if greater or equal (signed): SF == OF'],
   ['jle', Op.JLE, 'jump if less or equal (signed): ZF or SF != OF'], ['jg', Op.JG, 'jump if greater (signed): not ZF and SF == OF'],
@@ -99,58 +150,76 @@ const jcc: Array<[string, Op, string]> = [
   ['js', Op.JS, 'jump if SF'], ['jns', Op.JNS, 'jump if not SF'],
 ];
 
-function memGroup(mnemonic: string, ops: [Op, Op, Op], operands: (m: 'mem') => OperandKind[], summary: string): OpInfo[] {
+/** The conditional jumps: the one group of opcodes whose outcome depends on the flags. */
+export type ConditionalJump = Op.JZ | Op.JNZ | Op.JL | Op.JGE | Op.JLE | Op.JG | Op.JB | Op.JAE | Op.JBE | Op.JA | Op.JS | Op.JNS;
+
+/** The privileged opcodes: #GP in user mode. */
+export type PrivilegedOp = Op.HLT | Op.CLI | Op.STI | Op.IN | Op.OUT | Op.IRET | Op.MOV_CR3_R | Op.MOV_R_CR3 | Op.INVLPG | Op.MOV_EVT_R | Op.MOV_KSP_R | Op.MOV_R_KSP;
+
+function memGroup(mnemonic: string, ops: [Op, Op, Op], operands: (m: 'mem') => OperandKind[], roles: OperandRole[], access: MemoryAccess, summary: string): OpInfo[] {
   return [
-    def(ops[0], mnemonic, operands('mem'), 'reg', 'ordinary', summary),
-    def(ops[1], mnemonic, operands('mem'), 'disp', 'ordinary', summary),
-    def(ops[2], mnemonic, operands('mem'), 'abs', 'ordinary', summary),
+    def(ops[0], mnemonic, operands('mem'), roles, 'reg', 'ordinary', summary, { access }),
+    def(ops[1], mnemonic, operands('mem'), roles, 'disp', 'ordinary', summary, { access }),
+    def(ops[2], mnemonic, operands('mem'), roles, 'abs', 'ordinary', summary, { access }),
   ];
 }
 
+const ENDS = { endsBlock: true } as const;
+
 /** Every defined instruction form, in opcode order within groups. */
 export const INSTRUCTIONS: readonly OpInfo[] = [
-  def(Op.MOV_RR, 'mov', ['ra', 'rb'], 'none', 'ordinary', 'rd = rs'),
-  def(Op.MOV_RI, 'mov', ['ra', 'imm'], 'none', 'ordinary', 'rd = imm'),
-  ...memGroup('ld', [Op.LD_R, Op.LD_RD, Op.LD_A], (m) => ['ra', m], 'load the 32-bit word at the address into rd'),
-  ...memGroup('ldb', [Op.LDB_R, Op.LDB_RD, Op.LDB_A], (m) => ['ra', m], 'load the byte at the address into rd, zero-extended'),
-  ...memGroup('st', [Op.ST_R, Op.ST_RD, Op.ST_A], (m) => [m, 'ra'], 'store the 32-bit word rs at the address'),
-  ...memGroup('stb', [Op.STB_R, Op.STB_RD, Op.STB_A], (m) => [m, 'ra'], 'store the low byte of rs at the address'),
-  ...memGroup('lea', [Op.LEA_R, Op.LEA_RD, Op.LEA_A], (m) => ['ra', m], 'rd = the address itself (no memory access)'),
-  def(Op.PUSH_R, 'push', ['ra'], 'none', 'ordinary', 'sp -= 4, then store rs at [sp]'),
-  def(Op.PUSH_I, 'push', ['imm'], 'none', 'ordinary', 'sp -= 4, then store imm at [sp]'),
-  def(Op.POP, 'pop', ['ra'], 'none', 'ordinary', 'load rd from [sp], then sp += 4'),
-  ...alu.flatMap(([m, rr, ri, s]) => [
-    def(rr, m, ['ra', 'rb'], 'none', 'ordinary', s),
-    def(ri, m, ['ra', 'imm'], 'none', 'ordinary', s),
+  def(Op.MOV_RR, 'mov', ['ra', 'rb'], ['write', 'read'], 'none', 'ordinary', 'rd = rs'),
+  def(Op.MOV_RI, 'mov', ['ra', 'imm'], ['write', 'read'], 'none', 'ordinary', 'rd = imm'),
+  ...memGroup('ld', [Op.LD_R, Op.LD_RD, Op.LD_A], (m) => ['ra', m], ['write', 'address'], { kind: 'load', size: 4 }, 'load the 32-bit word at the address into rd'),
+  ...memGroup('ldb', [Op.LDB_R, Op.LDB_RD, Op.LDB_A], (m) => ['ra', m], ['write', 'address'], { kind: 'load', size: 1 }, 'load the byte at the address into rd, zero-extended'),
+  ...memGroup('st', [Op.ST_R, Op.ST_RD, Op.ST_A], (m) => [m, 'ra'], ['address', 'read'], { kind: 'store', size: 4 }, 'store the 32-bit word rs at the address'),
+  ...memGroup('stb', [Op.STB_R, Op.STB_RD, Op.STB_A], (m) => [m, 'ra'], ['address', 'read'], { kind: 'store', size: 1 }, 'store the low byte of rs at the address'),
+  ...memGroup('lea', [Op.LEA_R, Op.LEA_RD, Op.LEA_A], (m) => ['ra', m], ['write', 'address'], NO_ACCESS, 'rd = the address itself (no memory access)'),
+  def(Op.PUSH_R, 'push', ['ra'], ['read'], 'none', 'ordinary', 'sp -= 4, then store rs at [sp]', { access: { kind: 'push', size: 4, value: 'ra' } }),
+  def(Op.PUSH_I, 'push', ['imm'], ['read'], 'none', 'ordinary', 'sp -= 4, then store imm at [sp]', { access: { kind: 'push', size: 4, value: 'imm' } }),
+  def(Op.POP, 'pop', ['ra'], ['write'], 'none', 'ordinary', 'load rd from [sp], then sp += 4', { access: { kind: 'pop', size: 4, into: 'ra' } }),
+  ...alu.flatMap(([m, rr, ri, role, raises, s]) => [
+    def(rr, m, ['ra', 'rb'], [role, 'read'], 'none', 'ordinary', s, { flags: 'write', raises }),
+    def(ri, m, ['ra', 'imm'], [role, 'read'], 'none', 'ordinary', s, { flags: 'write', raises }),
   ]),
-  def(Op.NOT, 'not', ['ra'], 'none', 'ordinary', 'rd = ~rd; sets ZF SF, clears CF OF'),
-  def(Op.NEG, 'neg', ['ra'], 'none', 'ordinary', 'rd = -rd; sets ZF SF OF, CF unless rd was 0'),
-  def(Op.JMP_I, 'jmp', ['imm'], 'none', 'ordinary', 'jump to target', true),
-  def(Op.JMP_R, 'jmp', ['ra'], 'none', 'ordinary', 'jump to the address in rs', true),
-  ...jcc.map(([m, op, s]) => def(op, m, ['imm'], 'none', 'ordinary', s, true)),
-  def(Op.CALL_I, 'call', ['imm'], 'none', 'ordinary', 'push the address of the next instruction, jump to target', true),
-  def(Op.CALL_R, 'call', ['ra'], 'none', 'ordinary', 'push the address of the next instruction, jump to rs', true),
-  def(Op.RET, 'ret', [], 'none', 'ordinary', 'pop pc', true),
-  def(Op.NOP, 'nop', [], 'none', 'ordinary', 'do nothing'),
-  def(Op.SYSCALL, 'syscall', [], 'none', 'ordinary', 'system call: trap to vector 48 (saved pc is the next instruction)', true),
-  def(Op.BRK, 'brk', [], 'none', 'ordinary', 'breakpoint trap: vector 3 (saved pc is the next instruction)', true),
-  def(Op.VMCALL, 'vmcall', ['imm'], 'none', 'ordinary', 'hypercall N (args r1, r2; result r0); #UD on bare hardware', true),
-  def(Op.HLT, 'hlt', [], 'none', 'privileged', 'wait for an interrupt; halts the machine if none can come', true),
-  def(Op.CLI, 'cli', [], 'none', 'privileged', 'clear IF (disable interrupts)'),
-  def(Op.STI, 'sti', [], 'none', 'privileged', 'set IF (enable interrupts)'),
-  def(Op.IN, 'in', ['ra', 'imm'], 'none', 'privileged', 'rd = 32-bit read of I/O port'),
-  def(Op.OUT, 'out', ['imm', 'ra'], 'none', 'privileged', '32-bit write of rs to I/O port'),
-  def(Op.IRET, 'iret', [], 'none', 'privileged', 'return from exception: pop pc, flags, mode, sp', true),
-  def(Op.MOV_CR3_R, 'mov', ['cr3', 'ra'], 'none', 'privileged', 'load the page directory base; flushes the whole TLB'),
-  def(Op.MOV_R_CR3, 'mov', ['ra', 'cr3'], 'none', 'privileged', 'rd = cr3'),
-  def(Op.INVLPG, 'invlpg', ['ra'], 'none', 'privileged', 'flush the TLB entry of the page holding the address in rs'),
-  def(Op.MOV_EVT_R, 'mov', ['evt', 'ra'], 'none', 'privileged', 'set the exception vector table base'),
-  def(Op.MOV_KSP_R, 'mov', ['ksp', 'ra'], 'none', 'privileged', 'set the kernel stack pointer used on entry from user mode'),
-  def(Op.MOV_R_KSP, 'mov', ['ra', 'ksp'], 'none', 'privileged', 'rd = ksp'),
-  def(Op.PUSHF, 'pushf', [], 'none', 'sensitive', 'push the real flags, IF included'),
-  def(Op.POPF, 'popf', [], 'none', 'sensitive', 'pop flags; in user mode IF is silently left unchanged'),
-  def(Op.MOV_R_EVT, 'mov', ['ra', 'evt'], 'none', 'sensitive', 'rd = evt, in any mode'),
+  def(Op.NOT, 'not', ['ra'], ['readWrite'], 'none', 'ordinary', 'rd = ~rd; sets ZF SF, clears CF OF', { flags: 'write' }),
+  def(Op.NEG, 'neg', ['ra'], ['readWrite'], 'none', 'ordinary', 'rd = -rd; sets ZF SF OF, CF unless rd was 0', { flags: 'write' }),
+  def(Op.JMP_I, 'jmp', ['imm'], ['target'], 'none', 'ordinary', 'jump to target', ENDS),
+  def(Op.JMP_R, 'jmp', ['ra'], ['target'], 'none', 'ordinary', 'jump to the address in rs', ENDS),
+  ...jcc.map(([m, op, s]) => def(op, m, ['imm'], ['target'], 'none', 'ordinary', s, { flags: 'read', endsBlock: true })),
+  def(Op.CALL_I, 'call', ['imm'], ['target'], 'none', 'ordinary', 'push the address of the next instruction, jump to target', { access: { kind: 'push', size: 4, value: 'next' }, endsBlock: true }),
+  def(Op.CALL_R, 'call', ['ra'], ['target'], 'none', 'ordinary', 'push the address of the next instruction, jump to rs', { access: { kind: 'push', size: 4, value: 'next' }, endsBlock: true }),
+  def(Op.RET, 'ret', [], [], 'none', 'ordinary', 'pop pc', { access: { kind: 'pop', size: 4, into: 'pc' }, endsBlock: true }),
+  def(Op.NOP, 'nop', [], [], 'none', 'ordinary', 'do nothing'),
+  def(Op.SYSCALL, 'syscall', [], [], 'none', 'ordinary', 'system call: trap to vector 48 (saved pc is the next instruction)', { raises: true, endsBlock: true }),
+  def(Op.BRK, 'brk', [], [], 'none', 'ordinary', 'breakpoint trap: vector 3 (saved pc is the next instruction)', { raises: true, endsBlock: true }),
+  def(Op.VMCALL, 'vmcall', ['imm'], ['hypercall'], 'none', 'ordinary', 'hypercall N (args r1, r2; result r0); #UD on bare hardware', { raises: true, endsBlock: true }),
+  def(Op.HLT, 'hlt', [], [], 'none', 'privileged', 'wait for an interrupt; halts the machine if none can come', ENDS),
+  def(Op.CLI, 'cli', [], [], 'none', 'privileged', 'clear IF (disable interrupts)'),
+  def(Op.STI, 'sti', [], [], 'none', 'privileged', 'set IF (enable interrupts)'),
+  def(Op.IN, 'in', ['ra', 'imm'], ['write', 'port'], 'none', 'privileged', 'rd = 32-bit read of I/O port'),
+  def(Op.OUT, 'out', ['imm', 'ra'], ['port', 'read'], 'none', 'privileged', '32-bit write of rs to I/O port'),
+  def(Op.IRET, 'iret', [], [], 'none', 'privileged', 'return from exception: pop pc, flags, mode, sp', { access: { kind: 'pop', size: 16, into: 'frame' }, flags: 'write', endsBlock: true }),
+  def(Op.MOV_CR3_R, 'mov', ['cr3', 'ra'], ['write', 'read'], 'none', 'privileged', 'load the page directory base; flushes the whole TLB'),
+  def(Op.MOV_R_CR3, 'mov', ['ra', 'cr3'], ['write', 'read'], 'none', 'privileged', 'rd = cr3'),
+  def(Op.INVLPG, 'invlpg', ['ra'], ['read'], 'none', 'privileged', 'flush the TLB entry of the page holding the address in rs'),
+  def(Op.MOV_EVT_R, 'mov', ['evt', 'ra'], ['write', 'read'], 'none', 'privileged', 'set the exception vector table base'),
+  def(Op.MOV_KSP_R, 'mov', ['ksp', 'ra'], ['write', 'read'], 'none', 'privileged', 'set the kernel stack pointer used on entry from user mode'),
+  def(Op.MOV_R_KSP, 'mov', ['ra', 'ksp'], ['write', 'read'], 'none', 'privileged', 'rd = ksp'),
+  def(Op.PUSHF, 'pushf', [], [], 'none', 'sensitive', 'push the real flags, IF included', { access: { kind: 'push', size: 4, value: 'flags' }, flags: 'read' }),
+  def(Op.POPF, 'popf', [], [], 'none', 'sensitive', 'pop flags; in user mode IF is silently left unchanged', { access: { kind: 'pop', size: 4, into: 'flags' }, flags: 'write' }),
+  def(Op.MOV_R_EVT, 'mov', ['ra', 'evt'], ['write', 'read'], 'none', 'sensitive', 'rd = evt, in any mode'),
 ];
+
+const CONDITIONAL_JUMPS: ReadonlySet<Op> = new Set(jcc.map(([, op]) => op));
+
+export function isConditionalJump(op: Op): op is ConditionalJump {
+  return CONDITIONAL_JUMPS.has(op);
+}
+
+export function isPrivilegedOp(op: Op): op is PrivilegedOp {
+  return OP_TABLE[op]?.cls === 'privileged';
+}
 
 /** Opcode byte to form; undefined entries raise #UD. */
 export const OP_TABLE: ReadonlyArray<OpInfo | undefined> = (() => {

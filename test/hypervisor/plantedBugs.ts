@@ -16,7 +16,7 @@ export const LOOP_EXIT_IGNORES_NEXT_ITERATION: PlantedBug = (source) => source.r
  * instructions, the flags of the first flag-writing instruction are dropped
  * (as if a later instruction overwrote them before anything read them).
  */
-export const FIRST_FLAGS_ELIDED: PlantedBug = (source) => source.replace(/ f = \(f & 512\) \| [^;]*;/, ' ');
+export const FIRST_FLAGS_ELIDED: PlantedBug = (source) => source.replace(/ f = \/\* \w+Flags \*\/ [^;]*;/, ' ');
 
 /** Makes every multi-instruction block `system` translates from now on carry `bug` (whether translated on first sight or once hot). */
 export function plant(system: VirtualSystem, bug: PlantedBug): void {

@@ -24,6 +24,14 @@ describe('hover', () => {
     assert.match(value, /does NOT trap/i);
   });
 
+  it('says what memory the hovered form reads or writes, from the opcode table', () => {
+    assert.match(text(hover(single('_start:\n  s<|>tb [r1], r2\n').document, { line: 1, character: 3 })), /Memory: writes 1 byte at the address\./);
+    assert.match(text(hover(single('_start:\n  c<|>all r4\n').document, { line: 1, character: 3 })), /Memory: writes 4 bytes \(the return address\) at sp - 4, then sp -= 4\./);
+    assert.match(text(hover(single('_start:\n  i<|>ret\n').document, { line: 1, character: 3 })), /Memory: reads 16 bytes at sp into pc, flags, mode and sp, then sp \+= 16\./);
+    // lea computes an address without touching memory.
+    assert.doesNotMatch(text(hover(single('_start:\n  l<|>ea r1, [r2]\n').document, { line: 1, character: 3 })), /Memory:/);
+  });
+
   it('picks the form of mov from its operands', () => {
     const loadCr3 = text(hover(single('_start:\n  m<|>ov cr3, r1\n').document, { line: 1, character: 3 }));
     assert.match(loadCr3, /\*\*`mov cr3, rs`\*\* — privileged/);

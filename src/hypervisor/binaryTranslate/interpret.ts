@@ -8,7 +8,8 @@
 
 import type { Cpu } from '../../machine/cpu';
 import { Flag, Op, Vector } from '../../machine/isa';
-import { BlockEnv, BlockInstr, conditionHolds, isCallOut, isConditionalJump, TranslatedBlock } from './translate';
+import { isConditionalJump } from '../../machine/isa';
+import { BlockEnv, BlockInstr, conditionHolds, isCallOut, TranslatedBlock } from './translate';
 
 const logicFlags = (f: number, res: number) => (f & Flag.IF) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0);
 

@@ -4,10 +4,14 @@
 // shadow), and a fault leaves the block with pc, ticks and flags exact at the
 // faulting instruction. Privileged and sensitive instructions become calls into
 // the hypervisor, so popf, pushf and `mov rd, evt` see the guest's virtual state.
-// Flags are computed only where something can observe them.
+// Flags are computed only where something can observe them, by the text of the
+// interpreter's own flag functions (machine/aluFlags.ts). The switch over
+// opcodes is exhaustive: a new opcode does not compile until it has a case here.
 
+import { addFlags, logicFlags, negFlags, signedLess, subFlags } from '../../machine/aluFlags';
+import { assertNever } from '../../machine/assertNever';
 import { DecodedInstr } from '../../machine/decode';
-import { Flag, Op, Vector } from '../../machine/isa';
+import { ConditionalJump, isConditionalJump, Op, OpInfo, Vector } from '../../machine/isa';
 import { formatInstr } from '../../machine/format';
 
 export interface BlockInstr {
@@ -70,18 +74,14 @@ export type BlockFunction = (cpu: unknown, r: Int32Array, env: BlockEnv, block: 
 /** Longest block, in instructions. */
 export const MAX_BLOCK_INSTRUCTIONS = 64;
 
-const FLAG_WRITERS = new Set<number>([
-  Op.ADD_RR, Op.ADD_RI, Op.SUB_RR, Op.SUB_RI, Op.AND_RR, Op.AND_RI, Op.OR_RR, Op.OR_RI, Op.XOR_RR, Op.XOR_RI,
-  Op.SHL_RR, Op.SHL_RI, Op.SHR_RR, Op.SHR_RI, Op.SAR_RR, Op.SAR_RI, Op.MUL_RR, Op.MUL_RI,
-  Op.DIVU_RR, Op.DIVU_RI, Op.REMU_RR, Op.REMU_RI, Op.CMP_RR, Op.CMP_RI, Op.TEST_RR, Op.TEST_RI, Op.NOT, Op.NEG,
-]);
-const FLAG_READERS = new Set<number>([Op.JZ, Op.JNZ, Op.JL, Op.JGE, Op.JLE, Op.JG, Op.JB, Op.JAE, Op.JBE, Op.JA, Op.JS, Op.JNS]);
+/** Translated instructions that set the flags (popf and iret do too, but the hypervisor runs them). */
+function writesFlags(info: OpInfo): boolean {
+  return info.flags === 'write' && info.cls === 'ordinary';
+}
 
-/** Instructions that leave the block early or hand control to the hypervisor. */
-function mayExit(op: number): boolean {
-  return !(FLAG_WRITERS.has(op) && op !== Op.DIVU_RR && op !== Op.DIVU_RI && op !== Op.REMU_RR && op !== Op.REMU_RI)
-    && op !== Op.MOV_RR && op !== Op.MOV_RI && op !== Op.LEA_R && op !== Op.LEA_RD && op !== Op.LEA_A && op !== Op.NOP
-    && !FLAG_READERS.has(op) && op !== Op.JMP_I && op !== Op.JMP_R;
+/** Instructions that leave the block early (a fault on their access, an exception) or hand control to the hypervisor. */
+function mayExit(info: OpInfo): boolean {
+  return info.access.kind !== 'none' || info.raises || info.cls !== 'ordinary';
 }
 
 /** Instructions the hypervisor runs for the block (and which end it). */
@@ -95,14 +95,14 @@ export function isCallOut(instr: DecodedInstr): boolean {
  * into a direct call of the emulation (call and ret end their blocks anyway).
  */
 export function isAdaptable(instr: DecodedInstr): boolean {
-  const op = instr.info.op;
-  return writesMemory(instr) || op === Op.LD_R || op === Op.LD_RD || op === Op.LD_A || op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A || op === Op.POP;
+  const { access, cls, endsBlock } = instr.info;
+  return cls === 'ordinary' && !endsBlock && access.kind !== 'none';
 }
 
-/** Ordinary instructions that store to memory (call also does, but it ends every block). */
+/** Instructions that store to memory (call and pushf do too, but they end every block). */
 export function writesMemory(instr: DecodedInstr): boolean {
-  const op = instr.info.op;
-  return op === Op.ST_R || op === Op.ST_RD || op === Op.ST_A || op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A || op === Op.PUSH_R || op === Op.PUSH_I;
+  const kind = instr.info.access.kind;
+  return kind === 'store' || kind === 'push';
 }
 
 /** Does the block end after this instruction? */
@@ -113,6 +113,28 @@ export function endsBlock(instr: DecodedInstr): boolean {
 const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 
 /**
+ * A flag rule of machine/aluFlags.ts as an expression over the block's locals:
+ * the text of the interpreter's own function with its parameters replaced by
+ * `args`. Blocks compute flags exactly as the interpreter does, without a call
+ * (a call through the block's closure measurably slowed translated loops).
+ */
+function ruleText(rule: (...values: number[]) => number | boolean, args: readonly string[]): string {
+  const text = rule.toString().replace(/\/\*[\s\S]*?\*\//g, '');
+  const match = /^function\s*[\w$]*\s*\(([^)]*)\)\s*\{\s*return\s+([\s\S]*?);?\s*\}$/.exec(text);
+  const params = match ? match[1].split(',').map((param) => param.trim()) : [];
+  if (!match || params.length !== args.length) throw new Error(`flag rule ${rule.name} is not one return statement over ${args.length} parameters`);
+  const argOf = new Map(params.map((param, i) => [param, args[i]]));
+  const body = match[2].replace(/\b[A-Za-z_$][\w$]*\b/g, (word) => argOf.get(word) ?? word).replace(/\s+/g, ' ').replace(/ \)/g, ')');
+  return `/* ${rule.name} */ (${body})`;
+}
+
+const ADD_FLAGS = ruleText(addFlags, ['f', 'x', 'y', 'res']);
+const SUB_FLAGS = ruleText(subFlags, ['f', 'x', 'y', 'res']);
+const LOGIC_FLAGS = ruleText(logicFlags, ['f', 'res']);
+const NEG_FLAGS = ruleText(negFlags, ['f', 'x', 'res']);
+const SIGNED_LESS = ruleText(signedLess, ['f']);
+
+/**
  * Generates the body of `function (cpu, r, env, block)`. With `isLastCalledOut`
  * (adaptive translation) the last instruction, a memory access, becomes a call
  * into the hypervisor like a privileged one.
@@ -121,14 +143,14 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
   const needFlags: boolean[] = new Array<boolean>(instrs.length).fill(false);
   let isLive = true;
   for (let i = instrs.length - 1; i >= 0; i--) {
-    const op = instrs[i].instr.info.op;
-    if (FLAG_WRITERS.has(op)) { needFlags[i] = isLive; isLive = false; }
-    if (FLAG_READERS.has(op) || mayExit(op)) isLive = true;
+    const info = instrs[i].instr.info;
+    if (writesFlags(info)) { needFlags[i] = isLive; isLive = false; }
+    if (isConditionalJump(info.op) || mayExit(info)) isLive = true;
   }
   // A block that jumps back to its own start loops inside the function for as many
   // iterations as fit before the next event tick (t counts the ticks of finished iterations).
   const last = instrs[instrs.length - 1];
-  const isSelfLoop = !isLastCalledOut && instrs.length > 1 && (FLAG_READERS.has(last.instr.info.op) || last.instr.info.op === Op.JMP_I) && (last.instr.imm | 0) === instrs[0].pc;
+  const isSelfLoop = !isLastCalledOut && instrs.length > 1 && (isConditionalJump(last.instr.info.op) || last.instr.info.op === Op.JMP_I) && (last.instr.imm | 0) === instrs[0].pc;
   const lines: string[] = isSelfLoop
     ? ['let f = cpu.flags; let t = 0; const budget = cpu.eventTick - cpu.ticks;', 'for (;;) {']
     : ['let f = cpu.flags; const t = 0;'];
@@ -143,10 +165,16 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
     const addr = instr.info.mem === 'reg' ? `r[${b}]` : instr.info.mem === 'disp' ? `((r[${b}] + ${imm}) | 0)` : String(imm);
     const src = (rr: Op) => (op === rr ? `r[${b}]` : String(imm));
     const logic = (expr: string, store: boolean) => needFlags[i]
-      ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = (f & ${Flag.IF}) | (res === 0 ? ${Flag.ZF} : 0) | (res < 0 ? ${Flag.SF} : 0); }`
+      ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = ${LOGIC_FLAGS}; }`
       : (store ? `r[${a}] = ${expr};` : '');
-    lines.push(`// ${hex(pc)}: ${formatInstr(instr)}${isLastCalledOut && i === instrs.length - 1 ? ' (adaptive: emulated without a trap)' : ''}`);
-    switch (isLastCalledOut && i === instrs.length - 1 ? -1 : op) {
+    if (isLastCalledOut && i === instrs.length - 1) {
+      // Adaptive translation: the hypervisor emulates this access, as it would after a trap, without the trap.
+      lines.push(`// ${hex(pc)}: ${formatInstr(instr)} (adaptive: emulated without a trap)`);
+      lines.push(`cpu.flags = f; cpu.ticks += ${i}; cpu.pc = ${pc}; env.callOut(block, ${i}); return;`);
+      continue;
+    }
+    lines.push(`// ${hex(pc)}: ${formatInstr(instr)}`);
+    switch (op) {
       case Op.MOV_RR: lines.push(`r[${a}] = r[${b}];`); break;
       case Op.MOV_RI: lines.push(`r[${a}] = ${imm};`); break;
       case Op.LD_R: case Op.LD_RD: case Op.LD_A:
@@ -164,14 +192,14 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
         lines.push(`{ const v = cpu.load32(r[15]); ${faultExit} r[15] = (r[15] + 4) | 0; r[${a}] = v; }`); break;
       case Op.ADD_RR: case Op.ADD_RI:
         lines.push(needFlags[i]
-          ? `{ const x = r[${a}], y = ${src(Op.ADD_RR)}, res = (x + y) | 0; r[${a}] = res; f = (f & ${Flag.IF}) | ((res >>> 0) < (x >>> 0) ? 1 : 0) | (res === 0 ? 2 : 0) | (res < 0 ? 4 : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3); }`
+          ? `{ const x = r[${a}], y = ${src(Op.ADD_RR)}, res = (x + y) | 0; r[${a}] = res; f = ${ADD_FLAGS}; }`
           : `r[${a}] = (r[${a}] + ${src(Op.ADD_RR)}) | 0;`);
         break;
       case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI: {
         const y = op === Op.SUB_RR || op === Op.CMP_RR ? `r[${b}]` : String(imm);
         const isStore = op === Op.SUB_RR || op === Op.SUB_RI;
         if (needFlags[i]) {
-          lines.push(`{ const x = r[${a}], y = ${y}, res = (x - y) | 0; ${isStore ? `r[${a}] = res; ` : ''}f = (f & ${Flag.IF}) | ((x >>> 0) < (y >>> 0) ? 1 : 0) | (res === 0 ? 2 : 0) | (res < 0 ? 4 : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3); }`);
+          lines.push(`{ const x = r[${a}], y = ${y}, res = (x - y) | 0; ${isStore ? `r[${a}] = res; ` : ''}f = ${SUB_FLAGS}; }`);
         } else if (isStore) lines.push(`r[${a}] = (r[${a}] - ${y}) | 0;`);
         break;
       }
@@ -193,7 +221,7 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
       case Op.NOT: lines.push(logic(`~r[${a}]`, true)); break;
       case Op.NEG:
         lines.push(needFlags[i]
-          ? `{ const x = r[${a}], res = (-x) | 0; r[${a}] = res; f = (f & ${Flag.IF}) | (x !== 0 ? 1 : 0) | (res === 0 ? 2 : 0) | (res < 0 ? 4 : 0) | (x === -2147483648 ? 8 : 0); }`
+          ? `{ const x = r[${a}], res = (-x) | 0; r[${a}] = res; f = ${NEG_FLAGS}; }`
           : `r[${a}] = (-r[${a}]) | 0;`);
         break;
       case Op.NOP: break;
@@ -213,10 +241,15 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
         lines.push(`{ const target = ${op === Op.CALL_I ? imm : `r[${a}]`}; const sp = (r[15] - 4) | 0; cpu.store32(sp, ${next}); ${faultExit} r[15] = sp; ${exit(i + 1, 'target')} }`); break;
       case Op.RET:
         lines.push(`{ const v = cpu.load32(r[15]); ${faultExit} r[15] = (r[15] + 4) | 0; ${exit(i + 1, 'v')} }`); break;
-      default:
-        // Privileged, sensitive, trap or undefined: the hypervisor runs it with exact state.
+      case Op.SYSCALL: case Op.BRK: case Op.VMCALL:
+      case Op.HLT: case Op.CLI: case Op.STI: case Op.IN: case Op.OUT: case Op.IRET:
+      case Op.MOV_CR3_R: case Op.MOV_R_CR3: case Op.INVLPG: case Op.MOV_EVT_R: case Op.MOV_KSP_R: case Op.MOV_R_KSP:
+      case Op.PUSHF: case Op.POPF: case Op.MOV_R_EVT:
+        // Privileged, sensitive or a trap: the hypervisor runs it with exact state.
         lines.push(`cpu.flags = f; cpu.ticks += ${i}; cpu.pc = ${pc}; env.callOut(block, ${i}); return;`);
         break;
+      default:
+        assertNever(op, 'opcode');
     }
   }
   if (!endsBlock(last.instr) && !isLastCalledOut) lines.push(exit(instrs.length, String((last.pc + last.instr.length) | 0)));
@@ -225,8 +258,8 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
 }
 
 /** Does conditional jump `op` jump with flags `f`? (The interpreter's form of `condition`.) */
-export function conditionHolds(op: number, f: number): boolean {
-  const lt = (((f >> 2) ^ (f >> 3)) & 1) !== 0;
+export function conditionHolds(op: ConditionalJump, f: number): boolean {
+  const lt = signedLess(f);
   switch (op) {
     case Op.JZ: return (f & 2) !== 0;
     case Op.JNZ: return (f & 2) === 0;
@@ -239,17 +272,13 @@ export function conditionHolds(op: number, f: number): boolean {
     case Op.JBE: return (f & 3) !== 0;
     case Op.JA: return (f & 3) === 0;
     case Op.JS: return (f & 4) !== 0;
-    default: return (f & 4) === 0;
+    case Op.JNS: return (f & 4) === 0;
+    default: return assertNever(op);
   }
 }
 
-/** Is `op` a conditional jump? */
-export function isConditionalJump(op: number): boolean {
-  return FLAG_READERS.has(op);
-}
-
-function condition(op: number): string {
-  const lt = '(((f >> 2) ^ (f >> 3)) & 1) !== 0';
+function condition(op: ConditionalJump): string {
+  const lt = SIGNED_LESS;
   switch (op) {
     case Op.JZ: return '(f & 2) !== 0';
     case Op.JNZ: return '(f & 2) === 0';
@@ -262,7 +291,8 @@ function condition(op: number): string {
     case Op.JBE: return '(f & 3) !== 0';
     case Op.JA: return '(f & 3) === 0';
     case Op.JS: return '(f & 4) !== 0';
-    default: return '(f & 4) === 0';
+    case Op.JNS: return '(f & 4) === 0';
+    default: return assertNever(op, 'conditional jump');
   }
 }
 
@@ -278,7 +308,7 @@ export function staticSuccessors(last: BlockInstr, isLastCalledOut = false): { t
   const next = (last.pc + last.instr.length) | 0;
   if (isLastCalledOut) return { targetPc: -1, nextPc: -1 };
   if (op === Op.JMP_I || op === Op.CALL_I) return { targetPc: last.instr.imm | 0, nextPc: -1 };
-  if (FLAG_READERS.has(op)) return { targetPc: last.instr.imm | 0, nextPc: next };
+  if (isConditionalJump(op)) return { targetPc: last.instr.imm | 0, nextPc: next };
   if (!endsBlock(last.instr)) return { targetPc: -1, nextPc: next };
   return { targetPc: -1, nextPc: -1 };
 }

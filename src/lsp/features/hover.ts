@@ -10,7 +10,7 @@ import { Hover, MarkupContent, MarkupKind, Position, Range } from 'vscode-langua
 import { DIRECTIVES, MNEMONICS, OpInfo, REGISTER_NAMES } from '../../machine/isa';
 import { AnalyzedDocument, documentLine, hex, symbolAt } from './analysis';
 import { NamedSymbol } from './definitionIndex';
-import { VIRTUALIZATIONS, describeClass, formSyntax, formsOf, hypervisorBehaviour } from './instructionDocs';
+import { VIRTUALIZATIONS, describeAccess, describeClass, formSyntax, formsOf, hypervisorBehaviour } from './instructionDocs';
 import { Word, codeEnd, statementShape, wordAt } from './lineText';
 import { ASSEMBLY_LANGUAGE, OPCODE_TABLE, ReferenceDocs, instructionSection, referenceLine, registerSection } from './referenceLinks';
 
@@ -67,6 +67,8 @@ export function instructionHover(mnemonic: string, operands: readonly Word[], op
   const alias = main.mnemonic === mnemonic ? '' : ` (alias of ${code(main.mnemonic, options)})`;
   parts.push(`${bold(code(formSyntax(main), options), options)}${alias} — ${describeClass(main.cls)}`);
   parts.push(main.summary);
+  const access = describeAccess(main);
+  if (access) parts.push(access);
   if (forms.length > 1) {
     const lines = forms.map((form) => {
       const cls = form.cls === 'ordinary' ? '' : ` (${form.cls})`;

@@ -1,9 +1,11 @@
 // The one table of text the language server shows about G32 instructions: how
 // each form is written, and what the hypervisor does with it under each
 // `virtualization` setting (docs/machine.md: Instructions, Virtualization settings). Hover and completion read it;
-// the facts about operands, classes and summaries come from `machine/isa.ts`,
-// so this file only adds prose, never a second opcode table.
+// the facts about operands (their roles), memory access, classes and summaries
+// come from `machine/isa.ts`, so this file only adds prose, never a second
+// opcode table or list of mnemonics.
 
+import { assertNever } from '../../machine/assertNever';
 import { INSTRUCTIONS, InstrClass, MNEMONIC_ALIASES, OpInfo, OperandKind } from '../../machine/isa';
 
 /** The values of the `virtualization` setting, spelled as in `launch.json`. */
@@ -13,29 +15,21 @@ export const VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emu
 
 export type HypervisorBehaviour = Readonly<Record<Virtualization, string>>;
 
-/** Mnemonics whose operand is a jump or call target rather than a plain immediate. */
-const TARGET_MNEMONICS = new Set(['jmp', 'call', 'jz', 'jnz', 'jl', 'jge', 'jle', 'jg', 'jb', 'jae', 'jbe', 'ja', 'js', 'jns']);
-/** Mnemonics whose register operand in field a is read, not written. */
-const SOURCE_A_MNEMONICS = new Set(['st', 'stb', 'push', 'out', 'jmp', 'call', 'invlpg']);
-const COMPARE_MNEMONICS = new Set(['cmp', 'test']);
-
-/** How a form is written, e.g. `mov rd, imm`, `ld rd, [rs + disp]`, `mov cr3, rs`. */
+/** How a form is written, e.g. `mov rd, imm`, `ld rd, [rs + disp]`, `mov cr3, rs`, from its operands' roles. */
 export function formSyntax(info: OpInfo): string {
-  const isSpecialMove = info.operands.some((kind) => kind === 'cr3' || kind === 'evt' || kind === 'ksp');
-  const operandText = (kind: OperandKind): string => {
+  const operandText = (kind: OperandKind, index: number): string => {
+    const role = info.roles[index];
     switch (kind) {
       case 'ra':
-        if (COMPARE_MNEMONICS.has(info.mnemonic)) return 'ra';
-        if (SOURCE_A_MNEMONICS.has(info.mnemonic)) return 'rs';
-        // `mov cr3, rs` reads its register; `mov rd, cr3` writes it.
-        if (isSpecialMove) return info.operands[0] === kind ? 'rd' : 'rs';
-        return 'rd';
+        if (role === 'write' || role === 'readWrite') return 'rd';
+        // A register only read is `rs`, or `ra` when it is compared with a second operand (cmp, test).
+        return index === 0 && info.operands.length > 1 ? 'ra' : 'rs';
       case 'rb':
         return 'rs';
       case 'imm':
-        if (TARGET_MNEMONICS.has(info.mnemonic)) return 'target';
-        if (info.mnemonic === 'in' || info.mnemonic === 'out') return 'port';
-        if (info.mnemonic === 'vmcall') return 'N';
+        if (role === 'target') return 'target';
+        if (role === 'port') return 'port';
+        if (role === 'hypercall') return 'N';
         return 'imm';
       case 'mem':
         return info.mem === 'reg' ? '[rN]' : info.mem === 'disp' ? '[rN ± disp]' : '[addr]';
@@ -43,10 +37,32 @@ export function formSyntax(info: OpInfo): string {
       case 'evt':
       case 'ksp':
         return kind;
+      default:
+        return assertNever(kind, 'operand kind');
     }
   };
   const operands = info.operands.map(operandText).join(', ');
   return operands ? `${info.mnemonic} ${operands}` : info.mnemonic;
+}
+
+/** The data memory a form reads or writes, from the opcode table; undefined when it touches none. */
+export function describeAccess(info: OpInfo): string | undefined {
+  const access = info.access;
+  const bytes = (size: number) => (size === 1 ? '1 byte' : `${size} bytes`);
+  switch (access.kind) {
+    case 'none': return undefined;
+    case 'load': return `Memory: reads ${bytes(access.size)} at the address.`;
+    case 'store': return `Memory: writes ${bytes(access.size)} at the address.`;
+    case 'push': {
+      const what = { ra: 'rs', imm: 'imm', flags: 'the flags', next: 'the return address' }[access.value];
+      return `Memory: writes ${bytes(access.size)} (${what}) at sp - 4, then sp -= 4.`;
+    }
+    case 'pop': {
+      const into = { ra: 'rd', pc: 'pc', flags: 'the flags', frame: 'pc, flags, mode and sp' }[access.into];
+      return `Memory: reads ${bytes(access.size)} at sp into ${into}, then sp += ${access.size}.`;
+    }
+    default: return assertNever(access, 'memory access');
+  }
 }
 
 /** Every form of a mnemonic (aliases such as `je` resolve to their canonical name). */
@@ -92,8 +108,9 @@ function reflectedTrap(vector: string): HypervisorBehaviour {
 /**
  * What the hypervisor does with each privileged or sensitive form (and the few
  * ordinary ones it handles specially), keyed by `formSyntax`. A form missing
- * here behaves as `ORDINARY`; a test checks that every privileged and
- * sensitive form of `isa.ts` has its own entry.
+ * here behaves as `MEMORY_ACCESS` when it loads or stores at a memory operand,
+ * else as `ORDINARY`; a test checks that every privileged and sensitive form of
+ * `isa.ts` has its own entry.
  */
 const BEHAVIOUR: Readonly<Record<string, HypervisorBehaviour>> = {
   hlt: privileged({
@@ -183,18 +200,6 @@ const BEHAVIOUR: Readonly<Record<string, HypervisorBehaviour>> = {
     'binary-translation': 'Ends the translated block and raises #UD, reflected to the guest: binary translation runs unmodified guests and offers no hypercalls.',
     'hardware-assist': 'Exits to the hypervisor, which performs hypercall N.',
   },
-  'ld rd, [rN]': MEMORY_ACCESS,
-  'ld rd, [rN ± disp]': MEMORY_ACCESS,
-  'ld rd, [addr]': MEMORY_ACCESS,
-  'ldb rd, [rN]': MEMORY_ACCESS,
-  'ldb rd, [rN ± disp]': MEMORY_ACCESS,
-  'ldb rd, [addr]': MEMORY_ACCESS,
-  'st [rN], rs': MEMORY_ACCESS,
-  'st [rN ± disp], rs': MEMORY_ACCESS,
-  'st [addr], rs': MEMORY_ACCESS,
-  'stb [rN], rs': MEMORY_ACCESS,
-  'stb [rN ± disp], rs': MEMORY_ACCESS,
-  'stb [addr], rs': MEMORY_ACCESS,
 };
 
 /** `hypercall` is the `vmcall` a PV kernel uses instead, or undefined when there is none (the PV kernel keeps its own copy, or uses the port as is). */
@@ -224,7 +229,8 @@ function sensitive(text: { silently: string; hypercall: string | undefined; tran
 
 /** What the hypervisor does with this form under each setting. */
 export function hypervisorBehaviour(info: OpInfo): HypervisorBehaviour {
-  return BEHAVIOUR[formSyntax(info)] ?? ORDINARY;
+  const isLoadOrStore = info.access.kind === 'load' || info.access.kind === 'store';
+  return BEHAVIOUR[formSyntax(info)] ?? (isLoadOrStore ? MEMORY_ACCESS : ORDINARY);
 }
 
 /** The forms that have their own entry, for the test that checks coverage. */

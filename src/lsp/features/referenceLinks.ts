@@ -38,18 +38,19 @@ const PRIVILEGED = section('machine.md', 'Privileged instructions');
 const SENSITIVE = section('machine.md', 'Sensitive instructions');
 const TRAP_FRAME = section('machine.md', 'The trap frame');
 
-const MOVE_MNEMONICS = new Set(['mov', 'ld', 'ldb', 'st', 'stb', 'lea', 'push', 'pop']);
-const ARITHMETIC_MNEMONICS = new Set(['add', 'sub', 'and', 'or', 'xor', 'shl', 'shr', 'sar', 'mul', 'divu', 'remu', 'not', 'neg', 'cmp', 'test']);
-
-/** The section that explains an instruction form: its class first (privileged, sensitive), then its group. */
+/**
+ * The section that explains an instruction form: its class first (privileged,
+ * sensitive), then its group as the opcode table describes it: what sets the
+ * flags is arithmetic; what moves a value (operands, no jump) is a move.
+ */
 export function instructionSection(info: OpInfo): ReferenceSection {
   if (info.mnemonic === 'iret') return TRAP_FRAME;
   if (info.cls === 'privileged') return PRIVILEGED;
   if (info.cls === 'sensitive') return SENSITIVE;
   if (info.mnemonic === 'vmcall') return HYPERCALLS;
   if (info.mnemonic === 'syscall' || info.mnemonic === 'brk') return TRAPS;
-  if (MOVE_MNEMONICS.has(info.mnemonic)) return MOVES;
-  if (ARITHMETIC_MNEMONICS.has(info.mnemonic)) return ARITHMETIC;
+  if (info.flags === 'write') return ARITHMETIC;
+  if (!info.endsBlock && info.operands.length > 0) return MOVES;
   return CONTROL;
 }
 
