@@ -16,8 +16,7 @@ export const EXIT = {
 
 export class UsageError extends Error {}
 
-import { KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
-import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
+import { KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Virtualization, VIRTUALIZATIONS } from '../hypervisor/settings';
 import { parseAt, parseShow, ShowPoint, ShowTable } from './showTables';
 
 export interface RunOptions {

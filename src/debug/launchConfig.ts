@@ -5,8 +5,8 @@
 // `configurationAttributes` schema the extension contributes in package.json.
 
 import * as path from 'path';
-import { ConfigError, KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
-import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
+import { ConfigError } from '../hypervisor/system';
+import { KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Virtualization, VIRTUALIZATIONS } from '../hypervisor/settings';
 import { COST_PROFILE_NAMES, CostProfileName } from '../hypervisor/costs';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MAX_MEMORY_BYTES } from '../machine/memory';

@@ -32,13 +32,14 @@ import { isGuestStop, nextGuest, runResult } from './scheduling';
 import { HypervisorState, loadState, saveState } from './snapshots';
 import { FramePool } from './shadow/framePool';
 import { KernelShadows, PagingSetting } from './shadow/shadowPaging';
+import type { Virtualization } from './settings';
 import { TrapContext } from './trapContext';
 import { formatGuestInstr, handleTrap as handleSoftwareTrap } from './trapEmulate';
 import { deliverInterrupt, DeviceHost, nextEventTick, serviceGuest } from './virtualDevices';
 
 export type { HypervisorState } from './snapshots';
 
-export type HypervisorVirtualization = 'trap-and-emulate' | 'paravirtual' | 'hardware-assist' | 'binary-translation';
+export type HypervisorVirtualization = Exclude<Virtualization, 'none'>;
 
 export interface GuestConfig {
   name: string;
@@ -436,10 +437,6 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
 
   loadState(state: HypervisorState): void {
     loadState(this, state);
-  }
-
-  get isTrapAndEmulate(): boolean {
-    return this.config.virtualization === 'trap-and-emulate';
   }
 }
 

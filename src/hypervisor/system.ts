@@ -15,14 +15,12 @@ import { DEFAULT_HYPERVISOR_FRAMES, Hypervisor, HypervisorState, HypervisorVirtu
 import { GuestAccess, GuestMemory } from './guestMemory';
 import { decode, DecodedInstr } from '../machine/decode';
 import { formatInstr } from '../machine/format';
-import { KernelShadows, PagingSetting } from './shadow/shadowPaging';
+import { defaultPaging, KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Setting, settingName, Virtualization, VIRTUALIZATIONS } from './settings';
 
-export const VIRTUALIZATIONS = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'] as const;
-export type Virtualization = (typeof VIRTUALIZATIONS)[number];
-export const PAGING_SETTINGS = ['shadow-on-demand', 'shadow-proactive', 'nested'] as const;
-export const KERNEL_SHADOWS = ['separate', 'flush-on-switch'] as const;
+export { defaultPaging, KERNEL_SHADOWS, PAGING_SETTINGS, settingName, VIRTUALIZATIONS };
+export type { Virtualization };
 
-export type SettingChoice = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
+export type SettingChoice = Setting;
 
 /**
  * The combinations worth comparing, in the order tables show them: every shadow
@@ -42,9 +40,6 @@ export const SETTING_CHOICES: readonly SettingChoice[] = [
   { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
   { virtualization: 'hardware-assist', paging: 'shadow-proactive' },
 ];
-
-/** Settings this build can run. */
-export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'];
 
 export interface SystemGuest {
   name: string;
@@ -91,9 +86,6 @@ export function validateSettings(options: Pick<SystemOptions, 'virtualization' |
   if (!VIRTUALIZATIONS.includes(options.virtualization)) throw new ConfigError(`unknown virtualization '${options.virtualization}'; expected one of ${VIRTUALIZATIONS.join(', ')}`);
   if (options.paging !== undefined && !PAGING_SETTINGS.includes(options.paging)) throw new ConfigError(`unknown paging '${options.paging}'; expected one of ${PAGING_SETTINGS.join(', ')}`);
   if (options.kernelShadows !== undefined && !KERNEL_SHADOWS.includes(options.kernelShadows)) throw new ConfigError(`unknown kernelShadows '${options.kernelShadows}'; expected one of ${KERNEL_SHADOWS.join(', ')}`);
-  if (!SUPPORTED_VIRTUALIZATIONS.includes(options.virtualization)) {
-    throw new ConfigError(`virtualization '${options.virtualization}' is not available in this build yet; available: ${SUPPORTED_VIRTUALIZATIONS.join(', ')}`);
-  }
   if (options.paging === 'nested' && options.virtualization !== 'hardware-assist') {
     throw new ConfigError(`paging 'nested' needs virtualization 'hardware-assist' (the hardware walks the guest table); '${options.virtualization}' uses shadow paging`);
   }
@@ -142,6 +134,9 @@ function formatBytes(bytes: number): string {
 }
 
 export interface VirtualSystem {
+  /** The settings in force, for code that asks which technique runs. */
+  readonly setting: Setting;
+  /** The same, as every message shows it (`settingName`). */
   readonly settingName: string;
   readonly cpu: Cpu;
   readonly events: EventHub<MachineEvent>;
@@ -171,18 +166,6 @@ function describeInstruction(instr: DecodedInstr | undefined): { text: string; o
   return instr ? { text: formatInstr(instr), op: instr.info.op } : { text: '??', op: undefined };
 }
 
-/** `nested` for hardware assist, `shadow-on-demand` for the rest, unless chosen (issue 6). */
-export function defaultPaging(options: Pick<SystemOptions, 'virtualization' | 'paging'>): PagingSetting {
-  return options.paging ?? (options.virtualization === 'hardware-assist' ? 'nested' : 'shadow-on-demand');
-}
-
-export function settingName(options: Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>): string {
-  if (options.virtualization === 'none') return 'none';
-  const paging = defaultPaging(options);
-  if (options.virtualization === 'hardware-assist') return `${options.virtualization} / ${paging}`;
-  return `${options.virtualization} / ${paging} / ${options.kernelShadows ?? 'separate'}`;
-}
-
 export function createSystem(options: SystemOptions): VirtualSystem {
   validateSettings(options);
   validateMemory(options);
@@ -196,6 +179,7 @@ export function createSystem(options: SystemOptions): VirtualSystem {
 }
 
 class BareSystem implements VirtualSystem {
+  readonly setting: Setting = { virtualization: 'none' };
   readonly settingName = 'none';
   readonly machine: Machine;
   readonly hvEvents = undefined;
@@ -275,10 +259,12 @@ class BareSystem implements VirtualSystem {
 }
 
 class HypervisorSystem implements VirtualSystem {
+  readonly setting: Setting;
   readonly settingName: string;
   readonly hypervisor: Hypervisor;
 
   constructor(private readonly options: SystemOptions) {
+    this.setting = { virtualization: options.virtualization, paging: defaultPaging(options), kernelShadows: options.kernelShadows };
     this.settingName = settingName(options);
     this.hypervisor = new Hypervisor({
       guests: options.guests.map((g) => ({ name: g.name, image: g.image, memory: g.memory, inputs: g.inputs })),

@@ -5,11 +5,11 @@
 // so this file only adds prose, never a second opcode table.
 
 import { INSTRUCTIONS, InstrClass, MNEMONIC_ALIASES, OpInfo, OperandKind } from '../../machine/isa';
+import { Virtualization, VIRTUALIZATIONS } from '../../hypervisor/settings';
 
-/** The values of the `virtualization` setting, spelled as in `launch.json`. */
-export type Virtualization = 'none' | 'trap-and-emulate' | 'paravirtual' | 'binary-translation' | 'hardware-assist';
-
-export const VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'];
+/** The `virtualization` setting's values, from the one list (hypervisor/settings.ts). */
+export { VIRTUALIZATIONS };
+export type { Virtualization };
 
 export type HypervisorBehaviour = Readonly<Record<Virtualization, string>>;
 
