@@ -249,7 +249,7 @@ export function runCommand(options: RunOptions, io: CliIo): number {
   if (traceError) io.stderr(`hyperstep: the trace in ${options.traceFile} is incomplete: ${traceError}\n`);
   const view = system.guest(isMultiGuest ? 0 : 0);
   if (result.reason !== 'halted') {
-    io.stderr(`hyperstep: ${result.detail}${isMultiGuest ? '' : ` (pc 0x${view.pc.toString(16).padStart(8, '0')}, after ${view.retired} instructions)`}\n`);
+    io.stderr(`hyperstep: ${result.detail}${isMultiGuest ? '' : ` (pc ${hexWord(view.pc)}, after ${view.retired} instructions)`}\n`);
     const sourceOf = sourceOfGuest(load);
     const hints = explainStop(system, result, sourceOf);
     if (result.reason === 'instruction-limit' && !isMultiGuest && view.console.length === 0) hints.push(...probeSpin(() => createSystem(systemOptions), view.ticks, sourceOf));

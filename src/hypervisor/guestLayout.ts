@@ -5,6 +5,7 @@
 // its translator.
 
 import { DeviceSet } from '../machine/devices/bus';
+import { hexLiteral } from '../machine/format';
 import { attachTranslator, isTranslatedCodePage, MachineFrameOwners, onTranslatedCodeWrite } from './binaryTranslation';
 import { Guest } from './guest';
 import { GuestMemory } from './guestMemory';
@@ -35,7 +36,7 @@ export function layOutGuests(hv: Hypervisor, configs: readonly GuestConfig[], si
     if (hv.isNested) guest.nested = { frames, size, references: 0 };
     for (const chunk of guestConfig.image.chunks) {
       if (chunk.address < 0 || chunk.address + chunk.bytes.length > size) {
-        throw new RangeError(`guest ${guestConfig.name}: image chunk at 0x${chunk.address.toString(16)} does not fit in ${size} bytes of guest RAM`);
+        throw new RangeError(`guest ${guestConfig.name}: image chunk at ${hexLiteral(chunk.address)} does not fit in ${size} bytes of guest RAM`);
       }
       for (let i = 0; i < chunk.bytes.length; i++) hv.memory.bytes[guestMemory.toMachine(chunk.address + i)] = chunk.bytes[i];
     }

@@ -14,7 +14,7 @@ import { HypervisorEvent } from './events';
 import { DEFAULT_HYPERVISOR_FRAMES, Hypervisor, HypervisorState, HypervisorVirtualization } from './hypervisor';
 import { GuestAccess, GuestMemory } from './guestMemory';
 import { decode, DecodedInstr } from '../machine/decode';
-import { formatInstr } from '../machine/format';
+import { formatInstr, hexLiteral } from '../machine/format';
 import { defaultPaging, KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Setting, settingName, Virtualization, VIRTUALIZATIONS } from './settings';
 
 export { defaultPaging, KERNEL_SHADOWS, PAGING_SETTINGS, settingName, VIRTUALIZATIONS };
@@ -119,7 +119,7 @@ export function imageOutsideMemory(guests: readonly SystemGuest[]): string | und
     const size = guest.memory ?? DEFAULT_MEMORY;
     for (const chunk of guest.image.chunks) {
       if (chunk.address < 0 || chunk.address + chunk.bytes.length > size) {
-        return `guest "${guest.name}": the image (${chunk.bytes.length} bytes at 0x${chunk.address.toString(16)}) does not fit in guest memory of ${size} bytes`;
+        return `guest "${guest.name}": the image (${chunk.bytes.length} bytes at ${hexLiteral(chunk.address)}) does not fit in guest memory of ${size} bytes`;
       }
     }
   }

@@ -8,7 +8,7 @@
 
 import { DecodedInstr } from '../../machine/decode';
 import { Flag, Op, Vector } from '../../machine/isa';
-import { formatInstr } from '../../machine/format';
+import { formatInstr, hexLiteral } from '../../machine/format';
 
 export interface BlockInstr {
   /** Guest-virtual address. */
@@ -82,8 +82,6 @@ export function endsBlock(instr: DecodedInstr): boolean {
   return instr.info.endsBlock || isCallOut(instr);
 }
 
-const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
-
 /** Generates the body of `function (cpu, r, env, block)`. */
 export function generateSource(instrs: BlockInstr[]): string {
   const needFlags: boolean[] = new Array(instrs.length).fill(false);
@@ -113,7 +111,7 @@ export function generateSource(instrs: BlockInstr[]): string {
     const logic = (expr: string, store: boolean) => needFlags[i]
       ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = (f & ${Flag.IF}) | (res === 0 ? ${Flag.ZF} : 0) | (res < 0 ? ${Flag.SF} : 0); }`
       : (store ? `r[${a}] = ${expr};` : '');
-    lines.push(`// ${hex(pc)}: ${formatInstr(instr)}`);
+    lines.push(`// ${hexLiteral(pc)}: ${formatInstr(instr)}`);
     switch (op) {
       case Op.MOV_RR: lines.push(`r[${a}] = r[${b}];`); break;
       case Op.MOV_RI: lines.push(`r[${a}] = ${imm};`); break;
