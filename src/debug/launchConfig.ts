@@ -5,6 +5,7 @@
 // `configurationAttributes` schema the extension contributes in package.json.
 
 import * as path from 'path';
+import { PAGE_SIZE } from '../machine/isa';
 import { ConfigError } from '../hypervisor/system';
 import { KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Virtualization, VIRTUALIZATIONS } from '../hypervisor/settings';
 import { COST_PROFILE_NAMES, CostProfileName } from '../hypervisor/costs';
@@ -95,8 +96,8 @@ export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = p
   if (!lower.endsWith('.g32') && !lower.endsWith('.json')) {
     throw new ConfigError(`launch attribute 'program' must name a .g32 program or a machine description .json; got ${JSON.stringify(args.program)}`);
   }
-  const memory = wholeNumber('memory', args.memory, 4096, MAX_MEMORY_BYTES);
-  if (memory !== undefined && memory % 4096 !== 0) throw new ConfigError(`launch attribute 'memory' must be a multiple of 4096 (whole pages); got ${memory}`);
+  const memory = wholeNumber('memory', args.memory, PAGE_SIZE, MAX_MEMORY_BYTES);
+  if (memory !== undefined && memory % PAGE_SIZE !== 0) throw new ConfigError(`launch attribute 'memory' must be a multiple of ${PAGE_SIZE} (whole pages); got ${memory}`);
   if (args.stopOnEntry !== undefined && typeof args.stopOnEntry !== 'boolean') {
     throw new ConfigError(`launch attribute 'stopOnEntry' must be true or false; got ${JSON.stringify(args.stopOnEntry)}`);
   }

@@ -4,6 +4,7 @@
 // not know which setting is in force.
 
 import { Cpu, Mode } from '../machine/cpu';
+import { PAGE_SIZE } from '../machine/isa';
 import { TimedInput } from '../machine/devices/keyboard';
 import { ConsoleDigest } from '../machine/devices/console';
 import { EventHub, MachineEvent } from '../machine/events';
@@ -100,11 +101,11 @@ export function validateMemory(options: Pick<SystemOptions, 'virtualization' | '
   const sizes = options.guests.map((g) => g.memory ?? DEFAULT_MEMORY);
   options.guests.forEach((guest, i) => {
     const size = sizes[i];
-    if (size <= 0 || size % 4096 !== 0 || size > MAX_MEMORY_BYTES) {
-      throw new ConfigError(`guest "${guest.name}": memory must be a multiple of 4096 from 4096 to ${MAX_MEMORY_BYTES} (${formatBytes(MAX_MEMORY_BYTES)}), got ${size}`);
+    if (size <= 0 || size % PAGE_SIZE !== 0 || size > MAX_MEMORY_BYTES) {
+      throw new ConfigError(`guest "${guest.name}": memory must be a multiple of ${PAGE_SIZE} from ${PAGE_SIZE} to ${MAX_MEMORY_BYTES} (${formatBytes(MAX_MEMORY_BYTES)}), got ${size}`);
     }
   });
-  const hypervisorBytes = options.virtualization === 'none' ? 0 : (DEFAULT_HYPERVISOR_FRAMES + 1) * 4096;
+  const hypervisorBytes = options.virtualization === 'none' ? 0 : (DEFAULT_HYPERVISOR_FRAMES + 1) * PAGE_SIZE;
   const total = sizes.reduce((a, b) => a + b, 0) + hypervisorBytes;
   if (total > MAX_MEMORY_BYTES) {
     const each = options.guests.map((g, i) => `"${g.name}" ${formatBytes(sizes[i])}`).join(', ');
@@ -236,7 +237,7 @@ class BareSystem implements VirtualSystem {
 
   private physicalView(): GuestMemory {
     const memory = this.machine.memory;
-    const frames = new Int32Array(memory.size >>> 12).map((_, i) => i * 4096);
+    const frames = new Int32Array(memory.size >>> 12).map((_, i) => i * PAGE_SIZE);
     return new GuestMemory(memory, frames, memory.size, this.machine.devices);
   }
 

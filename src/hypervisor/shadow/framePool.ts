@@ -2,12 +2,13 @@
 // here). No shadow ever maps them, so no guest can reach them.
 
 import { PhysicalMemory } from '../../machine/memory';
+import { PAGE_SIZE } from '../../machine/isa';
 
 export class FramePool {
   private free: number[] = [];
 
   constructor(private readonly memory: PhysicalMemory, readonly base: number, readonly nFrames: number) {
-    for (let i = nFrames - 1; i >= 0; i--) this.free.push(base + i * 4096);
+    for (let i = nFrames - 1; i >= 0; i--) this.free.push(base + i * PAGE_SIZE);
   }
 
   get nFree(): number {
@@ -17,7 +18,7 @@ export class FramePool {
   /** A zeroed frame, or undefined when the pool is empty. */
   allocate(): number | undefined {
     const frame = this.free.pop();
-    if (frame !== undefined) this.memory.bytes.fill(0, frame, frame + 4096);
+    if (frame !== undefined) this.memory.bytes.fill(0, frame, frame + PAGE_SIZE);
     return frame;
   }
 
@@ -34,6 +35,6 @@ export class FramePool {
   }
 
   contains(ma: number): boolean {
-    return ma >= this.base && ma < this.base + this.nFrames * 4096;
+    return ma >= this.base && ma < this.base + this.nFrames * PAGE_SIZE;
   }
 }
