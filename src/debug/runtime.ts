@@ -461,16 +461,3 @@ export class DebugRuntime {
     this.listeners = [];
   }
 }
-
-/**
- * For the bench (scripts/bench-debug.ts): runs `config`'s program to its end
- * under the debug runtime with `nBreakpoints` instruction breakpoints set at
- * addresses no guest executes, synchronously. Returns the run's stop reason,
- * the instructions retired and the history's memory.
- */
-export function runToCompletionWithBreakpoints(config: LaunchConfig, reader: FileReader, nBreakpoints: number): SyncRunResult {
-  const runtime = new DebugRuntime({ ...config, isStopOnEntry: true }, reader);
-  // High addresses whose low 16 bits are rarely code addresses, so the CPU's filter seldom sends them to the slow check.
-  runtime.setInstructionBreakpoints(Array.from({ length: nBreakpoints }, (_, i) => ({ address: (0xffe0f000 + 8 * i) >>> 0 })));
-  return runtime.runSynchronously();
-}

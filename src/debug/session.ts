@@ -29,8 +29,8 @@ import { argumentProblem, REFUSED_REQUESTS } from './requestArguments';
 import { DebugRuntime, FileReader, FrameInfo, RuntimeEvent } from './runtime';
 import { memoryReference, parseMemoryReference, Variables } from './variables';
 
-/** Stable error ids of this adapter's error responses. */
-export const enum ErrorId { CONFIG = 2001, NOT_LAUNCHED = 2002, REQUEST = 2003, EVALUATE = 2004 }
+/** Stable ids of this adapter's error responses: a refused request or bad setting (shown to the user), an expression that failed, a bug in hyperstep. */
+export const enum ErrorId { REQUEST = 2003, EVALUATE = 2004, INTERNAL = 3003 }
 
 export const PSEUDOCODE_SOURCE_REFERENCE = 1;
 export const SNAPSHOT_REQUEST = 'hyperstep/snapshot';
@@ -88,7 +88,7 @@ export class HyperstepSession extends DebugSession {
       const text = isUserError ? message : `hyperstep internal error: ${message}`;
       // Answered already (the failure came after the response): a second response would be dropped, so say it on stderr.
       if (response.seq > 0) { this.sendEvent(new OutputEvent(`${text}\n`, 'stderr')); return; }
-      this.sendErrorResponse(response, { id: isUserError ? ErrorId.REQUEST : ErrorId.REQUEST + 1000, format: text, showUser: isUserError }, undefined, undefined, ErrorDestination.User);
+      this.sendErrorResponse(response, { id: isUserError ? ErrorId.REQUEST : ErrorId.INTERNAL, format: text, showUser: isUserError }, undefined, undefined, ErrorDestination.User);
     }
   }
 

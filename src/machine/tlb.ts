@@ -44,10 +44,6 @@ export class Tlb {
     return this.nEntries === 0 ? -1 : this.index[vpn] - 1;
   }
 
-  touch(entry: number): void {
-    this.lastUse[entry] = ++this.clock;
-  }
-
   /** Caches a translation, replacing an existing entry for the page or the least recently used one. */
   insert(vpn: number, frame: number, bits: number): number {
     if (this.nEntries === 0) return -1;
@@ -97,12 +93,6 @@ export class Tlb {
     }
     this.generation++;
     return removed;
-  }
-
-  validCount(): number {
-    let n = 0;
-    for (let i = 0; i < this.nEntries; i++) if (this.vpn[i] !== -1) n++;
-    return n;
   }
 
   saveState(): TlbState {
