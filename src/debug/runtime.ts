@@ -95,7 +95,6 @@ export class DebugRuntime {
 
   // State: each piece has one owner that changes it through its methods.
   private readonly current: CurrentSystem;
-  private readonly runState: RunState;
   private readonly output: GuestOutput;
   private readonly timeline: Timeline;
   private readonly frameModel: FrameModel;
@@ -152,7 +151,7 @@ export class DebugRuntime {
     // State.
     const current = this.current = new CurrentSystem(this.makeSystem());
     const replayMode = new ReplayMode(current);
-    const runState = this.runState = new RunState(current, replayMode);
+    const runState = new RunState(current, replayMode);
     const output = this.output = new GuestOutput(this.guests.map((g) => g.name), emit);
     const timeline = this.timeline = new Timeline(current);
     const frameModel = this.frameModel = new FrameModel(current, replayMode, this.lineMaps, labels);
@@ -432,11 +431,6 @@ export class DebugRuntime {
   /** Frames of guest g, innermost first. */
   frames(g: number): FrameInfo[] {
     return this.frameModel.frames(g, this.hvFrame.frame);
-  }
-
-  /** The run's end in words, or undefined while it can still go on. */
-  get fatalDescription(): string | undefined {
-    return this.runState.fatal?.detail;
   }
 
   /** Runs to the next stop or the end without yielding (for the bench and tests of cost). */

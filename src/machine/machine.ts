@@ -3,7 +3,7 @@
 // `virtualization: none`, the reference every other setting is compared with.
 // It does no IO: input arrives as timed bytes, output leaves through the console.
 
-import { Cpu, CpuState, Mode, Platform, StopReason } from './cpu';
+import { Cpu, CpuState, Platform, StopReason } from './cpu';
 import { DeviceSet, DeviceState } from './devices/bus';
 import { TimedInput } from './devices/keyboard';
 import { EventHub, MachineEvent } from './events';
@@ -151,10 +151,6 @@ export class Machine implements Platform {
   typeInput(bytes: Uint8Array): void {
     this.devices.keyboard.enqueue(bytes);
     this.cpu.requestService();
-  }
-
-  get isUserMode(): boolean {
-    return this.cpu.mode === Mode.USER;
   }
 
   saveState(): MachineState {

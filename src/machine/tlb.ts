@@ -6,8 +6,6 @@
 /** Bits cached per entry: the AND of both levels for W and U, and the PTE's D. */
 export const enum TlbBits { W = 2, U = 4, D = 64 }
 
-export type TlbFlushReason = 'cr3-load' | 'invlpg' | 'page-fault' | 'hypervisor';
-
 export class Tlb {
   readonly nEntries: number;
   /** Virtual page number per entry; -1 marks an empty entry. */

@@ -11,10 +11,6 @@ export class FramePool {
     for (let i = nFrames - 1; i >= 0; i--) this.free.push(base + i * PAGE_SIZE);
   }
 
-  get nFree(): number {
-    return this.free.length;
-  }
-
   /** A zeroed frame, or undefined when the pool is empty. */
   allocate(): number | undefined {
     const frame = this.free.pop();

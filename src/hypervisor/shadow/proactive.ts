@@ -293,8 +293,4 @@ export class ProactiveShadow implements ShadowPaging {
     this.current = this.cache.get(saved.current)!;
     this.clock = saved.clock;
   }
-
-  get trackedPages(): number[] {
-    return [...this.tracked.keys()].map((frame) => frame << 12);
-  }
 }
