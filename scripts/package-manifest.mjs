@@ -28,6 +28,8 @@ const compiled = (path) => {
 };
 const settings = compiled('src/hypervisor/settings.js');
 const { MAX_MEMORY_BYTES } = compiled('src/machine/memory.js');
+const { MAX_TLB_ENTRIES } = compiled('src/machine/tlb.js');
+const { HISTORY_BYTE_BUDGET } = compiled('src/debug/history.js');
 
 /** A `string` attribute whose values and their descriptions are one of the lists of settings.ts. */
 const settingAttribute = (names, text) => ({
@@ -61,7 +63,7 @@ const launchProperties = {
   virtualization,
   paging,
   kernelShadows,
-  tlbEntries: { type: 'integer', minimum: 0, maximum: 4096, default: 16, description: 'Number of TLB entries (0 = no TLB).' },
+  tlbEntries: { type: 'integer', minimum: 0, maximum: MAX_TLB_ENTRIES, default: 16, description: 'Number of TLB entries (0 = no TLB).' },
   costModel: {
     type: 'string',
     enum: ['first-gen', 'modern'],
@@ -88,7 +90,7 @@ const launchProperties = {
   },
   stopOnEntry: { type: 'boolean', default: true, description: 'Stop at the guest entry point before the first instruction.' },
   maxInstructions: { type: 'integer', minimum: 1, default: 10000000, description: 'Stop the run after this many retired instructions.' },
-  historySize: { type: 'integer', minimum: 0, maximum: 100000, default: 32, description: 'Snapshots kept for "Step Back" and "Reverse Continue"; more makes stepping back faster and uses more memory, at most 256 MiB in all (0: replay from the start every time).' },
+  historySize: { type: 'integer', minimum: 0, maximum: 100000, default: 32, description: `Snapshots kept for "Step Back" and "Reverse Continue"; more makes stepping back faster and uses more memory, at most ${HISTORY_BYTE_BUDGET / 2 ** 20} MiB in all (0: replay from the start every time).` },
   snapshotInterval: { type: 'integer', minimum: 1000, default: 100000, description: 'Instructions between two of those snapshots.' },
   cwd: { type: 'string', default: '${workspaceFolder}', description: 'Directory a relative program path is resolved against.' },
 };

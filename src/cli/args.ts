@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { PAGE_SIZE } from '../machine/isa';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MAX_MEMORY_BYTES } from '../machine/memory';
+import { MAX_TLB_ENTRIES } from '../machine/tlb';
 
 export const EXIT = {
   halted: 0, assemblyError: 1, tripleFault: 2, busError: 3, instructionLimit: 4, exceptionLoop: 5,
@@ -81,7 +82,7 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .option('--input <text>', 'keyboard input available at tick 0 (literal bytes)')
     .option('--input-at <tick:text>', 'keyboard input arriving at TICK (repeatable)', parseInputAt)
     .option('--memory <bytes>', `RAM size in bytes, a multiple of ${PAGE_SIZE}`, parseCount('--memory', PAGE_SIZE, MAX_MEMORY_BYTES))
-    .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, 4096))
+    .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, MAX_TLB_ENTRIES))
     .option('--max-instructions <n>', 'stop after N retired instructions (default 10000000)', parseCount('--max-instructions', 1, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--virtualization <setting>', 'how the guest runs (default none)').choices([...VIRTUALIZATIONS]))
     .addOption(new Option('--paging <setting>', 'how guest page tables are virtualized (default: nested under hardware-assist, shadow-on-demand otherwise; no effect under none)').choices([...PAGING_SETTINGS]))

@@ -11,6 +11,7 @@ import { KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Virtuali
 import { COST_PROFILE_NAMES, CostProfileName } from '../hypervisor/costs';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MAX_MEMORY_BYTES } from '../machine/memory';
+import { MAX_TLB_ENTRIES } from '../machine/tlb';
 
 export interface LaunchConfig {
   /** Absolute path of a .g32 program or a machine-description .json. */
@@ -106,7 +107,7 @@ export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = p
     virtualization: oneOf('virtualization', args.virtualization, VIRTUALIZATIONS),
     paging: oneOf('paging', args.paging, PAGING_SETTINGS),
     kernelShadows: oneOf('kernelShadows', args.kernelShadows, KERNEL_SHADOWS),
-    tlbEntries: wholeNumber('tlbEntries', args.tlbEntries, 0, 4096),
+    tlbEntries: wholeNumber('tlbEntries', args.tlbEntries, 0, MAX_TLB_ENTRIES),
     costModel: oneOf('costModel', args.costModel, COST_PROFILE_NAMES),
     memory,
     inputs: parseInputs(args.input),

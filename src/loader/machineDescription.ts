@@ -16,6 +16,7 @@ import * as path from 'path';
 import { PAGE_SIZE } from '../machine/isa';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MAX_MEMORY_BYTES } from '../machine/memory';
+import { MAX_TLB_ENTRIES } from '../machine/tlb';
 import { ConfigError, KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
 import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
 
@@ -97,7 +98,7 @@ export function parseMachineDescription(text: string, file: string): MachineDesc
     virtualization: oneOf(file, 'virtualization', o.virtualization, VIRTUALIZATIONS),
     paging: oneOf(file, 'paging', o.paging, PAGING_SETTINGS),
     kernelShadows: oneOf(file, 'kernelShadows', o.kernelShadows, KERNEL_SHADOWS),
-    tlbEntries: wholeNumber(file, 'tlbEntries', o.tlbEntries, 0, 4096),
+    tlbEntries: wholeNumber(file, 'tlbEntries', o.tlbEntries, 0, MAX_TLB_ENTRIES),
     guests,
   };
 }

@@ -3,6 +3,9 @@
 // `invlpg` and page faults remove entries, so stale translations stay observable.
 // A page-number index makes lookups O(1); the LRU order is kept with a use clock.
 
+/** Most entries a TLB may have (`tlbEntries`, `--tlb-entries`). */
+export const MAX_TLB_ENTRIES = 4096;
+
 /** Bits cached per entry: the AND of both levels for W and U, and the PTE's D. */
 export const enum TlbBits { W = 2, U = 4, D = 64 }
 
@@ -26,8 +29,8 @@ export class Tlb {
   generation = 0;
 
   constructor(nEntries: number) {
-    if (!Number.isInteger(nEntries) || nEntries < 0 || nEntries > 4096) {
-      throw new RangeError(`tlbEntries must be an integer from 0 to 4096, got ${nEntries}`);
+    if (!Number.isInteger(nEntries) || nEntries < 0 || nEntries > MAX_TLB_ENTRIES) {
+      throw new RangeError(`tlbEntries must be an integer from 0 to ${MAX_TLB_ENTRIES}, got ${nEntries}`);
     }
     this.nEntries = nEntries;
     this.vpn = new Int32Array(nEntries).fill(-1);

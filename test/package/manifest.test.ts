@@ -10,6 +10,7 @@ import {
   KERNEL_SHADOWS, KERNEL_SHADOWS_TEXT, PAGING_SETTINGS, PAGING_TEXT, VIRTUALIZATION_TEXT, VIRTUALIZATIONS,
 } from '../../src/hypervisor/settings';
 import { MAX_MEMORY_BYTES } from '../../src/machine/memory';
+import { MAX_TLB_ENTRIES } from '../../src/machine/tlb';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -32,8 +33,9 @@ describe('package.json launch schema', () => {
     });
   }
 
-  it('limits memory to the simulated machine\'s RAM', () => {
+  it('limits memory to the simulated machine\'s RAM, and tlbEntries to what the TLB allows', () => {
     assert.equal(launch.memory.maximum, MAX_MEMORY_BYTES);
+    assert.equal(launch.tlbEntries.maximum, MAX_TLB_ENTRIES);
   });
 
   it('is what scripts/package-manifest.mjs writes (edit the generator, not package.json)', () => {
