@@ -15,6 +15,7 @@ import { hexWord } from '../machine/format';
 import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { COST_PROFILES, CostModel, isCostProfileName, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, imageOutsideMemory, SystemOptions, validateMemory, validateSettings, VirtualSystem } from '../hypervisor/system';
+import { DEFAULT_VIRTUALIZATION } from '../hypervisor/settings';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
 import { readSourceFile, readSourceText } from '../loader/sourceFile';
 import type { SourceRead } from '../asm';
@@ -126,7 +127,7 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     try { const json = JSON.parse(read.text); costModel = parseCostModel(json); costKeys = Object.keys(json).filter((key) => key !== 'profile'); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
   }
   const systemOptions: SystemOptions = {
-    virtualization: options.virtualization ?? description?.virtualization ?? 'none',
+    virtualization: options.virtualization ?? description?.virtualization ?? DEFAULT_VIRTUALIZATION,
     paging: options.paging ?? description?.paging,
     kernelShadows: options.kernelShadows ?? description?.kernelShadows,
     tlbEntries: options.tlbEntries ?? description?.tlbEntries,

@@ -18,6 +18,7 @@ import { AssembleResult, AsmSymbol, formatDiagnostic, LineMap, SourceRead } from
 import { formatInstr } from '../machine/format';
 import { RunResult } from '../machine/machine';
 import { ConfigError, createSystem, settingName, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
+import { DEFAULT_VIRTUALIZATION } from '../hypervisor/settings';
 import { COST_PROFILES } from '../hypervisor/costs';
 import { LoadedGuest, loadProgram } from '../loader/program';
 import { BreakpointRecord, Breakpoints, BreakpointSpec } from './breakpoints';
@@ -122,7 +123,7 @@ export class DebugRuntime {
     this.guests = load.guests.map((g) => ({ ...g, memory: g.memory ?? config.memory }));
     const description = load.description;
     this.systemOptions = {
-      virtualization: config.virtualization ?? description?.virtualization ?? 'none',
+      virtualization: config.virtualization ?? description?.virtualization ?? DEFAULT_VIRTUALIZATION,
       paging: config.paging ?? description?.paging,
       kernelShadows: config.kernelShadows ?? description?.kernelShadows,
       tlbEntries: config.tlbEntries ?? description?.tlbEntries,

@@ -16,7 +16,7 @@ import { DEFAULT_HYPERVISOR_FRAMES, Hypervisor, HypervisorState, HypervisorVirtu
 import { GuestAccess, GuestMemory } from './guestMemory';
 import { decode, DecodedInstr } from '../machine/decode';
 import { formatInstr, hexLiteral } from '../machine/format';
-import { defaultPaging, KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Setting, settingName, Virtualization, VIRTUALIZATIONS } from './settings';
+import { DEFAULT_KERNEL_SHADOWS, defaultPaging, KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Setting, settingName, Virtualization, VIRTUALIZATIONS } from './settings';
 
 export { defaultPaging, KERNEL_SHADOWS, PAGING_SETTINGS, settingName, VIRTUALIZATIONS };
 export type { Virtualization };
@@ -271,7 +271,7 @@ class HypervisorSystem implements VirtualSystem {
       guests: options.guests.map((g) => ({ name: g.name, image: g.image, memory: g.memory, inputs: g.inputs })),
       virtualization: options.virtualization as HypervisorVirtualization,
       paging: defaultPaging(options),
-      kernelShadows: options.kernelShadows ?? 'separate',
+      kernelShadows: options.kernelShadows ?? DEFAULT_KERNEL_SHADOWS,
       tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions, isInteractive: options.isInteractive, costModel: options.costModel,
     });
   }
