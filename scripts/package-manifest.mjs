@@ -2,49 +2,55 @@
 // commands, menus, settings and walkthrough contributions, the activation events, the
 // workspace-trust capability and the packaging scripts. Other keys (and the
 // `languages` and `grammars` contributions) belong to others and are kept as
-// they are, so this can be re-run at any time: `node scripts/package-manifest.mjs`.
+// they are, so this can be re-run at any time: `npx tsc -b && node scripts/package-manifest.mjs`
+// (`--check` only reports whether package.json is what this writes; a test runs it).
 // Launch attributes must match `LaunchConfig` in src/debug (the adapter parses them).
+// The settings' names and descriptions and the memory limit come from the
+// compiled sources (src/hypervisor/settings.ts, src/machine/memory.ts), the one copy of each.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const file = join(root, 'package.json');
-const pkg = JSON.parse(readFileSync(file, 'utf8'));
+const original = readFileSync(file, 'utf8');
+const pkg = JSON.parse(original);
+
+const compiled = (path) => {
+  const full = join(root, 'out', path);
+  if (!existsSync(full)) {
+    console.error(`package-manifest: ${full} is missing: run \`npx tsc -b\` first`);
+    process.exit(1);
+  }
+  return createRequire(import.meta.url)(full);
+};
+const settings = compiled('src/hypervisor/settings.js');
+const { MAX_MEMORY_BYTES } = compiled('src/machine/memory.js');
+const { MAX_TLB_ENTRIES } = compiled('src/machine/tlb.js');
+const { HISTORY_BYTE_BUDGET } = compiled('src/debug/history.js');
+
+/** A `string` attribute whose values and their descriptions are one of the lists of settings.ts. */
+const settingAttribute = (names, text) => ({
+  type: 'string',
+  enum: [...names],
+  enumDescriptions: names.map((name) => text[name].description),
+});
 
 const virtualization = {
-  type: 'string',
-  enum: ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'],
-  enumDescriptions: [
-    'Bare hardware: the guest kernel runs in real kernel mode. The reference every other setting is compared with.',
-    'The guest kernel runs in real user mode; privileged instructions trap and the hypervisor emulates them, exceptions are reflected to the guest.',
-    'As trap-and-emulate, and the guest may also call the hypervisor with `vmcall N` (hypercalls).',
-    'Guest kernel code is translated block by block; privileged and sensitive instructions become calls into the hypervisor.',
-    'The CPU has a guest mode: the guest kernel runs in real kernel mode on its own state; hlt, in/out and vmcall (and, with shadow paging, cr3 loads and invlpg) exit to the hypervisor.',
-  ],
-  default: 'none',
+  ...settingAttribute(settings.VIRTUALIZATIONS, settings.VIRTUALIZATION_TEXT),
+  default: settings.DEFAULT_VIRTUALIZATION,
   description: 'How the guest runs (docs/machine.md, "Virtualization settings").',
 };
 const paging = {
-  type: 'string',
-  enum: ['shadow-on-demand', 'shadow-proactive', 'nested'],
-  enumDescriptions: [
-    'Shadow page tables filled on hidden page faults and dropped on every guest cr3 load or invlpg.',
-    'One cached shadow per guest page directory; guest page-table pages are write-protected and shadows updated on writes.',
-    'The hardware walks the guest page table and then the guest-physical to machine map (hardware-assist only).',
-  ],
+  ...settingAttribute(settings.PAGING_SETTINGS, settings.PAGING_TEXT),
   default: 'shadow-on-demand',
   description: 'How guest virtual memory is virtualized (ignored with virtualization "none"). Unset, hardware-assist uses nested and the other settings shadow-on-demand.',
 };
 const kernelShadows = {
-  type: 'string',
-  enum: ['separate', 'flush-on-switch'],
-  enumDescriptions: [
-    'One shadow for pretend-kernel mode and one for pretend-user mode.',
-    'One shadow, flushed whenever the guest switches between pretend-kernel and pretend-user mode.',
-  ],
-  default: 'separate',
+  ...settingAttribute(settings.KERNEL_SHADOWS, settings.KERNEL_SHADOWS_TEXT),
+  default: settings.DEFAULT_KERNEL_SHADOWS,
   description: 'How shadow page tables keep kernel-only pages away from guest user mode.',
 };
 
@@ -57,7 +63,7 @@ const launchProperties = {
   virtualization,
   paging,
   kernelShadows,
-  tlbEntries: { type: 'integer', minimum: 0, maximum: 4096, default: 16, description: 'Number of TLB entries (0 = no TLB).' },
+  tlbEntries: { type: 'integer', minimum: 0, maximum: MAX_TLB_ENTRIES, default: 16, description: 'Number of TLB entries (0 = no TLB).' },
   costModel: {
     type: 'string',
     enum: ['first-gen', 'modern'],
@@ -69,7 +75,10 @@ const launchProperties = {
     description: 'Which hardware the estimated cycles of the costs panel price (docs/hypervisor.md, "Costs", cites each figure).',
   },
   translationThreshold: { type: 'integer', minimum: 0, maximum: 1000000000, default: 32, description: 'Binary translation: how many times a block runs, interpreted, before it is translated (docs/hypervisor.md, "Binary translation"). 0 or 1: translate every block on first sight.' },
-  memory: { type: 'integer', minimum: 4096, multipleOf: 4096, default: 1048576, description: 'Guest RAM in bytes, a multiple of 4096 (default 1 MiB).' },
+  memory: {
+    type: 'integer', minimum: 4096, maximum: MAX_MEMORY_BYTES, multipleOf: 4096, default: 1048576,
+    description: `Guest RAM in bytes, a multiple of 4096 (default 1 MiB, at most ${MAX_MEMORY_BYTES / 2 ** 30} GiB: the simulated machine's RAM, shared by all guests and the hypervisor).`,
+  },
   input: {
     type: ['string', 'array'],
     items: {
@@ -82,7 +91,7 @@ const launchProperties = {
   },
   stopOnEntry: { type: 'boolean', default: true, description: 'Stop at the guest entry point before the first instruction.' },
   maxInstructions: { type: 'integer', minimum: 1, default: 10000000, description: 'Stop the run after this many retired instructions.' },
-  historySize: { type: 'integer', minimum: 0, maximum: 100000, default: 32, description: 'Snapshots kept for "Step Back" and "Reverse Continue"; more makes stepping back faster and uses more memory (0: replay from the start every time).' },
+  historySize: { type: 'integer', minimum: 0, maximum: 100000, default: 32, description: `Snapshots kept for "Step Back" and "Reverse Continue"; more makes stepping back faster and uses more memory, at most ${HISTORY_BYTE_BUDGET / 2 ** 20} MiB in all (0: replay from the start every time).` },
   snapshotInterval: { type: 'integer', minimum: 1000, default: 100000, description: 'Instructions between two of those snapshots.' },
   cwd: { type: 'string', default: '${workspaceFolder}', description: 'Directory a relative program path is resolved against.' },
 };
@@ -122,6 +131,8 @@ const commands = [
   panelCommand('openTimeline', 'Open Trap Timeline'),
   panelCommand('openCosts', 'Open Cost Counters'),
   panelCommand('openTranslationCache', 'Open Translation Cache'),
+  { command: 'hyperstep.stepBack', title: 'Step Back', category: 'hyperstep', icon: '$(debug-step-back)' },
+  { command: 'hyperstep.reverseContinue', title: 'Reverse Continue', category: 'hyperstep', icon: '$(debug-reverse-continue)' },
   { command: 'hyperstep.sendInput', title: 'Send Keyboard Input to the Guest', category: 'hyperstep', icon: '$(keyboard)' },
   { command: 'hyperstep.walkthrough.openFirstLab', title: 'Open the First Lab', category: 'hyperstep' },
   { command: 'hyperstep.walkthrough.debugUnderTrapAndEmulate', title: 'Debug the Active Guest under Trap-and-Emulate', category: 'hyperstep' },
@@ -160,7 +171,11 @@ const walkthroughs = [{
 
 const isHyperstepSession = "debugType == 'hyperstep'";
 const menus = {
-  commandPalette: [{ command: 'hyperstep.sendInput', when: isHyperstepSession }],
+  commandPalette: [
+    { command: 'hyperstep.sendInput', when: isHyperstepSession },
+    { command: 'hyperstep.stepBack', when: `${isHyperstepSession} && debugState == 'stopped'` },
+    { command: 'hyperstep.reverseContinue', when: `${isHyperstepSession} && debugState == 'stopped'` },
+  ],
   'debug/toolBar': [{ command: 'hyperstep.sendInput', when: isHyperstepSession, group: 'navigation@20' }],
 };
 
@@ -211,4 +226,12 @@ pkg.scripts = {
   'test:extension': 'npm run build --silent && node scripts/bundle-webview.mjs && node out/test/extension/runTest.js',
   'test:e2e': 'npm run package && node out/test/e2e/run.js',
 };
-writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+const written = `${JSON.stringify(pkg, null, 2)}\n`;
+if (process.argv.includes('--check')) {
+  if (written !== original) {
+    console.error('package-manifest: package.json differs from what scripts/package-manifest.mjs writes: run `npx tsc -b && node scripts/package-manifest.mjs`');
+    process.exit(1);
+  }
+} else {
+  writeFileSync(file, written);
+}

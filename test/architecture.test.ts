@@ -15,7 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   loader: ['machine', 'hypervisor', 'asm'],
   protocol: [],
   debug: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', '@vscode/debugadapter', '@vscode/debugprotocol'],
-  lsp: ['machine', 'asm', 'loader', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'vscode-languageserver/node', 'vscode-languageserver/browser'],
+  lsp: ['machine', 'hypervisor', 'asm', 'loader', 'vscode-languageserver', 'vscode-languageserver-textdocument', 'vscode-languageserver/node', 'vscode-languageserver/browser'],
   labs: ['machine', 'hypervisor', 'asm', 'loader'],
   cli: ['machine', 'hypervisor', 'asm', 'loader', 'labs', 'commander'],
   webview: ['protocol'],

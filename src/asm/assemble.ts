@@ -835,6 +835,7 @@ function countLines(text: string): number {
   return count;
 }
 
+/** Not machine/format's hexLiteral: an address past 0xffffffff must show as such, not wrap to 32 bits. */
 function hex(value: number): string {
   return `0x${value.toString(16)}`;
 }

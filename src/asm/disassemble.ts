@@ -4,7 +4,7 @@
 // a `.word`. It reads memory only through the caller's `read` function.
 
 import { decode, isValidWord0 } from '../machine/decode';
-import { DisassembleOptions, formatInstr } from '../machine/format';
+import { DisassembleOptions, formatInstr, hexWord } from '../machine/format';
 
 export { formatInstr };
 export type { DisassembleOptions };
@@ -26,7 +26,7 @@ export const UNREADABLE_TEXT = '??';
 
 
 function wordText(word: number): string {
-  return `.word 0x${(word >>> 0).toString(16).padStart(8, '0')}`;
+  return `.word ${hexWord(word)}`;
 }
 
 function readWord(address: number, read: (address: number) => number | undefined): { word: number; bytes: number[] } | undefined {

@@ -2,8 +2,10 @@
 // here into typed options; a bad value becomes a UsageError (exit status 64).
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { PAGE_SIZE } from '../machine/isa';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MAX_MEMORY_BYTES } from '../machine/memory';
+import { MAX_TLB_ENTRIES } from '../machine/tlb';
 
 export const EXIT = {
   halted: 0, assemblyError: 1, tripleFault: 2, busError: 3, instructionLimit: 4, exceptionLoop: 5,
@@ -16,8 +18,7 @@ export const EXIT = {
 
 export class UsageError extends Error {}
 
-import { KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
-import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
+import { KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Virtualization, VIRTUALIZATIONS } from '../hypervisor/settings';
 import { parseAt, parseShow, ShowPoint, ShowTable } from './showTables';
 import { TRANSLATION_THRESHOLD } from '../hypervisor/binaryTranslate/engine';
 
@@ -83,8 +84,8 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .argument('[file]', 'the .g32 program (its .entry label or _start is where it begins)')
     .option('--input <text>', 'keyboard input available at tick 0 (literal bytes)')
     .option('--input-at <tick:text>', 'keyboard input arriving at TICK (repeatable)', parseInputAt)
-    .option('--memory <bytes>', 'RAM size in bytes, a multiple of 4096', parseCount('--memory', 4096, MAX_MEMORY_BYTES))
-    .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, 4096))
+    .option('--memory <bytes>', `RAM size in bytes, a multiple of ${PAGE_SIZE}`, parseCount('--memory', PAGE_SIZE, MAX_MEMORY_BYTES))
+    .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, MAX_TLB_ENTRIES))
     .option('--max-instructions <n>', 'stop after N retired instructions (default 10000000)', parseCount('--max-instructions', 1, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--virtualization <setting>', 'how the guest runs (default none)').choices([...VIRTUALIZATIONS]))
     .addOption(new Option('--paging <setting>', 'how guest page tables are virtualized (default: nested under hardware-assist, shadow-on-demand otherwise; no effect under none)').choices([...PAGING_SETTINGS]))
@@ -102,7 +103,7 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
       const file = (o.machine as string | undefined) ?? fileArg;
       if (!file) throw new UsageError('run needs FILE.g32 or --machine FILE.json');
       if (o.machine && fileArg) throw new UsageError('give either FILE.g32 or --machine FILE.json, not both');
-      if (o.memory !== undefined && (o.memory as number) % 4096 !== 0) throw new UsageError('--memory must be a multiple of 4096');
+      if (o.memory !== undefined && (o.memory as number) % PAGE_SIZE !== 0) throw new UsageError(`--memory must be a multiple of ${PAGE_SIZE}`);
       const inputs: TimedInput[] = [];
       if (typeof o.input === 'string') inputs.push({ tick: 0, bytes: Buffer.from(o.input, 'utf8') });
       inputs.push(...((o.inputAt as TimedInput[] | undefined) ?? []));

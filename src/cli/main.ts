@@ -15,6 +15,7 @@ import { hexWord } from '../machine/format';
 import { explainDeliveryFailure } from '../machine/deliveryFailure';
 import { COST_PROFILES, CostModel, isCostProfileName, parseCostModel } from '../hypervisor/costs';
 import { ConfigError, createSystem, imageOutsideMemory, SystemOptions, validateMemory, validateSettings, VirtualSystem } from '../hypervisor/system';
+import { DEFAULT_VIRTUALIZATION } from '../hypervisor/settings';
 import { LoadError, LoadResult, loadProgram } from '../loader/program';
 import { nodeIncludePaths } from '../loader/includePaths';
 import { readSourceFile, readSourceText } from '../loader/sourceFile';
@@ -127,7 +128,7 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     try { const json = JSON.parse(read.text) as object; costModel = parseCostModel(json); costKeys = Object.keys(json).filter((key) => key !== 'profile'); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
   }
   const systemOptions: SystemOptions = {
-    virtualization: options.virtualization ?? description?.virtualization ?? 'none',
+    virtualization: options.virtualization ?? description?.virtualization ?? DEFAULT_VIRTUALIZATION,
     paging: options.paging ?? description?.paging,
     kernelShadows: options.kernelShadows ?? description?.kernelShadows,
     tlbEntries: options.tlbEntries ?? description?.tlbEntries,
@@ -251,7 +252,7 @@ export function runCommand(options: RunOptions, io: CliIo): number {
   if (traceError) io.stderr(`hyperstep: the trace in ${options.traceFile} is incomplete: ${traceError}\n`);
   const view = system.guest(isMultiGuest ? 0 : 0);
   if (result.reason !== 'halted') {
-    io.stderr(`hyperstep: ${result.detail}${isMultiGuest ? '' : ` (pc 0x${view.pc.toString(16).padStart(8, '0')}, after ${view.retired} instructions)`}\n`);
+    io.stderr(`hyperstep: ${result.detail}${isMultiGuest ? '' : ` (pc ${hexWord(view.pc)}, after ${view.retired} instructions)`}\n`);
     const sourceOf = sourceOfGuest(load);
     const hints = explainStop(system, result, sourceOf);
     if (result.reason === 'instruction-limit' && !isMultiGuest && view.console.length === 0) hints.push(...probeSpin(() => createSystem(systemOptions), view.ticks, sourceOf));

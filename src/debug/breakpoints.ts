@@ -7,6 +7,7 @@
 // which keeps breakpoints right in user programs that share virtual addresses.
 
 import { LineMap } from '../asm';
+import { PAGE_SIZE } from '../machine/isa';
 import { EvalError, parseExpression, parseHitCondition } from './evaluate';
 import { Target } from './target';
 
@@ -195,12 +196,12 @@ export function virtualAliases(target: Target, guest: number, gpas: readonly num
   }
   const out: number[] = [];
   const directory = (cr3 & ~0xfff) >>> 0;
-  if (!memory.isRam(directory, 4096)) return [];
+  if (!memory.isRam(directory, PAGE_SIZE)) return [];
   for (let pdi = 0; pdi < 1024; pdi++) {
     const pde = memory.read(directory + pdi * 4, 4);
     if ((pde & 1) === 0) continue;
     const table = (pde & ~0xfff) >>> 0;
-    if (!memory.isRam(table, 4096)) continue;
+    if (!memory.isRam(table, PAGE_SIZE)) continue;
     for (let pti = 0; pti < 1024; pti++) {
       const pte = memory.read(table + pti * 4, 4);
       if ((pte & 1) === 0) continue;

@@ -3,7 +3,8 @@
 // guest (`input TEXT` or `> TEXT`). Each returns the text to show.
 
 import type { WalkView } from '../protocol/panelMessages';
-import { formatValue, hex8 } from './evaluate';
+import { formatValue } from './evaluate';
+import { hexWord } from '../machine/format';
 import { walkView } from './panel';
 import { DebugRuntime } from './runtime';
 
@@ -59,7 +60,7 @@ export function runConsoleCommand(runtime: DebugRuntime, g: number, text: string
       if (!argument) return 'translate ADDR: ADDR is an expression, e.g. translate 0x00400000 or translate [sp]';
       const va = runtime.evaluate(g, argument);
       const walk = walkView(runtime, g, va);
-      return [`${hex8(va)} in guest ${runtime.target.name(g)}:`, ...walk.steps.map((s) => `  ${s.isOk ? '✓' : '✗'} ${WALK_STEP_NAMES[s.table]}: ${s.text}`)].join('\n');
+      return [`${hexWord(va)} in guest ${runtime.target.name(g)}:`, ...walk.steps.map((s) => `  ${s.isOk ? '✓' : '✗'} ${WALK_STEP_NAMES[s.table]}: ${s.text}`)].join('\n');
     }
     case 'tlb': {
       const tlb = runtime.target.cpu.tlb;
@@ -67,7 +68,7 @@ export function runConsoleCommand(runtime: DebugRuntime, g: number, text: string
       for (let i = 0; i < tlb.nEntries; i++) {
         if (tlb.vpn[i] === -1) continue;
         const bits = tlb.bits[i];
-        rows.push(`  [${String(i).padStart(2)}] ${hex8(tlb.vpn[i] << 12)} -> ${hex8(tlb.frame[i])} ${bits & 2 ? 'W' : '-'}${bits & 4 ? 'U' : '-'}${bits & 64 ? 'D' : '-'} age ${tlb.clock - tlb.lastUse[i]}`);
+        rows.push(`  [${String(i).padStart(2)}] ${hexWord(tlb.vpn[i] << 12)} -> ${hexWord(tlb.frame[i])} ${bits & 2 ? 'W' : '-'}${bits & 4 ? 'U' : '-'}${bits & 64 ? 'D' : '-'} age ${tlb.clock - tlb.lastUse[i]}`);
       }
       if (rows.length === 1) rows.push('  (empty)');
       return rows.join('\n');

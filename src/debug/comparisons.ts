@@ -5,6 +5,7 @@
 
 import { CostsView } from '../protocol/panelMessages';
 import { createSystem, settingName, SystemOptions, VirtualSystem } from '../hypervisor/system';
+import { DEFAULT_KERNEL_SHADOWS } from '../hypervisor/settings';
 
 export const MAX_COMPARISON_INSTRUCTIONS = 2_000_000;
 const SLICE = 100_000;
@@ -24,7 +25,7 @@ export class CostComparisons {
     const variants: SystemOptions[] = [];
     if (this.options.guests.length === 1) variants.push({ ...this.options, virtualization: 'none', paging: undefined, kernelShadows: undefined });
     for (const paging of ['shadow-on-demand', 'shadow-proactive'] as const) {
-      variants.push({ ...this.options, virtualization: 'trap-and-emulate', paging, kernelShadows: this.options.kernelShadows ?? 'separate' });
+      variants.push({ ...this.options, virtualization: 'trap-and-emulate', paging, kernelShadows: this.options.kernelShadows ?? DEFAULT_KERNEL_SHADOWS });
     }
     return variants.filter((v) => settingName(v) !== current);
   }

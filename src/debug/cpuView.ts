@@ -7,7 +7,7 @@
 // table and the hypervisor map (what a miss walks and fills), and says when
 // that differs from the guest table's answer: the lesson of a stale entry.
 
-import { hex8 } from './evaluate';
+import { hexWord } from '../machine/format';
 import type { Target } from './target';
 
 export type TranslationSource = 'TLB' | 'shadow' | 'table';
@@ -95,6 +95,6 @@ export function describeStaleRead(read: StaleRead, isBare: boolean): string {
   const space = isBare ? 'physical' : 'machine';
   const table = read.tableMa === undefined
     ? 'the guest page table no longer maps it'
-    : `the guest page table${isBare ? ' now gives' : ' and the hypervisor map now give'} ${space} ${hex8(read.tableMa)}, which holds ${hex8(read.tableValue ?? 0)}`;
-  return `[${hex8(read.va)}] is what the CPU loads, through a stale ${read.source} entry (${space} ${hex8(read.ma)}); ${table}. A PTE changed without invlpg: the ${read.source} keeps the old translation until invlpg or a cr3 load.`;
+    : `the guest page table${isBare ? ' now gives' : ' and the hypervisor map now give'} ${space} ${hexWord(read.tableMa)}, which holds ${hexWord(read.tableValue ?? 0)}`;
+  return `[${hexWord(read.va)}] is what the CPU loads, through a stale ${read.source} entry (${space} ${hexWord(read.ma)}); ${table}. A PTE changed without invlpg: the ${read.source} keeps the old translation until invlpg or a cr3 load.`;
 }

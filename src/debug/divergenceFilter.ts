@@ -8,7 +8,7 @@ import { Divergence, findDivergence } from '../hypervisor/compare';
 import { TimedInput } from '../machine/devices/keyboard';
 import { createSystem, SystemGuest, SystemOptions, VirtualSystem } from '../hypervisor/system';
 import type { RunPosition } from './currentSystem';
-import { hex8 } from './evaluate';
+import { hexWord } from '../machine/format';
 import { DIVERGENCE_SEARCH_LIMIT, FilterEvent } from './exceptionFilters';
 import type { FilterMatching } from './filterMatching';
 import type { ReplayStatus } from './replayMode';
@@ -88,7 +88,7 @@ export class DivergenceFilter {
     const result = findDivergence(make('none'), make(options.virtualization), { chunk: DIVERGENCE_SEARCH_CHUNK });
     const d = result.divergence;
     const description = d
-      ? `divergence from bare hardware after ${d.retired} instructions at ${hex8(d.pc)}: \`${d.instruction}\` — ${d.differences.join('; ')}; ${d.explanation}`
+      ? `divergence from bare hardware after ${d.retired} instructions at ${hexWord(d.pc)}: \`${d.instruction}\` — ${d.differences.join('; ')}; ${d.explanation}`
       : `no divergence from bare hardware in ${result.ticksCompared} ticks (bare: ${result.reference.reason}, ${result.otherSetting}: ${result.other.reason}; the search stops after ${limit} instructions)`;
     this.divergenceSearch = { key, divergence: d, stopRetired: d ? d.retired + 1 : undefined, description, limit };
     deps.emit({ kind: 'output', category: 'console', text: `hyperstep: divergence search: ${d ? `${description}; the run stops right after that instruction` : description}\n` });

@@ -5,6 +5,8 @@
 // It knows nothing of DAP or the simulator: values and memory arrive through
 // an EvalContext.
 
+import { hexWord } from '../machine/format';
+
 export class EvalError extends Error {}
 
 export interface EvalContext {
@@ -131,7 +133,7 @@ function compute(node: Node, context: EvalContext): number {
     case 'mem': {
       const address = compute(node.address, context);
       const value = context.read(address, node.size);
-      if (value === undefined) throw new EvalError(`guest virtual address 0x${address.toString(16).padStart(8, '0')} is not mapped`);
+      if (value === undefined) throw new EvalError(`guest virtual address ${hexWord(address)} is not mapped`);
       return value >>> 0;
     }
     case 'unary': {
@@ -195,14 +197,10 @@ export function interpolate(message: string, context: EvalContext): string {
   });
 }
 
-export function hex8(value: number): string {
-  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
-}
-
 /** How a 32-bit value is shown: hex, then decimal (signed when negative). */
 export function formatValue(value: number): string {
   const signed = value | 0;
-  return `${hex8(value)} (${value >>> 0}${signed < 0 ? ` / ${signed}` : ''})`;
+  return `${hexWord(value)} (${value >>> 0}${signed < 0 ? ` / ${signed}` : ''})`;
 }
 
 /** Parses a hit condition: `N` or `>= N` (from the Nth hit on), `> N`, `== N`, `% N` (every Nth). */

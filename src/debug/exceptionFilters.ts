@@ -43,8 +43,6 @@ export const EXCEPTION_FILTERS: readonly FilterDefinition[] = [
   { filter: 'divergence', label: 'Divergence from bare hardware', isBeforeHandling: false, description: `Right after the first instruction whose guest-visible effect differs from bare hardware (found by running the same guest and input on bare hardware for up to ${DIVERGENCE_SEARCH_LIMIT.toLocaleString('en-US')} instructions; one guest, not under virtualization none).` },
 ];
 
-export const FILTER_IDS: readonly string[] = EXCEPTION_FILTERS.map((f) => f.filter);
-
 /** The fields a filter condition can test. */
 export interface FilterEvent {
   kind: string;

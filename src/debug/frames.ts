@@ -10,7 +10,7 @@ import { VECTOR_NAMES } from '../machine/isa';
 import { PseudocodeLine } from '../hypervisor/pseudocode';
 import { LineMap } from '../asm';
 import type { RunPosition } from './currentSystem';
-import { hex8 } from './evaluate';
+import { hexWord } from '../machine/format';
 import type { HypervisorFrame } from './hypervisorFrame';
 import type { ReplayStatus } from './replayMode';
 
@@ -112,7 +112,7 @@ export class FrameModel {
     const gpa = source?.gpa ?? target.toPhysical(g, pc);
     const label = gpa !== undefined ? this.labelAt(g, gpa) : undefined;
     const mode = kind === 'guest' ? (target.isUser(g) ? (target.hv ? ' [pretend user]' : ' [user]') : (target.hv ? ' [pretend kernel]' : ' [kernel]')) : '';
-    const name = `${label ? `${label.name}${label.offset ? `+${label.offset}` : ''}` : hex8(pc)}${mode}`;
+    const name = `${label ? `${label.name}${label.offset ? `+${label.offset}` : ''}` : hexWord(pc)}${mode}`;
     return { kind, name, pc, source: source ? { path: source.path, line: source.line } : undefined };
   }
 

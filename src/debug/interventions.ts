@@ -7,7 +7,8 @@
 import { TimedInput } from '../machine/devices/keyboard';
 import type { CpuBreakpoints } from './cpuBreakpoints';
 import type { CurrentSystem } from './currentSystem';
-import { EvalError, hex8 } from './evaluate';
+import { EvalError } from './evaluate';
+import { hexWord } from '../machine/format';
 import type { History } from './history';
 import type { HypervisorFrameView } from './hypervisorFrame';
 
@@ -34,7 +35,7 @@ export class Interventions {
 
   setRegister(guest: number, name: string, value: number): void {
     const lower = name.toLowerCase();
-    this.intervene(`${name} = ${hex8(value)}`, () => this.applyRegister(guest, lower, value >>> 0));
+    this.intervene(`${name} = ${hexWord(value)}`, () => this.applyRegister(guest, lower, value >>> 0));
   }
 
   private applyRegister(g: number, name: string, value: number): void {
@@ -55,7 +56,7 @@ export class Interventions {
   writeMemory(space: 'gva' | 'gpa' | 'ma', guest: number, address: number, data: Uint8Array): number {
     const copy = Uint8Array.from(data);
     let written = 0;
-    this.intervene(`write ${copy.length} bytes at ${space}:${hex8(address)}`, () => { written = this.deps.run.target.writeBytes(space, guest, address, copy); });
+    this.intervene(`write ${copy.length} bytes at ${space}:${hexWord(address)}`, () => { written = this.deps.run.target.writeBytes(space, guest, address, copy); });
     this.deps.cpuBreakpoints.clearAliases();
     return written;
   }

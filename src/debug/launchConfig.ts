@@ -5,11 +5,13 @@
 // `configurationAttributes` schema the extension contributes in package.json.
 
 import * as path from 'path';
-import { ConfigError, KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
-import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
+import { PAGE_SIZE } from '../machine/isa';
+import { ConfigError } from '../hypervisor/system';
+import { KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Virtualization, VIRTUALIZATIONS } from '../hypervisor/settings';
 import { COST_PROFILE_NAMES, CostProfileName } from '../hypervisor/costs';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MAX_MEMORY_BYTES } from '../machine/memory';
+import { MAX_TLB_ENTRIES } from '../machine/tlb';
 
 export interface LaunchConfig {
   /** Absolute path of a .g32 program or a machine-description .json. */
@@ -97,8 +99,8 @@ export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = p
   if (!lower.endsWith('.g32') && !lower.endsWith('.json')) {
     throw new ConfigError(`launch attribute 'program' must name a .g32 program or a machine description .json; got ${JSON.stringify(args.program)}`);
   }
-  const memory = wholeNumber('memory', args.memory, 4096, MAX_MEMORY_BYTES);
-  if (memory !== undefined && memory % 4096 !== 0) throw new ConfigError(`launch attribute 'memory' must be a multiple of 4096 (whole pages); got ${memory}`);
+  const memory = wholeNumber('memory', args.memory, PAGE_SIZE, MAX_MEMORY_BYTES);
+  if (memory !== undefined && memory % PAGE_SIZE !== 0) throw new ConfigError(`launch attribute 'memory' must be a multiple of ${PAGE_SIZE} (whole pages); got ${memory}`);
   if (args.stopOnEntry !== undefined && typeof args.stopOnEntry !== 'boolean') {
     throw new ConfigError(`launch attribute 'stopOnEntry' must be true or false; got ${JSON.stringify(args.stopOnEntry)}`);
   }
@@ -107,7 +109,7 @@ export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = p
     virtualization: oneOf('virtualization', args.virtualization, VIRTUALIZATIONS),
     paging: oneOf('paging', args.paging, PAGING_SETTINGS),
     kernelShadows: oneOf('kernelShadows', args.kernelShadows, KERNEL_SHADOWS),
-    tlbEntries: wholeNumber('tlbEntries', args.tlbEntries, 0, 4096),
+    tlbEntries: wholeNumber('tlbEntries', args.tlbEntries, 0, MAX_TLB_ENTRIES),
     costModel: oneOf('costModel', args.costModel, COST_PROFILE_NAMES),
     translationThreshold: wholeNumber('translationThreshold', args.translationThreshold, 0, 1_000_000_000),
     memory,

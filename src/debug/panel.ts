@@ -8,9 +8,9 @@ import { TlbBits } from '../machine/tlb';
 import {
   CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowMappingView, ShadowTableView, TimelineEntry, TlbEntryView, TranslationCacheView, WalkView,
 } from '../protocol/panelMessages';
-import { formatInstr } from '../machine/format';
+import { formatInstr, hexWord } from '../machine/format';
 import { CostComparisons } from './comparisons';
-import { hex8 } from './evaluate';
+
 import { guestMappingsOf, hypervisorMapOf, tlbEntriesOf } from '../hypervisor/tableViews';
 import { describeAdaptive } from '../hypervisor/binaryTranslate/engine';
 import { shadowFrame, tlbFrame } from './cpuView';
@@ -126,7 +126,7 @@ function translationCache(runtime: DebugRuntime, g: number): TranslationCacheVie
     blocks: cache.blocks().map((block) => ({
       guestAddress: block.gva >>> 0,
       isPretendUser: false,
-      guestInstructions: block.instrs.map(({ pc, instr }) => `${hex8(pc)}  ${formatInstr(instr)}`),
+      guestInstructions: block.instrs.map(({ pc, instr }) => `${hexWord(pc)}  ${formatInstr(instr)}`),
       generatedCode: block.source,
       executions: block.executions,
       chainedTo: [block.chainTarget, block.chainNext].filter((b) => b !== undefined && block.chainGeneration === cache.generation).map((b) => b!.gva >>> 0),
@@ -154,8 +154,8 @@ export function staleEntryReason(runtime: DebugRuntime, g: number, cache: 'TLB' 
   const space = target.hv ? 'machine' : 'physical';
   const why = `a PTE changed without invlpg: the ${cache} keeps the old translation until invlpg or a cr3 load`;
   return tableFrame === undefined
-    ? `stale: the guest page table no longer maps ${hex8(va & ~0xfff)} (${why})`
-    : `stale: the guest page table${target.hv ? ' and the hypervisor map give' : ' gives'} ${space} frame ${hex8(tableFrame)} (${why})`;
+    ? `stale: the guest page table no longer maps ${hexWord(va & ~0xfff)} (${why})`
+    : `stale: the guest page table${target.hv ? ' and the hypervisor map give' : ' gives'} ${space} frame ${hexWord(tableFrame)} (${why})`;
 }
 
 export function flagsText(bits: number): string {
@@ -172,24 +172,24 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
   let gpa: number | undefined;
   if (cr3 === 0) {
     gpa = va;
-    steps.push({ table: 'guest', text: `paging is off (guest cr3 = 0): guest-physical ${hex8(va)}`, isOk: true });
+    steps.push({ table: 'guest', text: `paging is off (guest cr3 = 0): guest-physical ${hexWord(va)}`, isOk: true });
   } else if (walk.gpa < 0) {
-    const pdeText = `PDE[${va >>> 22}] = ${hex8(walk.pde)} (${flagsText(walk.pde)})`;
-    const pteText = (walk.pde & Pte.P) !== 0 ? `, PTE[${(va >>> 12) & 0x3ff}] = ${hex8(walk.pte)} (${flagsText(walk.pte)})` : '';
-    steps.push({ table: 'guest', text: `guest table at ${hex8(cr3)}: ${pdeText}${pteText}: ${walk.gpa === -2 ? 'bus error' : 'not mapped'}`, isOk: false });
+    const pdeText = `PDE[${va >>> 22}] = ${hexWord(walk.pde)} (${flagsText(walk.pde)})`;
+    const pteText = (walk.pde & Pte.P) !== 0 ? `, PTE[${(va >>> 12) & 0x3ff}] = ${hexWord(walk.pte)} (${flagsText(walk.pte)})` : '';
+    steps.push({ table: 'guest', text: `guest table at ${hexWord(cr3)}: ${pdeText}${pteText}: ${walk.gpa === -2 ? 'bus error' : 'not mapped'}`, isOk: false });
   } else {
     gpa = walk.gpa;
-    steps.push({ table: 'guest', text: `guest table at ${hex8(cr3)}: PDE[${va >>> 22}] = ${hex8(walk.pde)} (${flagsText(walk.pde)}), PTE[${(va >>> 12) & 0x3ff}] = ${hex8(walk.pte)} (${flagsText(walk.pte)}) -> guest-physical ${hex8(walk.gpa)}`, isOk: true });
+    steps.push({ table: 'guest', text: `guest table at ${hexWord(cr3)}: PDE[${va >>> 22}] = ${hexWord(walk.pde)} (${flagsText(walk.pde)}), PTE[${(va >>> 12) & 0x3ff}] = ${hexWord(walk.pte)} (${flagsText(walk.pte)}) -> guest-physical ${hexWord(walk.gpa)}`, isOk: true });
   }
   if (gpa !== undefined) {
     const memory = target.memory(g);
     if (memory.isRam(gpa)) {
-      steps.push({ table: 'hypervisor-map', text: target.hv ? `guest frame ${hex8(gpa & ~0xfff)} -> machine frame ${hex8(memory.toMachine(gpa & ~0xfff))}: machine ${hex8(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hex8(gpa)}`, isOk: true });
+      steps.push({ table: 'hypervisor-map', text: target.hv ? `guest frame ${hexWord(gpa & ~0xfff)} -> machine frame ${hexWord(memory.toMachine(gpa & ~0xfff))}: machine ${hexWord(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hexWord(gpa)}`, isOk: true });
     } else {
-      steps.push({ table: 'hypervisor-map', text: `${hex8(gpa)} is ${(gpa >>> 12) === 0xffff0 ? 'the console device page' : 'outside guest RAM'}`, isOk: (gpa >>> 12) === 0xffff0 });
+      steps.push({ table: 'hypervisor-map', text: `${hexWord(gpa)} is ${(gpa >>> 12) === 0xffff0 ? 'the console device page' : 'outside guest RAM'}`, isOk: (gpa >>> 12) === 0xffff0 });
     }
   }
-  const page = hex8(va & ~0xfff);
+  const page = hexWord(va & ~0xfff);
   const space = target.hv ? 'machine' : 'physical';
   const hvGuest = target.guestObject(g);
   if (hvGuest && target.hv!.isNested) {
@@ -198,7 +198,7 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
     const entry = shadowFrame(target, g, va);
     const stale = entry && staleEntryReason(runtime, g, 'shadow', va, entry.frame);
     steps.push(entry
-      ? { table: 'shadow', text: `active shadow: ${page} -> machine ${hex8(entry.frame)}${entry.isWritable ? ' (writable)' : ' (read-only)'}${stale ? ` — ${stale}` : ''}`, isOk: !stale }
+      ? { table: 'shadow', text: `active shadow: ${page} -> machine ${hexWord(entry.frame)}${entry.isWritable ? ' (writable)' : ' (read-only)'}${stale ? ` — ${stale}` : ''}`, isOk: !stale }
       : { table: 'shadow', text: `active shadow has no entry for ${page}: the next access takes a hidden page fault`, isOk: false });
   }
   const tlb = target.cpu.tlb;
@@ -207,7 +207,7 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
   if (cached) {
     const bits = tlb.bits[cached.entry];
     const stale = staleEntryReason(runtime, g, 'TLB', va, cached.frame);
-    steps.push({ table: 'tlb', text: `TLB entry ${cached.entry}: ${page} -> ${space} ${hex8(cached.frame)} (${(bits & TlbBits.W) ? 'W' : ''}${(bits & TlbBits.U) ? 'U' : ''}${(bits & TlbBits.D) ? 'D' : ''})${stale ? ` — ${stale}` : ''}`, isOk: !stale });
+    steps.push({ table: 'tlb', text: `TLB entry ${cached.entry}: ${page} -> ${space} ${hexWord(cached.frame)} (${(bits & TlbBits.W) ? 'W' : ''}${(bits & TlbBits.U) ? 'U' : ''}${(bits & TlbBits.D) ? 'D' : ''})${stale ? ` — ${stale}` : ''}`, isOk: !stale });
   } else {
     steps.push({ table: 'tlb', text: isCurrent ? `not in the TLB (${tlb.nEntries} entries)` : 'the TLB holds another guest\'s translations now', isOk: false });
   }

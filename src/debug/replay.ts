@@ -10,7 +10,7 @@ import { VirtualSystem } from '../hypervisor/system';
 import { RunResult } from '../machine/machine';
 import type { CpuBreakpoints } from './cpuBreakpoints';
 import type { CurrentSystem } from './currentSystem';
-import { hex8 } from './evaluate';
+import { hexWord } from '../machine/format';
 import type { FilterMatching } from './filterMatching';
 import { estimateBytes, History, Snapshot } from './history';
 import type { HypervisorFrameView } from './hypervisorFrame';
@@ -238,7 +238,7 @@ export class Replay {
           const hits = deps.cpuBreakpoints.check(g, pc, { isCounting: false });
           if (hits.length > 0 && deps.run.position() < end) {
             const isInstruction = hits.every((h) => h.kind === 'instruction');
-            found = { position: deps.run.position(), isHeld: false, stop: { reason: isInstruction ? 'instruction breakpoint' : 'breakpoint', guest: g, description: `breakpoint at ${hex8(pc)}`, hitBreakpointIds: hits.map((h) => h.id) } };
+            found = { position: deps.run.position(), isHeld: false, stop: { reason: isInstruction ? 'instruction breakpoint' : 'breakpoint', guest: g, description: `breakpoint at ${hexWord(pc)}`, hitBreakpointIds: hits.map((h) => h.id) } };
           }
           cpu.skipBreakpointAt = cpu.pc;
           continue;

@@ -18,7 +18,8 @@ import type { Breakpoints } from './breakpoints';
 import type { CpuBreakpoints } from './cpuBreakpoints';
 import type { RunPosition } from './currentSystem';
 import type { DivergenceFilter } from './divergenceFilter';
-import { EvalContext, hex8 } from './evaluate';
+import { EvalContext } from './evaluate';
+import { hexWord } from '../machine/format';
 import type { FilterMatching } from './filterMatching';
 import type { HypervisorFrameView } from './hypervisorFrame';
 import type { ReplayStatus } from './replayMode';
@@ -90,7 +91,7 @@ export class RunControl {
 
   start(): void {
     const { deps } = this;
-    if (deps.isStopOnEntry) deps.stop({ reason: 'entry', guest: 0, description: `stopped at the entry point ${hex8(deps.run.target.pc(0))}` });
+    if (deps.isStopOnEntry) deps.stop({ reason: 'entry', guest: 0, description: `stopped at the entry point ${hexWord(deps.run.target.pc(0))}` });
     else {
       // Nothing stopped at the entry yet: a breakpoint there must hit.
       this.isFreshStart = true;
@@ -280,7 +281,7 @@ export class RunControl {
         const hits = deps.cpuBreakpoints.check(g, pc, { isCounting: true });
         if (hits.length === 0) { cpu.skipBreakpointAt = cpu.pc; return 'skip'; }
         const isInstruction = hits.every((h) => h.kind === 'instruction');
-        deps.stop({ reason: isInstruction ? 'instruction breakpoint' : 'breakpoint', guest: g, description: `breakpoint at ${hex8(pc)}`, hitBreakpointIds: hits.map((h) => h.id) });
+        deps.stop({ reason: isInstruction ? 'instruction breakpoint' : 'breakpoint', guest: g, description: `breakpoint at ${hexWord(pc)}`, hitBreakpointIds: hits.map((h) => h.id) });
         return 'stopped';
       }
       case 'requested': {

@@ -18,6 +18,7 @@ import { AssembleResult, AsmSymbol, formatDiagnostic, LineMap, SourceRead } from
 import { formatInstr } from '../machine/format';
 import { RunResult } from '../machine/machine';
 import { ConfigError, createSystem, settingName, SystemOptions, validateSettings, VirtualSystem } from '../hypervisor/system';
+import { DEFAULT_VIRTUALIZATION } from '../hypervisor/settings';
 import { COST_PROFILES } from '../hypervisor/costs';
 import { LoadedGuest, loadProgram } from '../loader/program';
 import { BreakpointRecord, Breakpoints, BreakpointSpec } from './breakpoints';
@@ -95,7 +96,6 @@ export class DebugRuntime {
 
   // State: each piece has one owner that changes it through its methods.
   private readonly current: CurrentSystem;
-  private readonly runState: RunState;
   private readonly output: GuestOutput;
   private readonly timeline: Timeline;
   private readonly frameModel: FrameModel;
@@ -123,7 +123,7 @@ export class DebugRuntime {
     this.guests = load.guests.map((g) => ({ ...g, memory: g.memory ?? config.memory }));
     const description = load.description;
     this.systemOptions = {
-      virtualization: config.virtualization ?? description?.virtualization ?? 'none',
+      virtualization: config.virtualization ?? description?.virtualization ?? DEFAULT_VIRTUALIZATION,
       paging: config.paging ?? description?.paging,
       kernelShadows: config.kernelShadows ?? description?.kernelShadows,
       tlbEntries: config.tlbEntries ?? description?.tlbEntries,
@@ -153,7 +153,7 @@ export class DebugRuntime {
     // State.
     const current = this.current = new CurrentSystem(this.makeSystem());
     const replayMode = new ReplayMode(current);
-    const runState = this.runState = new RunState(current, replayMode);
+    const runState = new RunState(current, replayMode);
     const output = this.output = new GuestOutput(this.guests.map((g) => g.name), emit);
     const timeline = this.timeline = new Timeline(current);
     const frameModel = this.frameModel = new FrameModel(current, replayMode, this.lineMaps, labels);
@@ -435,11 +435,6 @@ export class DebugRuntime {
     return this.frameModel.frames(g, this.hvFrame.frame);
   }
 
-  /** The run's end in words, or undefined while it can still go on. */
-  get fatalDescription(): string | undefined {
-    return this.runState.fatal?.detail;
-  }
-
   /** Runs to the next stop or the end without yielding (for the bench and tests of cost). */
   runSynchronously(): SyncRunResult {
     let reason = 'running';
@@ -461,17 +456,4 @@ export class DebugRuntime {
     this.control.dispose();
     this.listeners = [];
   }
-}
-
-/**
- * For the bench (scripts/bench-debug.ts): runs `config`'s program to its end
- * under the debug runtime with `nBreakpoints` instruction breakpoints set at
- * addresses no guest executes, synchronously. Returns the run's stop reason,
- * the instructions retired and the history's memory.
- */
-export function runToCompletionWithBreakpoints(config: LaunchConfig, reader: FileReader, nBreakpoints: number): SyncRunResult {
-  const runtime = new DebugRuntime({ ...config, isStopOnEntry: true }, reader);
-  // High addresses whose low 16 bits are rarely code addresses, so the CPU's filter seldom sends them to the slow check.
-  runtime.setInstructionBreakpoints(Array.from({ length: nBreakpoints }, (_, i) => ({ address: (0xffe0f000 + 8 * i) >>> 0 })));
-  return runtime.runSynchronously();
 }

@@ -20,7 +20,8 @@ import { disassembleAt } from '../asm';
 import { BreakpointRecord, BreakpointSpec } from './breakpoints';
 import { COMMANDS, runConsoleCommand } from './commands';
 import { CostComparisons } from './comparisons';
-import { EvalError, formatValue, FLAG_NAMES, hex8, isRegisterExpression, REGISTER_NAMES } from './evaluate';
+import { EvalError, formatValue, FLAG_NAMES, isRegisterExpression, REGISTER_NAMES } from './evaluate';
+import { hexWord } from '../machine/format';
 import { EXCEPTION_FILTERS } from './exceptionFilters';
 import { parseLaunchConfig } from './launchConfig';
 import { PanelState, walkView } from './panel';
@@ -28,8 +29,8 @@ import { argumentProblem, REFUSED_REQUESTS } from './requestArguments';
 import { DebugRuntime, FileReader, FrameInfo, RuntimeEvent } from './runtime';
 import { memoryReference, parseMemoryReference, Variables } from './variables';
 
-/** Stable error ids of this adapter's error responses. */
-export const enum ErrorId { CONFIG = 2001, NOT_LAUNCHED = 2002, REQUEST = 2003, EVALUATE = 2004 }
+/** Stable ids of this adapter's error responses: a refused request or bad setting (shown to the user), an expression that failed, a bug in hyperstep. */
+export const enum ErrorId { REQUEST = 2003, EVALUATE = 2004, INTERNAL = 3003 }
 
 export const PSEUDOCODE_SOURCE_REFERENCE = 1;
 export const SNAPSHOT_REQUEST = 'hyperstep/snapshot';
@@ -87,7 +88,7 @@ export class HyperstepSession extends DebugSession {
       const text = isUserError ? message : `hyperstep internal error: ${message}`;
       // Answered already (the failure came after the response): a second response would be dropped, so say it on stderr.
       if (response.seq > 0) { this.sendEvent(new OutputEvent(`${text}\n`, 'stderr')); return; }
-      this.sendErrorResponse(response, { id: isUserError ? ErrorId.REQUEST : ErrorId.REQUEST + 1000, format: text, showUser: isUserError }, undefined, undefined, ErrorDestination.User);
+      this.sendErrorResponse(response, { id: isUserError ? ErrorId.REQUEST : ErrorId.INTERNAL, format: text, showUser: isUserError }, undefined, undefined, ErrorDestination.User);
     }
   }
 
@@ -297,7 +298,7 @@ export class HyperstepSession extends DebugSession {
       bp.line = this.convertDebuggerLineToClient(record.line);
       bp.source = this.source(record.file);
     }
-    if (record.address !== undefined) bp.instructionReference = hex8(record.address);
+    if (record.address !== undefined) bp.instructionReference = hexWord(record.address);
     return this.remember(bp);
   }
 
@@ -443,8 +444,8 @@ export class HyperstepSession extends DebugSession {
       }
       const size = args.bytes ?? 4;
       response.body = {
-        dataId: `gva:${hex8(address)}:${size}`,
-        description: `${size} byte${size === 1 ? '' : 's'} at guest virtual ${hex8(address)}${isRegisterExpression(args.name) ? ` (where ${args.name} points)` : ''}`,
+        dataId: `gva:${hexWord(address)}:${size}`,
+        description: `${size} byte${size === 1 ? '' : 's'} at guest virtual ${hexWord(address)}${isRegisterExpression(args.name) ? ` (where ${args.name} points)` : ''}`,
         accessTypes: ['read', 'write', 'readWrite'], canPersist: true,
       };
       this.sendResponse(response);
@@ -530,7 +531,7 @@ export class HyperstepSession extends DebugSession {
         } else {
           // Without a source, line and column are 0 and ignored by clients (protocol), whatever their numbering.
           stackFrame = new StackFrame(id, frame.name, frame.source ? this.source(frame.source.path) : undefined, frame.source ? this.convertDebuggerLineToClient(frame.source.line) : 0, frame.source ? this.convertDebuggerColumnToClient(1) : 0);
-          stackFrame.instructionPointerReference = hex8(frame.pc);
+          stackFrame.instructionPointerReference = hexWord(frame.pc);
           if (frame.kind === 'handler') stackFrame.presentationHint = 'label';
         }
         return stackFrame;
@@ -669,7 +670,7 @@ export class HyperstepSession extends DebugSession {
         if (byte === undefined) break;
         bytes.push(byte);
       }
-      response.body = { address: hex8(start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: args.count - bytes.length };
+      response.body = { address: hexWord(start), data: Buffer.from(bytes).toString('base64'), unreadableBytes: args.count - bytes.length };
       this.sendResponse(response);
     });
   }
@@ -686,7 +687,7 @@ export class HyperstepSession extends DebugSession {
       const address = (reference.address + (args.offset ?? 0)) >>> 0;
       const writable = this.rt.target.writableLength(reference.space, g, address, data.length);
       if (writable < data.length && !args.allowPartial) {
-        throw new RequestError(`nothing written: only ${writable} of the ${data.length} bytes at ${reference.space}:${hex8(address)} are RAM (set allowPartial to write those)`);
+        throw new RequestError(`nothing written: only ${writable} of the ${data.length} bytes at ${reference.space}:${hexWord(address)} are RAM (set allowPartial to write those)`);
       }
       const written = this.rt.writeMemory(reference.space, g, address, data.subarray(0, writable));
       response.body = { offset: args.offset ?? 0, bytesWritten: written };
@@ -730,7 +731,7 @@ export class HyperstepSession extends DebugSession {
         const location = gpa !== undefined ? runtime.lineMaps[g]?.lookup(gpa) : undefined;
         const label = gpa !== undefined ? runtime.labelAt(g, gpa) : undefined;
         const out: DebugProtocol.DisassembledInstruction = {
-          address: hex8(address),
+          address: hexWord(address),
           instructionBytes: instr.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' '),
           instruction: instr.text,
         };

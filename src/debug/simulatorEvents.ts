@@ -13,7 +13,7 @@ import { HypervisorEvent } from '../hypervisor/events';
 import type { Breakpoints } from './breakpoints';
 import type { CpuBreakpoints } from './cpuBreakpoints';
 import type { CurrentSystem } from './currentSystem';
-import { hex8 } from './evaluate';
+import { hexLiteral, hexWord } from '../machine/format';
 import { FilterMatching, toFilterEvent } from './filterMatching';
 import type { FrameModel } from './frames';
 import type { ReplayStatus } from './replayMode';
@@ -75,11 +75,11 @@ export class SimulatorEvents {
         const text = isFetchFault ? '' : deps.instructionText(0, event.pc);
         const mode = event.fromUser ? 'user mode' : 'kernel mode';
         const name = VECTOR_NAMES[event.vector] ?? `vector ${event.vector}`;
-        let description = `${name} at pc ${hex8(event.pc)}${text ? `: \`${text}\`` : ''} in ${mode}, delivered to the handler`;
+        let description = `${name} at pc ${hexWord(event.pc)}${text ? `: \`${text}\`` : ''} in ${mode}, delivered to the handler`;
         let filterId: string | undefined;
-        if (event.vector === Vector.GP) { filterId = 'protection-fault'; description = `protection fault at ${hex8(event.pc)}: \`${text}\` in ${mode}, will be delivered to the guest's #GP handler`; }
-        else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hex8(event.faultAddress)} (pc ${hex8(event.pc)}), ${formatPageFaultError(event.errorCode)}, in ${mode}: will be delivered to the guest's #PF handler`; }
-        else if (event.vector === Vector.SYSCALL) { filterId = 'syscall'; description = `system call from ${mode} (returning to ${hex8(event.pc)}): will be delivered to the guest's handler`; }
+        if (event.vector === Vector.GP) { filterId = 'protection-fault'; description = `protection fault at ${hexWord(event.pc)}: \`${text}\` in ${mode}, will be delivered to the guest's #GP handler`; }
+        else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hexWord(event.faultAddress)} (pc ${hexWord(event.pc)}), ${formatPageFaultError(event.errorCode)}, in ${mode}: will be delivered to the guest's #PF handler`; }
+        else if (event.vector === Vector.SYSCALL) { filterId = 'syscall'; description = `system call from ${mode} (returning to ${hexWord(event.pc)}): will be delivered to the guest's handler`; }
         else if (event.vector === Vector.DF && target.cpu.deliveryFailure) description = `${name}: ${explainDeliveryFailure(target.cpu.deliveryFailure)}`;
         deps.timeline.record(event.vector === Vector.SYSCALL ? 'syscall' : event.vector === Vector.GP ? 'protection-fault' : event.vector === Vector.PF ? 'guest-page-fault' : 'exception', 0, event.pc, text, description, event.ticks);
         const delivery = { vector: event.vector, pc: event.pc, fromUser: event.fromUser };
@@ -106,12 +106,12 @@ export class SimulatorEvents {
         }
         // Aliases are cached per address space, so a switch back to a known cr3 costs a lookup.
         deps.cpuBreakpoints.refresh();
-        deps.timeline.record('cr3-load', 0, target.pc(0), `mov cr3`, `cr3 load of ${hex8(event.value)}: the TLB is flushed`, event.ticks);
-        deps.filters.filterAfter('cr3-load', deps.filters.filterEvent('cr3-load', 0, `cr3 load of ${hex8(event.value)}`, event.value));
+        deps.timeline.record('cr3-load', 0, target.pc(0), `mov cr3`, `cr3 load of ${hexWord(event.value)}: the TLB is flushed`, event.ticks);
+        deps.filters.filterAfter('cr3-load', deps.filters.filterEvent('cr3-load', 0, `cr3 load of ${hexWord(event.value)}`, event.value));
         return;
       case 'tlb-flush': {
         const g = target.currentGuest();
-        const what = event.page === undefined ? `${event.nRemoved} entries removed` : `page ${hex8(event.page)}${event.nRemoved ? '' : ' (not cached)'}`;
+        const what = event.page === undefined ? `${event.nRemoved} entries removed` : `page ${hexWord(event.page)}${event.nRemoved ? '' : ' (not cached)'}`;
         const description = `TLB flush (${event.reason === 'hypervisor' ? 'by the hypervisor' : event.reason}): ${what}`;
         if (isBare && event.reason === 'invlpg') { deps.cpuBreakpoints.forgetAliases(0); deps.cpuBreakpoints.refresh(); }
         if (isBare) deps.timeline.record('tlb-flush', g, target.pc(g), '', description, event.ticks);
@@ -123,7 +123,7 @@ export class SimulatorEvents {
         return;
       case 'sensitive': {
         const g = target.currentGuest();
-        const description = `sensitive instruction \`${event.mnemonic}\` at ${hex8(event.pc)} ran in real ${event.isUser ? 'user' : 'kernel'} mode without trapping`;
+        const description = `sensitive instruction \`${event.mnemonic}\` at ${hexWord(event.pc)} ran in real ${event.isUser ? 'user' : 'kernel'} mode without trapping`;
         deps.timeline.record('sensitive', g, event.pc, event.mnemonic, description, event.ticks);
         deps.filters.filterAfter('sensitive', { kind: 'sensitive', guest: g, pc: event.pc, instruction: event.mnemonic, description, ticks: event.ticks, isUser: target.isUser(g) });
         return;
@@ -150,7 +150,7 @@ export class SimulatorEvents {
     if ((deps.guests[g]?.inputs?.length ?? 0) > 0 || target.devices(g).keyboard.queueLength > 0) return;
     this.noKeyboardHint.add(g);
     const who = deps.guests.length > 1 ? `guest ${target.name(g)}` : 'the guest';
-    deps.emit({ kind: 'output', category: 'console', text: `hyperstep: ${who} reads the keyboard (port 0x${port.toString(16)}), which is empty: no input was configured ("input" in launch.json) or typed. Type \`input TEXT\` (or \`> TEXT\`) in the debug console to press keys.\n` });
+    deps.emit({ kind: 'output', category: 'console', text: `hyperstep: ${who} reads the keyboard (port ${hexLiteral(port)}), which is empty: no input was configured ("input" in launch.json) or typed. Type \`input TEXT\` (or \`> TEXT\`) in the debug console to press keys.\n` });
   }
 
   /** The bare machine delivers an exception now: its handler frame opens, and a step watching the guest ends in the handler. */

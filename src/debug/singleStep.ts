@@ -13,7 +13,8 @@ import type { Breakpoints } from './breakpoints';
 import type { CpuBreakpoints } from './cpuBreakpoints';
 import type { RunPosition } from './currentSystem';
 import type { DivergenceFilter } from './divergenceFilter';
-import { EvalContext, evaluateExpression, formatValue, hex8 } from './evaluate';
+import { EvalContext, evaluateExpression, formatValue } from './evaluate';
+import { hexWord } from '../machine/format';
 import { isGuestStop, Outcome, SLICE_TICKS } from './runControl';
 import type { RunState } from './runState';
 import type { StopInfo } from './runtime';
@@ -112,7 +113,7 @@ export class SingleStep {
         if (!isFirst) {
           const hits = deps.cpuBreakpoints.check(g, pc, { isCounting: true });
           if (hits.length > 0) {
-            deps.stop({ reason: 'breakpoint', guest: g, description: `breakpoint at ${hex8(pc)}`, hitBreakpointIds: hits.map((h) => h.id) });
+            deps.stop({ reason: 'breakpoint', guest: g, description: `breakpoint at ${hexWord(pc)}`, hitBreakpointIds: hits.map((h) => h.id) });
             return 'stopped';
           }
         }
@@ -136,7 +137,7 @@ export class SingleStep {
               const value = target.readWord('gva', g, access.address, access.size === 1 ? 1 : 4);
               deps.stop({
                 reason: 'data breakpoint', guest: g, hitBreakpointIds: hits.map((h) => h.id), highlightVa: access.address,
-                description: `${access.isWrite ? 'write to' : 'read of'} ${hex8(access.address)} by the instruction at ${hex8(pc)}${value !== undefined ? `; value now ${formatValue(value)}` : ''}`,
+                description: `${access.isWrite ? 'write to' : 'read of'} ${hexWord(access.address)} by the instruction at ${hexWord(pc)}${value !== undefined ? `; value now ${formatValue(value)}` : ''}`,
               });
               return 'stopped';
             }

@@ -9,7 +9,7 @@ import { Mode } from '../machine/cpu';
 import { decode, DecodedInstr } from '../machine/decode';
 import { Console } from '../machine/devices/console';
 import { DeviceSet } from '../machine/devices/bus';
-import { Flag } from '../machine/isa';
+import { Flag, PAGE_SIZE } from '../machine/isa';
 import { Machine } from '../machine/machine';
 import { PhysicalMemory } from '../machine/memory';
 import { Guest } from '../hypervisor/guest';
@@ -34,7 +34,7 @@ export class Target {
       this.machine = (system as unknown as { machine: Machine }).machine;
       const memory = this.machine.memory;
       const frames = new Int32Array(memory.size >>> 12);
-      for (let i = 0; i < frames.length; i++) frames[i] = i * 4096;
+      for (let i = 0; i < frames.length; i++) frames[i] = i * PAGE_SIZE;
       this.memories.push(new GuestMemory(memory, frames, memory.size, this.machine.devices));
     }
   }

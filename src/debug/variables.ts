@@ -8,7 +8,8 @@ import { DebugProtocol } from '@vscode/debugprotocol';
 import { Vector, VECTOR_NAMES } from '../machine/isa';
 import { describePageFaultError } from '../machine/pageFaultError';
 import { pseudocodeLineNumber } from '../hypervisor/pseudocode';
-import { EvalError, formatValue, hex8 } from './evaluate';
+import { EvalError, formatValue } from './evaluate';
+import { hexWord } from '../machine/format';
 import { flagsText, guestMappings } from './panel';
 import { DebugRuntime, FrameInfo } from './runtime';
 
@@ -28,7 +29,7 @@ const FLAG_BITS: Array<[string, number, string]> = [
 
 /** Shown as the value of a memory reference: which address space it is in. */
 export function memoryReference(space: 'gva' | 'gpa' | 'ma', address: number): string {
-  return `${space}:${hex8(address)}`;
+  return `${space}:${hexWord(address)}`;
 }
 
 export class Variables {
@@ -78,7 +79,7 @@ export class Variables {
         out.push(word('sp', regs[15] >>> 0, { isAddress: true, evaluateName: 'sp' }));
         out.push(word('pc', target.pc(g), { isAddress: true, evaluateName: 'pc' }));
         const flags = target.flags(g);
-        out.push({ name: 'flags', value: `${hex8(flags)} [${FLAG_BITS.filter(([, bit]) => flags & (1 << bit)).map(([n]) => n).join(' ') || '-'}]`, evaluateName: 'flags', variablesReference: this.handles.create({ kind: 'flags', g }) });
+        out.push({ name: 'flags', value: `${hexWord(flags)} [${FLAG_BITS.filter(([, bit]) => flags & (1 << bit)).map(([n]) => n).join(' ') || '-'}]`, evaluateName: 'flags', variablesReference: this.handles.create({ kind: 'flags', g }) });
         return out;
       }
       case 'flags': {
@@ -103,7 +104,7 @@ export class Variables {
         const cpu = target.cpu;
         return [
           text('mode', cpu.isUser ? 'user' : 'kernel'),
-          { name: 'cr3', value: `${hex8(cpu.cr3)} (machine address of the active shadow page table)`, variablesReference: 0 },
+          { name: 'cr3', value: `${hexWord(cpu.cr3)} (machine address of the active shadow page table)`, variablesReference: 0 },
           word('flags', cpu.flags),
           word('evt', cpu.evt),
           text('current guest', target.name(target.currentGuest())),
@@ -115,7 +116,7 @@ export class Variables {
         const mappings = guestMappings(this.runtime, container.g);
         if (mappings.length === 0) return [text('paging', target.cr3(container.g) === 0 ? 'off (cr3 = 0): virtual = physical' : 'no present mapping')];
         return mappings.slice(0, 4096).map((m) => ({
-          name: hex8(m.va), value: `-> ${hex8(m.pa)}  ${flagsText(m.pte & ~6 | (m.flags.w ? 2 : 0) | (m.flags.u ? 4 : 0))}`, variablesReference: 0,
+          name: hexWord(m.va), value: `-> ${hexWord(m.pa)}  ${flagsText(m.pte & ~6 | (m.flags.w ? 2 : 0) | (m.flags.u ? 4 : 0))}`, variablesReference: 0,
           memoryReference: memoryReference('gva', m.va),
         }));
       }
@@ -129,7 +130,7 @@ export class Variables {
             const value = read(offset);
             if (value === undefined) return text(name, 'not mapped');
             if (name === 'saved mode') return text(name, value !== 0 ? '1 (user)' : '0 (kernel)');
-            if (name === 'error code' && container.vector === Vector.PF) return text(name, `${hex8(value)} (${describePageFaultError(value)})`);
+            if (name === 'error code' && container.vector === Vector.PF) return text(name, `${hexWord(value)} (${describePageFaultError(value)})`);
             return word(name, value, { isAddress: name === 'saved pc' || name === 'saved sp' || name === 'fault address' });
           }),
         ];
@@ -161,7 +162,7 @@ export class Variables {
     this.runtime.setRegister(g, name, number);
     if (container.kind === 'flags') return { value: String(number ? 1 : 0), g };
     const target = this.runtime.target;
-    if (name === 'flags') return { value: hex8(target.flags(g)), g };
+    if (name === 'flags') return { value: hexWord(target.flags(g)), g };
     return { value: formatValue(this.runtime.evaluate(g, name)), g };
   }
 }

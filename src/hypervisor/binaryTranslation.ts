@@ -5,6 +5,7 @@
 // hold translated code to the guest whose translations they overlap.
 
 import { StopReason } from '../machine/cpu';
+import { PAGE_SIZE } from '../machine/isa';
 import { BinaryTranslator } from './binaryTranslate/engine';
 import type { Guest } from './guest';
 import type { Hypervisor } from './hypervisor';
@@ -46,9 +47,9 @@ export function onTranslatedCodeWrite(owners: MachineFrameOwners, guests: readon
   const end = pa + length;
   for (let at = pa; at < end;) {
     const frame = at >>> 12;
-    const pieceEnd = Math.min(end, (frame + 1) * 4096);
+    const pieceEnd = Math.min(end, (frame + 1) * PAGE_SIZE);
     const owner = owners.guestOfMachineFrame[frame];
-    if (owner >= 0) guests[owner].translator?.onCodeWrite(owners.gfnOfMachineFrame[frame] * 4096 + (at & 0xfff), pieceEnd - at);
+    if (owner >= 0) guests[owner].translator?.onCodeWrite(owners.gfnOfMachineFrame[frame] * PAGE_SIZE + (at & 0xfff), pieceEnd - at);
     at = pieceEnd;
   }
 }

@@ -8,6 +8,7 @@ import { Flag, Op } from '../machine/isa';
 import { bytesEqual, latin1Text } from '../machine/bytes';
 import { hexWord } from '../machine/format';
 import { RunResult } from '../machine/machine';
+import { Virtualization } from './settings';
 import { GuestView, VirtualSystem } from './system';
 
 export interface Divergence {
@@ -95,8 +96,7 @@ export function compareViews(a: GuestView, b: GuestView, aName: string, bName: s
   return out;
 }
 
-function explain(op: number | undefined, otherSetting: string): string {
-  const setting = otherSetting.split(' / ')[0];
+function explain(op: number | undefined, setting: Virtualization): string {
   switch (op) {
     case Op.POPF:
       return `popf is sensitive but not privileged: under ${setting} the guest kernel runs in real user mode, where popf silently leaves IF unchanged instead of trapping, so the guest's (virtual) IF is not restored as it is on bare hardware. Interrupts the guest expects stay masked.`;
@@ -115,7 +115,7 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
   const chunk = options.chunk ?? DEFAULT_CHUNK;
   let reference: Side = { system: makeReference(), last: undefined };
   let other: Side = { system: makeOther(), last: undefined };
-  const names = { reference: 'bare', other: other.system.settingName.split(' / ')[0] };
+  const names = { reference: 'bare', other: other.system.setting.virtualization };
   let agreedUpTo = 0;
   let chunkStart = 0;
   let isDiverged = false;
@@ -177,7 +177,7 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
   replayTo(window.from);
   const at = reference.system.instructionAt(0);
   const before = reference.system.guest(0);
-  return result({ retired: before.retired, pc: before.pc, instruction: at.text, differences: chunkDifferences, explanation: `${explain(undefined, other.system.settingName)} (somewhere in the ${window.to - window.from} ticks from here)` });
+  return result({ retired: before.retired, pc: before.pc, instruction: at.text, differences: chunkDifferences, explanation: `${explain(undefined, other.system.setting.virtualization)} (somewhere in the ${window.to - window.from} ticks from here)` });
 
   /**
    * Fresh runs replayed with the real run's chunk boundaries up to the diverging
@@ -221,7 +221,7 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
           tick, lastAgreed, lastMemoryCheck,
           divergence: {
             retired: before.retired, pc: before.pc, instruction: before.at.text, differences,
-            explanation: `${explain(before.at.op, other.system.settingName)} (binary translation ran ${instructions} instruction${instructions === 1 ? '' : 's'} from here in one translated block, as in the real run; the difference shows at its end)`,
+            explanation: `${explain(before.at.op, other.system.setting.virtualization)} (binary translation ran ${instructions} instruction${instructions === 1 ? '' : 's'} from here in one translated block, as in the real run; the difference shows at its end)`,
           },
         };
         return true;
@@ -255,7 +255,7 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
       const differences = compareViews(reference.system.guest(0), other.system.guest(0), names.reference, names.other, isMemoryCompared);
       if (stopOf(reference) !== stopOf(other)) differences.push(`run: ${names.reference} ${stopOf(reference)}, ${names.other} ${stopOf(other)}`);
       if (differences.length > 0) {
-        return { tick, lastMemoryCheck, divergence: { retired, pc, instruction: at.text, differences, explanation: explain(at.op, other.system.settingName) } };
+        return { tick, lastMemoryCheck, divergence: { retired, pc, instruction: at.text, differences, explanation: explain(at.op, other.system.setting.virtualization) } };
       }
       if (isMemoryCompared) lastMemoryCheck = tick;
       if (isStopped) return undefined;

@@ -5,6 +5,8 @@
 // its translator.
 
 import { DeviceSet } from '../machine/devices/bus';
+import { PAGE_SIZE } from '../machine/isa';
+import { hexLiteral } from '../machine/format';
 import { attachTranslator, isTranslatedCodePage, MachineFrameOwners, onTranslatedCodeWrite } from './binaryTranslation';
 import { Guest } from './guest';
 import { GuestMemory } from './guestMemory';
@@ -21,11 +23,11 @@ export function layOutGuests(hv: Hypervisor, configs: readonly GuestConfig[], si
   };
   configs.forEach((guestConfig, id) => {
     const size = sizes[id];
-    const nFrames = size / 4096;
+    const nFrames = size / PAGE_SIZE;
     // The hypervisor's map is deliberately not the identity: guest frames are laid out in reverse.
     const frames = new Int32Array(nFrames);
     for (let gfn = 0; gfn < nFrames; gfn++) {
-      frames[gfn] = base + (nFrames - 1 - gfn) * 4096;
+      frames[gfn] = base + (nFrames - 1 - gfn) * PAGE_SIZE;
       owners.guestOfMachineFrame[frames[gfn] >>> 12] = id;
       owners.gfnOfMachineFrame[frames[gfn] >>> 12] = gfn;
     }
@@ -35,7 +37,7 @@ export function layOutGuests(hv: Hypervisor, configs: readonly GuestConfig[], si
     if (hv.isNested) guest.nested = { frames, size, references: 0 };
     for (const chunk of guestConfig.image.chunks) {
       if (chunk.address < 0 || chunk.address + chunk.bytes.length > size) {
-        throw new RangeError(`guest ${guestConfig.name}: image chunk at 0x${chunk.address.toString(16)} does not fit in ${size} bytes of guest RAM`);
+        throw new RangeError(`guest ${guestConfig.name}: image chunk at ${hexLiteral(chunk.address)} does not fit in ${size} bytes of guest RAM`);
       }
       for (let i = 0; i < chunk.bytes.length; i++) hv.memory.bytes[guestMemory.toMachine(chunk.address + i)] = chunk.bytes[i];
     }

@@ -6,7 +6,7 @@
 
 import { PhysicalMemory } from '../machine/memory';
 import { DeviceSet } from '../machine/devices/bus';
-import { CONSOLE_BASE, PfError, Pte } from '../machine/isa';
+import { CONSOLE_BASE, PfError, Pte, PAGE_SIZE } from '../machine/isa';
 
 export const enum GuestAccess { READ = 0, WRITE = 1, FETCH = 2 }
 
@@ -84,7 +84,7 @@ export class GuestMemory {
     const out = new Uint8Array(length);
     for (let offset = 0; offset < length;) {
       const a = gpa + offset;
-      const n = Math.min(length - offset, 0x1000 - (a & 0xfff));
+      const n = Math.min(length - offset, PAGE_SIZE - (a & 0xfff));
       if (this.isRam(a, n)) out.set(this.machine.bytes.subarray(this.toMachine(a), this.toMachine(a) + n), offset);
       offset += n;
     }

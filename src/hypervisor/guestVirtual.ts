@@ -4,6 +4,7 @@
 // guest-visible faults reported as the guest's hardware would report them.
 
 import { GuestAccess, GuestMemory } from './guestMemory';
+import { PAGE_SIZE } from '../machine/isa';
 
 export interface GuestFault {
   /** Page-fault error code as the guest would see it. */
@@ -32,7 +33,7 @@ export class GuestVirtual {
     this.isBusError = false;
     const pa0 = this.translate(gva, access, isUser);
     if (pa0 < 0) return 0;
-    const n0 = Math.min(size, 0x1000 - (gva & 0xfff));
+    const n0 = Math.min(size, PAGE_SIZE - (gva & 0xfff));
     let pa1 = 0;
     if (n0 < size) {
       pa1 = this.translate(((gva | 0xfff) + 1) | 0, access, isUser);
@@ -52,7 +53,7 @@ export class GuestVirtual {
     this.isBusError = false;
     const pa0 = this.translate(gva, GuestAccess.WRITE, isUser);
     if (pa0 < 0) return false;
-    const n0 = Math.min(size, 0x1000 - (gva & 0xfff));
+    const n0 = Math.min(size, PAGE_SIZE - (gva & 0xfff));
     if (n0 === size) {
       if (!this.memory.write(pa0, value, size, ticks)) { this.isBusError = true; return false; }
       return true;

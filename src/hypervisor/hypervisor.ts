@@ -12,7 +12,7 @@
 import { Cpu, Mode, Platform, StopReason } from '../machine/cpu';
 import { decode, DecodedInstr } from '../machine/decode';
 import { EventHub, MachineEvent } from '../machine/events';
-import { Vector } from '../machine/isa';
+import { Vector, PAGE_SIZE } from '../machine/isa';
 import { DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MEMORY, DEFAULT_TLB_ENTRIES, LoadableImage, RunResult } from '../machine/machine';
 import { PhysicalMemory } from '../machine/memory';
 import { hexWord } from '../machine/format';
@@ -33,13 +33,14 @@ import { isGuestStop, nextGuest, runResult } from './scheduling';
 import { HypervisorState, loadState, saveState } from './snapshots';
 import { FramePool } from './shadow/framePool';
 import { KernelShadows, PagingSetting } from './shadow/shadowPaging';
+import type { Virtualization } from './settings';
 import { TrapContext } from './trapContext';
 import { formatGuestInstr, handleTrap as handleSoftwareTrap } from './trapEmulate';
 import { deliverInterrupt, DeviceHost, nextEventTick, serviceGuest } from './virtualDevices';
 
 export type { HypervisorState } from './snapshots';
 
-export type HypervisorVirtualization = 'trap-and-emulate' | 'paravirtual' | 'hardware-assist' | 'binary-translation';
+export type HypervisorVirtualization = Exclude<Virtualization, 'none'>;
 
 export interface GuestConfig {
   name: string;
@@ -113,15 +114,15 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
     };
     const guestSizes = config.guests.map((g) => g.memory ?? DEFAULT_MEMORY);
     for (const [i, size] of guestSizes.entries()) {
-      if (size <= 0 || size % 4096 !== 0) throw new RangeError(`guest ${config.guests[i].name}: memory must be a positive multiple of 4096, got ${size}`);
+      if (size <= 0 || size % PAGE_SIZE !== 0) throw new RangeError(`guest ${config.guests[i].name}: memory must be a positive multiple of ${PAGE_SIZE}, got ${size}`);
     }
     // Machine frame 0 stays unused: a real cr3 of 0 would mean paging off.
-    const poolBytes = (this.config.hypervisorFrames + 1) * 4096;
+    const poolBytes = (this.config.hypervisorFrames + 1) * PAGE_SIZE;
     this.memory = new PhysicalMemory(poolBytes + guestSizes.reduce((a, b) => a + b, 0));
     this.cpu = new Cpu(this.memory, this.config.tlbEntries, this.events);
     this.cpu.platform = this;
     this.cpu.evt = HYPERVISOR_EVT;
-    this.pool = new FramePool(this.memory, 4096, this.config.hypervisorFrames);
+    this.pool = new FramePool(this.memory, PAGE_SIZE, this.config.hypervisorFrames);
     layOutGuests(this, config.guests, guestSizes, poolBytes);
     this.memory.invalidateAllDecoded();
     this.counters = aggregateCounters(this.guests);
@@ -440,10 +441,6 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
 
   loadState(state: HypervisorState): void {
     loadState(this, state);
-  }
-
-  get isTrapAndEmulate(): boolean {
-    return this.config.virtualization === 'trap-and-emulate';
   }
 }
 

@@ -7,6 +7,7 @@
 // pairs, applied in one call.
 
 import { DecodedInstr } from '../machine/decode';
+import { hexLiteral } from '../machine/format';
 import { CONSOLE_BASE, Vector } from '../machine/isa';
 import type { Guest } from './guest';
 import type { TrapContext } from './trapContext';
@@ -32,7 +33,7 @@ export function hypercall(hv: TrapContext, guest: Guest, instr: DecodedInstr): v
   if (guest.isPretendUser) return reflect(hv, guest, Vector.UD, 0, 0);
   guest.counters.hypercalls++;
   if (hv.hvEvents.isActive) {
-    hv.emit(hv.event('hypercall', guest, cpu.pc, `vmcall ${number}`, `hypercall ${number} (${HYPERCALL_NAMES[number] ?? 'unknown'}) r1=0x${(regs[1] >>> 0).toString(16)} r2=0x${(regs[2] >>> 0).toString(16)}`, {}));
+    hv.emit(hv.event('hypercall', guest, cpu.pc, `vmcall ${number}`, `hypercall ${number} (${HYPERCALL_NAMES[number] ?? 'unknown'}) r1=${hexLiteral(regs[1])} r2=${hexLiteral(regs[2])}`, {}));
   }
   switch (number) {
     case 0: regs[0] = HYPERCALL_VERSION; break;

@@ -50,7 +50,7 @@ export function explainStop(system: VirtualSystem, result: RunResult, sourceOf?:
 }
 
 function vmcallExplanation(system: VirtualSystem, text: string, at: string): string {
-  const setting = system.settingName.split(' / ')[0];
+  const setting = system.setting.virtualization;
   const why = setting === 'none'
     ? 'on bare hardware there is no hypervisor to take hypercalls'
     : `under ${setting} the hypervisor takes no hypercalls (only paravirtual and hardware-assist do)`;

@@ -4,6 +4,7 @@
 // not know which setting is in force.
 
 import { Cpu, Mode } from '../machine/cpu';
+import { PAGE_SIZE } from '../machine/isa';
 import { TimedInput } from '../machine/devices/keyboard';
 import { ConsoleDigest } from '../machine/devices/console';
 import { EventHub, MachineEvent } from '../machine/events';
@@ -14,15 +15,13 @@ import { HypervisorEvent } from './events';
 import { DEFAULT_HYPERVISOR_FRAMES, Hypervisor, HypervisorState, HypervisorVirtualization } from './hypervisor';
 import { GuestAccess, GuestMemory } from './guestMemory';
 import { decode, DecodedInstr } from '../machine/decode';
-import { formatInstr } from '../machine/format';
-import { KernelShadows, PagingSetting } from './shadow/shadowPaging';
+import { formatInstr, hexLiteral } from '../machine/format';
+import { DEFAULT_KERNEL_SHADOWS, defaultPaging, KERNEL_SHADOWS, KernelShadows, PAGING_SETTINGS, PagingSetting, Setting, settingName, Virtualization, VIRTUALIZATIONS } from './settings';
 
-export const VIRTUALIZATIONS = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'] as const;
-export type Virtualization = (typeof VIRTUALIZATIONS)[number];
-export const PAGING_SETTINGS = ['shadow-on-demand', 'shadow-proactive', 'nested'] as const;
-export const KERNEL_SHADOWS = ['separate', 'flush-on-switch'] as const;
+export { defaultPaging, KERNEL_SHADOWS, PAGING_SETTINGS, settingName, VIRTUALIZATIONS };
+export type { Virtualization };
 
-export type SettingChoice = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
+export type SettingChoice = Setting;
 
 /**
  * The combinations worth comparing, in the order tables show them: every shadow
@@ -42,9 +41,6 @@ export const SETTING_CHOICES: readonly SettingChoice[] = [
   { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
   { virtualization: 'hardware-assist', paging: 'shadow-proactive' },
 ];
-
-/** Settings this build can run. */
-export const SUPPORTED_VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'];
 
 export interface SystemGuest {
   name: string;
@@ -95,9 +91,6 @@ export function validateSettings(options: Pick<SystemOptions, 'virtualization' |
   if (!VIRTUALIZATIONS.includes(options.virtualization)) throw new ConfigError(`unknown virtualization '${options.virtualization}'; expected one of ${VIRTUALIZATIONS.join(', ')}`);
   if (options.paging !== undefined && !PAGING_SETTINGS.includes(options.paging)) throw new ConfigError(`unknown paging '${options.paging}'; expected one of ${PAGING_SETTINGS.join(', ')}`);
   if (options.kernelShadows !== undefined && !KERNEL_SHADOWS.includes(options.kernelShadows)) throw new ConfigError(`unknown kernelShadows '${options.kernelShadows}'; expected one of ${KERNEL_SHADOWS.join(', ')}`);
-  if (!SUPPORTED_VIRTUALIZATIONS.includes(options.virtualization)) {
-    throw new ConfigError(`virtualization '${options.virtualization}' is not available in this build yet; available: ${SUPPORTED_VIRTUALIZATIONS.join(', ')}`);
-  }
   if (options.paging === 'nested' && options.virtualization !== 'hardware-assist') {
     throw new ConfigError(`paging 'nested' needs virtualization 'hardware-assist' (the hardware walks the guest table); '${options.virtualization}' uses shadow paging`);
   }
@@ -112,11 +105,11 @@ export function validateMemory(options: Pick<SystemOptions, 'virtualization' | '
   const sizes = options.guests.map((g) => g.memory ?? DEFAULT_MEMORY);
   options.guests.forEach((guest, i) => {
     const size = sizes[i];
-    if (size <= 0 || size % 4096 !== 0 || size > MAX_MEMORY_BYTES) {
-      throw new ConfigError(`guest "${guest.name}": memory must be a multiple of 4096 from 4096 to ${MAX_MEMORY_BYTES} (${formatBytes(MAX_MEMORY_BYTES)}), got ${size}`);
+    if (size <= 0 || size % PAGE_SIZE !== 0 || size > MAX_MEMORY_BYTES) {
+      throw new ConfigError(`guest "${guest.name}": memory must be a multiple of ${PAGE_SIZE} from ${PAGE_SIZE} to ${MAX_MEMORY_BYTES} (${formatBytes(MAX_MEMORY_BYTES)}), got ${size}`);
     }
   });
-  const hypervisorBytes = options.virtualization === 'none' ? 0 : (DEFAULT_HYPERVISOR_FRAMES + 1) * 4096;
+  const hypervisorBytes = options.virtualization === 'none' ? 0 : (DEFAULT_HYPERVISOR_FRAMES + 1) * PAGE_SIZE;
   const total = sizes.reduce((a, b) => a + b, 0) + hypervisorBytes;
   if (total > MAX_MEMORY_BYTES) {
     const each = options.guests.map((g, i) => `"${g.name}" ${formatBytes(sizes[i])}`).join(', ');
@@ -131,7 +124,7 @@ export function imageOutsideMemory(guests: readonly SystemGuest[]): string | und
     const size = guest.memory ?? DEFAULT_MEMORY;
     for (const chunk of guest.image.chunks) {
       if (chunk.address < 0 || chunk.address + chunk.bytes.length > size) {
-        return `guest "${guest.name}": the image (${chunk.bytes.length} bytes at 0x${chunk.address.toString(16)}) does not fit in guest memory of ${size} bytes`;
+        return `guest "${guest.name}": the image (${chunk.bytes.length} bytes at ${hexLiteral(chunk.address)}) does not fit in guest memory of ${size} bytes`;
       }
     }
   }
@@ -146,6 +139,9 @@ function formatBytes(bytes: number): string {
 }
 
 export interface VirtualSystem {
+  /** The settings in force, for code that asks which technique runs. */
+  readonly setting: Setting;
+  /** The same, as every message shows it (`settingName`). */
   readonly settingName: string;
   readonly cpu: Cpu;
   readonly events: EventHub<MachineEvent>;
@@ -175,18 +171,6 @@ function describeInstruction(instr: DecodedInstr | undefined): { text: string; o
   return instr ? { text: formatInstr(instr), op: instr.info.op } : { text: '??', op: undefined };
 }
 
-/** `nested` for hardware assist, `shadow-on-demand` for the rest, unless chosen (issue 6). */
-export function defaultPaging(options: Pick<SystemOptions, 'virtualization' | 'paging'>): PagingSetting {
-  return options.paging ?? (options.virtualization === 'hardware-assist' ? 'nested' : 'shadow-on-demand');
-}
-
-export function settingName(options: Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>): string {
-  if (options.virtualization === 'none') return 'none';
-  const paging = defaultPaging(options);
-  if (options.virtualization === 'hardware-assist') return `${options.virtualization} / ${paging}`;
-  return `${options.virtualization} / ${paging} / ${options.kernelShadows ?? 'separate'}`;
-}
-
 export function createSystem(options: SystemOptions): VirtualSystem {
   validateSettings(options);
   validateMemory(options);
@@ -200,6 +184,7 @@ export function createSystem(options: SystemOptions): VirtualSystem {
 }
 
 class BareSystem implements VirtualSystem {
+  readonly setting: Setting = { virtualization: 'none' };
   readonly settingName = 'none';
   readonly machine: Machine;
   readonly hvEvents = undefined;
@@ -256,7 +241,7 @@ class BareSystem implements VirtualSystem {
 
   private physicalView(): GuestMemory {
     const memory = this.machine.memory;
-    const frames = new Int32Array(memory.size >>> 12).map((_, i) => i * 4096);
+    const frames = new Int32Array(memory.size >>> 12).map((_, i) => i * PAGE_SIZE);
     return new GuestMemory(memory, frames, memory.size, this.machine.devices);
   }
 
@@ -279,16 +264,18 @@ class BareSystem implements VirtualSystem {
 }
 
 class HypervisorSystem implements VirtualSystem {
+  readonly setting: Setting;
   readonly settingName: string;
   readonly hypervisor: Hypervisor;
 
   constructor(private readonly options: SystemOptions) {
+    this.setting = { virtualization: options.virtualization, paging: defaultPaging(options), kernelShadows: options.kernelShadows };
     this.settingName = settingName(options);
     this.hypervisor = new Hypervisor({
       guests: options.guests.map((g) => ({ name: g.name, image: g.image, memory: g.memory, inputs: g.inputs })),
       virtualization: options.virtualization as HypervisorVirtualization,
       paging: defaultPaging(options),
-      kernelShadows: options.kernelShadows ?? 'separate',
+      kernelShadows: options.kernelShadows ?? DEFAULT_KERNEL_SHADOWS,
       tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions, isInteractive: options.isInteractive, costModel: options.costModel,
       binaryTranslation: { translationThreshold: options.translationThreshold, isAdaptive: options.isAdaptiveTranslation },
     });

@@ -3,7 +3,7 @@
 // (debug/panel.ts) and the command line's `--show` (cli/showTables.ts) both
 // build from these, so they show the same content.
 
-import { Pte } from '../machine/isa';
+import { Pte, PAGE_SIZE } from '../machine/isa';
 import { Tlb, TlbBits } from '../machine/tlb';
 import { GuestMemory } from './guestMemory';
 import { ShadowView } from './shadow/shadowPaging';
@@ -25,12 +25,12 @@ export function guestMappingsOf(memory: GuestMemory, cr3: number): GuestMapping[
   if (cr3 === 0) return [];
   const directory = (cr3 & ~0xfff) >>> 0;
   const out: GuestMapping[] = [];
-  if (!memory.isRam(directory, 4096)) return out;
+  if (!memory.isRam(directory, PAGE_SIZE)) return out;
   for (let pdi = 0; pdi < 1024; pdi++) {
     const pde = memory.read(directory + pdi * 4, 4) >>> 0;
     if ((pde & Pte.P) === 0) continue;
     const table = (pde & ~0xfff) >>> 0;
-    if (!memory.isRam(table, 4096)) continue;
+    if (!memory.isRam(table, PAGE_SIZE)) continue;
     for (let pti = 0; pti < 1024; pti++) {
       const pte = memory.read(table + pti * 4, 4) >>> 0;
       if ((pte & Pte.P) === 0) continue;
@@ -46,7 +46,7 @@ export function guestMappingsOf(memory: GuestMemory, cr3: number): GuestMapping[
 /** Guest-physical frame -> machine frame for every frame of guest RAM (identity on bare hardware). */
 export function hypervisorMapOf(memory: GuestMemory): Array<{ gpa: number; ma: number }> {
   const map: Array<{ gpa: number; ma: number }> = [];
-  for (let gpa = 0; gpa < memory.size; gpa += 4096) map.push({ gpa, ma: memory.toMachine(gpa) });
+  for (let gpa = 0; gpa < memory.size; gpa += PAGE_SIZE) map.push({ gpa, ma: memory.toMachine(gpa) });
   return map;
 }
 

@@ -13,6 +13,7 @@
 // it and the event that closes it.
 
 import { MachineCounters } from '../machine/counters';
+import { hexWord } from '../machine/format';
 import { VECTOR_NAMES } from '../machine/isa';
 import { COUNTER_LABELS, CostCounters } from '../hypervisor/costs';
 import { createSystem, settingName, SystemGuest } from '../hypervisor/system';
@@ -98,7 +99,7 @@ export function measureRun(guest: Omit<SystemGuest, 'inputs'>, run: LabRun): Mea
     setting: settingName(run.settings),
     console: Buffer.from(view.console).toString('latin1'),
     stop: result.reason,
-    stopDetail: result.reason === 'halted' ? 'machine halted' : `${result.detail} (pc 0x${view.pc.toString(16).padStart(8, '0')}, after ${view.retired} instructions)`,
+    stopDetail: result.reason === 'halted' ? 'machine halted' : `${result.detail} (pc ${hexWord(view.pc)}, after ${view.retired} instructions)`,
     numbers: undefined,
   };
   if (!window) {

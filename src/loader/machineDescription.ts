@@ -13,8 +13,10 @@
 // }
 
 import * as path from 'path';
+import { PAGE_SIZE } from '../machine/isa';
 import { TimedInput } from '../machine/devices/keyboard';
 import { MAX_MEMORY_BYTES } from '../machine/memory';
+import { MAX_TLB_ENTRIES } from '../machine/tlb';
 import { ConfigError, KERNEL_SHADOWS, PAGING_SETTINGS, Virtualization, VIRTUALIZATIONS } from '../hypervisor/system';
 import { KernelShadows, PagingSetting } from '../hypervisor/shadow/shadowPaging';
 
@@ -74,8 +76,8 @@ export function parseMachineDescription(text: string, file: string): MachineDesc
     if (typeof name !== 'string' || name === '') fail(file, `${where}.name must be a non-empty string`);
     if (names.has(name)) fail(file, `${where}.name "${name}" is used twice`);
     names.add(name);
-    const memory = wholeNumber(file, `${where}.memory`, guest.memory, 4096, MAX_MEMORY_BYTES);
-    if (memory !== undefined && memory % 4096 !== 0) fail(file, `${where}.memory must be a multiple of 4096`);
+    const memory = wholeNumber(file, `${where}.memory`, guest.memory, PAGE_SIZE, MAX_MEMORY_BYTES);
+    if (memory !== undefined && memory % PAGE_SIZE !== 0) fail(file, `${where}.memory must be a multiple of ${PAGE_SIZE}`);
     const inputs: TimedInput[] = [];
     if (guest.input !== undefined) {
       if (typeof guest.input !== 'string') fail(file, `${where}.input must be a string`);
@@ -96,7 +98,7 @@ export function parseMachineDescription(text: string, file: string): MachineDesc
     virtualization: oneOf(file, 'virtualization', o.virtualization, VIRTUALIZATIONS),
     paging: oneOf(file, 'paging', o.paging, PAGING_SETTINGS),
     kernelShadows: oneOf(file, 'kernelShadows', o.kernelShadows, KERNEL_SHADOWS),
-    tlbEntries: wholeNumber(file, 'tlbEntries', o.tlbEntries, 0, 4096),
+    tlbEntries: wholeNumber(file, 'tlbEntries', o.tlbEntries, 0, MAX_TLB_ENTRIES),
     guests,
   };
 }

@@ -259,10 +259,6 @@ export const MNEMONIC_ALIASES: Readonly<Record<string, string>> = { je: 'jz', jn
 
 export const MNEMONICS: readonly string[] = [...new Set(INSTRUCTIONS.map((i) => i.mnemonic)), ...Object.keys(MNEMONIC_ALIASES)];
 
-export const PRIVILEGED_MNEMONICS: readonly string[] = ['hlt', 'cli', 'sti', 'in', 'out', 'iret', 'invlpg'];
-/** `mov` is privileged or sensitive only in its special-register forms. */
-export const SENSITIVE_MNEMONICS: readonly string[] = ['pushf', 'popf'];
-
 export const REGISTER_NAMES: readonly string[] = [
   ...Array.from({ length: 16 }, (_, i) => `r${i}`), 'sp', 'pc', 'flags', 'cr3', 'evt', 'ksp',
 ];

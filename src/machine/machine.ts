@@ -3,10 +3,11 @@
 // `virtualization: none`, the reference every other setting is compared with.
 // It does no IO: input arrives as timed bytes, output leaves through the console.
 
-import { Cpu, CpuState, Mode, Platform, StopReason } from './cpu';
+import { Cpu, CpuState, Platform, StopReason } from './cpu';
 import { DeviceSet, DeviceState } from './devices/bus';
 import { TimedInput } from './devices/keyboard';
 import { EventHub, MachineEvent } from './events';
+import { hexLiteral } from './format';
 import { Flag } from './isa';
 import { PhysicalMemory } from './memory';
 
@@ -68,7 +69,7 @@ export class Machine implements Platform {
   load(image: LoadableImage): void {
     for (const chunk of image.chunks) {
       if (chunk.address < 0 || chunk.address + chunk.bytes.length > this.memory.size) {
-        throw new RangeError(`image chunk at 0x${chunk.address.toString(16)} (${chunk.bytes.length} bytes) does not fit in ${this.memory.size} bytes of RAM`);
+        throw new RangeError(`image chunk at ${hexLiteral(chunk.address)} (${chunk.bytes.length} bytes) does not fit in ${this.memory.size} bytes of RAM`);
       }
       this.memory.writeBytes(chunk.address, chunk.bytes);
     }
@@ -150,10 +151,6 @@ export class Machine implements Platform {
   typeInput(bytes: Uint8Array): void {
     this.devices.keyboard.enqueue(bytes);
     this.cpu.requestService();
-  }
-
-  get isUserMode(): boolean {
-    return this.cpu.mode === Mode.USER;
   }
 
   saveState(): MachineState {

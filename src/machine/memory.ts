@@ -2,6 +2,8 @@
 // Writes that do not come from the CPU's own store path (loader, hypervisor,
 // debugger) go through `write8`/`write32` here so cached decodings never go stale.
 
+import { PAGE_SIZE } from './isa';
+
 /**
  * RAM of the simulated machine, 1 GiB: the one limit on memory. A guest's
  * memory (`--memory`, launch `memory`, a description's `memory`) may not pass
@@ -32,8 +34,8 @@ export class PhysicalMemory {
   onWatchedWrite: ((pa: number, length: number) => void) | undefined;
 
   constructor(size: number) {
-    if (size <= 0 || size % 4096 !== 0 || size > MAX_MEMORY_BYTES) {
-      throw new RangeError(`memory size must be a positive multiple of 4096 up to 1 GiB, got ${size}`);
+    if (size <= 0 || size % PAGE_SIZE !== 0 || size > MAX_MEMORY_BYTES) {
+      throw new RangeError(`memory size must be a positive multiple of ${PAGE_SIZE} up to ${MAX_MEMORY_BYTES}, got ${size}`);
     }
     this.size = size;
     const buffer = new ArrayBuffer(size);

@@ -3,10 +3,11 @@
 // `invlpg` and page faults remove entries, so stale translations stay observable.
 // A page-number index makes lookups O(1); the LRU order is kept with a use clock.
 
+/** Most entries a TLB may have (`tlbEntries`, `--tlb-entries`). */
+export const MAX_TLB_ENTRIES = 4096;
+
 /** Bits cached per entry: the AND of both levels for W and U, and the PTE's D. */
 export const enum TlbBits { W = 2, U = 4, D = 64 }
-
-export type TlbFlushReason = 'cr3-load' | 'invlpg' | 'page-fault' | 'hypervisor';
 
 export class Tlb {
   readonly nEntries: number;
@@ -28,8 +29,8 @@ export class Tlb {
   generation = 0;
 
   constructor(nEntries: number) {
-    if (!Number.isInteger(nEntries) || nEntries < 0 || nEntries > 4096) {
-      throw new RangeError(`tlbEntries must be an integer from 0 to 4096, got ${nEntries}`);
+    if (!Number.isInteger(nEntries) || nEntries < 0 || nEntries > MAX_TLB_ENTRIES) {
+      throw new RangeError(`tlbEntries must be an integer from 0 to ${MAX_TLB_ENTRIES}, got ${nEntries}`);
     }
     this.nEntries = nEntries;
     this.vpn = new Int32Array(nEntries).fill(-1);
@@ -42,10 +43,6 @@ export class Tlb {
   /** Entry index caching `vpn`, or -1. Does not count as a use. */
   find(vpn: number): number {
     return this.nEntries === 0 ? -1 : this.index[vpn] - 1;
-  }
-
-  touch(entry: number): void {
-    this.lastUse[entry] = ++this.clock;
   }
 
   /** Caches a translation, replacing an existing entry for the page or the least recently used one. */
@@ -97,12 +94,6 @@ export class Tlb {
     }
     this.generation++;
     return removed;
-  }
-
-  validCount(): number {
-    let n = 0;
-    for (let i = 0; i < this.nEntries; i++) if (this.vpn[i] !== -1) n++;
-    return n;
   }
 
   saveState(): TlbState {

@@ -1,7 +1,7 @@
 // Small DOM helpers for the panels. Every string goes in as textContent, never
 // as markup, because most of what the panels show comes from the guest.
 
-/** An address as every message of the simulator and the debugger shows it (hexWord in machine/format.ts): `0x` and lower-case digits. */
+/** An address as every message of the simulator and the debugger shows it: `0x` and lower-case digits. A copy of machine/format.ts's hexWord, since panels may import only protocol. */
 export function hex(value: number, digits = 8): string {
   return `0x${(value >>> 0).toString(16).padStart(digits, '0')}`;
 }

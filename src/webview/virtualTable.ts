@@ -77,7 +77,6 @@ export class VirtualTable<T> {
   }
 
   get length(): number { return this.items.length; }
-  get renderedRowCount(): number { return this.rows.size; }
 
   /** The note shown when there are no rows (its reason can change with the data). */
   setEmptyText(text: string): void {

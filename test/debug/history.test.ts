@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import { History, HISTORY_BYTE_BUDGET } from '../../src/debug/history';
 import { parseLaunchConfig } from '../../src/debug/launchConfig';
-import { runToCompletionWithBreakpoints } from '../../src/debug/runtime';
+import { DebugRuntime } from '../../src/debug/runtime';
 import { nodeFileReader } from '../../src/debug/nodeFileReader';
 import { fixture } from './helpers';
 
@@ -39,7 +39,7 @@ describe('history', () => {
   it('stays within the budget for a 32 MiB guest with snapshotInterval 1000 and historySize 100000', function () {
     this.timeout(60000);
     const config = parseLaunchConfig({ program: fixture('forever.g32'), memory: 32 * MiB, snapshotInterval: 1000, historySize: 100_000, maxInstructions: 1_500_000 });
-    const result = runToCompletionWithBreakpoints(config, nodeFileReader, 0);
+    const result = new DebugRuntime({ ...config, isStopOnEntry: true }, nodeFileReader).runSynchronously();
     assert.match(result.reason, /instruction limit|1500000/i);
     assert.ok(result.historyBytes <= HISTORY_BYTE_BUDGET, `${(result.historyBytes / MiB).toFixed(0)} MiB held`);
     assert.ok(result.historyBytes >= 32 * MiB && result.snapshots >= 2, `${result.snapshots} snapshots: the run is still covered`);

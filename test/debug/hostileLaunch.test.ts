@@ -44,6 +44,11 @@ describe('debug adapter: hostile programs are refused at launch', function () {
       const guests = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
       return { program: file('five.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests })) };
     }, /"a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB, "e" 256 MiB.*more than the simulated machine's 1 GiB/],
+    ['four guests of 256 MiB (no room left for the hypervisor)', () => {
+      file('hi.g32', '_start: hlt\n');
+      const guests = ['a', 'b', 'c', 'd'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
+      return { program: file('four.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests })) };
+    }, /the guests' memory \("a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB\) plus 1028 KiB for the hypervisor adds up to 1049604 KiB, more than the simulated machine's 1 GiB: give the guests less memory/],
   ];
   for (const [what, args, message] of cases) {
     it(`refuses ${what} with a message`, async () => {

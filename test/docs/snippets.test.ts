@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assembleText, formatDiagnostic } from '../../src/asm';
-import { SUPPORTED_VIRTUALIZATIONS, createSystem } from '../../src/hypervisor/system';
+import { VIRTUALIZATIONS, createSystem } from '../../src/hypervisor/system';
 import { REPO_ROOT } from './markdownLinks';
 
 interface Snippet {
@@ -51,7 +51,7 @@ describe(`docs: the g32 snippets of ${DOCUMENT}`, () => {
       assert.deepEqual(result.diagnostics.map(formatDiagnostic), []);
     });
     if (snippet.output === undefined) continue;
-    for (const virtualization of SUPPORTED_VIRTUALIZATIONS) {
+    for (const virtualization of VIRTUALIZATIONS) {
       it(`${name} prints what the document shows, under ${virtualization}`, () => {
         const image = assembleText(snippet.code, name).image!;
         const system = createSystem({ virtualization, guests: [{ name, image, inputs: [] }], maxInstructions: 100_000 });

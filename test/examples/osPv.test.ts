@@ -13,7 +13,7 @@ import * as path from 'path';
 import { assemble, AssembleResult } from '../../src/asm';
 import { CostCounters } from '../../src/hypervisor/costs';
 import { compareViews, findDivergence, formatDivergence } from '../../src/hypervisor/compare';
-import { createSystem, GuestView, SUPPORTED_VIRTUALIZATIONS, SystemOptions, VirtualSystem } from '../../src/hypervisor/system';
+import { createSystem, GuestView, SystemOptions, VirtualSystem } from '../../src/hypervisor/system';
 import { INSTRUCTIONS } from '../../src/machine/isa';
 import { TimedInput } from '../../src/machine/devices/keyboard';
 import { OS_WITH_KEY } from './expectedOutput';
@@ -164,92 +164,83 @@ describe('examples/os-pv under trap-and-emulate (no hypercalls: the kernel sees 
 const PARAVIRTUAL_SETTINGS: Setting[] = (['shadow-on-demand', 'shadow-proactive'] as const).flatMap((paging) =>
   (['separate', 'flush-on-switch'] as const).map((kernelShadows): Setting => ({ virtualization: 'paravirtual', paging, kernelShadows })));
 
-if (!SUPPORTED_VIRTUALIZATIONS.includes('paravirtual')) {
-  describe('examples/os-pv under paravirtual', () => {
-    it('waits until this build supports paravirtual', () => {
-      // Not it.skip: this test passes, and says why the real ones did not run.
-      console.log(`    (os-pv paravirtual tests not run: SUPPORTED_VIRTUALIZATIONS in src/hypervisor/system.ts is ${JSON.stringify(SUPPORTED_VIRTUALIZATIONS)}, without 'paravirtual')`);
-    });
-  });
-} else {
-  describe('examples/os-pv under paravirtual', () => {
-    for (const setting of PARAVIRTUAL_SETTINGS) {
-      for (const [scenario, inputs] of SCENARIOS) {
-        it(`prints what examples/os prints on bare hardware (${scenario}), under ${label(setting)}`, () => {
-          const os = runImage(OS, BARE, inputs);
-          const pv = runImage(PV, setting, inputs);
-          assert.equal(pv.output, os.output);
-          assert.equal(pv.reason, 'halted');
-          assert.ok(pv.system.counters()!.hypercalls > 0, 'the kernel made no hypercall');
-          assert.notEqual(word(pv.view.memory(), symbol('pv_version')), 0);
-        });
-      }
-    }
-
-    it('gives the documented output for every input tick of the window the kernel.g32 header gives (1730-2850)', () => {
-      for (const tick of [1730, 2000, 2850]) {
-        assert.equal(runImage(PV, PARAVIRTUAL_SETTINGS[0], [key(tick, 'k')]).output, OS_WITH_KEY, `input at tick ${tick}`);
-      }
-    });
-
-    for (const paging of ['shadow-on-demand', 'shadow-proactive'] as const) {
-      it(`costs fewer protection-fault, page-fault and write-protect traps than examples/os under trap-and-emulate (${paging})`, () => {
-        const inputs = [key(2000, 'k')];
-        const te = runImage(OS, { virtualization: 'trap-and-emulate', paging, kernelShadows: 'separate' }, inputs).system.counters()!;
-        const pv = runImage(PV, { virtualization: 'paravirtual', paging, kernelShadows: 'separate' }, inputs).system.counters()!;
-        const pick = (c: CostCounters) => ({
-          protectionFault: c.trapsProtectionFault, pageFault: c.trapsPageFault, ioEmulated: c.ioEmulated,
-          writeProtect: c.writeProtectEmulations, privilegedEmulated: c.privilegedEmulated, hypercalls: c.hypercalls,
-        });
-        const message = `trap-and-emulate ${JSON.stringify(pick(te))}, paravirtual ${JSON.stringify(pick(pv))}`;
-        assert.ok(pv.trapsProtectionFault < te.trapsProtectionFault, message);
-        // Console output no longer faults on the device page: only shadow fills and user3's fault remain.
-        assert.ok(pv.trapsPageFault * 10 < te.trapsPageFault, message);
-        assert.ok(pv.ioEmulated * 10 < te.ioEmulated, message);
-        assert.ok(pv.privilegedEmulated < te.privilegedEmulated, message);
-        assert.equal(pv.writeProtectEmulations, 0, message);
-        if (paging === 'shadow-proactive') assert.ok(te.writeProtectEmulations > 0, message);
-        assert.ok(pv.hypercalls > 0, message);
+describe('examples/os-pv under paravirtual', () => {
+  for (const setting of PARAVIRTUAL_SETTINGS) {
+    for (const [scenario, inputs] of SCENARIOS) {
+      it(`prints what examples/os prints on bare hardware (${scenario}), under ${label(setting)}`, () => {
+        const os = runImage(OS, BARE, inputs);
+        const pv = runImage(PV, setting, inputs);
+        assert.equal(pv.output, os.output);
+        assert.equal(pv.reason, 'halted');
+        assert.ok(pv.system.counters()!.hypercalls > 0, 'the kernel made no hypercall');
+        assert.notEqual(word(pv.view.memory(), symbol('pv_version')), 0);
       });
     }
+  }
 
-    it('findDivergence: the first difference is the detection vmcall, and is not in the console output', () => {
-      const make = (setting: Setting) => () => createSystem({ ...setting, guests: [{ name: 'guest', image: PV.image!, inputs: [key(2000, 'k')] }] });
-      const result = findDivergence(make(BARE), make(PARAVIRTUAL_SETTINGS[0]));
-      const divergence = result.divergence;
-      assert.ok(divergence, 'bare and paravirtual runs of os-pv cannot agree at every tick: they run different code');
-      const vmcall = PV.statements.find((s) => s.isInstruction && path.basename(s.file) === 'pv.g32' && s.address >= symbol('pv_detect') && s.address < symbol('pv_probe_ud')
-        && INSTRUCTIONS.find((info) => info.op === s.bytes[0])?.mnemonic === 'vmcall');
-      assert.ok(vmcall, 'pv_detect has no vmcall');
-      assert.equal(divergence.pc, vmcall.address, formatDivergence(result));
-      assert.match(divergence.instruction, /^vmcall/);
-      assert.deepEqual(divergence.differences.filter((d) => d.startsWith('console')), []);
-      // r0 = the version (0 on bare hardware); pc and sp: #UD's handler on bare hardware; memory: its frame.
-      assert.deepEqual(divergence.differences.map((d) => (d.startsWith('memory') ? 'memory' : d.split(':')[0])).sort(), ['memory', 'pc', 'r0', 'sp']);
-    });
-
-    it('ends in the same state as on bare hardware but for the kernel\'s private PV data, its dead stack and A/D bits it no longer causes', () => {
-      const inputs = [key(2000, 'k')];
-      const bare = runImage(PV, BARE, inputs);
-      const pv = runImage(PV, PARAVIRTUAL_SETTINGS[0], inputs);
-      assert.deepEqual(compareViews(bare.view, pv.view, 'bare', 'paravirtual', false), []);
-      const a = bare.view.memory();
-      const b = pv.view.memory();
-      const inside = (address: number, start: number, end: number) => address >= start && address < end;
-      const unexplained: string[] = [];
-      for (let address = 0; address < Math.min(a.length, b.length); address += 4) {
-        const wa = word(a, address);
-        const wb = word(b, address);
-        if (wa === wb) continue;
-        const isSlotTarget = SLOTS.some((slot) => inside(address, symbol(slot), symbol(slot) + 12)); // the target word, read word-aligned
-        const isPvData = inside(address, symbol('pv_version'), symbol('pv_version') + 4) || inside(address, symbol('pv_batch_next'), symbol('pv_batch_end'));
-        const isKernelStack = inside(address, 0x1f000, 0x20000);
-        const isAccessedDirty = inside(address, 0x9000, 0x11000) && ((wa ^ wb) & ~0x60) === 0;
-        if (!(isSlotTarget || isPvData || isKernelStack || isAccessedDirty)) {
-          unexplained.push(`0x${address.toString(16)}: bare 0x${wa.toString(16)}, paravirtual 0x${wb.toString(16)}`);
-        }
-      }
-      assert.deepEqual(unexplained, []);
-    });
+  it('gives the documented output for every input tick of the window the kernel.g32 header gives (1730-2850)', () => {
+    for (const tick of [1730, 2000, 2850]) {
+      assert.equal(runImage(PV, PARAVIRTUAL_SETTINGS[0], [key(tick, 'k')]).output, OS_WITH_KEY, `input at tick ${tick}`);
+    }
   });
-}
+
+  for (const paging of ['shadow-on-demand', 'shadow-proactive'] as const) {
+    it(`costs fewer protection-fault, page-fault and write-protect traps than examples/os under trap-and-emulate (${paging})`, () => {
+      const inputs = [key(2000, 'k')];
+      const te = runImage(OS, { virtualization: 'trap-and-emulate', paging, kernelShadows: 'separate' }, inputs).system.counters()!;
+      const pv = runImage(PV, { virtualization: 'paravirtual', paging, kernelShadows: 'separate' }, inputs).system.counters()!;
+      const pick = (c: CostCounters) => ({
+        protectionFault: c.trapsProtectionFault, pageFault: c.trapsPageFault, ioEmulated: c.ioEmulated,
+        writeProtect: c.writeProtectEmulations, privilegedEmulated: c.privilegedEmulated, hypercalls: c.hypercalls,
+      });
+      const message = `trap-and-emulate ${JSON.stringify(pick(te))}, paravirtual ${JSON.stringify(pick(pv))}`;
+      assert.ok(pv.trapsProtectionFault < te.trapsProtectionFault, message);
+      // Console output no longer faults on the device page: only shadow fills and user3's fault remain.
+      assert.ok(pv.trapsPageFault * 10 < te.trapsPageFault, message);
+      assert.ok(pv.ioEmulated * 10 < te.ioEmulated, message);
+      assert.ok(pv.privilegedEmulated < te.privilegedEmulated, message);
+      assert.equal(pv.writeProtectEmulations, 0, message);
+      if (paging === 'shadow-proactive') assert.ok(te.writeProtectEmulations > 0, message);
+      assert.ok(pv.hypercalls > 0, message);
+    });
+  }
+
+  it('findDivergence: the first difference is the detection vmcall, and is not in the console output', () => {
+    const make = (setting: Setting) => () => createSystem({ ...setting, guests: [{ name: 'guest', image: PV.image!, inputs: [key(2000, 'k')] }] });
+    const result = findDivergence(make(BARE), make(PARAVIRTUAL_SETTINGS[0]));
+    const divergence = result.divergence;
+    assert.ok(divergence, 'bare and paravirtual runs of os-pv cannot agree at every tick: they run different code');
+    const vmcall = PV.statements.find((s) => s.isInstruction && path.basename(s.file) === 'pv.g32' && s.address >= symbol('pv_detect') && s.address < symbol('pv_probe_ud')
+      && INSTRUCTIONS.find((info) => info.op === s.bytes[0])?.mnemonic === 'vmcall');
+    assert.ok(vmcall, 'pv_detect has no vmcall');
+    assert.equal(divergence.pc, vmcall.address, formatDivergence(result));
+    assert.match(divergence.instruction, /^vmcall/);
+    assert.deepEqual(divergence.differences.filter((d) => d.startsWith('console')), []);
+    // r0 = the version (0 on bare hardware); pc and sp: #UD's handler on bare hardware; memory: its frame.
+    assert.deepEqual(divergence.differences.map((d) => (d.startsWith('memory') ? 'memory' : d.split(':')[0])).sort(), ['memory', 'pc', 'r0', 'sp']);
+  });
+
+  it('ends in the same state as on bare hardware but for the kernel\'s private PV data, its dead stack and A/D bits it no longer causes', () => {
+    const inputs = [key(2000, 'k')];
+    const bare = runImage(PV, BARE, inputs);
+    const pv = runImage(PV, PARAVIRTUAL_SETTINGS[0], inputs);
+    assert.deepEqual(compareViews(bare.view, pv.view, 'bare', 'paravirtual', false), []);
+    const a = bare.view.memory();
+    const b = pv.view.memory();
+    const inside = (address: number, start: number, end: number) => address >= start && address < end;
+    const unexplained: string[] = [];
+    for (let address = 0; address < Math.min(a.length, b.length); address += 4) {
+      const wa = word(a, address);
+      const wb = word(b, address);
+      if (wa === wb) continue;
+      const isSlotTarget = SLOTS.some((slot) => inside(address, symbol(slot), symbol(slot) + 12)); // the target word, read word-aligned
+      const isPvData = inside(address, symbol('pv_version'), symbol('pv_version') + 4) || inside(address, symbol('pv_batch_next'), symbol('pv_batch_end'));
+      const isKernelStack = inside(address, 0x1f000, 0x20000);
+      const isAccessedDirty = inside(address, 0x9000, 0x11000) && ((wa ^ wb) & ~0x60) === 0;
+      if (!(isSlotTarget || isPvData || isKernelStack || isAccessedDirty)) {
+        unexplained.push(`0x${address.toString(16)}: bare 0x${wa.toString(16)}, paravirtual 0x${wb.toString(16)}`);
+      }
+    }
+    assert.deepEqual(unexplained, []);
+  });
+});

@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SUPPORTED_VIRTUALIZATIONS, VIRTUALIZATIONS } from '../../src/hypervisor/system';
 
 const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
 
@@ -204,17 +203,6 @@ _start: sti
       assert.equal(result.stdout.length, 0, `hyperstep ${args.join(' ')} wrote to stdout`);
       assert.ok(result.stderr.length > 0, `hyperstep ${args.join(' ')} said nothing on stderr`);
     }
-  });
-
-  it('--virtualization with a setting this build cannot run yet exits 64 with a clear message', () => {
-    const file = write('ok2.g32', '_start: hlt\n');
-    const unsupported = VIRTUALIZATIONS.filter((v) => !SUPPORTED_VIRTUALIZATIONS.includes(v));
-    for (const setting of unsupported) {
-      const result = cli(['run', file, '--virtualization', setting]);
-      assert.equal(result.status, 64, setting);
-      assert.match(result.stderr, new RegExp(`${setting}.*not available`));
-    }
-    assert.equal(cli(['run', file, '--virtualization', 'none']).status, 0);
   });
 
   it('--tlb-entries is accepted (0 = no TLB) and does not change what a program prints', () => {

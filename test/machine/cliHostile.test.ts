@@ -88,6 +88,14 @@ describe('machine: command line against hostile input', function () {
     assert.equal(result.status, 64);
   });
 
+  it('four guests of 256 MiB are refused up front: the hypervisor\'s own frames do not fit beside them', () => {
+    const guests = ['a', 'b', 'c', 'd'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
+    write('hi.g32', SAY_HI);
+    const result = cli(['run', '--machine', write('four.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests }))]);
+    assert.equal(result.stderr, 'hyperstep: the guests\' memory ("a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB) plus 1028 KiB for the hypervisor adds up to 1049604 KiB, more than the simulated machine\'s 1 GiB: give the guests less memory\n');
+    assert.equal(result.status, 64);
+  });
+
   it('--trace into a missing folder fails before the run (status 64)', () => {
     const result = cli(['run', write('hi.g32', SAY_HI), '--trace', 'no/such/folder/t.jsonl']);
     assert.equal(result.stderr, `hyperstep: cannot write the trace to no/such/folder/t.jsonl: no such folder ${path.join(directory, 'no/such/folder')}\n`);

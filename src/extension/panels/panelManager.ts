@@ -61,7 +61,6 @@ export class PanelManager implements vscode.Disposable {
     );
   }
 
-  get lastSnapshot(): PanelSnapshot | undefined { return this.snapshot; }
   isOpen(kind: PanelKind): boolean { return this.panels.has(kind); }
 
   open(kind: PanelKind, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {

@@ -12,7 +12,7 @@ import { addFlags, logicFlags, negFlags, signedLess, subFlags } from '../../mach
 import { assertNever } from '../../machine/assertNever';
 import { DecodedInstr } from '../../machine/decode';
 import { ConditionalJump, isConditionalJump, Op, OpInfo, Vector } from '../../machine/isa';
-import { formatInstr } from '../../machine/format';
+import { formatInstr, hexLiteral } from '../../machine/format';
 
 export interface BlockInstr {
   /** Guest-virtual address. */
@@ -110,8 +110,6 @@ export function endsBlock(instr: DecodedInstr): boolean {
   return instr.info.endsBlock || isCallOut(instr);
 }
 
-const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
-
 /**
  * A flag rule of machine/aluFlags.ts as an expression over the block's locals:
  * the text of the interpreter's own function with its parameters replaced by
@@ -169,11 +167,11 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
       : (store ? `r[${a}] = ${expr};` : '');
     if (isLastCalledOut && i === instrs.length - 1) {
       // Adaptive translation: the hypervisor emulates this access, as it would after a trap, without the trap.
-      lines.push(`// ${hex(pc)}: ${formatInstr(instr)} (adaptive: emulated without a trap)`);
+      lines.push(`// ${hexLiteral(pc)}: ${formatInstr(instr)} (adaptive: emulated without a trap)`);
       lines.push(`cpu.flags = f; cpu.ticks += ${i}; cpu.pc = ${pc}; env.callOut(block, ${i}); return;`);
       continue;
     }
-    lines.push(`// ${hex(pc)}: ${formatInstr(instr)}`);
+    lines.push(`// ${hexLiteral(pc)}: ${formatInstr(instr)}`);
     switch (op) {
       case Op.MOV_RR: lines.push(`r[${a}] = r[${b}];`); break;
       case Op.MOV_RI: lines.push(`r[${a}] = ${imm};`); break;

@@ -2,22 +2,19 @@
 // here). No shadow ever maps them, so no guest can reach them.
 
 import { PhysicalMemory } from '../../machine/memory';
+import { PAGE_SIZE } from '../../machine/isa';
 
 export class FramePool {
   private free: number[] = [];
 
   constructor(private readonly memory: PhysicalMemory, readonly base: number, readonly nFrames: number) {
-    for (let i = nFrames - 1; i >= 0; i--) this.free.push(base + i * 4096);
-  }
-
-  get nFree(): number {
-    return this.free.length;
+    for (let i = nFrames - 1; i >= 0; i--) this.free.push(base + i * PAGE_SIZE);
   }
 
   /** A zeroed frame, or undefined when the pool is empty. */
   allocate(): number | undefined {
     const frame = this.free.pop();
-    if (frame !== undefined) this.memory.bytes.fill(0, frame, frame + 4096);
+    if (frame !== undefined) this.memory.bytes.fill(0, frame, frame + PAGE_SIZE);
     return frame;
   }
 
@@ -34,6 +31,6 @@ export class FramePool {
   }
 
   contains(ma: number): boolean {
-    return ma >= this.base && ma < this.base + this.nFrames * 4096;
+    return ma >= this.base && ma < this.base + this.nFrames * PAGE_SIZE;
   }
 }

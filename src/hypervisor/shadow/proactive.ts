@@ -5,7 +5,7 @@
 // Page-table pages that are freed and reused as data stop being tracked when
 // nothing references them any more, or when writes to them flood (as KVM does).
 
-import { Pte } from '../../machine/isa';
+import { Pte, PAGE_SIZE } from '../../machine/isa';
 import { GuestWalk } from '../guestMemory';
 import { FramePool } from './framePool';
 import { ShadowSet, ShadowSetState } from './shadowSet';
@@ -214,7 +214,7 @@ export class ProactiveShadow implements ShadowPaging {
     const gva = ((dirIndex << 22) | (tableIndex << 12)) >>> 0;
     const pde = shadow.directory >= 0 ? memory.read(shadow.directory + dirIndex * 4, 4) : 0;
     const pte = memory.read(pteGpa, 4);
-    const isPresent = (pde & pte & Pte.P) !== 0 && (pde & pte & Pte.A) !== 0 && memory.isRam(pte & ~0xfff, 4096);
+    const isPresent = (pde & pte & Pte.P) !== 0 && (pde & pte & Pte.A) !== 0 && memory.isRam(pte & ~0xfff, PAGE_SIZE);
     for (const table of shadow.set.tables()) table.unmap(gva);
     if (!isPresent || (this.deps.kernelShadows === 'flush-on-switch' && !this.deps.isHardwareMode)) return;
     const walk: GuestWalk = { gpa: (pte & ~0xfff) >>> 0, errorCode: 0, pde, pte };
@@ -292,9 +292,5 @@ export class ProactiveShadow implements ShadowPaging {
     }
     this.current = this.cache.get(saved.current)!;
     this.clock = saved.clock;
-  }
-
-  get trackedPages(): number[] {
-    return [...this.tracked.keys()].map((frame) => frame << 12);
   }
 }

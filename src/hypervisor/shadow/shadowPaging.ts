@@ -6,8 +6,9 @@ import { CostCounters } from '../costs';
 import { GuestMemory, GuestWalk } from '../guestMemory';
 import { ShadowEntry, ShadowPageTable } from './shadowPageTable';
 
-export type PagingSetting = 'shadow-on-demand' | 'shadow-proactive' | 'nested';
-export type KernelShadows = 'separate' | 'flush-on-switch';
+import type { KernelShadows, PagingSetting } from '../settings';
+
+export type { KernelShadows, PagingSetting };
 
 /** What a strategy needs from the hypervisor. */
 export interface ShadowHost {

@@ -143,7 +143,3 @@ export function uniqueReferences(references: readonly SymbolReference[]): Symbol
   }
   return unique;
 }
-
-export function hex(value: number): string {
-  return `0x${(value >>> 0).toString(16).padStart(8, '0')}`;
-}

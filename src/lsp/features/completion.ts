@@ -9,7 +9,8 @@
 import { CompletionItem, CompletionItemKind, CompletionList, MarkupKind, Position, Range, TextEdit } from 'vscode-languageserver';
 import { DIRECTIVES, InstrClass, MNEMONICS, REGISTER_NAMES } from '../../machine/isa';
 import { SymbolKind } from '../../asm';
-import { AnalyzedDocument, documentLine, hex } from './analysis';
+import { AnalyzedDocument, documentLine } from './analysis';
+import { hexWord } from '../../machine/format';
 import { classesOf, formSyntax, formsOf } from './instructionDocs';
 import { Word, cursorSlot, statementShape, wordAt } from './lineText';
 import { namesOf } from './nameTable';
@@ -89,14 +90,14 @@ function operandItems(document: AnalyzedDocument, position: Position, prefix: st
     if (symbol.kind === 'label') {
       return add({ label: symbol.displayName, kind: CompletionItemKind.Function, detail: `label${valueText(' at ', symbol.value)}`, sortText: `1${symbol.displayName}` });
     }
-    const value = symbol.value === undefined ? '' : ` = ${hex(symbol.value)} (${symbol.value >>> 0})`;
+    const value = symbol.value === undefined ? '' : ` = ${hexWord(symbol.value)} (${symbol.value >>> 0})`;
     return add({ label: symbol.displayName, kind: CompletionItemKind.Constant, detail: `.equ${value}`, sortText: `1${symbol.displayName}` });
   }, accept);
   return { isIncomplete, items };
 }
 
 function valueText(before: string, value: number | undefined): string {
-  return value === undefined ? '' : `${before}${hex(value)}`;
+  return value === undefined ? '' : `${before}${hexWord(value)}`;
 }
 
 function classMark(classes: readonly InstrClass[]): string {

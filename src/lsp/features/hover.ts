@@ -8,7 +8,8 @@
 import * as path from 'path';
 import { Hover, MarkupContent, MarkupKind, Position, Range } from 'vscode-languageserver';
 import { DIRECTIVES, MNEMONICS, OpInfo, REGISTER_NAMES } from '../../machine/isa';
-import { AnalyzedDocument, documentLine, hex, symbolAt } from './analysis';
+import { AnalyzedDocument, documentLine, symbolAt } from './analysis';
+import { hexWord } from '../../machine/format';
 import { NamedSymbol } from './definitionIndex';
 import { VIRTUALIZATIONS, describeAccess, describeClass, formSyntax, formsOf, hypervisorBehaviour } from './instructionDocs';
 import { Word, codeEnd, statementShape, wordAt } from './lineText';
@@ -180,16 +181,16 @@ function symbolHover(document: AnalyzedDocument, symbol: NamedSymbol, options: H
   const parts: string[] = [];
   switch (symbol.kind) {
     case 'label':
-      parts.push(`${bold(code(symbol.displayName, options), options)} — label${shown ?? ` at ${code(hex(value!), options)} (${value})`}`);
+      parts.push(`${bold(code(symbol.displayName, options), options)} — label${shown ?? ` at ${code(hexWord(value!), options)} (${value})`}`);
       break;
     case 'local-label': {
       const parent = symbol.name.slice(0, symbol.name.length - symbol.displayName.length);
       const owner = parent ? ` of ${code(parent, options)}` : '';
-      parts.push(`${bold(code(symbol.displayName, options), options)} — local label${owner}${shown ?? ` at ${code(hex(value!), options)} (${value})`}`);
+      parts.push(`${bold(code(symbol.displayName, options), options)} — local label${owner}${shown ?? ` at ${code(hexWord(value!), options)} (${value})`}`);
       break;
     }
     case 'equ':
-      parts.push(`${bold(code(symbol.displayName, options), options)} — .equ constant${shown ?? ` = ${code(hex(value!), options)} (${value})`}`);
+      parts.push(`${bold(code(symbol.displayName, options), options)} — .equ constant${shown ?? ` = ${code(hexWord(value!), options)} (${value})`}`);
       break;
   }
   const where = `${path.basename(symbol.file)}:${symbol.line}`;

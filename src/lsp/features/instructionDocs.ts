@@ -7,11 +7,11 @@
 
 import { assertNever } from '../../machine/assertNever';
 import { INSTRUCTIONS, InstrClass, MNEMONIC_ALIASES, OpInfo, OperandKind } from '../../machine/isa';
+import { Virtualization, VIRTUALIZATIONS } from '../../hypervisor/settings';
 
-/** The values of the `virtualization` setting, spelled as in `launch.json`. */
-export type Virtualization = 'none' | 'trap-and-emulate' | 'paravirtual' | 'binary-translation' | 'hardware-assist';
-
-export const VIRTUALIZATIONS: readonly Virtualization[] = ['none', 'trap-and-emulate', 'paravirtual', 'binary-translation', 'hardware-assist'];
+/** The `virtualization` setting's values, from the one list (hypervisor/settings.ts). */
+export { VIRTUALIZATIONS };
+export type { Virtualization };
 
 export type HypervisorBehaviour = Readonly<Record<Virtualization, string>>;
 

@@ -4,7 +4,8 @@
 // line before the next global label, so the outline follows the cursor.
 
 import { DocumentSymbol, Range, SymbolInformation, SymbolKind } from 'vscode-languageserver';
-import { AnalyzedDocument, documentLine, hex, isSameFile, referenceRange } from './analysis';
+import { AnalyzedDocument, documentLine, isSameFile, referenceRange } from './analysis';
+import { hexWord } from '../../machine/format';
 import { NamedSymbol } from './definitionIndex';
 import { namesOf } from './nameTable';
 
@@ -47,7 +48,7 @@ export function documentSymbols(document: AnalyzedDocument, options: SymbolsOpti
   const kindOf = (symbol: AsmSymbol): SymbolKind =>
     symbol.kind === 'equ' ? SymbolKind.Constant : symbol.kind === 'label' ? SymbolKind.Function : SymbolKind.Field;
   const detailOf = (symbol: AsmSymbol): string => {
-    const value = symbol.value === undefined ? '?' : hex(symbol.value);
+    const value = symbol.value === undefined ? '?' : hexWord(symbol.value);
     return symbol.kind === 'equ' ? `= ${value}` : value;
   };
   const globalByName = new Map<string, AsmSymbol>();

@@ -21,10 +21,6 @@ export class DeviceSet {
     this.keyboard = new Keyboard(inputs);
   }
 
-  static isConsoleAddress(pa: number): boolean {
-    return (pa >>> 12) === (CONSOLE_BASE >>> 12);
-  }
-
   /** Brings device state up to `ticks`: timed input arrives, the timer fires. */
   advance(ticks: number): void {
     this.ticks = ticks;
@@ -35,11 +31,6 @@ export class DeviceSet {
   /** The earliest tick after which device state changes by itself. */
   nextEventTick(): number {
     return Math.min(this.timer.nextFire, this.keyboard.nextArrivalTick());
-  }
-
-  /** Whether an interrupt can still arrive (for `hlt`). */
-  canInterruptArrive(): boolean {
-    return this.timer.nextFire !== Infinity || this.keyboard.hasFutureInput();
   }
 
   pendingIrqs(): number {

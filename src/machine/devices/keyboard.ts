@@ -30,10 +30,6 @@ export class Keyboard {
     return this.nextScheduled < this.schedule.length ? this.schedule[this.nextScheduled].tick : Infinity;
   }
 
-  hasFutureInput(): boolean {
-    return this.nextScheduled < this.schedule.length;
-  }
-
   /** Moves every input due at or before `ticks` into the queue. */
   advance(ticks: number): void {
     while (this.nextScheduled < this.schedule.length && this.schedule[this.nextScheduled].tick <= ticks) {
