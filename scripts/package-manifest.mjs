@@ -30,6 +30,7 @@ const settings = compiled('src/hypervisor/settings.js');
 const { MAX_MEMORY_BYTES } = compiled('src/machine/memory.js');
 const { MAX_TLB_ENTRIES } = compiled('src/machine/tlb.js');
 const { HISTORY_BYTE_BUDGET } = compiled('src/debug/history.js');
+const { PANELS } = compiled('src/protocol/panels.js');
 
 /** A `string` attribute whose values and their descriptions are one of the lists of settings.ts. */
 const settingAttribute = (names, text) => ({
@@ -124,13 +125,9 @@ const debuggers = [{
   ],
 }];
 
-const panelCommand = (id, title) => ({ command: `hyperstep.${id}`, title, category: 'hyperstep' });
+
 const commands = [
-  panelCommand('openPageTables', 'Open Page Tables'),
-  panelCommand('openTlb', 'Open TLB'),
-  panelCommand('openTimeline', 'Open Trap Timeline'),
-  panelCommand('openCosts', 'Open Cost Counters'),
-  panelCommand('openTranslationCache', 'Open Translation Cache'),
+  ...PANELS.map((panel) => ({ command: panel.command, title: `Open ${panel.title}`, category: 'hyperstep' })),
   { command: 'hyperstep.stepBack', title: 'Step Back', category: 'hyperstep', icon: '$(debug-step-back)' },
   { command: 'hyperstep.reverseContinue', title: 'Reverse Continue', category: 'hyperstep', icon: '$(debug-reverse-continue)' },
   { command: 'hyperstep.sendInput', title: 'Send Keyboard Input to the Guest', category: 'hyperstep', icon: '$(keyboard)' },
@@ -179,7 +176,7 @@ const menus = {
   'debug/toolBar': [{ command: 'hyperstep.sendInput', when: isHyperstepSession, group: 'navigation@20' }],
 };
 
-const panelKinds = ['pageTables', 'tlb', 'timeline', 'costs', 'translationCache'];
+const panelKinds = PANELS.map((panel) => panel.kind);
 const configuration = {
   title: 'hyperstep',
   properties: {

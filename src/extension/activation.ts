@@ -6,20 +6,14 @@
 
 import * as vscode from 'vscode';
 import type { BaseLanguageClient } from 'vscode-languageclient';
-import type { PanelKind } from '../protocol/panelMessages';
+import { PANELS, PanelKind } from '../protocol/panels';
 import { DynamicConfigurationProvider, HyperstepConfigurationProvider, ProgramLocator } from './configProvider';
 import { sendInput } from './input';
 import { PanelManager } from './panels/panelManager';
 import { REVERSE_COMMANDS } from './reverseCommands';
 import { registerWalkthroughProgress } from './walkthroughProgress';
 
-export const PANEL_COMMANDS: Record<string, PanelKind> = {
-  'hyperstep.openPageTables': 'pageTables',
-  'hyperstep.openTlb': 'tlb',
-  'hyperstep.openTimeline': 'timeline',
-  'hyperstep.openCosts': 'costs',
-  'hyperstep.openTranslationCache': 'translationCache',
-};
+export const PANEL_COMMANDS: Record<string, PanelKind> = Object.fromEntries(PANELS.map((panel) => [panel.command, panel.kind]));
 
 /** What activate returns, for the extension tests. */
 export interface HyperstepApi {

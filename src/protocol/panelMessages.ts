@@ -140,7 +140,7 @@ export interface WalkView {
   steps: Array<{ table: 'guest' | 'hypervisor-map' | 'shadow' | 'tlb'; text: string; isOk: boolean }>;
 }
 
-export type PanelKind = 'pageTables' | 'tlb' | 'timeline' | 'costs' | 'translationCache';
+export type { PanelKind } from './panels';
 
 /** Extension -> webview. */
 export type ToWebviewMessage =

@@ -29,6 +29,8 @@ function extensionSourceText(): string {
     }
   };
   walk(folder);
+  // The panels' commands are registered from their one list.
+  files.push(path.join(ROOT, 'src/protocol/panels.ts'));
   return files.map((file) => fs.readFileSync(file, 'utf8')).join('\n');
 }
 
@@ -75,6 +77,6 @@ describe('the walkthrough in package.json', () => {
 
   it('every command the manifest declares is registered by the extension', () => {
     const source = extensionSourceText();
-    for (const command of declared) assert.ok(source.includes(`'${command}'`), `${command} is registered in src/extension`);
+    for (const command of declared) assert.ok(source.includes(`'${command}'`), `${command} is registered in src/extension (or listed in src/protocol/panels.ts)`);
   });
 });

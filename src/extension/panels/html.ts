@@ -7,15 +7,8 @@
 
 import type { PanelKind } from '../../protocol/panelMessages';
 
-export const PANEL_KINDS: readonly PanelKind[] = ['pageTables', 'tlb', 'timeline', 'costs', 'translationCache'];
-
-export const PANEL_TITLES: Record<PanelKind, string> = {
-  pageTables: 'Page Tables',
-  tlb: 'TLB',
-  timeline: 'Trap Timeline',
-  costs: 'Cost Counters',
-  translationCache: 'Translation Cache',
-};
+export { PANEL_KINDS, PANEL_TITLES } from '../../protocol/panels';
+import { PANEL_KINDS, PANEL_TITLES } from '../../protocol/panels';
 
 export interface PanelPageOptions {
   kind: PanelKind;
