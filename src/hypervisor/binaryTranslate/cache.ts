@@ -10,8 +10,13 @@ export class TranslationCache {
   private readonly byPhysical = new Map<number, TranslatedBlock>();
   /** gva -> block, valid while the guest's mappings are unchanged (cleared on cr3 load and invlpg). */
   private byVirtual = new Map<number, TranslatedBlock>();
-  /** One-instruction blocks, for stepping up to an interrupt's tick or a breakpoint. */
+  /** One-instruction blocks, for the instructions cold code hands to the hypervisor: by gva (like byVirtual) and by gpa. */
   private singles = new Map<number, TranslatedBlock>();
+  private readonly singlesByPhysical = new Map<number, TranslatedBlock>();
+  /** Tiering: runs of cold code (not yet decoded) by the guest-virtual address it was entered at. */
+  private readonly coldRuns = new Map<number, number>();
+  /** Entry points (gva) of cold code to decode at their next run although not hot: their block ends in an adaptive instruction. */
+  readonly mustDecode = new Set<number>();
   /** Guest frame -> blocks whose bytes lie on it. */
   private readonly byFrame = new Map<number, Set<TranslatedBlock>>();
   /** Bumped whenever a block is dropped, so chained links to it are no longer followed. */
@@ -34,13 +39,29 @@ export class TranslationCache {
     return block && block.gva === gva ? block : undefined;
   }
 
-  rememberVirtual(block: TranslatedBlock): void {
-    this.byVirtual.set(block.gva, block);
+  lookupPhysicalSingle(gpa: number, gva: number): TranslatedBlock | undefined {
+    const block = this.singlesByPhysical.get(gpa);
+    return block && block.gva === gva ? block : undefined;
+  }
+
+  rememberVirtual(block: TranslatedBlock, isSingle = false): void {
+    (isSingle ? this.singles : this.byVirtual).set(block.gva, block);
+  }
+
+  /** Counts a run of cold code entered at `gva`; returns how many so far. */
+  noteColdRun(gva: number): number {
+    const runs = (this.coldRuns.get(gva) ?? 0) + 1;
+    this.coldRuns.set(gva, runs);
+    return runs;
   }
 
   insert(block: TranslatedBlock, isSingle: boolean): void {
-    if (isSingle) this.singles.set(block.gva, block);
-    else {
+    if (isSingle) {
+      const old = this.singlesByPhysical.get(block.gpa);
+      if (old) this.remove(old);
+      this.singles.set(block.gva, block);
+      this.singlesByPhysical.set(block.gpa, block);
+    } else {
       const old = this.byPhysical.get(block.gpa);
       if (old) this.remove(old);
       this.byPhysical.set(block.gpa, block);
@@ -57,6 +78,7 @@ export class TranslationCache {
     if (this.byPhysical.get(block.gpa) === block) this.byPhysical.delete(block.gpa);
     if (this.byVirtual.get(block.gva) === block) this.byVirtual.delete(block.gva);
     if (this.singles.get(block.gva) === block) this.singles.delete(block.gva);
+    if (this.singlesByPhysical.get(block.gpa) === block) this.singlesByPhysical.delete(block.gpa);
     for (const frame of block.frames) this.byFrame.get(frame)?.delete(block);
     this.generation++;
   }
@@ -105,6 +127,17 @@ export class TranslationCache {
     this.remove(block);
   }
 
+  /**
+   * The same for an instruction met in cold code: blocks over it are dropped, and
+   * the cold code entered at `entry` is decoded at its next run (to end at it).
+   */
+  makeAdaptiveAt(gpa: number, reason: AdaptiveReason, entry: number): void {
+    this.adaptive.set(gpa, reason);
+    const blocks = this.byFrame.get(gpa >>> 12);
+    if (blocks) for (const block of [...blocks]) if (block.ranges.some(([start, stop]) => start <= gpa && gpa < stop)) this.remove(block);
+    this.mustDecode.add(entry);
+  }
+
   /** Drops one block (its code changed under it). */
   drop(block: TranslatedBlock): void {
     this.remove(block);
@@ -140,8 +173,9 @@ export class TranslationCache {
     this.generation++;
   }
 
+  /** Every cached block: those decoded to be translated (or adaptive), then the one-instruction call-outs of cold code. */
   blocks(): TranslatedBlock[] {
-    return [...this.byPhysical.values()];
+    return [...this.byPhysical.values(), ...this.singlesByPhysical.values()];
   }
 
   get size(): number {
@@ -155,9 +189,10 @@ export class TranslationCache {
    * Blocks are shared with the live cache; their mutable fields are copied.
    */
   save(): TranslationCacheState {
-    const blocks = new Set<TranslatedBlock>([...this.byPhysical.values(), ...this.byVirtual.values(), ...this.singles.values()]);
+    const blocks = new Set<TranslatedBlock>([...this.byPhysical.values(), ...this.byVirtual.values(), ...this.singles.values(), ...this.singlesByPhysical.values()]);
     return {
-      byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles],
+      byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles], singlesByPhysical: [...this.singlesByPhysical],
+      coldRuns: [...this.coldRuns], mustDecode: [...this.mustDecode],
       byFrame: [...this.byFrame].map(([frame, set]) => [frame, [...set]]),
       blocks: [...blocks].map((block) => ({ block, executions: block.executions, chainTarget: block.chainTarget, chainNext: block.chainNext, chainGeneration: block.chainGeneration, isTranslated: block.isTranslated, source: block.source, fn: block.fn })),
       generation: this.generation, hits: this.hits, misses: this.misses, invalidations: this.invalidations,
@@ -171,6 +206,12 @@ export class TranslationCache {
     for (const [gpa, block] of state.byPhysical) this.byPhysical.set(gpa, block);
     this.byVirtual = new Map(state.byVirtual);
     this.singles = new Map(state.singles);
+    this.singlesByPhysical.clear();
+    for (const [gpa, block] of state.singlesByPhysical) this.singlesByPhysical.set(gpa, block);
+    this.coldRuns.clear();
+    for (const [gva, runs] of state.coldRuns) this.coldRuns.set(gva, runs);
+    this.mustDecode.clear();
+    for (const gva of state.mustDecode) this.mustDecode.add(gva);
     this.byFrame.clear();
     for (const [frame, blocks] of state.byFrame) this.byFrame.set(frame, new Set(blocks));
     for (const saved of state.blocks) {
@@ -195,6 +236,9 @@ export interface TranslationCacheState {
   byPhysical: Array<[number, TranslatedBlock]>;
   byVirtual: Array<[number, TranslatedBlock]>;
   singles: Array<[number, TranslatedBlock]>;
+  singlesByPhysical: Array<[number, TranslatedBlock]>;
+  coldRuns: Array<[number, number]>;
+  mustDecode: number[];
   byFrame: Array<[number, TranslatedBlock[]]>;
   blocks: Array<{ block: TranslatedBlock; executions: number; chainTarget: TranslatedBlock | undefined; chainNext: TranslatedBlock | undefined; chainGeneration: number; isTranslated: boolean; source: string; fn: BlockFunction }>;
   generation: number;

@@ -266,10 +266,26 @@ function condition(op: number): string {
   }
 }
 
+/**
+ * Compiled blocks by source, shared by every system in the process: a block's
+ * function depends on nothing but its source and its arguments, and compiling
+ * one costs tens of microseconds (more than most blocks ever save), so a
+ * restarted session, the demo's and bench's repeated runs and the divergence
+ * finder's twin run reuse the compilations of the runs before them.
+ */
+const compiled = new Map<string, BlockFunction>();
+/** Bounds the shared cache (a guest that keeps generating code must not grow it without end). */
+const MAX_COMPILED = 4096;
+
 export function compile(source: string): BlockFunction {
+  let fn = compiled.get(source);
+  if (fn !== undefined) return fn;
   // Generated from decoded guest instructions only (numbers and fixed templates), never from guest text.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling generated code is what binary translation is
-  return new Function('cpu', 'r', 'env', 'block', source) as BlockFunction;
+  fn = new Function('cpu', 'r', 'env', 'block', source) as BlockFunction;
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(source, fn);
+  return fn;
 }
 
 /** Static successors of a block's last instruction, for chaining. */
