@@ -18,7 +18,7 @@ const SETTINGS: ReadonlyArray<{ name: string; setting: SettingChoice }> = [
 ];
 
 function runOnce(setting: SettingChoice): number {
-  const system = createSystem({ ...setting, translationThreshold: THRESHOLD, guests: [{ name: 'os', image: demoImage('os'), inputs: [DEMO_INPUT] }] });
+  const system = createSystem({ ...setting, translationThreshold: THRESHOLD, isAdaptiveTranslation: process.env.BENCH_ADAPTIVE === "off" ? false : undefined, guests: [{ name: 'os', image: demoImage('os'), inputs: [DEMO_INPUT] }] });
   const start = process.hrtime.bigint();
   const result = system.run();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;

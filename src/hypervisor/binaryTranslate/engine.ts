@@ -83,6 +83,8 @@ export class BinaryTranslator implements BlockEnv {
     let isExactBoundary = false;
     // The CPU stopped in block mode before an instruction the hypervisor runs: run it as a one-instruction block.
     let isCallOutNext = false;
+    // Cold code stopped at the event tick inside its block: the rest of the block is not a block entry of its own.
+    let isMidBlock = false;
     for (;;) {
       if (isExactBoundary && this.boundaryProbe !== undefined && this.boundaryProbe()) return (cpu.stopReason = 'requested');
       isExactBoundary = false;
@@ -118,8 +120,8 @@ export class BinaryTranslator implements BlockEnv {
         }
         if (block === undefined) {
           // Cold code: counted by its start, decoded and translated once hot (or when adaptive translation needs it decoded).
-          const runs = this.cache.noteColdRun(pc);
-          if (runs >= this.translationThreshold || this.cache.mustDecode.has(pc)) {
+          const runs = isMidBlock ? 0 : this.cache.noteColdRun(pc);
+          if (!isMidBlock && (runs >= this.translationThreshold || this.cache.mustDecode.has(pc))) {
             block = this.translate(pc, MAX_BLOCK_INSTRUCTIONS);
             if (block === undefined) { previous = undefined; continue; }
             if (block.executions < runs - 1) block.executions = runs - 1;
@@ -129,9 +131,11 @@ export class BinaryTranslator implements BlockEnv {
         if (block === undefined || block.instrs.length > budget || (filter !== null && this.hasBreakpointAfterStart(block))) {
           previous = undefined;
           isExactBoundary = true;
+          isMidBlock = false;
           switch (this.runCold(pc)) {
             case BlockEnd.CALL_OUT: isCallOutNext = true; break;
             case BlockEnd.FAULT: isExactBoundary = false; break;
+            case BlockEnd.EVENT: isMidBlock = pc !== cpu.pc; break;
           }
           continue;
         }
@@ -143,6 +147,7 @@ export class BinaryTranslator implements BlockEnv {
         previous = undefined;
         continue;
       }
+      isMidBlock = false;
       if (previous !== undefined && block.instrs.length > 1) this.link(previous, block, pc);
       block.executions++;
       if (!block.isTranslated && block.executions >= this.translationThreshold && !isCallOutOnly(block)) this.compileBlock(block);
