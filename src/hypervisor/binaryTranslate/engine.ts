@@ -140,7 +140,8 @@ export class BinaryTranslator implements BlockEnv {
           continue;
         }
       }
-      if (this.cache.hotFrames.size !== 0 && !this.isUnchanged(block)) {
+      // Only blocks decoded on a hot frame keep their bytes (a frame turning hot drops its blocks), so only they are checked.
+      if (block.code.length !== 0 && !this.isUnchanged(block)) {
         // Code on a hot frame changed without a trap: translate it again.
         this.cache.drop(block);
         guest.counters.translationInvalidations++;
