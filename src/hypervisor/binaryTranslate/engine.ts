@@ -26,7 +26,7 @@ import { emulatePrivileged } from '../trapEmulate';
 import { TranslationCache } from './cache';
 import { ADAPTIVE_TRAP_LIMIT, runAdaptive } from './adaptive';
 import { decodeForInterpreter, interpretBlock } from './interpret';
-import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlock, generateSource, isAdaptable, isCallOut, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
+import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlock, isAdaptable, isCallOut, MAX_BLOCK_INSTRUCTIONS, sourceOf, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
 
 /** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
 export const HOT_FRAME_WRITES = 16;
@@ -306,7 +306,7 @@ export class BinaryTranslator implements BlockEnv {
   private compileBlock(block: TranslatedBlock): void {
     const hv = this.hv;
     const guest = this.guest;
-    block.source = generateSource(block.instrs, block.adaptive !== undefined);
+    block.source = sourceOf(block.instrs, block.adaptive !== undefined);
     block.fn = compile(block.source);
     block.isTranslated = true;
     guest.counters.translations++;
