@@ -98,6 +98,8 @@ export class Cpu {
    */
   blockMode = false;
   blockEnd: BlockEnd = BlockEnd.NONE;
+  /** At a CALL_OUT stop: the physical address the instruction was fetched from. */
+  blockEndPa = -1;
 
   fault: number = FaultState.NONE;
   faultVector = 0;
@@ -469,7 +471,7 @@ export class Cpu {
           case Op.NOP: break;
 
           case Op.SYSCALL: case Op.BRK:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; return this.endBlock(BlockEnd.CALL_OUT); }
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             // Traps retire before their effect: the saved pc is the next instruction.
             ticks++;
             this.pc = next; this.flags = flags; this.ticks = ticks;
@@ -478,14 +480,14 @@ export class Cpu {
             pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
             continue;
           case Op.VMCALL:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; return this.endBlock(BlockEnd.CALL_OUT); }
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD (or, in guest mode, an exit) and decides.
             if ((this.exitControls & ExitOn.VMCALL) !== 0) this.setFault(VM_EXIT, Op.VMCALL, 0);
             else this.setFault(Vector.UD, 0, 0);
             break fault;
 
           case Op.PUSHF:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; return this.endBlock(BlockEnd.CALL_OUT); }
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             addr = (regs[15] - 4) | 0;
             this.ticks = ticks;
             this.store32(addr, flags);
@@ -494,7 +496,7 @@ export class Cpu {
             if (this.events.isActive) this.emitSensitive('pushf', pc);
             regs[15] = addr; this.sensitiveRetired++; break;
           case Op.POPF:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; return this.endBlock(BlockEnd.CALL_OUT); }
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             x = this.load32(regs[15]);
             if (this.fault !== FaultState.NONE) break fault;
             if (this.events.isActive) this.emitSensitive('popf', pc);
@@ -505,13 +507,13 @@ export class Cpu {
             this.sensitiveRetired++;
             break;
           case Op.MOV_R_EVT:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; return this.endBlock(BlockEnd.CALL_OUT); }
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             if (this.events.isActive) this.emitSensitive('mov rd, evt', pc);
             regs[a] = this.evt; this.sensitiveRetired++; break;
 
           default:
             if (op >= Op.HLT && op <= Op.MOV_R_KSP) {
-              if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; return this.endBlock(BlockEnd.CALL_OUT); }
+              if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
               if (this.mode === Mode.USER) { this.setFault(Vector.GP, 0, 0); break fault; }
               this.pc = pc; this.flags = flags; this.ticks = ticks;
               const stop = this.executePrivileged(op, a, imm, next);

@@ -10,9 +10,13 @@ export class TranslationCache {
   private readonly byPhysical = new Map<number, TranslatedBlock>();
   /** gva -> block, valid while the guest's mappings are unchanged (cleared on cr3 load and invlpg). */
   private byVirtual = new Map<number, TranslatedBlock>();
-  /** One-instruction blocks, for the instructions cold code hands to the hypervisor: by gva (like byVirtual) and by gpa. */
+  /**
+   * One-instruction blocks, for the instructions cold code hands to the hypervisor:
+   * by gva (like byVirtual), and by the machine address of their code, where the
+   * CPU found the instruction (its fetch went through the guest's mappings).
+   */
   private singles = new Map<number, TranslatedBlock>();
-  private readonly singlesByPhysical = new Map<number, TranslatedBlock>();
+  private readonly singlesByMachine = new Map<number, TranslatedBlock>();
   /** Tiering: runs of cold code (not yet decoded) by the guest-virtual address it was entered at. */
   private readonly coldRuns = new Map<number, number>();
   /** Entry points (gva) of cold code to decode at their next run although not hot: their block ends in an adaptive instruction. */
@@ -39,8 +43,8 @@ export class TranslationCache {
     return block && block.gva === gva ? block : undefined;
   }
 
-  lookupPhysicalSingle(gpa: number, gva: number): TranslatedBlock | undefined {
-    const block = this.singlesByPhysical.get(gpa);
+  lookupSingleAt(machineAddress: number, gva: number): TranslatedBlock | undefined {
+    const block = this.singlesByMachine.get(machineAddress);
     return block && block.gva === gva ? block : undefined;
   }
 
@@ -57,16 +61,17 @@ export class TranslationCache {
 
   insert(block: TranslatedBlock, isSingle: boolean): void {
     if (isSingle) {
-      const old = this.singlesByPhysical.get(block.gpa);
+      const old = this.singlesByMachine.get(block.codeMachine[0]);
       if (old) this.remove(old);
       this.singles.set(block.gva, block);
-      this.singlesByPhysical.set(block.gpa, block);
-    } else {
-      const old = this.byPhysical.get(block.gpa);
-      if (old) this.remove(old);
-      this.byPhysical.set(block.gpa, block);
-      this.byVirtual.set(block.gva, block);
+      this.singlesByMachine.set(block.codeMachine[0], block);
+      // Not on their frames: they protect nothing, and check their bytes before each run instead.
+      return;
     }
+    const old = this.byPhysical.get(block.gpa);
+    if (old) this.remove(old);
+    this.byPhysical.set(block.gpa, block);
+    this.byVirtual.set(block.gva, block);
     for (const frame of block.frames) {
       let set = this.byFrame.get(frame);
       if (!set) { set = new Set(); this.byFrame.set(frame, set); }
@@ -78,7 +83,7 @@ export class TranslationCache {
     if (this.byPhysical.get(block.gpa) === block) this.byPhysical.delete(block.gpa);
     if (this.byVirtual.get(block.gva) === block) this.byVirtual.delete(block.gva);
     if (this.singles.get(block.gva) === block) this.singles.delete(block.gva);
-    if (this.singlesByPhysical.get(block.gpa) === block) this.singlesByPhysical.delete(block.gpa);
+    if (this.singlesByMachine.get(block.codeMachine[0]) === block) this.singlesByMachine.delete(block.codeMachine[0]);
     for (const frame of block.frames) this.byFrame.get(frame)?.delete(block);
     this.generation++;
   }
@@ -175,7 +180,7 @@ export class TranslationCache {
 
   /** Every cached block: those decoded to be translated (or adaptive), then the one-instruction call-outs of cold code. */
   blocks(): TranslatedBlock[] {
-    return [...this.byPhysical.values(), ...this.singlesByPhysical.values()];
+    return [...this.byPhysical.values(), ...this.singlesByMachine.values()];
   }
 
   get size(): number {
@@ -189,9 +194,9 @@ export class TranslationCache {
    * Blocks are shared with the live cache; their mutable fields are copied.
    */
   save(): TranslationCacheState {
-    const blocks = new Set<TranslatedBlock>([...this.byPhysical.values(), ...this.byVirtual.values(), ...this.singles.values(), ...this.singlesByPhysical.values()]);
+    const blocks = new Set<TranslatedBlock>([...this.byPhysical.values(), ...this.byVirtual.values(), ...this.singles.values(), ...this.singlesByMachine.values()]);
     return {
-      byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles], singlesByPhysical: [...this.singlesByPhysical],
+      byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles], singlesByMachine: [...this.singlesByMachine],
       coldRuns: [...this.coldRuns], mustDecode: [...this.mustDecode],
       byFrame: [...this.byFrame].map(([frame, set]) => [frame, [...set]]),
       blocks: [...blocks].map((block) => ({ block, executions: block.executions, chainTarget: block.chainTarget, chainNext: block.chainNext, chainGeneration: block.chainGeneration, isTranslated: block.isTranslated, source: block.source, fn: block.fn })),
@@ -206,8 +211,8 @@ export class TranslationCache {
     for (const [gpa, block] of state.byPhysical) this.byPhysical.set(gpa, block);
     this.byVirtual = new Map(state.byVirtual);
     this.singles = new Map(state.singles);
-    this.singlesByPhysical.clear();
-    for (const [gpa, block] of state.singlesByPhysical) this.singlesByPhysical.set(gpa, block);
+    this.singlesByMachine.clear();
+    for (const [address, block] of state.singlesByMachine) this.singlesByMachine.set(address, block);
     this.coldRuns.clear();
     for (const [gva, runs] of state.coldRuns) this.coldRuns.set(gva, runs);
     this.mustDecode.clear();
@@ -236,7 +241,7 @@ export interface TranslationCacheState {
   byPhysical: Array<[number, TranslatedBlock]>;
   byVirtual: Array<[number, TranslatedBlock]>;
   singles: Array<[number, TranslatedBlock]>;
-  singlesByPhysical: Array<[number, TranslatedBlock]>;
+  singlesByMachine: Array<[number, TranslatedBlock]>;
   coldRuns: Array<[number, number]>;
   mustDecode: number[];
   byFrame: Array<[number, TranslatedBlock[]]>;

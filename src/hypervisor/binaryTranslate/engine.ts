@@ -107,8 +107,9 @@ export class BinaryTranslator implements BlockEnv {
       let block: TranslatedBlock | undefined;
       if (isCallOutNext) {
         isCallOutNext = false;
-        block = this.cache.lookupSingle(pc) ?? this.translate(pc, 1);
+        block = this.cache.lookupSingle(pc) ?? this.cache.lookupSingleAt(cpu.blockEndPa, pc) ?? this.translate(pc, 1);
         if (block === undefined) { previous = undefined; continue; }
+        this.cache.rememberVirtual(block, true);
       } else {
         if (previous !== undefined && previous.chainGeneration === this.cache.generation) {
           block = pc === previous.targetPc ? previous.chainTarget : pc === previous.nextPc ? previous.chainNext : undefined;
@@ -204,9 +205,6 @@ export class BinaryTranslator implements BlockEnv {
 
   /** For a block on a hot (unprotected) frame: are its bytes still those it was translated from? */
   private isUnchanged(block: TranslatedBlock): boolean {
-    let isOnHotFrame = false;
-    for (const frame of block.frames) if (this.cache.hotFrames.has(frame)) isOnHotFrame = true;
-    if (!isOnHotFrame) return true;
     const bytes = this.guest.memory.machine.bytes;
     let offset = 0;
     for (let r = 0; r < block.ranges.length; r++) {
@@ -238,7 +236,7 @@ export class BinaryTranslator implements BlockEnv {
     // Code fetched from the console page reads as zeros: an undefined instruction, as on bare hardware.
     if (GuestMemory.isConsole(walk.gpa)) { hv.cpu.setFault(Vector.UD, 0, 0); hv.cpu.raiseFault(); return undefined; }
     if (!guest.memory.isRam(walk.gpa)) { hv.busError(guest, walk.gpa); return undefined; }
-    const cached = maxInstructions > 1 ? this.cache.lookupPhysical(walk.gpa, pc) : this.cache.lookupPhysicalSingle(walk.gpa, pc);
+    const cached = maxInstructions > 1 ? this.cache.lookupPhysical(walk.gpa, pc) : this.cache.lookupSingleAt(guest.memory.toMachine(walk.gpa), pc);
     if (cached) {
       this.cache.rememberVirtual(cached, maxInstructions === 1);
       guest.counters.translationCacheHits++;
@@ -276,7 +274,10 @@ export class BinaryTranslator implements BlockEnv {
     const onFirstPage = Math.min(length, 0x1000 - (walk.gpa & 0xfff));
     ranges.push([walk.gpa, walk.gpa + onFirstPage]);
     if (secondPageGpa >= 0 && length > onFirstPage) ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
-    // Only blocks on hot frames check their bytes (blocks of a frame that turns hot are dropped then), so only they keep a copy.
+    // Only blocks on hot frames check their bytes (blocks of a frame that turns hot are dropped then), so only they keep a copy;
+    // and one-instruction call-outs, which protect no page: checking their few bytes costs less than a protected page's traps.
+    const isSingle = maxInstructions === 1;
+    if (isSingle) isHot = true;
     const code = isHot ? new Uint8Array(length) : NO_CODE;
     const codeMachine = ranges.map(([start]) => guest.memory.toMachine(start));
     let offset = 0;
@@ -291,8 +292,13 @@ export class BinaryTranslator implements BlockEnv {
       gva: pc, gpa: walk.gpa, instrs, decoded: decodeForInterpreter(instrs, adaptive !== undefined), source: '', fn: interpretBlock, isTranslated: false, adaptive, targetPc, nextPc,
       chainTarget: undefined, chainNext: undefined, chainGeneration: -1, executions: 0, frames: [...frames], ranges, code, codeMachine,
     };
+    if (isSingle) {
+      this.cache.insert(block, true);
+      if (this.translationThreshold <= 1) this.compileBlock(block);
+      return block;
+    }
     const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame) && !this.cache.hotFrames.has(frame));
-    this.cache.insert(block, maxInstructions === 1);
+    this.cache.insert(block, false);
     // Writes that bypass the shadow (page walks, the hypervisor, the debugger) are reported by machine memory.
     for (const frame of block.frames) guest.memory.machine.watchedFrames[guest.memory.toMachine(frame << 12) >>> 12] = 1;
     // Code pages are write-protected from now on, so that a write to them drops their translations.
