@@ -9,6 +9,7 @@ import { assemble, assembleText, Image } from '../src/asm';
 import { createSystem, SETTING_CHOICES, SystemOptions, VirtualSystem } from '../src/hypervisor/system';
 import { computeLoopNative, computeLoopSource, contextSwitchSource } from './guests';
 import { printDebugBench } from './benchDebug';
+import { printBtOnOs } from './benchBtOs';
 import { printMemoryLoopRatio } from './benchMemoryLoop';
 import { printVirtualizationTable } from './benchTable';
 
@@ -130,6 +131,9 @@ export async function main(): Promise<void> {
     const m = measure(os, setting, 25);
     out(`${label(setting).padEnd(52)} ${m.ms.toFixed(1).padStart(8)} ms  ${(m.ms / osBare.ms).toFixed(2)}x  est. cycles ${m.system.estimatedCycles()}  ${counterSummary(m.system)}`);
   }
+
+  out('');
+  printBtOnOs(out);
 
   // 3. Cached shadows against dropping them, on a guest that switches address spaces often.
   const switcher = imageOf(contextSwitchSource(2000, 200));

@@ -50,8 +50,8 @@ export function explainAgreement(system: VirtualSystem, tally: SensitiveTally): 
       // Translated kernel code hands sensitive instructions to the hypervisor; the CPU's tally is what ran natively.
       const translated = c.sensitiveInstructions - native;
       return [
-        `why: binary translation rewrote the guest kernel's code before running it (${plural(c.translations, 'block')} translated): ` +
-        `${plural(translated, 'sensitive instruction')} in pretend kernel mode became calls into the hypervisor, which gave each its bare-hardware effect on the virtual IF and evt; ` +
+        `why: binary translation interpreted the guest kernel's code until a block was hot and translated the hot ones (${plural(c.translations, 'block')} translated): ` +
+        `${plural(translated, 'sensitive instruction')} in pretend kernel mode, interpreted or translated, became calls into the hypervisor, which gave each its bare-hardware effect on the virtual IF and evt; ` +
         `${native} ran natively in pretend user mode${nativeText}, where real user mode behaves as bare hardware would.`,
       ];
     }

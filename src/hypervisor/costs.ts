@@ -32,6 +32,8 @@ export interface CostCounters {
   translationInvalidations: number;
   /** Binary translation: emulations a block called directly after adaptive retranslation, each a trap that did not happen. */
   trapsAvoidedByAdaptiveTranslation: number;
+  /** Binary translation: guest-kernel instructions run while their block was cold (not yet translated), by the interpreter. */
+  instructionsInterpreted: number;
   hwExits: number;
   hwExitsHlt: number;
   hwExitsIo: number;
@@ -54,7 +56,7 @@ export function emptyCounters(): CostCounters {
     privilegedEmulated: 0, ioEmulated: 0, reflections: 0, virtualInterrupts: 0,
     guestPageFaults: 0, hiddenPageFaults: 0, shadowFills: 0, shadowDrops: 0, writeProtectEmulations: 0,
     guestCr3Loads: 0, realCr3Loads: 0, realTlbFlushes: 0, sensitiveInstructions: 0, hypercalls: 0,
-    translations: 0, translationCacheHits: 0, chainedJumps: 0, translationInvalidations: 0, trapsAvoidedByAdaptiveTranslation: 0,
+    translations: 0, translationCacheHits: 0, chainedJumps: 0, translationInvalidations: 0, trapsAvoidedByAdaptiveTranslation: 0, instructionsInterpreted: 0,
     hwExits: 0, hwExitsHlt: 0, hwExitsIo: 0, hwExitsCr3: 0, hwExitsInvlpg: 0, hwExitsVmcall: 0, hwExitsPageFault: 0, hwExitsMmio: 0, hwExitsInterrupt: 0,
     tlbMisses: 0, walkReferences: 0, nestedWalkReferences: 0,
   };
@@ -86,6 +88,7 @@ export const COUNTER_LABELS: Record<keyof CostCounters, string> = {
   chainedJumps: 'chained jumps',
   translationInvalidations: 'translations invalidated',
   trapsAvoidedByAdaptiveTranslation: 'traps avoided by adaptive translation',
+  instructionsInterpreted: 'instructions interpreted in cold blocks (binary translation)',
   hwExits: 'hardware-assist exits',
   hwExitsHlt: 'exits: hlt',
   hwExitsIo: 'exits: port I/O',
@@ -115,6 +118,8 @@ export interface CostModel {
   walkReference: number;
   hypercall: number;
   translate: number;
+  /** One guest-kernel instruction interpreted in a cold block, on top of `instruction`. */
+  interpret: number;
   hwExit: number;
   /** One memory reference of a two-dimensional (nested) walk. */
   nestedWalkReference: number;
@@ -138,6 +143,7 @@ const SOFTWARE_COSTS = {
   realCr3Load: 50, // estimate; the misses the flush causes are charged as misses
   hypercall: 500, // a trap the guest asks for: no decode, no emulation (Xen's int 0x82)
   translate: 2000, // per block translated (estimate)
+  interpret: 20, // per instruction interpreted in a cold block: an interpreter's dispatch and decode (estimate)
 };
 
 export const COST_PROFILES: Readonly<Record<CostProfileName, Readonly<CostModel>>> = {
@@ -199,6 +205,7 @@ export function estimateCycles(c: CostCounters, m: CostModel = DEFAULT_COST_MODE
     + c.walkReferences * m.walkReference
     + c.hypercalls * m.hypercall
     + c.translations * m.translate
+    + c.instructionsInterpreted * m.interpret
     + c.hwExits * m.hwExit
     + c.nestedWalkReferences * m.nestedWalkReference;
 }

@@ -46,6 +46,9 @@ const enum FaultState { NONE = 0, EXCEPTION = 1, STOP = 2 }
 
 const enum Access { READ = 0, WRITE = 1, FETCH = 2 }
 
+/** Why a run in block mode stopped (Cpu.blockMode). */
+export const enum BlockEnd { NONE = 0, JUMP = 1, CALL_OUT = 2, FAULT = 3, EVENT = 4 }
+
 const DECODED = 0x10000;
 const UNDEFINED_OP = 0xff;
 export const MAX_DELIVERIES_IN_A_ROW = 100000;
@@ -87,6 +90,18 @@ export class Cpu {
   deliveryFailure: DeliveryFailure | undefined;
   /** Sensitive instructions (pushf, popf, mov rd, evt) retired on this CPU, in any mode. */
   sensitiveRetired = 0;
+  /**
+   * Binary translation runs a guest kernel's cold code here, one basic block at a
+   * time: in block mode `run` returns 'switch-engine' (without setting
+   * `stopReason`) after a control transfer retires, before an instruction the
+   * translator hands to the hypervisor (privileged, sensitive, syscall, brk,
+   * vmcall), at a fault before raising it, and at the event tick before servicing
+   * it; `blockEnd` says which. Other instructions run as ever.
+   */
+  blockMode = false;
+  blockEnd: BlockEnd = BlockEnd.NONE;
+  /** At a CALL_OUT stop: the physical address the instruction was fetched from. */
+  blockEndPa = -1;
 
   fault: number = FaultState.NONE;
   faultVector = 0;
@@ -275,10 +290,13 @@ export class Cpu {
     const skipAt = this.skipBreakpointAt;
     const startTicks = ticks;
     this.skipBreakpointAt = -1;
+    // Read once: a control transfer costs one test of a local for it.
+    const isBlockMode = this.blockMode;
 
     for (;;) {
       if (ticks >= this.eventTick) {
         this.pc = pc; this.flags = flags; this.ticks = ticks;
+        if (isBlockMode) return this.endBlock(BlockEnd.EVENT);
         const stop = this.serviceAll();
         if (stop !== undefined) return this.finishStop(stop);
         pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
@@ -305,6 +323,7 @@ export class Cpu {
         fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
         if (pa < 0) {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
+          if (isBlockMode) return this.endBlock(BlockEnd.FAULT);
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
           pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
@@ -320,6 +339,7 @@ export class Cpu {
         info = this.decodeSlow(pc, pa);
         if (this.fault !== FaultState.NONE) {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
+          if (isBlockMode) return this.endBlock(BlockEnd.FAULT);
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
           pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
@@ -336,7 +356,9 @@ export class Cpu {
       let x: number, y: number, res: number, addr: number;
 
       // Each case either falls out of the switch having retired (pc = next),
-      // or jumps to `fault` with the fault fields set.
+      // or jumps to `fault` with the fault fields set; in block mode a control
+      // transfer leaves through `transfer`.
+      transfer: {
       fault: {
         switch (op) {
           case Op.MOV_RR: regs[a] = regs[b]; break;
@@ -426,35 +448,36 @@ export class Cpu {
               | (x === -0x80000000 ? Flag.OF : 0);
             regs[a] = res; break;
 
-          case Op.JMP_I: pc = imm; ticks++; continue;
-          case Op.JMP_R: pc = regs[a]; ticks++; continue;
-          case Op.JZ: pc = (flags & Flag.ZF) !== 0 ? imm : next; ticks++; continue;
-          case Op.JNZ: pc = (flags & Flag.ZF) === 0 ? imm : next; ticks++; continue;
-          case Op.JL: pc = signedLess(flags) ? imm : next; ticks++; continue;
-          case Op.JGE: pc = !signedLess(flags) ? imm : next; ticks++; continue;
-          case Op.JLE: pc = (flags & Flag.ZF) !== 0 || signedLess(flags) ? imm : next; ticks++; continue;
-          case Op.JG: pc = (flags & Flag.ZF) === 0 && !signedLess(flags) ? imm : next; ticks++; continue;
-          case Op.JB: pc = (flags & Flag.CF) !== 0 ? imm : next; ticks++; continue;
-          case Op.JAE: pc = (flags & Flag.CF) === 0 ? imm : next; ticks++; continue;
-          case Op.JBE: pc = (flags & (Flag.CF | Flag.ZF)) !== 0 ? imm : next; ticks++; continue;
-          case Op.JA: pc = (flags & (Flag.CF | Flag.ZF)) === 0 ? imm : next; ticks++; continue;
-          case Op.JS: pc = (flags & Flag.SF) !== 0 ? imm : next; ticks++; continue;
-          case Op.JNS: pc = (flags & Flag.SF) === 0 ? imm : next; ticks++; continue;
+          case Op.JMP_I: pc = imm; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JMP_R: pc = regs[a]; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JZ: pc = (flags & Flag.ZF) !== 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JNZ: pc = (flags & Flag.ZF) === 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JL: pc = signedLess(flags) ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JGE: pc = !signedLess(flags) ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JLE: pc = (flags & Flag.ZF) !== 0 || signedLess(flags) ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JG: pc = (flags & Flag.ZF) === 0 && !signedLess(flags) ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JB: pc = (flags & Flag.CF) !== 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JAE: pc = (flags & Flag.CF) === 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JBE: pc = (flags & (Flag.CF | Flag.ZF)) !== 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JA: pc = (flags & (Flag.CF | Flag.ZF)) === 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JS: pc = (flags & Flag.SF) !== 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
+          case Op.JNS: pc = (flags & Flag.SF) === 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
           case Op.CALL_I: case Op.CALL_R:
             x = op === Op.CALL_I ? imm : regs[a];
             addr = (regs[15] - 4) | 0;
             this.ticks = ticks;
             this.store32(addr, next);
             if (this.fault !== FaultState.NONE) break fault;
-            regs[15] = addr; pc = x; ticks++; continue;
+            regs[15] = addr; pc = x; ticks++; if (isBlockMode) break transfer; continue;
           case Op.RET:
             x = this.load32(regs[15]);
             if (this.fault !== FaultState.NONE) break fault;
             regs[15] = (regs[15] + 4) | 0;
-            pc = x; ticks++; continue;
+            pc = x; ticks++; if (isBlockMode) break transfer; continue;
           case Op.NOP: break;
 
           case Op.SYSCALL: case Op.BRK:
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             // Traps retire before their effect: the saved pc is the next instruction.
             ticks++;
             this.pc = next; this.flags = flags; this.ticks = ticks;
@@ -463,12 +486,14 @@ export class Cpu {
             pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
             continue;
           case Op.VMCALL:
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD (or, in guest mode, an exit) and decides.
             if ((this.exitControls & ExitOn.VMCALL) !== 0) this.setFault(VM_EXIT, Op.VMCALL, 0);
             else this.setFault(Vector.UD, 0, 0);
             break fault;
 
           case Op.PUSHF:
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             addr = (regs[15] - 4) | 0;
             this.ticks = ticks;
             this.store32(addr, flags);
@@ -477,6 +502,7 @@ export class Cpu {
             if (this.events.isActive) this.emitSensitive('pushf', pc);
             regs[15] = addr; this.sensitiveRetired++; break;
           case Op.POPF:
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             x = this.load32(regs[15]);
             if (this.fault !== FaultState.NONE) break fault;
             if (this.events.isActive) this.emitSensitive('popf', pc);
@@ -487,11 +513,13 @@ export class Cpu {
             this.sensitiveRetired++;
             break;
           case Op.MOV_R_EVT:
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             if (this.events.isActive) this.emitSensitive('mov rd, evt', pc);
             regs[a] = this.evt; this.sensitiveRetired++; break;
 
           case Op.HLT: case Op.CLI: case Op.STI: case Op.IN: case Op.OUT: case Op.IRET:
           case Op.MOV_CR3_R: case Op.MOV_R_CR3: case Op.INVLPG: case Op.MOV_EVT_R: case Op.MOV_KSP_R: case Op.MOV_R_KSP: {
+            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
             if (this.mode === Mode.USER) { this.setFault(Vector.GP, 0, 0); break fault; }
             this.pc = pc; this.flags = flags; this.ticks = ticks;
             const stop = this.executePrivileged(op, a, imm, next);
@@ -517,10 +545,22 @@ export class Cpu {
       // A faulting instruction does not retire; the saved pc is its own address.
       this.pc = pc; this.flags = flags; this.ticks = ticks;
       if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
+      if (isBlockMode) return this.endBlock(BlockEnd.FAULT);
       this.raiseFault();
       if (this.stopReason !== undefined) return this.stopReason;
       pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
+      continue;
+      }
+      // Block mode: a control transfer retired.
+      this.pc = pc; this.flags = flags; this.ticks = ticks;
+      return this.endBlock(BlockEnd.JUMP);
     }
+  }
+
+  /** Ends a run in block mode, with pc, flags and ticks stored. */
+  private endBlock(end: BlockEnd): StopReason {
+    this.blockEnd = end;
+    return 'switch-engine';
   }
 
   private emitSensitive(mnemonic: 'pushf' | 'popf' | 'mov rd, evt', pc: number): void {

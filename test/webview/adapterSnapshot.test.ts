@@ -16,7 +16,7 @@ const pageOf = (n: number) => (n & 0xfffff000) >>> 0;
  * Runs examples/os in the real adapter under `virtualization` until the first stop that
  * `configure` arranges, checks the stop's reason, and returns the adapter's snapshot.
  */
-async function snapshotOfOs(virtualization: string, reason: string, configure: (client: DebugClient) => Promise<unknown>): Promise<PanelSnapshot> {
+async function snapshotOfOs(virtualization: string, reason: string, configure: (client: DebugClient) => Promise<unknown>, launch: Record<string, unknown> = {}): Promise<PanelSnapshot> {
   const client = new DebugClient('node', path.join(ROOT, 'out/src/debug/main.js'), 'hyperstep');
   client.defaultTimeout = 20000;
   await client.start();
@@ -24,7 +24,7 @@ async function snapshotOfOs(virtualization: string, reason: string, configure: (
     const stopped = client.waitForEvent('stopped');
     await Promise.all([
       client.waitForEvent('initialized').then(async () => { await configure(client); return client.configurationDoneRequest(); }),
-      client.launch({ program: path.join(ROOT, 'examples/os/kernel.g32'), virtualization, input: [{ tick: 2000, text: 'k' }], stopOnEntry: false }),
+      client.launch({ program: path.join(ROOT, 'examples/os/kernel.g32'), virtualization, input: [{ tick: 2000, text: 'k' }], stopOnEntry: false, ...launch }),
     ]);
     assert.equal((await stopped).body.reason, reason);
     return (await client.customRequest('hyperstep/snapshot', {})).body as PanelSnapshot;
@@ -37,9 +37,9 @@ async function snapshotOfOs(virtualization: string, reason: string, configure: (
 const adapterSnapshot = () => snapshotOfOs('trap-and-emulate', 'exception', (client) =>
   client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'hidden-page-fault', condition: 'address >= 0x00400000 && address < 0x00401000' }] }));
 
-/** Under binary translation, stopped at user1's first system call (the kernel's boot code ran translated). */
+/** Under binary translation on first sight, stopped at user1's first system call (the kernel's boot code ran translated: tiered, it would have run cold). */
 const translatedSnapshot = () => snapshotOfOs('binary-translation', 'breakpoint', (client) =>
-  client.setBreakpointsRequest({ source: { path: path.join(ROOT, 'examples/os/user1.g32') }, breakpoints: [{ line: 26 }] }));
+  client.setBreakpointsRequest({ source: { path: path.join(ROOT, 'examples/os/user1.g32') }, breakpoints: [{ line: 26 }] }), { translationThreshold: 1 });
 
 describe('panels with the adapter\'s own snapshot (Chromium)', function () {
   this.timeout(90000);

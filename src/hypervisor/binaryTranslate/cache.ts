@@ -10,8 +10,17 @@ export class TranslationCache {
   private readonly byPhysical = new Map<number, TranslatedBlock>();
   /** gva -> block, valid while the guest's mappings are unchanged (cleared on cr3 load and invlpg). */
   private byVirtual = new Map<number, TranslatedBlock>();
-  /** One-instruction blocks, for stepping up to an interrupt's tick or a breakpoint. */
+  /**
+   * One-instruction blocks, for the instructions cold code hands to the hypervisor:
+   * by gva (like byVirtual), and by the machine address of their code, where the
+   * CPU found the instruction (its fetch went through the guest's mappings).
+   */
   private singles = new Map<number, TranslatedBlock>();
+  private readonly singlesByMachine = new Map<number, TranslatedBlock>();
+  /** Tiering: runs of cold code (not yet decoded) by the guest-virtual address it was entered at. */
+  private readonly coldRuns = new Map<number, number>();
+  /** Entry points (gva) of cold code to decode at their next run although not hot: their block ends in an adaptive instruction. */
+  readonly mustDecode = new Set<number>();
   /** Guest frame -> blocks whose bytes lie on it. */
   private readonly byFrame = new Map<number, Set<TranslatedBlock>>();
   /** Bumped whenever a block is dropped, so chained links to it are no longer followed. */
@@ -34,18 +43,35 @@ export class TranslationCache {
     return block && block.gva === gva ? block : undefined;
   }
 
-  rememberVirtual(block: TranslatedBlock): void {
-    this.byVirtual.set(block.gva, block);
+  lookupSingleAt(machineAddress: number, gva: number): TranslatedBlock | undefined {
+    const block = this.singlesByMachine.get(machineAddress);
+    return block && block.gva === gva ? block : undefined;
+  }
+
+  rememberVirtual(block: TranslatedBlock, isSingle = false): void {
+    (isSingle ? this.singles : this.byVirtual).set(block.gva, block);
+  }
+
+  /** Counts a run of cold code entered at `gva`; returns how many so far. */
+  noteColdRun(gva: number): number {
+    const runs = (this.coldRuns.get(gva) ?? 0) + 1;
+    this.coldRuns.set(gva, runs);
+    return runs;
   }
 
   insert(block: TranslatedBlock, isSingle: boolean): void {
-    if (isSingle) this.singles.set(block.gva, block);
-    else {
-      const old = this.byPhysical.get(block.gpa);
+    if (isSingle) {
+      const old = this.singlesByMachine.get(block.codeMachine[0]);
       if (old) this.remove(old);
-      this.byPhysical.set(block.gpa, block);
-      this.byVirtual.set(block.gva, block);
+      this.singles.set(block.gva, block);
+      this.singlesByMachine.set(block.codeMachine[0], block);
+      // Not on their frames: they protect nothing, and check their bytes before each run instead.
+      return;
     }
+    const old = this.byPhysical.get(block.gpa);
+    if (old) this.remove(old);
+    this.byPhysical.set(block.gpa, block);
+    this.byVirtual.set(block.gva, block);
     for (const frame of block.frames) {
       let set = this.byFrame.get(frame);
       if (!set) { set = new Set(); this.byFrame.set(frame, set); }
@@ -57,6 +83,7 @@ export class TranslationCache {
     if (this.byPhysical.get(block.gpa) === block) this.byPhysical.delete(block.gpa);
     if (this.byVirtual.get(block.gva) === block) this.byVirtual.delete(block.gva);
     if (this.singles.get(block.gva) === block) this.singles.delete(block.gva);
+    if (this.singlesByMachine.get(block.codeMachine[0]) === block) this.singlesByMachine.delete(block.codeMachine[0]);
     for (const frame of block.frames) this.byFrame.get(frame)?.delete(block);
     this.generation++;
   }
@@ -105,6 +132,17 @@ export class TranslationCache {
     this.remove(block);
   }
 
+  /**
+   * The same for an instruction met in cold code: blocks over it are dropped, and
+   * the cold code entered at `entry` is decoded at its next run (to end at it).
+   */
+  makeAdaptiveAt(gpa: number, reason: AdaptiveReason, entry: number): void {
+    this.adaptive.set(gpa, reason);
+    const blocks = this.byFrame.get(gpa >>> 12);
+    if (blocks) for (const block of [...blocks]) if (block.ranges.some(([start, stop]) => start <= gpa && gpa < stop)) this.remove(block);
+    this.mustDecode.add(entry);
+  }
+
   /** Drops one block (its code changed under it). */
   drop(block: TranslatedBlock): void {
     this.remove(block);
@@ -140,8 +178,9 @@ export class TranslationCache {
     this.generation++;
   }
 
+  /** Every cached block: those decoded to be translated (or adaptive), then the one-instruction call-outs of cold code. */
   blocks(): TranslatedBlock[] {
-    return [...this.byPhysical.values()];
+    return [...this.byPhysical.values(), ...this.singlesByMachine.values()];
   }
 
   get size(): number {
@@ -155,9 +194,10 @@ export class TranslationCache {
    * Blocks are shared with the live cache; their mutable fields are copied.
    */
   save(): TranslationCacheState {
-    const blocks = new Set<TranslatedBlock>([...this.byPhysical.values(), ...this.byVirtual.values(), ...this.singles.values()]);
+    const blocks = new Set<TranslatedBlock>([...this.byPhysical.values(), ...this.byVirtual.values(), ...this.singles.values(), ...this.singlesByMachine.values()]);
     return {
-      byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles],
+      byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles], singlesByMachine: [...this.singlesByMachine],
+      coldRuns: [...this.coldRuns], mustDecode: [...this.mustDecode],
       byFrame: [...this.byFrame].map(([frame, set]) => [frame, [...set]]),
       blocks: [...blocks].map((block) => ({ block, executions: block.executions, chainTarget: block.chainTarget, chainNext: block.chainNext, chainGeneration: block.chainGeneration, isTranslated: block.isTranslated, source: block.source, fn: block.fn })),
       generation: this.generation, hits: this.hits, misses: this.misses, invalidations: this.invalidations,
@@ -171,6 +211,12 @@ export class TranslationCache {
     for (const [gpa, block] of state.byPhysical) this.byPhysical.set(gpa, block);
     this.byVirtual = new Map(state.byVirtual);
     this.singles = new Map(state.singles);
+    this.singlesByMachine.clear();
+    for (const [address, block] of state.singlesByMachine) this.singlesByMachine.set(address, block);
+    this.coldRuns.clear();
+    for (const [gva, runs] of state.coldRuns) this.coldRuns.set(gva, runs);
+    this.mustDecode.clear();
+    for (const gva of state.mustDecode) this.mustDecode.add(gva);
     this.byFrame.clear();
     for (const [frame, blocks] of state.byFrame) this.byFrame.set(frame, new Set(blocks));
     for (const saved of state.blocks) {
@@ -195,6 +241,9 @@ export interface TranslationCacheState {
   byPhysical: Array<[number, TranslatedBlock]>;
   byVirtual: Array<[number, TranslatedBlock]>;
   singles: Array<[number, TranslatedBlock]>;
+  singlesByMachine: Array<[number, TranslatedBlock]>;
+  coldRuns: Array<[number, number]>;
+  mustDecode: number[];
   byFrame: Array<[number, TranslatedBlock[]]>;
   blocks: Array<{ block: TranslatedBlock; executions: number; chainTarget: TranslatedBlock | undefined; chainNext: TranslatedBlock | undefined; chainGeneration: number; isTranslated: boolean; source: string; fn: BlockFunction }>;
   generation: number;

@@ -5,12 +5,16 @@
 // hold translated code are write-protected in every shadow: a guest write to
 // one is emulated and drops exactly the translations it overlaps.
 //
-// Translation is tiered: a block is decoded and cached on first sight but runs
-// in the block interpreter (interpret.ts) until it has run TRANSLATION_THRESHOLD
-// times; only then is it translated. And it is adaptive (adaptive.ts): an
-// instruction that keeps trapping into emulation is retranslated to call it.
+// Translation is tiered: until a block has run TRANSLATION_THRESHOLD times it
+// runs on the real CPU's interpreter in block mode (Cpu.blockMode), which stops
+// at the block's end and before every instruction a translation would hand to
+// the hypervisor, so those reach it exactly as from translated code; only then is
+// the block decoded and translated. Blocks decoded for another reason (adaptive
+// ones, one-instruction call-outs) run in the block interpreter (interpret.ts)
+// until hot. And translation is adaptive (adaptive.ts): an instruction that keeps
+// trapping into emulation is retranslated to call it.
 
-import { StopReason } from '../../machine/cpu';
+import { BlockEnd, StopReason } from '../../machine/cpu';
 import { decode, DecodedInstr } from '../../machine/decode';
 import { Flag, FLAGS_MASK, Op, Vector } from '../../machine/isa';
 import { formatInstr, hexWord } from '../../machine/format';
@@ -22,7 +26,7 @@ import { emulatePrivileged } from '../trapEmulate';
 import { TranslationCache } from './cache';
 import { ADAPTIVE_TRAP_LIMIT, runAdaptive } from './adaptive';
 import { decodeForInterpreter, interpretBlock } from './interpret';
-import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlock, generateSource, isAdaptable, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
+import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlock, isAdaptable, isCallOut, MAX_BLOCK_INSTRUCTIONS, sourceOf, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
 
 /** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
 export const HOT_FRAME_WRITES = 16;
@@ -77,6 +81,10 @@ export class BinaryTranslator implements BlockEnv {
     cpu.skipBreakpointAt = -1;
     let previous: TranslatedBlock | undefined;
     let isExactBoundary = false;
+    // The CPU stopped in block mode before an instruction the hypervisor runs: run it as a one-instruction block.
+    let isCallOutNext = false;
+    // Cold code stopped at the event tick inside its block: the rest of the block is not a block entry of its own.
+    let isMidBlock = false;
     for (;;) {
       if (isExactBoundary && this.boundaryProbe !== undefined && this.boundaryProbe()) return (cpu.stopReason = 'requested');
       isExactBoundary = false;
@@ -94,39 +102,63 @@ export class BinaryTranslator implements BlockEnv {
       if (filter !== null && filter[pc & 0xffff] !== 0 && cpu.breakpoints.has(pc >>> 0) && !(pc === skipAt && cpu.ticks === startTicks)) {
         return (cpu.stopReason = 'breakpoint');
       }
-      // Blocks run whole, so near an interrupt's tick one instruction at a time.
+      // Blocks run whole; one that does not fit before the next event tick runs on the CPU, which stops at that tick.
       const budget = cpu.eventTick - cpu.ticks;
-      const isSingle = budget < MAX_BLOCK_INSTRUCTIONS;
       let block: TranslatedBlock | undefined;
-      if (!isSingle && previous !== undefined && previous.chainGeneration === this.cache.generation) {
-        block = pc === previous.targetPc ? previous.chainTarget : pc === previous.nextPc ? previous.chainNext : undefined;
-        if (block !== undefined) counters.chainedJumps++;
-      }
-      if (block === undefined && !isSingle) {
-        block = this.cache.lookupVirtual(pc);
-        if (block !== undefined) counters.translationCacheHits++;
-      }
-      if (block !== undefined && block.instrs.length > budget) block = undefined;
-      // A breakpoint inside a block: run up to it one instruction at a time.
-      if (block !== undefined && filter !== null && this.hasBreakpointAfterStart(block)) block = this.cache.lookupSingle(pc) ?? this.translate(pc, 1);
-      if (block === undefined) {
-        const wantSingle = isSingle || (this.cache.lookupVirtual(pc)?.instrs.length ?? 0) > budget;
-        block = wantSingle ? this.cache.lookupSingle(pc) ?? this.translate(pc, 1) : this.translate(pc, MAX_BLOCK_INSTRUCTIONS);
+      if (isCallOutNext) {
+        isCallOutNext = false;
+        block = this.cache.lookupSingle(pc) ?? this.cache.lookupSingleAt(cpu.blockEndPa, pc) ?? this.translate(pc, 1);
         if (block === undefined) { previous = undefined; continue; }
-        if (!wantSingle && (block.instrs.length > budget || (filter !== null && this.hasBreakpointAfterStart(block)))) block = this.cache.lookupSingle(pc) ?? this.translate(pc, 1);
-        if (block === undefined) { previous = undefined; continue; }
+        this.cache.rememberVirtual(block, true);
+      } else {
+        if (previous !== undefined && previous.chainGeneration === this.cache.generation) {
+          block = pc === previous.targetPc ? previous.chainTarget : pc === previous.nextPc ? previous.chainNext : undefined;
+          if (block !== undefined) counters.chainedJumps++;
+        }
+        if (block === undefined) {
+          block = this.cache.lookupVirtual(pc);
+          if (block !== undefined) counters.translationCacheHits++;
+        }
+        if (block === undefined) {
+          // Cold code: counted by its start, decoded and translated once hot (or when adaptive translation needs it decoded).
+          const runs = isMidBlock ? 0 : this.cache.noteColdRun(pc);
+          if (!isMidBlock && (runs >= this.translationThreshold || this.cache.mustDecode.has(pc))) {
+            block = this.translate(pc, MAX_BLOCK_INSTRUCTIONS);
+            if (block === undefined) { previous = undefined; continue; }
+            if (block.executions < runs - 1) block.executions = runs - 1;
+          }
+        }
+        // A breakpoint inside the block, or too little budget: the CPU runs it, stopping where it must.
+        if (block === undefined || block.instrs.length > budget || (filter !== null && this.hasBreakpointAfterStart(block))) {
+          previous = undefined;
+          isExactBoundary = true;
+          isMidBlock = false;
+          switch (this.runCold(pc)) {
+            case BlockEnd.CALL_OUT: isCallOutNext = true; break;
+            case BlockEnd.FAULT: isExactBoundary = false; break;
+            case BlockEnd.EVENT: isMidBlock = pc !== cpu.pc; break;
+          }
+          continue;
+        }
       }
-      if (this.cache.hotFrames.size !== 0 && !this.isUnchanged(block)) {
+      // Only blocks decoded on a hot frame keep their bytes (a frame turning hot drops its blocks), so only they are checked.
+      if (block.code.length !== 0 && !this.isUnchanged(block)) {
         // Code on a hot frame changed without a trap: translate it again.
         this.cache.drop(block);
         guest.counters.translationInvalidations++;
         previous = undefined;
         continue;
       }
+      isMidBlock = false;
       if (previous !== undefined && block.instrs.length > 1) this.link(previous, block, pc);
       block.executions++;
-      if (!block.isTranslated && block.executions >= this.translationThreshold) this.compileBlock(block);
-      block.fn(cpu, regs, this, block);
+      if (!block.isTranslated && block.executions >= this.translationThreshold && !isCallOutOnly(block)) this.compileBlock(block);
+      if (block.isTranslated) block.fn(cpu, regs, this, block);
+      else {
+        const start = cpu.ticks;
+        block.fn(cpu, regs, this, block);
+        counters.instructionsInterpreted += cpu.ticks - start;
+      }
       if (cpu.fault !== 0) {
         if (this.adaptiveTrapLimit === 0) cpu.raiseFault();
         else this.raiseNotingEmulation(block);
@@ -136,6 +168,27 @@ export class BinaryTranslator implements BlockEnv {
       isExactBoundary = true;
       previous = block.instrs.length > 1 ? block : undefined;
     }
+  }
+
+  /**
+   * Runs cold code at `entry` on the CPU in block mode, up to its block's end (or
+   * the event tick, a breakpoint, a fault or an instruction for the hypervisor);
+   * returns why it stopped. A fault is raised here, noted for adaptive translation.
+   */
+  private runCold(entry: number): BlockEnd {
+    const cpu = this.hv.cpu;
+    const start = cpu.ticks;
+    // The run loop has checked the breakpoint at `entry`.
+    cpu.skipBreakpointAt = entry;
+    cpu.blockMode = true;
+    const stop = cpu.run();
+    cpu.blockMode = false;
+    this.guest.counters.instructionsInterpreted += cpu.ticks - start;
+    if (stop !== 'switch-engine') return BlockEnd.NONE;
+    const end = cpu.blockEnd;
+    cpu.blockEnd = BlockEnd.NONE;
+    if (end === BlockEnd.FAULT) this.raiseNotingColdEmulation(entry);
+    return end;
   }
 
   /** Does a breakpoint sit on one of the block's instructions after its first (which the loop checks itself)? */
@@ -152,9 +205,6 @@ export class BinaryTranslator implements BlockEnv {
 
   /** For a block on a hot (unprotected) frame: are its bytes still those it was translated from? */
   private isUnchanged(block: TranslatedBlock): boolean {
-    let isOnHotFrame = false;
-    for (const frame of block.frames) if (this.cache.hotFrames.has(frame)) isOnHotFrame = true;
-    if (!isOnHotFrame) return true;
     const bytes = this.guest.memory.machine.bytes;
     let offset = 0;
     for (let r = 0; r < block.ranges.length; r++) {
@@ -186,13 +236,11 @@ export class BinaryTranslator implements BlockEnv {
     // Code fetched from the console page reads as zeros: an undefined instruction, as on bare hardware.
     if (GuestMemory.isConsole(walk.gpa)) { hv.cpu.setFault(Vector.UD, 0, 0); hv.cpu.raiseFault(); return undefined; }
     if (!guest.memory.isRam(walk.gpa)) { hv.busError(guest, walk.gpa); return undefined; }
-    if (maxInstructions > 1) {
-      const cached = this.cache.lookupPhysical(walk.gpa, pc);
-      if (cached) {
-        this.cache.rememberVirtual(cached);
-        guest.counters.translationCacheHits++;
-        return cached;
-      }
+    const cached = maxInstructions > 1 ? this.cache.lookupPhysical(walk.gpa, pc) : this.cache.lookupSingleAt(guest.memory.toMachine(walk.gpa), pc);
+    if (cached) {
+      this.cache.rememberVirtual(cached, maxInstructions === 1);
+      guest.counters.translationCacheHits++;
+      return cached;
     }
     const instrs: BlockInstr[] = [];
     const frames = new Set<number>([walk.gpa >>> 12]);
@@ -226,7 +274,10 @@ export class BinaryTranslator implements BlockEnv {
     const onFirstPage = Math.min(length, 0x1000 - (walk.gpa & 0xfff));
     ranges.push([walk.gpa, walk.gpa + onFirstPage]);
     if (secondPageGpa >= 0 && length > onFirstPage) ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
-    // Only blocks on hot frames check their bytes (blocks of a frame that turns hot are dropped then), so only they keep a copy.
+    // Only blocks on hot frames check their bytes (blocks of a frame that turns hot are dropped then), so only they keep a copy;
+    // and one-instruction call-outs, which protect no page: checking their few bytes costs less than a protected page's traps.
+    const isSingle = maxInstructions === 1;
+    if (isSingle) isHot = true;
     const code = isHot ? new Uint8Array(length) : NO_CODE;
     const codeMachine = ranges.map(([start]) => guest.memory.toMachine(start));
     let offset = 0;
@@ -241,8 +292,13 @@ export class BinaryTranslator implements BlockEnv {
       gva: pc, gpa: walk.gpa, instrs, decoded: decodeForInterpreter(instrs, adaptive !== undefined), source: '', fn: interpretBlock, isTranslated: false, adaptive, targetPc, nextPc,
       chainTarget: undefined, chainNext: undefined, chainGeneration: -1, executions: 0, frames: [...frames], ranges, code, codeMachine,
     };
+    if (isSingle) {
+      this.cache.insert(block, true);
+      if (this.translationThreshold <= 1) this.compileBlock(block);
+      return block;
+    }
     const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame) && !this.cache.hotFrames.has(frame));
-    this.cache.insert(block, maxInstructions === 1);
+    this.cache.insert(block, false);
     // Writes that bypass the shadow (page walks, the hypervisor, the debugger) are reported by machine memory.
     for (const frame of block.frames) guest.memory.machine.watchedFrames[guest.memory.toMachine(frame << 12) >>> 12] = 1;
     // Code pages are write-protected from now on, so that a write to them drops their translations.
@@ -256,7 +312,7 @@ export class BinaryTranslator implements BlockEnv {
   private compileBlock(block: TranslatedBlock): void {
     const hv = this.hv;
     const guest = this.guest;
-    block.source = generateSource(block.instrs, block.adaptive !== undefined);
+    block.source = sourceOf(block.instrs, block.adaptive !== undefined);
     block.fn = compile(block.source);
     block.isTranslated = true;
     guest.counters.translations++;
@@ -294,6 +350,40 @@ export class BinaryTranslator implements BlockEnv {
     if (hv.hvEvents.isActive) {
       const text = formatInstr(block.instrs[index].instr);
       hv.emit(hv.event('bt-translate', this.guest, block.gva, formatInstr(block.instrs[0].instr), `retranslated the block at ${hexWord(block.gva)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`, { address: block.gpa }));
+    }
+  }
+
+  /**
+   * Raises the fault cold code left (see raiseNotingEmulation); when it ended in
+   * an emulation often enough, the instruction becomes adaptive and the block at
+   * `entry` is decoded at its next run, to end at it and call the emulation.
+   */
+  private raiseNotingColdEmulation(entry: number): void {
+    const cpu = this.hv.cpu;
+    const guest = this.guest;
+    const counters = guest.counters;
+    if (this.adaptiveTrapLimit === 0) { cpu.raiseFault(); return; }
+    const pc = cpu.pc;
+    const faultAddress = cpu.faultAddress;
+    const io = counters.ioEmulated;
+    const protectedWrites = counters.writeProtectEmulations;
+    cpu.raiseFault();
+    if (counters.ioEmulated === io && counters.writeProtectEmulations === protectedWrites) return;
+    // The instruction was just fetched: its page is mapped, and reading it again sets no bit a fetch did not.
+    const code = guest.memory.walk(guest.cr3, pc, GuestAccess.FETCH, false, false);
+    if (code.gpa < 0 || !guest.memory.isRam(code.gpa) || (pc & 0xfff) + 8 > 0x1000) return;
+    const instr = this.fetchOnPage(code.gpa)?.instr;
+    if (instr === undefined || !isAdaptable(instr)) return;
+    const traps = this.cache.noteTrap(code.gpa);
+    if (traps < this.adaptiveTrapLimit) return;
+    const walk = guest.memory.walk(guest.cr3, faultAddress, GuestAccess.WRITE, false, false);
+    const kind = counters.ioEmulated !== io ? 'console' : walk.gpa >= 0 && this.cache.hasCode(walk.gpa >>> 12) ? 'code-page' : 'page-table';
+    const reason = this.cache.adaptive.get(code.gpa) ?? { kind, traps };
+    this.cache.makeAdaptiveAt(code.gpa, reason, entry);
+    const hv = this.hv;
+    if (hv.hvEvents.isActive) {
+      const text = formatInstr(instr);
+      hv.emit(hv.event('bt-translate', guest, entry, text, `retranslated the block at ${hexWord(entry)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`, { address: code.gpa }));
     }
   }
 
@@ -407,6 +497,11 @@ export class BinaryTranslator implements BlockEnv {
       this.guest.counters.translationInvalidations += this.cache.invalidateFrame(frame);
     }
   }
+}
+
+/** A block that is one call into the hypervisor: translating it would save nothing. */
+function isCallOutOnly(block: TranslatedBlock): boolean {
+  return block.instrs.length === 1 && (block.adaptive !== undefined || isCallOut(block.instrs[0].instr));
 }
 
 /** Why an instruction was retranslated, in words (trace, panel). */

@@ -1,5 +1,7 @@
-// Tiered binary translation: a block that is not yet hot runs here, one decoded
-// instruction after another, instead of as translated JavaScript. It keeps the
+// Tiered binary translation: a block decoded before it is hot (an adaptive one,
+// or a one-instruction call-out of cold code; other cold code runs on the CPU in
+// block mode) runs here, one decoded instruction after another, instead of as
+// translated JavaScript. It keeps the
 // translation's contract exactly (a BlockFunction): the same real-CPU memory
 // accesses through the shadow, a fault leaves pc, ticks and flags exact at the
 // faulting instruction, and privileged and sensitive instructions (and an

@@ -294,10 +294,41 @@ function condition(op: ConditionalJump): string {
   }
 }
 
+/**
+ * Compiled blocks by source, and sources by instructions, shared by every
+ * system in the process: a block's function depends on nothing but its
+ * instructions and its arguments, and generating and compiling one costs tens
+ * of microseconds (more than most blocks ever save), so a restarted session,
+ * the demo's and bench's repeated runs and the divergence finder's twin run
+ * reuse the translations of the runs before them.
+ */
+const compiled = new Map<string, BlockFunction>();
+const sources = new Map<string, string>();
+/** Bounds the shared caches (a guest that keeps generating code must not grow them without end). */
+const MAX_COMPILED = 4096;
+
+/** A block's source, generated once per process for the same instructions (see `compiled`). */
+export function sourceOf(instrs: readonly BlockInstr[], isLastCalledOut: boolean): string {
+  let key = isLastCalledOut ? 'a' : 'b';
+  for (const { pc, instr } of instrs) key += `${pc},${instr.info.op},${instr.a},${instr.b},${instr.imm | 0},${instr.length};`;
+  let source = sources.get(key);
+  if (source === undefined) {
+    source = generateSource(instrs as BlockInstr[], isLastCalledOut);
+    if (sources.size >= MAX_COMPILED) sources.clear();
+    sources.set(key, source);
+  }
+  return source;
+}
+
 export function compile(source: string): BlockFunction {
+  let fn = compiled.get(source);
+  if (fn !== undefined) return fn;
   // Generated from decoded guest instructions only (numbers and fixed templates), never from guest text.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling generated code is what binary translation is
-  return new Function('cpu', 'r', 'env', 'block', source) as BlockFunction;
+  fn = new Function('cpu', 'r', 'env', 'block', source) as BlockFunction;
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(source, fn);
+  return fn;
 }
 
 /** Static successors of a block's last instruction, for chaining. */
