@@ -44,8 +44,15 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     languageOptions: {
       globals: {
-        console: 'readonly', process: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly',
-        setTimeout: 'readonly', clearTimeout: 'readonly', queueMicrotask: 'readonly', URL: 'readonly',
+        console: 'readonly',
+        process: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        queueMicrotask: 'readonly',
+        URL: 'readonly',
         // scripts/web/*.mjs are injected into the browser bundles.
         MessageChannel: 'readonly',
       },

@@ -46,7 +46,10 @@ function osImage(): Image {
   return result.image;
 }
 
-interface Measured { ms: number; system: VirtualSystem }
+interface Measured {
+  ms: number;
+  system: VirtualSystem;
+}
 
 function measure(image: Image, setting: Setting, runs: number, inputs = [{ tick: 2000, bytes: Buffer.from('k') }]): Measured {
   let system!: VirtualSystem;
@@ -71,7 +74,14 @@ function counterSummary(system: VirtualSystem): string {
   const c = system.counters();
   if (!c) return '';
   const traps = c.trapsProtectionFault + c.trapsPageFault + c.trapsSyscall + c.trapsOther;
-  const extra = [c.hypercalls ? `hypercalls ${c.hypercalls}` : '', c.translations ? `blocks translated ${c.translations}, chained ${c.chainedJumps}` : '', c.hwExits ? `exits ${c.hwExits}` : '', c.nestedWalkReferences ? `nested walk refs ${c.nestedWalkReferences}` : ''].filter(Boolean).join(', ');
+  const extra = [
+    c.hypercalls ? `hypercalls ${c.hypercalls}` : '',
+    c.translations ? `blocks translated ${c.translations}, chained ${c.chainedJumps}` : '',
+    c.hwExits ? `exits ${c.hwExits}` : '',
+    c.nestedWalkReferences ? `nested walk refs ${c.nestedWalkReferences}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `traps ${traps} (hidden PF ${c.hiddenPageFaults}, I/O ${c.ioEmulated}), shadow fills ${c.shadowFills}, drops ${c.shadowDrops}, real cr3 loads ${c.realCr3Loads}, TLB misses ${system.cpu.tlb.misses}${extra ? `, ${extra}` : ''}`;
 }
 
@@ -97,7 +107,9 @@ export async function main(): Promise<void> {
   const iterations = 3_000_000;
   const loop = imageOf(computeLoopSource(iterations));
   let nativeResult = 0;
-  const nativeMs = timeIt(() => { nativeResult = computeLoopNative(iterations); }, 7);
+  const nativeMs = timeIt(() => {
+    nativeResult = computeLoopNative(iterations);
+  }, 7);
   const bare = measure(loop, { virtualization: 'none' }, 5);
   const instructions = bare.system.guest(0).retired;
   if ((bare.system.guest(0).regs[2] | 0) !== (nativeResult | 0)) throw new Error('compute loop result differs from JavaScript');
@@ -155,4 +167,8 @@ export async function main(): Promise<void> {
 
 if (require.main === module && process.argv[2] === '--compute') computeChildMain(process.argv[3]);
 else if (require.main === module && process.argv[2] === '--memory-loop') printMemoryLoopRatio((s) => process.stdout.write(s + '\n'));
-else if (require.main === module) main().catch((e) => { process.stderr.write(`${(e as Error).stack ?? e}\n`); process.exitCode = 1; });
+else if (require.main === module)
+  main().catch((e) => {
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  });

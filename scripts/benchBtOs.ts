@@ -18,7 +18,12 @@ const SETTINGS: ReadonlyArray<{ name: string; setting: SettingChoice }> = [
 ];
 
 function runOnce(setting: SettingChoice): number {
-  const system = createSystem({ ...setting, translationThreshold: THRESHOLD, isAdaptiveTranslation: process.env.BENCH_ADAPTIVE === "off" ? false : undefined, guests: [{ name: 'os', image: demoImage('os'), inputs: [DEMO_INPUT] }] });
+  const system = createSystem({
+    ...setting,
+    translationThreshold: THRESHOLD,
+    isAdaptiveTranslation: process.env.BENCH_ADAPTIVE === 'off' ? false : undefined,
+    guests: [{ name: 'os', image: demoImage('os'), inputs: [DEMO_INPUT] }],
+  });
   const start = process.hrtime.bigint();
   const result = system.run();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -31,7 +36,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-export interface BtOsTiming { name: string; minMs: number; medianMs: number }
+export interface BtOsTiming {
+  name: string;
+  minMs: number;
+  medianMs: number;
+}
 
 /** Min and median of `runs` interleaved runs of each setting, after a few warm-up rounds. */
 export function measureBtOnOs(runs = RUNS): BtOsTiming[] {

@@ -31,7 +31,11 @@ function neverExecutedAddresses(count: number): number[] {
   const result = assemble(OS, nodeFileReader);
   const panic = result.symbols.find((s) => s.name === 'kernel_panic');
   if (!panic) throw new Error('examples/os has no kernel_panic label');
-  return result.lineMap.instructions().filter((i) => i.address >= panic.value).slice(0, count).map((i) => i.address);
+  return result.lineMap
+    .instructions()
+    .filter((i) => i.address >= panic.value)
+    .slice(0, count)
+    .map((i) => i.address);
 }
 
 /** Median over `samples` of the time to run the program `repeat` times (one run is too short to time alone). */
@@ -70,8 +74,10 @@ export async function printDebugBench(out: (line: string) => void): Promise<void
   none = { ms: median(noneSamples), retired: none.retired };
   const ten = { ms: median(tenSamples) };
   const change = (after: number, before: number) => (after >= before ? `${((after / before - 1) * 100).toFixed(1)}% slower` : `${((1 - after / before) * 100).toFixed(1)}% faster (noise)`);
-  out(`example OS to completion under trap-and-emulate (${none.retired} instructions, no history, median of 5 × 20 runs): no breakpoints ${none.ms.toFixed(2)} ms, `
-    + `10 breakpoints that never hit ${ten.ms.toFixed(2)} ms: ${change(ten.ms, none.ms)} (aim: under 10%)`);
+  out(
+    `example OS to completion under trap-and-emulate (${none.retired} instructions, no history, median of 5 × 20 runs): no breakpoints ${none.ms.toFixed(2)} ms, ` +
+      `10 breakpoints that never hit ${ten.ms.toFixed(2)} ms: ${change(ten.ms, none.ms)} (aim: under 10%)`,
+  );
 
   // A guest long enough for history to matter: 20,000 address-space switches (about 4M instructions).
   const longProgram = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hyperstep-bench-')), 'switcher.g32');
@@ -88,12 +94,16 @@ export async function printDebugBench(out: (line: string) => void): Promise<void
     plainSamples.push(plain.ms);
     withSamples.push(timeRun(switcherPlain, switcherBreakpoints, 1, 1).ms);
   }
-  out(`a longer guest (${plainRetired} instructions, trap-and-emulate): no breakpoints ${median(plainSamples).toFixed(1)} ms, 10 breakpoints that never hit ${median(withSamples).toFixed(1)} ms: ${change(median(withSamples), median(plainSamples))}`);
+  out(
+    `a longer guest (${plainRetired} instructions, trap-and-emulate): no breakpoints ${median(plainSamples).toFixed(1)} ms, 10 breakpoints that never hit ${median(withSamples).toFixed(1)} ms: ${change(median(withSamples), median(plainSamples))}`,
+  );
   const runtime = new DebugRuntime({ ...longConfig, isStopOnEntry: true }, nodeFileReader);
   const history = runtime.runSynchronously();
-  out(`step-back history (bare hardware, a snapshot every 100,000 instructions, at most 20 kept): ${history.snapshots} snapshots, `
-    + `${(history.historyBytes / 1024 / 1024).toFixed(2)} MiB for ${history.retired} instructions = `
-    + `${(history.historyBytes / 1024 / 1024 / (history.retired / 1e6)).toFixed(1)} MiB per million instructions (bounded by historySize × one snapshot)`);
+  out(
+    `step-back history (bare hardware, a snapshot every 100,000 instructions, at most 20 kept): ${history.snapshots} snapshots, ` +
+      `${(history.historyBytes / 1024 / 1024).toFixed(2)} MiB for ${history.retired} instructions = ` +
+      `${(history.historyBytes / 1024 / 1024 / (history.retired / 1e6)).toFixed(1)} MiB per million instructions (bounded by historySize × one snapshot)`,
+  );
 
   const client = new DebugClient('node', path.join(ROOT, 'dist/dap.js'), 'hyperstep');
   await client.start();

@@ -167,7 +167,7 @@ class Session {
 
   async complete(uri: string, line: number, character: number): Promise<{ ms: number; items: number; isIncomplete: boolean }> {
     const start = performance.now();
-    const answer = (await this.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } }));
+    const answer = await this.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } });
     const elapsed = performance.now() - start;
     if (!answer) return { ms: elapsed, items: 0, isIncomplete: false };
     if (Array.isArray(answer)) return { ms: elapsed, items: answer.length, isIncomplete: false };
@@ -247,7 +247,9 @@ async function bench20k(out: (line: string) => void, folder: string): Promise<vo
       }
     }
     await Promise.all(pending);
-    out(`completion per keystroke (${completionTimes.length}, 50 ms apart): p50 ${ms(percentile(completionTimes, 0.5))}, p95 ${ms(percentile(completionTimes, 0.95))}, max ${ms(Math.max(...completionTimes))}, up to ${items} items`);
+    out(
+      `completion per keystroke (${completionTimes.length}, 50 ms apart): p50 ${ms(percentile(completionTimes, 0.5))}, p95 ${ms(percentile(completionTimes, 0.95))}, max ${ms(Math.max(...completionTimes))}, up to ${items} items`,
+    );
     await sleep(500);
     out(memoryText(session.pid));
     out(await statsText(session));
@@ -316,7 +318,8 @@ export async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack ?? error}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module)
+  main().catch((error) => {
+    process.stderr.write(`${(error as Error).stack ?? error}\n`);
+    process.exitCode = 1;
+  });

@@ -16,7 +16,10 @@ const TRAP_AND_EMULATE = SETTING_CHOICES[0];
 
 type Setting = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
 
-interface Timing { wallMs: number; cpuMs: number }
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
 
 function runOnce(image: Image, setting: Setting): Timing {
   const system = createSystem({ ...setting, guests: [{ name: 'bench', image, inputs: [] }], maxInstructions: 1e9 });
@@ -35,7 +38,12 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-export interface MemoryLoopRatio { bare: Timing; trap: Timing; wallRatio: number; cpuRatio: number }
+export interface MemoryLoopRatio {
+  bare: Timing;
+  trap: Timing;
+  wallRatio: number;
+  cpuRatio: number;
+}
 
 /** Medians of `RUNS` interleaved runs of each, after one warm-up run of each. */
 export function measureMemoryLoop(): MemoryLoopRatio {
@@ -59,8 +67,11 @@ export function measureMemoryLoop(): MemoryLoopRatio {
 export function printMemoryLoopRatio(out: (line: string) => void): void {
   const { bare, trap, wallRatio, cpuRatio } = measureMemoryLoop();
   const instructions = 10 * ITERATIONS;
-  const row = (name: string, t: Timing): string => `${name.padEnd(52)} ${t.wallMs.toFixed(1).padStart(8)} ms wall ${t.cpuMs.toFixed(1).padStart(8)} ms CPU  ${(instructions / t.cpuMs / 1000).toFixed(1)} M instr/s`;
-  out(`## Memory-heavy loop (10 instructions per iteration, one load and one store to a 1 KiB buffer, paging off; ${ITERATIONS.toLocaleString('en-US')} iterations, one process, medians of ${RUNS} interleaved runs each)`);
+  const row = (name: string, t: Timing): string =>
+    `${name.padEnd(52)} ${t.wallMs.toFixed(1).padStart(8)} ms wall ${t.cpuMs.toFixed(1).padStart(8)} ms CPU  ${(instructions / t.cpuMs / 1000).toFixed(1)} M instr/s`;
+  out(
+    `## Memory-heavy loop (10 instructions per iteration, one load and one store to a 1 KiB buffer, paging off; ${ITERATIONS.toLocaleString('en-US')} iterations, one process, medians of ${RUNS} interleaved runs each)`,
+  );
   out(row('bare hardware', bare));
   out(row(`${TRAP_AND_EMULATE.virtualization} / ${TRAP_AND_EMULATE.paging} / ${TRAP_AND_EMULATE.kernelShadows}`, trap));
   out(`loop ratio (trap-and-emulate / bare): ${cpuRatio.toFixed(2)}x in CPU time, ${wallRatio.toFixed(2)}x in wall time (aim: under 1.3x)`);

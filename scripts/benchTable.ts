@@ -50,7 +50,11 @@ class CellMeasurement {
   readonly baseTimes: number[] = [];
   private cell: Omit<MicroCell, 'usPerOp'> | undefined;
 
-  constructor(readonly op: MicroOperation, readonly column: MicroColumn, readonly n: number) {
+  constructor(
+    readonly op: MicroOperation,
+    readonly column: MicroColumn,
+    readonly n: number,
+  ) {
     this.withOps = imageOf(microSource(op, column, n));
     this.without = imageOf(microSource(op, column, op.baseline));
   }
@@ -59,7 +63,10 @@ class CellMeasurement {
   runPair(isTimed: boolean): void {
     const a = runOnce(this.withOps, this.column.setting);
     const b = runOnce(this.without, this.column.setting);
-    if (isTimed) { this.times.push(a.ms); this.baseTimes.push(b.ms); }
+    if (isTimed) {
+      this.times.push(a.ms);
+      this.baseTimes.push(b.ms);
+    }
     if (this.cell) return;
     const count = this.n - this.op.baseline;
     const ca = a.system.counters();
@@ -74,7 +81,8 @@ class CellMeasurement {
     this.cell = {
       cyclesByProfile,
       cyclesPerOp: (a.system.estimatedCycles() - b.system.estimatedCycles()) / count,
-      perOp, tlbMissesPerOp: (a.system.cpu.tlb.misses - b.system.cpu.tlb.misses) / count,
+      perOp,
+      tlbMissesPerOp: (a.system.cpu.tlb.misses - b.system.cpu.tlb.misses) / count,
     };
   }
 
@@ -108,12 +116,22 @@ function explain(cell: MicroCell): string {
   if (!c) return `${num(cell.tlbMissesPerOp)} tlb`; // bare hardware has no hypervisor counters
   const traps = (c.trapsProtectionFault ?? 0) + (c.trapsPageFault ?? 0) + (c.trapsSyscall ?? 0) + (c.trapsOther ?? 0);
   const parts: Array<[number, string]> = [
-    [traps, 'trap'], [c.hypercalls ?? 0, 'hc'], [c.hwExits ?? 0, 'exit'], [c.hiddenPageFaults ?? 0, 'hpf'],
-    [c.shadowDrops ?? 0, 'drop'], [c.translations ?? 0, 'xl'],
+    [traps, 'trap'],
+    [c.hypercalls ?? 0, 'hc'],
+    [c.hwExits ?? 0, 'exit'],
+    [c.hiddenPageFaults ?? 0, 'hpf'],
+    [c.shadowDrops ?? 0, 'drop'],
+    [c.translations ?? 0, 'xl'],
     [(c.privilegedEmulated ?? 0) + (c.ioEmulated ?? 0) + (c.writeProtectEmulations ?? 0), 'emu'],
-    [(c.reflections ?? 0) + (c.virtualInterrupts ?? 0), 'refl'], [c.tlbMisses ?? 0, 'tlb'], [c.walkReferences ?? 0, 'w1D'], [c.nestedWalkReferences ?? 0, 'w2D'],
+    [(c.reflections ?? 0) + (c.virtualInterrupts ?? 0), 'refl'],
+    [c.tlbMisses ?? 0, 'tlb'],
+    [c.walkReferences ?? 0, 'w1D'],
+    [c.nestedWalkReferences ?? 0, 'w2D'],
   ];
-  const text = parts.filter(([v]) => Math.abs(v) >= 0.005).map(([v, name]) => `${num(v)} ${name}`).join(' ');
+  const text = parts
+    .filter(([v]) => Math.abs(v) >= 0.005)
+    .map(([v, name]) => `${num(v)} ${name}`)
+    .join(' ');
   return text || '-';
 }
 
@@ -126,16 +144,18 @@ export function printVirtualizationTable(out: (line: string) => void): void {
   const started = Date.now();
   const failures: string[] = [];
   // A cell whose guest does not halt cleanly shows "fails" (a hypervisor bug: the guests halt on bare hardware).
-  const cells: Array<Array<CellMeasurement | undefined>> = MICRO_OPERATIONS.map((op) => MICRO_COLUMNS.map((column) => {
-    const cell = new CellMeasurement(op, column, op.count);
-    try {
-      cell.runPair(false); // warm-up, and the cycles and counters
-      return cell;
-    } catch (error) {
-      failures.push(`${op.name} under ${column.title}: ${(error as Error).message}`);
-      return undefined;
-    }
-  }));
+  const cells: Array<Array<CellMeasurement | undefined>> = MICRO_OPERATIONS.map((op) =>
+    MICRO_COLUMNS.map((column) => {
+      const cell = new CellMeasurement(op, column, op.count);
+      try {
+        cell.runPair(false); // warm-up, and the cycles and counters
+        return cell;
+      } catch (error) {
+        failures.push(`${op.name} under ${column.title}: ${(error as Error).message}`);
+        return undefined;
+      }
+    }),
+  );
   // Round-robin over the cells, so that load on the machine and the JIT's warming spread over all of them.
   for (let round = 0; round < ROUNDS; round++) {
     for (const cell of cells.flat()) {
@@ -171,23 +191,22 @@ export function printVirtualizationTable(out: (line: string) => void): void {
  */
 export function microProfilesTable(cells: Array<Array<Record<CostProfileName, number> | undefined>>): string {
   const titles = ['operation', ...MICRO_COLUMNS.map((c) => c.title)];
-  const rows = MICRO_OPERATIONS.flatMap((op, i) => COST_PROFILE_NAMES.map((profile) => [
-    `${op.name} (${profile})`, ...cells[i].map((cell) => (cell ? num(cell[profile]) : 'fails')),
-  ]));
+  const rows = MICRO_OPERATIONS.flatMap((op, i) => COST_PROFILE_NAMES.map((profile) => [`${op.name} (${profile})`, ...cells[i].map((cell) => (cell ? num(cell[profile]) : 'fails'))]));
   const widths = titles.map((title, j) => Math.max(title.length, ...rows.map((r) => r[j].length)));
-  return ['Estimated cycles per operation under the two cost profiles (first-gen: 2006 hardware, the default; modern).',
-    ...[titles, ...rows].map((r) => row(r, widths))].join('\n');
+  return ['Estimated cycles per operation under the two cost profiles (first-gen: 2006 hardware, the default; modern).', ...[titles, ...rows].map((r) => row(r, widths))].join('\n');
 }
 
 let profileCells: Array<Array<Record<CostProfileName, number>>> | undefined;
 
 /** Cycles per operation under each profile, [operation][column], without timing: one pair of runs per cell. */
 export function microProfilesCells(): Array<Array<Record<CostProfileName, number>>> {
-  profileCells ??= MICRO_OPERATIONS.map((op) => MICRO_COLUMNS.map((column) => {
-    const cell = new CellMeasurement(op, column, op.count);
-    cell.runPair(false);
-    return cell.result().cyclesByProfile;
-  }));
+  profileCells ??= MICRO_OPERATIONS.map((op) =>
+    MICRO_COLUMNS.map((column) => {
+      const cell = new CellMeasurement(op, column, op.count);
+      cell.runPair(false);
+      return cell.result().cyclesByProfile;
+    }),
+  );
   return profileCells;
 }
 

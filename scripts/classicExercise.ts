@@ -13,7 +13,11 @@ import { DEMO_INPUT, demoImage } from './demoTable';
 const SYS_READ = 3;
 const USER1_DIRECTORY = 0xb000;
 
-export interface ReadWindow { counters: CostCounters; modeSwitches: number; description: string[] }
+export interface ReadWindow {
+  counters: CostCounters;
+  modeSwitches: number;
+  description: string[];
+}
 
 export function measureReadWindow(setting: SettingChoice): ReadWindow {
   const system = createSystem({ ...setting, guests: [{ name: 'os', image: demoImage('os'), inputs: [DEMO_INPUT] }] });
@@ -31,9 +35,16 @@ export function measureReadWindow(setting: SettingChoice): ReadWindow {
       wasUser = true;
     }
     if (!start) return;
-    if (guest.isPretendUser !== wasUser) { modeSwitches++; wasUser = guest.isPretendUser; }
-    if (event.kind === 'syscall' || event.kind === 'cr3-load' || (event.kind === 'reflected' && event.vector !== undefined && event.vector >= 32 && event.vector < 48)
-      || (event.kind === 'privileged-emulated' && event.instruction === 'iret')) {
+    if (guest.isPretendUser !== wasUser) {
+      modeSwitches++;
+      wasUser = guest.isPretendUser;
+    }
+    if (
+      event.kind === 'syscall' ||
+      event.kind === 'cr3-load' ||
+      (event.kind === 'reflected' && event.vector !== undefined && event.vector >= 32 && event.vector < 48) ||
+      (event.kind === 'privileged-emulated' && event.instruction === 'iret')
+    ) {
       description.push(`${event.kind}${event.vector !== undefined ? ` ${event.vector}` : ''}${event.kind === 'cr3-load' ? ` 0x${event.address!.toString(16)}` : ''}`);
     }
     if (event.kind === 'privileged-emulated' && event.instruction === 'iret' && guest.isPretendUser && guest.cr3 === USER1_DIRECTORY && modeSwitches > 1) {

@@ -67,7 +67,10 @@ class Schema {
   }
 
   private checkInterface(value: unknown, name: string, where: string, errors: string[]): void {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) { errors.push(`${where}: must be an object (${name}); got ${JSON.stringify(value)}`); return; }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      errors.push(`${where}: must be an object (${name}); got ${JSON.stringify(value)}`);
+      return;
+    }
     this.checkMembers(value as Record<string, unknown>, this.members(name), where, errors);
   }
 
@@ -90,42 +93,83 @@ class Schema {
 
   private checkType(value: unknown, type: ts.TypeNode, where: string, errors: string[]): void {
     switch (type.kind) {
-      case ts.SyntaxKind.StringKeyword: if (typeof value !== 'string') errors.push(`${where}: must be a string; got ${JSON.stringify(value)}`); return;
-      case ts.SyntaxKind.NumberKeyword: if (typeof value !== 'number') errors.push(`${where}: must be a number; got ${JSON.stringify(value)}`); return;
-      case ts.SyntaxKind.BooleanKeyword: if (typeof value !== 'boolean') errors.push(`${where}: must be a boolean; got ${JSON.stringify(value)}`); return;
-      case ts.SyntaxKind.AnyKeyword: case ts.SyntaxKind.UnknownKeyword: return;
-      case ts.SyntaxKind.ObjectKeyword: if (typeof value !== 'object' || value === null) errors.push(`${where}: must be an object; got ${JSON.stringify(value)}`); return;
-      default: break; // the type forms below
+      case ts.SyntaxKind.StringKeyword:
+        if (typeof value !== 'string') errors.push(`${where}: must be a string; got ${JSON.stringify(value)}`);
+        return;
+      case ts.SyntaxKind.NumberKeyword:
+        if (typeof value !== 'number') errors.push(`${where}: must be a number; got ${JSON.stringify(value)}`);
+        return;
+      case ts.SyntaxKind.BooleanKeyword:
+        if (typeof value !== 'boolean') errors.push(`${where}: must be a boolean; got ${JSON.stringify(value)}`);
+        return;
+      case ts.SyntaxKind.AnyKeyword:
+      case ts.SyntaxKind.UnknownKeyword:
+        return;
+      case ts.SyntaxKind.ObjectKeyword:
+        if (typeof value !== 'object' || value === null) errors.push(`${where}: must be an object; got ${JSON.stringify(value)}`);
+        return;
+      default:
+        break; // the type forms below
     }
-    if (ts.isParenthesizedTypeNode(type)) { this.checkType(value, type.type, where, errors); return; }
+    if (ts.isParenthesizedTypeNode(type)) {
+      this.checkType(value, type.type, where, errors);
+      return;
+    }
     if (ts.isLiteralTypeNode(type)) {
       const literal = type.literal;
-      const expected = ts.isStringLiteral(literal) ? literal.text : ts.isNumericLiteral(literal) ? Number(literal.text) : literal.kind === ts.SyntaxKind.TrueKeyword ? true : literal.kind === ts.SyntaxKind.FalseKeyword ? false : null;
+      const expected = ts.isStringLiteral(literal)
+        ? literal.text
+        : ts.isNumericLiteral(literal)
+          ? Number(literal.text)
+          : literal.kind === ts.SyntaxKind.TrueKeyword
+            ? true
+            : literal.kind === ts.SyntaxKind.FalseKeyword
+              ? false
+              : null;
       if (value !== expected) errors.push(`${where}: must be ${JSON.stringify(expected)}; got ${JSON.stringify(value)}`);
       return;
     }
     if (ts.isUnionTypeNode(type)) {
-      const alternatives = type.types.map((alternative) => { const e: string[] = []; this.checkType(value, alternative, where, e); return e; });
+      const alternatives = type.types.map((alternative) => {
+        const e: string[] = [];
+        this.checkType(value, alternative, where, e);
+        return e;
+      });
       if (!alternatives.some((e) => e.length === 0)) errors.push(`${where}: matches none of ${type.getText()}; got ${JSON.stringify(value)}`);
       return;
     }
     if (ts.isArrayTypeNode(type)) {
-      if (!Array.isArray(value)) { errors.push(`${where}: must be an array; got ${JSON.stringify(value)}`); return; }
+      if (!Array.isArray(value)) {
+        errors.push(`${where}: must be an array; got ${JSON.stringify(value)}`);
+        return;
+      }
       value.forEach((item, i) => this.checkType(item, type.elementType, `${where}[${i}]`, errors));
       return;
     }
     if (ts.isTypeLiteralNode(type)) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) { errors.push(`${where}: must be an object; got ${JSON.stringify(value)}`); return; }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        errors.push(`${where}: must be an object; got ${JSON.stringify(value)}`);
+        return;
+      }
       this.checkMembers(value as Record<string, unknown>, type.members, where, errors);
       return;
     }
     if (ts.isTypeReferenceNode(type)) {
       const name = type.typeName.getText().replace(/^DebugProtocol\./, '');
-      if (this.interfaces.has(name)) { this.checkInterface(value, name, where, errors); return; }
+      if (this.interfaces.has(name)) {
+        this.checkInterface(value, name, where, errors);
+        return;
+      }
       const alias = this.aliases.get(name);
-      if (alias) { this.checkType(value, alias.type, where, errors); return; }
+      if (alias) {
+        this.checkType(value, alias.type, where, errors);
+        return;
+      }
       if (name === 'Array' && type.typeArguments?.[0]) {
-        if (!Array.isArray(value)) { errors.push(`${where}: must be an array; got ${JSON.stringify(value)}`); return; }
+        if (!Array.isArray(value)) {
+          errors.push(`${where}: must be an array; got ${JSON.stringify(value)}`);
+          return;
+        }
         value.forEach((item, i) => this.checkType(item, type.typeArguments![0], `${where}[${i}]`, errors));
       }
     }
@@ -134,7 +178,16 @@ class Schema {
 
 // ------------------------------------------------------------ a raw client
 
-interface Message { seq: number; type: string; command?: string; event?: string; request_seq?: number; success?: boolean; message?: string; body?: Record<string, unknown> }
+interface Message {
+  seq: number;
+  type: string;
+  command?: string;
+  event?: string;
+  request_seq?: number;
+  success?: boolean;
+  message?: string;
+  body?: Record<string, unknown>;
+}
 
 class RawClient {
   private readonly process: ChildProcess;
@@ -145,10 +198,16 @@ class RawClient {
   private waiters: Array<() => void> = [];
   stderr = '';
 
-  constructor(adapter: string, private readonly schema: Schema, private readonly onViolation: (what: string) => void) {
+  constructor(
+    adapter: string,
+    private readonly schema: Schema,
+    private readonly onViolation: (what: string) => void,
+  ) {
     this.process = spawn(process.execPath, [adapter], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stdout!.on('data', (data: Buffer) => this.onData(data));
-    this.process.stderr!.on('data', (data: Buffer) => { this.stderr += data.toString(); });
+    this.process.stderr!.on('data', (data: Buffer) => {
+      this.stderr += data.toString();
+    });
   }
 
   private onData(data: Buffer): void {
@@ -177,7 +236,10 @@ class RawClient {
       const timer = setTimeout(() => resolve(undefined), timeoutMs);
       const look = (): void => {
         const found = this.received.slice(from).find(predicate);
-        if (found) { clearTimeout(timer); resolve(found); } else this.waiters.push(look);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else this.waiters.push(look);
       };
       look();
     });
@@ -233,7 +295,14 @@ class StrictRun {
    * refused with a message, `claimed` must succeed when `isClaimed` and be
    * refused otherwise. `extraCheck` adds what the answer must say.
    */
-  async check(c: RawClient, label: string, command: string, args: unknown, expect: Expect, options: { isClaimed?: boolean; extra?: Record<string, unknown>; extraCheck?: (m: Message) => string | undefined } = {}): Promise<Message | undefined> {
+  async check(
+    c: RawClient,
+    label: string,
+    command: string,
+    args: unknown,
+    expect: Expect,
+    options: { isClaimed?: boolean; extra?: Record<string, unknown>; extraCheck?: (m: Message) => string | undefined } = {},
+  ): Promise<Message | undefined> {
     this.requests++;
     const { response, seq } = await c.request(command, args, options.extra);
     const problems: string[] = [];
@@ -243,16 +312,25 @@ class StrictRun {
       const text = String(command ?? '');
       const name = `${text.slice(0, 1).toUpperCase()}${text.slice(1)}Response`;
       const schemaErrors = this.schema.check(response, response.success === false ? 'ErrorResponse' : this.schema.has(name) ? name : 'Response', 'response');
-      if (schemaErrors.length > 0) { this.schemaViolations++; problems.push(`schema: ${schemaErrors.join('; ')}`); }
+      if (schemaErrors.length > 0) {
+        this.schemaViolations++;
+        problems.push(`schema: ${schemaErrors.join('; ')}`);
+      }
       const wanted = expect === 'claimed' ? (options.isClaimed ? 'ok' : 'fail') : expect === 'either' ? undefined : expect;
       if (wanted === 'ok' && !response.success) problems.push(`refused: ${response.message}`);
       if (wanted === 'fail' && response.success) problems.push(expect === 'claimed' ? 'answered success to a request the adapter does not claim' : 'accepted bad arguments');
       if (wanted === 'fail' && !response.success && !response.message) problems.push('refused without a message');
-      if (options.extraCheck) { const extra = options.extraCheck(response); if (extra) problems.push(extra); }
+      if (options.extraCheck) {
+        const extra = options.extraCheck(response);
+        if (extra) problems.push(extra);
+      }
       const answers = c.received.filter((m) => m.type === 'response' && m.request_seq === seq).length;
       if (answers > 1) problems.push(`${answers} responses`);
     }
-    if (/more than one response/.test(c.stderr)) { problems.push('adapter tried to answer twice (stderr)'); c.stderr = ''; }
+    if (/more than one response/.test(c.stderr)) {
+      problems.push('adapter tried to answer twice (stderr)');
+      c.stderr = '';
+    }
     if (problems.length > 0) this.wrongRequests++;
     if (problems.length > 0) this.wrong.push(`${label} (${String(command)}): ${problems.join('; ')}`);
     return response;
@@ -282,7 +360,9 @@ async function run(adapter: string): Promise<StrictRun> {
     const c = r.client();
     const init = await r.check(c, 'initialize without pathFormat (optional)', 'initialize', ZERO_BASED, 'ok');
     const caps = init?.body ?? {};
-    await r.check(c, 'unknown command before launch', 'frobnicate', {}, 'fail', { extraCheck: (m) => /unknown request/i.test(m.message ?? '') ? undefined : `message "${m.message}" does not say unknown request` });
+    await r.check(c, 'unknown command before launch', 'frobnicate', {}, 'fail', {
+      extraCheck: (m) => (/unknown request/i.test(m.message ?? '') ? undefined : `message "${m.message}" does not say unknown request`),
+    });
     await r.check(c, 'a request without a command', undefined as unknown as string, {}, 'fail', { extra: { command: undefined } });
     const pre = await r.check(c, 'setBreakpoints before launch (0-based lines)', 'setBreakpoints', { source: { path: STEPS }, breakpoints: [{ line: 8 }] }, 'ok', {
       extraCheck: (m) => {
@@ -327,7 +407,7 @@ async function run(adapter: string): Promise<StrictRun> {
     await r.check(c, 'evaluate', 'evaluate', { expression: 'r1 + 1', frameId, context: 'watch' }, 'ok');
     await r.check(c, 'evaluate in a frame that does not exist', 'evaluate', { expression: 'r1', frameId: 999_999, context: 'watch' }, 'fail');
     await r.check(c, 'evaluate a non-string expression', 'evaluate', { expression: 42, context: 'watch' }, 'fail', {
-      extraCheck: (m) => /internal error/i.test(m.message ?? '') ? `says "${m.message}"` : undefined,
+      extraCheck: (m) => (/internal error/i.test(m.message ?? '') ? `says "${m.message}"` : undefined),
     });
     await r.check(c, 'completions', 'completions', { text: 'r', column: 1, frameId }, 'ok');
     await r.check(c, 'source of an unknown reference', 'source', { sourceReference: 99 }, 'fail');
@@ -369,18 +449,24 @@ async function run(adapter: string): Promise<StrictRun> {
       extraCheck: (m) => {
         if (!m.success) return undefined;
         const got = Buffer.from(String(m.body?.data ?? ''), 'base64').length;
-        return got + Number(m.body?.unreadableBytes ?? 0) < (2 << 20) ? `answered ${got} bytes and unreadableBytes ${String(m.body?.unreadableBytes)} for ${2 << 20}` : undefined;
+        return got + Number(m.body?.unreadableBytes ?? 0) < 2 << 20 ? `answered ${got} bytes and unreadableBytes ${String(m.body?.unreadableBytes)} for ${2 << 20}` : undefined;
       },
     });
     await r.check(c, 'readMemory with count "many"', 'readMemory', { memoryReference: 'gpa:0x0', count: 'many' }, 'fail');
     await r.check(c, 'readMemory of a reference that is not one', 'readMemory', { memoryReference: 'somewhere', count: 4 }, 'fail', {
-      extraCheck: (m) => /internal error/i.test(m.message ?? '') ? `says "${m.message}"` : undefined,
+      extraCheck: (m) => (/internal error/i.test(m.message ?? '') ? `says "${m.message}"` : undefined),
     });
     await r.check(c, 'writeMemory with data that is not base64', 'writeMemory', { memoryReference: 'gpa:0x2000', data: '!!not base64!!' }, 'fail');
     {
       // 1 MiB of RAM: the last 4 bytes are RAM, the next 4 are not.
       await r.check(c, 'writeMemory (set up)', 'writeMemory', { memoryReference: 'gpa:0xffffc', data: Buffer.from([1, 2, 3, 4]).toString('base64') }, 'ok');
-      await r.check(c, 'writeMemory half past the end of RAM without allowPartial', 'writeMemory', { memoryReference: 'gpa:0xffffc', data: Buffer.from([9, 9, 9, 9, 9, 9, 9, 9]).toString('base64') }, 'fail');
+      await r.check(
+        c,
+        'writeMemory half past the end of RAM without allowPartial',
+        'writeMemory',
+        { memoryReference: 'gpa:0xffffc', data: Buffer.from([9, 9, 9, 9, 9, 9, 9, 9]).toString('base64') },
+        'fail',
+      );
       const after = await r.check(c, 'readMemory after a refused writeMemory', 'readMemory', { memoryReference: 'gpa:0xffffc', count: 4 }, 'ok');
       r.verdict('writeMemory refused but wrote part of the data', after && Buffer.from(String(after.body?.data ?? ''), 'base64').equals(Buffer.from([1, 2, 3, 4])) ? undefined : 'memory changed');
     }
@@ -398,7 +484,7 @@ async function run(adapter: string): Promise<StrictRun> {
       r.verdict('setVariable: invalidated event (client supports it)', c.received.slice(from).some((m) => m.event === 'invalidated') ? undefined : 'no invalidated event');
     }
     await r.check(c, 'setVariable of a reference that does not exist', 'setVariable', { variablesReference: 999_999, name: 'r3', value: '5' }, 'fail', {
-      extraCheck: (m) => /internal error/i.test(m.message ?? '') ? `says "${m.message}"` : undefined,
+      extraCheck: (m) => (/internal error/i.test(m.message ?? '') ? `says "${m.message}"` : undefined),
     });
     await r.check(c, 'disassemble', 'disassemble', { memoryReference: 'gpa:0x0', instructionCount: 4 }, 'ok');
     await r.check(c, 'dataBreakpointInfo', 'dataBreakpointInfo', { name: 'counter', frameId }, 'ok');
@@ -428,14 +514,25 @@ async function run(adapter: string): Promise<StrictRun> {
     await r.check(c, 'restart while running', 'restart', {}, 'ok');
     await c.event('stopped', from);
     await r.check(c, 'threads after restart', 'threads', undefined, 'ok');
-    const reasons = c.received.slice(from).filter((m) => m.event === 'stopped').map((m) => m.body?.reason);
-    r.verdict('restart while running: the only stop is the new run\'s entry', reasons.join() === 'entry' ? undefined : `stops after restart: ${reasons.join(', ')}`);
-    const changed = c.received.slice(from).filter((m) => m.event === 'breakpoint').map((m) => (m.body?.breakpoint as { id?: number }).id);
+    const reasons = c.received
+      .slice(from)
+      .filter((m) => m.event === 'stopped')
+      .map((m) => m.body?.reason);
+    r.verdict("restart while running: the only stop is the new run's entry", reasons.join() === 'entry' ? undefined : `stops after restart: ${reasons.join(', ')}`);
+    const changed = c.received
+      .slice(from)
+      .filter((m) => m.event === 'breakpoint')
+      .map((m) => (m.body?.breakpoint as { id?: number }).id);
     const hitFrom = c.received.length;
     await r.check(c, 'continue after restart', 'continue', { threadId: 1 }, 'ok');
     const hit = await c.event('stopped', hitFrom);
     const hitIds = (hit?.body?.hitBreakpointIds ?? []) as number[];
-    r.verdict('restart: breakpoint ids stay the client\'s', hitIds.every((id) => ids.includes(id) || changed.includes(id)) && hitIds.length > 0 ? undefined : `hit ${JSON.stringify(hitIds)}, client knows ${JSON.stringify(ids)} (breakpoint events: ${JSON.stringify(changed)})`);
+    r.verdict(
+      "restart: breakpoint ids stay the client's",
+      hitIds.every((id) => ids.includes(id) || changed.includes(id)) && hitIds.length > 0
+        ? undefined
+        : `hit ${JSON.stringify(hitIds)}, client knows ${JSON.stringify(ids)} (breakpoint events: ${JSON.stringify(changed)})`,
+    );
     await r.check(c, 'continue', 'continue', { threadId: 1 }, 'ok');
     const termFrom = c.received.length;
     await r.check(c, 'terminate while running', 'terminate', {}, 'ok');
@@ -503,7 +600,9 @@ async function main(): Promise<void> {
   const r = await run(adapter);
   for (const line of r.wrong) console.log(`WRONG ${line}`);
   for (const line of r.eventViolations) console.log(`EVENT SCHEMA ${line}`);
-  console.log(`${adapter}: ${r.requests} requests, ${r.wrongRequests} answered wrong (${r.schemaViolations} of them violate the schema); ${r.behaviours} behaviours (events after a request), ${r.wrong.length - r.wrongRequests} wrong; ${r.eventViolations.length} events violate the schema`);
+  console.log(
+    `${adapter}: ${r.requests} requests, ${r.wrongRequests} answered wrong (${r.schemaViolations} of them violate the schema); ${r.behaviours} behaviours (events after a request), ${r.wrong.length - r.wrongRequests} wrong; ${r.eventViolations.length} events violate the schema`,
+  );
   process.exit(r.wrong.length + r.eventViolations.length > 0 ? 1 : 0);
 }
 

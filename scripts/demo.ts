@@ -33,7 +33,8 @@ export function main(): number {
     });
   }
   const rows = DEMO_RUNS.map((run, i) => ({
-    name: runName(run), output: Buffer.from(last[i].guest(0).console).toString('latin1'),
+    name: runName(run),
+    output: Buffer.from(last[i].guest(0).console).toString('latin1'),
     cells: [run.change || '-', ...demoCells(last[i]).map(String), median(times[i]).toFixed(1)],
   }));
   process.stdout.write(`hyperstep demo: examples/os/kernel.g32 (and examples/os-pv) with the key 'k' typed at tick 2000\n\n--- guest console (bare hardware) ---\n${rows[0].output}`);

@@ -50,14 +50,30 @@ export const DEMO_RUNS: readonly DemoRun[] = [
 ];
 
 export const DEMO_HEADERS = [
-  'instr', 'traps', 'emul', 'I/O', 'refl', 'hidPF', 'drops', 'PTwr', 'guestCR3', 'realCR3', 'TLBmiss', 'walk1D', 'walk2D',
-  'hcall', 'xlate', 'exits', 'cycles:first-gen', 'cycles:modern',
+  'instr',
+  'traps',
+  'emul',
+  'I/O',
+  'refl',
+  'hidPF',
+  'drops',
+  'PTwr',
+  'guestCR3',
+  'realCR3',
+  'TLBmiss',
+  'walk1D',
+  'walk2D',
+  'hcall',
+  'xlate',
+  'exits',
+  'cycles:first-gen',
+  'cycles:modern',
 ] as const;
 
 export const DEMO_LEGEND = [
   'instr: instructions retired; traps: into the hypervisor; emul: privileged instructions emulated; I/O: port and console accesses emulated;',
   'refl: exceptions and interrupts reflected; hidPF: hidden page faults; drops: shadows dropped; PTwr: page-table (or code-page) writes emulated;',
-  'guestCR3: the guest kernel\'s own cr3 loads (mov cr3); realCR3: loads of the real CPU\'s cr3 (the hypervisor switching shadows; on bare hardware the same as guestCR3);',
+  "guestCR3: the guest kernel's own cr3 loads (mov cr3); realCR3: loads of the real CPU's cr3 (the hypervisor switching shadows; on bare hardware the same as guestCR3);",
   'TLBmiss: real TLB misses; walk1D: page-table entries read by one-dimensional walks (bare hardware, shadows); walk2D: memory references of two-dimensional (nested) walks;',
   'hcall: hypercalls; xlate: blocks translated; exits: hardware-assist exits;',
   'cycles: estimated cycles under the first-gen (2006 hardware, the default) and modern cost profiles of docs/hypervisor.md, "Costs".',
@@ -83,8 +99,7 @@ export function demoImage(guest: DemoGuest): Image {
 
 export function runName(run: DemoRun): string {
   const s = run.setting;
-  const setting = s.virtualization === 'none' ? 'none'
-    : s.virtualization === 'hardware-assist' ? `${s.virtualization} / ${s.paging}` : `${s.virtualization} / ${s.paging} / ${s.kernelShadows}`;
+  const setting = s.virtualization === 'none' ? 'none' : s.virtualization === 'hardware-assist' ? `${s.virtualization} / ${s.paging}` : `${s.virtualization} / ${s.paging} / ${s.kernelShadows}`;
   return `${setting}, ${run.guest}`;
 }
 
@@ -98,10 +113,24 @@ export function demoCells(system: VirtualSystem): number[] {
   const cpu = system.cpu;
   const traps = c ? c.trapsProtectionFault + c.trapsPageFault + c.trapsSyscall + c.trapsOther : 0;
   return [
-    system.guest(0).retired, traps, c?.privilegedEmulated ?? 0, c?.ioEmulated ?? 0, c ? c.reflections + c.virtualInterrupts : 0,
-    c?.hiddenPageFaults ?? 0, c?.shadowDrops ?? 0, c?.writeProtectEmulations ?? 0, c ? c.guestCr3Loads : cpu.cr3Loads, c ? c.realCr3Loads : cpu.cr3Loads,
-    cpu.tlb.misses, cpu.tlb.walkReferences, c?.nestedWalkReferences ?? 0, c?.hypercalls ?? 0, c?.translations ?? 0, c?.hwExits ?? 0,
-    system.estimatedCycles(COST_PROFILES['first-gen']), system.estimatedCycles(COST_PROFILES.modern),
+    system.guest(0).retired,
+    traps,
+    c?.privilegedEmulated ?? 0,
+    c?.ioEmulated ?? 0,
+    c ? c.reflections + c.virtualInterrupts : 0,
+    c?.hiddenPageFaults ?? 0,
+    c?.shadowDrops ?? 0,
+    c?.writeProtectEmulations ?? 0,
+    c ? c.guestCr3Loads : cpu.cr3Loads,
+    c ? c.realCr3Loads : cpu.cr3Loads,
+    cpu.tlb.misses,
+    cpu.tlb.walkReferences,
+    c?.nestedWalkReferences ?? 0,
+    c?.hypercalls ?? 0,
+    c?.translations ?? 0,
+    c?.hwExits ?? 0,
+    system.estimatedCycles(COST_PROFILES['first-gen']),
+    system.estimatedCycles(COST_PROFILES.modern),
   ];
 }
 

@@ -14,7 +14,12 @@ import { microProfileCell, microProfilesTableText } from './benchTable';
 import { measureReadWindow, ReadWindow } from './classicExercise';
 import { DEMO_INPUT, demoImage, DemoGuest, demoTableText, ROOT } from './demoTable';
 
-interface StatsRun { rows: Map<string, number>; order: string[]; gpByInstruction: Map<string, number>; system: VirtualSystem }
+interface StatsRun {
+  rows: Map<string, number>;
+  order: string[];
+  gpByInstruction: Map<string, number>;
+  system: VirtualSystem;
+}
 
 const runs = new Map<string, StatsRun>();
 /** examples/os/layout.g32's system-call number of `read`. */
@@ -38,10 +43,7 @@ function statsRun(guest: DemoGuest, virtualization: string, paging: string | und
   if (result.reason !== 'halted') throw new Error(`${key}: ${result.detail}`);
   const view = system.guest(0);
   // The rows of `hyperstep run --stats`, in its order.
-  const pairs: Array<[string, number]> = [
-    ['instructions retired', view.retired], ['ticks', view.ticks], ...counters.rows(),
-    ...system.costRows().filter(([name]) => name !== 'instructions retired'),
-  ];
+  const pairs: Array<[string, number]> = [['instructions retired', view.retired], ['ticks', view.ticks], ...counters.rows(), ...system.costRows().filter(([name]) => name !== 'instructions retired')];
   run = { rows: new Map(pairs), order: pairs.map(([name]) => name), gpByInstruction, system };
   runs.set(key, run);
   return run;
@@ -84,8 +86,13 @@ function classicWindow(paging: string, kernelShadows: string): ReadWindow {
 }
 
 const CLASSIC_COLUMNS: Array<[string, keyof ReadWindow['counters']]> = [
-  ['guest cr3 loads', 'guestCr3Loads'], ['real cr3 loads', 'realCr3Loads'], ['real TLB flushes', 'realTlbFlushes'], ['shadow drops', 'shadowDrops'],
-  ['hidden page faults', 'hiddenPageFaults'], ['#GP traps', 'trapsProtectionFault'], ['#PF traps', 'trapsPageFault'],
+  ['guest cr3 loads', 'guestCr3Loads'],
+  ['real cr3 loads', 'realCr3Loads'],
+  ['real TLB flushes', 'realTlbFlushes'],
+  ['shadow drops', 'shadowDrops'],
+  ['hidden page faults', 'hiddenPageFaults'],
+  ['#GP traps', 'trapsProtectionFault'],
+  ['#PF traps', 'trapsPageFault'],
 ];
 
 /** docs/page-table-switches.md's table: the read window under each shadow setting. */
@@ -119,7 +126,13 @@ function cliStdout(args: string[]): string {
   const cwd = process.cwd();
   process.chdir(ROOT);
   try {
-    cliMain(args, { ...nodeIo, stdout: (data) => { out += typeof data === 'string' ? data : Buffer.from(data).toString('latin1'); }, stderr: () => undefined });
+    cliMain(args, {
+      ...nodeIo,
+      stdout: (data) => {
+        out += typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
+      },
+      stderr: () => undefined,
+    });
   } finally {
     process.chdir(cwd);
   }
@@ -149,7 +162,8 @@ export function figure(spec: string): string {
   const [kind] = words;
   const paging = (word: string) => (word === '-' ? undefined : word);
   switch (kind) {
-    case 'stat': case 'statc': {
+    case 'stat':
+    case 'statc': {
       const [, guest, virtualization, pagingWord, ...label] = words;
       const run = statsRun(guest as DemoGuest, virtualization, paging(pagingWord));
       const value = run.rows.get(label.join(' '));
@@ -186,18 +200,25 @@ export function figure(spec: string): string {
       if (!COST_PROFILES[profile as CostProfileName]) throw new Error(`unknown profile in ${spec}`);
       return microProfileCell(profile as CostProfileName, rest.slice(0, -1).join(' '), rest[rest.length - 1]);
     }
-    case 'classic-table': return `\n${classicTable()}\n`;
+    case 'classic-table':
+      return `\n${classicTable()}\n`;
     case 'classic': {
       const [, pagingWord, kernelShadows, key] = words;
       const value = classicWindow(pagingWord, kernelShadows).counters[key as keyof ReadWindow['counters']];
       if (value === undefined) throw new Error(`unknown counter in ${spec}`);
       return String(value);
     }
-    case 'read-tick': return String(readTick(words[1] as DemoGuest, words[2]));
-    case 'cli': return fenced(cliStdout(words.slice(1)));
-    case 'cost-table': return `\n${costTable()}\n`;
-    case 'demo-table': return fenced(demoTableText());
-    case 'micro-table': return fenced(microProfilesTableText());
-    default: throw new Error(`unknown figure '${spec}'`);
+    case 'read-tick':
+      return String(readTick(words[1] as DemoGuest, words[2]));
+    case 'cli':
+      return fenced(cliStdout(words.slice(1)));
+    case 'cost-table':
+      return `\n${costTable()}\n`;
+    case 'demo-table':
+      return fenced(demoTableText());
+    case 'micro-table':
+      return fenced(microProfilesTableText());
+    default:
+      throw new Error(`unknown figure '${spec}'`);
   }
 }

@@ -17,19 +17,21 @@ const END = '<!-- END OPCODE TABLE -->';
 
 function operandSyntax(kind, info) {
   switch (kind) {
-    case 'ra': return 'rA';
-    case 'rb': return 'rB';
-    case 'imm': return 'imm32';
-    case 'mem': return info.mem === 'reg' ? '[rB]' : info.mem === 'disp' ? '[rB ± disp32]' : '[addr32]';
-    default: return kind;
+    case 'ra':
+      return 'rA';
+    case 'rb':
+      return 'rB';
+    case 'imm':
+      return 'imm32';
+    case 'mem':
+      return info.mem === 'reg' ? '[rB]' : info.mem === 'disp' ? '[rB ± disp32]' : '[addr32]';
+    default:
+      return kind;
   }
 }
 
 export function renderTable(instructions) {
-  const rows = [
-    '| opcode | syntax | bytes | fields used | class | what it does |',
-    '| --- | --- | --- | --- | --- | --- |',
-  ];
+  const rows = ['| opcode | syntax | bytes | fields used | class | what it does |', '| --- | --- | --- | --- | --- | --- |'];
   for (const info of [...instructions].sort((x, y) => x.op - y.op)) {
     const operands = info.operands.map((kind) => operandSyntax(kind, info)).join(', ');
     const syntax = operands ? `${info.mnemonic} ${operands}` : info.mnemonic;

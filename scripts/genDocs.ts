@@ -11,7 +11,12 @@ import { ROOT } from './demoTable';
 
 const MARKED = /<!-- gen:([^>]*?) -->([\s\S]*?)<!-- \/gen -->/g;
 
-export interface Stale { file: string; spec: string; found: string; expected: string }
+export interface Stale {
+  file: string;
+  spec: string;
+  found: string;
+  expected: string;
+}
 
 /** The text with every marked figure recomputed, and the figures that differed. */
 export function regenerate(text: string, compute: (spec: string) => string = figure): { text: string; stale: Array<Omit<Stale, 'file'>> } {

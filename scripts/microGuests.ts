@@ -191,12 +191,15 @@ ${body}
  * r5 sums what the loads read (1 each).
  */
 export function pageFaultSource(n: number): string {
-  return `${pagingPrologue('0', '0')}${twoSiteLoop(n, `
+  return `${pagingPrologue('0', '0')}${twoSiteLoop(
+    n,
+    `
         ld r2, [r11]             ; #PF, then succeeds
         add r5, r2
         mov r3, 0
         st [0x12000], r3         ; unmap again
-        invlpg r11`)}
+        invlpg r11`,
+  )}
 pf:     mov r4, 0x20000 | 3
         st [0x12000], r4
         ld r6, [sp]              ; the fault address
@@ -209,12 +212,15 @@ ${PAGING_VECTORS}`;
 
 /** The same with hypercall 10 (write PTE, which also flushes its TLB entry) for the PTE writes. */
 export function pageFaultPvSource(n: number): string {
-  return `${pagingPrologue('0', '0')}${twoSiteLoop(n, `
+  return `${pagingPrologue('0', '0')}${twoSiteLoop(
+    n,
+    `
         ld r2, [r11]             ; #PF, then succeeds
         add r5, r2
         mov r1, 0x12000
         mov r2, 0
-        vmcall 10                ; unmap again`)}
+        vmcall 10                ; unmap again`,
+  )}
 pf:     mov r1, 0x12000
         mov r2, 0x20000 | 3
         vmcall 10
@@ -229,11 +235,14 @@ ${PAGING_VECTORS}`;
 /** Each round writes the test page's PTE (alternating between two frames) and flushes it with invlpg; r12 counts writes. */
 export function pteWriteSource(n: number): string {
   return `${pagingPrologue('0x20000 | 3', '0')}
-        mov r3, 0x20000 | 3${twoSiteLoop(n, `
+        mov r3, 0x20000 | 3${twoSiteLoop(
+          n,
+          `
         xor r3, 0x1000           ; the other frame
         st [0x12000], r3
         invlpg r11
-        add r12, 1`)}
+        add r12, 1`,
+        )}
 pf:     cli
         hlt
 ${PAGING_VECTORS}`;
@@ -242,12 +251,15 @@ ${PAGING_VECTORS}`;
 /** The same with hypercall 10 instead of `st` + `invlpg`. */
 export function pteWritePvSource(n: number): string {
   return `${pagingPrologue('0x20000 | 3', '0')}
-        mov r3, 0x20000 | 3${twoSiteLoop(n, `
+        mov r3, 0x20000 | 3${twoSiteLoop(
+          n,
+          `
         xor r3, 0x1000           ; the other frame
         mov r1, 0x12000
         mov r2, r3
         vmcall 10
-        add r12, r0              ; r0 = PTEs written (1)`)}
+        add r12, r0              ; r0 = PTEs written (1)`,
+        )}
 pf:     cli
         hlt
 ${PAGING_VECTORS}`;
@@ -261,11 +273,14 @@ ${PAGING_VECTORS}`;
  */
 export function contextSwitchMicroSource(n: number): string {
   return `${pagingPrologue('0x20000 | 3', '0x21000 | 3')}
-        mov r9, 0x10000${twoSiteLoop(n, `
+        mov r9, 0x10000${twoSiteLoop(
+          n,
+          `
         xor r9, 0x10000 ^ 0x13000
         mov cr3, r9
         ld r2, [r11]
-        add r5, r2`)}
+        add r5, r2`,
+        )}
 pf:     cli
         hlt
 ${PAGING_VECTORS}`;
@@ -274,12 +289,15 @@ ${PAGING_VECTORS}`;
 /** The same with hypercall 3 (set cr3) instead of `mov cr3`. */
 export function contextSwitchMicroPvSource(n: number): string {
   return `${pagingPrologue('0x20000 | 3', '0x21000 | 3')}
-        mov r9, 0x10000${twoSiteLoop(n, `
+        mov r9, 0x10000${twoSiteLoop(
+          n,
+          `
         xor r9, 0x10000 ^ 0x13000
         mov r1, r9
         vmcall 3
         ld r2, [r11]
-        add r5, r2`)}
+        add r5, r2`,
+        )}
 pf:     cli
         hlt
 ${PAGING_VECTORS}`;

@@ -75,9 +75,19 @@ const launchProperties = {
     default: 'first-gen',
     description: 'Which hardware the estimated cycles of the costs panel price (docs/hypervisor.md, "Costs", cites each figure).',
   },
-  translationThreshold: { type: 'integer', minimum: 0, maximum: 1000000000, default: 32, description: 'Binary translation: how many times a block runs, interpreted, before it is translated (docs/hypervisor.md, "Binary translation"). 0 or 1: translate every block on first sight.' },
+  translationThreshold: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 1000000000,
+    default: 32,
+    description: 'Binary translation: how many times a block runs, interpreted, before it is translated (docs/hypervisor.md, "Binary translation"). 0 or 1: translate every block on first sight.',
+  },
   memory: {
-    type: 'integer', minimum: 4096, maximum: MAX_MEMORY_BYTES, multipleOf: 4096, default: 1048576,
+    type: 'integer',
+    minimum: 4096,
+    maximum: MAX_MEMORY_BYTES,
+    multipleOf: 4096,
+    default: 1048576,
     description: `Guest RAM in bytes, a multiple of 4096 (default 1 MiB, at most ${MAX_MEMORY_BYTES / 2 ** 30} GiB: the simulated machine's RAM, shared by all guests and the hypervisor).`,
   },
   input: {
@@ -88,11 +98,18 @@ const launchProperties = {
       properties: { tick: { type: 'integer', minimum: 0, description: 'Tick at which the text joins the keyboard queue.' }, text: { type: 'string', description: 'The bytes to type.' } },
     },
     default: '',
-    description: 'Keyboard input: a string typed at tick 0, or a list of { "tick": N, "text": "..." } typed at those ticks. More can be typed while debugging with "hyperstep: Send Keyboard Input to the Guest".',
+    description:
+      'Keyboard input: a string typed at tick 0, or a list of { "tick": N, "text": "..." } typed at those ticks. More can be typed while debugging with "hyperstep: Send Keyboard Input to the Guest".',
   },
   stopOnEntry: { type: 'boolean', default: true, description: 'Stop at the guest entry point before the first instruction.' },
   maxInstructions: { type: 'integer', minimum: 1, default: 10000000, description: 'Stop the run after this many retired instructions.' },
-  historySize: { type: 'integer', minimum: 0, maximum: 100000, default: 32, description: `Snapshots kept for "Step Back" and "Reverse Continue"; more makes stepping back faster and uses more memory, at most ${HISTORY_BYTE_BUDGET / 2 ** 20} MiB in all (0: replay from the start every time).` },
+  historySize: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 100000,
+    default: 32,
+    description: `Snapshots kept for "Step Back" and "Reverse Continue"; more makes stepping back faster and uses more memory, at most ${HISTORY_BYTE_BUDGET / 2 ** 20} MiB in all (0: replay from the start every time).`,
+  },
   snapshotInterval: { type: 'integer', minimum: 1000, default: 100000, description: 'Instructions between two of those snapshots.' },
   cwd: { type: 'string', default: '${workspaceFolder}', description: 'Directory a relative program path is resolved against.' },
 };
@@ -103,28 +120,33 @@ const snippet = (label, description, extra) => ({
   body: { type: 'hyperstep', request: 'launch', name: label.replace(/^hyperstep: /, ''), program: '^"\\${workspaceFolder}/${1:kernel.g32}"', stopOnEntry: true, ...extra },
 });
 
-const debuggers = [{
-  type: 'hyperstep',
-  label: 'hyperstep',
-  languages: ['g32'],
-  configurationAttributes: { launch: { required: ['program'], properties: launchProperties } },
-  initialConfigurations: [
-    { type: 'hyperstep', request: 'launch', name: 'Debug the active .g32 file', program: '${file}', stopOnEntry: true },
-    { type: 'hyperstep', request: 'launch', name: 'Debug under trap-and-emulate', program: '${file}', virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', stopOnEntry: true },
-  ],
-  configurationSnippets: [
-    snippet('hyperstep: Launch on bare hardware', 'Debug a .g32 program with no hypervisor (the reference run).', { virtualization: 'none' }),
-    snippet('hyperstep: Launch under trap-and-emulate', 'Debug a .g32 guest under trap-and-emulate with on-demand shadow paging.', { virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate' }),
-    snippet('hyperstep: Launch under binary translation', 'Debug a .g32 guest whose kernel code is translated block by block.', { virtualization: 'binary-translation', paging: 'shadow-proactive' }),
-    snippet('hyperstep: Launch under hardware assist', 'Debug a .g32 guest with hardware-assisted virtualization and nested paging.', { virtualization: 'hardware-assist', paging: 'nested' }),
-    {
-      label: 'hyperstep: Launch a machine description',
-      description: 'Debug several guests described by a machine .json file.',
-      body: { type: 'hyperstep', request: 'launch', name: 'Machine', program: '^"\\${workspaceFolder}/${1:machine.json}"', stopOnEntry: true },
-    },
-  ],
-}];
-
+const debuggers = [
+  {
+    type: 'hyperstep',
+    label: 'hyperstep',
+    languages: ['g32'],
+    configurationAttributes: { launch: { required: ['program'], properties: launchProperties } },
+    initialConfigurations: [
+      { type: 'hyperstep', request: 'launch', name: 'Debug the active .g32 file', program: '${file}', stopOnEntry: true },
+      { type: 'hyperstep', request: 'launch', name: 'Debug under trap-and-emulate', program: '${file}', virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', stopOnEntry: true },
+    ],
+    configurationSnippets: [
+      snippet('hyperstep: Launch on bare hardware', 'Debug a .g32 program with no hypervisor (the reference run).', { virtualization: 'none' }),
+      snippet('hyperstep: Launch under trap-and-emulate', 'Debug a .g32 guest under trap-and-emulate with on-demand shadow paging.', {
+        virtualization: 'trap-and-emulate',
+        paging: 'shadow-on-demand',
+        kernelShadows: 'separate',
+      }),
+      snippet('hyperstep: Launch under binary translation', 'Debug a .g32 guest whose kernel code is translated block by block.', { virtualization: 'binary-translation', paging: 'shadow-proactive' }),
+      snippet('hyperstep: Launch under hardware assist', 'Debug a .g32 guest with hardware-assisted virtualization and nested paging.', { virtualization: 'hardware-assist', paging: 'nested' }),
+      {
+        label: 'hyperstep: Launch a machine description',
+        description: 'Debug several guests described by a machine .json file.',
+        body: { type: 'hyperstep', request: 'launch', name: 'Machine', program: '^"\\${workspaceFolder}/${1:machine.json}"', stopOnEntry: true },
+      },
+    ],
+  },
+];
 
 const commands = [
   ...PANELS.map((panel) => ({ command: panel.command, title: `Open ${panel.title}`, category: 'hyperstep' })),
@@ -140,31 +162,48 @@ const commands = [
 // adapter's traffic (keys in src/extension/walkthroughSteps.ts), or a command run.
 const onContext = (key) => `onContext:hyperstep.walkthrough.${key}`;
 const walkthroughStep = (id, title, description, completionEvents) => ({ id, title, description, media: { markdown: `media/walkthrough/${id}.md` }, completionEvents });
-const walkthroughs = [{
-  id: 'gettingStarted',
-  title: 'Get started with hyperstep',
-  description: 'Run a toy guest OS under a simulated hypervisor: open a lab, debug it, stop on a protection fault, step into the hypervisor and look at its page tables and TLB.',
-  steps: [
-    walkthroughStep('open-lab', 'Open the first lab',
-      'The labs in `labs/` follow the virtualization lecture, one mechanism each. Open the first one\'s guest, `labs/01-privileged/guest.g32`, and its README.\n[Open the First Lab](command:hyperstep.walkthrough.openFirstLab)',
-      [onContext('labOpened')]),
-    walkthroughStep('start-debugging', 'Press F5',
-      'With the guest open, press F5: it runs on bare hardware, the reference, and stops at its first instruction. Then run it under the hypervisor: stop (Shift+F5) and debug it under trap-and-emulate.\n[Debug under Trap-and-Emulate](command:hyperstep.walkthrough.debugUnderTrapAndEmulate)',
-      [onContext('debugStarted')]),
-    walkthroughStep('protection-fault-filter', 'Stop on every protection fault',
-      'In the Run and Debug view, under **Breakpoints**, tick **Protection fault (#GP)**. Under trap-and-emulate the debugger then stops at each privileged instruction the guest kernel runs, before the hypervisor handles it.\n[Show Run and Debug](command:workbench.view.debug)',
-      [onContext('protectionFaultFilter')]),
-    walkthroughStep('step-into-hypervisor', 'Step into the hypervisor',
-      'Continue (F5) until the guest stops on a protection fault, then Step Into (F11). The top frame of the call stack becomes the hypervisor\'s `trap(tf)`: step through what it does with the trap, line by line.',
-      [onContext('inHypervisor')]),
-    walkthroughStep('page-tables', 'Open the page-table panel',
-      'The guest\'s page table, the hypervisor\'s map and the shadow page table side by side, with changes highlighted.\n[Open Page Tables](command:hyperstep.openPageTables)',
-      ['onCommand:hyperstep.openPageTables']),
-    walkthroughStep('tlb', 'Open the TLB panel',
-      'The TLB\'s entries, which the guest\'s `mov cr3` and `invlpg` (and the hypervisor) flush.\n[Open TLB](command:hyperstep.openTlb)',
-      ['onCommand:hyperstep.openTlb']),
-  ],
-}];
+const walkthroughs = [
+  {
+    id: 'gettingStarted',
+    title: 'Get started with hyperstep',
+    description: 'Run a toy guest OS under a simulated hypervisor: open a lab, debug it, stop on a protection fault, step into the hypervisor and look at its page tables and TLB.',
+    steps: [
+      walkthroughStep(
+        'open-lab',
+        'Open the first lab',
+        "The labs in `labs/` follow the virtualization lecture, one mechanism each. Open the first one's guest, `labs/01-privileged/guest.g32`, and its README.\n[Open the First Lab](command:hyperstep.walkthrough.openFirstLab)",
+        [onContext('labOpened')],
+      ),
+      walkthroughStep(
+        'start-debugging',
+        'Press F5',
+        'With the guest open, press F5: it runs on bare hardware, the reference, and stops at its first instruction. Then run it under the hypervisor: stop (Shift+F5) and debug it under trap-and-emulate.\n[Debug under Trap-and-Emulate](command:hyperstep.walkthrough.debugUnderTrapAndEmulate)',
+        [onContext('debugStarted')],
+      ),
+      walkthroughStep(
+        'protection-fault-filter',
+        'Stop on every protection fault',
+        'In the Run and Debug view, under **Breakpoints**, tick **Protection fault (#GP)**. Under trap-and-emulate the debugger then stops at each privileged instruction the guest kernel runs, before the hypervisor handles it.\n[Show Run and Debug](command:workbench.view.debug)',
+        [onContext('protectionFaultFilter')],
+      ),
+      walkthroughStep(
+        'step-into-hypervisor',
+        'Step into the hypervisor',
+        "Continue (F5) until the guest stops on a protection fault, then Step Into (F11). The top frame of the call stack becomes the hypervisor's `trap(tf)`: step through what it does with the trap, line by line.",
+        [onContext('inHypervisor')],
+      ),
+      walkthroughStep(
+        'page-tables',
+        'Open the page-table panel',
+        "The guest's page table, the hypervisor's map and the shadow page table side by side, with changes highlighted.\n[Open Page Tables](command:hyperstep.openPageTables)",
+        ['onCommand:hyperstep.openPageTables'],
+      ),
+      walkthroughStep('tlb', 'Open the TLB panel', "The TLB's entries, which the guest's `mov cr3` and `invlpg` (and the hypervisor) flush.\n[Open TLB](command:hyperstep.openTlb)", [
+        'onCommand:hyperstep.openTlb',
+      ]),
+    ],
+  },
+];
 
 const isHyperstepSession = "debugType == 'hyperstep'";
 const menus = {
@@ -210,7 +249,8 @@ pkg.activationEvents = ['onDebugResolve:hyperstep', 'onDebugDynamicConfiguration
 pkg.capabilities = {
   untrustedWorkspaces: {
     supported: 'limited',
-    description: 'The language server (highlighting, diagnostics, hover, navigation) works in Restricted Mode: it only reads .g32 files. Debugging is disabled there by VS Code itself; when allowed, hyperstep runs guest code only inside its simulator, never on your machine.',
+    description:
+      'The language server (highlighting, diagnostics, hover, navigation) works in Restricted Mode: it only reads .g32 files. Debugging is disabled there by VS Code itself; when allowed, hyperstep runs guest code only inside its simulator, never on your machine.',
   },
   virtualWorkspaces: {
     supported: false,

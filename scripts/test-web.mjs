@@ -36,9 +36,15 @@ function installHarness() {
   if (installed && existsSync(manifestFile) && readFileSync(manifestFile, 'utf8') === manifestText) return;
   mkdirSync(CACHE, { recursive: true });
   writeFileSync(manifestFile, manifestText);
-  console.log(`test:web: installing ${Object.entries(PINNED).map(([n, v]) => `${n}@${v}`).join(', ')} into .web-test/`);
+  console.log(
+    `test:web: installing ${Object.entries(PINNED)
+      .map(([n, v]) => `${n}@${v}`)
+      .join(', ')} into .web-test/`,
+  );
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: CACHE, stdio: 'inherit', env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+    cwd: CACHE,
+    stdio: 'inherit',
+    env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
   });
 }
 
@@ -68,17 +74,27 @@ function useDebianChromium() {
         mkdirSync(join(profile, 'Default'), { recursive: true });
         writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: 0, block_third_party_cookies: false } }));
         const context = await chromium.launchPersistentContext(profile, {
-          ...options, ...contextOptions, executablePath: CHROMIUM, headless: true,
+          ...options,
+          ...contextOptions,
+          executablePath: CHROMIUM,
+          headless: true,
           args: [...(options.args ?? []), '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
         });
         const close = context.close.bind(context);
-        context.close = async () => { await close(); rmSync(profile, { recursive: true, force: true }); };
+        context.close = async () => {
+          await close();
+          rmSync(profile, { recursive: true, force: true });
+        };
         return context;
       },
-      async close() { for (const profile of profiles.splice(0)) rmSync(profile, { recursive: true, force: true }); },
+      async close() {
+        for (const profile of profiles.splice(0)) rmSync(profile, { recursive: true, force: true });
+      },
       isConnected: () => true,
       version: () => 'debian-chromium',
-      on() {}, once() {}, off() {},
+      on() {},
+      once() {},
+      off() {},
     };
   };
   return requireFromCache('@vscode/test-web');
@@ -115,7 +131,10 @@ async function main() {
   await bundleSuite();
   const testWeb = useDebianChromium();
   const port = 3000 + Math.floor(Math.random() * 2000);
-  const timer = setTimeout(() => { console.error(`test:web: no result after ${TIMEOUT_MS / 60000} minutes`); process.exit(1); }, TIMEOUT_MS);
+  const timer = setTimeout(() => {
+    console.error(`test:web: no result after ${TIMEOUT_MS / 60000} minutes`);
+    process.exit(1);
+  }, TIMEOUT_MS);
   try {
     await testWeb.runTests({
       browserType: 'chromium',

@@ -19,7 +19,21 @@ const ALLOWED: Record<string, string[]> = {
   labs: ['machine', 'hypervisor', 'asm', 'loader'],
   cli: ['machine', 'hypervisor', 'asm', 'loader', 'labs', 'commander'],
   webview: ['protocol'],
-  extension: ['machine', 'hypervisor', 'asm', 'loader', 'protocol', 'debug', 'lsp', 'webview', 'vscode', 'vscode-languageclient', 'vscode-languageclient/node', 'vscode-languageclient/browser', '@vscode/debugadapter'],
+  extension: [
+    'machine',
+    'hypervisor',
+    'asm',
+    'loader',
+    'protocol',
+    'debug',
+    'lsp',
+    'webview',
+    'vscode',
+    'vscode-languageclient',
+    'vscode-languageclient/node',
+    'vscode-languageclient/browser',
+    '@vscode/debugadapter',
+  ],
 };
 
 const NODE_BUILTINS = new Set(['fs', 'path', 'os', 'child_process', 'util', 'events', 'net', 'crypto', 'url', 'stream', 'process', 'readline', 'http', 'assert', 'worker_threads']);
@@ -78,7 +92,10 @@ function reachable(entry: string): Map<string, string[]> {
     const file = pending.pop()!;
     if (found.has(file)) continue;
     const specs = importsOf(file);
-    found.set(file, specs.filter((spec) => !spec.startsWith('.')));
+    found.set(
+      file,
+      specs.filter((spec) => !spec.startsWith('.')),
+    );
     for (const spec of specs.filter((s) => s.startsWith('.'))) {
       const base = path.resolve(path.dirname(file), spec);
       const target = [`${base}.ts`, path.join(base, 'index.ts')].find((candidate) => fs.existsSync(candidate));
@@ -90,7 +107,21 @@ function reachable(entry: string): Map<string, string[]> {
 
 // The web build runs in a browser's workers: `path` and `events` are bundled
 // from npm (scripts/bundle-web.mjs), but nothing may need Node's IO.
-const BROWSER_FORBIDDEN = new Set(['fs', 'os', 'child_process', 'net', 'worker_threads', 'crypto', 'http', 'readline', 'stream', 'vscode-languageclient/node', 'vscode-languageserver/node', 'vscode-languageserver-protocol/node', 'vscode-jsonrpc/node']);
+const BROWSER_FORBIDDEN = new Set([
+  'fs',
+  'os',
+  'child_process',
+  'net',
+  'worker_threads',
+  'crypto',
+  'http',
+  'readline',
+  'stream',
+  'vscode-languageclient/node',
+  'vscode-languageserver/node',
+  'vscode-languageserver-protocol/node',
+  'vscode-jsonrpc/node',
+]);
 
 describe('architecture: the web build needs no Node IO', () => {
   for (const entry of ['extension/browser.ts', 'lsp/browserMain.ts']) {

@@ -1,7 +1,13 @@
 // Injected into the web bundles: some dependencies read `process` (env, platform, nextTick), which a web worker lacks.
 export const process = globalThis.process ?? {
-  env: {}, platform: 'browser', browser: true, argv: [], version: '', versions: {},
-  cwd: () => '/', nextTick: (callback, ...args) => queueMicrotask(() => callback(...args)),
+  env: {},
+  platform: 'browser',
+  browser: true,
+  argv: [],
+  version: '',
+  versions: {},
+  cwd: () => '/',
+  nextTick: (callback, ...args) => queueMicrotask(() => callback(...args)),
 };
 
 // The debugger's run loop yields between slices with setImmediate. A browser
@@ -24,11 +30,17 @@ function channelOf() {
   return channel;
 }
 
-export const setImmediate = globalThis.setImmediate ?? ((callback, ...args) => {
-  const handle = nextHandle++;
-  queued.set(handle, () => callback(...args));
-  channelOf().port2.postMessage(handle);
-  return handle;
-});
+export const setImmediate =
+  globalThis.setImmediate ??
+  ((callback, ...args) => {
+    const handle = nextHandle++;
+    queued.set(handle, () => callback(...args));
+    channelOf().port2.postMessage(handle);
+    return handle;
+  });
 
-export const clearImmediate = globalThis.clearImmediate ?? ((handle) => { queued.delete(handle); });
+export const clearImmediate =
+  globalThis.clearImmediate ??
+  ((handle) => {
+    queued.delete(handle);
+  });

@@ -263,7 +263,10 @@ class Assembly {
   /** When laying out `text` as well would pass a limit of SOURCE_LIMITS: the limit and what was found. */
   private exceedsSourceLimits(text: string): { limit: string; found: string } | undefined {
     if (this.characterCount + text.length > SOURCE_LIMITS.characters) {
-      return { limit: `at most ${SOURCE_LIMITS.characters / (1024 * 1024)} Mi characters in all (includes expanded)`, found: this.characterCount === 0 ? `${text.length} characters` : `${text.length} more characters after ${this.characterCount}` };
+      return {
+        limit: `at most ${SOURCE_LIMITS.characters / (1024 * 1024)} Mi characters in all (includes expanded)`,
+        found: this.characterCount === 0 ? `${text.length} characters` : `${text.length} more characters after ${this.characterCount}`,
+      };
     }
     const lines = countLines(text);
     if (this.lineCount + lines > SOURCE_LIMITS.lines) {
@@ -630,7 +633,7 @@ class Assembly {
       case 'byte':
         statement.values.forEach((expr, index) => {
           const value = evaluate(expr, context);
-          const byte = value === undefined ? 0 : this.checkByte(value, item.file, expr.span) ?? 0;
+          const byte = value === undefined ? 0 : (this.checkByte(value, item.file, expr.span) ?? 0);
           if (bytes.length) bytes[index] = byte;
         });
         break;

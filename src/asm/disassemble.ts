@@ -19,11 +19,8 @@ export interface DisassembledInstr {
   bytes: number[];
 }
 
-
 /** Text shown for a word that cannot be read at all. */
 export const UNREADABLE_TEXT = '??';
-
-
 
 function wordText(word: number): string {
   return `.word ${hexWord(word)}`;
@@ -96,8 +93,7 @@ export function listing(result: AssembleResult, sources: Map<string, string>): s
     const address = statement.address.toString(16).padStart(8, '0');
     const rows = Math.ceil(statement.bytes.length / LISTING_BYTES_PER_ROW);
     const shownRows = rows > LISTING_MAX_ROWS ? LISTING_MAX_ROWS - 1 : rows;
-    const rowBytes = (row: number): string =>
-      [...statement.bytes.subarray(row * LISTING_BYTES_PER_ROW, (row + 1) * LISTING_BYTES_PER_ROW)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    const rowBytes = (row: number): string => [...statement.bytes.subarray(row * LISTING_BYTES_PER_ROW, (row + 1) * LISTING_BYTES_PER_ROW)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     const text = sourceLine(statement.file, statement.line);
     out.push(`${String(statement.line).padStart(5)}  ${address}  ${rowBytes(0).padEnd(bytesWidth)}  ${text}`.trimEnd());
     for (let row = 1; row < shownRows; row++) {

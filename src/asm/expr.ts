@@ -10,10 +10,7 @@ export type UnaryOp = '-' | '~' | '+';
 export type BinaryOp = '|' | '^' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/' | '%';
 
 export type Expr =
-  | { kind: 'number'; value: number; span: Span }
-  | SymbolExpr
-  | { kind: 'unary'; op: UnaryOp; operand: Expr; span: Span }
-  | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; span: Span };
+  { kind: 'number'; value: number; span: Span } | SymbolExpr | { kind: 'unary'; op: UnaryOp; operand: Expr; span: Span } | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; span: Span };
 
 export interface SymbolExpr {
   kind: 'symbol';
@@ -26,7 +23,16 @@ export interface SymbolExpr {
 
 /** Binding strength of each binary operator; higher binds tighter (C order). */
 const PRECEDENCE: Readonly<Record<BinaryOp, number>> = {
-  '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6,
+  '|': 1,
+  '^': 2,
+  '&': 3,
+  '<<': 4,
+  '>>': 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
 };
 
 export type ReservedKind = 'register' | 'mnemonic' | 'directive';
@@ -225,16 +231,26 @@ export function evaluate(expr: Expr, context: EvalContext): number | undefined {
 
 export function applyBinary(op: BinaryOp, left: number, right: number): number {
   switch (op) {
-    case '|': return (left | right) >>> 0;
-    case '^': return (left ^ right) >>> 0;
-    case '&': return (left & right) >>> 0;
-    case '<<': return (left << (right & 31)) >>> 0;
-    case '>>': return left >>> (right & 31);
-    case '+': return (left + right) >>> 0;
-    case '-': return (left - right) >>> 0;
-    case '*': return Math.imul(left, right) >>> 0;
+    case '|':
+      return (left | right) >>> 0;
+    case '^':
+      return (left ^ right) >>> 0;
+    case '&':
+      return (left & right) >>> 0;
+    case '<<':
+      return (left << (right & 31)) >>> 0;
+    case '>>':
+      return left >>> (right & 31);
+    case '+':
+      return (left + right) >>> 0;
+    case '-':
+      return (left - right) >>> 0;
+    case '*':
+      return Math.imul(left, right) >>> 0;
     // Operands are unsigned, so truncating division is C's unsigned division.
-    case '/': return Math.floor(left / right) >>> 0;
-    case '%': return (left % right) >>> 0;
+    case '/':
+      return Math.floor(left / right) >>> 0;
+    case '%':
+      return (left % right) >>> 0;
   }
 }

@@ -217,7 +217,10 @@ function trimmedEnd(text: string, limit: number): number {
 
 /** Thrown inside the parsers to abandon the rest of a line; never escapes `parseLine`. */
 export class LineSyntaxError extends Error {
-  constructor(readonly span: Span, message: string) {
+  constructor(
+    readonly span: Span,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -226,7 +229,10 @@ export class LineSyntaxError extends Error {
 export class TokenCursor {
   private index = 0;
 
-  constructor(readonly tokens: readonly Token[], readonly lineText: string) {}
+  constructor(
+    readonly tokens: readonly Token[],
+    readonly lineText: string,
+  ) {}
 
   peek(offset = 0): Token {
     return this.tokens[Math.min(this.index + offset, this.tokens.length - 1)];

@@ -34,9 +34,7 @@ export class LineMap {
 
   constructor(entries: readonly LineMapEntry[] = []) {
     this.entries = [...entries].filter((entry) => entry.length > 0).sort((a, b) => a.address - b.address);
-    this.instructionList = this.entries
-      .filter((entry) => entry.isInstruction)
-      .map(({ address, length, file, line }) => ({ address, length, file, line }));
+    this.instructionList = this.entries.filter((entry) => entry.isInstruction).map(({ address, length, file, line }) => ({ address, length, file, line }));
     for (const instruction of this.instructionList) {
       let byLine = this.addressesByLine.get(instruction.file);
       if (!byLine) this.addressesByLine.set(instruction.file, (byLine = new Map<number, number[]>()));
@@ -45,7 +43,10 @@ export class LineMap {
       else byLine.set(instruction.line, [instruction.address]);
     }
     for (const [file, byLine] of this.addressesByLine) {
-      this.instructionLines.set(file, [...byLine.keys()].sort((a, b) => a - b));
+      this.instructionLines.set(
+        file,
+        [...byLine.keys()].sort((a, b) => a - b),
+      );
     }
   }
 

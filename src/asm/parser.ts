@@ -63,10 +63,7 @@ export interface ParsedLine {
   parentAfter: string | undefined;
 }
 
-const GENERAL_REGISTERS = new Map<string, number>([
-  ...Array.from({ length: 16 }, (_, n) => [`r${n}`, n] as const),
-  ['sp', 15],
-]);
+const GENERAL_REGISTERS = new Map<string, number>([...Array.from({ length: 16 }, (_, n) => [`r${n}`, n] as const), ['sp', 15]]);
 
 const SPECIAL_REGISTERS: readonly SpecialRegister[] = ['cr3', 'evt', 'ksp', 'pc', 'flags'];
 
@@ -162,7 +159,7 @@ function parseStatement(cursor: TokenCursor, context: ExprParseContext, parent: 
     expectEndOfLine(cursor);
     return statement;
   }
-  if (!MNEMONIC_SET.has(word)) return cursor.fail('an instruction, a directive or a label followed by \':\'');
+  if (!MNEMONIC_SET.has(word)) return cursor.fail("an instruction, a directive or a label followed by ':'");
   cursor.next();
   const operands: Operand[] = [];
   if (!cursor.isAtEnd()) {

@@ -8,7 +8,12 @@ import { MAX_MEMORY_BYTES } from '../machine/memory';
 import { MAX_TLB_ENTRIES } from '../machine/tlb';
 
 export const EXIT = {
-  halted: 0, assemblyError: 1, tripleFault: 2, busError: 3, instructionLimit: 4, exceptionLoop: 5,
+  halted: 0,
+  assemblyError: 1,
+  tripleFault: 2,
+  busError: 3,
+  instructionLimit: 4,
+  exceptionLoop: 5,
   /** `--compare` found a divergence from bare hardware. */
   divergence: 6,
   /** `--show --at EVENT`: the run ended before the event happened (the tables show the end). */
@@ -44,15 +49,19 @@ export interface RunOptions {
   show?: { tables: ShowTable[]; point: ShowPoint };
 }
 
-export interface AsmOptions { file: string; isListing: boolean }
+export interface AsmOptions {
+  file: string;
+  isListing: boolean;
+}
 
-export interface CheckArgs { folder: string; file?: string; answers?: string; isMeasurements: boolean }
+export interface CheckArgs {
+  folder: string;
+  file?: string;
+  answers?: string;
+  isMeasurements: boolean;
+}
 
-export type Invocation =
-  | { command: 'run'; options: RunOptions }
-  | { command: 'asm'; options: AsmOptions }
-  | { command: 'check'; options: CheckArgs }
-  | { command: 'exit'; status: number };
+export type Invocation = { command: 'run'; options: RunOptions } | { command: 'asm'; options: AsmOptions } | { command: 'check'; options: CheckArgs } | { command: 'exit'; status: number };
 
 function parseCount(name: string, min: number, max: number) {
   return (text: string): number => {
@@ -79,7 +88,8 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .exitOverride()
     .showHelpAfterError();
 
-  program.command('run')
+  program
+    .command('run')
     .description('assemble FILE.g32 and run it; stdout carries exactly what the guest prints')
     .argument('[file]', 'the .g32 program (its .entry label or _start is where it begins)')
     .option('--input <text>', 'keyboard input available at tick 0 (literal bytes)')
@@ -88,17 +98,26 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
     .option('--tlb-entries <n>', 'TLB entries (0 = no TLB)', parseCount('--tlb-entries', 0, MAX_TLB_ENTRIES))
     .option('--max-instructions <n>', 'stop after N retired instructions (default 10000000)', parseCount('--max-instructions', 1, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--virtualization <setting>', 'how the guest runs (default none)').choices([...VIRTUALIZATIONS]))
-    .addOption(new Option('--paging <setting>', 'how guest page tables are virtualized (default: nested under hardware-assist, shadow-on-demand otherwise; no effect under none)').choices([...PAGING_SETTINGS]))
+    .addOption(
+      new Option('--paging <setting>', 'how guest page tables are virtualized (default: nested under hardware-assist, shadow-on-demand otherwise; no effect under none)').choices([...PAGING_SETTINGS]),
+    )
     .addOption(new Option('--kernel-shadows <setting>', 'pretend-kernel and pretend-user shadows (default separate; no effect under none or hardware-assist)').choices([...KERNEL_SHADOWS]))
     .option('--machine <file.json>', 'run the guests of a machine description instead of FILE')
     .option('--compare', 'run bare hardware and the chosen setting in lockstep; report the first divergence on stdout (exit status 6 if there is one, 0 if none)')
     .option('--cost-model <profile|file.json>', 'cycle costs: first-gen (2006 hardware, the default) or modern, or a JSON file of costs to override ("profile" picks its base)')
-    .option('--translation-threshold <n>', `binary translation: runs of a block before it is translated; until then it is interpreted (default ${TRANSLATION_THRESHOLD}; 0 or 1: translate on first sight)`, parseCount('--translation-threshold', 0, 1_000_000_000))
+    .option(
+      '--translation-threshold <n>',
+      `binary translation: runs of a block before it is translated; until then it is interpreted (default ${TRANSLATION_THRESHOLD}; 0 or 1: translate on first sight)`,
+      parseCount('--translation-threshold', 0, 1_000_000_000),
+    )
     .option('--stats', 'print cost counters on stderr when the run ends')
     .option('--trace <file.jsonl>', 'write every machine and hypervisor event to FILE as JSON lines')
     .option('--show <tables>', 'print tables on stdout instead of the console output: page-tables (= guest,map,shadows), guest, map, shadows, tlb, all')
     .option('--at <tick|event>', 'with --show: stop at TICK, or after the first EVENT (an exception filter id such as hidden-page-fault, cr3-load; EVENT#N for the Nth)')
-    .addHelpText('after', '\nExit status: 0 halted, 1 assembly error, 2 triple fault, 3 bus error, 4 instruction limit, 5 exception loop,\n6 --compare found a divergence, 7 --show --at: the run ended before the point, 64 bad usage.')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 halted, 1 assembly error, 2 triple fault, 3 bus error, 4 instruction limit, 5 exception loop,\n6 --compare found a divergence, 7 --show --at: the run ended before the point, 64 bad usage.',
+    )
     .action((fileArg: string | undefined, o: Record<string, unknown>) => {
       const file = (o.machine as string | undefined) ?? fileArg;
       if (!file) throw new UsageError('run needs FILE.g32 or --machine FILE.json');
@@ -111,20 +130,32 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
       let show: RunOptions['show'];
       try {
         if (typeof o.show === 'string') show = { tables: parseShow(o.show), point: typeof o.at === 'string' ? parseAt(o.at) : { kind: 'end' } };
-      } catch (e) { throw new UsageError((e as Error).message); }
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
       invocation = {
         command: 'run',
         options: {
-          file, inputs, memory: o.memory as number | undefined, tlbEntries: o.tlbEntries as number | undefined,
-          maxInstructions: o.maxInstructions as number | undefined, virtualization: o.virtualization as Virtualization | undefined,
-          paging: o.paging as PagingSetting | undefined, kernelShadows: o.kernelShadows as KernelShadows | undefined,
-          isStats: o.stats === true, traceFile: o.trace as string | undefined, isCompare: o.compare === true, costModelFile: o.costModel as string | undefined, show,
+          file,
+          inputs,
+          memory: o.memory as number | undefined,
+          tlbEntries: o.tlbEntries as number | undefined,
+          maxInstructions: o.maxInstructions as number | undefined,
+          virtualization: o.virtualization as Virtualization | undefined,
+          paging: o.paging as PagingSetting | undefined,
+          kernelShadows: o.kernelShadows as KernelShadows | undefined,
+          isStats: o.stats === true,
+          traceFile: o.trace as string | undefined,
+          isCompare: o.compare === true,
+          costModelFile: o.costModel as string | undefined,
+          show,
           translationThreshold: o.translationThreshold as number | undefined,
         },
       };
     });
 
-  program.command('asm')
+  program
+    .command('asm')
     .description('assemble FILE.g32; report every error, or print a listing')
     .argument('<file>', 'the .g32 program')
     .option('--listing', 'print address, bytes and source for every statement')
@@ -132,12 +163,13 @@ export function parseArgs(argv: string[], out: (s: string) => void, err: (s: str
       invocation = { command: 'asm', options: { file, isListing: o.listing === true } };
     });
 
-  program.command('check')
-    .description('check a lab: run your guest under the lab\'s settings and compare your answers with what the tool measures (exit 0 all hold, 1 a check failed)')
+  program
+    .command('check')
+    .description("check a lab: run your guest under the lab's settings and compare your answers with what the tool measures (exit 0 all hold, 1 a check failed)")
     .argument('<lab-folder>', 'a folder of labs/ (it holds lab.json)')
-    .option('--file <guest.g32>', 'check this guest instead of the lab\'s own')
-    .option('--answers <answers.txt>', 'read the answers from this file instead of the lab\'s own')
-    .option('--measurements', 'check nothing: print every number the lab\'s reference guest measures in each run (for teachers)')
+    .option('--file <guest.g32>', "check this guest instead of the lab's own")
+    .option('--answers <answers.txt>', "read the answers from this file instead of the lab's own")
+    .option('--measurements', "check nothing: print every number the lab's reference guest measures in each run (for teachers)")
     .action((folder: string, o: Record<string, unknown>) => {
       invocation = { command: 'check', options: { folder, file: o.file as string | undefined, answers: o.answers as string | undefined, isMeasurements: o.measurements === true } };
     });

@@ -10,7 +10,12 @@ import { LabError } from '../labs/labDefinition';
 import { measureLabel } from '../labs/measure';
 import { EXIT } from './args';
 
-export interface CheckOptions { folder: string; file?: string; answers?: string; isMeasurements?: boolean }
+export interface CheckOptions {
+  folder: string;
+  file?: string;
+  answers?: string;
+  isMeasurements?: boolean;
+}
 
 export interface CheckIo {
   stdout(text: string): void;
@@ -29,9 +34,7 @@ export function formatReport(report: LabReport): string {
     lines.push(text);
   }
   const failed = results.filter((r) => !r.isOk).length;
-  lines.push(failed === 0
-    ? `lab ${lab.number} passed: all ${results.length} checks hold`
-    : `lab ${lab.number} not passed yet: ${failed} of ${results.length} checks failed`);
+  lines.push(failed === 0 ? `lab ${lab.number} passed: all ${results.length} checks hold` : `lab ${lab.number} not passed yet: ${failed} of ${results.length} checks failed`);
   return lines.join('\n') + '\n';
 }
 
@@ -40,10 +43,12 @@ export function formatMeasurements(result: ReturnType<typeof measureLab>): strin
   const lines = [`lab ${result.lab.number}: ${result.lab.title}`, `measured on ${result.guest}`];
   for (const { run, label, window, measurement } of result.runs) {
     lines.push('', `run "${run}": ${label} (${measurement.setting}); ended with: ${measurement.stopDetail}`);
-    if (!measurement.numbers) { lines.push(`  ${measurement.windowProblem}`); continue; }
+    if (!measurement.numbers) {
+      lines.push(`  ${measurement.windowProblem}`);
+      continue;
+    }
     if (window) lines.push(`  counted ${window}`);
-    const rows = [...measurement.numbers].filter(([, value]) => value !== 0)
-      .map(([key, value]) => [`${measureLabel(key)} (${key})`, value] as const);
+    const rows = [...measurement.numbers].filter(([, value]) => value !== 0).map(([key, value]) => [`${measureLabel(key)} (${key})`, value] as const);
     const width = Math.max(0, ...rows.map(([name]) => name.length));
     for (const [name, value] of rows) lines.push(`  ${name.padEnd(width)}  ${value}`);
   }
@@ -66,10 +71,16 @@ export function checkCommand(options: CheckOptions, io: CheckIo): number {
   }
   let report: LabReport;
   try {
-    if (options.isMeasurements) { io.stdout(formatMeasurements(measureLab(options.folder, io.readFile))); return EXIT.halted; }
+    if (options.isMeasurements) {
+      io.stdout(formatMeasurements(measureLab(options.folder, io.readFile)));
+      return EXIT.halted;
+    }
     report = checkLab(options.folder, { readFile: io.readFile, guestFile: options.file, answersFile: options.answers });
   } catch (e) {
-    if (e instanceof LabError) { io.stderr(`hyperstep: ${options.folder}: ${e.message}\n`); return EXIT.usage; }
+    if (e instanceof LabError) {
+      io.stderr(`hyperstep: ${options.folder}: ${e.message}\n`);
+      return EXIT.usage;
+    }
     throw e;
   }
   io.stdout(formatReport(report));

@@ -48,7 +48,11 @@ let isStdoutClosed = false;
 function writeAll(fd: number, data: Uint8Array): void {
   let offset = 0;
   while (offset < data.length) {
-    try { offset += fs.writeSync(fd, data, offset); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e; }
+    try {
+      offset += fs.writeSync(fd, data, offset);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
   }
 }
 
@@ -62,7 +66,13 @@ export const nodeIo: CliIo = {
       isStdoutClosed = true;
     }
   },
-  stderr: (text) => { try { writeAll(2, Buffer.from(text)); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e; } },
+  stderr: (text) => {
+    try {
+      writeAll(2, Buffer.from(text));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+    }
+  },
   readFile: readSourceText,
   readSourceFile: (file) => readSourceFile(file),
   writeFile: (file, text) => fs.writeFileSync(file, text),
@@ -73,8 +83,11 @@ export const nodeIo: CliIo = {
 const OUTPUT_CHUNK = 4096;
 
 export const EXIT_BY_STOP: Partial<Record<StopReason, number>> = {
-  'halted': EXIT.halted, 'triple-fault': EXIT.tripleFault, 'bus-error': EXIT.busError,
-  'instruction-limit': EXIT.instructionLimit, 'exception-loop': EXIT.exceptionLoop,
+  halted: EXIT.halted,
+  'triple-fault': EXIT.tripleFault,
+  'bus-error': EXIT.busError,
+  'instruction-limit': EXIT.instructionLimit,
+  'exception-loop': EXIT.exceptionLoop,
 };
 
 function relativeName(file: string): string {
@@ -112,7 +125,10 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
   try {
     load = loadProgram(options.file, { readSourceFile: io.readSourceFile, memory: options.memory, inputs: options.inputs });
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof LoadError) { io.stderr(`hyperstep: ${e.message}\n`); return EXIT.usage; }
+    if (e instanceof ConfigError || e instanceof LoadError) {
+      io.stderr(`hyperstep: ${e.message}\n`);
+      return EXIT.usage;
+    }
     throw e;
   }
   for (const guest of load.guests) printDiagnostics(guest.assembled, io);
@@ -124,8 +140,18 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     costModel = { ...COST_PROFILES[options.costModelFile] };
   } else if (options.costModelFile) {
     const read = io.readSourceFile(options.costModelFile);
-    if ('error' in read) { io.stderr(`hyperstep: cannot read ${options.costModelFile}: ${read.error}\n`); return EXIT.usage; }
-    try { const json = JSON.parse(read.text) as object; costModel = parseCostModel(json); costKeys = Object.keys(json).filter((key) => key !== 'profile'); } catch (e) { io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`); return EXIT.usage; }
+    if ('error' in read) {
+      io.stderr(`hyperstep: cannot read ${options.costModelFile}: ${read.error}\n`);
+      return EXIT.usage;
+    }
+    try {
+      const json = JSON.parse(read.text) as object;
+      costModel = parseCostModel(json);
+      costKeys = Object.keys(json).filter((key) => key !== 'profile');
+    } catch (e) {
+      io.stderr(`hyperstep: ${options.costModelFile}: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
   }
   const systemOptions: SystemOptions = {
     virtualization: options.virtualization ?? description?.virtualization ?? DEFAULT_VIRTUALIZATION,
@@ -147,19 +173,29 @@ function prepare(options: RunOptions, io: CliIo): { load: LoadResult; systemOpti
     if (options.isCompare && load.guests.length > 1) throw new ConfigError('--compare runs one guest at a time');
     if (options.isCompare && options.show) throw new ConfigError('--show and --compare do not go together: --show stops one run to print its tables');
   } catch (e) {
-    if (e instanceof ConfigError) { io.stderr(`hyperstep: ${e.message}\n`); return EXIT.usage; }
+    if (e instanceof ConfigError) {
+      io.stderr(`hyperstep: ${e.message}\n`);
+      return EXIT.usage;
+    }
     throw e;
   }
   const explicit = { virtualization: systemOptions.virtualization, paging: systemOptions.paging, kernelShadows: systemOptions.kernelShadows, translationThreshold: systemOptions.translationThreshold };
   const fromFile = (key: 'paging' | 'kernelShadows') => `${relativeName(options.file)}'s "${key}"`;
-  const names = { paging: options.paging ? CLI_SETTING_NAMES.paging : fromFile('paging'), kernelShadows: options.kernelShadows ? CLI_SETTING_NAMES.kernelShadows : fromFile('kernelShadows'), translationThreshold: CLI_SETTING_NAMES.translationThreshold };
+  const names = {
+    paging: options.paging ? CLI_SETTING_NAMES.paging : fromFile('paging'),
+    kernelShadows: options.kernelShadows ? CLI_SETTING_NAMES.kernelShadows : fromFile('kernelShadows'),
+    translationThreshold: CLI_SETTING_NAMES.translationThreshold,
+  };
   const warnings = [...ineffectiveSettingWarnings(explicit, names), ...ineffectiveCostKeys(systemOptions.virtualization, costKeys)];
   if (options.isCompare && options.isStats) warnings.push('--stats has no effect with --compare, which prints only the comparison');
   if (options.isCompare && options.traceFile) warnings.push('--trace has no effect with --compare; trace one setting at a time');
   for (const warning of warnings) io.stderr(`hyperstep: warning: ${warning}\n`);
   // Before any memory is allocated: an image larger than its guest is the program's fault (status 1), found at once.
   const outside = imageOutsideMemory(load.guests);
-  if (outside) { io.stderr(`hyperstep: ${outside}\n`); return EXIT.assemblyError; }
+  if (outside) {
+    io.stderr(`hyperstep: ${outside}\n`);
+    return EXIT.assemblyError;
+  }
   return { load, systemOptions };
 }
 
@@ -182,13 +218,21 @@ export function runCommand(options: RunOptions, io: CliIo): number {
     let firstOther: { system: VirtualSystem; tally: SensitiveTally } | undefined;
     const makeOther = () => {
       const system = make(systemOptions.virtualization)();
-      if (!firstOther) { firstOther = { system, tally: new SensitiveTally() }; firstOther.tally.attach(system); }
+      if (!firstOther) {
+        firstOther = { system, tally: new SensitiveTally() };
+        firstOther.tally.attach(system);
+      }
       return system;
     };
     const result = findDivergence(make('none'), makeOther);
     io.stdout(formatDivergence(result));
     if (result.divergence) return EXIT.divergence;
-    if (firstOther) io.stdout(explainAgreement(firstOther.system, firstOther.tally).map((line) => `  ${line}\n`).join(''));
+    if (firstOther)
+      io.stdout(
+        explainAgreement(firstOther.system, firstOther.tally)
+          .map((line) => `  ${line}\n`)
+          .join(''),
+      );
     return EXIT.halted;
   }
   let trace: TraceSink | undefined;
@@ -219,13 +263,24 @@ export function runCommand(options: RunOptions, io: CliIo): number {
     io.stdout(formatAllTables(system, options.show.tables));
     const traceError = trace?.close();
     if (traceError) io.stderr(`hyperstep: the trace in ${options.traceFile} is incomplete: ${traceError}\n`);
-    if (!reached.isReached) { io.stderr(`hyperstep: the run ended before ${options.show.point.kind === 'tick' ? `tick ${options.show.point.tick}` : 'that event'}: ${reached.stop}\n`); return EXIT.showPointNotReached; }
+    if (!reached.isReached) {
+      io.stderr(`hyperstep: the run ended before ${options.show.point.kind === 'tick' ? `tick ${options.show.point.tick}` : 'that event'}: ${reached.stop}\n`);
+      return EXIT.showPointNotReached;
+    }
     return EXIT.halted;
   }
   const isMultiGuest = system.guestCount > 1;
   const output: number[] = [];
-  const flush = () => { if (output.length > 0) { io.stdout(Uint8Array.from(output)); output.length = 0; } };
-  const emit = (bytes: ArrayLike<number>) => { for (let i = 0; i < bytes.length; i++) output.push(bytes[i]); if (output.length >= OUTPUT_CHUNK) flush(); };
+  const flush = () => {
+    if (output.length > 0) {
+      io.stdout(Uint8Array.from(output));
+      output.length = 0;
+    }
+  };
+  const emit = (bytes: ArrayLike<number>) => {
+    for (let i = 0; i < bytes.length; i++) output.push(bytes[i]);
+    if (output.length >= OUTPUT_CHUNK) flush();
+  };
   // Several guests share stdout line by line, each line prefixed with the guest's name; a line
   // longer than OUTPUT_CHUNK goes out in pieces (one prefix), so a guest that never prints a newline costs no memory.
   const pendingLine = new Map<number, number[]>();
@@ -233,16 +288,24 @@ export function runCommand(options: RunOptions, io: CliIo): number {
   const emitLine = (index: number, line: number[], isComplete: boolean) => {
     if (!isMidLine.has(index)) emit(Buffer.from(`[${escapeForTerminal(system.guest(index).name)}] `));
     emit(line);
-    if (isComplete) isMidLine.delete(index); else isMidLine.add(index);
+    if (isComplete) isMidLine.delete(index);
+    else isMidLine.add(index);
   };
   for (let index = 0; index < system.guestCount; index++) {
     const consoleDevice = system.hypervisor ? system.hypervisor.guests[index].devices.console : (system as unknown as { machine: { devices: DeviceSet } }).machine.devices.console;
     consoleDevice.onByte = (byte) => {
-      if (!isMultiGuest) { output.push(byte); if (output.length >= OUTPUT_CHUNK) flush(); return; }
+      if (!isMultiGuest) {
+        output.push(byte);
+        if (output.length >= OUTPUT_CHUNK) flush();
+        return;
+      }
       const line = pendingLine.get(index) ?? [];
       line.push(byte);
       pendingLine.set(index, line);
-      if (byte === 10 || line.length >= OUTPUT_CHUNK) { emitLine(index, line, byte === 10); pendingLine.set(index, []); }
+      if (byte === 10 || line.length >= OUTPUT_CHUNK) {
+        emitLine(index, line, byte === 10);
+        pendingLine.set(index, []);
+      }
     };
   }
   const result = system.run();
@@ -287,12 +350,20 @@ export function asmCommand(options: AsmOptions, io: CliIo): number {
 
 export function main(argv: string[], rawIo: CliIo = nodeIo): number {
   const io: CliIo = { ...rawIo, stderr: (text) => rawIo.stderr(escapeForTerminal(text)) };
-  const invocation = parseArgs(argv, (s) => io.stdout(s), (s) => io.stderr(s));
+  const invocation = parseArgs(
+    argv,
+    (s) => io.stdout(s),
+    (s) => io.stderr(s),
+  );
   switch (invocation.command) {
-    case 'exit': return invocation.status;
-    case 'run': return runCommand(invocation.options, io);
-    case 'asm': return asmCommand(invocation.options, io);
-    case 'check': return checkCommand(invocation.options, { stdout: (s) => io.stdout(s), stderr: io.stderr, readFile: io.readFile });
+    case 'exit':
+      return invocation.status;
+    case 'run':
+      return runCommand(invocation.options, io);
+    case 'asm':
+      return asmCommand(invocation.options, io);
+    case 'check':
+      return checkCommand(invocation.options, { stdout: (s) => io.stdout(s), stderr: io.stderr, readFile: io.readFile });
   }
 }
 

@@ -16,15 +16,30 @@ const SHOW_GROUPS: Record<string, readonly ShowTable[]> = { 'page-tables': ['gue
 
 /** Events `--at` can name: the debugger's exception filter ids that a run reports. */
 export const AT_EVENTS = [
-  'protection-fault', 'privileged-emulated', 'io-emulated', 'syscall', 'reflected', 'guest-page-fault', 'hidden-page-fault',
-  'shadow-dropped', 'cr3-load', 'tlb-flush', 'sensitive', 'hypercall', 'bt-translate', 'hw-exit',
+  'protection-fault',
+  'privileged-emulated',
+  'io-emulated',
+  'syscall',
+  'reflected',
+  'guest-page-fault',
+  'hidden-page-fault',
+  'shadow-dropped',
+  'cr3-load',
+  'tlb-flush',
+  'sensitive',
+  'hypercall',
+  'bt-translate',
+  'hw-exit',
 ] as const;
 
 export type ShowPoint = { kind: 'tick'; tick: number } | { kind: 'event'; event: string; nth: number } | { kind: 'end' };
 
 export function parseShow(text: string): ShowTable[] {
   const tables = new Set<ShowTable>();
-  for (const word of text.split(',').map((w) => w.trim()).filter((w) => w !== '')) {
+  for (const word of text
+    .split(',')
+    .map((w) => w.trim())
+    .filter((w) => w !== '')) {
     const group = SHOW_GROUPS[word] ?? (SHOW_TABLES.includes(word as ShowTable) ? [word as ShowTable] : undefined);
     if (!group) throw new Error(`--show takes a comma-separated list of ${[...Object.keys(SHOW_GROUPS), ...SHOW_TABLES].join(', ')}; got '${word}'`);
     for (const table of group) tables.add(table);
@@ -92,7 +107,10 @@ export function runToPoint(system: VirtualSystem, point: ShowPoint): { isReached
     if (event.kind === (point.event as HypervisorEventKind)) hit(event.description);
     if (point.event === 'shadow-dropped') {
       const drops = system.hypervisor!.counters.shadowDrops;
-      if (drops > dropsSeen) { dropsSeen = drops; hit(`shadow page table dropped (after: ${event.description})`); }
+      if (drops > dropsSeen) {
+        dropsSeen = drops;
+        hit(`shadow page table dropped (after: ${event.description})`);
+      }
     }
   });
   const result = system.run();
@@ -123,20 +141,32 @@ export function formatTables(system: VirtualSystem, g: number, tables: readonly 
     switch (table) {
       case 'guest': {
         const mappings = guestMappingsOf(memory, view.cr3);
-        out.push(view.cr3 === 0 ? 'guest page table: none (guest cr3 = 0, paging off)' : `guest page table (guest cr3 ${hexWord(view.cr3)}): ${mappings.length} present mapping${mappings.length === 1 ? '' : 's'}`);
+        out.push(
+          view.cr3 === 0
+            ? 'guest page table: none (guest cr3 = 0, paging off)'
+            : `guest page table (guest cr3 ${hexWord(view.cr3)}): ${mappings.length} present mapping${mappings.length === 1 ? '' : 's'}`,
+        );
         out.push(...mappings.map((m) => `  ${hexWord(m.va)} -> guest-physical ${hexWord(m.pa)}  ${flags(m.flags)}`));
         break;
       }
       case 'map': {
         const map = hypervisorMapOf(memory);
-        out.push(system.hypervisor ? `hypervisor map (guest-physical frame -> machine frame): ${map.length} frames` : `hypervisor map: none on bare hardware (physical = machine): ${map.length} frames`);
+        out.push(
+          system.hypervisor ? `hypervisor map (guest-physical frame -> machine frame): ${map.length} frames` : `hypervisor map: none on bare hardware (physical = machine): ${map.length} frames`,
+        );
         out.push(...map.map((m) => `  ${hexWord(m.gpa)} -> machine ${hexWord(m.ma)}`));
         break;
       }
       case 'shadows': {
         const shadows = shadowsOf(system, g);
-        if (!system.hypervisor) { out.push('shadow page tables: none on bare hardware'); break; }
-        if (system.hypervisor.isNested) { out.push('shadow page tables: none in use with nested paging (the hardware walks the guest table and the hypervisor map)'); break; }
+        if (!system.hypervisor) {
+          out.push('shadow page tables: none on bare hardware');
+          break;
+        }
+        if (system.hypervisor.isNested) {
+          out.push('shadow page tables: none in use with nested paging (the hardware walks the guest table and the hypervisor map)');
+          break;
+        }
         for (const shadow of shadows) {
           const of = shadow.guestDirectory < 0 ? 'paging off' : `guest PD ${hexWord(shadow.guestDirectory)}`;
           const variant = shadow.variant === 'both' ? 'shadow (both modes)' : `${shadow.variant} shadow`;
@@ -149,7 +179,12 @@ export function formatTables(system: VirtualSystem, g: number, tables: readonly 
         const tlb = system.cpu.tlb;
         const entries = tlbEntriesOf(tlb);
         out.push(`TLB (${tlb.nEntries} entries, ${entries.length} valid; ${tlb.hits} hits, ${tlb.misses} misses; real cr3 ${hexWord(system.cpu.cr3 >>> 0)})`);
-        out.push(...entries.map((e) => `  [${String(e.index).padStart(2)}] ${hexWord(e.va)} -> ${system.hypervisor ? 'machine' : 'physical'} ${hexWord(e.frame)}  ${e.isWritable ? 'W' : '-'}${e.isUser ? 'U' : '-'}${e.isDirty ? 'D' : '-'}  age ${e.age}`));
+        out.push(
+          ...entries.map(
+            (e) =>
+              `  [${String(e.index).padStart(2)}] ${hexWord(e.va)} -> ${system.hypervisor ? 'machine' : 'physical'} ${hexWord(e.frame)}  ${e.isWritable ? 'W' : '-'}${e.isUser ? 'U' : '-'}${e.isDirty ? 'D' : '-'}  age ${e.age}`,
+          ),
+        );
         break;
       }
     }

@@ -24,10 +24,14 @@ export function openTraceFile(file: string): TraceSink {
     fd = fs.openSync(file, 'w');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? `no such folder ${path.dirname(path.resolve(file))}`
-      : code === 'EISDIR' ? 'it is a folder'
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : (e as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? `no such folder ${path.dirname(path.resolve(file))}`
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : (e as Error).message;
     throw new TraceFileError(`cannot write the trace to ${file}: ${why}`);
   }
   let pending: string[] = [];

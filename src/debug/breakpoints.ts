@@ -190,9 +190,10 @@ export function virtualAliases(target: Target, guest: number, gpas: readonly num
   const memory = target.memory(guest);
   const byFrame = new Map<number, number[]>();
   for (const gpa of gpas) {
-    const frame = (gpa >>> 12) << 12 >>> 0;
+    const frame = ((gpa >>> 12) << 12) >>> 0;
     const list = byFrame.get(frame);
-    if (list) list.push(gpa & 0xfff); else byFrame.set(frame, [gpa & 0xfff]);
+    if (list) list.push(gpa & 0xfff);
+    else byFrame.set(frame, [gpa & 0xfff]);
   }
   const out: number[] = [];
   const directory = (cr3 & ~0xfff) >>> 0;

@@ -23,7 +23,10 @@ export const HELP_TEXT = [
 ].join('\n');
 
 const WALK_STEP_NAMES: Record<WalkView['steps'][number]['table'], string> = {
-  guest: 'guest page table', 'hypervisor-map': 'hypervisor map', shadow: 'shadow', tlb: 'TLB',
+  guest: 'guest page table',
+  'hypervisor-map': 'hypervisor map',
+  shadow: 'shadow',
+  tlb: 'TLB',
 };
 
 /** Turns `\n`, `\t`, `\\` and `\xNN` in typed text into bytes. */
@@ -33,11 +36,31 @@ export function unescapeInput(text: string): Uint8Array {
     const ch = text[i];
     if (ch === '\\' && i + 1 < text.length) {
       const next = text[i + 1];
-      if (next === 'n') { bytes.push(10); i++; continue; }
-      if (next === 't') { bytes.push(9); i++; continue; }
-      if (next === 'r') { bytes.push(13); i++; continue; }
-      if (next === '\\') { bytes.push(92); i++; continue; }
-      if (next === 'x' && /^[0-9a-f]{2}$/i.test(text.slice(i + 2, i + 4))) { bytes.push(parseInt(text.slice(i + 2, i + 4), 16)); i += 3; continue; }
+      if (next === 'n') {
+        bytes.push(10);
+        i++;
+        continue;
+      }
+      if (next === 't') {
+        bytes.push(9);
+        i++;
+        continue;
+      }
+      if (next === 'r') {
+        bytes.push(13);
+        i++;
+        continue;
+      }
+      if (next === '\\') {
+        bytes.push(92);
+        i++;
+        continue;
+      }
+      if (next === 'x' && /^[0-9a-f]{2}$/i.test(text.slice(i + 2, i + 4))) {
+        bytes.push(parseInt(text.slice(i + 2, i + 4), 16));
+        i += 3;
+        continue;
+      }
     }
     bytes.push(text.charCodeAt(i) & 0xff);
   }
@@ -51,7 +74,8 @@ export function runConsoleCommand(runtime: DebugRuntime, g: number, text: string
   const [word, ...rest] = trimmed.split(/\s+/);
   const argument = trimmed.slice(word.length).trim();
   switch (word.toLowerCase()) {
-    case 'help': case '?':
+    case 'help':
+    case '?':
       return HELP_TEXT;
     case 'input':
       if (rest.length === 0) return 'input TEXT: type TEXT on the guest keyboard';
@@ -68,7 +92,9 @@ export function runConsoleCommand(runtime: DebugRuntime, g: number, text: string
       for (let i = 0; i < tlb.nEntries; i++) {
         if (tlb.vpn[i] === -1) continue;
         const bits = tlb.bits[i];
-        rows.push(`  [${String(i).padStart(2)}] ${hexWord(tlb.vpn[i] << 12)} -> ${hexWord(tlb.frame[i])} ${bits & 2 ? 'W' : '-'}${bits & 4 ? 'U' : '-'}${bits & 64 ? 'D' : '-'} age ${tlb.clock - tlb.lastUse[i]}`);
+        rows.push(
+          `  [${String(i).padStart(2)}] ${hexWord(tlb.vpn[i] << 12)} -> ${hexWord(tlb.frame[i])} ${bits & 2 ? 'W' : '-'}${bits & 4 ? 'U' : '-'}${bits & 64 ? 'D' : '-'} age ${tlb.clock - tlb.lastUse[i]}`,
+        );
       }
       if (rows.length === 1) rows.push('  (empty)');
       return rows.join('\n');

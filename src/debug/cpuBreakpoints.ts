@@ -46,7 +46,10 @@ export class CpuBreakpoints {
     const target = this.deps.run.target;
     const cr3 = target.cr3(g);
     let perGuest = this.aliasCache.get(g);
-    if (!perGuest) { perGuest = new Map(); this.aliasCache.set(g, perGuest); }
+    if (!perGuest) {
+      perGuest = new Map();
+      this.aliasCache.set(g, perGuest);
+    }
     let list = perGuest.get(cr3);
     if (!list) {
       list = virtualAliases(target, g, this.deps.breakpoints.physicalAddresses(g));

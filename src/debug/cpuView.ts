@@ -93,8 +93,9 @@ export function readAsCpu(target: Target, g: number, va: number, size: 1 | 4, on
 /** One sentence on a stale read, for the debug console. */
 export function describeStaleRead(read: StaleRead, isBare: boolean): string {
   const space = isBare ? 'physical' : 'machine';
-  const table = read.tableMa === undefined
-    ? 'the guest page table no longer maps it'
-    : `the guest page table${isBare ? ' now gives' : ' and the hypervisor map now give'} ${space} ${hexWord(read.tableMa)}, which holds ${hexWord(read.tableValue ?? 0)}`;
+  const table =
+    read.tableMa === undefined
+      ? 'the guest page table no longer maps it'
+      : `the guest page table${isBare ? ' now gives' : ' and the hypervisor map now give'} ${space} ${hexWord(read.tableMa)}, which holds ${hexWord(read.tableValue ?? 0)}`;
   return `[${hexWord(read.va)}] is what the CPU loads, through a stale ${read.source} entry (${space} ${hexWord(read.ma)}); ${table}. A PTE changed without invlpg: the ${read.source} keeps the old translation until invlpg or a cr3 load.`;
 }

@@ -21,8 +21,12 @@ export class CurrentSystem implements RunPosition {
     this.current = new Target(system);
   }
 
-  get target(): Target { return this.current; }
-  get system(): VirtualSystem { return this.current.system; }
+  get target(): Target {
+    return this.current;
+  }
+  get system(): VirtualSystem {
+    return this.current.system;
+  }
 
   /** A fresh system (a replay from the start): nothing counted on it yet. */
   replace(system: VirtualSystem): void {
@@ -31,13 +35,19 @@ export class CurrentSystem implements RunPosition {
   }
 
   /** Exceptions raised and delivered so far. */
-  get eventCount(): number { return this.events; }
+  get eventCount(): number {
+    return this.events;
+  }
 
   /** An exception was raised or delivered: one more instruction boundary. */
-  countEvent(): void { this.events++; }
+  countEvent(): void {
+    this.events++;
+  }
 
   /** Puts back the count of a saved state (the system's own state is loaded by the caller). */
-  loadEventCount(count: number): void { this.events = count; }
+  loadEventCount(count: number): void {
+    this.events = count;
+  }
 
   /** Instruction boundaries passed so far: guest ticks plus exceptions raised and delivered. */
   position(): number {

@@ -23,10 +23,7 @@ type Node =
   | { kind: 'unary'; op: string; operand: Node }
   | { kind: 'binary'; op: string; left: Node; right: Node };
 
-export const REGISTER_NAMES = [
-  'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
-  'sp', 'pc', 'flags', 'cr3', 'evt', 'ksp',
-];
+export const REGISTER_NAMES = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'sp', 'pc', 'flags', 'cr3', 'evt', 'ksp'];
 export const FLAG_NAMES = ['CF', 'ZF', 'SF', 'OF', 'IF'];
 
 const TOKEN = /\s*(0x[0-9a-fA-F]+|0b[01]+|\d+|'(?:\\.|[^'\\])'|[A-Za-z_.][A-Za-z0-9_.]*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!()[\]<>])/y;
@@ -59,7 +56,9 @@ class Parser {
     return node;
   }
 
-  private peek(): string | undefined { return this.tokens[this.index]; }
+  private peek(): string | undefined {
+    return this.tokens[this.index];
+  }
 
   private expect(token: string): void {
     if (this.tokens[this.index] !== token) throw new EvalError(`expected '${token}'${this.peek() ? `, found '${this.peek()}'` : ' at the end'}`);
@@ -88,8 +87,16 @@ class Parser {
   private primary(): Node {
     const token = this.tokens[this.index++];
     if (token === undefined) throw new EvalError('expression ends too early');
-    if (token === '(') { const node = this.binary(0); this.expect(')'); return node; }
-    if (token === '[') { const address = this.binary(0); this.expect(']'); return { kind: 'mem', size: 4, address }; }
+    if (token === '(') {
+      const node = this.binary(0);
+      this.expect(')');
+      return node;
+    }
+    if (token === '[') {
+      const address = this.binary(0);
+      this.expect(']');
+      return { kind: 'mem', size: 4, address };
+    }
     const lower = token.toLowerCase();
     if ((lower === 'byte' || lower === 'word' || lower === 'dword') && this.peek() === '[') {
       this.index++;
@@ -122,7 +129,8 @@ export function parseExpression(text: string): Node {
 
 function compute(node: Node, context: EvalContext): number {
   switch (node.kind) {
-    case 'num': return node.value >>> 0;
+    case 'num':
+      return node.value >>> 0;
     case 'name': {
       const register = context.register(node.name.toLowerCase());
       if (register !== undefined && (REGISTER_NAMES.includes(node.name.toLowerCase()) || FLAG_NAMES.includes(node.name.toUpperCase()))) return register >>> 0;
@@ -139,10 +147,14 @@ function compute(node: Node, context: EvalContext): number {
     case 'unary': {
       const value = compute(node.operand, context);
       switch (node.op) {
-        case '-': return (-value) >>> 0;
-        case '~': return (~value) >>> 0;
-        case '!': return value === 0 ? 1 : 0;
-        default: return value;
+        case '-':
+          return -value >>> 0;
+        case '~':
+          return ~value >>> 0;
+        case '!':
+          return value === 0 ? 1 : 0;
+        default:
+          return value;
       }
     }
     case 'binary': {
@@ -151,22 +163,40 @@ function compute(node: Node, context: EvalContext): number {
       const a = compute(node.left, context);
       const b = compute(node.right, context);
       switch (node.op) {
-        case '+': return (a + b) >>> 0;
-        case '-': return (a - b) >>> 0;
-        case '*': return Math.imul(a, b) >>> 0;
-        case '/': if (b === 0) throw new EvalError('division by zero'); return Math.floor(a / b) >>> 0;
-        case '%': if (b === 0) throw new EvalError('division by zero'); return (a % b) >>> 0;
-        case '<<': return (a << (b & 31)) >>> 0;
-        case '>>': return a >>> (b & 31);
-        case '&': return (a & b) >>> 0;
-        case '|': return (a | b) >>> 0;
-        case '^': return (a ^ b) >>> 0;
-        case '==': return a === b ? 1 : 0;
-        case '!=': return a !== b ? 1 : 0;
-        case '<': return a < b ? 1 : 0;
-        case '<=': return a <= b ? 1 : 0;
-        case '>': return a > b ? 1 : 0;
-        case '>=': return a >= b ? 1 : 0;
+        case '+':
+          return (a + b) >>> 0;
+        case '-':
+          return (a - b) >>> 0;
+        case '*':
+          return Math.imul(a, b) >>> 0;
+        case '/':
+          if (b === 0) throw new EvalError('division by zero');
+          return Math.floor(a / b) >>> 0;
+        case '%':
+          if (b === 0) throw new EvalError('division by zero');
+          return (a % b) >>> 0;
+        case '<<':
+          return (a << (b & 31)) >>> 0;
+        case '>>':
+          return a >>> (b & 31);
+        case '&':
+          return (a & b) >>> 0;
+        case '|':
+          return (a | b) >>> 0;
+        case '^':
+          return (a ^ b) >>> 0;
+        case '==':
+          return a === b ? 1 : 0;
+        case '!=':
+          return a !== b ? 1 : 0;
+        case '<':
+          return a < b ? 1 : 0;
+        case '<=':
+          return a <= b ? 1 : 0;
+        case '>':
+          return a > b ? 1 : 0;
+        case '>=':
+          return a >= b ? 1 : 0;
       }
       throw new EvalError(`unknown operator '${node.op}'`);
     }
@@ -209,9 +239,14 @@ export function parseHitCondition(text: string): (hits: number) => boolean {
   if (!match) throw new EvalError(`hit count '${text}' must be N, >= N, > N, == N or % N`);
   const n = Number(match[2]);
   switch (match[1]) {
-    case '>': return (hits) => hits > n;
-    case '==': case '=': return (hits) => hits === n;
-    case '%': return (hits) => n > 0 && hits % n === 0;
-    default: return (hits) => hits >= n;
+    case '>':
+      return (hits) => hits > n;
+    case '==':
+    case '=':
+      return (hits) => hits === n;
+    case '%':
+      return (hits) => n > 0 && hits % n === 0;
+    default:
+      return (hits) => hits >= n;
   }
 }

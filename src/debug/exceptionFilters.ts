@@ -26,21 +26,57 @@ export interface FilterDefinition {
 export const DIVERGENCE_SEARCH_LIMIT = 2_000_000;
 
 export const EXCEPTION_FILTERS: readonly FilterDefinition[] = [
-  { filter: 'protection-fault', label: 'Protection fault (#GP)', isBeforeHandling: true, description: 'Every protection fault the real CPU raises, under every setting (on bare hardware too), at the faulting instruction: before the hypervisor handles the trap, or (bare hardware, and hardware assist\'s guest mode) before the guest\'s handler is entered.' },
-  { filter: 'privileged-emulated', label: 'Privileged instruction emulated', isBeforeHandling: true, description: 'A privileged instruction the guest ran in pretend kernel mode, before the hypervisor emulates it.' },
+  {
+    filter: 'protection-fault',
+    label: 'Protection fault (#GP)',
+    isBeforeHandling: true,
+    description:
+      "Every protection fault the real CPU raises, under every setting (on bare hardware too), at the faulting instruction: before the hypervisor handles the trap, or (bare hardware, and hardware assist's guest mode) before the guest's handler is entered.",
+  },
+  {
+    filter: 'privileged-emulated',
+    label: 'Privileged instruction emulated',
+    isBeforeHandling: true,
+    description: 'A privileged instruction the guest ran in pretend kernel mode, before the hypervisor emulates it.',
+  },
   { filter: 'io-emulated', label: 'Port or memory-mapped I/O emulated', isBeforeHandling: true, description: 'An in/out or a console access, before the hypervisor emulates it.' },
-  { filter: 'syscall', label: 'System call', isBeforeHandling: true, description: 'A syscall instruction, before the guest\'s handler is entered (under the hypervisor, before it is reflected).' },
-  { filter: 'reflected', label: 'Exception reflected to the guest', isBeforeHandling: false, description: 'Right after the hypervisor reflected an exception or interrupt into the guest: the guest handler is about to run.' },
-  { filter: 'guest-page-fault', label: 'Guest-visible page fault', isBeforeHandling: true, description: 'A page fault the guest sees (its own table does not allow the access), at the faulting instruction, before the guest\'s handler is entered.' },
-  { filter: 'hidden-page-fault', label: 'Hidden page fault (shadow fill)', isBeforeHandling: true, description: 'A page fault only the shadow page table caused, before the hypervisor fills the shadow entry.' },
+  { filter: 'syscall', label: 'System call', isBeforeHandling: true, description: "A syscall instruction, before the guest's handler is entered (under the hypervisor, before it is reflected)." },
+  {
+    filter: 'reflected',
+    label: 'Exception reflected to the guest',
+    isBeforeHandling: false,
+    description: 'Right after the hypervisor reflected an exception or interrupt into the guest: the guest handler is about to run.',
+  },
+  {
+    filter: 'guest-page-fault',
+    label: 'Guest-visible page fault',
+    isBeforeHandling: true,
+    description: "A page fault the guest sees (its own table does not allow the access), at the faulting instruction, before the guest's handler is entered.",
+  },
+  {
+    filter: 'hidden-page-fault',
+    label: 'Hidden page fault (shadow fill)',
+    isBeforeHandling: true,
+    description: 'A page fault only the shadow page table caused, before the hypervisor fills the shadow entry.',
+  },
   { filter: 'shadow-dropped', label: 'Shadow page table dropped', isBeforeHandling: false, description: 'Right after the hypervisor dropped shadow page tables.' },
   { filter: 'cr3-load', label: 'Guest cr3 load', isBeforeHandling: false, description: 'Right after the guest loaded cr3 (address = the new value).' },
   { filter: 'tlb-flush', label: 'TLB flush', isBeforeHandling: false, description: 'Right after the real TLB was flushed (a cr3 load, invlpg, or the hypervisor).' },
   { filter: 'sensitive', label: 'Sensitive instruction executed', isBeforeHandling: false, description: 'Right after pushf, popf or mov rd, evt ran (they never trap).' },
   { filter: 'hypercall', label: 'Hypercall', isBeforeHandling: true, description: 'A vmcall, before the hypervisor serves it (fires only under virtualization paravirtual).' },
-  { filter: 'bt-translate', label: 'Binary translation of a block', isBeforeHandling: false, description: 'Right after a guest block was translated (fires only under virtualization binary-translation).' },
+  {
+    filter: 'bt-translate',
+    label: 'Binary translation of a block',
+    isBeforeHandling: false,
+    description: 'Right after a guest block was translated (fires only under virtualization binary-translation).',
+  },
   { filter: 'hw-exit', label: 'Hardware-assist exit', isBeforeHandling: false, description: 'Right after an exit to the hypervisor (fires only under virtualization hardware-assist).' },
-  { filter: 'divergence', label: 'Divergence from bare hardware', isBeforeHandling: false, description: `Right after the first instruction whose guest-visible effect differs from bare hardware (found by running the same guest and input on bare hardware for up to ${DIVERGENCE_SEARCH_LIMIT.toLocaleString('en-US')} instructions; one guest, not under virtualization none).` },
+  {
+    filter: 'divergence',
+    label: 'Divergence from bare hardware',
+    isBeforeHandling: false,
+    description: `Right after the first instruction whose guest-visible effect differs from bare hardware (found by running the same guest and input on bare hardware for up to ${DIVERGENCE_SEARCH_LIMIT.toLocaleString('en-US')} instructions; one guest, not under virtualization none).`,
+  },
 ];
 
 /** The fields a filter condition can test. */
@@ -84,16 +120,27 @@ export function parseFilterCondition(text: string | undefined): FilterCondition 
 
 function fieldValue(field: string, event: FilterEvent): string | number | undefined {
   switch (field) {
-    case 'address': return event.address;
-    case 'pc': return event.pc;
-    case 'vector': return event.vector;
-    case 'error': case 'errorcode': return event.errorCode;
-    case 'instruction': return event.instruction;
-    case 'mode': return event.isUser ? 'user' : 'kernel';
-    case 'guest': return event.guest;
-    case 'ticks': return event.ticks;
-    case 'description': return event.description;
-    case 'kind': return event.kind;
+    case 'address':
+      return event.address;
+    case 'pc':
+      return event.pc;
+    case 'vector':
+      return event.vector;
+    case 'error':
+    case 'errorcode':
+      return event.errorCode;
+    case 'instruction':
+      return event.instruction;
+    case 'mode':
+      return event.isUser ? 'user' : 'kernel';
+    case 'guest':
+      return event.guest;
+    case 'ticks':
+      return event.ticks;
+    case 'description':
+      return event.description;
+    case 'kind':
+      return event.kind;
   }
   return undefined;
 }
@@ -105,19 +152,27 @@ function test(clause: Clause, event: FilterEvent): boolean {
   if (clause.op === 'contains') return String(actual).toLowerCase().includes(String(expected).toLowerCase());
   if (typeof actual === 'number' && typeof expected === 'number') {
     switch (clause.op) {
-      case '==': return actual === expected;
-      case '!=': return actual !== expected;
-      case '<': return actual < expected;
-      case '<=': return actual <= expected;
-      case '>': return actual > expected;
-      case '>=': return actual >= expected;
+      case '==':
+        return actual === expected;
+      case '!=':
+        return actual !== expected;
+      case '<':
+        return actual < expected;
+      case '<=':
+        return actual <= expected;
+      case '>':
+        return actual > expected;
+      case '>=':
+        return actual >= expected;
     }
   }
   const a = String(actual).toLowerCase();
   const b = String(expected).toLowerCase();
   switch (clause.op) {
-    case '==': return a === b;
-    case '!=': return a !== b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
   }
   return false;
 }

@@ -23,7 +23,18 @@ export interface FilterMatchingDeps {
 
 /** The fields of a hypervisor event a filter condition can test, under the filter id `kind`. */
 export function toFilterEvent(event: HypervisorEvent, kind: string): FilterEvent {
-  return { kind, guest: event.guest, pc: event.pc, instruction: event.instruction, description: event.description, ticks: event.ticks, isUser: event.isPretendUser, vector: event.vector, errorCode: event.errorCode, address: event.address };
+  return {
+    kind,
+    guest: event.guest,
+    pc: event.pc,
+    instruction: event.instruction,
+    description: event.description,
+    ticks: event.ticks,
+    isUser: event.isPretendUser,
+    vector: event.vector,
+    errorCode: event.errorCode,
+    address: event.address,
+  };
 }
 
 export class FilterMatching {
@@ -33,10 +44,14 @@ export class FilterMatching {
   constructor(private readonly deps: FilterMatchingDeps) {}
 
   /** True while the hypervisor frame handles a trap with tracing on: nothing it does stops the run. */
-  get isSuppressed(): boolean { return this.suppressed; }
+  get isSuppressed(): boolean {
+    return this.suppressed;
+  }
 
   /** The hypervisor frame handles a trap with tracing on (true) or is done (false). */
-  suppress(isSuppressed: boolean): void { this.suppressed = isSuppressed; }
+  suppress(isSuppressed: boolean): void {
+    this.suppressed = isSuppressed;
+  }
 
   /** Sets the enabled filters; the divergence search they may need is the caller's to start. */
   set(filters: Array<{ filterId: string; condition?: string }>): Array<{ isVerified: boolean; message?: string }> {
@@ -99,7 +114,10 @@ export class FilterMatching {
     const isHoldAsked = replay.holdAt !== undefined && replay.holdAt === this.deps.run.position();
     if (replay.isReplaying && !replay.isSearching) return isHoldAsked;
     if (this.suppressed || !this.matches(id, event)) return isHoldAsked;
-    if (replay.isSearching) { this.deps.stops.recordTrapMatch(stop); return isHoldAsked; }
+    if (replay.isSearching) {
+      this.deps.stops.recordTrapMatch(stop);
+      return isHoldAsked;
+    }
     return true;
   }
 
@@ -111,7 +129,11 @@ export class FilterMatching {
         const isIo = /^(in|out)\b/.test(event.instruction);
         return ['protection-fault', isIo ? 'io-emulated' : 'privileged-emulated'];
       }
-      case 'io-emulated': case 'hidden-page-fault': case 'guest-page-fault': case 'syscall': case 'hypercall':
+      case 'io-emulated':
+      case 'hidden-page-fault':
+      case 'guest-page-fault':
+      case 'syscall':
+      case 'hypercall':
         return [event.kind];
       default:
         return [];
@@ -126,9 +148,10 @@ export class FilterMatching {
   readonly shouldStopAtTrap = (event: HypervisorEvent): boolean => {
     const { replay, stops } = this.deps;
     const id = this.beforeCandidates(event).find((candidate) => this.matches(candidate, toFilterEvent(event, candidate)));
-    const isHeld = id !== undefined
-      ? this.holdsBefore(id, toFilterEvent(event, id), { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address })
-      : replay.isReplaying && replay.holdAt === this.deps.run.position();
+    const isHeld =
+      id !== undefined
+        ? this.holdsBefore(id, toFilterEvent(event, id), { reason: 'exception', guest: event.guest, description: event.description, exceptionId: id, highlightVa: event.address })
+        : replay.isReplaying && replay.holdAt === this.deps.run.position();
     if (replay.isReplaying) {
       if (isHeld) stops.noteHeldInReplay(event);
       return isHeld;

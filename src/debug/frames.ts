@@ -82,7 +82,10 @@ export class FrameModel {
 
   activeHandlers(g: number): HandlerEntry[] {
     const stack = this.handlerStacks[g] ?? [];
-    if (this.run.target.isUser(g)) { stack.length = 0; return []; }
+    if (this.run.target.isUser(g)) {
+      stack.length = 0;
+      return [];
+    }
     this.pruneHandlers(g, this.run.target.regs(g)[15] >>> 0);
     return [...stack].reverse();
   }
@@ -111,7 +114,7 @@ export class FrameModel {
     const source = this.sourceOf(g, pc);
     const gpa = source?.gpa ?? target.toPhysical(g, pc);
     const label = gpa !== undefined ? this.labelAt(g, gpa) : undefined;
-    const mode = kind === 'guest' ? (target.isUser(g) ? (target.hv ? ' [pretend user]' : ' [user]') : (target.hv ? ' [pretend kernel]' : ' [kernel]')) : '';
+    const mode = kind === 'guest' ? (target.isUser(g) ? (target.hv ? ' [pretend user]' : ' [user]') : target.hv ? ' [pretend kernel]' : ' [kernel]') : '';
     const name = `${label ? `${label.name}${label.offset ? `+${label.offset}` : ''}` : hexWord(pc)}${mode}`;
     return { kind, name, pc, source: source ? { path: source.path, line: source.line } : undefined };
   }
@@ -123,7 +126,8 @@ export class FrameModel {
     let high = labels.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (labels[mid].value <= gpa) low = mid + 1; else high = mid;
+      if (labels[mid].value <= gpa) low = mid + 1;
+      else high = mid;
     }
     const label = labels[low - 1];
     return label ? { name: label.name, offset: gpa - label.value } : undefined;

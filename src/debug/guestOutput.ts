@@ -11,7 +11,10 @@ export class GuestOutput {
   private pendingOutput: number[][];
   private lineStart: boolean[];
 
-  constructor(private readonly guestNames: readonly string[], private readonly emit: (event: RuntimeEvent) => void) {
+  constructor(
+    private readonly guestNames: readonly string[],
+    private readonly emit: (event: RuntimeEvent) => void,
+  ) {
     this.printed = guestNames.map(() => 0);
     this.pendingOutput = guestNames.map(() => []);
     this.lineStart = guestNames.map(() => true);

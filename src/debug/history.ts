@@ -49,7 +49,11 @@ export class History<R> {
   /** Sum of the snapshots' bytes, kept as they come and go (a sum per add would cost O(n) each). */
   private totalBytes = 0;
 
-  constructor(private readonly maxSnapshots: number, interval: number, readonly byteBudget = HISTORY_BYTE_BUDGET) {
+  constructor(
+    private readonly maxSnapshots: number,
+    interval: number,
+    readonly byteBudget = HISTORY_BYTE_BUDGET,
+  ) {
     this.interval = interval;
   }
 
@@ -70,7 +74,10 @@ export class History<R> {
   add(snapshot: Snapshot<R>): void {
     const last = this.snapshots[this.snapshots.length - 1];
     if (last && last.position >= snapshot.position) return;
-    if (snapshot.bytes > this.byteBudget) { this.isTooLarge = true; return; }
+    if (snapshot.bytes > this.byteBudget) {
+      this.isTooLarge = true;
+      return;
+    }
     this.snapshots.push(snapshot);
     this.totalBytes += snapshot.bytes;
     while (this.snapshots.length > this.maxSnapshots + 1 || this.totalBytes > this.byteBudget) {

@@ -52,7 +52,10 @@ export interface HypervisorFrame {
 const PRE_EFFECT_LINES = new Set<PseudocodeLine>(['entry', 'check-gp', 'decode', 'check-pf', 'walk', 'check-vmcall', 'reflect-start', 'reflect-stack']);
 
 /** A saved system state with the runtime's bookkeeping at that moment. */
-interface SavedState { state: unknown; runtime: RuntimeBookkeeping }
+interface SavedState {
+  state: unknown;
+  runtime: RuntimeBookkeeping;
+}
 
 export class HypervisorFrameView {
   private shown: HypervisorFrame | undefined;
@@ -62,7 +65,9 @@ export class HypervisorFrameView {
   constructor(private readonly deps: HypervisorFrameDeps) {}
 
   /** The hypervisor frame shown now (step into at a held trap), if any. */
-  get frame(): Readonly<HypervisorFrame> | undefined { return this.shown; }
+  get frame(): Readonly<HypervisorFrame> | undefined {
+    return this.shown;
+  }
 
   /** Handles the held-back trap with tracing on and shows the hypervisor frame at its first line. */
   enter(g: number, event: HypervisorEvent | undefined): void {
@@ -88,14 +93,22 @@ export class HypervisorFrameView {
     deps.state.clearPendingStop();
     const trace = hv.trace.length > 0 ? [...hv.trace] : ['entry' as PseudocodeLine];
     this.shown = {
-      guest: g, trace, index: 0, trapPc, position,
+      guest: g,
+      trace,
+      index: 0,
+      trapPc,
+      position,
       description: event?.description ?? `trap ${trap?.vector ?? '?'}`,
-      vector: trap?.vector, errorCode: trap?.errorCode, address: trap?.faultAddress,
+      vector: trap?.vector,
+      errorCode: trap?.errorCode,
+      address: trap?.faultAddress,
     };
     const firstEffect = trace.findIndex((line) => !PRE_EFFECT_LINES.has(line));
     this.hvFrameStates = {
-      before, after: { state: deps.run.system.saveState(), runtime: deps.bookkeeping() },
-      firstEffect: firstEffect < 0 ? trace.length : firstEffect, shown: 'after',
+      before,
+      after: { state: deps.run.system.saveState(), runtime: deps.bookkeeping() },
+      firstEffect: firstEffect < 0 ? trace.length : firstEffect,
+      shown: 'after',
     };
     this.show();
     if (isGuestStop(result.reason) && result.reason !== 'halted') deps.state.endWith({ reason: result.reason, detail: result.detail, exitCode: EXIT_CODES[result.reason] ?? 1 });
@@ -162,6 +175,9 @@ export class HypervisorFrameView {
 
   /** In the hypervisor frame, edits apply to the state after handling, which every line then shows. */
   showAfterHandlingForEdit(): void {
-    if (this.hvFrameStates) { this.hvFrameStates.before = undefined; this.show(); }
+    if (this.hvFrameStates) {
+      this.hvFrameStates.before = undefined;
+      this.show();
+    }
   }
 }

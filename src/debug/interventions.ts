@@ -56,7 +56,9 @@ export class Interventions {
   writeMemory(space: 'gva' | 'gpa' | 'ma', guest: number, address: number, data: Uint8Array): number {
     const copy = Uint8Array.from(data);
     let written = 0;
-    this.intervene(`write ${copy.length} bytes at ${space}:${hexWord(address)}`, () => { written = this.deps.run.target.writeBytes(space, guest, address, copy); });
+    this.intervene(`write ${copy.length} bytes at ${space}:${hexWord(address)}`, () => {
+      written = this.deps.run.target.writeBytes(space, guest, address, copy);
+    });
     this.deps.cpuBreakpoints.clearAliases();
     return written;
   }

@@ -45,10 +45,34 @@ export const DEFAULT_HISTORY_SIZE = 20;
 export const DEFAULT_SNAPSHOT_INTERVAL = 1_000_000;
 
 const KNOWN_ATTRIBUTES = new Set([
-  'program', 'virtualization', 'paging', 'kernelShadows', 'tlbEntries', 'costModel', 'memory', 'input', 'stopOnEntry',
-  'maxInstructions', 'historySize', 'snapshotInterval', 'cwd', 'translationThreshold',
+  'program',
+  'virtualization',
+  'paging',
+  'kernelShadows',
+  'tlbEntries',
+  'costModel',
+  'memory',
+  'input',
+  'stopOnEntry',
+  'maxInstructions',
+  'historySize',
+  'snapshotInterval',
+  'cwd',
+  'translationThreshold',
   // Attributes VS Code and other clients add to every configuration.
-  'type', 'request', 'name', '__sessionId', '__configurationTarget', 'noDebug', '__restart', 'presentation', 'internalConsoleOptions', 'preLaunchTask', 'postDebugTask', 'debugServer', 'trace',
+  'type',
+  'request',
+  'name',
+  '__sessionId',
+  '__configurationTarget',
+  'noDebug',
+  '__restart',
+  'presentation',
+  'internalConsoleOptions',
+  'preLaunchTask',
+  'postDebugTask',
+  'debugServer',
+  'trace',
 ]);
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T | undefined {
@@ -87,11 +111,13 @@ function parseInputs(value: unknown): TimedInput[] {
 export function parseLaunchConfig(args: Record<string, unknown>, cwd: string = process.cwd()): LaunchConfig {
   for (const key of Object.keys(args)) {
     if (!KNOWN_ATTRIBUTES.has(key) && !key.startsWith('__')) {
-      throw new ConfigError(`unknown launch attribute '${key}'; known: program, virtualization, paging, kernelShadows, tlbEntries, costModel, memory, input, stopOnEntry, maxInstructions, historySize, snapshotInterval, cwd, translationThreshold`);
+      throw new ConfigError(
+        `unknown launch attribute '${key}'; known: program, virtualization, paging, kernelShadows, tlbEntries, costModel, memory, input, stopOnEntry, maxInstructions, historySize, snapshotInterval, cwd, translationThreshold`,
+      );
     }
   }
   if (typeof args.program !== 'string' || args.program.trim() === '') {
-    throw new ConfigError('launch attribute \'program\' is required: the path of a .g32 program or of a machine description (.json)');
+    throw new ConfigError("launch attribute 'program' is required: the path of a .g32 program or of a machine description (.json)");
   }
   const base = typeof args.cwd === 'string' ? args.cwd : cwd;
   const program = path.resolve(base, args.program);

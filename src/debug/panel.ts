@@ -5,9 +5,7 @@
 
 import { Pte } from '../machine/isa';
 import { TlbBits } from '../machine/tlb';
-import {
-  CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowMappingView, ShadowTableView, TimelineEntry, TlbEntryView, TranslationCacheView, WalkView,
-} from '../protocol/panelMessages';
+import { CostsView, GuestMappingView, PanelSnapshot, PageTablesView, ShadowMappingView, ShadowTableView, TimelineEntry, TlbEntryView, TranslationCacheView, WalkView } from '../protocol/panelMessages';
 import { formatInstr, hexWord } from '../machine/format';
 import { CostComparisons } from './comparisons';
 
@@ -33,8 +31,17 @@ export class PanelState {
       setting: runtime.setting,
       stopDescription: runtime.lastStop?.description ?? (runtime.exited ? 'the run has ended' : 'running'),
       guest: {
-        id: g, name: target.name(g), pc: target.pc(g), isPretendUser: target.isUser(g), virtualIF: target.virtualIF(g),
-        cr3: target.cr3(g), evt: target.evt(g), ksp: target.ksp(g), realCr3: cpu.cr3 >>> 0, isRealUser: cpu.isUser, ticks: target.ticks(g),
+        id: g,
+        name: target.name(g),
+        pc: target.pc(g),
+        isPretendUser: target.isUser(g),
+        virtualIF: target.virtualIF(g),
+        cr3: target.cr3(g),
+        evt: target.evt(g),
+        ksp: target.ksp(g),
+        realCr3: cpu.cr3 >>> 0,
+        isRealUser: cpu.isUser,
+        ticks: target.ticks(g),
       },
       pageTables: this.pageTables(runtime, g),
       tlb: {
@@ -46,7 +53,16 @@ export class PanelState {
       },
       timeline: timeline.map((t): TimelineEntry => {
         const location = t.gpa !== undefined ? runtime.lineMaps[t.guest]?.lookup(t.gpa) : undefined;
-        return { seq: t.seq, kind: t.kind, guest: t.guest, pc: t.pc, instruction: t.instruction, description: t.description, ticks: t.ticks, source: location ? { path: location.file, line: location.line } : undefined };
+        return {
+          seq: t.seq,
+          kind: t.kind,
+          guest: t.guest,
+          pc: t.pc,
+          instruction: t.instruction,
+          description: t.description,
+          ticks: t.ticks,
+          source: location ? { path: location.file, line: location.line } : undefined,
+        };
       }),
       costs: costs(runtime, comparisons),
       translationCache: translationCache(runtime, g),
@@ -73,7 +89,9 @@ export class PanelState {
         const before = this.previousShadow.get(key) ?? new Map<number, number>();
         const after = new Map<number, number>();
         shadows.push({
-          guestDirectory: view.guestDirectory, variant: view.variant, isActive: view.isActive,
+          guestDirectory: view.guestDirectory,
+          variant: view.variant,
+          isActive: view.isActive,
           entries: view.entries.map((e) => {
             const code = e.ma * 2 + (e.isWritable ? 1 : 0);
             after.set(e.gva, code);
@@ -179,14 +197,24 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
     steps.push({ table: 'guest', text: `guest table at ${hexWord(cr3)}: ${pdeText}${pteText}: ${walk.gpa === -2 ? 'bus error' : 'not mapped'}`, isOk: false });
   } else {
     gpa = walk.gpa;
-    steps.push({ table: 'guest', text: `guest table at ${hexWord(cr3)}: PDE[${va >>> 22}] = ${hexWord(walk.pde)} (${flagsText(walk.pde)}), PTE[${(va >>> 12) & 0x3ff}] = ${hexWord(walk.pte)} (${flagsText(walk.pte)}) -> guest-physical ${hexWord(walk.gpa)}`, isOk: true });
+    steps.push({
+      table: 'guest',
+      text: `guest table at ${hexWord(cr3)}: PDE[${va >>> 22}] = ${hexWord(walk.pde)} (${flagsText(walk.pde)}), PTE[${(va >>> 12) & 0x3ff}] = ${hexWord(walk.pte)} (${flagsText(walk.pte)}) -> guest-physical ${hexWord(walk.gpa)}`,
+      isOk: true,
+    });
   }
   if (gpa !== undefined) {
     const memory = target.memory(g);
     if (memory.isRam(gpa)) {
-      steps.push({ table: 'hypervisor-map', text: target.hv ? `guest frame ${hexWord(gpa & ~0xfff)} -> machine frame ${hexWord(memory.toMachine(gpa & ~0xfff))}: machine ${hexWord(memory.toMachine(gpa))}` : `bare hardware: physical = machine ${hexWord(gpa)}`, isOk: true });
+      steps.push({
+        table: 'hypervisor-map',
+        text: target.hv
+          ? `guest frame ${hexWord(gpa & ~0xfff)} -> machine frame ${hexWord(memory.toMachine(gpa & ~0xfff))}: machine ${hexWord(memory.toMachine(gpa))}`
+          : `bare hardware: physical = machine ${hexWord(gpa)}`,
+        isOk: true,
+      });
     } else {
-      steps.push({ table: 'hypervisor-map', text: `${hexWord(gpa)} is ${(gpa >>> 12) === 0xffff0 ? 'the console device page' : 'outside guest RAM'}`, isOk: (gpa >>> 12) === 0xffff0 });
+      steps.push({ table: 'hypervisor-map', text: `${hexWord(gpa)} is ${gpa >>> 12 === 0xffff0 ? 'the console device page' : 'outside guest RAM'}`, isOk: gpa >>> 12 === 0xffff0 });
     }
   }
   const page = hexWord(va & ~0xfff);
@@ -197,9 +225,11 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
   } else if (hvGuest) {
     const entry = shadowFrame(target, g, va);
     const stale = entry && staleEntryReason(runtime, g, 'shadow', va, entry.frame);
-    steps.push(entry
-      ? { table: 'shadow', text: `active shadow: ${page} -> machine ${hexWord(entry.frame)}${entry.isWritable ? ' (writable)' : ' (read-only)'}${stale ? ` — ${stale}` : ''}`, isOk: !stale }
-      : { table: 'shadow', text: `active shadow has no entry for ${page}: the next access takes a hidden page fault`, isOk: false });
+    steps.push(
+      entry
+        ? { table: 'shadow', text: `active shadow: ${page} -> machine ${hexWord(entry.frame)}${entry.isWritable ? ' (writable)' : ' (read-only)'}${stale ? ` — ${stale}` : ''}`, isOk: !stale }
+        : { table: 'shadow', text: `active shadow has no entry for ${page}: the next access takes a hidden page fault`, isOk: false },
+    );
   }
   const tlb = target.cpu.tlb;
   const isCurrent = target.currentGuest() === g;
@@ -207,9 +237,13 @@ export function walkView(runtime: DebugRuntime, g: number, va: number): WalkView
   if (cached) {
     const bits = tlb.bits[cached.entry];
     const stale = staleEntryReason(runtime, g, 'TLB', va, cached.frame);
-    steps.push({ table: 'tlb', text: `TLB entry ${cached.entry}: ${page} -> ${space} ${hexWord(cached.frame)} (${(bits & TlbBits.W) ? 'W' : ''}${(bits & TlbBits.U) ? 'U' : ''}${(bits & TlbBits.D) ? 'D' : ''})${stale ? ` — ${stale}` : ''}`, isOk: !stale });
+    steps.push({
+      table: 'tlb',
+      text: `TLB entry ${cached.entry}: ${page} -> ${space} ${hexWord(cached.frame)} (${bits & TlbBits.W ? 'W' : ''}${bits & TlbBits.U ? 'U' : ''}${bits & TlbBits.D ? 'D' : ''})${stale ? ` — ${stale}` : ''}`,
+      isOk: !stale,
+    });
   } else {
-    steps.push({ table: 'tlb', text: isCurrent ? `not in the TLB (${tlb.nEntries} entries)` : 'the TLB holds another guest\'s translations now', isOk: false });
+    steps.push({ table: 'tlb', text: isCurrent ? `not in the TLB (${tlb.nEntries} entries)` : "the TLB holds another guest's translations now", isOk: false });
   }
   return { va, steps };
 }

@@ -96,7 +96,11 @@ export class Replay {
       deps.reinstall();
     }
     const target = deps.run.target;
-    if (target.hv) { target.hv.pendingTrap = undefined; target.hv.pendingGuestDelivery = undefined; target.hv.shouldStopAtTrap = undefined; }
+    if (target.hv) {
+      target.hv.pendingTrap = undefined;
+      target.hv.pendingGuestDelivery = undefined;
+      target.hv.shouldStopAtTrap = undefined;
+    }
     target.cpu.setBreakpoints([]);
     target.cpu.stopRequest = undefined;
     deps.simulatorEvents.dropHeldDelivery();
@@ -115,7 +119,10 @@ export class Replay {
         cpu.runUntilTick = cpu.ticks + (position - before);
         cpu.requestService();
         const result = deps.runSystem();
-        if (result.reason === 'breakpoint') { cpu.skipBreakpointAt = cpu.pc; continue; }
+        if (result.reason === 'breakpoint') {
+          cpu.skipBreakpointAt = cpu.pc;
+          continue;
+        }
         if (isGuestStop(result.reason) || result.reason === 'waiting-for-input') return;
         if (deps.run.position() === before && result.reason !== 'requested') return;
       }
@@ -166,7 +173,10 @@ export class Replay {
       return;
     }
     const position = deps.run.position();
-    if (position === 0) { deps.stop({ reason: 'step', guest, description: 'at the start of the run: nothing to step back to' }); return; }
+    if (position === 0) {
+      deps.stop({ reason: 'step', guest, description: 'at the start of the run: nothing to step back to' });
+      return;
+    }
     const target = this.previousBoundary(guest, position);
     this.goTo(target);
     deps.stop({ reason: 'step', guest, description: `stepped back to run position ${target}` });
@@ -238,7 +248,11 @@ export class Replay {
           const hits = deps.cpuBreakpoints.check(g, pc, { isCounting: false });
           if (hits.length > 0 && deps.run.position() < end) {
             const isInstruction = hits.every((h) => h.kind === 'instruction');
-            found = { position: deps.run.position(), isHeld: false, stop: { reason: isInstruction ? 'instruction breakpoint' : 'breakpoint', guest: g, description: `breakpoint at ${hexWord(pc)}`, hitBreakpointIds: hits.map((h) => h.id) } };
+            found = {
+              position: deps.run.position(),
+              isHeld: false,
+              stop: { reason: isInstruction ? 'instruction breakpoint' : 'breakpoint', guest: g, description: `breakpoint at ${hexWord(pc)}`, hitBreakpointIds: hits.map((h) => h.id) },
+            };
           }
           cpu.skipBreakpointAt = cpu.pc;
           continue;
@@ -267,4 +281,8 @@ export class Replay {
 }
 
 /** A stop reverse continue found: where, what to report, and whether a trap is held there. */
-interface Found { position: number; stop: StopInfo; isHeld: boolean }
+interface Found {
+  position: number;
+  stop: StopInfo;
+  isHeld: boolean;
+}

@@ -25,17 +25,34 @@ export class ReplayMode implements ReplayStatus {
 
   constructor(private readonly run: RunPosition) {}
 
-  get isReplaying(): boolean { return this.replaying; }
-  get isSearching(): boolean { return this.searching; }
-  get replayTarget(): number | undefined { return this.aimedAt; }
-  get holdAt(): number | undefined { return this.holdPosition; }
+  get isReplaying(): boolean {
+    return this.replaying;
+  }
+  get isSearching(): boolean {
+    return this.searching;
+  }
+  get replayTarget(): number | undefined {
+    return this.aimedAt;
+  }
+  get holdAt(): number | undefined {
+    return this.holdPosition;
+  }
 
   /** Starts (true) or ends (false) a replay. */
-  setReplaying(isReplaying: boolean): void { this.replaying = isReplaying; }
+  setReplaying(isReplaying: boolean): void {
+    this.replaying = isReplaying;
+  }
   /** Starts (true) or ends (false) a reverse-continue search; a search is a replay. */
-  setSearching(isSearching: boolean): void { this.searching = isSearching; this.replaying = isSearching; }
-  aim(position: number | undefined): void { this.aimedAt = position; }
-  holdTrapAt(position: number | undefined): void { this.holdPosition = position; }
+  setSearching(isSearching: boolean): void {
+    this.searching = isSearching;
+    this.replaying = isSearching;
+  }
+  aim(position: number | undefined): void {
+    this.aimedAt = position;
+  }
+  holdTrapAt(position: number | undefined): void {
+    this.holdPosition = position;
+  }
 
   reaim(): void {
     if (this.aimedAt === undefined) return;

@@ -18,7 +18,10 @@ interface Shape {
 const THREAD: Shape = { required: { threadId: 'integer' }, optional: { singleThread: 'boolean', granularity: 'string' } };
 
 export const REQUEST_SHAPES: Record<string, Shape> = {
-  initialize: { isOptional: true, optional: { adapterID: 'string', clientID: 'string', clientName: 'string', locale: 'string', linesStartAt1: 'boolean', columnsStartAt1: 'boolean', pathFormat: 'string' } },
+  initialize: {
+    isOptional: true,
+    optional: { adapterID: 'string', clientID: 'string', clientName: 'string', locale: 'string', linesStartAt1: 'boolean', columnsStartAt1: 'boolean', pathFormat: 'string' },
+  },
   // Launch attributes are checked by launchConfig.ts, which names what is missing.
   launch: { isOptional: true, optional: { noDebug: 'boolean' } },
   restart: { isOptional: true, optional: { arguments: 'object' } },
@@ -56,7 +59,7 @@ export const REQUEST_SHAPES: Record<string, Shape> = {
 /** Requests of the protocol this adapter does not claim in its capabilities: each is refused with its reason. */
 export const REFUSED_REQUESTS: Record<string, string> = {
   attach: 'hyperstep cannot attach to a running program: it runs the guest in its own simulator, so use a "launch" configuration',
-  setFunctionBreakpoints: 'function breakpoints are not supported: set a breakpoint on the label\'s line, or an instruction breakpoint at its address',
+  setFunctionBreakpoints: "function breakpoints are not supported: set a breakpoint on the label's line, or an instruction breakpoint at its address",
   setExpression: 'assigning to an expression is not supported: set registers and flag bits in the Variables view, or edit memory in the memory view',
   stepInTargets: 'step-into targets are not supported: a G32 line holds one instruction',
   gotoTargets: 'goto targets are not supported: set pc in the Variables view to jump',

@@ -29,16 +29,17 @@ import { SingleStep } from './singleStep';
 
 export const SLICE_TICKS = 50_000;
 
-export type Request =
-  | { kind: 'continue' }
-  | { kind: 'step'; guest: number; isStepIn: boolean; isOver: boolean }
-  | { kind: 'stepOut'; guest: number };
+export type Request = { kind: 'continue' } | { kind: 'step'; guest: number; isStepIn: boolean; isOver: boolean } | { kind: 'stepOut'; guest: number };
 
 /** What one slice of running came to. */
 export type Outcome = 'running' | 'stopped' | 'exited' | 'waiting';
 
 export const EXIT_CODES: Partial<Record<CpuStopReason, number>> = {
-  'halted': 0, 'triple-fault': 2, 'bus-error': 3, 'instruction-limit': 4, 'exception-loop': 5,
+  halted: 0,
+  'triple-fault': 2,
+  'bus-error': 3,
+  'instruction-limit': 4,
+  'exception-loop': 5,
 };
 
 export function isGuestStop(reason: CpuStopReason): boolean {
@@ -80,14 +81,27 @@ export class RunControl {
 
   constructor(private readonly deps: RunControlDeps) {
     this.singleStep = new SingleStep({
-      run: deps.run, state: deps.state, divergence: deps.divergence, breakpoints: deps.breakpoints, cpuBreakpoints: deps.cpuBreakpoints,
-      evalContext: deps.evalContext, runSystem: deps.runSystem, stop: deps.stop, loop: this,
+      run: deps.run,
+      state: deps.state,
+      divergence: deps.divergence,
+      breakpoints: deps.breakpoints,
+      cpuBreakpoints: deps.cpuBreakpoints,
+      evalContext: deps.evalContext,
+      runSystem: deps.runSystem,
+      stop: deps.stop,
+      loop: this,
     });
   }
 
-  get isRunning(): boolean { return this.running; }
-  get isWaitingForInput(): boolean { return this.waiting; }
-  get hasExited(): boolean { return this.exited; }
+  get isRunning(): boolean {
+    return this.running;
+  }
+  get isWaitingForInput(): boolean {
+    return this.waiting;
+  }
+  get hasExited(): boolean {
+    return this.exited;
+  }
 
   start(): void {
     const { deps } = this;
@@ -120,7 +134,10 @@ export class RunControl {
     const { deps } = this;
     if (this.running || this.exited) return;
     const fatal = deps.state.fatal;
-    if (fatal) { this.exit(fatal.exitCode, fatal.detail); return; }
+    if (fatal) {
+      this.exit(fatal.exitCode, fatal.detail);
+      return;
+    }
     if (deps.hvFrame.frame && deps.hvFrame.resume(request)) return;
     this.running = true;
     this.isPauseRequested = false;
@@ -130,7 +147,10 @@ export class RunControl {
     const driver = this.makeDriver(request);
     const loop = (): void => {
       // A disposed run (restart, terminate) ends here, silently: a stop now would reach the next session's client.
-      if (this.isDisposed) { this.running = false; return; }
+      if (this.isDisposed) {
+        this.running = false;
+        return;
+      }
       let outcome: Outcome;
       try {
         outcome = driver();
@@ -192,7 +212,10 @@ export class RunControl {
     const g = request.guest;
     const hv = target.hv;
     if (request.isStepIn && hv?.pendingTrap && hv.current.id === g) {
-      return () => { deps.hvFrame.enter(g, state.lastTrapEvent); return 'stopped'; };
+      return () => {
+        deps.hvFrame.enter(g, state.lastTrapEvent);
+        return 'stopped';
+      };
     }
     const instr = target.peek(g, target.pc(g));
     if (request.isOver && !hv?.pendingTrap && (instr?.info.op === Op.CALL_I || instr?.info.op === Op.CALL_R) && target.currentGuest() === g) {
@@ -230,7 +253,10 @@ export class RunControl {
       if (this.divergenceStop(retiredBefore)) return 'stopped';
       const outcome = this.afterRun(result);
       if (outcome === 'skip') continue;
-      if (outcome === 'slice') { deps.maybeSnapshot(); return 'running'; }
+      if (outcome === 'slice') {
+        deps.maybeSnapshot();
+        return 'running';
+      }
       return outcome;
     }
     deps.maybeSnapshot();
@@ -274,12 +300,15 @@ export class RunControl {
       case 'breakpoint': {
         const pc = cpu.pc >>> 0;
         const temp = state.tempBreak;
-        if (temp && temp.guest === g && temp.address === pc && (target.regs(g)[15] >>> 0) >= temp.sp) {
+        if (temp && temp.guest === g && temp.address === pc && target.regs(g)[15] >>> 0 >= temp.sp) {
           deps.stop({ reason: 'step', guest: g, description: 'step over the call' });
           return 'stopped';
         }
         const hits = deps.cpuBreakpoints.check(g, pc, { isCounting: true });
-        if (hits.length === 0) { cpu.skipBreakpointAt = cpu.pc; return 'skip'; }
+        if (hits.length === 0) {
+          cpu.skipBreakpointAt = cpu.pc;
+          return 'skip';
+        }
         const isInstruction = hits.every((h) => h.kind === 'instruction');
         deps.stop({ reason: isInstruction ? 'instruction breakpoint' : 'breakpoint', guest: g, description: `breakpoint at ${hexWord(pc)}`, hitBreakpointIds: hits.map((h) => h.id) });
         return 'stopped';
@@ -288,7 +317,10 @@ export class RunControl {
         const hv = target.hv;
         const stop = state.takePendingStop();
         if (stop) {
-          if (state.stepWatch?.isDelivered && stop.reason !== 'exception') { deps.stop({ reason: 'step', guest: g, description: 'step into the exception handler' }); return 'stopped'; }
+          if (state.stepWatch?.isDelivered && stop.reason !== 'exception') {
+            deps.stop({ reason: 'step', guest: g, description: 'step into the exception handler' });
+            return 'stopped';
+          }
           deps.stop(stop);
           return 'stopped';
         }
@@ -328,7 +360,10 @@ export class RunControl {
     }
     // The state stays inspectable; the next continue ends the session.
     const lineMap = deps.lineMap;
-    const hints = explainStop(deps.run.system, result, (gpa) => { const line = lineMap?.lookup(gpa); return line ? `${path.basename(line.file)}:${line.line}` : undefined; });
+    const hints = explainStop(deps.run.system, result, (gpa) => {
+      const line = lineMap?.lookup(gpa);
+      return line ? `${path.basename(line.file)}:${line.line}` : undefined;
+    });
     const detail = [result.detail, ...hints].join('\n');
     deps.state.endWith({ reason: result.reason, detail, exitCode });
     const g = deps.run.target.currentGuest();
@@ -348,7 +383,10 @@ export class RunControl {
   onGuestSwitch(): void {
     const { deps } = this;
     const cpu = deps.run.target.cpu;
-    if (deps.replay.replayTarget !== undefined) { deps.replay.reaim(); return; }
+    if (deps.replay.replayTarget !== undefined) {
+      deps.replay.reaim();
+      return;
+    }
     const watch = deps.state.stepWatch;
     if (watch && watch.guest === deps.run.target.currentGuest() && !cpu.isHalted) {
       cpu.runUntilTick = cpu.ticks + 1;

@@ -13,19 +13,36 @@ import type { ReplayStatus } from './replayMode';
 import type { StopInfo } from './runtime';
 
 /** A trap the hypervisor holds before handling it: a trap filter matched (`filterId`), or step into waits for it. */
-export interface HeldTrap { event: HypervisorEvent; filterId?: string }
+export interface HeldTrap {
+  event: HypervisorEvent;
+  filterId?: string;
+}
 
 /** A step watching guest `guest`: it ends in the handler when an exception is delivered to it. */
-export interface StepWatch { guest: number; isDelivered: boolean }
+export interface StepWatch {
+  guest: number;
+  isDelivered: boolean;
+}
 
 /** A stop step over sets after a call: the return address, reached with the stack no deeper. */
-export interface TempBreak { guest: number; address: number; sp: number }
+export interface TempBreak {
+  guest: number;
+  address: number;
+  sp: number;
+}
 
 /** The run ended in a way the next continue reports (triple fault, bus error...). */
-export interface Fatal { reason: CpuStopReason; detail: string; exitCode: number }
+export interface Fatal {
+  reason: CpuStopReason;
+  detail: string;
+  exitCode: number;
+}
 
 /** A trap filter matched during a reverse-continue search, at this run position. */
-export interface TrapMatch { position: number; stop: StopInfo }
+export interface TrapMatch {
+  position: number;
+  stop: StopInfo;
+}
 
 /** What the observers of simulator events may ask of run control. */
 export interface StopRequests {
@@ -53,7 +70,10 @@ export class RunState implements StopRequests {
   private fatalEnd: Fatal | undefined;
   private trapMatches: TrapMatch[] = [];
 
-  constructor(private readonly run: RunPosition, private readonly replay: Pick<ReplayStatus, 'isReplaying'>) {}
+  constructor(
+    private readonly run: RunPosition,
+    private readonly replay: Pick<ReplayStatus, 'isReplaying'>,
+  ) {}
 
   // ------------------------------------------------------------ requests from the observers
 
@@ -89,7 +109,9 @@ export class RunState implements StopRequests {
 
   // ------------------------------------------------------------ what run control reads and consumes
 
-  get hasPendingStop(): boolean { return this.pending !== undefined; }
+  get hasPendingStop(): boolean {
+    return this.pending !== undefined;
+  }
 
   /** The stop an event asked for, now reported (or dropped). */
   takePendingStop(): StopInfo | undefined {
@@ -98,9 +120,13 @@ export class RunState implements StopRequests {
     return stop;
   }
 
-  clearPendingStop(): void { this.pending = undefined; }
+  clearPendingStop(): void {
+    this.pending = undefined;
+  }
 
-  get hasHeldTrap(): boolean { return this.heldTrap !== undefined; }
+  get hasHeldTrap(): boolean {
+    return this.heldTrap !== undefined;
+  }
 
   /** The held trap, now reported: it becomes the trap step into handles. */
   takeHeldTrap(): HeldTrap | undefined {
@@ -111,7 +137,9 @@ export class RunState implements StopRequests {
   }
 
   /** The last trap held and reported: what step into at a held trap handles. */
-  get lastTrapEvent(): HypervisorEvent | undefined { return this.lastTrap; }
+  get lastTrapEvent(): HypervisorEvent | undefined {
+    return this.lastTrap;
+  }
 
   /** The trap-filter matches recorded since the last call, oldest first. */
   takeTrapMatches(): TrapMatch[] {
@@ -120,10 +148,14 @@ export class RunState implements StopRequests {
     return matches;
   }
 
-  get stepWatch(): Readonly<StepWatch> | undefined { return this.watch; }
+  get stepWatch(): Readonly<StepWatch> | undefined {
+    return this.watch;
+  }
 
   /** A step of guest g begins: it stops at g's next instruction, or in the handler of an exception delivered to g. */
-  beginStepWatch(g: number): void { this.watch = { guest: g, isDelivered: false }; }
+  beginStepWatch(g: number): void {
+    this.watch = { guest: g, isDelivered: false };
+  }
 
   /** Takes the step watch away (the hypervisor frame handles a trap); give it back with `resumeStepWatch`. */
   suspendStepWatch(): StepWatch | undefined {
@@ -132,23 +164,39 @@ export class RunState implements StopRequests {
     return watch;
   }
 
-  resumeStepWatch(watch: StepWatch | undefined): void { this.watch = watch; }
+  resumeStepWatch(watch: StepWatch | undefined): void {
+    this.watch = watch;
+  }
 
-  get stepInGuest(): number | undefined { return this.stepIn; }
+  get stepInGuest(): number | undefined {
+    return this.stepIn;
+  }
 
   /** Step into guest g: its next trap is held so the hypervisor frame can show its handling. */
-  beginStepIn(g: number): void { this.stepIn = g; }
+  beginStepIn(g: number): void {
+    this.stepIn = g;
+  }
 
-  get tempBreak(): Readonly<TempBreak> | undefined { return this.temp; }
+  get tempBreak(): Readonly<TempBreak> | undefined {
+    return this.temp;
+  }
 
-  setTempBreak(temp: TempBreak): void { this.temp = temp; }
+  setTempBreak(temp: TempBreak): void {
+    this.temp = temp;
+  }
 
-  get fatal(): Readonly<Fatal> | undefined { return this.fatalEnd; }
+  get fatal(): Readonly<Fatal> | undefined {
+    return this.fatalEnd;
+  }
 
-  endWith(fatal: Fatal): void { this.fatalEnd = fatal; }
+  endWith(fatal: Fatal): void {
+    this.fatalEnd = fatal;
+  }
 
   /** A replay put the run elsewhere: it has not ended there. */
-  clearFatal(): void { this.fatalEnd = undefined; }
+  clearFatal(): void {
+    this.fatalEnd = undefined;
+  }
 
   /** A resume starts: no stop asked for, no trap held yet. */
   beginResume(): void {

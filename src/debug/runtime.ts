@@ -63,9 +63,7 @@ export interface StopInfo {
 }
 
 export type RuntimeEvent =
-  | { kind: 'stopped'; stop: StopInfo }
-  | { kind: 'output'; category: 'stdout' | 'console' | 'stderr'; text: string }
-  | { kind: 'exited'; exitCode: number; description: string };
+  { kind: 'stopped'; stop: StopInfo } | { kind: 'output'; category: 'stdout' | 'console' | 'stderr'; text: string } | { kind: 'exited'; exitCode: number; description: string };
 
 /** How the adapter reads sources: the guarded reader of loader/sourceFile.ts, or the editor's view of it. */
 export interface FileReader {
@@ -79,7 +77,12 @@ export interface RuntimeBookkeeping {
   shadowDrops: number;
 }
 
-export interface SyncRunResult { reason: string; retired: number; historyBytes: number; snapshots: number }
+export interface SyncRunResult {
+  reason: string;
+  retired: number;
+  historyBytes: number;
+  snapshots: number;
+}
 
 export class DebugRuntime {
   private listeners: Array<(event: RuntimeEvent) => void> = [];
@@ -114,7 +117,10 @@ export class DebugRuntime {
   /** The thread the user last stepped or stopped in. */
   focusGuest = 0;
 
-  constructor(readonly config: LaunchConfig, reader: FileReader) {
+  constructor(
+    readonly config: LaunchConfig,
+    reader: FileReader,
+  ) {
     const load = loadProgram(config.program, { readSourceFile: reader.readSourceFile, memory: config.memory, inputs: config.inputs });
     if (load.failed.length > 0) {
       const messages = load.failed.flatMap((g) => g.assembled.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d)));
@@ -151,41 +157,99 @@ export class DebugRuntime {
     const loadBookkeeping = (saved: RuntimeBookkeeping): void => this.loadBookkeeping(saved);
 
     // State.
-    const current = this.current = new CurrentSystem(this.makeSystem());
+    const current = (this.current = new CurrentSystem(this.makeSystem()));
     const replayMode = new ReplayMode(current);
     const runState = new RunState(current, replayMode);
-    const output = this.output = new GuestOutput(this.guests.map((g) => g.name), emit);
-    const timeline = this.timeline = new Timeline(current);
-    const frameModel = this.frameModel = new FrameModel(current, replayMode, this.lineMaps, labels);
-    const cpuBreakpoints = this.cpuBreakpoints = new CpuBreakpoints({
-      run: current, breakpoints: this.breakpoints, replay: replayMode, runState, evalContext, emit, flushOutput: () => output.flush(),
-    });
+    const output = (this.output = new GuestOutput(
+      this.guests.map((g) => g.name),
+      emit,
+    ));
+    const timeline = (this.timeline = new Timeline(current));
+    const frameModel = (this.frameModel = new FrameModel(current, replayMode, this.lineMaps, labels));
+    const cpuBreakpoints = (this.cpuBreakpoints = new CpuBreakpoints({
+      run: current,
+      breakpoints: this.breakpoints,
+      replay: replayMode,
+      runState,
+      evalContext,
+      emit,
+      flushOutput: () => output.flush(),
+    }));
     // Observers.
-    const filters = this.exceptionFilters = new FilterMatching({
-      run: current, replay: replayMode, stops: runState, instructionText, divergenceUnavailable: DivergenceFilter.unavailableReason(this.systemOptions),
-    });
-    const divergence = this.divergence = new DivergenceFilter({
-      run: current, systemOptions: this.systemOptions, maxInstructions: config.maxInstructions,
+    const filters = (this.exceptionFilters = new FilterMatching({
+      run: current,
+      replay: replayMode,
+      stops: runState,
+      instructionText,
+      divergenceUnavailable: DivergenceFilter.unavailableReason(this.systemOptions),
+    }));
+    const divergence = (this.divergence = new DivergenceFilter({
+      run: current,
+      systemOptions: this.systemOptions,
+      maxInstructions: config.maxInstructions,
       typedInputs: () => this.history.interventions.flatMap((i) => (i.input ? [i.input] : [])),
-      filters, replay: replayMode, timeline, emit,
-    });
+      filters,
+      replay: replayMode,
+      timeline,
+      emit,
+    }));
     this.simulatorEvents = new SimulatorEvents({
-      run: current, replay: replayMode, stops: runState, filters, timeline, frameModel, cpuBreakpoints, breakpoints: this.breakpoints,
-      instructionText, guests: this.guests, emit,
+      run: current,
+      replay: replayMode,
+      stops: runState,
+      filters,
+      timeline,
+      frameModel,
+      cpuBreakpoints,
+      breakpoints: this.breakpoints,
+      instructionText,
+      guests: this.guests,
+      emit,
     });
     // Control.
-    const hvFrame = this.hvFrame = new HypervisorFrameView({
-      run: current, state: runState, filters, cpuBreakpoints, bookkeeping, loadBookkeeping, runSystem, stop,
-    });
-    const replay = this.replay = new Replay({
-      run: current, mode: replayMode, history: this.history, state: runState, filters, hvFrame, cpuBreakpoints,
-      simulatorEvents: this.simulatorEvents, timeline, bookkeeping, loadBookkeeping,
-      reinstall: () => this.install(this.makeSystem()), runSystem, stop,
-    });
+    const hvFrame = (this.hvFrame = new HypervisorFrameView({
+      run: current,
+      state: runState,
+      filters,
+      cpuBreakpoints,
+      bookkeeping,
+      loadBookkeeping,
+      runSystem,
+      stop,
+    }));
+    const replay = (this.replay = new Replay({
+      run: current,
+      mode: replayMode,
+      history: this.history,
+      state: runState,
+      filters,
+      hvFrame,
+      cpuBreakpoints,
+      simulatorEvents: this.simulatorEvents,
+      timeline,
+      bookkeeping,
+      loadBookkeeping,
+      reinstall: () => this.install(this.makeSystem()),
+      runSystem,
+      stop,
+    }));
     this.control = new RunControl({
-      run: current, state: runState, replay: replayMode, filters, divergence, breakpoints: this.breakpoints, cpuBreakpoints, hvFrame,
-      maybeSnapshot: () => replay.maybeSnapshot(), lineMap: this.lineMaps[0], isStopOnEntry: config.isStopOnEntry === true,
-      evalContext, runSystem, stop, emit, flushOutput: () => output.flush(),
+      run: current,
+      state: runState,
+      replay: replayMode,
+      filters,
+      divergence,
+      breakpoints: this.breakpoints,
+      cpuBreakpoints,
+      hvFrame,
+      maybeSnapshot: () => replay.maybeSnapshot(),
+      lineMap: this.lineMaps[0],
+      isStopOnEntry: config.isStopOnEntry === true,
+      evalContext,
+      runSystem,
+      stop,
+      emit,
+      flushOutput: () => output.flush(),
       onResume: (request: Request) => {
         this.lastStop = undefined;
         if (request.kind !== 'continue') this.focusGuest = request.guest;
@@ -220,18 +284,36 @@ export class DebugRuntime {
     this.emit({ kind: 'stopped', stop });
   }
 
-  get target(): Target { return this.current.target; }
-  get system(): VirtualSystem { return this.current.system; }
-  get setting(): string { return this.system.settingName; }
-  get guestCount(): number { return this.guests.length; }
-  get isStopped(): boolean { return !this.control.isRunning && !this.control.hasExited && !this.control.isWaitingForInput; }
-  get exited(): boolean { return this.control.hasExited; }
-  get assembled(): AssembleResult[] { return this.guests.map((g) => g.assembled); }
-  get hypervisorFrame(): HypervisorFrame | undefined { return this.hvFrame.frame; }
+  get target(): Target {
+    return this.current.target;
+  }
+  get system(): VirtualSystem {
+    return this.current.system;
+  }
+  get setting(): string {
+    return this.system.settingName;
+  }
+  get guestCount(): number {
+    return this.guests.length;
+  }
+  get isStopped(): boolean {
+    return !this.control.isRunning && !this.control.hasExited && !this.control.isWaitingForInput;
+  }
+  get exited(): boolean {
+    return this.control.hasExited;
+  }
+  get assembled(): AssembleResult[] {
+    return this.guests.map((g) => g.assembled);
+  }
+  get hypervisorFrame(): HypervisorFrame | undefined {
+    return this.hvFrame.frame;
+  }
 
   banner(): string {
     const names = this.guests.map((g) => g.name).join(', ');
-    const warnings = ineffectiveSettingWarnings(this.systemOptions, LAUNCH_SETTING_NAMES).map((w) => `warning: ${w}\n`).join('');
+    const warnings = ineffectiveSettingWarnings(this.systemOptions, LAUNCH_SETTING_NAMES)
+      .map((w) => `warning: ${w}\n`)
+      .join('');
     return `hyperstep: ${this.config.program} (${this.guests.length === 1 ? `guest ${names}` : `${this.guests.length} guests: ${names}`}) under ${settingName(this.systemOptions)}\n${warnings}`;
   }
 
@@ -304,7 +386,9 @@ export class DebugRuntime {
     // The search runs once, lazily: after this response, or at the next resume, whichever comes first.
     const divergence = this.divergence;
     if (this.exceptionFilters.has('divergence') && divergence.canDiverge && !divergence.isCurrent()) {
-      setImmediate(() => { if (!this.control.hasExited && !this.control.isRunning) divergence.ensure(); });
+      setImmediate(() => {
+        if (!this.control.hasExited && !this.control.isRunning) divergence.ensure();
+      });
     }
     return results;
   }
@@ -328,12 +412,24 @@ export class DebugRuntime {
 
   // ------------------------------------------------------------ run control, history, interventions
 
-  start(): void { this.control.start(); }
-  continue(): void { this.control.resume({ kind: 'continue' }); }
-  next(guest: number): void { this.control.resume({ kind: 'step', guest, isStepIn: false, isOver: true }); }
-  stepIn(guest: number): void { this.control.resume({ kind: 'step', guest, isStepIn: true, isOver: false }); }
-  stepOut(guest: number): void { this.control.resume({ kind: 'stepOut', guest }); }
-  pause(): void { this.control.pause(); }
+  start(): void {
+    this.control.start();
+  }
+  continue(): void {
+    this.control.resume({ kind: 'continue' });
+  }
+  next(guest: number): void {
+    this.control.resume({ kind: 'step', guest, isStepIn: false, isOver: true });
+  }
+  stepIn(guest: number): void {
+    this.control.resume({ kind: 'step', guest, isStepIn: true, isOver: false });
+  }
+  stepOut(guest: number): void {
+    this.control.resume({ kind: 'stepOut', guest });
+  }
+  pause(): void {
+    this.control.pause();
+  }
   stepBack(guest: number): void {
     if (this.control.isRunning) return;
     this.focusGuest = guest;
@@ -360,7 +456,9 @@ export class DebugRuntime {
     this.interventions.typeInput(guest, bytes);
     this.control.inputTyped();
   }
-  setRegister(guest: number, name: string, value: number): void { this.interventions.setRegister(guest, name, value); }
+  setRegister(guest: number, name: string, value: number): void {
+    this.interventions.setRegister(guest, name, value);
+  }
   writeMemory(space: 'gva' | 'gpa' | 'ma', guest: number, address: number, data: Uint8Array): number {
     return this.interventions.writeMemory(space, guest, address, data);
   }
@@ -373,17 +471,28 @@ export class DebugRuntime {
       register: (name) => {
         const flags = target.flags(g);
         switch (name) {
-          case 'pc': return target.pc(g);
-          case 'sp': return target.regs(g)[15] >>> 0;
-          case 'flags': return flags;
-          case 'cr3': return target.cr3(g);
-          case 'evt': return target.evt(g);
-          case 'ksp': return target.ksp(g);
-          case 'cf': return flags & 1;
-          case 'zf': return (flags >> 1) & 1;
-          case 'sf': return (flags >> 2) & 1;
-          case 'of': return (flags >> 3) & 1;
-          case 'if': return (flags >> 9) & 1;
+          case 'pc':
+            return target.pc(g);
+          case 'sp':
+            return target.regs(g)[15] >>> 0;
+          case 'flags':
+            return flags;
+          case 'cr3':
+            return target.cr3(g);
+          case 'evt':
+            return target.evt(g);
+          case 'ksp':
+            return target.ksp(g);
+          case 'cf':
+            return flags & 1;
+          case 'zf':
+            return (flags >> 1) & 1;
+          case 'sf':
+            return (flags >> 2) & 1;
+          case 'of':
+            return (flags >> 3) & 1;
+          case 'if':
+            return (flags >> 9) & 1;
         }
         const match = /^r(\d+)$/.exec(name);
         if (match && Number(match[1]) <= 15) return target.regs(g)[Number(match[1])] >>> 0;

@@ -9,8 +9,21 @@
 
 import * as path from 'path';
 import {
-  Breakpoint, BreakpointEvent, DebugSession, ErrorDestination, ExitedEvent, InitializedEvent, InvalidatedEvent, MemoryEvent, OutputEvent,
-  Response, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread,
+  Breakpoint,
+  BreakpointEvent,
+  DebugSession,
+  ErrorDestination,
+  ExitedEvent,
+  InitializedEvent,
+  InvalidatedEvent,
+  MemoryEvent,
+  OutputEvent,
+  Response,
+  Source,
+  StackFrame,
+  StoppedEvent,
+  TerminatedEvent,
+  Thread,
 } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { PSEUDOCODE_TEXT, pseudocodeLineNumber } from '../hypervisor/pseudocode';
@@ -30,7 +43,11 @@ import { DebugRuntime, FileReader, FrameInfo, RuntimeEvent } from './runtime';
 import { memoryReference, parseMemoryReference, Variables } from './variables';
 
 /** Stable ids of this adapter's error responses: a refused request or bad setting (shown to the user), an expression that failed, a bug in hyperstep. */
-export const enum ErrorId { REQUEST = 2003, EVALUATE = 2004, INTERNAL = 3003 }
+export const enum ErrorId {
+  REQUEST = 2003,
+  EVALUATE = 2004,
+  INTERNAL = 3003,
+}
 
 export const PSEUDOCODE_SOURCE_REFERENCE = 1;
 export const SNAPSHOT_REQUEST = 'hyperstep/snapshot';
@@ -87,7 +104,10 @@ export class HyperstepSession extends DebugSession {
       const message = (e as Error).message ?? String(e);
       const text = isUserError ? message : `hyperstep internal error: ${message}`;
       // Answered already (the failure came after the response): a second response would be dropped, so say it on stderr.
-      if (response.seq > 0) { this.sendEvent(new OutputEvent(`${text}\n`, 'stderr')); return; }
+      if (response.seq > 0) {
+        this.sendEvent(new OutputEvent(`${text}\n`, 'stderr'));
+        return;
+      }
       this.sendErrorResponse(response, { id: isUserError ? ErrorId.REQUEST : ErrorId.INTERNAL, format: text, showUser: isUserError }, undefined, undefined, ErrorDestination.User);
     }
   }
@@ -108,9 +128,15 @@ export class HyperstepSession extends DebugSession {
       return;
     }
     const refusal = REFUSED_REQUESTS[command];
-    if (refusal) { this.refuse(new Response(request), refusal); return; }
+    if (refusal) {
+      this.refuse(new Response(request), refusal);
+      return;
+    }
     const problem = argumentProblem(command, request.arguments);
-    if (problem) { this.refuse(new Response(request), problem); return; }
+    if (problem) {
+      this.refuse(new Response(request), problem);
+      return;
+    }
     if (command === 'initialize') {
       const args = (request.arguments ?? {}) as DebugProtocol.InitializeRequestArguments;
       // `pathFormat` is optional and defaults to 'path'; only URIs are refused.
@@ -212,7 +238,11 @@ export class HyperstepSession extends DebugSession {
       completionTriggerCharacters: [' ', '['],
       supportsValueFormattingOptions: false,
       exceptionBreakpointFilters: EXCEPTION_FILTERS.map((f) => ({
-        filter: f.filter, label: f.label, description: f.description, default: false, supportsCondition: true,
+        filter: f.filter,
+        label: f.label,
+        description: f.description,
+        default: false,
+        supportsCondition: true,
         conditionDescription: 'e.g. address == 0x1000, instruction contains "in", mode == user && vector == 14',
       })),
     };
@@ -320,10 +350,14 @@ export class HyperstepSession extends DebugSession {
   /** Breakpoints answered without a runtime (before launch, or without debugging): not verified, with why. */
   private unverified(specs: BreakpointSpec[], source?: Source): DebugProtocol.Breakpoint[] {
     const why = this.isNoDebug ? 'not set: the program runs without debugging (noDebug)' : 'not yet: the program is not launched';
-    return specs.map((spec) => this.remember({
-      id: spec.id, verified: false, message: spec.problem ?? why,
-      ...(source && spec.line !== undefined ? { line: this.convertDebuggerLineToClient(spec.line), source } : {}),
-    }));
+    return specs.map((spec) =>
+      this.remember({
+        id: spec.id,
+        verified: false,
+        message: spec.problem ?? why,
+        ...(source && spec.line !== undefined ? { line: this.convertDebuggerLineToClient(spec.line), source } : {}),
+      }),
+    );
   }
 
   /** What is wrong with a breakpoint's optional texts, or undefined. */
@@ -386,9 +420,8 @@ export class HyperstepSession extends DebugSession {
     this.guard(response, () => {
       this.instructionBreakpoints = args.breakpoints.map((b) => this.instructionSpec(b));
       response.body = {
-        breakpoints: this.runtime && !this.isNoDebug
-          ? this.runtime.setInstructionBreakpoints(this.instructionBreakpoints).map((r) => this.breakpointOut(r))
-          : this.unverified(this.instructionBreakpoints),
+        breakpoints:
+          this.runtime && !this.isNoDebug ? this.runtime.setInstructionBreakpoints(this.instructionBreakpoints).map((r) => this.breakpointOut(r)) : this.unverified(this.instructionBreakpoints),
       };
       this.sendResponse(response);
     });
@@ -419,13 +452,10 @@ export class HyperstepSession extends DebugSession {
       if (!(args.filterOptions ?? []).every((o) => typeof o === 'object' && o !== null && typeof o.filterId === 'string' && (o.condition === undefined || typeof o.condition === 'string'))) {
         throw new RequestError(`'filterOptions' must be a list of { filterId, condition? }; got ${JSON.stringify(args.filterOptions)}`);
       }
-      this.exceptionFilters = [
-        ...args.filters.map((filterId) => ({ filterId })),
-        ...(args.filterOptions ?? []).map((o) => ({ filterId: o.filterId, condition: o.condition })),
-      ];
+      this.exceptionFilters = [...args.filters.map((filterId) => ({ filterId })), ...(args.filterOptions ?? []).map((o) => ({ filterId: o.filterId, condition: o.condition }))];
       const results: Array<{ isVerified: boolean; message?: string }> = this.isNoDebug
         ? this.exceptionFilters.map(() => ({ isVerified: false, message: 'not set: the program runs without debugging (noDebug)' }))
-        : this.runtime?.setExceptionFilters(this.exceptionFilters) ?? this.exceptionFilters.map(() => ({ isVerified: true }));
+        : (this.runtime?.setExceptionFilters(this.exceptionFilters) ?? this.exceptionFilters.map(() => ({ isVerified: true })));
       response.body = { breakpoints: results.map((r) => ({ verified: r.isVerified, message: r.message })) };
       this.sendResponse(response);
     });
@@ -446,7 +476,8 @@ export class HyperstepSession extends DebugSession {
       response.body = {
         dataId: `gva:${hexWord(address)}:${size}`,
         description: `${size} byte${size === 1 ? '' : 's'} at guest virtual ${hexWord(address)}${isRegisterExpression(args.name) ? ` (where ${args.name} points)` : ''}`,
-        accessTypes: ['read', 'write', 'readWrite'], canPersist: true,
+        accessTypes: ['read', 'write', 'readWrite'],
+        canPersist: true,
       };
       this.sendResponse(response);
     });
@@ -459,7 +490,8 @@ export class HyperstepSession extends DebugSession {
         const id = this.nextBreakpointId++;
         const match = typeof b?.dataId === 'string' ? /^gva:(0x[0-9a-f]+):(\d+)$/i.exec(b.dataId) : null;
         if (!match) return { id, problem: `data breakpoint id ${JSON.stringify(b?.dataId)} is not one of this adapter's (ask dataBreakpointInfo for one)` };
-        if (b.accessType !== undefined && !['read', 'write', 'readWrite'].includes(b.accessType)) return { id, problem: `'accessType' must be 'read', 'write' or 'readWrite'; got ${JSON.stringify(b.accessType)}` };
+        if (b.accessType !== undefined && !['read', 'write', 'readWrite'].includes(b.accessType))
+          return { id, problem: `'accessType' must be 'read', 'write' or 'readWrite'; got ${JSON.stringify(b.accessType)}` };
         const problem = this.textProblem(b);
         if (problem) return { id, problem };
         return { id, address: parseInt(match[1], 16) >>> 0, size: Number(match[2]), access: b.accessType ?? 'write', condition: b.condition, hitCondition: b.hitCondition };
@@ -484,27 +516,51 @@ export class HyperstepSession extends DebugSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.next(g); });
+    this.guard(response, () => {
+      const g = this.threadGuest(args.threadId);
+      this.sendResponse(response);
+      this.rt.next(g);
+    });
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.stepIn(g); });
+    this.guard(response, () => {
+      const g = this.threadGuest(args.threadId);
+      this.sendResponse(response);
+      this.rt.stepIn(g);
+    });
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
-    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.stepOut(g); });
+    this.guard(response, () => {
+      const g = this.threadGuest(args.threadId);
+      this.sendResponse(response);
+      this.rt.stepOut(g);
+    });
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.stepBack(g); });
+    this.guard(response, () => {
+      const g = this.threadGuest(args.threadId);
+      this.sendResponse(response);
+      this.rt.stepBack(g);
+    });
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
-    this.guard(response, () => { const g = this.threadGuest(args.threadId); this.sendResponse(response); this.rt.reverseContinue(g); });
+    this.guard(response, () => {
+      const g = this.threadGuest(args.threadId);
+      this.sendResponse(response);
+      this.rt.reverseContinue(g);
+    });
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): void {
-    this.guard(response, () => { this.threadGuest(args.threadId); this.sendResponse(response); this.rt.pause(); });
+    this.guard(response, () => {
+      this.threadGuest(args.threadId);
+      this.sendResponse(response);
+      this.rt.pause();
+    });
   }
 
   // ------------------------------------------------------------ state
@@ -530,7 +586,13 @@ export class HyperstepSession extends DebugSession {
           stackFrame = new StackFrame(id, frame.name, source, this.convertDebuggerLineToClient(pseudocodeLineNumber(frame.hypervisorLine!)), this.convertDebuggerColumnToClient(1));
         } else {
           // Without a source, line and column are 0 and ignored by clients (protocol), whatever their numbering.
-          stackFrame = new StackFrame(id, frame.name, frame.source ? this.source(frame.source.path) : undefined, frame.source ? this.convertDebuggerLineToClient(frame.source.line) : 0, frame.source ? this.convertDebuggerColumnToClient(1) : 0);
+          stackFrame = new StackFrame(
+            id,
+            frame.name,
+            frame.source ? this.source(frame.source.path) : undefined,
+            frame.source ? this.convertDebuggerLineToClient(frame.source.line) : 0,
+            frame.source ? this.convertDebuggerColumnToClient(1) : 0,
+          );
           stackFrame.instructionPointerReference = hexWord(frame.pc);
           if (frame.kind === 'handler') stackFrame.presentationHint = 'label';
         }
@@ -642,13 +704,23 @@ export class HyperstepSession extends DebugSession {
       const word = /[A-Za-z_.][A-Za-z0-9_.]*$/.exec(before)?.[0] ?? '';
       const isFirstWord = before.trim() === word;
       const candidates = new Set<string>([
-        ...(isFirstWord ? COMMANDS : []), ...REGISTER_NAMES, ...FLAG_NAMES,
-        ...(this.runtime?.symbols(g).filter((s) => s.kind !== 'local-label').map((s) => s.name) ?? []),
+        ...(isFirstWord ? COMMANDS : []),
+        ...REGISTER_NAMES,
+        ...FLAG_NAMES,
+        ...(this.runtime
+          ?.symbols(g)
+          .filter((s) => s.kind !== 'local-label')
+          .map((s) => s.name) ?? []),
       ]);
       response.body = {
-        targets: [...candidates].filter((c) => c.toLowerCase().startsWith(word.toLowerCase())).slice(0, 200).map((label) => ({
-          label, length: word.length, type: COMMANDS.includes(label) ? 'keyword' : REGISTER_NAMES.includes(label) || FLAG_NAMES.includes(label) ? 'variable' : 'reference',
-        })),
+        targets: [...candidates]
+          .filter((c) => c.toLowerCase().startsWith(word.toLowerCase()))
+          .slice(0, 200)
+          .map((label) => ({
+            label,
+            length: word.length,
+            type: COMMANDS.includes(label) ? 'keyword' : REGISTER_NAMES.includes(label) || FLAG_NAMES.includes(label) ? 'variable' : 'reference',
+          })),
       };
       this.sendResponse(response);
     });
@@ -726,7 +798,13 @@ export class HyperstepSession extends DebugSession {
       for (let k = args.instructionOffset ?? 0; k > 0; k--) address = (address + disassembleAt(address, read).length) >>> 0;
       const instructions: DebugProtocol.DisassembledInstruction[] = [];
       for (let i = 0; i < args.instructionCount; i++) {
-        const instr = disassembleAt(address, read, { symbolAt: (a) => { const gpa = runtime.target.toPhysical(g, a); const l = gpa !== undefined ? runtime.labelAt(g, gpa) : undefined; return l && l.offset === 0 ? l.name : undefined; } });
+        const instr = disassembleAt(address, read, {
+          symbolAt: (a) => {
+            const gpa = runtime.target.toPhysical(g, a);
+            const l = gpa !== undefined ? runtime.labelAt(g, gpa) : undefined;
+            return l && l.offset === 0 ? l.name : undefined;
+          },
+        });
         const gpa = space === 'gva' ? runtime.target.toPhysical(g, address) : space === 'gpa' ? address : undefined;
         const location = gpa !== undefined ? runtime.lineMaps[g]?.lookup(gpa) : undefined;
         const label = gpa !== undefined ? runtime.labelAt(g, gpa) : undefined;
@@ -736,7 +814,10 @@ export class HyperstepSession extends DebugSession {
           instruction: instr.text,
         };
         if (label && label.offset === 0) out.symbol = label.name;
-        if (location) { out.location = this.source(location.file); out.line = this.convertDebuggerLineToClient(location.line); }
+        if (location) {
+          out.location = this.source(location.file);
+          out.line = this.convertDebuggerLineToClient(location.line);
+        }
         if (!instr.isValid) out.presentationHint = 'invalid';
         instructions.push(out);
         address = (address + instr.length) >>> 0;

@@ -54,13 +54,19 @@ export class SimulatorEvents {
   }
 
   /** The shadow drops reported so far (kept in a snapshot). */
-  get shadowDropsSeen(): number { return this.shadowDrops; }
+  get shadowDropsSeen(): number {
+    return this.shadowDrops;
+  }
 
   /** Puts back the count of a saved state. */
-  loadShadowDropsSeen(count: number): void { this.shadowDrops = count; }
+  loadShadowDropsSeen(count: number): void {
+    this.shadowDrops = count;
+  }
 
   /** A replay restored a state: the delivery held before is not this state's. */
-  dropHeldDelivery(): void { this.heldDelivery = undefined; }
+  dropHeldDelivery(): void {
+    this.heldDelivery = undefined;
+  }
 
   onMachineEvent(event: MachineEvent): void {
     const deps = this.deps;
@@ -77,16 +83,40 @@ export class SimulatorEvents {
         const name = VECTOR_NAMES[event.vector] ?? `vector ${event.vector}`;
         let description = `${name} at pc ${hexWord(event.pc)}${text ? `: \`${text}\`` : ''} in ${mode}, delivered to the handler`;
         let filterId: string | undefined;
-        if (event.vector === Vector.GP) { filterId = 'protection-fault'; description = `protection fault at ${hexWord(event.pc)}: \`${text}\` in ${mode}, will be delivered to the guest's #GP handler`; }
-        else if (event.vector === Vector.PF) { filterId = 'guest-page-fault'; description = `page fault at ${hexWord(event.faultAddress)} (pc ${hexWord(event.pc)}), ${formatPageFaultError(event.errorCode)}, in ${mode}: will be delivered to the guest's #PF handler`; }
-        else if (event.vector === Vector.SYSCALL) { filterId = 'syscall'; description = `system call from ${mode} (returning to ${hexWord(event.pc)}): will be delivered to the guest's handler`; }
-        else if (event.vector === Vector.DF && target.cpu.deliveryFailure) description = `${name}: ${explainDeliveryFailure(target.cpu.deliveryFailure)}`;
-        deps.timeline.record(event.vector === Vector.SYSCALL ? 'syscall' : event.vector === Vector.GP ? 'protection-fault' : event.vector === Vector.PF ? 'guest-page-fault' : 'exception', 0, event.pc, text, description, event.ticks);
+        if (event.vector === Vector.GP) {
+          filterId = 'protection-fault';
+          description = `protection fault at ${hexWord(event.pc)}: \`${text}\` in ${mode}, will be delivered to the guest's #GP handler`;
+        } else if (event.vector === Vector.PF) {
+          filterId = 'guest-page-fault';
+          description = `page fault at ${hexWord(event.faultAddress)} (pc ${hexWord(event.pc)}), ${formatPageFaultError(event.errorCode)}, in ${mode}: will be delivered to the guest's #PF handler`;
+        } else if (event.vector === Vector.SYSCALL) {
+          filterId = 'syscall';
+          description = `system call from ${mode} (returning to ${hexWord(event.pc)}): will be delivered to the guest's handler`;
+        } else if (event.vector === Vector.DF && target.cpu.deliveryFailure) description = `${name}: ${explainDeliveryFailure(target.cpu.deliveryFailure)}`;
+        deps.timeline.record(
+          event.vector === Vector.SYSCALL ? 'syscall' : event.vector === Vector.GP ? 'protection-fault' : event.vector === Vector.PF ? 'guest-page-fault' : 'exception',
+          0,
+          event.pc,
+          text,
+          description,
+          event.ticks,
+        );
         const delivery = { vector: event.vector, pc: event.pc, fromUser: event.fromUser };
         if (filterId) {
           // Trap filters stop before delivery, at the faulting instruction, as under the hypervisor.
           const highlightVa = event.vector === Vector.PF ? event.faultAddress : undefined;
-          const filterEvent = { kind: filterId, guest: 0, pc: event.pc, instruction: text, description, ticks: event.ticks, isUser: event.fromUser, vector: event.vector, errorCode: event.errorCode, address: event.faultAddress };
+          const filterEvent = {
+            kind: filterId,
+            guest: 0,
+            pc: event.pc,
+            instruction: text,
+            description,
+            ticks: event.ticks,
+            isUser: event.fromUser,
+            vector: event.vector,
+            errorCode: event.errorCode,
+            address: event.faultAddress,
+          };
           const stop: StopInfo = { reason: 'exception', guest: 0, description, exceptionId: filterId, highlightVa };
           if (deps.filters.holdsBefore(filterId, filterEvent, stop)) {
             target.machine!.isHoldRequested = true;
@@ -113,7 +143,10 @@ export class SimulatorEvents {
         const g = target.currentGuest();
         const what = event.page === undefined ? `${event.nRemoved} entries removed` : `page ${hexWord(event.page)}${event.nRemoved ? '' : ' (not cached)'}`;
         const description = `TLB flush (${event.reason === 'hypervisor' ? 'by the hypervisor' : event.reason}): ${what}`;
-        if (isBare && event.reason === 'invlpg') { deps.cpuBreakpoints.forgetAliases(0); deps.cpuBreakpoints.refresh(); }
+        if (isBare && event.reason === 'invlpg') {
+          deps.cpuBreakpoints.forgetAliases(0);
+          deps.cpuBreakpoints.refresh();
+        }
         if (isBare) deps.timeline.record('tlb-flush', g, target.pc(g), '', description, event.ticks);
         deps.filters.filterAfter('tlb-flush', deps.filters.filterEvent('tlb-flush', g, description, event.page));
         return;
@@ -150,7 +183,11 @@ export class SimulatorEvents {
     if ((deps.guests[g]?.inputs?.length ?? 0) > 0 || target.devices(g).keyboard.queueLength > 0) return;
     this.noKeyboardHint.add(g);
     const who = deps.guests.length > 1 ? `guest ${target.name(g)}` : 'the guest';
-    deps.emit({ kind: 'output', category: 'console', text: `hyperstep: ${who} reads the keyboard (port ${hexLiteral(port)}), which is empty: no input was configured ("input" in launch.json) or typed. Type \`input TEXT\` (or \`> TEXT\`) in the debug console to press keys.\n` });
+    deps.emit({
+      kind: 'output',
+      category: 'console',
+      text: `hyperstep: ${who} reads the keyboard (port ${hexLiteral(port)}), which is empty: no input was configured ("input" in launch.json) or typed. Type \`input TEXT\` (or \`> TEXT\`) in the debug console to press keys.\n`,
+    });
   }
 
   /** The bare machine delivers an exception now: its handler frame opens, and a step watching the guest ends in the handler. */

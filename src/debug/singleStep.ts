@@ -45,12 +45,18 @@ function accessesOf(target: Target, g: number): Array<{ address: number; size: n
   const sp = regs[15] >>> 0;
   const access = instr.info.access;
   switch (access.kind) {
-    case 'load': return [{ address: operandAddress(instr, regs) >>> 0, size: access.size, isWrite: false }];
-    case 'store': return [{ address: operandAddress(instr, regs) >>> 0, size: access.size, isWrite: true }];
-    case 'push': return [{ address: (sp - 4) >>> 0, size: access.size, isWrite: true }];
-    case 'pop': return [{ address: sp, size: access.size, isWrite: false }];
-    case 'none': return [];
-    default: return assertNever(access, 'memory access');
+    case 'load':
+      return [{ address: operandAddress(instr, regs) >>> 0, size: access.size, isWrite: false }];
+    case 'store':
+      return [{ address: operandAddress(instr, regs) >>> 0, size: access.size, isWrite: true }];
+    case 'push':
+      return [{ address: (sp - 4) >>> 0, size: access.size, isWrite: true }];
+    case 'pop':
+      return [{ address: sp, size: access.size, isWrite: false }];
+    case 'none':
+      return [];
+    default:
+      return assertNever(access, 'memory access');
   }
 }
 
@@ -128,7 +134,11 @@ export class SingleStep {
           for (const access of accesses) {
             const hits = deps.breakpoints.dataHits(access.address, access.size, access.isWrite).filter((record) => {
               if (record.condition) {
-                try { if (evaluateExpression(record.condition, deps.evalContext(g)) === 0) return false; } catch { return false; }
+                try {
+                  if (evaluateExpression(record.condition, deps.evalContext(g)) === 0) return false;
+                } catch {
+                  return false;
+                }
               }
               record.hits++;
               return !record.hitCondition || record.hitCondition(record.hits);
@@ -136,7 +146,10 @@ export class SingleStep {
             if (hits.length > 0) {
               const value = target.readWord('gva', g, access.address, access.size === 1 ? 1 : 4);
               deps.stop({
-                reason: 'data breakpoint', guest: g, hitBreakpointIds: hits.map((h) => h.id), highlightVa: access.address,
+                reason: 'data breakpoint',
+                guest: g,
+                hitBreakpointIds: hits.map((h) => h.id),
+                highlightVa: access.address,
                 description: `${access.isWrite ? 'write to' : 'read of'} ${hexWord(access.address)} by the instruction at ${hexWord(pc)}${value !== undefined ? `; value now ${formatValue(value)}` : ''}`,
               });
               return 'stopped';
@@ -144,12 +157,21 @@ export class SingleStep {
           }
         }
         if (mode.kind === 'out') {
-          if (step.isDelivered) { nested++; continue; }
-          if (nested > 0) { if (op === Op.IRET && didRetire) nested--; continue; }
+          if (step.isDelivered) {
+            nested++;
+            continue;
+          }
+          if (nested > 0) {
+            if (op === Op.IRET && didRetire) nested--;
+            continue;
+          }
           if (!didRetire) continue;
           if (op === Op.CALL_I || op === Op.CALL_R) depth++;
           else if (op === Op.RET) {
-            if (depth === 0) { deps.stop({ reason: 'step', guest: g, description: 'step out: the function returned' }); return 'stopped'; }
+            if (depth === 0) {
+              deps.stop({ reason: 'step', guest: g, description: 'step out: the function returned' });
+              return 'stopped';
+            }
             depth--;
           } else if (op === Op.IRET && depth === 0) {
             deps.stop({ reason: 'step', guest: g, description: 'step out: the exception handler returned' });

@@ -39,9 +39,15 @@ export class Target {
     }
   }
 
-  get cpu() { return this.system.cpu; }
-  get guestCount(): number { return this.system.guestCount; }
-  get machineMemory(): PhysicalMemory { return this.hv ? this.hv.memory : this.machine!.memory; }
+  get cpu() {
+    return this.system.cpu;
+  }
+  get guestCount(): number {
+    return this.system.guestCount;
+  }
+  get machineMemory(): PhysicalMemory {
+    return this.hv ? this.hv.memory : this.machine!.memory;
+  }
 
   /** The guest whose context is in the real CPU. */
   currentGuest(): number {
@@ -90,7 +96,10 @@ export class Target {
   }
 
   setPc(g: number, value: number): void {
-    if (this.isLive(g)) { this.cpu.pc = value | 0; this.cpu.requestService(); } else this.hv!.guests[g].saved.pc = value | 0;
+    if (this.isLive(g)) {
+      this.cpu.pc = value | 0;
+      this.cpu.requestService();
+    } else this.hv!.guests[g].saved.pc = value | 0;
   }
 
   /** The flags the guest believes it has (virtual IF under the hypervisor). */
@@ -99,7 +108,11 @@ export class Target {
   }
 
   setFlags(g: number, value: number): void {
-    if (!this.hv) { this.cpu.flags = value & 0x20f; this.cpu.requestService(); return; }
+    if (!this.hv) {
+      this.cpu.flags = value & 0x20f;
+      this.cpu.requestService();
+      return;
+    }
     const guest = this.guestState(g);
     guest.virtualIF = (value & Flag.IF) !== 0;
     if (this.hv.isHardwareAssist && this.isLive(g)) {
@@ -110,7 +123,10 @@ export class Target {
     }
     // The hypervisor keeps the real IF set while a guest runs.
     const real = (value & 0x20f & ~Flag.IF) | Flag.IF;
-    if (this.isLive(g)) { this.cpu.flags = real; this.cpu.requestService(); } else guest.saved.realFlags = real;
+    if (this.isLive(g)) {
+      this.cpu.flags = real;
+      this.cpu.requestService();
+    } else guest.saved.realFlags = real;
   }
 
   /** Pretend mode under the hypervisor, the real mode on bare hardware. */
@@ -123,9 +139,15 @@ export class Target {
   }
 
   /** The guest's cr3 (guest-physical). */
-  cr3(g: number): number { return (this.hv ? this.guestState(g).cr3 : this.cpu.cr3) >>> 0; }
-  evt(g: number): number { return (this.hv ? this.guestState(g).evt : this.cpu.evt) >>> 0; }
-  ksp(g: number): number { return (this.hv ? this.guestState(g).ksp : this.cpu.ksp) >>> 0; }
+  cr3(g: number): number {
+    return (this.hv ? this.guestState(g).cr3 : this.cpu.cr3) >>> 0;
+  }
+  evt(g: number): number {
+    return (this.hv ? this.guestState(g).evt : this.cpu.evt) >>> 0;
+  }
+  ksp(g: number): number {
+    return (this.hv ? this.guestState(g).ksp : this.cpu.ksp) >>> 0;
+  }
 
   ticks(g: number): number {
     return this.system.guest(g).ticks;

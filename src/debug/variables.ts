@@ -24,7 +24,11 @@ type Container =
   | { kind: 'hypervisor' };
 
 const FLAG_BITS: Array<[string, number, string]> = [
-  ['CF', 0, 'carry'], ['ZF', 1, 'zero'], ['SF', 2, 'sign'], ['OF', 3, 'overflow'], ['IF', 9, 'interrupts enabled'],
+  ['CF', 0, 'carry'],
+  ['ZF', 1, 'zero'],
+  ['SF', 2, 'sign'],
+  ['OF', 3, 'overflow'],
+  ['IF', 9, 'interrupts enabled'],
 ];
 
 /** Shown as the value of a memory reference: which address space it is in. */
@@ -51,7 +55,8 @@ export class Variables {
     const hv = this.runtime.target.hv;
     const scopes: DebugProtocol.Scope[] = [];
     if (frame.kind === 'hypervisor') scopes.push(new Scope('Hypervisor trap', this.handles.create({ kind: 'hypervisor' }), false));
-    if (frame.kind === 'handler' && frame.handler) scopes.push(new Scope('Trap frame', this.handles.create({ kind: 'trapFrame', g, frameSp: frame.handler.frameSp, vector: frame.handler.vector }), false));
+    if (frame.kind === 'handler' && frame.handler)
+      scopes.push(new Scope('Trap frame', this.handles.create({ kind: 'trapFrame', g, frameSp: frame.handler.frameSp, vector: frame.handler.vector }), false));
     scopes.push(new Scope('Registers', this.handles.create({ kind: 'registers', g }), false));
     scopes.push(new Scope(hv ? 'Guest view of the CPU' : 'CPU', this.handles.create({ kind: 'guestCpu', g }), false));
     if (hv) scopes.push(new Scope('Real CPU', this.handles.create({ kind: 'realCpu' }), false));
@@ -66,7 +71,10 @@ export class Variables {
     if (!container) return [];
     const target = this.runtime.target;
     const word = (name: string, value: number, options: { isAddress?: boolean; evaluateName?: string } = {}): DebugProtocol.Variable => ({
-      name, value: formatValue(value), variablesReference: 0, evaluateName: options.evaluateName,
+      name,
+      value: formatValue(value),
+      variablesReference: 0,
+      evaluateName: options.evaluateName,
       memoryReference: options.isAddress ? memoryReference('gva', value) : undefined,
     });
     const text = (name: string, value: string): DebugProtocol.Variable => ({ name, value, variablesReference: 0 });
@@ -79,7 +87,16 @@ export class Variables {
         out.push(word('sp', regs[15] >>> 0, { isAddress: true, evaluateName: 'sp' }));
         out.push(word('pc', target.pc(g), { isAddress: true, evaluateName: 'pc' }));
         const flags = target.flags(g);
-        out.push({ name: 'flags', value: `${hexWord(flags)} [${FLAG_BITS.filter(([, bit]) => flags & (1 << bit)).map(([n]) => n).join(' ') || '-'}]`, evaluateName: 'flags', variablesReference: this.handles.create({ kind: 'flags', g }) });
+        out.push({
+          name: 'flags',
+          value: `${hexWord(flags)} [${
+            FLAG_BITS.filter(([, bit]) => flags & (1 << bit))
+              .map(([n]) => n)
+              .join(' ') || '-'
+          }]`,
+          evaluateName: 'flags',
+          variablesReference: this.handles.create({ kind: 'flags', g }),
+        });
         return out;
       }
       case 'flags': {
@@ -116,14 +133,23 @@ export class Variables {
         const mappings = guestMappings(this.runtime, container.g);
         if (mappings.length === 0) return [text('paging', target.cr3(container.g) === 0 ? 'off (cr3 = 0): virtual = physical' : 'no present mapping')];
         return mappings.slice(0, 4096).map((m) => ({
-          name: hexWord(m.va), value: `-> ${hexWord(m.pa)}  ${flagsText(m.pte & ~6 | (m.flags.w ? 2 : 0) | (m.flags.u ? 4 : 0))}`, variablesReference: 0,
+          name: hexWord(m.va),
+          value: `-> ${hexWord(m.pa)}  ${flagsText((m.pte & ~6) | (m.flags.w ? 2 : 0) | (m.flags.u ? 4 : 0))}`,
+          variablesReference: 0,
           memoryReference: memoryReference('gva', m.va),
         }));
       }
       case 'trapFrame': {
         const g = container.g;
         const read = (offset: number) => target.readWord('gva', g, (container.frameSp + offset) >>> 0);
-        const fields: Array<[string, number]> = [['fault address', 0], ['error code', 4], ['saved pc', 8], ['saved flags', 12], ['saved mode', 16], ['saved sp', 20]];
+        const fields: Array<[string, number]> = [
+          ['fault address', 0],
+          ['error code', 4],
+          ['saved pc', 8],
+          ['saved flags', 12],
+          ['saved mode', 16],
+          ['saved sp', 20],
+        ];
         return [
           word('frame at', container.frameSp, { isAddress: true }),
           ...fields.map(([name, offset]) => {

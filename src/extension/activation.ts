@@ -38,7 +38,12 @@ export function activateHyperstep(context: vscode.ExtensionContext, host: HostSe
     vscode.debug.registerDebugConfigurationProvider('hyperstep', new DynamicConfigurationProvider(host.locator), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.commands.registerCommand('hyperstep.sendInput', (text?: string) => sendInput(text)),
     ...Object.entries(REVERSE_COMMANDS).map(([command, vscodeCommand]) => vscode.commands.registerCommand(command, () => vscode.commands.executeCommand(vscodeCommand))),
-    ...Object.entries(PANEL_COMMANDS).map(([command, kind]) => vscode.commands.registerCommand(command, () => { panels.open(kind); panels.refresh(); })),
+    ...Object.entries(PANEL_COMMANDS).map(([command, kind]) =>
+      vscode.commands.registerCommand(command, () => {
+        panels.open(kind);
+        panels.refresh();
+      }),
+    ),
   );
   registerWalkthroughProgress(context, host.locator);
   const languageClient = host.startLanguageClient(context);

@@ -43,9 +43,11 @@ function activeFile(locator: ProgramLocator): string | undefined {
 
 /** Files open in editor tabs (not only the visible ones). */
 function openFiles(locator: ProgramLocator): string[] {
-  return vscode.window.tabGroups.all.flatMap((group) => group.tabs)
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
     .map((tab) => (tab.input instanceof vscode.TabInputText ? tab.input.uri : undefined))
-    .filter((uri): uri is vscode.Uri => uri !== undefined && locator.canLaunch(uri)).map((uri) => locator.programPath(uri));
+    .filter((uri): uri is vscode.Uri => uri !== undefined && locator.canLaunch(uri))
+    .map((uri) => locator.programPath(uri));
 }
 
 function fileReader(locator: ProgramLocator): (file: string) => string | undefined {
@@ -60,10 +62,16 @@ async function chooseProgram(locator: ProgramLocator): Promise<string | undefine
   const workspace = (await vscode.workspace.findFiles('**/*.g32', '**/node_modules/**', 200)).filter((uri) => locator.canLaunch(uri)).map((uri) => locator.programPath(uri));
   const pick = pickProgram(activeFile(locator), openFiles(locator), workspace, fileReader(locator));
   if (pick.kind === 'file') return pick.program;
-  if (pick.kind === 'none') { void vscode.window.showInformationMessage(pick.message); return undefined; }
-  const chosen = await vscode.window.showQuickPick(pick.candidates.map((file) => ({ label: path.basename(file), description: vscode.workspace.asRelativePath(file), file })), {
-    placeHolder: 'Which program should hyperstep debug?',
-  });
+  if (pick.kind === 'none') {
+    void vscode.window.showInformationMessage(pick.message);
+    return undefined;
+  }
+  const chosen = await vscode.window.showQuickPick(
+    pick.candidates.map((file) => ({ label: path.basename(file), description: vscode.workspace.asRelativePath(file), file })),
+    {
+      placeHolder: 'Which program should hyperstep debug?',
+    },
+  );
   return chosen?.file;
 }
 
@@ -117,7 +125,12 @@ export class DynamicConfigurationProvider implements vscode.DebugConfigurationPr
     const program = this.locator.programPath(file);
     const name = path.basename(program);
     return SETTINGS.map((setting) => ({
-      type: 'hyperstep', request: 'launch', name: `${name} on ${VIRTUALIZATION_TEXT[setting.virtualization].label}`, program, stopOnEntry: true, ...setting,
+      type: 'hyperstep',
+      request: 'launch',
+      name: `${name} on ${VIRTUALIZATION_TEXT[setting.virtualization].label}`,
+      program,
+      stopOnEntry: true,
+      ...setting,
     }));
   }
 }

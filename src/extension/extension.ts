@@ -25,7 +25,10 @@ export function activate(context: vscode.ExtensionContext): HyperstepApi {
         debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
       };
       const clientOptions: LanguageClientOptions = {
-        documentSelector: [{ scheme: 'file', language: 'g32' }, { scheme: 'untitled', language: 'g32' }],
+        documentSelector: [
+          { scheme: 'file', language: 'g32' },
+          { scheme: 'untitled', language: 'g32' },
+        ],
       };
       // The id 'hyperstep' makes the client honour the `hyperstep.trace.server` setting.
       client = new LanguageClient('hyperstep', 'hyperstep language server', serverOptions, clientOptions);

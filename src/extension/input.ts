@@ -10,11 +10,13 @@ export async function sendInput(text?: string): Promise<void> {
     void vscode.window.showWarningMessage('hyperstep: no hyperstep debug session is active.');
     return;
   }
-  const typed = text ?? await vscode.window.showInputBox({
-    title: 'Send keyboard input to the guest',
-    prompt: 'The bytes join the keyboard queue now (port 0x60); \\n is a newline.',
-    placeHolder: 'k',
-  });
+  const typed =
+    text ??
+    (await vscode.window.showInputBox({
+      title: 'Send keyboard input to the guest',
+      prompt: 'The bytes join the keyboard queue now (port 0x60); \\n is a newline.',
+      placeHolder: 'k',
+    }));
   if (typed === undefined || typed === '') return;
   try {
     await session.customRequest('evaluate', { expression: `input ${typed}`, context: 'repl' });

@@ -6,10 +6,7 @@
 
 import * as path from 'path';
 
-export type ProgramPick =
-  | { kind: 'file'; program: string }
-  | { kind: 'ask'; candidates: string[] }
-  | { kind: 'none'; message: string };
+export type ProgramPick = { kind: 'file'; program: string } | { kind: 'ask'; candidates: string[] } | { kind: 'none'; message: string };
 
 const isG32 = (file: string): boolean => path.extname(file).toLowerCase() === '.g32';
 

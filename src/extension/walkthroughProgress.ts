@@ -57,7 +57,7 @@ async function openFirstLab(): Promise<void> {
 async function debugUnderTrapAndEmulate(locator: ProgramLocator): Promise<void> {
   const document = vscode.window.activeTextEditor?.document;
   if (document?.languageId !== 'g32' || !locator.canLaunch(document.uri)) {
-    void vscode.window.showInformationMessage('hyperstep: open a .g32 file (the lab\'s guest) first.');
+    void vscode.window.showInformationMessage("hyperstep: open a .g32 file (the lab's guest) first.");
     return;
   }
   await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(document.uri), {

@@ -18,7 +18,9 @@ async function readSource(uri: vscode.Uri): Promise<{ path: string; text: string
 }
 
 export function syncWorkspaceFiles(client: BaseLanguageClient): vscode.Disposable {
-  const send = (params: WorkspaceFilesParams): void => { void client.sendNotification(WORKSPACE_FILES_NOTIFICATION, params); };
+  const send = (params: WorkspaceFilesParams): void => {
+    void client.sendNotification(WORKSPACE_FILES_NOTIFICATION, params);
+  };
   const sendAll = async (): Promise<void> => {
     const uris = await vscode.workspace.findFiles('**/*.g32', undefined, MAX_FILES);
     const files = (await Promise.all(uris.map(readSource))).filter((file): file is { path: string; text: string } => file !== undefined);

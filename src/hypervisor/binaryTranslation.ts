@@ -29,7 +29,10 @@ export function runCurrentGuest(hv: TrapContext): StopReason {
 
 /** Under binary translation pretend-kernel code runs translated: the interpreter hands over. */
 export function onPretendModeSwitch(hv: TrapContext, guest: Guest, isUser: boolean): void {
-  if (guest.translator && !isUser) { hv.cpu.stopRequest = 'switch-engine'; hv.cpu.requestService(); }
+  if (guest.translator && !isUser) {
+    hv.cpu.stopRequest = 'switch-engine';
+    hv.cpu.requestService();
+  }
 }
 
 /** Machine frame -> owning guest's index (-1 for the hypervisor's own), and the guest frame number it backs. */

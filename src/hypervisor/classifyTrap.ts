@@ -82,7 +82,7 @@ export function classifyTrap(hv: TrapContext, guest: Guest, vector: number, erro
 }
 
 export function accessOf(realErrorCode: number): GuestAccess {
-  return (realErrorCode & PfError.FETCH) ? GuestAccess.FETCH : (realErrorCode & PfError.WRITE) ? GuestAccess.WRITE : GuestAccess.READ;
+  return realErrorCode & PfError.FETCH ? GuestAccess.FETCH : realErrorCode & PfError.WRITE ? GuestAccess.WRITE : GuestAccess.READ;
 }
 
 /**
@@ -111,16 +111,32 @@ export function describeTrap(hv: TrapContext, guest: Guest, trap: TrapClass, vec
   const isFetch = vector === Vector.PF && (errorCode & PfError.FETCH) !== 0;
   switch (trap.kind) {
     case 'interrupt':
-      return hv.event('reflected', guest, pc, '', `${vector === Vector.TIMER ? 'timer' : 'keyboard'} interrupt: ${hv.isNested ? 'will be injected on VM entry, through the guest\'s evt' : 'will be reflected to the guest'}`, { vector });
+      return hv.event(
+        'reflected',
+        guest,
+        pc,
+        '',
+        `${vector === Vector.TIMER ? 'timer' : 'keyboard'} interrupt: ${hv.isNested ? "will be injected on VM entry, through the guest's evt" : 'will be reflected to the guest'}`,
+        { vector },
+      );
     case 'guest-mode-delivery': {
       // A debugger may hold the guest's own fault at the faulting instruction, as on bare hardware.
       if (vector !== Vector.GP && vector !== Vector.PF && vector !== Vector.SYSCALL) return undefined;
       const kind: HypervisorEventKind = vector === Vector.GP ? 'protection-fault' : vector === Vector.PF ? 'guest-page-fault' : 'syscall';
       const where = guest.isPretendUser ? 'guest user mode' : 'guest kernel mode';
       const text = isFetch ? '' : hv.peekText(guest, pc);
-      const what = vector === Vector.GP ? `protection fault at ${hexWord(pc)}: \`${text}\` in ${where}`
-        : vector === Vector.PF ? `page fault at ${hexWord(faultAddress)} (pc ${hexWord(pc)}), ${formatPageFaultError(errorCode)}, in ${where}` : `system call from ${where}`;
-      return hv.event(kind, guest, pc, text, `${what}: will be delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0, isGuestModeDelivery: true });
+      const what =
+        vector === Vector.GP
+          ? `protection fault at ${hexWord(pc)}: \`${text}\` in ${where}`
+          : vector === Vector.PF
+            ? `page fault at ${hexWord(faultAddress)} (pc ${hexWord(pc)}), ${formatPageFaultError(errorCode)}, in ${where}`
+            : `system call from ${where}`;
+      return hv.event(kind, guest, pc, text, `${what}: will be delivered to the guest's handler in guest mode, with no exit`, {
+        vector,
+        errorCode,
+        address: faultAddress >>> 0,
+        isGuestModeDelivery: true,
+      });
     }
     case 'exit': {
       const text = hv.peekText(guest, pc);
@@ -134,28 +150,37 @@ export function describeTrap(hv: TrapContext, guest: Guest, trap: TrapClass, vec
   const text = instr ? formatGuestInstr(instr) : '';
   const where = guest.isPretendUser ? 'pretend user mode' : 'pretend kernel mode';
   switch (trap.kind) {
-    case 'emulate-privileged': case 'reflect-protection-fault': {
+    case 'emulate-privileged':
+    case 'reflect-protection-fault': {
       const what = trap.kind === 'reflect-protection-fault' ? 'will be reflected to the guest as #GP' : 'will be emulated';
       return hv.event('protection-fault', guest, pc, text, `protection fault at ${hexWord(pc)}: \`${text}\` in ${where}, ${what}`, { vector });
     }
-    case 'page-fault': case 'exit-page-fault': {
+    case 'page-fault':
+    case 'exit-page-fault': {
       const fault = classifyPageFault(guest, errorCode, faultAddress, true);
       const walk = fault.walk;
       const kind: HypervisorEventKind = fault.kind === 'guest' ? 'guest-page-fault' : fault.kind === 'mmio' ? 'io-emulated' : fault.kind === 'console-fetch' ? 'reflected' : 'hidden-page-fault';
       const title = fault.kind === 'guest' ? 'guest page fault' : fault.kind === 'mmio' || fault.kind === 'console-fetch' ? 'memory-mapped I/O' : 'hidden page fault';
-      const what = fault.kind === 'guest' ? `${(walk.errorCode & PfError.PROTECTION) ? 'not allowed by the guest\'s page table' : 'not mapped for the guest'} (${formatPageFaultError(walk.errorCode)}): will be reflected to its #PF handler`
-        : fault.kind === 'mmio' ? 'a device page: will be emulated (no shadow ever maps it)'
-        : fault.kind === 'console-fetch' ? 'code fetched from the device page reads zeros: will be reflected to the guest as #UD'
-        : fault.kind === 'protected-write' ? `the guest maps it to physical ${hexWord(walk.gpa)}, which holds ${isTranslatedCodePage(guest, walk.gpa) ? 'translated code' : 'a shadowed page table'}: the write will be emulated`
-        : fault.kind === 'bus-error' ? `the guest's page table leads to physical ${hexWord(fault.address)}, which is neither its RAM nor a device: the run will stop with a bus error`
-        : `the guest maps it to physical ${hexWord(walk.gpa)}, missing only from the shadow: will be filled and the access retried`;
-      const access = (errorCode & PfError.FETCH) ? 'instruction fetch' : (errorCode & PfError.WRITE) ? `write by \`${text}\`` : `read by \`${text}\``;
+      const what =
+        fault.kind === 'guest'
+          ? `${walk.errorCode & PfError.PROTECTION ? "not allowed by the guest's page table" : 'not mapped for the guest'} (${formatPageFaultError(walk.errorCode)}): will be reflected to its #PF handler`
+          : fault.kind === 'mmio'
+            ? 'a device page: will be emulated (no shadow ever maps it)'
+            : fault.kind === 'console-fetch'
+              ? 'code fetched from the device page reads zeros: will be reflected to the guest as #UD'
+              : fault.kind === 'protected-write'
+                ? `the guest maps it to physical ${hexWord(walk.gpa)}, which holds ${isTranslatedCodePage(guest, walk.gpa) ? 'translated code' : 'a shadowed page table'}: the write will be emulated`
+                : fault.kind === 'bus-error'
+                  ? `the guest's page table leads to physical ${hexWord(fault.address)}, which is neither its RAM nor a device: the run will stop with a bus error`
+                  : `the guest maps it to physical ${hexWord(walk.gpa)}, missing only from the shadow: will be filled and the access retried`;
+      const access = errorCode & PfError.FETCH ? 'instruction fetch' : errorCode & PfError.WRITE ? `write by \`${text}\`` : `read by \`${text}\``;
       return hv.event(kind, guest, pc, text, `${title} at ${hexWord(faultAddress)} (${access} at pc ${hexWord(pc)}, ${where}): ${what}`, { vector, errorCode, address: faultAddress >>> 0 });
     }
     case 'syscall':
       return hv.event('syscall', guest, pc, 'syscall', `system call from ${where}: will be reflected to the guest's handler`, { vector });
     case 'hypercall':
-      if (guest.isPretendUser) return hv.event('reflected', guest, pc, text, `\`vmcall\` from ${where}: only the guest kernel may call the hypervisor, will be reflected to the guest as #UD`, { vector });
+      if (guest.isPretendUser)
+        return hv.event('reflected', guest, pc, text, `\`vmcall\` from ${where}: only the guest kernel may call the hypervisor, will be reflected to the guest as #UD`, { vector });
       return hv.event('hypercall', guest, pc, text, `hypercall ${trap.instr.imm} from ${where}`, { vector });
     default:
       return hv.event('reflected', guest, pc, text, `exception ${vector} in ${where}: will be reflected to the guest`, { vector });

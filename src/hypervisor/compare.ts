@@ -57,10 +57,15 @@ function stopOf(side: Side): string {
   return side.last && side.last.reason !== 'budget' ? side.last.reason : 'running';
 }
 
-
 function describeFlags(flags: number): string {
-  const names = [['CF', Flag.CF], ['ZF', Flag.ZF], ['SF', Flag.SF], ['OF', Flag.OF], ['IF', Flag.IF]] as const;
-  return `${hexWord(flags)} (${names.map(([n, bit]) => `${n}=${(flags & bit) ? 1 : 0}`).join(' ')})`;
+  const names = [
+    ['CF', Flag.CF],
+    ['ZF', Flag.ZF],
+    ['SF', Flag.SF],
+    ['OF', Flag.OF],
+    ['IF', Flag.IF],
+  ] as const;
+  return `${hexWord(flags)} (${names.map(([n, bit]) => `${n}=${flags & bit ? 1 : 0}`).join(' ')})`;
 }
 
 /** Guest-visible differences between two views, in words; empty when they agree. */
@@ -125,15 +130,21 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
     runTo(other, target);
     const differences = compareViews(reference.system.guest(0), other.system.guest(0), names.reference, names.other, true);
     if (stopOf(reference) !== stopOf(other)) differences.push(`run: ${names.reference} ${stopOf(reference)}, ${names.other} ${stopOf(other)}`);
-    if (differences.length > 0) { isDiverged = true; break; }
+    if (differences.length > 0) {
+      isDiverged = true;
+      break;
+    }
     agreedUpTo = reference.system.guest(0).ticks;
     if (stopOf(reference) !== 'running') break;
     chunkStart = target;
   }
   const result = (divergence: Divergence | undefined): CompareResult => ({
-    divergence, ticksCompared: agreedUpTo,
-    reference: reference.last ?? { reason: 'budget', detail: '' }, other: other.last ?? { reason: 'budget', detail: '' },
-    referenceSetting: reference.system.settingName, otherSetting: other.system.settingName,
+    divergence,
+    ticksCompared: agreedUpTo,
+    reference: reference.last ?? { reason: 'budget', detail: '' },
+    other: other.last ?? { reason: 'budget', detail: '' },
+    referenceSetting: reference.system.settingName,
+    otherSetting: other.system.settingName,
   });
   if (!isDiverged) return result(undefined);
   const chunkEnd = chunkStart + chunk;
@@ -150,7 +161,7 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
   let lastBoundary = chunkStart;
   if (translatorOf(other.system) !== undefined) {
     const coarse = scanBlocks(MEMORY_STRIDE);
-    const fine = coarse && coarse.lastMemoryCheck < coarse.lastAgreed ? scanBlocks(MEMORY_STRIDE, coarse.lastMemoryCheck) ?? coarse : coarse;
+    const fine = coarse && coarse.lastMemoryCheck < coarse.lastAgreed ? (scanBlocks(MEMORY_STRIDE, coarse.lastMemoryCheck) ?? coarse) : coarse;
     if (fine) {
       window = { from: fine.lastAgreed, to: fine.tick };
       blockDivergence = fine.divergence;
@@ -177,7 +188,13 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
   replayTo(window.from);
   const at = reference.system.instructionAt(0);
   const before = reference.system.guest(0);
-  return result({ retired: before.retired, pc: before.pc, instruction: at.text, differences: chunkDifferences, explanation: `${explain(undefined, other.system.setting.virtualization)} (somewhere in the ${window.to - window.from} ticks from here)` });
+  return result({
+    retired: before.retired,
+    pc: before.pc,
+    instruction: at.text,
+    differences: chunkDifferences,
+    explanation: `${explain(undefined, other.system.setting.virtualization)} (somewhere in the ${window.to - window.from} ticks from here)`,
+  });
 
   /**
    * Fresh runs replayed with the real run's chunk boundaries up to the diverging
@@ -187,14 +204,20 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
   function replayTo(pauseAt: number): void {
     reference = { system: makeReference(), last: undefined };
     other = { system: makeOther(), last: undefined };
-    for (let tick = chunk; tick <= chunkStart; tick += chunk) { runTo(reference, tick); runTo(other, tick); }
+    for (let tick = chunk; tick <= chunkStart; tick += chunk) {
+      runTo(reference, tick);
+      runTo(other, tick);
+    }
     if (pauseAt > chunkStart) {
       const translator = translatorOf(other.system);
       if (translator) {
         translator.boundaryProbe = () => other.system.cpu.ticks >= pauseAt;
         runTo(other, chunkEnd);
         translator.boundaryProbe = undefined;
-        if (other.last?.reason === 'requested') { other.last = undefined; other.system.cpu.stopReason = undefined; }
+        if (other.last?.reason === 'requested') {
+          other.last = undefined;
+          other.system.cpu.stopReason = undefined;
+        }
       } else runTo(other, pauseAt);
       runTo(reference, other.system.cpu.ticks);
     }
@@ -218,9 +241,14 @@ export function findDivergence(makeReference: () => VirtualSystem, makeOther: ()
       if (differences.length > 0) {
         const instructions = tick - lastAgreed;
         found = {
-          tick, lastAgreed, lastMemoryCheck,
+          tick,
+          lastAgreed,
+          lastMemoryCheck,
           divergence: {
-            retired: before.retired, pc: before.pc, instruction: before.at.text, differences,
+            retired: before.retired,
+            pc: before.pc,
+            instruction: before.at.text,
+            differences,
             explanation: `${explain(before.at.op, other.system.setting.virtualization)} (binary translation ran ${instructions} instruction${instructions === 1 ? '' : 's'} from here in one translated block, as in the real run; the difference shows at its end)`,
           },
         };

@@ -15,7 +15,8 @@ export class SensitiveTally {
     system.events.on((event) => {
       if (event.kind !== 'sensitive') return;
       const count = this.counts.get(event.mnemonic) ?? { user: 0, kernel: 0 };
-      if (event.isUser) count.user++; else count.kernel++;
+      if (event.isUser) count.user++;
+      else count.kernel++;
       this.counts.set(event.mnemonic, count);
     });
   }
@@ -51,20 +52,20 @@ export function explainAgreement(system: VirtualSystem, tally: SensitiveTally): 
       const translated = c.sensitiveInstructions - native;
       return [
         `why: binary translation interpreted the guest kernel's code until a block was hot and translated the hot ones (${plural(c.translations, 'block')} translated): ` +
-        `${plural(translated, 'sensitive instruction')} in pretend kernel mode, interpreted or translated, became calls into the hypervisor, which gave each its bare-hardware effect on the virtual IF and evt; ` +
-        `${native} ran natively in pretend user mode${nativeText}, where real user mode behaves as bare hardware would.`,
+          `${plural(translated, 'sensitive instruction')} in pretend kernel mode, interpreted or translated, became calls into the hypervisor, which gave each its bare-hardware effect on the virtual IF and evt; ` +
+          `${native} ran natively in pretend user mode${nativeText}, where real user mode behaves as bare hardware would.`,
       ];
     }
     case 'hardware-assist':
       return [
         `why: under hardware assist the guest kernel runs in real kernel mode (guest mode), so its ${plural(native, 'sensitive instruction')}${nativeText} behaved exactly as on bare hardware with no exit; ` +
-        `the hypervisor saw only ${plural(c.hwExits, 'exit')} (hlt ${c.hwExitsHlt}, port I/O ${c.hwExitsIo}, memory-mapped I/O ${c.hwExitsMmio}, cr3 ${c.hwExitsCr3}, vmcall ${c.hwExitsVmcall}, page fault ${c.hwExitsPageFault}, interrupt injection ${c.hwExitsInterrupt}).`,
+          `the hypervisor saw only ${plural(c.hwExits, 'exit')} (hlt ${c.hwExitsHlt}, port I/O ${c.hwExitsIo}, memory-mapped I/O ${c.hwExitsMmio}, cr3 ${c.hwExitsCr3}, vmcall ${c.hwExitsVmcall}, page fault ${c.hwExitsPageFault}, interrupt injection ${c.hwExitsInterrupt}).`,
       ];
     case 'paravirtual':
       if (c.hypercalls === 0) return explainTrapAndEmulate(c.privilegedEmulated, native, nativeText);
       return [
         `why: the paravirtual guest kernel asks the hypervisor with ${plural(c.hypercalls, 'hypercall')} instead of running sensitive instructions; ` +
-        `${plural(native, 'sensitive instruction')} ran${nativeText}${tally.total('kernel') > 0 ? '' : ', none of them in pretend kernel mode'}.`,
+          `${plural(native, 'sensitive instruction')} ran${nativeText}${tally.total('kernel') > 0 ? '' : ', none of them in pretend kernel mode'}.`,
       ];
     default:
       return explainTrapAndEmulate(c.privilegedEmulated, native, nativeText);

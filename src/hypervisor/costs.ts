@@ -51,14 +51,44 @@ export interface CostCounters {
 
 export function emptyCounters(): CostCounters {
   return {
-    instructionsPretendKernel: 0, instructionsPretendUser: 0,
-    trapsProtectionFault: 0, trapsPageFault: 0, trapsSyscall: 0, trapsOther: 0,
-    privilegedEmulated: 0, ioEmulated: 0, reflections: 0, virtualInterrupts: 0,
-    guestPageFaults: 0, hiddenPageFaults: 0, shadowFills: 0, shadowDrops: 0, writeProtectEmulations: 0,
-    guestCr3Loads: 0, realCr3Loads: 0, realTlbFlushes: 0, sensitiveInstructions: 0, hypercalls: 0,
-    translations: 0, translationCacheHits: 0, chainedJumps: 0, translationInvalidations: 0, trapsAvoidedByAdaptiveTranslation: 0, instructionsInterpreted: 0,
-    hwExits: 0, hwExitsHlt: 0, hwExitsIo: 0, hwExitsCr3: 0, hwExitsInvlpg: 0, hwExitsVmcall: 0, hwExitsPageFault: 0, hwExitsMmio: 0, hwExitsInterrupt: 0,
-    tlbMisses: 0, walkReferences: 0, nestedWalkReferences: 0,
+    instructionsPretendKernel: 0,
+    instructionsPretendUser: 0,
+    trapsProtectionFault: 0,
+    trapsPageFault: 0,
+    trapsSyscall: 0,
+    trapsOther: 0,
+    privilegedEmulated: 0,
+    ioEmulated: 0,
+    reflections: 0,
+    virtualInterrupts: 0,
+    guestPageFaults: 0,
+    hiddenPageFaults: 0,
+    shadowFills: 0,
+    shadowDrops: 0,
+    writeProtectEmulations: 0,
+    guestCr3Loads: 0,
+    realCr3Loads: 0,
+    realTlbFlushes: 0,
+    sensitiveInstructions: 0,
+    hypercalls: 0,
+    translations: 0,
+    translationCacheHits: 0,
+    chainedJumps: 0,
+    translationInvalidations: 0,
+    trapsAvoidedByAdaptiveTranslation: 0,
+    instructionsInterpreted: 0,
+    hwExits: 0,
+    hwExitsHlt: 0,
+    hwExitsIo: 0,
+    hwExitsCr3: 0,
+    hwExitsInvlpg: 0,
+    hwExitsVmcall: 0,
+    hwExitsPageFault: 0,
+    hwExitsMmio: 0,
+    hwExitsInterrupt: 0,
+    tlbMisses: 0,
+    walkReferences: 0,
+    nestedWalkReferences: 0,
   };
 }
 
@@ -78,8 +108,8 @@ export const COUNTER_LABELS: Record<keyof CostCounters, string> = {
   shadowFills: 'shadow fills',
   shadowDrops: 'shadow drops',
   writeProtectEmulations: 'page-table writes emulated (write-protect)',
-  guestCr3Loads: 'guest cr3 loads (the guest kernel\'s mov cr3)',
-  realCr3Loads: 'real cr3 loads (the real CPU\'s page-table switches)',
+  guestCr3Loads: "guest cr3 loads (the guest kernel's mov cr3)",
+  realCr3Loads: "real cr3 loads (the real CPU's page-table switches)",
   realTlbFlushes: 'real TLB flushes (by the hypervisor)',
   sensitiveInstructions: 'sensitive instructions executed by the guest (pushf, popf, mov rd, evt)',
   hypercalls: 'hypercalls',
@@ -126,7 +156,7 @@ export interface CostModel {
 }
 
 export const COST_PROFILE_NAMES = ['first-gen', 'modern'] as const;
-export type CostProfileName = typeof COST_PROFILE_NAMES[number];
+export type CostProfileName = (typeof COST_PROFILE_NAMES)[number];
 
 /**
  * Software costs (traps, emulation, shadows, translation) are the same in both
@@ -156,7 +186,7 @@ export const COST_PROFILES: Readonly<Record<CostProfileName, Readonly<CostModel>
     nestedWalkReference: 10, // no page-walk cache: each of the up-to-24 references costs a full one
   },
   /** Today: cheap exits, tagged TLBs (VPID/ASID), page-walk caches (Bhargava et al., ASPLOS 2008). */
-  'modern': {
+  modern: {
     ...SOFTWARE_COSTS,
     tlbMiss: 10,
     walkReference: 5, // paging-structure caches hold the upper levels
@@ -183,7 +213,7 @@ export function parseCostModel(json: unknown): CostModel {
   if (profile !== undefined && (typeof profile !== 'string' || !isCostProfileName(profile))) {
     throw new Error(`cost model 'profile' must be one of ${COST_PROFILE_NAMES.map((n) => `'${n}'`).join(', ')}`);
   }
-  const model: CostModel = { ...COST_PROFILES[(profile as CostProfileName | undefined) ?? DEFAULT_COST_PROFILE] };
+  const model: CostModel = { ...COST_PROFILES[profile ?? DEFAULT_COST_PROFILE] };
   for (const [key, value] of Object.entries(costs)) {
     if (!(key in model)) throw new Error(`unknown cost model key '${key}'; known: profile, ${Object.keys(model).join(', ')}`);
     if (typeof value !== 'number' || !(value >= 0)) throw new Error(`cost model '${key}' must be a non-negative number`);
@@ -194,18 +224,20 @@ export function parseCostModel(json: unknown): CostModel {
 
 export function estimateCycles(c: CostCounters, m: CostModel = DEFAULT_COST_MODEL): number {
   const traps = c.trapsProtectionFault + c.trapsPageFault + c.trapsSyscall + c.trapsOther;
-  return (c.instructionsPretendKernel + c.instructionsPretendUser) * m.instruction
-    + traps * m.trap
-    + (c.privilegedEmulated + c.ioEmulated + c.writeProtectEmulations) * m.emulate
-    + (c.reflections + c.virtualInterrupts) * m.reflect
-    + c.shadowFills * m.shadowFill
-    + c.shadowDrops * m.shadowDrop
-    + c.realCr3Loads * m.realCr3Load
-    + c.tlbMisses * m.tlbMiss
-    + c.walkReferences * m.walkReference
-    + c.hypercalls * m.hypercall
-    + c.translations * m.translate
-    + c.instructionsInterpreted * m.interpret
-    + c.hwExits * m.hwExit
-    + c.nestedWalkReferences * m.nestedWalkReference;
+  return (
+    (c.instructionsPretendKernel + c.instructionsPretendUser) * m.instruction +
+    traps * m.trap +
+    (c.privilegedEmulated + c.ioEmulated + c.writeProtectEmulations) * m.emulate +
+    (c.reflections + c.virtualInterrupts) * m.reflect +
+    c.shadowFills * m.shadowFill +
+    c.shadowDrops * m.shadowDrop +
+    c.realCr3Loads * m.realCr3Load +
+    c.tlbMisses * m.tlbMiss +
+    c.walkReferences * m.walkReference +
+    c.hypercalls * m.hypercall +
+    c.translations * m.translate +
+    c.instructionsInterpreted * m.interpret +
+    c.hwExits * m.hwExit +
+    c.nestedWalkReferences * m.nestedWalkReference
+  );
 }

@@ -2,9 +2,21 @@
 // filter ids (README), so a stop on a filter is a match on `kind`.
 
 export type HypervisorEventKind =
-  | 'protection-fault' | 'privileged-emulated' | 'io-emulated' | 'syscall' | 'reflected'
-  | 'guest-page-fault' | 'hidden-page-fault' | 'shadow-dropped' | 'cr3-load' | 'tlb-flush'
-  | 'sensitive' | 'hypercall' | 'bt-translate' | 'hw-exit' | 'divergence';
+  | 'protection-fault'
+  | 'privileged-emulated'
+  | 'io-emulated'
+  | 'syscall'
+  | 'reflected'
+  | 'guest-page-fault'
+  | 'hidden-page-fault'
+  | 'shadow-dropped'
+  | 'cr3-load'
+  | 'tlb-flush'
+  | 'sensitive'
+  | 'hypercall'
+  | 'bt-translate'
+  | 'hw-exit'
+  | 'divergence';
 
 export interface HypervisorEvent {
   kind: HypervisorEventKind;

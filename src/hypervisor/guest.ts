@@ -45,7 +45,15 @@ export class Guest {
   /** Under hardware assist with nested paging: the map the CPU walks, with its reference count. */
   nested: NestedPaging | undefined;
 
-  constructor(readonly id: number, readonly name: string, readonly memory: GuestMemory, readonly devices: DeviceSet, entry: number, readonly maxInstructions: number, isHardwareMode: boolean) {
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly memory: GuestMemory,
+    readonly devices: DeviceSet,
+    entry: number,
+    readonly maxInstructions: number,
+    isHardwareMode: boolean,
+  ) {
     this.virtual = new GuestVirtual(memory, () => this.cr3);
     // Under software virtualization the real IF stays set while a guest runs, as real hypervisors keep it;
     // in hardware guest mode the real flags are the guest's own (IF clear at reset).

@@ -8,7 +8,11 @@ import { PhysicalMemory } from '../machine/memory';
 import { DeviceSet } from '../machine/devices/bus';
 import { CONSOLE_BASE, PfError, Pte, PAGE_SIZE } from '../machine/isa';
 
-export const enum GuestAccess { READ = 0, WRITE = 1, FETCH = 2 }
+export const enum GuestAccess {
+  READ = 0,
+  WRITE = 1,
+  FETCH = 2,
+}
 
 /** Result of a guest walk; `gpa` is -1 when the walk faulted and -2 on a bus error. */
 export interface GuestWalk {
@@ -26,7 +30,12 @@ export class GuestMemory {
   /** Called after the hypervisor writes guest RAM, so write-protected page tables can be tracked. */
   onWrite: ((gpa: number, size: number) => void) | undefined;
 
-  constructor(readonly machine: PhysicalMemory, frames: Int32Array, readonly size: number, readonly devices: DeviceSet) {
+  constructor(
+    readonly machine: PhysicalMemory,
+    frames: Int32Array,
+    readonly size: number,
+    readonly devices: DeviceSet,
+  ) {
     this.frames = frames;
   }
 
@@ -35,7 +44,7 @@ export class GuestMemory {
   }
 
   static isConsole(gpa: number): boolean {
-    return (gpa >>> 12) === (CONSOLE_BASE >>> 12);
+    return gpa >>> 12 === CONSOLE_BASE >>> 12;
   }
 
   /** Machine address of a guest-physical RAM address, or -1. */
@@ -66,15 +75,19 @@ export class GuestMemory {
     gpa >>>= 0;
     for (let i = 0; i < size; i++) {
       const byteAddr = gpa + i;
-      if (!this.isRam(byteAddr) && !GuestMemory.isConsole(byteAddr)) { this.busErrorAddress = byteAddr; return false; }
+      if (!this.isRam(byteAddr) && !GuestMemory.isConsole(byteAddr)) {
+        this.busErrorAddress = byteAddr;
+        return false;
+      }
     }
     if (GuestMemory.isConsole(gpa)) this.devices.consoleStore(gpa, value, ticks);
     // One machine write for a word within a frame, so the write is seen (and counted) as one.
     if (size === 4 && (gpa & 0xfff) <= 0xffc && this.isRam(gpa, 4)) this.machine.write32(this.toMachine(gpa), value);
-    else for (let i = 0; i < size; i++) {
-      const byteAddr = gpa + i;
-      if (this.isRam(byteAddr)) this.machine.write8(this.toMachine(byteAddr), (value >>> (8 * i)) & 0xff);
-    }
+    else
+      for (let i = 0; i < size; i++) {
+        const byteAddr = gpa + i;
+        if (this.isRam(byteAddr)) this.machine.write8(this.toMachine(byteAddr), (value >>> (8 * i)) & 0xff);
+      }
     this.onWrite?.(gpa, size);
     return true;
   }
@@ -101,7 +114,7 @@ export class GuestMemory {
     const pages: number[] = [];
     for (let dirIndex = 0; dirIndex < 1024; dirIndex++) {
       const pde = this.read(((cr3 & ~0xfff) + dirIndex * 4) >>> 0, 4);
-      if ((pde & Pte.P) !== 0 && (pde >>> 12) === (pteGpa >>> 12)) pages.push(((dirIndex << 22) | (tableIndex << 12)) >>> 0);
+      if ((pde & Pte.P) !== 0 && pde >>> 12 === pteGpa >>> 12) pages.push(((dirIndex << 22) | (tableIndex << 12)) >>> 0);
     }
     return pages;
   }
@@ -117,11 +130,17 @@ export class GuestMemory {
     const isWrite = access === GuestAccess.WRITE;
     const kind = (isWrite ? PfError.WRITE : 0) | (isUser ? PfError.USER : 0) | (access === GuestAccess.FETCH ? PfError.FETCH : 0);
     const pdeAddr = ((cr3 & ~0xfff) + ((gva >>> 22) << 2)) >>> 0;
-    if (!this.isRam(pdeAddr, 4)) { this.busErrorAddress = pdeAddr; return { gpa: -2, errorCode: 0, pde: 0, pte: 0 }; }
+    if (!this.isRam(pdeAddr, 4)) {
+      this.busErrorAddress = pdeAddr;
+      return { gpa: -2, errorCode: 0, pde: 0, pte: 0 };
+    }
     const pde = this.read(pdeAddr, 4);
     if ((pde & Pte.P) === 0) return { gpa: -1, errorCode: kind, pde, pte: 0 };
     const pteAddr = ((pde & ~0xfff) + (((gva >>> 12) & 0x3ff) << 2)) >>> 0;
-    if (!this.isRam(pteAddr, 4)) { this.busErrorAddress = pteAddr; return { gpa: -2, errorCode: 0, pde, pte: 0 }; }
+    if (!this.isRam(pteAddr, 4)) {
+      this.busErrorAddress = pteAddr;
+      return { gpa: -2, errorCode: 0, pde, pte: 0 };
+    }
     const pte = this.read(pteAddr, 4);
     if ((pte & Pte.P) === 0) return { gpa: -1, errorCode: kind, pde, pte };
     if ((isUser && (pde & pte & Pte.U) === 0) || (isWrite && (pde & pte & Pte.W) === 0)) {

@@ -18,7 +18,10 @@ export class GuestVirtual {
   /** Set when the last access hit neither guest RAM nor a device. */
   isBusError = false;
 
-  constructor(private readonly memory: GuestMemory, private readonly cr3: () => number) {}
+  constructor(
+    private readonly memory: GuestMemory,
+    private readonly cr3: () => number,
+  ) {}
 
   private translate(gva: number, access: GuestAccess, isUser: boolean): number {
     const walk = this.memory.walk(this.cr3(), gva, access, isUser);
@@ -43,7 +46,10 @@ export class GuestVirtual {
     for (let i = 0; i < size; i++) {
       this.memory.busErrorAddress = -1;
       value |= this.memory.readByte(i < n0 ? pa0 + i : pa1 + (i - n0)) << (8 * i);
-      if (this.memory.busErrorAddress >= 0) { this.isBusError = true; return 0; }
+      if (this.memory.busErrorAddress >= 0) {
+        this.isBusError = true;
+        return 0;
+      }
     }
     return value | 0;
   }
@@ -55,14 +61,20 @@ export class GuestVirtual {
     if (pa0 < 0) return false;
     const n0 = Math.min(size, PAGE_SIZE - (gva & 0xfff));
     if (n0 === size) {
-      if (!this.memory.write(pa0, value, size, ticks)) { this.isBusError = true; return false; }
+      if (!this.memory.write(pa0, value, size, ticks)) {
+        this.isBusError = true;
+        return false;
+      }
       return true;
     }
     const pa1 = this.translate(((gva | 0xfff) + 1) | 0, GuestAccess.WRITE, isUser);
     if (pa1 < 0) return false;
     for (let i = 0; i < size; i++) {
       const pa = i < n0 ? pa0 + i : pa1 + (i - n0);
-      if (!this.memory.isRam(pa) && !GuestMemory.isConsole(pa)) { this.isBusError = true; return false; }
+      if (!this.memory.isRam(pa) && !GuestMemory.isConsole(pa)) {
+        this.isBusError = true;
+        return false;
+      }
     }
     for (let i = 0; i < size; i++) this.memory.write(i < n0 ? pa0 + i : pa1 + (i - n0), (value >>> (8 * i)) & 0xff, 1, ticks);
     return true;

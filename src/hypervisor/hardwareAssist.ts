@@ -51,7 +51,13 @@ export function deliverInGuestMode(hv: TrapContext, vector: number, errorCode: n
     const text = vector === Vector.PF && (errorCode & PfError.FETCH) !== 0 ? '' : hv.peekText(guest, cpu.pc);
     const cause = text ? ` caused by \`${text}\` at pc ${hexWord(cpu.pc)}` : ` at pc ${hexWord(cpu.pc)}`;
     const detail = vector === Vector.PF ? ` at ${hexWord(faultAddress)}, ${formatPageFaultError(errorCode)},` : '';
-    hv.emit(hv.event('reflected', guest, cpu.pc, text, `${VECTOR_NAMES[vector] ?? `exception ${vector}`}${detail}${cause} delivered to the guest's handler in guest mode, with no exit`, { vector, errorCode, address: faultAddress >>> 0 }));
+    hv.emit(
+      hv.event('reflected', guest, cpu.pc, text, `${VECTOR_NAMES[vector] ?? `exception ${vector}`}${detail}${cause} delivered to the guest's handler in guest mode, with no exit`, {
+        vector,
+        errorCode,
+        address: faultAddress >>> 0,
+      }),
+    );
   }
   if (hv.isNested) cpu.deliverHardware(vector, errorCode, faultAddress);
   else {
@@ -78,11 +84,23 @@ export function handleExit(hv: TrapContext, guest: Guest, trap: Extract<TrapClas
   const instr = hv.fetchInstruction(guest);
   if (!instr) return;
   switch (opcode) {
-    case Op.HLT: counters.hwExitsHlt++; break;
-    case Op.IN: case Op.OUT: counters.hwExitsIo++; break;
-    case Op.MOV_CR3_R: case Op.MOV_R_CR3: counters.hwExitsCr3++; break;
-    case Op.INVLPG: counters.hwExitsInvlpg++; break;
-    case Op.VMCALL: counters.hwExitsVmcall++; break;
+    case Op.HLT:
+      counters.hwExitsHlt++;
+      break;
+    case Op.IN:
+    case Op.OUT:
+      counters.hwExitsIo++;
+      break;
+    case Op.MOV_CR3_R:
+    case Op.MOV_R_CR3:
+      counters.hwExitsCr3++;
+      break;
+    case Op.INVLPG:
+      counters.hwExitsInvlpg++;
+      break;
+    case Op.VMCALL:
+      counters.hwExitsVmcall++;
+      break;
   }
   emitExit(hv, guest, formatGuestInstr(instr), cpu.pc);
   if (opcode === Op.VMCALL) hypercall(hv, guest, instr);

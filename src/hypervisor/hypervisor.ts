@@ -75,7 +75,11 @@ export const DEFAULT_HYPERVISOR_FRAMES = 256;
 export const DEFAULT_QUANTUM = 20000;
 
 /** A trap held back because a debugger wanted to stop before the hypervisor handles it. */
-export interface PendingTrap { vector: number; errorCode: number; faultAddress: number }
+export interface PendingTrap {
+  vector: number;
+  errorCode: number;
+  faultAddress: number;
+}
 
 export class Hypervisor implements Platform, TrapContext, DeviceHost {
   readonly events = new EventHub<MachineEvent>();
@@ -106,10 +110,15 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
   constructor(config: HypervisorConfig) {
     if (config.guests.length === 0) throw new Error('a machine needs at least one guest');
     this.config = {
-      virtualization: config.virtualization, paging: config.paging, kernelShadows: config.kernelShadows,
-      tlbEntries: config.tlbEntries ?? DEFAULT_TLB_ENTRIES, maxInstructions: config.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS,
-      isInteractive: config.isInteractive ?? false, costModel: config.costModel ?? DEFAULT_COST_MODEL,
-      hypervisorFrames: config.hypervisorFrames ?? DEFAULT_HYPERVISOR_FRAMES, quantum: config.quantum ?? DEFAULT_QUANTUM,
+      virtualization: config.virtualization,
+      paging: config.paging,
+      kernelShadows: config.kernelShadows,
+      tlbEntries: config.tlbEntries ?? DEFAULT_TLB_ENTRIES,
+      maxInstructions: config.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS,
+      isInteractive: config.isInteractive ?? false,
+      costModel: config.costModel ?? DEFAULT_COST_MODEL,
+      hypervisorFrames: config.hypervisorFrames ?? DEFAULT_HYPERVISOR_FRAMES,
+      quantum: config.quantum ?? DEFAULT_QUANTUM,
       binaryTranslation: config.binaryTranslation,
     };
     const guestSizes = config.guests.map((g) => g.memory ?? DEFAULT_MEMORY);
@@ -179,7 +188,10 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
     this.leave(guest);
     const next = this.guests.find((g) => g.isRunnable);
     // After the last guest stops, the CPU keeps showing it (for the debugger and final registers).
-    if (!next) { this.current = guest; return false; }
+    if (!next) {
+      this.current = guest;
+      return false;
+    }
     this.cpu.stopReason = undefined;
     this.enter(next);
     return true;
@@ -337,7 +349,8 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
         this.mark('entry');
         deliverInterrupt(this, guest, vector);
         break;
-      case 'exit': case 'exit-page-fault':
+      case 'exit':
+      case 'exit-page-fault':
         handleExit(this, guest, trap, errorCode, faultAddress);
         break;
       default:
@@ -361,10 +374,19 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
       const length = decode(word0, 0)?.length ?? 4;
       if (length === 8) word1 = v.read((pc + 4) | 0, 4, GuestAccess.FETCH, guest.isPretendUser);
     }
-    if (v.isBusError) { this.busError(guest, guest.memory.busErrorAddress); return undefined; }
-    if (v.fault) { reflect(this, guest, Vector.PF, v.fault.errorCode, v.fault.address); return undefined; }
+    if (v.isBusError) {
+      this.busError(guest, guest.memory.busErrorAddress);
+      return undefined;
+    }
+    if (v.fault) {
+      reflect(this, guest, Vector.PF, v.fault.errorCode, v.fault.address);
+      return undefined;
+    }
     const instr = decode(word0, word1);
-    if (!instr) { reflect(this, guest, Vector.UD, 0, 0); return undefined; }
+    if (!instr) {
+      reflect(this, guest, Vector.UD, 0, 0);
+      return undefined;
+    }
     return instr;
   }
 
@@ -411,8 +433,12 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
   // so the real CPU never reaches these: port and console accesses all trap.
   // Under nested paging the guest's console page reaches these: an EPT-style exit,
   // emulated on the guest's own console.
-  portIn(): number { return 0; }
-  portOut(): void { /* unreachable, see above */ }
+  portIn(): number {
+    return 0;
+  }
+  portOut(): void {
+    /* unreachable, see above */
+  }
 
   consoleReadByte(cpu: Cpu, pa: number): number {
     return consoleReadExit(this, pa);

@@ -36,7 +36,16 @@ export class PageFaults {
         hv.mark('pf-reflect');
         guest.counters.guestPageFaults++;
         if (hv.hvEvents.isActive) {
-          hv.emit(hv.event('guest-page-fault', guest, cpu.pc, hv.peekText(guest, cpu.pc), `guest page fault at ${hexWord(faultAddress)}, ${formatPageFaultError(walk.errorCode)}: reflected to the guest's #PF handler`, { vector: Vector.PF, errorCode: walk.errorCode, address: faultAddress >>> 0 }));
+          hv.emit(
+            hv.event(
+              'guest-page-fault',
+              guest,
+              cpu.pc,
+              hv.peekText(guest, cpu.pc),
+              `guest page fault at ${hexWord(faultAddress)}, ${formatPageFaultError(walk.errorCode)}: reflected to the guest's #PF handler`,
+              { vector: Vector.PF, errorCode: walk.errorCode, address: faultAddress >>> 0 },
+            ),
+          );
         }
         reflect(hv, guest, Vector.PF, walk.errorCode, faultAddress);
         return;
@@ -45,7 +54,8 @@ export class PageFaults {
         // Code fetched from the console page reads zeros there: an undefined instruction.
         reflect(hv, guest, Vector.UD, 0, 0);
         return;
-      case 'mmio': case 'protected-write': {
+      case 'mmio':
+      case 'protected-write': {
         const isDevice = fault.kind === 'mmio';
         hv.mark(isDevice ? 'pf-mmio' : 'pf-protected');
         const instr = hv.fetchInstruction(guest);
@@ -53,7 +63,9 @@ export class PageFaults {
         if (isDevice) guest.counters.ioEmulated++;
         else guest.counters.writeProtectEmulations++;
         if (isDevice && hv.hvEvents.isActive) {
-          hv.emit(hv.event('io-emulated', guest, cpu.pc, formatGuestInstr(instr), `memory-mapped I/O at ${hexWord(faultAddress)} emulated: \`${formatGuestInstr(instr)}\``, { address: faultAddress >>> 0 }));
+          hv.emit(
+            hv.event('io-emulated', guest, cpu.pc, formatGuestInstr(instr), `memory-mapped I/O at ${hexWord(faultAddress)} emulated: \`${formatGuestInstr(instr)}\``, { address: faultAddress >>> 0 }),
+          );
         }
         emulateMemoryInstruction(hv, guest, instr);
         return;
@@ -69,7 +81,11 @@ export class PageFaults {
         cpu.stopReason = 'exception-loop';
         return;
       }
-    } else { this.hiddenFaultPc = cpu.pc; this.hiddenFaultRetired = cpu.retired; this.hiddenFaultsInARow = 1; }
+    } else {
+      this.hiddenFaultPc = cpu.pc;
+      this.hiddenFaultRetired = cpu.retired;
+      this.hiddenFaultsInARow = 1;
+    }
     guest.counters.hiddenPageFaults++;
     if (!guest.shadow.fill(faultAddress, walk, guest.cr3)) {
       hv.reclaimFrames();
@@ -79,7 +95,16 @@ export class PageFaults {
     // The faulting access removed the real TLB entry; the retried access walks the new shadow entry.
     hv.mark('pf-return');
     if (hv.hvEvents.isActive) {
-      hv.emit(hv.event('hidden-page-fault', guest, cpu.pc, hv.peekText(guest, cpu.pc), `hidden page fault at ${hexWord(faultAddress)}: shadow filled with machine frame ${hexWord(guest.memory.toMachine(walk.gpa & ~0xfff))}`, { address: faultAddress >>> 0 }));
+      hv.emit(
+        hv.event(
+          'hidden-page-fault',
+          guest,
+          cpu.pc,
+          hv.peekText(guest, cpu.pc),
+          `hidden page fault at ${hexWord(faultAddress)}: shadow filled with machine frame ${hexWord(guest.memory.toMachine(walk.gpa & ~0xfff))}`,
+          { address: faultAddress >>> 0 },
+        ),
+      );
     }
   }
 }

@@ -17,8 +17,17 @@ import { returnFromException } from './trapEmulate';
 export const HYPERCALL_VERSION = 1;
 
 export const HYPERCALL_NAMES: Readonly<Record<number, string>> = {
-  0: 'version', 1: 'set IF', 2: 'read flags', 3: 'set cr3', 4: 'invlpg', 5: 'set evt', 6: 'set ksp',
-  7: 'return from exception', 8: 'console write', 9: 'idle', 10: 'write PTE',
+  0: 'version',
+  1: 'set IF',
+  2: 'read flags',
+  3: 'set cr3',
+  4: 'invlpg',
+  5: 'set evt',
+  6: 'set ksp',
+  7: 'return from exception',
+  8: 'console write',
+  9: 'idle',
+  10: 'write PTE',
 };
 
 /** The most PTE writes one batched hypercall takes (a guard against runaway counts). */
@@ -36,24 +45,38 @@ export function hypercall(hv: TrapContext, guest: Guest, instr: DecodedInstr): v
     hv.emit(hv.event('hypercall', guest, cpu.pc, `vmcall ${number}`, `hypercall ${number} (${HYPERCALL_NAMES[number] ?? 'unknown'}) r1=${hexLiteral(regs[1])} r2=${hexLiteral(regs[2])}`, {}));
   }
   switch (number) {
-    case 0: regs[0] = HYPERCALL_VERSION; break;
-    case 1: guest.virtualIF = regs[1] !== 0; break;
-    case 2: regs[0] = guest.guestFlags(cpu.flags); break;
+    case 0:
+      regs[0] = HYPERCALL_VERSION;
+      break;
+    case 1:
+      guest.virtualIF = regs[1] !== 0;
+      break;
+    case 2:
+      regs[0] = guest.guestFlags(cpu.flags);
+      break;
     case 3:
       guest.cr3 = regs[1];
       guest.counters.guestCr3Loads++;
       guest.shadow.onGuestCr3Load(guest.cr3);
       hv.loadRealCr3();
       break;
-    case 4: guest.shadow.onGuestInvlpg(regs[1]); break;
-    case 5: guest.evt = regs[1]; break;
-    case 6: guest.ksp = regs[1]; break;
+    case 4:
+      guest.shadow.onGuestInvlpg(regs[1]);
+      break;
+    case 5:
+      guest.evt = regs[1];
+      break;
+    case 6:
+      guest.ksp = regs[1];
+      break;
     case 7:
       // Counted as a hypercall, not as an emulated privileged instruction.
       guest.counters.privilegedEmulated--;
       returnFromException(hv, guest);
       return;
-    case 8: guest.devices.consoleStore(CONSOLE_BASE, regs[1], cpu.ticks + 1); break;
+    case 8:
+      guest.devices.consoleStore(CONSOLE_BASE, regs[1], cpu.ticks + 1);
+      break;
     case 9:
       // Idle: enable interrupts and wait, as `sti; hlt` would, in one call.
       guest.virtualIF = true;
@@ -66,7 +89,10 @@ export function hypercall(hv: TrapContext, guest: Guest, instr: DecodedInstr): v
       for (let i = 0; i < count; i++) {
         const pteAddress = isBatch ? guest.memory.read(((regs[1] & ~1) + 8 * i) >>> 0, 4) : regs[1];
         const value = isBatch ? guest.memory.read(((regs[1] & ~1) + 8 * i + 4) >>> 0, 4) : regs[2];
-        if (!guest.memory.isRam(pteAddress >>> 0, 4)) { regs[0] = -1; break; }
+        if (!guest.memory.isRam(pteAddress >>> 0, 4)) {
+          regs[0] = -1;
+          break;
+        }
         guest.memory.write(pteAddress >>> 0, value, 4, cpu.ticks);
         // With nested paging the TLB caches the guest's own translations: drop those built from this PTE.
         if (hv.isNested) for (const gva of guest.memory.virtualPagesThroughPte(guest.cr3, pteAddress >>> 0)) hv.flushRealTlb(gva);
@@ -75,9 +101,8 @@ export function hypercall(hv: TrapContext, guest: Guest, instr: DecodedInstr): v
       }
       break;
     }
-    default: regs[0] = -1;
+    default:
+      regs[0] = -1;
   }
   hv.retireEmulated(next);
 }
-
-

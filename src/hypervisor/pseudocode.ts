@@ -3,7 +3,7 @@
 // and steps through the lines the handler actually took (recorded as line ids).
 
 export const PSEUDOCODE_LINES = [
-  ['entry', 'trap(tf) {  // tf = the guest\'s saved context: registers, pc, flags'],
+  ['entry', "trap(tf) {  // tf = the guest's saved context: registers, pc, flags"],
   ['check-gp', '  if (exception_type == PROTECTION_FAULT && guest in pretend kernel mode) {'],
   ['decode', '    instr = decode(guest_memory[tf->pc]);  // interpret machine code!'],
   ['emulate-if', '    if (instr is cli / sti)      virtual_IF = (instr == sti);'],
@@ -11,7 +11,10 @@ export const PSEUDOCODE_LINES = [
   ['emulate-cr3', '    else if (instr is mov cr3)   { guest_cr3 = value; switch_shadow_page_table(); }'],
   ['emulate-invlpg', '    else if (instr is invlpg)    invalidate_shadow(address);'],
   ['emulate-special', '    else if (instr moves evt / ksp / cr3) guest_evt, guest_ksp or tf->regs[instr.rd] = ...;'],
-  ['emulate-iret', '    else if (instr is iret)      { pop pc, flags, mode, sp from the guest stack; pretend_mode = mode; virtual_IF = flags.IF; switch_shadow_page_table(); }  // back to USER: real cr3 = the user shadow'],
+  [
+    'emulate-iret',
+    '    else if (instr is iret)      { pop pc, flags, mode, sp from the guest stack; pretend_mode = mode; virtual_IF = flags.IF; switch_shadow_page_table(); }  // back to USER: real cr3 = the user shadow',
+  ],
   ['emulate-hlt', '    else if (instr is hlt)       wait_for_virtual_interrupt();'],
   ['advance', '    tf->pc += instr.length;  // one guest tick'],
   ['return', '    return_to_guest(tf);'],

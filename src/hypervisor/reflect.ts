@@ -30,12 +30,20 @@ export function reflect(hv: TrapContext, guest: Guest, vector: number, errorCode
   }
   if (tryReflect(hv, guest, vector, errorCode, faultAddress)) return;
   const cause = cpu.deliveryFailure!;
-  if (guest.virtual.isBusError) { hv.busError(guest, guest.memory.busErrorAddress); cpu.stopDetail += ` (${explainDeliveryFailure(cause)})`; return; }
+  if (guest.virtual.isBusError) {
+    hv.busError(guest, guest.memory.busErrorAddress);
+    cpu.stopDetail += ` (${explainDeliveryFailure(cause)})`;
+    return;
+  }
   if (vector !== Vector.DF) {
     const isDelivered = tryReflect(hv, guest, Vector.DF, 0, 0);
     cpu.deliveryFailure = cause;
     if (isDelivered) return;
-    if (guest.virtual.isBusError) { hv.busError(guest, guest.memory.busErrorAddress); cpu.stopDetail += ` (delivering #DF after ${explainDeliveryFailure(cause)})`; return; }
+    if (guest.virtual.isBusError) {
+      hv.busError(guest, guest.memory.busErrorAddress);
+      cpu.stopDetail += ` (delivering #DF after ${explainDeliveryFailure(cause)})`;
+      return;
+    }
   }
   cpu.stopDetail = `triple fault while delivering #DF: ${explainDeliveryFailure(cause)}`;
   cpu.stopReason = 'triple-fault';
@@ -68,7 +76,14 @@ function tryReflect(hv: TrapContext, guest: Guest, vector: number, errorCode: nu
   // Pushes, then the vector-table read, all as kernel accesses (g32-isa.md §8).
   const fail = (step: 'push' | 'vector-table', address: number): false => {
     cpu.deliveryFailure = {
-      vector, pc: cpu.pc >>> 0, step, address: address >>> 0, isFromUser: wasUser, stack: stack >>> 0, evt: guest.evt >>> 0, isBusError: guest.virtual.isBusError,
+      vector,
+      pc: cpu.pc >>> 0,
+      step,
+      address: address >>> 0,
+      isFromUser: wasUser,
+      stack: stack >>> 0,
+      evt: guest.evt >>> 0,
+      isBusError: guest.virtual.isBusError,
     };
     return false;
   };

@@ -20,7 +20,7 @@ export interface SettingText {
 }
 
 export const VIRTUALIZATION_TEXT: Readonly<Record<Virtualization, SettingText>> = {
-  'none': {
+  none: {
     label: 'bare hardware',
     description: 'Bare hardware: the guest kernel runs in real kernel mode. The reference every other setting is compared with.',
   },
@@ -28,7 +28,7 @@ export const VIRTUALIZATION_TEXT: Readonly<Record<Virtualization, SettingText>> 
     label: 'trap-and-emulate',
     description: 'The guest kernel runs in real user mode; privileged instructions trap and the hypervisor emulates them, exceptions are reflected to the guest.',
   },
-  'paravirtual': {
+  paravirtual: {
     label: 'paravirtual',
     description: 'As trap-and-emulate, and the guest may also call the hypervisor with `vmcall N` (hypercalls).',
   },
@@ -51,14 +51,14 @@ export const PAGING_TEXT: Readonly<Record<PagingSetting, SettingText>> = {
     label: 'proactive shadow paging',
     description: 'One cached shadow per guest page directory; guest page-table pages are write-protected and shadows updated on writes.',
   },
-  'nested': {
+  nested: {
     label: 'nested paging',
     description: 'The hardware walks the guest page table and then the guest-physical to machine map (hardware-assist only).',
   },
 };
 
 export const KERNEL_SHADOWS_TEXT: Readonly<Record<KernelShadows, SettingText>> = {
-  'separate': {
+  separate: {
     label: 'separate kernel and user shadows',
     description: 'One shadow for pretend-kernel mode and one for pretend-user mode.',
   },

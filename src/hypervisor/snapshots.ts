@@ -16,10 +16,19 @@ export interface HypervisorState {
   current: number;
   pendingTrap: PendingTrap | undefined;
   guests: Array<{
-    isPretendUser: boolean; virtualIF: boolean; cr3: number; evt: number; ksp: number;
-    saved: Guest['saved']; stopReason: StopReason | undefined; stopDetail: string;
-    retiredAtModeChange: number; sliceEnd: number; counters: CostCounters;
-    devices: DeviceState; shadow: unknown;
+    isPretendUser: boolean;
+    virtualIF: boolean;
+    cr3: number;
+    evt: number;
+    ksp: number;
+    saved: Guest['saved'];
+    stopReason: StopReason | undefined;
+    stopDetail: string;
+    retiredAtModeChange: number;
+    sliceEnd: number;
+    counters: CostCounters;
+    devices: DeviceState;
+    shadow: unknown;
     /** Under binary translation: the translation cache. */
     translations?: TranslationCacheState;
   }>;
@@ -35,10 +44,20 @@ export function saveState(hv: Hypervisor): HypervisorState {
     current: hv.current.id,
     pendingTrap: hv.pendingTrap && { ...hv.pendingTrap },
     guests: hv.guests.map((g) => ({
-      isPretendUser: g.isPretendUser, virtualIF: g.virtualIF, cr3: g.cr3, evt: g.evt, ksp: g.ksp,
-      saved: { ...g.saved, regs: g.saved.regs.slice() }, stopReason: g.stopReason, stopDetail: g.stopDetail,
-      retiredAtModeChange: g.retiredAtModeChange, sliceEnd: g.sliceEnd, counters: { ...g.counters },
-      devices: g.devices.saveState(), shadow: g.shadow.saveState(), translations: g.translator?.cache.save(),
+      isPretendUser: g.isPretendUser,
+      virtualIF: g.virtualIF,
+      cr3: g.cr3,
+      evt: g.evt,
+      ksp: g.ksp,
+      saved: { ...g.saved, regs: g.saved.regs.slice() },
+      stopReason: g.stopReason,
+      stopDetail: g.stopDetail,
+      retiredAtModeChange: g.retiredAtModeChange,
+      sliceEnd: g.sliceEnd,
+      counters: { ...g.counters },
+      devices: g.devices.saveState(),
+      shadow: g.shadow.saveState(),
+      translations: g.translator?.cache.save(),
     })),
   };
 }
@@ -49,9 +68,16 @@ export function loadState(hv: Hypervisor, state: HypervisorState): void {
   hv.pool.loadState(state.pool);
   state.guests.forEach((s, i) => {
     const g = hv.guests[i];
-    g.isPretendUser = s.isPretendUser; g.virtualIF = s.virtualIF; g.cr3 = s.cr3; g.evt = s.evt; g.ksp = s.ksp;
-    g.saved = { ...s.saved, regs: s.saved.regs.slice() }; g.stopReason = s.stopReason; g.stopDetail = s.stopDetail;
-    g.retiredAtModeChange = s.retiredAtModeChange; g.sliceEnd = s.sliceEnd;
+    g.isPretendUser = s.isPretendUser;
+    g.virtualIF = s.virtualIF;
+    g.cr3 = s.cr3;
+    g.evt = s.evt;
+    g.ksp = s.ksp;
+    g.saved = { ...s.saved, regs: s.saved.regs.slice() };
+    g.stopReason = s.stopReason;
+    g.stopDetail = s.stopDetail;
+    g.retiredAtModeChange = s.retiredAtModeChange;
+    g.sliceEnd = s.sliceEnd;
     Object.assign(g.counters, s.counters);
     g.devices.loadState(s.devices);
     g.shadow.loadState(s.shadow);

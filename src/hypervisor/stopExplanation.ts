@@ -21,7 +21,13 @@ const LIKELY_CAUSES = [
   'a loop waits for keyboard input that never came (give some with --input TEXT or --input-at TICK:TEXT)',
 ];
 
-interface Delivery { vector: number; pc: number; instruction: string; address: number; errorCode: number }
+interface Delivery {
+  vector: number;
+  pc: number;
+  instruction: string;
+  address: number;
+  errorCode: number;
+}
 
 function where(system: VirtualSystem, pc: number, sourceOf: SourceOf | undefined): string {
   const gpa = system.physicalOf(0, pc);
@@ -51,9 +57,7 @@ export function explainStop(system: VirtualSystem, result: RunResult, sourceOf?:
 
 function vmcallExplanation(system: VirtualSystem, text: string, at: string): string {
   const setting = system.setting.virtualization;
-  const why = setting === 'none'
-    ? 'on bare hardware there is no hypervisor to take hypercalls'
-    : `under ${setting} the hypervisor takes no hypercalls (only paravirtual and hardware-assist do)`;
+  const why = setting === 'none' ? 'on bare hardware there is no hypervisor to take hypercalls' : `under ${setting} the hypervisor takes no hypercalls (only paravirtual and hardware-assist do)`;
   return `\`${text}\` at ${at} raised #UD (invalid opcode, vector 6): ${why}, so the CPU delivered it to the guest's own #UD handler through evt — run it with --virtualization paravirtual, or give the kernel a #UD handler`;
 }
 
@@ -111,8 +115,10 @@ export function probeSpin(makeSystem: () => VirtualSystem, finalTicks: number, s
     const same = recent.filter((d) => d.vector === last.vector).length;
     const isConsole = last.vector === Vector.PF && (last.address & ~0xfff) >>> 0 === CONSOLE_BASE;
     const fault = last.vector === Vector.PF ? ` at ${hexWord(last.address)}, ${formatPageFaultError(last.errorCode)},` : '';
-    lines.push(`It took ${vectorName(last.vector)}${fault} ${same} time${same === 1 ? '' : 's'} in that window, the last caused by ${last.instruction ? `\`${last.instruction}\`` : 'an undefined instruction word'} at pc ${where(system, last.pc, sourceOf)}.`);
-    if (isConsole) lines.push('The console page 0xFFFF0000 is not mapped in the guest\'s page table: map it (P, W) before writing to the console.');
+    lines.push(
+      `It took ${vectorName(last.vector)}${fault} ${same} time${same === 1 ? '' : 's'} in that window, the last caused by ${last.instruction ? `\`${last.instruction}\`` : 'an undefined instruction word'} at pc ${where(system, last.pc, sourceOf)}.`,
+    );
+    if (isConsole) lines.push("The console page 0xFFFF0000 is not mapped in the guest's page table: map it (P, W) before writing to the console.");
     const evt = system.guest(0).evt;
     if (evt === 0) lines.push('evt is 0: the kernel never set its vector table with `mov evt, …`, so exceptions jump to whatever address is stored at 0 + 4 × vector.');
   }

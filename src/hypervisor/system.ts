@@ -90,7 +90,8 @@ export class ConfigError extends Error {}
 export function validateSettings(options: Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>): void {
   if (!VIRTUALIZATIONS.includes(options.virtualization)) throw new ConfigError(`unknown virtualization '${options.virtualization}'; expected one of ${VIRTUALIZATIONS.join(', ')}`);
   if (options.paging !== undefined && !PAGING_SETTINGS.includes(options.paging)) throw new ConfigError(`unknown paging '${options.paging}'; expected one of ${PAGING_SETTINGS.join(', ')}`);
-  if (options.kernelShadows !== undefined && !KERNEL_SHADOWS.includes(options.kernelShadows)) throw new ConfigError(`unknown kernelShadows '${options.kernelShadows}'; expected one of ${KERNEL_SHADOWS.join(', ')}`);
+  if (options.kernelShadows !== undefined && !KERNEL_SHADOWS.includes(options.kernelShadows))
+    throw new ConfigError(`unknown kernelShadows '${options.kernelShadows}'; expected one of ${KERNEL_SHADOWS.join(', ')}`);
   if (options.paging === 'nested' && options.virtualization !== 'hardware-assist') {
     throw new ConfigError(`paging 'nested' needs virtualization 'hardware-assist' (the hardware walks the guest table); '${options.virtualization}' uses shadow paging`);
   }
@@ -114,7 +115,9 @@ export function validateMemory(options: Pick<SystemOptions, 'virtualization' | '
   if (total > MAX_MEMORY_BYTES) {
     const each = options.guests.map((g, i) => `"${g.name}" ${formatBytes(sizes[i])}`).join(', ');
     const hypervisor = hypervisorBytes ? ` plus ${formatBytes(hypervisorBytes)} for the hypervisor` : '';
-    throw new ConfigError(`the guests' memory (${each})${hypervisor} adds up to ${formatBytes(total)}, more than the simulated machine's ${formatBytes(MAX_MEMORY_BYTES)}: give the guests less memory`);
+    throw new ConfigError(
+      `the guests' memory (${each})${hypervisor} adds up to ${formatBytes(total)}, more than the simulated machine's ${formatBytes(MAX_MEMORY_BYTES)}: give the guests less memory`,
+    );
   }
 }
 
@@ -201,29 +204,54 @@ class BareSystem implements VirtualSystem {
     this.machine.load(guest.image);
   }
 
-  get cpu(): Cpu { return this.machine.cpu; }
-  get events(): EventHub<MachineEvent> { return this.machine.events; }
+  get cpu(): Cpu {
+    return this.machine.cpu;
+  }
+  get events(): EventHub<MachineEvent> {
+    return this.machine.events;
+  }
 
-  run(): RunResult { return this.machine.run(); }
+  run(): RunResult {
+    return this.machine.run();
+  }
 
   guest(): GuestView {
     const cpu = this.machine.cpu;
     const memory = this.machine.memory;
     const consoleDevice = this.machine.devices.console;
     return {
-      name: this.name, regs: cpu.regs, pc: cpu.pc >>> 0, flags: cpu.flags, isUser: cpu.mode === Mode.USER,
-      cr3: cpu.cr3 >>> 0, evt: cpu.evt >>> 0, ksp: cpu.ksp >>> 0, ticks: cpu.ticks, retired: cpu.retired,
-      get console() { return consoleDevice.output; }, consoleDigest: consoleDevice.digest, memory: () => memory.bytes,
+      name: this.name,
+      regs: cpu.regs,
+      pc: cpu.pc >>> 0,
+      flags: cpu.flags,
+      isUser: cpu.mode === Mode.USER,
+      cr3: cpu.cr3 >>> 0,
+      evt: cpu.evt >>> 0,
+      ksp: cpu.ksp >>> 0,
+      ticks: cpu.ticks,
+      retired: cpu.retired,
+      get console() {
+        return consoleDevice.output;
+      },
+      consoleDigest: consoleDevice.digest,
+      memory: () => memory.bytes,
     };
   }
 
-  counters(): undefined { return undefined; }
+  counters(): undefined {
+    return undefined;
+  }
 
   costRows(): Array<[string, number]> {
     const cpu = this.machine.cpu;
     return [
-      ['instructions retired', cpu.retired], [COUNTER_LABELS.guestCr3Loads, cpu.cr3Loads], [COUNTER_LABELS.sensitiveInstructions, cpu.sensitiveRetired],
-      ['TLB hits', cpu.tlb.hits], ['TLB misses', cpu.tlb.misses], [COUNTER_LABELS.walkReferences, cpu.tlb.walkReferences], ['estimated cycles', this.estimatedCycles()],
+      ['instructions retired', cpu.retired],
+      [COUNTER_LABELS.guestCr3Loads, cpu.cr3Loads],
+      [COUNTER_LABELS.sensitiveInstructions, cpu.sensitiveRetired],
+      ['TLB hits', cpu.tlb.hits],
+      ['TLB misses', cpu.tlb.misses],
+      [COUNTER_LABELS.walkReferences, cpu.tlb.walkReferences],
+      ['estimated cycles', this.estimatedCycles()],
     ];
   }
 
@@ -232,12 +260,20 @@ class BareSystem implements VirtualSystem {
     return cpu.retired * model.instruction + cpu.tlb.misses * model.tlbMiss + cpu.tlb.walkReferences * model.walkReference;
   }
 
-  typeInput(_guest: number, bytes: Uint8Array): void { this.machine.typeInput(bytes); }
+  typeInput(_guest: number, bytes: Uint8Array): void {
+    this.machine.typeInput(bytes);
+  }
 
-  saveState(): unknown { return this.machine.saveState(); }
-  loadState(state: unknown): void { this.machine.loadState(state as MachineState); }
+  saveState(): unknown {
+    return this.machine.saveState();
+  }
+  loadState(state: unknown): void {
+    this.machine.loadState(state as MachineState);
+  }
 
-  guestMemory(): GuestMemory { return this.physicalView(); }
+  guestMemory(): GuestMemory {
+    return this.physicalView();
+  }
 
   private physicalView(): GuestMemory {
     const memory = this.machine.memory;
@@ -276,17 +312,30 @@ class HypervisorSystem implements VirtualSystem {
       virtualization: options.virtualization as HypervisorVirtualization,
       paging: defaultPaging(options),
       kernelShadows: options.kernelShadows ?? DEFAULT_KERNEL_SHADOWS,
-      tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions, isInteractive: options.isInteractive, costModel: options.costModel,
+      tlbEntries: options.tlbEntries,
+      maxInstructions: options.maxInstructions,
+      isInteractive: options.isInteractive,
+      costModel: options.costModel,
       binaryTranslation: { translationThreshold: options.translationThreshold, isAdaptive: options.isAdaptiveTranslation },
     });
   }
 
-  get cpu(): Cpu { return this.hypervisor.cpu; }
-  get events(): EventHub<MachineEvent> { return this.hypervisor.events; }
-  get hvEvents(): EventHub<HypervisorEvent> { return this.hypervisor.hvEvents; }
-  get guestCount(): number { return this.hypervisor.guests.length; }
+  get cpu(): Cpu {
+    return this.hypervisor.cpu;
+  }
+  get events(): EventHub<MachineEvent> {
+    return this.hypervisor.events;
+  }
+  get hvEvents(): EventHub<HypervisorEvent> {
+    return this.hypervisor.hvEvents;
+  }
+  get guestCount(): number {
+    return this.hypervisor.guests.length;
+  }
 
-  run(): RunResult { return this.hypervisor.run(); }
+  run(): RunResult {
+    return this.hypervisor.run();
+  }
 
   guest(index: number): GuestView {
     const hv = this.hypervisor;
@@ -302,11 +351,15 @@ class HypervisorSystem implements VirtualSystem {
       pc: (isCurrent ? cpu.pc : guest.saved.pc) >>> 0,
       flags: hv.guestFlags(guest),
       isUser: guest.isPretendUser,
-      cr3: guest.cr3 >>> 0, evt: guest.evt >>> 0, ksp: guest.ksp >>> 0,
+      cr3: guest.cr3 >>> 0,
+      evt: guest.evt >>> 0,
+      ksp: guest.ksp >>> 0,
       ticks: isCurrent ? cpu.ticks : guest.saved.ticks,
       retired,
       // A getter: the tail is copied only by those who read it.
-      get console() { return guest.devices.console.output; },
+      get console() {
+        return guest.devices.console.output;
+      },
       consoleDigest: guest.devices.console.digest,
       memory: () => guest.memory.snapshot(),
     };
@@ -339,7 +392,6 @@ class HypervisorSystem implements VirtualSystem {
     return counters;
   }
 
-
   costRows(): Array<[string, number]> {
     const counters = this.counters();
     const rows: Array<[string, number]> = (Object.keys(COUNTER_LABELS) as Array<keyof CostCounters>).map((key) => [COUNTER_LABELS[key], counters[key]]);
@@ -351,12 +403,20 @@ class HypervisorSystem implements VirtualSystem {
     return estimateCycles(this.counters(), model);
   }
 
-  typeInput(guest: number, bytes: Uint8Array): void { this.hypervisor.typeInput(guest, bytes); }
+  typeInput(guest: number, bytes: Uint8Array): void {
+    this.hypervisor.typeInput(guest, bytes);
+  }
 
-  saveState(): unknown { return this.hypervisor.saveState(); }
-  loadState(state: unknown): void { this.hypervisor.loadState(state as HypervisorState); }
+  saveState(): unknown {
+    return this.hypervisor.saveState();
+  }
+  loadState(state: unknown): void {
+    this.hypervisor.loadState(state as HypervisorState);
+  }
 
-  guestMemory(index: number): GuestMemory { return this.hypervisor.guests[index].memory; }
+  guestMemory(index: number): GuestMemory {
+    return this.hypervisor.guests[index].memory;
+  }
 
   physicalOf(index: number, va: number): number | undefined {
     const guest = this.hypervisor.guests[index];
@@ -370,4 +430,3 @@ class HypervisorSystem implements VirtualSystem {
     return describeInstruction(hv.peekInstruction(guest, guest === hv.current ? hv.cpu.pc : guest.saved.pc));
   }
 }
-

@@ -18,7 +18,15 @@ export interface GuestMapping {
   flags: { p: boolean; w: boolean; u: boolean; a: boolean; d: boolean };
 }
 
-export interface TlbEntry { index: number; va: number; frame: number; isWritable: boolean; isUser: boolean; isDirty: boolean; age: number }
+export interface TlbEntry {
+  index: number;
+  va: number;
+  frame: number;
+  isWritable: boolean;
+  isUser: boolean;
+  isDirty: boolean;
+  age: number;
+}
 
 /** Present mappings of the page table at `cr3` (empty with paging off). */
 export function guestMappingsOf(memory: GuestMemory, cr3: number): GuestMapping[] {
@@ -35,7 +43,10 @@ export function guestMappingsOf(memory: GuestMemory, cr3: number): GuestMapping[
       const pte = memory.read(table + pti * 4, 4) >>> 0;
       if ((pte & Pte.P) === 0) continue;
       out.push({
-        va: ((pdi << 22) | (pti << 12)) >>> 0, pa: (pte & ~0xfff) >>> 0, pde, pte,
+        va: ((pdi << 22) | (pti << 12)) >>> 0,
+        pa: (pte & ~0xfff) >>> 0,
+        pde,
+        pte,
         flags: { p: true, w: (pde & pte & Pte.W) !== 0, u: (pde & pte & Pte.U) !== 0, a: (pte & Pte.A) !== 0, d: (pte & Pte.D) !== 0 },
       });
     }
@@ -57,8 +68,12 @@ export function tlbEntriesOf(tlb: Tlb): TlbEntry[] {
     if (tlb.vpn[i] === -1) continue;
     const bits = tlb.bits[i];
     out.push({
-      index: i, va: (tlb.vpn[i] << 12) >>> 0, frame: tlb.frame[i] >>> 0,
-      isWritable: (bits & TlbBits.W) !== 0, isUser: (bits & TlbBits.U) !== 0, isDirty: (bits & TlbBits.D) !== 0,
+      index: i,
+      va: (tlb.vpn[i] << 12) >>> 0,
+      frame: tlb.frame[i] >>> 0,
+      isWritable: (bits & TlbBits.W) !== 0,
+      isUser: (bits & TlbBits.U) !== 0,
+      isDirty: (bits & TlbBits.D) !== 0,
       age: Math.max(0, tlb.clock - tlb.lastUse[i]),
     });
   }

@@ -15,7 +15,7 @@ import { VirtualSystem } from './system';
 /** Which table a real cr3 load put in force, in words and as fields. */
 function realCr3Label(system: VirtualSystem, value: number): Record<string, unknown> {
   const hv = system.hypervisor;
-  if (!hv) return { loaded: 'the program\'s own page table (bare hardware)' };
+  if (!hv) return { loaded: "the program's own page table (bare hardware)" };
   const guest = hv.current;
   const guestCr3 = guest.cr3 >>> 0;
   if (hv.isNested) return { real: true, guest: guest.id, guestCr3, loaded: `guest ${guest.name}'s own page directory ${hexWord(value)} (nested paging: the hardware walks it)` };
@@ -27,14 +27,17 @@ function realCr3Label(system: VirtualSystem, value: number): Record<string, unkn
 
 function machineRecord(system: VirtualSystem, event: MachineEvent): Record<string, unknown> {
   switch (event.kind) {
-    case 'cr3-load': return { ...event, ...realCr3Label(system, event.value >>> 0) };
+    case 'cr3-load':
+      return { ...event, ...realCr3Label(system, event.value >>> 0) };
     case 'exception':
       if (event.vector === Vector.PF) return { ...event, error: describePageFaultError(event.errorCode) };
       // #DF is raised after the original delivery failed: say why it failed.
       if (event.vector === Vector.DF && system.cpu.deliveryFailure) return { ...event, cause: explainDeliveryFailure(system.cpu.deliveryFailure) };
       return event;
-    case 'page-walk': return event.isOk ? event : { ...event, error: describePageFaultError(event.errorCode) };
-    default: return event;
+    case 'page-walk':
+      return event.isOk ? event : { ...event, error: describePageFaultError(event.errorCode) };
+    default:
+      return event;
   }
 }
 

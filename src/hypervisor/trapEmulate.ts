@@ -85,8 +85,14 @@ export function emulatePrivileged(hv: TrapContext, guest: Guest, instr: DecodedI
     return;
   }
   switch (op) {
-    case Op.CLI: hv.mark('emulate-if'); guest.virtualIF = false; break;
-    case Op.STI: hv.mark('emulate-if'); guest.virtualIF = true; break;
+    case Op.CLI:
+      hv.mark('emulate-if');
+      guest.virtualIF = false;
+      break;
+    case Op.STI:
+      hv.mark('emulate-if');
+      guest.virtualIF = true;
+      break;
     case Op.IN:
       hv.mark('emulate-io');
       isIo = true;
@@ -112,7 +118,10 @@ export function emulatePrivileged(hv: TrapContext, guest: Guest, instr: DecodedI
       hv.loadRealCr3();
       if (hv.hvEvents.isActive) hv.emit(hv.event('cr3-load', guest, cpu.pc, text, `guest cr3 load of ${hexWord(guest.cr3)}: switching to its shadow page table`, { address: guest.cr3 >>> 0 }));
       break;
-    case Op.MOV_R_CR3: hv.mark('emulate-special'); regs[instr.a] = guest.cr3; break;
+    case Op.MOV_R_CR3:
+      hv.mark('emulate-special');
+      regs[instr.a] = guest.cr3;
+      break;
     case Op.INVLPG: {
       hv.mark('emulate-invlpg');
       const done = guest.shadow.onGuestInvlpg(regs[instr.a]);
@@ -120,14 +129,30 @@ export function emulatePrivileged(hv: TrapContext, guest: Guest, instr: DecodedI
       if (hv.hvEvents.isActive) hv.emit(hv.event('tlb-flush', guest, cpu.pc, text, `guest invlpg ${hexWord(regs[instr.a])}: ${done}`, { address: regs[instr.a] >>> 0 }));
       break;
     }
-    case Op.MOV_EVT_R: hv.mark('emulate-special'); guest.evt = regs[instr.a]; break;
-    case Op.MOV_KSP_R: hv.mark('emulate-special'); guest.ksp = regs[instr.a]; break;
-    case Op.MOV_R_KSP: hv.mark('emulate-special'); regs[instr.a] = guest.ksp; break;
+    case Op.MOV_EVT_R:
+      hv.mark('emulate-special');
+      guest.evt = regs[instr.a];
+      break;
+    case Op.MOV_KSP_R:
+      hv.mark('emulate-special');
+      guest.ksp = regs[instr.a];
+      break;
+    case Op.MOV_R_KSP:
+      hv.mark('emulate-special');
+      regs[instr.a] = guest.ksp;
+      break;
     case Op.IRET:
       hv.mark('emulate-iret');
       returnFromException(hv, guest);
       if (hv.hvEvents.isActive && hv.cpu.stopReason === undefined && !guest.virtual.fault) {
-        emitEmulated(hv, guest, 'privileged-emulated', text, `\`iret\` emulated: back to pretend ${guest.isPretendUser ? 'user' : 'kernel'} mode at ${hexWord(cpu.pc)}${guest.isPretendUser && !hv.isHardwareAssist ? `; real cr3 → the ${hv.config.kernelShadows === 'separate' ? 'user shadow' : 'shadow (one for both modes, flushed)'}` : ''}`, cpu.pc);
+        emitEmulated(
+          hv,
+          guest,
+          'privileged-emulated',
+          text,
+          `\`iret\` emulated: back to pretend ${guest.isPretendUser ? 'user' : 'kernel'} mode at ${hexWord(cpu.pc)}${guest.isPretendUser && !hv.isHardwareAssist ? `; real cr3 → the ${hv.config.kernelShadows === 'separate' ? 'user shadow' : 'shadow (one for both modes, flushed)'}` : ''}`,
+          cpu.pc,
+        );
       }
       hv.mark('return');
       return;
@@ -220,17 +245,22 @@ export function emulateMemoryInstruction(hv: TrapContext, guest: Guest, instr: D
       if (v.fault || v.isBusError) return reflectAccessFault(hv, guest);
       regs[15] = (regs[15] + 4) | 0;
       switch (access.into) {
-        case 'ra': regs[instr.a] = value; break;
-        case 'pc': newPc = value; break;
+        case 'ra':
+          regs[instr.a] = value;
+          break;
+        case 'pc':
+          newPc = value;
+          break;
         case 'flags':
           if (isTranslatedKernel) {
             // As the translation's own popf: the guest's virtual IF, the real IF kept set.
             guest.virtualIF = (value & Flag.IF) !== 0;
             cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | Flag.IF;
-          // popf runs in real user mode: IF keeps its real value, as the hardware would have it.
+            // popf runs in real user mode: IF keeps its real value, as the hardware would have it.
           } else cpu.flags = (value & FLAGS_MASK & ~Flag.IF) | (cpu.flags & Flag.IF);
           break;
-        default: assertNever(access.into, 'pop destination');
+        default:
+          assertNever(access.into, 'pop destination');
       }
       break;
     }
@@ -247,11 +277,16 @@ export function emulateMemoryInstruction(hv: TrapContext, guest: Guest, instr: D
 /** What a push stores. Translated kernel code gets pushf's bare-hardware effect (the virtual IF) even when its store traps. */
 function pushedValue(value: 'ra' | 'imm' | 'flags' | 'next', hv: TrapContext, guest: Guest, instr: DecodedInstr, next: number, isTranslatedKernel: boolean): number {
   switch (value) {
-    case 'ra': return hv.cpu.regs[instr.a];
-    case 'imm': return instr.imm;
-    case 'flags': return isTranslatedKernel ? guest.guestFlags(hv.cpu.flags) : hv.cpu.flags;
-    case 'next': return next;
-    default: return assertNever(value, 'pushed value');
+    case 'ra':
+      return hv.cpu.regs[instr.a];
+    case 'imm':
+      return instr.imm;
+    case 'flags':
+      return isTranslatedKernel ? guest.guestFlags(hv.cpu.flags) : hv.cpu.flags;
+    case 'next':
+      return next;
+    default:
+      return assertNever(value, 'pushed value');
   }
 }
 

@@ -21,7 +21,10 @@ export function parseAnswers(source: string): AnswersFile {
     const line = fullLine.replace(/#.*$/, '').trim();
     if (line === '') return;
     const match = /^([A-Za-z][A-Za-z0-9_]*)\s*[:=]\s*(.*)$/.exec(line);
-    if (!match) { problems.push(`line ${index + 1}: expected "key: number", found "${fullLine.trim()}"`); return; }
+    if (!match) {
+      problems.push(`line ${index + 1}: expected "key: number", found "${fullLine.trim()}"`);
+      return;
+    }
     const raw = match[2].trim();
     const isBlank = raw === '' || raw === '?' || /^_+$/.test(raw);
     const value = isBlank ? undefined : /^(0x[0-9a-f]+|-?\d+)$/i.test(raw) ? Number(raw) : NaN;

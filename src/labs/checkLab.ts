@@ -54,7 +54,12 @@ function loadGuest(file: string, readFile: CheckOptions['readFile']): Loaded {
   }
 }
 
-export interface RunMeasurement { run: string; label: string; window: string | undefined; measurement: Measurement }
+export interface RunMeasurement {
+  run: string;
+  label: string;
+  window: string | undefined;
+  measurement: Measurement;
+}
 
 /** Every run of a lab on its reference guest, for a teacher writing answers (`check --measurements`). */
 export function measureLab(folder: string, readFile: CheckOptions['readFile']): { lab: LabDefinition; guest: string; runs: RunMeasurement[] } {
@@ -62,7 +67,10 @@ export function measureLab(folder: string, readFile: CheckOptions['readFile']): 
   const reference = loadGuest(path.join(folder, lab.reference), readFile);
   if ('errors' in reference) throw new LabError(`the lab's reference guest ${lab.reference} does not assemble: ${reference.errors.join('; ')}`);
   const runs = Object.entries(lab.runs).map(([run, definition]) => ({
-    run, label: definition.label, window: definition.window?.label, measurement: measureRun({ name: reference.name, image: reference.image }, definition),
+    run,
+    label: definition.label,
+    window: definition.window?.label,
+    measurement: measureRun({ name: reference.name, image: reference.image }, definition),
   }));
   return { lab, guest: path.join(folder, lab.reference), runs };
 }
@@ -102,7 +110,10 @@ export function checkLab(folder: string, options: CheckOptions): LabReport {
     lab.questions.forEach((question, index) => {
       const file = path.join(folder, question.guest);
       let reference = references.get(file);
-      if (!reference) { reference = loadGuest(file, options.readFile); references.set(file, reference); }
+      if (!reference) {
+        reference = loadGuest(file, options.readFile);
+        references.set(file, reference);
+      }
       const measured = measure(file, reference, question.run);
       if (Array.isArray(measured)) throw new LabError(`the lab's reference guest ${question.guest} does not assemble: ${measured.join('; ')}`);
       results.push(checkQuestion(lab, question, index + 1, answers, measured));
@@ -117,8 +128,11 @@ function settingWords(lab: LabDefinition, runName: string, measurement: Measurem
 }
 
 const STOP_WORDS: Record<string, string> = {
-  'halted': 'machine halted', 'triple-fault': 'a triple fault', 'bus-error': 'a bus error',
-  'instruction-limit': 'the instruction limit', 'exception-loop': 'an exception loop',
+  halted: 'machine halted',
+  'triple-fault': 'a triple fault',
+  'bus-error': 'a bus error',
+  'instruction-limit': 'the instruction limit',
+  'exception-loop': 'an exception loop',
 };
 
 /** Console text as a quoted string, cut short when a runaway guest printed pages of it. */
@@ -168,7 +182,8 @@ function checkProgram(lab: LabDefinition, expectation: ProgramExpectation, measu
   if (expectation.console !== undefined) {
     const isOk = measurement.console === expectation.console;
     results.push({
-      isOk, subject: 'program',
+      isOk,
+      subject: 'program',
       message: isOk
         ? `${under}, your guest prints the expected console output`
         : `${under}, your guest should print ${quote(expectation.console)}; it printed ${quote(measurement.console)} (${firstDifference(expectation.console, measurement.console)}).${ending}${hint}`,
@@ -177,15 +192,19 @@ function checkProgram(lab: LabDefinition, expectation: ProgramExpectation, measu
   if (expectation.stop !== undefined) {
     const isOk = measurement.stop === expectation.stop;
     results.push({
-      isOk, subject: 'program',
-      message: isOk ? `${under}, the run ends as expected (${STOP_WORDS[expectation.stop]})` : `${under}, the run should end with ${STOP_WORDS[expectation.stop]}; it ended with: ${measurement.stopDetail}.${hint}`,
+      isOk,
+      subject: 'program',
+      message: isOk
+        ? `${under}, the run ends as expected (${STOP_WORDS[expectation.stop]})`
+        : `${under}, the run should end with ${STOP_WORDS[expectation.stop]}; it ended with: ${measurement.stopDetail}.${hint}`,
     });
   }
   if (expectation.measure !== undefined && expectation.comparison) {
     const value = measureValue(measurement, expectation.measure, `lab ${lab.number}, program`);
     const isOk = holds(expectation.comparison, value);
     results.push({
-      isOk, subject: 'program',
+      isOk,
+      subject: 'program',
       message: isOk
         ? `${under}, ${expectation.what}: ${value} (${describeComparison(expectation.comparison)} expected)`
         : `${under}, your guest should cause ${describeComparison(expectation.comparison)} ${expectation.what}; it caused ${value}.${ending}${hint}`,
@@ -208,10 +227,10 @@ function checkQuestion(lab: LabDefinition, question: LabQuestion, index: number,
   const isOk = Math.abs(answer.value - measured) <= question.tolerance;
   const tolerance = question.tolerance > 0 ? ` (within ${question.tolerance})` : '';
   return {
-    isOk, subject,
+    isOk,
+    subject,
     message: isOk
       ? `${measured} ${question.what}${tolerance}: your prediction ${answer.value} holds`
       : `you predicted ${answer.value} ${question.what}; the tool measured ${measured} under ${settingWords(lab, question.run, measurement)}.${hint}`,
   };
 }
-

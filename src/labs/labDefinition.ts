@@ -162,7 +162,11 @@ function parseComparison(value: Json, where: string): Comparison | undefined {
 /** `folderName` is the lab folder's own name ("04-shadow-on-demand"): the lab number comes from it. */
 export function parseLabDefinition(source: string, folderName: string): LabDefinition {
   let json: unknown;
-  try { json = JSON.parse(source); } catch (e) { throw new LabError(`lab.json is not valid JSON: ${(e as Error).message}`); }
+  try {
+    json = JSON.parse(source);
+  } catch (e) {
+    throw new LabError(`lab.json is not valid JSON: ${(e as Error).message}`);
+  }
   if (!isObject(json)) throw new LabError('lab.json must hold an object');
   const runsJson = json.runs;
   if (!isObject(runsJson) || Object.keys(runsJson).length === 0) throw new LabError('lab.json: "runs" must name at least one run');
@@ -185,7 +189,11 @@ export function parseLabDefinition(source: string, folderName: string): LabDefin
     if ((measure === undefined) !== (comparison === undefined)) throw new LabError(`${where}: "measure" needs "equals", "atLeast" or "atMost" (and they need "measure")`);
     if (value.console !== undefined && typeof value.console !== 'string') throw new LabError(`${where}.console must be a string`);
     return {
-      run: runName(value, where), console: value.console, stop, measure, comparison,
+      run: runName(value, where),
+      console: value.console,
+      stop,
+      measure,
+      comparison,
       what: measure === undefined ? undefined : text(value, 'what', where),
       hint: value.hint === undefined ? undefined : text(value, 'hint', where),
     };
@@ -199,8 +207,12 @@ export function parseLabDefinition(source: string, folderName: string): LabDefin
     if (keys.has(key)) throw new LabError(`${where}: key "${key}" is used twice`);
     keys.add(key);
     return {
-      key, text: text(value, 'text', where), guest: text(value, 'guest', where, reference), run: runName(value, where),
-      measure: text(value, 'measure', where), what: text(value, 'what', where),
+      key,
+      text: text(value, 'text', where),
+      guest: text(value, 'guest', where, reference),
+      run: runName(value, where),
+      measure: text(value, 'measure', where),
+      what: text(value, 'what', where),
       tolerance: value.tolerance === undefined ? 0 : count(value.tolerance, `${where}.tolerance`),
       hint: value.hint === undefined ? undefined : text(value, 'hint', where),
     };
@@ -208,7 +220,12 @@ export function parseLabDefinition(source: string, folderName: string): LabDefin
   if (program.length === 0 && questions.length === 0) throw new LabError('lab.json has neither "program" expectations nor "questions": nothing to check');
   return {
     number: /^(\d+)/.exec(folderName)?.[1] ?? folderName,
-    title: text(json, 'title', 'lab.json'), guest, reference, answers: text(json, 'answers', 'lab.json', 'answers.txt'),
-    runs, program, questions,
+    title: text(json, 'title', 'lab.json'),
+    guest,
+    reference,
+    answers: text(json, 'answers', 'lab.json', 'answers.txt'),
+    runs,
+    program,
+    questions,
   };
 }

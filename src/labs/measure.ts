@@ -33,8 +33,11 @@ export interface Measurement {
 }
 
 const MEASURE_LABELS: Record<string, string> = {
-  retired: 'instructions retired', tlbHits: 'TLB hits', tlbMisses: 'TLB misses',
-  machineCr3Loads: 'cr3 loads seen by the real CPU', machineTlbFlushes: 'TLB flushes seen by the real CPU',
+  retired: 'instructions retired',
+  tlbHits: 'TLB hits',
+  tlbMisses: 'TLB misses',
+  machineCr3Loads: 'cr3 loads seen by the real CPU',
+  machineTlbFlushes: 'TLB flushes seen by the real CPU',
   modeSwitches: 'pretend-mode changes',
 };
 
@@ -48,7 +51,8 @@ export function measureLabel(name: string): string {
 
 export function measureRun(guest: Omit<SystemGuest, 'inputs'>, run: LabRun): Measurement {
   const system = createSystem({
-    ...run.settings, maxInstructions: run.maxInstructions,
+    ...run.settings,
+    maxInstructions: run.maxInstructions,
     guests: [{ ...guest, inputs: run.inputs.map((i) => ({ tick: i.tick, bytes: Buffer.from(i.text, 'latin1') })) }],
   });
   const machine = new MachineCounters(system.events);
@@ -80,12 +84,19 @@ export function measureRun(guest: Omit<SystemGuest, 'inputs'>, run: LabRun): Mea
   if (hv) {
     hv.hvEvents.on((event) => {
       const guestState = hv.guests[0];
-      if (guestState.isPretendUser !== wasPretendUser) { modeSwitches++; wasPretendUser = guestState.isPretendUser; }
+      if (guestState.isPretendUser !== wasPretendUser) {
+        modeSwitches++;
+        wasPretendUser = guestState.isPretendUser;
+      }
       eventCounts.set(event.kind, (eventCounts.get(event.kind) ?? 0) + 1);
       if (!window || end) return;
       const isMatch = (match: EventMatch) => matches(match, event, hv.cpu.regs, guestState.isPretendUser);
       if (!start) {
-        if (window.from && isMatch(window.from) && ++opened >= (window.from.occurrence ?? 1)) { start = snapshot(); startCr3 = guestState.cr3; switchesAtStart = modeSwitches; }
+        if (window.from && isMatch(window.from) && ++opened >= (window.from.occurrence ?? 1)) {
+          start = snapshot();
+          startCr3 = guestState.cr3;
+          switchesAtStart = modeSwitches;
+        }
         return;
       }
       const to = window.to;

@@ -74,13 +74,20 @@ function describeKind(stats: fs.Stats): string {
 
 function describeErrno(error: unknown): string {
   switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT': return 'no such file';
-    case 'ENOTDIR': return 'a part of the path is not a folder';
+    case 'ENOENT':
+      return 'no such file';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
     case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'not a regular file (a directory)';
-    case 'ELOOP': return 'too many levels of symbolic links';
-    case 'ENAMETOOLONG': return 'the path is too long';
-    default: return (error as Error).message ?? String(error);
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'not a regular file (a directory)';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENAMETOOLONG':
+      return 'the path is too long';
+    default:
+      return (error as Error).message ?? String(error);
   }
 }

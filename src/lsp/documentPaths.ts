@@ -27,7 +27,10 @@ export class DocumentPaths {
     const isPath = file.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(file);
     if (!isPath) return file;
     const slashed = file.replace(/\\/g, '/');
-    const encoded = slashed.split('/').map((part, i) => (i === 0 && /^[a-zA-Z]:$/.test(part) ? part : encodeURIComponent(part))).join('/');
+    const encoded = slashed
+      .split('/')
+      .map((part, i) => (i === 0 && /^[a-zA-Z]:$/.test(part) ? part : encodeURIComponent(part)))
+      .join('/');
     if (this.workspace && !slashed.startsWith('//')) return `${this.workspace.scheme}://${this.workspace.authority}${encoded}`;
     if (slashed.startsWith('//')) return `file:${encoded}`;
     return `file://${slashed.startsWith('/') ? '' : '/'}${encoded}`;

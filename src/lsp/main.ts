@@ -13,7 +13,11 @@ import { ServerOptions, startServer } from './server';
 
 /** A request the client cancelled before it was handled is answered "cancelled" at once, not worked on. */
 export const CANCEL_QUEUED_REQUESTS: ConnectionStrategy = {
-  cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as { id?: number | string }).id ?? null, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled before it was handled' } }),
+  cancelUndispatched: (message) => ({
+    jsonrpc: '2.0',
+    id: (message as { id?: number | string }).id ?? null,
+    error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled before it was handled' },
+  }),
 };
 
 /** The server run by Node: files from the disk, diagnoses in a worker thread, the reference beside the server. */

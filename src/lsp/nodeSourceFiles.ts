@@ -13,7 +13,10 @@ export const nodeSourceFiles: SourceFiles = {
   },
   listG32Files(folder) {
     try {
-      return fs.readdirSync(folder).filter((name) => name.toLowerCase().endsWith('.g32')).map((name) => path.join(folder, name));
+      return fs
+        .readdirSync(folder)
+        .filter((name) => name.toLowerCase().endsWith('.g32'))
+        .map((name) => path.join(folder, name));
     } catch {
       return [];
     }

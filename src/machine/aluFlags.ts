@@ -11,14 +11,12 @@ import { Flag } from './isa';
 
 /** `res = (x + y) | 0`: CF is the unsigned carry, OF the signed overflow. */
 export function addFlags(flags: number, x: number, y: number, res: number): number {
-  return (flags & Flag.IF) | ((res >>> 0) < (x >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
-    | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
+  return (flags & Flag.IF) | (res >>> 0 < x >>> 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
 }
 
 /** `res = (x - y) | 0` (sub and cmp): CF is the borrow, OF the signed overflow. */
 export function subFlags(flags: number, x: number, y: number, res: number): number {
-  return (flags & Flag.IF) | ((x >>> 0) < (y >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
-    | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
+  return (flags & Flag.IF) | (x >>> 0 < y >>> 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
 }
 
 /** Logic, shifts, mul, divu, remu, not and test: ZF and SF from the result, CF and OF cleared. */
@@ -28,8 +26,7 @@ export function logicFlags(flags: number, res: number): number {
 
 /** `res = (-x) | 0`: CF unless x was 0, OF when x was the most negative number. */
 export function negFlags(flags: number, x: number, res: number): number {
-  return (flags & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0)
-    | (x === -0x80000000 ? Flag.OF : 0);
+  return (flags & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | (x === -0x80000000 ? Flag.OF : 0);
 }
 
 /** Signed less-than after a compare: SF != OF (jl, jge, jle, jg). */

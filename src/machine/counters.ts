@@ -19,12 +19,25 @@ export class MachineCounters {
 
   private count(event: MachineEvent): void {
     switch (event.kind) {
-      case 'exception': this.exceptionsByVector.set(event.vector, (this.exceptionsByVector.get(event.vector) ?? 0) + 1); break;
-      case 'page-walk': this.pageWalks++; if (!event.isOk) this.pageWalkFaults++; break;
-      case 'tlb-flush': this.tlbFlushes++; this.tlbEntriesFlushed += event.nRemoved; break;
-      case 'cr3-load': this.cr3Loads++; break;
-      case 'device': this.deviceAccesses++; break;
-      case 'sensitive': break; // no machine counter: compareAgreement's tally counts these per setting
+      case 'exception':
+        this.exceptionsByVector.set(event.vector, (this.exceptionsByVector.get(event.vector) ?? 0) + 1);
+        break;
+      case 'page-walk':
+        this.pageWalks++;
+        if (!event.isOk) this.pageWalkFaults++;
+        break;
+      case 'tlb-flush':
+        this.tlbFlushes++;
+        this.tlbEntriesFlushed += event.nRemoved;
+        break;
+      case 'cr3-load':
+        this.cr3Loads++;
+        break;
+      case 'device':
+        this.deviceAccesses++;
+        break;
+      case 'sensitive':
+        break; // no machine counter: compareAgreement's tally counts these per setting
     }
   }
 
@@ -35,8 +48,13 @@ export class MachineCounters {
       rows.push([`exceptions: ${VECTOR_NAMES[vector] ?? `vector ${vector}`}`, this.exceptionsByVector.get(vector)!]);
     }
     // cr3 loads are left to the callers, which know whether they are the guest's or the hypervisor's.
-    rows.push(['page walks', this.pageWalks], ['page walks that faulted', this.pageWalkFaults],
-      ['TLB flushes (all causes)', this.tlbFlushes], ['TLB entries flushed', this.tlbEntriesFlushed], ['device accesses', this.deviceAccesses]);
+    rows.push(
+      ['page walks', this.pageWalks],
+      ['page walks that faulted', this.pageWalkFaults],
+      ['TLB flushes (all causes)', this.tlbFlushes],
+      ['TLB entries flushed', this.tlbEntriesFlushed],
+      ['device accesses', this.deviceAccesses],
+    );
     return rows;
   }
 }

@@ -19,8 +19,15 @@ import { PhysicalMemory } from './memory';
 import { Tlb, TlbBits, TlbState } from './tlb';
 
 export type StopReason =
-  | 'halted' | 'triple-fault' | 'bus-error' | 'instruction-limit' | 'exception-loop'
-  | 'budget' | 'breakpoint' | 'waiting-for-input' | 'requested'
+  | 'halted'
+  | 'triple-fault'
+  | 'bus-error'
+  | 'instruction-limit'
+  | 'exception-loop'
+  | 'budget'
+  | 'breakpoint'
+  | 'waiting-for-input'
+  | 'requested'
   /** Internal to the hypervisor: binary translation takes over from the interpreter, or back. */
   | 'switch-engine';
 
@@ -39,25 +46,55 @@ export interface Platform {
   consoleStore(cpu: Cpu, pa: number, value: number): void;
 }
 
-export const enum Mode { KERNEL = 0, USER = 1 }
+export const enum Mode {
+  KERNEL = 0,
+  USER = 1,
+}
 
 /** Why the last memory access failed: 0 none, 1 an exception is to be raised, 2 the machine stopped. */
-const enum FaultState { NONE = 0, EXCEPTION = 1, STOP = 2 }
+const enum FaultState {
+  NONE = 0,
+  EXCEPTION = 1,
+  STOP = 2,
+}
 
-const enum Access { READ = 0, WRITE = 1, FETCH = 2 }
+const enum Access {
+  READ = 0,
+  WRITE = 1,
+  FETCH = 2,
+}
 
 /** Why a run in block mode stopped (Cpu.blockMode). */
-export const enum BlockEnd { NONE = 0, JUMP = 1, CALL_OUT = 2, FAULT = 3, EVENT = 4 }
+export const enum BlockEnd {
+  NONE = 0,
+  JUMP = 1,
+  CALL_OUT = 2,
+  FAULT = 3,
+  EVENT = 4,
+}
 
 const DECODED = 0x10000;
 const UNDEFINED_OP = 0xff;
 export const MAX_DELIVERIES_IN_A_ROW = 100000;
 
 export interface CpuState {
-  regs: Int32Array; pc: number; flags: number; mode: Mode; cr3: number; evt: number; ksp: number;
-  ticks: number; idleTicks: number; isHalted: boolean; tlb: TlbState;
-  deliveryTick: number; deliveriesInARow: number;
-  retiredInMode: [number, number]; retiredAtModeChange: number; cr3Loads: number; sensitiveRetired: number;
+  regs: Int32Array;
+  pc: number;
+  flags: number;
+  mode: Mode;
+  cr3: number;
+  evt: number;
+  ksp: number;
+  ticks: number;
+  idleTicks: number;
+  isHalted: boolean;
+  tlb: TlbState;
+  deliveryTick: number;
+  deliveriesInARow: number;
+  retiredInMode: [number, number];
+  retiredAtModeChange: number;
+  cr3Loads: number;
+  sensitiveRetired: number;
 }
 
 export class Cpu {
@@ -166,7 +203,11 @@ export class Cpu {
     this.dropFetchCache();
   }
 
-  constructor(readonly memory: PhysicalMemory, tlbEntries: number, readonly events: EventHub<MachineEvent>) {
+  constructor(
+    readonly memory: PhysicalMemory,
+    tlbEntries: number,
+    readonly events: EventHub<MachineEvent>,
+  ) {
     this.tlb = new Tlb(tlbEntries);
   }
 
@@ -182,7 +223,10 @@ export class Cpu {
     const next = new Set([...addresses].map((a) => a >>> 0));
     if (next.size === this.breakpoints.size && [...next].every((a) => this.breakpoints.has(a))) return;
     this.breakpoints = next;
-    if (next.size === 0) { this.breakpointFilter = null; return; }
+    if (next.size === 0) {
+      this.breakpointFilter = null;
+      return;
+    }
     // The filter is reused: debuggers refresh breakpoints often (on every cr3 load, for aliases).
     const filter = this.breakpointFilter ?? new Uint8Array(65536);
     filter.fill(0);
@@ -295,16 +339,26 @@ export class Cpu {
 
     for (;;) {
       if (ticks >= this.eventTick) {
-        this.pc = pc; this.flags = flags; this.ticks = ticks;
+        this.pc = pc;
+        this.flags = flags;
+        this.ticks = ticks;
         if (isBlockMode) return this.endBlock(BlockEnd.EVENT);
         const stop = this.serviceAll();
         if (stop !== undefined) return this.finishStop(stop);
-        pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
+        pc = this.pc | 0;
+        flags = this.flags;
+        ticks = this.ticks;
+        isPaging = !this.isPhysical;
+        filter = this.breakpointFilter;
+        fetchVpn = this.fetchVpn;
+        fetchFrame = this.fetchFrame;
         if (this.isHalted) continue;
       }
 
       if (filter !== null && filter[pc & 0xffff] !== 0 && this.breakpoints.has(pc >>> 0) && !(pc === skipAt && ticks === startTicks)) {
-        this.pc = pc; this.flags = flags; this.ticks = ticks;
+        this.pc = pc;
+        this.flags = flags;
+        this.ticks = ticks;
         return this.finishStop('breakpoint');
       }
 
@@ -312,21 +366,30 @@ export class Cpu {
       let pa: number;
       if (!isPaging) {
         pa = pc;
-      } else if ((pc >>> 12) === fetchVpn && tlb.generation === this.fetchGeneration) {
+      } else if (pc >>> 12 === fetchVpn && tlb.generation === this.fetchGeneration) {
         pa = fetchFrame | (pc & 0xfff);
         // The fetch unit keeps the current code page's translation (a micro-TLB); the
         // TLB entry's LRU use is recorded lazily, before the next TLB lookup (noteCodeUse).
         this.isCodeUsePending = true;
       } else {
-        this.pc = pc; this.flags = flags; this.ticks = ticks;
+        this.pc = pc;
+        this.flags = flags;
+        this.ticks = ticks;
         pa = this.translateFetch(pc);
-        fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
+        fetchVpn = this.fetchVpn;
+        fetchFrame = this.fetchFrame;
         if (pa < 0) {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
           if (isBlockMode) return this.endBlock(BlockEnd.FAULT);
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
-          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
+          pc = this.pc | 0;
+          flags = this.flags;
+          ticks = this.ticks;
+          isPaging = !this.isPhysical;
+          filter = this.breakpointFilter;
+          fetchVpn = this.fetchVpn;
+          fetchFrame = this.fetchFrame;
           continue;
         }
       }
@@ -335,14 +398,22 @@ export class Cpu {
       if ((pa & 3) === 0 && pa >= 0 && pa < ramSize && (info = decodedInfo[pa >> 2]) !== 0) {
         imm = decodedImm[pa >> 2];
       } else {
-        this.pc = pc; this.flags = flags; this.ticks = ticks;
+        this.pc = pc;
+        this.flags = flags;
+        this.ticks = ticks;
         info = this.decodeSlow(pc, pa);
         if (this.fault !== FaultState.NONE) {
           if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
           if (isBlockMode) return this.endBlock(BlockEnd.FAULT);
           this.raiseFault();
           if (this.stopReason !== undefined) return this.stopReason;
-          pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
+          pc = this.pc | 0;
+          flags = this.flags;
+          ticks = this.ticks;
+          isPaging = !this.isPhysical;
+          filter = this.breakpointFilter;
+          fetchVpn = this.fetchVpn;
+          fetchFrame = this.fetchFrame;
           continue;
         }
         imm = this.slowImm;
@@ -359,200 +430,447 @@ export class Cpu {
       // or jumps to `fault` with the fault fields set; in block mode a control
       // transfer leaves through `transfer`.
       transfer: {
-      fault: {
-        switch (op) {
-          case Op.MOV_RR: regs[a] = regs[b]; break;
-          case Op.MOV_RI: regs[a] = imm; break;
+        fault: {
+          switch (op) {
+            case Op.MOV_RR:
+              regs[a] = regs[b];
+              break;
+            case Op.MOV_RI:
+              regs[a] = imm;
+              break;
 
-          case Op.LD_R: case Op.LD_RD: case Op.LD_A:
-            addr = op === Op.LD_R ? regs[b] : op === Op.LD_RD ? (regs[b] + imm) | 0 : imm;
-            x = this.load32(addr);
-            if (this.fault !== FaultState.NONE) break fault;
-            regs[a] = x; break;
-          case Op.LDB_R: case Op.LDB_RD: case Op.LDB_A:
-            addr = op === Op.LDB_R ? regs[b] : op === Op.LDB_RD ? (regs[b] + imm) | 0 : imm;
-            x = this.load8(addr);
-            if (this.fault !== FaultState.NONE) break fault;
-            regs[a] = x; break;
-          case Op.ST_R: case Op.ST_RD: case Op.ST_A:
-            addr = op === Op.ST_R ? regs[b] : op === Op.ST_RD ? (regs[b] + imm) | 0 : imm;
-            this.ticks = ticks;
-            this.store32(addr, regs[a]);
-            if (this.fault !== FaultState.NONE) break fault;
-            break;
-          case Op.STB_R: case Op.STB_RD: case Op.STB_A:
-            addr = op === Op.STB_R ? regs[b] : op === Op.STB_RD ? (regs[b] + imm) | 0 : imm;
-            this.ticks = ticks;
-            this.store8(addr, regs[a]);
-            if (this.fault !== FaultState.NONE) break fault;
-            break;
-          case Op.LEA_R: regs[a] = regs[b]; break;
-          case Op.LEA_RD: regs[a] = (regs[b] + imm) | 0; break;
-          case Op.LEA_A: regs[a] = imm; break;
+            case Op.LD_R:
+            case Op.LD_RD:
+            case Op.LD_A:
+              addr = op === Op.LD_R ? regs[b] : op === Op.LD_RD ? (regs[b] + imm) | 0 : imm;
+              x = this.load32(addr);
+              if (this.fault !== FaultState.NONE) break fault;
+              regs[a] = x;
+              break;
+            case Op.LDB_R:
+            case Op.LDB_RD:
+            case Op.LDB_A:
+              addr = op === Op.LDB_R ? regs[b] : op === Op.LDB_RD ? (regs[b] + imm) | 0 : imm;
+              x = this.load8(addr);
+              if (this.fault !== FaultState.NONE) break fault;
+              regs[a] = x;
+              break;
+            case Op.ST_R:
+            case Op.ST_RD:
+            case Op.ST_A:
+              addr = op === Op.ST_R ? regs[b] : op === Op.ST_RD ? (regs[b] + imm) | 0 : imm;
+              this.ticks = ticks;
+              this.store32(addr, regs[a]);
+              if (this.fault !== FaultState.NONE) break fault;
+              break;
+            case Op.STB_R:
+            case Op.STB_RD:
+            case Op.STB_A:
+              addr = op === Op.STB_R ? regs[b] : op === Op.STB_RD ? (regs[b] + imm) | 0 : imm;
+              this.ticks = ticks;
+              this.store8(addr, regs[a]);
+              if (this.fault !== FaultState.NONE) break fault;
+              break;
+            case Op.LEA_R:
+              regs[a] = regs[b];
+              break;
+            case Op.LEA_RD:
+              regs[a] = (regs[b] + imm) | 0;
+              break;
+            case Op.LEA_A:
+              regs[a] = imm;
+              break;
 
-          case Op.PUSH_R: case Op.PUSH_I:
-            x = op === Op.PUSH_R ? regs[a] : imm;
-            addr = (regs[15] - 4) | 0;
-            this.ticks = ticks;
-            this.store32(addr, x);
-            if (this.fault !== FaultState.NONE) break fault;
-            regs[15] = addr; break;
-          case Op.POP:
-            x = this.load32(regs[15]);
-            if (this.fault !== FaultState.NONE) break fault;
-            regs[15] = (regs[15] + 4) | 0;
-            regs[a] = x; break;
+            case Op.PUSH_R:
+            case Op.PUSH_I:
+              x = op === Op.PUSH_R ? regs[a] : imm;
+              addr = (regs[15] - 4) | 0;
+              this.ticks = ticks;
+              this.store32(addr, x);
+              if (this.fault !== FaultState.NONE) break fault;
+              regs[15] = addr;
+              break;
+            case Op.POP:
+              x = this.load32(regs[15]);
+              if (this.fault !== FaultState.NONE) break fault;
+              regs[15] = (regs[15] + 4) | 0;
+              regs[a] = x;
+              break;
 
-          case Op.ADD_RR: case Op.ADD_RI:
-            x = regs[a]; y = op === Op.ADD_RR ? regs[b] : imm;
-            res = (x + y) | 0;
-            // The text of aluFlags.addFlags (a call here slows the loop); test/machine/aluFlags.test.ts keeps them one.
-            flags = (flags & Flag.IF) | ((res >>> 0) < (x >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
-              | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
-            regs[a] = res; break;
-          case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI:
-            x = regs[a]; y = (op === Op.SUB_RR || op === Op.CMP_RR) ? regs[b] : imm;
-            res = (x - y) | 0;
-            // The text of aluFlags.subFlags, as above.
-            flags = (flags & Flag.IF) | ((x >>> 0) < (y >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0)
-              | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
-            if (op === Op.SUB_RR || op === Op.SUB_RI) regs[a] = res;
-            break;
-          case Op.AND_RR: res = regs[a] & regs[b]; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.AND_RI: res = regs[a] & imm; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.OR_RR: res = regs[a] | regs[b]; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.OR_RI: res = regs[a] | imm; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.XOR_RR: res = regs[a] ^ regs[b]; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.XOR_RI: res = regs[a] ^ imm; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.TEST_RR: flags = logicFlags(flags, regs[a] & regs[b]); break;
-          case Op.TEST_RI: flags = logicFlags(flags, regs[a] & imm); break;
-          case Op.SHL_RR: res = regs[a] << (regs[b] & 31); regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.SHL_RI: res = regs[a] << (imm & 31); regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.SHR_RR: res = (regs[a] >>> (regs[b] & 31)) | 0; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.SHR_RI: res = (regs[a] >>> (imm & 31)) | 0; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.SAR_RR: res = regs[a] >> (regs[b] & 31); regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.SAR_RI: res = regs[a] >> (imm & 31); regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.MUL_RR: res = Math.imul(regs[a], regs[b]); regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.MUL_RI: res = Math.imul(regs[a], imm); regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.DIVU_RR: case Op.DIVU_RI: case Op.REMU_RR: case Op.REMU_RI:
-            y = (op === Op.DIVU_RR || op === Op.REMU_RR ? regs[b] : imm) >>> 0;
-            if (y === 0) { this.setFault(Vector.DE, 0, 0); break fault; }
-            x = regs[a] >>> 0;
-            res = (op === Op.DIVU_RR || op === Op.DIVU_RI ? Math.floor(x / y) : x % y) | 0;
-            regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.NOT: res = ~regs[a]; regs[a] = res; flags = logicFlags(flags, res); break;
-          case Op.NEG:
-            x = regs[a]; res = (-x) | 0;
-            // The text of aluFlags.negFlags, as above.
-            flags = (flags & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0)
-              | (x === -0x80000000 ? Flag.OF : 0);
-            regs[a] = res; break;
+            case Op.ADD_RR:
+            case Op.ADD_RI:
+              x = regs[a];
+              y = op === Op.ADD_RR ? regs[b] : imm;
+              res = (x + y) | 0;
+              // The text of aluFlags.addFlags (a call here slows the loop); test/machine/aluFlags.test.ts keeps them one.
+              flags = (flags & Flag.IF) | (res >>> 0 < x >>> 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
+              regs[a] = res;
+              break;
+            case Op.SUB_RR:
+            case Op.SUB_RI:
+            case Op.CMP_RR:
+            case Op.CMP_RI:
+              x = regs[a];
+              y = op === Op.SUB_RR || op === Op.CMP_RR ? regs[b] : imm;
+              res = (x - y) | 0;
+              // The text of aluFlags.subFlags, as above.
+              flags = (flags & Flag.IF) | (x >>> 0 < y >>> 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
+              if (op === Op.SUB_RR || op === Op.SUB_RI) regs[a] = res;
+              break;
+            case Op.AND_RR:
+              res = regs[a] & regs[b];
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.AND_RI:
+              res = regs[a] & imm;
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.OR_RR:
+              res = regs[a] | regs[b];
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.OR_RI:
+              res = regs[a] | imm;
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.XOR_RR:
+              res = regs[a] ^ regs[b];
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.XOR_RI:
+              res = regs[a] ^ imm;
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.TEST_RR:
+              flags = logicFlags(flags, regs[a] & regs[b]);
+              break;
+            case Op.TEST_RI:
+              flags = logicFlags(flags, regs[a] & imm);
+              break;
+            case Op.SHL_RR:
+              res = regs[a] << (regs[b] & 31);
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.SHL_RI:
+              res = regs[a] << (imm & 31);
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.SHR_RR:
+              res = (regs[a] >>> (regs[b] & 31)) | 0;
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.SHR_RI:
+              res = (regs[a] >>> (imm & 31)) | 0;
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.SAR_RR:
+              res = regs[a] >> (regs[b] & 31);
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.SAR_RI:
+              res = regs[a] >> (imm & 31);
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.MUL_RR:
+              res = Math.imul(regs[a], regs[b]);
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.MUL_RI:
+              res = Math.imul(regs[a], imm);
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.DIVU_RR:
+            case Op.DIVU_RI:
+            case Op.REMU_RR:
+            case Op.REMU_RI:
+              y = (op === Op.DIVU_RR || op === Op.REMU_RR ? regs[b] : imm) >>> 0;
+              if (y === 0) {
+                this.setFault(Vector.DE, 0, 0);
+                break fault;
+              }
+              x = regs[a] >>> 0;
+              res = (op === Op.DIVU_RR || op === Op.DIVU_RI ? Math.floor(x / y) : x % y) | 0;
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.NOT:
+              res = ~regs[a];
+              regs[a] = res;
+              flags = logicFlags(flags, res);
+              break;
+            case Op.NEG:
+              x = regs[a];
+              res = -x | 0;
+              // The text of aluFlags.negFlags, as above.
+              flags = (flags & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | (x === -0x80000000 ? Flag.OF : 0);
+              regs[a] = res;
+              break;
 
-          case Op.JMP_I: pc = imm; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JMP_R: pc = regs[a]; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JZ: pc = (flags & Flag.ZF) !== 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JNZ: pc = (flags & Flag.ZF) === 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JL: pc = signedLess(flags) ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JGE: pc = !signedLess(flags) ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JLE: pc = (flags & Flag.ZF) !== 0 || signedLess(flags) ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JG: pc = (flags & Flag.ZF) === 0 && !signedLess(flags) ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JB: pc = (flags & Flag.CF) !== 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JAE: pc = (flags & Flag.CF) === 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JBE: pc = (flags & (Flag.CF | Flag.ZF)) !== 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JA: pc = (flags & (Flag.CF | Flag.ZF)) === 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JS: pc = (flags & Flag.SF) !== 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.JNS: pc = (flags & Flag.SF) === 0 ? imm : next; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.CALL_I: case Op.CALL_R:
-            x = op === Op.CALL_I ? imm : regs[a];
-            addr = (regs[15] - 4) | 0;
-            this.ticks = ticks;
-            this.store32(addr, next);
-            if (this.fault !== FaultState.NONE) break fault;
-            regs[15] = addr; pc = x; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.RET:
-            x = this.load32(regs[15]);
-            if (this.fault !== FaultState.NONE) break fault;
-            regs[15] = (regs[15] + 4) | 0;
-            pc = x; ticks++; if (isBlockMode) break transfer; continue;
-          case Op.NOP: break;
+            case Op.JMP_I:
+              pc = imm;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JMP_R:
+              pc = regs[a];
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JZ:
+              pc = (flags & Flag.ZF) !== 0 ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JNZ:
+              pc = (flags & Flag.ZF) === 0 ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JL:
+              pc = signedLess(flags) ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JGE:
+              pc = !signedLess(flags) ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JLE:
+              pc = (flags & Flag.ZF) !== 0 || signedLess(flags) ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JG:
+              pc = (flags & Flag.ZF) === 0 && !signedLess(flags) ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JB:
+              pc = (flags & Flag.CF) !== 0 ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JAE:
+              pc = (flags & Flag.CF) === 0 ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JBE:
+              pc = (flags & (Flag.CF | Flag.ZF)) !== 0 ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JA:
+              pc = (flags & (Flag.CF | Flag.ZF)) === 0 ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JS:
+              pc = (flags & Flag.SF) !== 0 ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.JNS:
+              pc = (flags & Flag.SF) === 0 ? imm : next;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.CALL_I:
+            case Op.CALL_R:
+              x = op === Op.CALL_I ? imm : regs[a];
+              addr = (regs[15] - 4) | 0;
+              this.ticks = ticks;
+              this.store32(addr, next);
+              if (this.fault !== FaultState.NONE) break fault;
+              regs[15] = addr;
+              pc = x;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.RET:
+              x = this.load32(regs[15]);
+              if (this.fault !== FaultState.NONE) break fault;
+              regs[15] = (regs[15] + 4) | 0;
+              pc = x;
+              ticks++;
+              if (isBlockMode) break transfer;
+              continue;
+            case Op.NOP:
+              break;
 
-          case Op.SYSCALL: case Op.BRK:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
-            // Traps retire before their effect: the saved pc is the next instruction.
-            ticks++;
-            this.pc = next; this.flags = flags; this.ticks = ticks;
-            this.raise(op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);
-            if (this.stopReason !== undefined) return this.stopReason;
-            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
-            continue;
-          case Op.VMCALL:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
-            // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD (or, in guest mode, an exit) and decides.
-            if ((this.exitControls & ExitOn.VMCALL) !== 0) this.setFault(VM_EXIT, Op.VMCALL, 0);
-            else this.setFault(Vector.UD, 0, 0);
-            break fault;
-
-          case Op.PUSHF:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
-            addr = (regs[15] - 4) | 0;
-            this.ticks = ticks;
-            this.store32(addr, flags);
-            if (this.fault !== FaultState.NONE) break fault;
-            // Counted and reported once it retires: a faulting one runs again after the handler.
-            if (this.events.isActive) this.emitSensitive('pushf', pc);
-            regs[15] = addr; this.sensitiveRetired++; break;
-          case Op.POPF:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
-            x = this.load32(regs[15]);
-            if (this.fault !== FaultState.NONE) break fault;
-            if (this.events.isActive) this.emitSensitive('popf', pc);
-            regs[15] = (regs[15] + 4) | 0;
-            // In user mode popf silently keeps IF: the reason G32 is not classically virtualizable.
-            flags = this.mode === Mode.USER ? (x & (FLAGS_MASK & ~Flag.IF)) | (flags & Flag.IF) : x & FLAGS_MASK;
-            this.eventTick = 0;
-            this.sensitiveRetired++;
-            break;
-          case Op.MOV_R_EVT:
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
-            if (this.events.isActive) this.emitSensitive('mov rd, evt', pc);
-            regs[a] = this.evt; this.sensitiveRetired++; break;
-
-          case Op.HLT: case Op.CLI: case Op.STI: case Op.IN: case Op.OUT: case Op.IRET:
-          case Op.MOV_CR3_R: case Op.MOV_R_CR3: case Op.INVLPG: case Op.MOV_EVT_R: case Op.MOV_KSP_R: case Op.MOV_R_KSP: {
-            if (isBlockMode) { this.pc = pc; this.flags = flags; this.ticks = ticks; this.blockEndPa = pa; return this.endBlock(BlockEnd.CALL_OUT); }
-            if (this.mode === Mode.USER) { this.setFault(Vector.GP, 0, 0); break fault; }
-            this.pc = pc; this.flags = flags; this.ticks = ticks;
-            const stop = this.executePrivileged(op, a, imm, next);
-            if (stop !== undefined) return this.finishStop(stop);
-            if (this.fault !== FaultState.NONE) {
+            case Op.SYSCALL:
+            case Op.BRK:
+              if (isBlockMode) {
+                this.pc = pc;
+                this.flags = flags;
+                this.ticks = ticks;
+                this.blockEndPa = pa;
+                return this.endBlock(BlockEnd.CALL_OUT);
+              }
+              // Traps retire before their effect: the saved pc is the next instruction.
+              ticks++;
+              this.pc = next;
+              this.flags = flags;
+              this.ticks = ticks;
+              this.raise(op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);
+              if (this.stopReason !== undefined) return this.stopReason;
+              pc = this.pc | 0;
               flags = this.flags;
+              ticks = this.ticks;
+              isPaging = !this.isPhysical;
+              filter = this.breakpointFilter;
+              fetchVpn = this.fetchVpn;
+              fetchFrame = this.fetchFrame;
+              continue;
+            case Op.VMCALL:
+              if (isBlockMode) {
+                this.pc = pc;
+                this.flags = flags;
+                this.ticks = ticks;
+                this.blockEndPa = pa;
+                return this.endBlock(BlockEnd.CALL_OUT);
+              }
+              // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD (or, in guest mode, an exit) and decides.
+              if ((this.exitControls & ExitOn.VMCALL) !== 0) this.setFault(VM_EXIT, Op.VMCALL, 0);
+              else this.setFault(Vector.UD, 0, 0);
               break fault;
-            }
-            pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
-            continue;
-          }
 
-          default:
-            // Only undefined opcode bytes get here; a defined opcode without a case does not compile.
-            outsideType(op);
-            this.setFault(Vector.UD, 0, 0); break fault;
+            case Op.PUSHF:
+              if (isBlockMode) {
+                this.pc = pc;
+                this.flags = flags;
+                this.ticks = ticks;
+                this.blockEndPa = pa;
+                return this.endBlock(BlockEnd.CALL_OUT);
+              }
+              addr = (regs[15] - 4) | 0;
+              this.ticks = ticks;
+              this.store32(addr, flags);
+              if (this.fault !== FaultState.NONE) break fault;
+              // Counted and reported once it retires: a faulting one runs again after the handler.
+              if (this.events.isActive) this.emitSensitive('pushf', pc);
+              regs[15] = addr;
+              this.sensitiveRetired++;
+              break;
+            case Op.POPF:
+              if (isBlockMode) {
+                this.pc = pc;
+                this.flags = flags;
+                this.ticks = ticks;
+                this.blockEndPa = pa;
+                return this.endBlock(BlockEnd.CALL_OUT);
+              }
+              x = this.load32(regs[15]);
+              if (this.fault !== FaultState.NONE) break fault;
+              if (this.events.isActive) this.emitSensitive('popf', pc);
+              regs[15] = (regs[15] + 4) | 0;
+              // In user mode popf silently keeps IF: the reason G32 is not classically virtualizable.
+              flags = this.mode === Mode.USER ? (x & (FLAGS_MASK & ~Flag.IF)) | (flags & Flag.IF) : x & FLAGS_MASK;
+              this.eventTick = 0;
+              this.sensitiveRetired++;
+              break;
+            case Op.MOV_R_EVT:
+              if (isBlockMode) {
+                this.pc = pc;
+                this.flags = flags;
+                this.ticks = ticks;
+                this.blockEndPa = pa;
+                return this.endBlock(BlockEnd.CALL_OUT);
+              }
+              if (this.events.isActive) this.emitSensitive('mov rd, evt', pc);
+              regs[a] = this.evt;
+              this.sensitiveRetired++;
+              break;
+
+            case Op.HLT:
+            case Op.CLI:
+            case Op.STI:
+            case Op.IN:
+            case Op.OUT:
+            case Op.IRET:
+            case Op.MOV_CR3_R:
+            case Op.MOV_R_CR3:
+            case Op.INVLPG:
+            case Op.MOV_EVT_R:
+            case Op.MOV_KSP_R:
+            case Op.MOV_R_KSP: {
+              if (isBlockMode) {
+                this.pc = pc;
+                this.flags = flags;
+                this.ticks = ticks;
+                this.blockEndPa = pa;
+                return this.endBlock(BlockEnd.CALL_OUT);
+              }
+              if (this.mode === Mode.USER) {
+                this.setFault(Vector.GP, 0, 0);
+                break fault;
+              }
+              this.pc = pc;
+              this.flags = flags;
+              this.ticks = ticks;
+              const stop = this.executePrivileged(op, a, imm, next);
+              if (stop !== undefined) return this.finishStop(stop);
+              if (this.fault !== FaultState.NONE) {
+                flags = this.flags;
+                break fault;
+              }
+              pc = this.pc | 0;
+              flags = this.flags;
+              ticks = this.ticks;
+              isPaging = !this.isPhysical;
+              filter = this.breakpointFilter;
+              fetchVpn = this.fetchVpn;
+              fetchFrame = this.fetchFrame;
+              continue;
+            }
+
+            default:
+              // Only undefined opcode bytes get here; a defined opcode without a case does not compile.
+              outsideType(op);
+              this.setFault(Vector.UD, 0, 0);
+              break fault;
+          }
+          pc = next;
+          ticks++;
+          continue;
         }
-        pc = next;
-        ticks++;
+
+        // A faulting instruction does not retire; the saved pc is its own address.
+        this.pc = pc;
+        this.flags = flags;
+        this.ticks = ticks;
+        if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
+        if (isBlockMode) return this.endBlock(BlockEnd.FAULT);
+        this.raiseFault();
+        if (this.stopReason !== undefined) return this.stopReason;
+        pc = this.pc | 0;
+        flags = this.flags;
+        ticks = this.ticks;
+        isPaging = !this.isPhysical;
+        filter = this.breakpointFilter;
+        fetchVpn = this.fetchVpn;
+        fetchFrame = this.fetchFrame;
         continue;
       }
-
-      // A faulting instruction does not retire; the saved pc is its own address.
-      this.pc = pc; this.flags = flags; this.ticks = ticks;
-      if (this.fault === FaultState.STOP) return this.finishStop('bus-error');
-      if (isBlockMode) return this.endBlock(BlockEnd.FAULT);
-      this.raiseFault();
-      if (this.stopReason !== undefined) return this.stopReason;
-      pc = this.pc | 0; flags = this.flags; ticks = this.ticks; isPaging = !this.isPhysical; filter = this.breakpointFilter; fetchVpn = this.fetchVpn; fetchFrame = this.fetchFrame;
-      continue;
-      }
       // Block mode: a control transfer retired.
-      this.pc = pc; this.flags = flags; this.ticks = ticks;
+      this.pc = pc;
+      this.flags = flags;
+      this.ticks = ticks;
       return this.endBlock(BlockEnd.JUMP);
     }
   }
@@ -612,8 +930,13 @@ export class Cpu {
         this.isHalted = true;
         this.eventTick = 0;
         return undefined;
-      case Op.CLI: this.flags &= ~Flag.IF; break;
-      case Op.STI: this.flags |= Flag.IF; this.eventTick = 0; break;
+      case Op.CLI:
+        this.flags &= ~Flag.IF;
+        break;
+      case Op.STI:
+        this.flags |= Flag.IF;
+        this.eventTick = 0;
+        break;
       case Op.IN: {
         const value = this.platform.portIn(this, imm);
         regs[a] = value;
@@ -644,13 +967,26 @@ export class Cpu {
         this.eventTick = 0;
         return undefined;
       }
-      case Op.MOV_CR3_R: this.loadCr3(regs[a]); break;
-      case Op.MOV_R_CR3: regs[a] = this.cr3; break;
-      case Op.INVLPG: this.invlpg(regs[a]); break;
-      case Op.MOV_EVT_R: this.evt = regs[a]; break;
-      case Op.MOV_KSP_R: this.ksp = regs[a]; break;
-      case Op.MOV_R_KSP: regs[a] = this.ksp; break;
-      default: assertNever(op, 'privileged opcode');
+      case Op.MOV_CR3_R:
+        this.loadCr3(regs[a]);
+        break;
+      case Op.MOV_R_CR3:
+        regs[a] = this.cr3;
+        break;
+      case Op.INVLPG:
+        this.invlpg(regs[a]);
+        break;
+      case Op.MOV_EVT_R:
+        this.evt = regs[a];
+        break;
+      case Op.MOV_KSP_R:
+        this.ksp = regs[a];
+        break;
+      case Op.MOV_R_KSP:
+        regs[a] = this.ksp;
+        break;
+      default:
+        assertNever(op, 'privileged opcode');
     }
     this.ticks++;
     this.pc = next;
@@ -693,14 +1029,14 @@ export class Cpu {
 
   /** A flush the hypervisor makes after changing a shadow table (not a guest action). */
   flushTlb(page: number | undefined): void {
-    const nRemoved = page === undefined ? this.tlb.flushAll() : (this.tlb.flushPage(page >>> 12) ? 1 : 0);
+    const nRemoved = page === undefined ? this.tlb.flushAll() : this.tlb.flushPage(page >>> 12) ? 1 : 0;
     this.dropFetchCache();
     if (this.events.isActive) this.events.emit({ kind: 'tlb-flush', reason: 'hypervisor', page: page === undefined ? undefined : ((page >>> 12) << 12) >>> 0, nRemoved, ticks: this.ticks });
   }
 
   invlpg(va: number): void {
     const isRemoved = this.tlb.flushPage(va >>> 12);
-    if (this.events.isActive) this.events.emit({ kind: 'tlb-flush', reason: 'invlpg', page: (va >>> 12) << 12 >>> 0, nRemoved: isRemoved ? 1 : 0, ticks: this.ticks });
+    if (this.events.isActive) this.events.emit({ kind: 'tlb-flush', reason: 'invlpg', page: ((va >>> 12) << 12) >>> 0, nRemoved: isRemoved ? 1 : 0, ticks: this.ticks });
   }
 
   // ---------------------------------------------------------------- exceptions
@@ -735,7 +1071,10 @@ export class Cpu {
   countDelivery(): boolean {
     const retired = this.retired;
     if (this.deliveryTick === retired) this.deliveriesInARow++;
-    else { this.deliveryTick = retired; this.deliveriesInARow = 1; }
+    else {
+      this.deliveryTick = retired;
+      this.deliveriesInARow = 1;
+    }
     return this.deliveriesInARow > MAX_DELIVERIES_IN_A_ROW;
   }
 
@@ -752,7 +1091,11 @@ export class Cpu {
     }
     if (this.tryDeliver(vector, errorCode, faultAddress)) return;
     const cause = this.deliveryFailure!;
-    if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; this.stopDetail += ` (${explainDeliveryFailure(cause)})`; return; }
+    if (this.fault === FaultState.STOP) {
+      this.stopReason = 'bus-error';
+      this.stopDetail += ` (${explainDeliveryFailure(cause)})`;
+      return;
+    }
     this.fault = FaultState.NONE;
     if (vector !== Vector.DF) {
       if (this.events.isActive) {
@@ -761,7 +1104,11 @@ export class Cpu {
       const isDelivered = this.tryDeliver(Vector.DF, 0, 0);
       this.deliveryFailure = cause;
       if (isDelivered) return;
-      if (this.fault === FaultState.STOP) { this.stopReason = 'bus-error'; this.stopDetail += ` (delivering #DF after ${explainDeliveryFailure(cause)})`; return; }
+      if (this.fault === FaultState.STOP) {
+        this.stopReason = 'bus-error';
+        this.stopDetail += ` (delivering #DF after ${explainDeliveryFailure(cause)})`;
+        return;
+      }
     }
     this.fault = FaultState.NONE;
     this.stopDetail = `triple fault while delivering #DF: ${explainDeliveryFailure(cause)}`;
@@ -796,8 +1143,14 @@ export class Cpu {
     this.dropDataCache();
     if (!ok) {
       this.deliveryFailure = {
-        vector, pc: this.pc >>> 0, step: isPushOk ? 'vector-table' : 'push', address: failedAt >>> 0,
-        isFromUser: wasUser, stack: newStack >>> 0, evt: this.evt >>> 0, isBusError: this.fault === FaultState.STOP,
+        vector,
+        pc: this.pc >>> 0,
+        step: isPushOk ? 'vector-table' : 'push',
+        address: failedAt >>> 0,
+        isFromUser: wasUser,
+        stack: newStack >>> 0,
+        evt: this.evt >>> 0,
+        isBusError: this.fault === FaultState.STOP,
       };
       return false;
     }
@@ -900,8 +1253,16 @@ export class Cpu {
 
   private emitWalk(va: number, access: number, isUser: boolean, pde: number, pte: number, pa: number, errorCode: number): void {
     this.events.emit({
-      kind: 'page-walk', va: va >>> 0, access: access === Access.WRITE ? 'write' : access === Access.FETCH ? 'fetch' : 'read',
-      isUser, pde: pde >>> 0, pte: pte >>> 0, pa, errorCode, isOk: pa >= 0, ticks: this.ticks,
+      kind: 'page-walk',
+      va: va >>> 0,
+      access: access === Access.WRITE ? 'write' : access === Access.FETCH ? 'fetch' : 'read',
+      isUser,
+      pde: pde >>> 0,
+      pte: pte >>> 0,
+      pa,
+      errorCode,
+      isOk: pa >= 0,
+      ticks: this.ticks,
     });
   }
 
@@ -953,7 +1314,7 @@ export class Cpu {
         if (this.fault !== FaultState.NONE) return 0;
       }
     }
-    const isCacheable = (pa & 3) === 0 && pa >= 0 && pa + (length || 4) <= this.memory.size && ((pa & 0xfff) + (length || 4)) <= 0x1000;
+    const isCacheable = (pa & 3) === 0 && pa >= 0 && pa + (length || 4) <= this.memory.size && (pa & 0xfff) + (length || 4) <= 0x1000;
     if (isCacheable) {
       this.memory.decodedInfo[pa >> 2] = info;
       this.memory.decodedImm[pa >> 2] = this.slowImm;
@@ -979,7 +1340,7 @@ export class Cpu {
       if ((va & 3) === 0 && va >= 0 && va < this.memory.size) return this.memory.words[va >> 2];
       return this.readPhysical(va >>> 0, 4);
     }
-    if ((va >>> 12) === this.readVpn && (va & 3) === 0 && this.tlb.generation === this.readGeneration) {
+    if (va >>> 12 === this.readVpn && (va & 3) === 0 && this.tlb.generation === this.readGeneration) {
       this.useDataEntry(this.readEntry);
       const pa = this.readFrame | (va & 0xfff);
       if (pa >= 0 && pa < this.memory.size) return this.memory.words[pa >> 2];
@@ -1002,7 +1363,7 @@ export class Cpu {
   load8(va: number): number {
     let pa: number;
     if (this.isPhysical) pa = va >>> 0;
-    else if ((va >>> 12) === this.readVpn && this.tlb.generation === this.readGeneration) {
+    else if (va >>> 12 === this.readVpn && this.tlb.generation === this.readGeneration) {
       this.useDataEntry(this.readEntry);
       pa = (this.readFrame | (va & 0xfff)) >>> 0;
     } else {
@@ -1016,7 +1377,7 @@ export class Cpu {
 
   store32(va: number, value: number): void {
     if (this.isPhysical) this.writePhysical(va >>> 0, value, 4);
-    else if ((va >>> 12) === this.writeVpn && (va & 0xfff) <= 0xffc && this.tlb.generation === this.writeGeneration) {
+    else if (va >>> 12 === this.writeVpn && (va & 0xfff) <= 0xffc && this.tlb.generation === this.writeGeneration) {
       this.useDataEntry(this.writeEntry);
       this.writePhysical((this.writeFrame | (va & 0xfff)) >>> 0, value, 4);
     } else this.storeTranslated(va, value, 4);
@@ -1024,14 +1385,17 @@ export class Cpu {
 
   store8(va: number, value: number): void {
     if (this.isPhysical) this.writePhysical(va >>> 0, value, 1);
-    else if ((va >>> 12) === this.writeVpn && this.tlb.generation === this.writeGeneration) {
+    else if (va >>> 12 === this.writeVpn && this.tlb.generation === this.writeGeneration) {
       this.useDataEntry(this.writeEntry);
       this.writePhysical((this.writeFrame | (va & 0xfff)) >>> 0, value, 1);
     } else this.storeTranslated(va, value, 1);
   }
 
   private storeTranslated(va: number, value: number, size: 1 | 4): void {
-    if (size === 4 && (va & 0xfff) > 0xffc) { this.store32Crossing(va, value); return; }
+    if (size === 4 && (va & 0xfff) > 0xffc) {
+      this.store32Crossing(va, value);
+      return;
+    }
     const pa = this.translate(va, Access.WRITE, this.mode === Mode.USER);
     if (pa < 0) return;
     this.cacheWrite(va);
@@ -1069,7 +1433,10 @@ export class Cpu {
     const n0 = 0x1000 - (va & 0xfff);
     for (let i = 0; i < 4; i++) {
       const pa = i < n0 ? pa0 + i : pa1 + (i - n0);
-      if (!this.memory.contains(pa) && !isConsole(pa)) { this.busError(pa, 'store'); return; }
+      if (!this.memory.contains(pa) && !isConsole(pa)) {
+        this.busError(pa, 'store');
+        return;
+      }
     }
     for (let i = 0; i < 4; i++) this.writePhysical(i < n0 ? pa0 + i : pa1 + (i - n0), (value >>> (8 * i)) & 0xff, 1);
   }
@@ -1085,7 +1452,10 @@ export class Cpu {
       let byte: number;
       if (memory.contains(byteAddr)) byte = memory.bytes[byteAddr];
       else if (isConsole(byteAddr)) byte = this.platform.consoleReadByte(this, byteAddr);
-      else { this.busError(byteAddr, 'access'); return 0; }
+      else {
+        this.busError(byteAddr, 'access');
+        return 0;
+      }
       value |= byte << (8 * i);
     }
     return value;
@@ -1106,7 +1476,10 @@ export class Cpu {
     }
     for (let i = 0; i < size; i++) {
       const byteAddr = (pa + i) >>> 0;
-      if (!memory.contains(byteAddr) && !isConsole(byteAddr)) { this.busError(byteAddr, 'store'); return; }
+      if (!memory.contains(byteAddr) && !isConsole(byteAddr)) {
+        this.busError(byteAddr, 'store');
+        return;
+      }
     }
     if (isConsole(pa)) this.platform.consoleStore(this, pa, value);
     // A store that starts in RAM and runs into the console page writes only its RAM bytes.
@@ -1121,23 +1494,46 @@ export class Cpu {
   saveState(): CpuState {
     if (this.isCodeUsePending) this.noteCodeUse();
     return {
-      regs: this.regs.slice(), pc: this.pc, flags: this.flags, mode: this.mode, cr3: this.cr3, evt: this.evt, ksp: this.ksp,
-      ticks: this.ticks, idleTicks: this.idleTicks, isHalted: this.isHalted, tlb: this.tlb.saveState(),
-      deliveryTick: this.deliveryTick, deliveriesInARow: this.deliveriesInARow,
-      retiredInMode: [this.retiredInMode[0], this.retiredInMode[1]], retiredAtModeChange: this.retiredAtModeChange, cr3Loads: this.cr3Loads, sensitiveRetired: this.sensitiveRetired,
+      regs: this.regs.slice(),
+      pc: this.pc,
+      flags: this.flags,
+      mode: this.mode,
+      cr3: this.cr3,
+      evt: this.evt,
+      ksp: this.ksp,
+      ticks: this.ticks,
+      idleTicks: this.idleTicks,
+      isHalted: this.isHalted,
+      tlb: this.tlb.saveState(),
+      deliveryTick: this.deliveryTick,
+      deliveriesInARow: this.deliveriesInARow,
+      retiredInMode: [this.retiredInMode[0], this.retiredInMode[1]],
+      retiredAtModeChange: this.retiredAtModeChange,
+      cr3Loads: this.cr3Loads,
+      sensitiveRetired: this.sensitiveRetired,
     };
   }
 
   loadState(state: CpuState): void {
     this.regs.set(state.regs);
-    this.pc = state.pc; this.flags = state.flags; this.mode = state.mode;
-    this.cr3 = state.cr3; this.evt = state.evt; this.ksp = state.ksp;
+    this.pc = state.pc;
+    this.flags = state.flags;
+    this.mode = state.mode;
+    this.cr3 = state.cr3;
+    this.evt = state.evt;
+    this.ksp = state.ksp;
     this.updateAddressing();
-    this.ticks = state.ticks; this.idleTicks = state.idleTicks; this.isHalted = state.isHalted;
+    this.ticks = state.ticks;
+    this.idleTicks = state.idleTicks;
+    this.isHalted = state.isHalted;
     this.tlb.loadState(state.tlb);
-    this.deliveryTick = state.deliveryTick; this.deliveriesInARow = state.deliveriesInARow;
-    this.retiredInMode[0] = state.retiredInMode[0]; this.retiredInMode[1] = state.retiredInMode[1];
-    this.retiredAtModeChange = state.retiredAtModeChange; this.cr3Loads = state.cr3Loads; this.sensitiveRetired = state.sensitiveRetired;
+    this.deliveryTick = state.deliveryTick;
+    this.deliveriesInARow = state.deliveriesInARow;
+    this.retiredInMode[0] = state.retiredInMode[0];
+    this.retiredInMode[1] = state.retiredInMode[1];
+    this.retiredAtModeChange = state.retiredAtModeChange;
+    this.cr3Loads = state.cr3Loads;
+    this.sensitiveRetired = state.sensitiveRetired;
     this.dropFetchCache();
     this.stopReason = undefined;
     this.fault = FaultState.NONE;
@@ -1148,16 +1544,29 @@ export class Cpu {
 /** Pseudo-vector for an exit to the hypervisor in guest mode; the error code carries the opcode. */
 export const VM_EXIT = 256;
 
-export const enum ExitOn { HLT = 1, IO = 2, CR3 = 4, INVLPG = 8, VMCALL = 16 }
+export const enum ExitOn {
+  HLT = 1,
+  IO = 2,
+  CR3 = 4,
+  INVLPG = 8,
+  VMCALL = 16,
+}
 
 function exitControlOf(op: number): number {
   switch (op) {
-    case Op.HLT: return ExitOn.HLT;
-    case Op.IN: case Op.OUT: return ExitOn.IO;
+    case Op.HLT:
+      return ExitOn.HLT;
+    case Op.IN:
+    case Op.OUT:
+      return ExitOn.IO;
     // Both directions: with shadow paging the real cr3 holds the shadow, so reading it must exit too.
-    case Op.MOV_CR3_R: case Op.MOV_R_CR3: return ExitOn.CR3;
-    case Op.INVLPG: return ExitOn.INVLPG;
-    default: return 0;
+    case Op.MOV_CR3_R:
+    case Op.MOV_R_CR3:
+      return ExitOn.CR3;
+    case Op.INVLPG:
+      return ExitOn.INVLPG;
+    default:
+      return 0;
   }
 }
 
@@ -1182,7 +1591,5 @@ function pfBits(access: number, isUser: boolean): number {
 }
 
 function isConsole(pa: number): boolean {
-  return (pa >>> 12) === (CONSOLE_BASE >>> 12);
+  return pa >>> 12 === CONSOLE_BASE >>> 12;
 }
-
-

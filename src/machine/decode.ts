@@ -42,9 +42,13 @@ export function encodeWord0(op: number, a: number, b: number): number {
 /** The address of a memory operand (`[rb]`, `[rb ± imm]` or `[imm]`) with these registers, as a signed 32-bit number. */
 export function operandAddress(instr: DecodedInstr, regs: ArrayLike<number>): number {
   switch (instr.info.mem) {
-    case 'reg': return regs[instr.b] | 0;
-    case 'disp': return (regs[instr.b] + instr.imm) | 0;
-    case 'abs': return instr.imm | 0;
-    case 'none': return 0;
+    case 'reg':
+      return regs[instr.b] | 0;
+    case 'disp':
+      return (regs[instr.b] + instr.imm) | 0;
+    case 'abs':
+      return instr.imm | 0;
+    case 'none':
+      return 0;
   }
 }

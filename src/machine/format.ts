@@ -10,9 +10,7 @@ export interface DisassembleOptions {
   symbolAt?: (address: number) => string | undefined;
 }
 
-const TARGET_MNEMONICS = new Set(
-  INSTRUCTIONS.filter((info) => info.endsBlock && info.operands.length === 1 && info.operands[0] === 'imm' && info.mnemonic !== 'vmcall').map((info) => info.mnemonic),
-);
+const TARGET_MNEMONICS = new Set(INSTRUCTIONS.filter((info) => info.endsBlock && info.operands.length === 1 && info.operands[0] === 'imm' && info.mnemonic !== 'vmcall').map((info) => info.mnemonic));
 
 export function formatInstr(decoded: DecodedInstr, options: DisassembleOptions = {}): string {
   const { info } = decoded;
@@ -40,9 +38,7 @@ function formatOperand(kind: OperandKind, decoded: DecodedInstr): string {
           return `[${registerName(decoded.b)}]`;
         case 'disp':
           // A displacement of 0x80000000 or more reads better as a subtraction and wraps to the same word.
-          return decoded.imm >= 0x80000000
-            ? `[${registerName(decoded.b)} - ${hexLiteral(0x1_0000_0000 - decoded.imm)}]`
-            : `[${registerName(decoded.b)} + ${hexLiteral(decoded.imm)}]`;
+          return decoded.imm >= 0x80000000 ? `[${registerName(decoded.b)} - ${hexLiteral(0x1_0000_0000 - decoded.imm)}]` : `[${registerName(decoded.b)} + ${hexLiteral(decoded.imm)}]`;
         case 'abs':
           return `[${hexLiteral(decoded.imm)}]`;
         case 'none':

@@ -10,34 +10,95 @@
 /** Opcode numbers. 0x00 is undefined on purpose: running into zeroed memory raises #UD. */
 export const enum Op {
   // moves
-  MOV_RR = 0x01, MOV_RI = 0x02,
-  LD_R = 0x03, LD_RD = 0x04, LD_A = 0x05,
-  LDB_R = 0x06, LDB_RD = 0x07, LDB_A = 0x08,
-  ST_R = 0x09, ST_RD = 0x0a, ST_A = 0x0b,
-  STB_R = 0x0c, STB_RD = 0x0d, STB_A = 0x0e,
-  LEA_R = 0x0f, LEA_RD = 0x10, LEA_A = 0x11,
-  PUSH_R = 0x12, PUSH_I = 0x13, POP = 0x14,
+  MOV_RR = 0x01,
+  MOV_RI = 0x02,
+  LD_R = 0x03,
+  LD_RD = 0x04,
+  LD_A = 0x05,
+  LDB_R = 0x06,
+  LDB_RD = 0x07,
+  LDB_A = 0x08,
+  ST_R = 0x09,
+  ST_RD = 0x0a,
+  ST_A = 0x0b,
+  STB_R = 0x0c,
+  STB_RD = 0x0d,
+  STB_A = 0x0e,
+  LEA_R = 0x0f,
+  LEA_RD = 0x10,
+  LEA_A = 0x11,
+  PUSH_R = 0x12,
+  PUSH_I = 0x13,
+  POP = 0x14,
   // arithmetic and logic, register then immediate form
-  ADD_RR = 0x20, ADD_RI = 0x21, SUB_RR = 0x22, SUB_RI = 0x23,
-  AND_RR = 0x24, AND_RI = 0x25, OR_RR = 0x26, OR_RI = 0x27,
-  XOR_RR = 0x28, XOR_RI = 0x29, SHL_RR = 0x2a, SHL_RI = 0x2b,
-  SHR_RR = 0x2c, SHR_RI = 0x2d, SAR_RR = 0x2e, SAR_RI = 0x2f,
-  MUL_RR = 0x30, MUL_RI = 0x31, DIVU_RR = 0x32, DIVU_RI = 0x33,
-  REMU_RR = 0x34, REMU_RI = 0x35, CMP_RR = 0x36, CMP_RI = 0x37,
-  TEST_RR = 0x38, TEST_RI = 0x39, NOT = 0x3a, NEG = 0x3b,
+  ADD_RR = 0x20,
+  ADD_RI = 0x21,
+  SUB_RR = 0x22,
+  SUB_RI = 0x23,
+  AND_RR = 0x24,
+  AND_RI = 0x25,
+  OR_RR = 0x26,
+  OR_RI = 0x27,
+  XOR_RR = 0x28,
+  XOR_RI = 0x29,
+  SHL_RR = 0x2a,
+  SHL_RI = 0x2b,
+  SHR_RR = 0x2c,
+  SHR_RI = 0x2d,
+  SAR_RR = 0x2e,
+  SAR_RI = 0x2f,
+  MUL_RR = 0x30,
+  MUL_RI = 0x31,
+  DIVU_RR = 0x32,
+  DIVU_RI = 0x33,
+  REMU_RR = 0x34,
+  REMU_RI = 0x35,
+  CMP_RR = 0x36,
+  CMP_RI = 0x37,
+  TEST_RR = 0x38,
+  TEST_RI = 0x39,
+  NOT = 0x3a,
+  NEG = 0x3b,
   // control
-  JMP_I = 0x40, JMP_R = 0x41,
-  JZ = 0x42, JNZ = 0x43, JL = 0x44, JGE = 0x45, JLE = 0x46, JG = 0x47,
-  JB = 0x48, JAE = 0x49, JBE = 0x4a, JA = 0x4b, JS = 0x4c, JNS = 0x4d,
-  CALL_I = 0x4e, CALL_R = 0x4f, RET = 0x50, NOP = 0x51,
+  JMP_I = 0x40,
+  JMP_R = 0x41,
+  JZ = 0x42,
+  JNZ = 0x43,
+  JL = 0x44,
+  JGE = 0x45,
+  JLE = 0x46,
+  JG = 0x47,
+  JB = 0x48,
+  JAE = 0x49,
+  JBE = 0x4a,
+  JA = 0x4b,
+  JS = 0x4c,
+  JNS = 0x4d,
+  CALL_I = 0x4e,
+  CALL_R = 0x4f,
+  RET = 0x50,
+  NOP = 0x51,
   // traps
-  SYSCALL = 0x58, BRK = 0x59, VMCALL = 0x5a,
+  SYSCALL = 0x58,
+  BRK = 0x59,
+  VMCALL = 0x5a,
   // privileged
-  HLT = 0x60, CLI = 0x61, STI = 0x62, IN = 0x63, OUT = 0x64, IRET = 0x65,
-  MOV_CR3_R = 0x66, MOV_R_CR3 = 0x67, INVLPG = 0x68,
-  MOV_EVT_R = 0x69, MOV_KSP_R = 0x6a, MOV_R_KSP = 0x6b,
+  HLT = 0x60,
+  CLI = 0x61,
+  STI = 0x62,
+  IN = 0x63,
+  OUT = 0x64,
+  IRET = 0x65,
+  MOV_CR3_R = 0x66,
+  MOV_R_CR3 = 0x67,
+  INVLPG = 0x68,
+  MOV_EVT_R = 0x69,
+  MOV_KSP_R = 0x6a,
+  MOV_R_KSP = 0x6b,
   // sensitive but not privileged
-  PUSHF = 0x70, POPF = 0x71, MOV_R_EVT = 0x72,
+  PUSHF = 0x70,
+  POPF = 0x71,
+  MOV_R_EVT = 0x72,
 }
 
 /**
@@ -119,8 +180,20 @@ function def(op: Op, mnemonic: string, operands: OperandKind[], roles: OperandRo
   const hasImm = operands.includes('imm') || mem === 'disp' || mem === 'abs';
   const usesB = operands.includes('rb') || mem === 'reg' || mem === 'disp';
   return {
-    op, mnemonic, operands, roles, mem, access: traits.access ?? NO_ACCESS, flags: traits.flags ?? 'none', raises: traits.raises ?? false,
-    length: hasImm ? 8 : 4, usesA: operands.includes('ra'), usesB, cls, endsBlock: traits.endsBlock ?? false, summary,
+    op,
+    mnemonic,
+    operands,
+    roles,
+    mem,
+    access: traits.access ?? NO_ACCESS,
+    flags: traits.flags ?? 'none',
+    raises: traits.raises ?? false,
+    length: hasImm ? 8 : 4,
+    usesA: operands.includes('ra'),
+    usesB,
+    cls,
+    endsBlock: traits.endsBlock ?? false,
+    summary,
   };
 }
 
@@ -142,12 +215,18 @@ const alu: Array<[string, Op, Op, 'readWrite' | 'read', boolean, string]> = [
 ];
 
 const jcc: Array<[string, ConditionalJump, string]> = [
-  ['jz', Op.JZ, 'jump if ZF'], ['jnz', Op.JNZ, 'jump if not ZF'],
-  ['jl', Op.JL, 'jump if less (signed): SF != OF'], ['jge', Op.JGE, 'jump if greater or equal (signed): SF == OF'],
-  ['jle', Op.JLE, 'jump if less or equal (signed): ZF or SF != OF'], ['jg', Op.JG, 'jump if greater (signed): not ZF and SF == OF'],
-  ['jb', Op.JB, 'jump if below (unsigned): CF'], ['jae', Op.JAE, 'jump if above or equal (unsigned): not CF'],
-  ['jbe', Op.JBE, 'jump if below or equal (unsigned): CF or ZF'], ['ja', Op.JA, 'jump if above (unsigned): not CF and not ZF'],
-  ['js', Op.JS, 'jump if SF'], ['jns', Op.JNS, 'jump if not SF'],
+  ['jz', Op.JZ, 'jump if ZF'],
+  ['jnz', Op.JNZ, 'jump if not ZF'],
+  ['jl', Op.JL, 'jump if less (signed): SF != OF'],
+  ['jge', Op.JGE, 'jump if greater or equal (signed): SF == OF'],
+  ['jle', Op.JLE, 'jump if less or equal (signed): ZF or SF != OF'],
+  ['jg', Op.JG, 'jump if greater (signed): not ZF and SF == OF'],
+  ['jb', Op.JB, 'jump if below (unsigned): CF'],
+  ['jae', Op.JAE, 'jump if above or equal (unsigned): not CF'],
+  ['jbe', Op.JBE, 'jump if below or equal (unsigned): CF or ZF'],
+  ['ja', Op.JA, 'jump if above (unsigned): not CF and not ZF'],
+  ['js', Op.JS, 'jump if SF'],
+  ['jns', Op.JNS, 'jump if not SF'],
 ];
 
 /** The conditional jumps: the one group of opcodes whose outcome depends on the flags. */
@@ -259,31 +338,63 @@ export const MNEMONIC_ALIASES: Readonly<Record<string, string>> = { je: 'jz', jn
 
 export const MNEMONICS: readonly string[] = [...new Set(INSTRUCTIONS.map((i) => i.mnemonic)), ...Object.keys(MNEMONIC_ALIASES)];
 
-export const REGISTER_NAMES: readonly string[] = [
-  ...Array.from({ length: 16 }, (_, i) => `r${i}`), 'sp', 'pc', 'flags', 'cr3', 'evt', 'ksp',
-];
+export const REGISTER_NAMES: readonly string[] = [...Array.from({ length: 16 }, (_, i) => `r${i}`), 'sp', 'pc', 'flags', 'cr3', 'evt', 'ksp'];
 
 export const DIRECTIVES: readonly string[] = ['.org', '.align', '.word', '.byte', '.ascii', '.asciz', '.space', '.equ', '.entry', '.include'];
 
 /** Flag bits (g32-isa.md §1). */
-export const enum Flag { CF = 1 << 0, ZF = 1 << 1, SF = 1 << 2, OF = 1 << 3, IF = 1 << 9 }
+export const enum Flag {
+  CF = 1 << 0,
+  ZF = 1 << 1,
+  SF = 1 << 2,
+  OF = 1 << 3,
+  IF = 1 << 9,
+}
 /** Bits of `flags` that exist; `iret` and `popf` mask to these. */
 export const FLAGS_MASK = 0x20f;
 
 /** Exception vectors (g32-isa.md §4). */
-export const enum Vector { DE = 0, BP = 3, UD = 6, DF = 8, GP = 13, PF = 14, TIMER = 32, KEYBOARD = 33, SYSCALL = 48 }
+export const enum Vector {
+  DE = 0,
+  BP = 3,
+  UD = 6,
+  DF = 8,
+  GP = 13,
+  PF = 14,
+  TIMER = 32,
+  KEYBOARD = 33,
+  SYSCALL = 48,
+}
 
 export const VECTOR_NAMES: Readonly<Record<number, string>> = {
-  0: '#DE divide by zero', 3: '#BP breakpoint', 6: '#UD invalid opcode', 8: '#DF double fault',
-  13: '#GP protection fault', 14: '#PF page fault', 32: 'timer interrupt', 33: 'keyboard interrupt', 48: 'system call',
+  0: '#DE divide by zero',
+  3: '#BP breakpoint',
+  6: '#UD invalid opcode',
+  8: '#DF double fault',
+  13: '#GP protection fault',
+  14: '#PF page fault',
+  32: 'timer interrupt',
+  33: 'keyboard interrupt',
+  48: 'system call',
   256: 'VM exit (hardware assist)',
 };
 
 /** Page-fault error code bits (g32-isa.md §4). */
-export const enum PfError { PROTECTION = 1, WRITE = 2, USER = 4, FETCH = 16 }
+export const enum PfError {
+  PROTECTION = 1,
+  WRITE = 2,
+  USER = 4,
+  FETCH = 16,
+}
 
 /** Page-table entry bits (g32-isa.md §5). */
-export const enum Pte { P = 1, W = 2, U = 4, A = 32, D = 64 }
+export const enum Pte {
+  P = 1,
+  W = 2,
+  U = 4,
+  A = 32,
+  D = 64,
+}
 
 export const PAGE_SIZE = 4096;
 export const CONSOLE_BASE = 0xffff0000;

@@ -39,7 +39,11 @@ export interface RunResult {
   detail: string;
 }
 
-export interface MachineState { cpu: CpuState; memory: Uint8Array; devices: DeviceState }
+export interface MachineState {
+  cpu: CpuState;
+  memory: Uint8Array;
+  devices: DeviceState;
+}
 
 export class Machine implements Platform {
   readonly events = new EventHub<MachineEvent>();
@@ -169,15 +173,25 @@ export class Machine implements Platform {
 
 export function describeStop(reason: StopReason, detail: string): string {
   switch (reason) {
-    case 'halted': return 'machine halted';
-    case 'triple-fault': return detail || 'triple fault';
-    case 'bus-error': return detail || 'bus error';
-    case 'instruction-limit': return detail || 'instruction limit reached';
-    case 'exception-loop': return detail || 'exception loop';
-    case 'budget': return 'paused after the requested number of ticks';
-    case 'breakpoint': return 'breakpoint';
-    case 'waiting-for-input': return 'waiting in hlt for keyboard input';
-    case 'requested': return 'stopped on request';
-    case 'switch-engine': return 'switching execution engine';
+    case 'halted':
+      return 'machine halted';
+    case 'triple-fault':
+      return detail || 'triple fault';
+    case 'bus-error':
+      return detail || 'bus error';
+    case 'instruction-limit':
+      return detail || 'instruction limit reached';
+    case 'exception-loop':
+      return detail || 'exception loop';
+    case 'budget':
+      return 'paused after the requested number of ticks';
+    case 'breakpoint':
+      return 'breakpoint';
+    case 'waiting-for-input':
+      return 'waiting in hlt for keyboard input';
+    case 'requested':
+      return 'stopped on request';
+    case 'switch-engine':
+      return 'switching execution engine';
   }
 }

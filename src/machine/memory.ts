@@ -78,7 +78,10 @@ export class PhysicalMemory {
     this.invalidateDecoded(pa, data.length);
     if (data.length === 0) return;
     for (let frame = pa >>> 12; frame <= (pa + data.length - 1) >>> 12; frame++) {
-      if (this.watchedFrames[frame] !== 0) { this.onWatchedWrite?.(pa, data.length); return; }
+      if (this.watchedFrames[frame] !== 0) {
+        this.onWatchedWrite?.(pa, data.length);
+        return;
+      }
     }
   }
 

@@ -5,9 +5,9 @@ import { PfError } from './isa';
 
 /** e.g. 5 -> "protection, read, user": the cause, the access, the mode. */
 export function describePageFaultError(code: number): string {
-  const cause = (code & PfError.PROTECTION) ? 'protection' : 'not present';
-  const access = (code & PfError.FETCH) ? 'fetch' : (code & PfError.WRITE) ? 'write' : 'read';
-  const mode = (code & PfError.USER) ? 'user' : 'kernel';
+  const cause = code & PfError.PROTECTION ? 'protection' : 'not present';
+  const access = code & PfError.FETCH ? 'fetch' : code & PfError.WRITE ? 'write' : 'read';
+  const mode = code & PfError.USER ? 'user' : 'kernel';
   return `${cause}, ${access}, ${mode}`;
 }
 

@@ -7,7 +7,11 @@
 export const MAX_TLB_ENTRIES = 4096;
 
 /** Bits cached per entry: the AND of both levels for W and U, and the PTE's D. */
-export const enum TlbBits { W = 2, U = 4, D = 64 }
+export const enum TlbBits {
+  W = 2,
+  U = 4,
+  D = 64,
+}
 
 export class Tlb {
   readonly nEntries: number;
@@ -53,8 +57,14 @@ export class Tlb {
       entry = 0;
       let oldest = Infinity;
       for (let i = 0; i < this.nEntries; i++) {
-        if (this.vpn[i] === -1) { entry = i; break; }
-        if (this.lastUse[i] < oldest) { oldest = this.lastUse[i]; entry = i; }
+        if (this.vpn[i] === -1) {
+          entry = i;
+          break;
+        }
+        if (this.lastUse[i] < oldest) {
+          oldest = this.lastUse[i];
+          entry = i;
+        }
       }
       if (this.vpn[entry] !== -1) {
         this.index[this.vpn[entry]] = 0;
@@ -97,7 +107,16 @@ export class Tlb {
   }
 
   saveState(): TlbState {
-    return { vpn: this.vpn.slice(), frame: this.frame.slice(), bits: this.bits.slice(), lastUse: this.lastUse.slice(), clock: this.clock, hits: this.hits, misses: this.misses, walkReferences: this.walkReferences };
+    return {
+      vpn: this.vpn.slice(),
+      frame: this.frame.slice(),
+      bits: this.bits.slice(),
+      lastUse: this.lastUse.slice(),
+      clock: this.clock,
+      hits: this.hits,
+      misses: this.misses,
+      walkReferences: this.walkReferences,
+    };
   }
 
   loadState(state: TlbState): void {
@@ -116,5 +135,12 @@ export class Tlb {
 }
 
 export interface TlbState {
-  vpn: Int32Array; frame: Int32Array; bits: Uint8Array; lastUse: Float64Array; clock: number; hits: number; misses: number; walkReferences: number;
+  vpn: Int32Array;
+  frame: Int32Array;
+  bits: Uint8Array;
+  lastUse: Float64Array;
+  clock: number;
+  hits: number;
+  misses: number;
+  walkReferences: number;
 }

@@ -35,7 +35,13 @@ export interface GuestCpuView {
   ticks: number;
 }
 
-export interface PteFlags { p: boolean; w: boolean; u: boolean; a: boolean; d: boolean }
+export interface PteFlags {
+  p: boolean;
+  w: boolean;
+  u: boolean;
+  a: boolean;
+  d: boolean;
+}
 
 /** One present guest mapping: virtual page -> guest-physical frame. */
 export interface GuestMappingView {
@@ -132,7 +138,12 @@ export interface TranslatedBlockView {
   retranslated?: string;
 }
 
-export interface TranslationCacheView { blocks: TranslatedBlockView[]; hits: number; misses: number; invalidations: number }
+export interface TranslationCacheView {
+  blocks: TranslatedBlockView[];
+  hits: number;
+  misses: number;
+  invalidations: number;
+}
 
 /** One step of a translation through the guest table, the hypervisor map and the shadow. */
 export interface WalkView {
@@ -143,10 +154,7 @@ export interface WalkView {
 export type { PanelKind } from './panels';
 
 /** Extension -> webview. */
-export type ToWebviewMessage =
-  | { type: 'snapshot'; snapshot: PanelSnapshot }
-  | { type: 'walk'; walk: WalkView }
-  | { type: 'noSession' };
+export type ToWebviewMessage = { type: 'snapshot'; snapshot: PanelSnapshot } | { type: 'walk'; walk: WalkView } | { type: 'noSession' };
 
 /** Webview -> extension. */
 export type FromWebviewMessage =

@@ -6,7 +6,12 @@ import type { CostsView, PanelSnapshot } from '../protocol/panelMessages';
 import { el, formatCount, setText } from './dom';
 import { post, startPanel } from './host';
 
-interface Run { setting: string; rows: Array<{ label: string; value: number }>; estimatedCycles: number; isCurrent: boolean }
+interface Run {
+  setting: string;
+  rows: Array<{ label: string; value: number }>;
+  estimatedCycles: number;
+  isCurrent: boolean;
+}
 
 const app = document.getElementById('app')!;
 let costs: CostsView | undefined;
@@ -22,11 +27,15 @@ app.appendChild(el('div', { className: 'toolbar' }, [el('label', { text: 'Compar
 const cards = el('div', { className: 'cards' });
 app.appendChild(cards);
 const switchesCard = el('div', { className: 'card', attributes: { 'data-card': 'switches' } }, [
-  el('div', { className: 'dim', text: 'page-table switches (guest · real)' }), el('div', { className: 'big' }), el('div', { className: 'dim' }),
+  el('div', { className: 'dim', text: 'page-table switches (guest · real)' }),
+  el('div', { className: 'big' }),
+  el('div', { className: 'dim' }),
 ]);
 // Nested paging's price: no shadow to keep, but every TLB miss is a two-dimensional walk.
 const walksCard = el('div', { className: 'card', attributes: { 'data-card': 'walks' } }, [
-  el('div', { className: 'dim', text: 'TLB misses · page-walk references' }), el('div', { className: 'big' }), el('div', { className: 'dim' }),
+  el('div', { className: 'dim', text: 'TLB misses · page-walk references' }),
+  el('div', { className: 'big' }),
+  el('div', { className: 'dim' }),
 ]);
 const table = el('table', { className: 'plain', attributes: { 'aria-label': 'Cost counters' } });
 const head = table.createTHead().insertRow();
@@ -83,9 +92,9 @@ function render(): void {
   const maxCycles = Math.max(1, ...all.filter((run) => !run.isCurrent).map((run) => run.estimatedCycles));
   while (cards.children.length > all.length) cards.lastChild!.remove();
   all.forEach((run, i) => {
-    const card = (cards.children[i] as HTMLElement | undefined) ?? cards.appendChild(el('div', { className: 'card' }, [
-      el('div', { className: 'dim' }), el('div', { className: 'big' }), el('span', { className: 'bar cost' }),
-    ]));
+    const card =
+      (cards.children[i] as HTMLElement | undefined) ??
+      cards.appendChild(el('div', { className: 'card' }, [el('div', { className: 'dim' }), el('div', { className: 'big' }), el('span', { className: 'bar cost' })]));
     card.dataset.card = run.isCurrent ? 'current' : run.setting;
     setText(card.children[0], run.isCurrent ? `this run so far · ${run.setting}` : `whole run · ${run.setting}`);
     setText(card.children[1], `${formatCount(run.estimatedCycles)} cycles`);
@@ -99,9 +108,12 @@ function render(): void {
     const guest = switchCount(current, 'guest');
     const real = switchCount(current, 'real');
     setText(switchesCard.children[1], `${guest ?? '–'} · ${real ?? '–'}`);
-    setText(switchesCard.children[2], guest !== undefined && real !== undefined && real !== guest
-      ? `the hypervisor switched the real cr3 ${real > guest ? real - guest : guest - real} times ${real > guest ? 'more' : 'less'} than the guest did`
-      : 'every guest cr3 load was one real switch');
+    setText(
+      switchesCard.children[2],
+      guest !== undefined && real !== undefined && real !== guest
+        ? `the hypervisor switched the real cr3 ${real > guest ? real - guest : guest - real} times ${real > guest ? 'more' : 'less'} than the guest did`
+        : 'every guest cr3 load was one real switch',
+    );
   }
 
   const walks = costs ? walkCounts(all[0]) : undefined;
@@ -109,9 +121,12 @@ function render(): void {
     cards.appendChild(walksCard);
     setText(walksCard.children[1], `${formatCount(walks.misses)} · ${formatCount(walks.references)}`);
     const perMiss = walks.misses > 0 ? (walks.references / walks.misses).toFixed(1) : '0';
-    setText(walksCard.children[2], walks.isNested
-      ? `${perMiss} references per miss: each walk is two-dimensional (the guest's table, each entry through the hypervisor's map)`
-      : `${perMiss} references per miss: one-dimensional walks (${/none/.test(all[0].setting) ? 'the program\'s own table' : 'the shadow'})`);
+    setText(
+      walksCard.children[2],
+      walks.isNested
+        ? `${perMiss} references per miss: each walk is two-dimensional (the guest's table, each entry through the hypervisor's map)`
+        : `${perMiss} references per miss: one-dimensional walks (${/none/.test(all[0].setting) ? "the program's own table" : 'the shadow'})`,
+    );
   } else walksCard.remove();
 
   setCells(head, ['counter', ...all.map((run) => (run.isCurrent ? `this run so far (${run.setting})` : `${run.setting}, whole run`))], ['', ...all.map(() => 'num')], 'th');
@@ -131,4 +146,9 @@ function render(): void {
   for (const row of existing.values()) row.remove();
 }
 
-startPanel({ update: (snapshot: PanelSnapshot) => { costs = snapshot.costs; render(); } });
+startPanel({
+  update: (snapshot: PanelSnapshot) => {
+    costs = snapshot.costs;
+    render();
+  },
+});

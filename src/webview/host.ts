@@ -59,15 +59,11 @@ export function startPanel(renderer: PanelRenderer): void {
 function renderHeader(snapshot: PanelSnapshot): void {
   const facts = document.getElementById('facts')!;
   const guest = snapshot.guest;
-  const texts = [
-    snapshot.setting,
-    `guest ${guest.id} “${guest.name}”`,
-    `pc ${hex(guest.pc)}`,
-    `${guest.isPretendUser ? 'pretend user' : 'pretend kernel'} mode`,
-    `tick ${guest.ticks}`,
-  ];
+  const texts = [snapshot.setting, `guest ${guest.id} “${guest.name}”`, `pc ${hex(guest.pc)}`, `${guest.isPretendUser ? 'pretend user' : 'pretend kernel'} mode`, `tick ${guest.ticks}`];
   while (facts.children.length < texts.length) facts.appendChild(document.createElement('span'));
-  texts.forEach((text, i) => { if (facts.children[i].textContent !== text) facts.children[i].textContent = text; });
+  texts.forEach((text, i) => {
+    if (facts.children[i].textContent !== text) facts.children[i].textContent = text;
+  });
   const stop = document.getElementById('stop')!;
   if (stop.textContent !== snapshot.stopDescription) stop.textContent = snapshot.stopDescription;
 }

@@ -10,7 +10,10 @@ import { renderFlags } from './flags';
 import { post, startPanel } from './host';
 import { VirtualTable } from './virtualTable';
 
-interface MapRow { gpa: number; ma: number }
+interface MapRow {
+  gpa: number;
+  ma: number;
+}
 
 const app = document.getElementById('app')!;
 let snapshot: PanelSnapshot | undefined;
@@ -26,7 +29,10 @@ const legend = el('div', { className: 'legend' }, [
   el('span', {}, [el('span', { className: 'swatch fault' }), document.createTextNode('address of the stop')]),
   el('span', {}, [el('span', { className: 'swatch changed' }), document.createTextNode('changed since the last stop')]),
   el('span', {}, [el('span', { className: 'swatch selected' }), document.createTextNode('clicked')]),
-  el('span', { title: 'The shadow entry maps another frame than the guest table and the hypervisor map give now: a PTE changed without invlpg.' }, [el('span', { className: 'swatch stale' }), document.createTextNode('stale')]),
+  el('span', { title: 'The shadow entry maps another frame than the guest table and the hypervisor map give now: a PTE changed without invlpg.' }, [
+    el('span', { className: 'swatch stale' }),
+    document.createTextNode('stale'),
+  ]),
 ]);
 const shadowSelect = el('select', { attributes: { 'aria-label': 'Which shadow page table' } });
 const shadowChooser = el('label', { text: 'Shadow ' }, [shadowSelect]);
@@ -63,9 +69,18 @@ function select(va: number): void {
   // Bring the page's entry into view in every table, so the walk can be followed by eye.
   const page = selectedVa;
   const frame = guestFrameOf(page);
-  guestTable.scrollToIndex(guestTable.indexWhere((m) => pageOf(m.va) === page), 'nearest');
-  mapTable.scrollToIndex(mapTable.indexWhere((m) => pageOf(m.gpa) === frame), 'nearest');
-  shadowTable.scrollToIndex(shadowTable.indexWhere((m) => pageOf(m.va) === page), 'nearest');
+  guestTable.scrollToIndex(
+    guestTable.indexWhere((m) => pageOf(m.va) === page),
+    'nearest',
+  );
+  mapTable.scrollToIndex(
+    mapTable.indexWhere((m) => pageOf(m.gpa) === frame),
+    'nearest',
+  );
+  shadowTable.scrollToIndex(
+    shadowTable.indexWhere((m) => pageOf(m.va) === page),
+    'nearest',
+  );
   for (const table of [guestTable, mapTable, shadowTable]) table.refresh();
   walkTitle.textContent = `Walk of ${hex(va)}: asking the debugger…`;
   post({ type: 'requestWalk', va });
@@ -82,7 +97,19 @@ const guestTable = new VirtualTable<GuestMappingView>(guestPane.pane, {
   columns: [
     { id: 'va', title: 'virtual', width: 'minmax(84px, 1fr)', text: (m) => hex(m.va), cellClass: () => 'addr', isClickable: () => true },
     { id: 'pa', title: 'physical', width: 'minmax(84px, 1fr)', text: (m) => hex(m.pa) },
-    { id: 'flags', title: 'P W U A D', width: '86px', render: (cell, m) => renderFlags(cell, [['P', m.flags.p], ['W', m.flags.w], ['U', m.flags.u], ['A', m.flags.a], ['D', m.flags.d]]) },
+    {
+      id: 'flags',
+      title: 'P W U A D',
+      width: '86px',
+      render: (cell, m) =>
+        renderFlags(cell, [
+          ['P', m.flags.p],
+          ['W', m.flags.w],
+          ['U', m.flags.u],
+          ['A', m.flags.a],
+          ['D', m.flags.d],
+        ]),
+    },
   ],
 });
 
@@ -104,7 +131,10 @@ const mapTable = new VirtualTable<MapRow>(mapPane.pane, {
 });
 
 const shadowPane = pane('Shadow');
-shadowSelect.addEventListener('change', () => { chosenShadow = { key: shadowSelect.value, stop: stopKey() }; renderShadow(); });
+shadowSelect.addEventListener('change', () => {
+  chosenShadow = { key: shadowSelect.value, stop: stopKey() };
+  renderShadow();
+});
 const shadowTable = new VirtualTable<ShadowMappingView>(shadowPane.pane, {
   label: 'Shadow page table: virtual to machine',
   emptyText: 'No shadow page table: the guest runs on bare hardware or with nested paging.',
@@ -153,9 +183,9 @@ function renderShadow(): void {
   });
   shadowChooser.hidden = shadows.length < 2;
   if (shadowKey !== undefined) shadowSelect.value = shadowKey;
-  shadowTable.setEmptyText(current
-    ? 'This shadow has no entries yet: every access through it takes a hidden page fault that fills it.'
-    : 'No shadow page table: the guest runs on bare hardware or with nested paging.');
+  shadowTable.setEmptyText(
+    current ? 'This shadow has no entries yet: every access through it takes a hidden page fault that fills it.' : 'No shadow page table: the guest runs on bare hardware or with nested paging.',
+  );
   shadowTable.setItems(current ? [...current.entries].sort((a, b) => a.va - b.va) : []);
   setText(shadowPane.subtitle, current ? `virtual → machine · ${current.variant}${current.isActive ? ', active' : ''}` : '');
   shadowPane.pane.dataset.shadow = shadowKey ?? '';
@@ -182,7 +212,10 @@ function update(next: PanelSnapshot): void {
 }
 
 const WALK_TABLE_NAMES: Record<WalkView['steps'][number]['table'], string> = {
-  guest: 'guest page table', 'hypervisor-map': 'hypervisor map', shadow: 'shadow', tlb: 'TLB',
+  guest: 'guest page table',
+  'hypervisor-map': 'hypervisor map',
+  shadow: 'shadow',
+  tlb: 'TLB',
 };
 
 function showWalk(view: WalkView): void {

@@ -33,12 +33,16 @@ const table = new VirtualTable<TimelineEntry>(app, {
   keyOf: (e) => String(e.seq),
   rowClass: (e) => [e.source ? 'has-source' : '', e.seq === lastSeq ? 'is-current' : ''].filter(Boolean).join(' '),
   rowTooltip: (e) => (e.source ? `${e.source.path}:${e.source.line}` : 'no source line for this pc'),
-  onActivate: (e) => { if (e.source) post({ type: 'revealSource', path: e.source.path, line: e.source.line }); },
+  onActivate: (e) => {
+    if (e.source) post({ type: 'revealSource', path: e.source.path, line: e.source.line });
+  },
   columns: [
     { id: 'seq', title: '#', width: '56px', isNumeric: true, text: (e) => String(e.seq) },
     { id: 'ticks', title: 'tick', width: '64px', isNumeric: true, text: (e) => String(e.ticks) },
     {
-      id: 'kind', title: 'event', width: '150px',
+      id: 'kind',
+      title: 'event',
+      width: '150px',
       render: (cell, e) => {
         const badge = cell.firstElementChild ?? cell.appendChild(el('span'));
         setClass(badge, kindClass(e.kind));
@@ -66,7 +70,10 @@ function show(): void {
   if (wasAtEnd) table.scrollToIndex(shown.length - 1, 'end');
 }
 
-filter.addEventListener('input', () => { filterText = filter.value.trim(); show(); });
+filter.addEventListener('input', () => {
+  filterText = filter.value.trim();
+  show();
+});
 
 function update(snapshot: PanelSnapshot): void {
   entries = snapshot.timeline;

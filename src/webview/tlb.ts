@@ -37,21 +37,36 @@ const table = new VirtualTable<TlbEntryView>(app, {
   label: 'TLB entries',
   emptyText: 'The TLB is empty (just flushed, or tlbEntries is 0).',
   keyOf: (e) => String(e.index),
-  rowClass: (e) => [
-    changed.has(e.index) ? 'is-changed' : '',
-    snapshot?.pageTables.highlightVa !== undefined && pageOf(e.va) === pageOf(snapshot.pageTables.highlightVa) ? 'is-fault' : '',
-    e.staleReason ? 'is-stale' : '',
-  ].filter(Boolean).join(' '),
+  rowClass: (e) =>
+    [
+      changed.has(e.index) ? 'is-changed' : '',
+      snapshot?.pageTables.highlightVa !== undefined && pageOf(e.va) === pageOf(snapshot.pageTables.highlightVa) ? 'is-fault' : '',
+      e.staleReason ? 'is-stale' : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
   rowTooltip: (e) => e.staleReason ?? '',
   columns: [
     { id: 'index', title: '#', width: '36px', isNumeric: true, text: (e) => String(e.index) },
     { id: 'va', title: 'virtual page', width: 'minmax(100px, 1fr)', text: (e) => hex(e.va) },
     { id: 'frame', title: 'frame', width: 'minmax(100px, 1fr)', text: (e) => hex(e.frame) },
-    { id: 'flags', title: 'W U D', width: '70px', render: (cell, e) => renderFlags(cell, [['W', e.isWritable], ['U', e.isUser], ['D', e.isDirty]]) },
+    {
+      id: 'flags',
+      title: 'W U D',
+      width: '70px',
+      render: (cell, e) =>
+        renderFlags(cell, [
+          ['W', e.isWritable],
+          ['U', e.isUser],
+          ['D', e.isDirty],
+        ]),
+    },
     { id: 'age', title: 'age', width: '48px', isNumeric: true, text: (e) => String(e.age) },
     { id: 'stale', title: '', width: '40px', text: (e) => (e.staleReason ? 'stale' : ''), cellClass: () => 'stale' },
     {
-      id: 'recency', title: 'recency', width: 'minmax(80px, 1fr)',
+      id: 'recency',
+      title: 'recency',
+      width: 'minmax(80px, 1fr)',
       tooltip: (e) => (e.age === 0 ? 'used most recently' : `${e.age} TLB uses since this entry was last used`),
       render: (cell, e) => {
         const bar = (cell.firstElementChild as HTMLElement | null) ?? cell.appendChild(el('span', { className: 'bar' }));

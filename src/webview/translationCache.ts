@@ -31,7 +31,11 @@ const table = new VirtualTable<TranslatedBlockView>(left, {
   emptyText: 'No translated block yet.',
   keyOf: (b) => `${b.guestAddress}:${b.isPretendUser}`,
   rowClass: (b) => (b.guestAddress === selected ? 'is-selected' : ''),
-  onActivate: (b) => { selected = b.guestAddress; table.refresh(); showDetail(); },
+  onActivate: (b) => {
+    selected = b.guestAddress;
+    table.refresh();
+    showDetail();
+  },
   columns: [
     { id: 'address', title: 'guest block', width: 'minmax(92px, 1fr)', text: (b) => hex(b.guestAddress), cellClass: () => 'addr', isClickable: () => true },
     { id: 'mode', title: 'mode', width: '60px', text: (b) => (b.isPretendUser ? 'user' : 'kernel') },
@@ -56,7 +60,12 @@ function showDetail(): void {
   setText(detailTitle, block ? `Block at ${hex(block.guestAddress)} (${block.isPretendUser ? 'pretend user' : 'pretend kernel'})` : 'Select a block to see what it became.');
   setText(guestCode, block ? block.guestInstructions.join('\n') : '');
   const why = block?.retranslated ? `Retranslated: ${block.retranslated}.\n\n` : '';
-  setText(generatedCode, block ? why + (block.isTranslated ? block.generatedCode : `Not translated yet: interpreted until it has run often enough (the translation threshold); ${formatCount(block.executions)} runs so far.`) : '');
+  setText(
+    generatedCode,
+    block
+      ? why + (block.isTranslated ? block.generatedCode : `Not translated yet: interpreted until it has run often enough (the translation threshold); ${formatCount(block.executions)} runs so far.`)
+      : '',
+  );
 }
 
 function update(snapshot: PanelSnapshot): void {
@@ -68,7 +77,14 @@ function update(snapshot: PanelSnapshot): void {
     return;
   }
   blocks = [...cache.blocks].sort((a, b) => a.guestAddress - b.guestAddress);
-  setSummary([['blocks', formatCount(blocks.length)], ['translated', formatCount(blocks.filter((b) => b.isTranslated).length)], ['retranslated', formatCount(blocks.filter((b) => b.retranslated).length)], ['hits', formatCount(cache.hits)], ['misses', formatCount(cache.misses)], ['invalidations', formatCount(cache.invalidations)]]);
+  setSummary([
+    ['blocks', formatCount(blocks.length)],
+    ['translated', formatCount(blocks.filter((b) => b.isTranslated).length)],
+    ['retranslated', formatCount(blocks.filter((b) => b.retranslated).length)],
+    ['hits', formatCount(cache.hits)],
+    ['misses', formatCount(cache.misses)],
+    ['invalidations', formatCount(cache.invalidations)],
+  ]);
   if (selected === undefined || !blocks.some((b) => b.guestAddress === selected)) {
     selected = blocks.find((b) => b.guestAddress === snapshot.guest.pc)?.guestAddress ?? blocks[0]?.guestAddress;
   }

@@ -56,12 +56,18 @@ export class VirtualTable<T> {
   private readonly pool: RowRecord[] = [];
   private frameRequest = 0;
 
-  constructor(parent: HTMLElement, private readonly options: VirtualTableOptions<T>) {
+  constructor(
+    parent: HTMLElement,
+    private readonly options: VirtualTableOptions<T>,
+  ) {
     const columns = options.columns;
     this.element = el('div', { className: 'vtable', attributes: { role: 'table', 'aria-label': options.label } });
     this.element.style.setProperty('--cols', columns.map((column) => column.width).join(' '));
-    const head = el('div', { className: 'vhead', attributes: { role: 'row' } },
-      columns.map((column) => el('div', { className: column.isNumeric ? 'cell num' : 'cell', text: column.title, attributes: { role: 'columnheader' } })));
+    const head = el(
+      'div',
+      { className: 'vhead', attributes: { role: 'row' } },
+      columns.map((column) => el('div', { className: column.isNumeric ? 'cell num' : 'cell', text: column.title, attributes: { role: 'columnheader' } })),
+    );
     this.scroller = el('div', { className: 'vscroll', attributes: { tabindex: '0', role: 'rowgroup' } });
     this.spacer = el('div', { className: 'vspacer' });
     this.emptyNote = el('div', { className: 'empty', text: options.emptyText });
@@ -72,11 +78,16 @@ export class VirtualTable<T> {
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
     this.scroller.addEventListener('click', (event) => this.activate(event.target));
     this.scroller.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') { event.preventDefault(); this.activate(event.target); }
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        this.activate(event.target);
+      }
     });
   }
 
-  get length(): number { return this.items.length; }
+  get length(): number {
+    return this.items.length;
+  }
 
   /** The note shown when there are no rows (its reason can change with the data). */
   setEmptyText(text: string): void {
@@ -99,9 +110,13 @@ export class VirtualTable<T> {
   }
 
   /** Re-renders the visible rows (after a selection change, say). */
-  refresh(): void { this.render(); }
+  refresh(): void {
+    this.render();
+  }
 
-  indexWhere(predicate: (item: T) => boolean): number { return this.items.findIndex(predicate); }
+  indexWhere(predicate: (item: T) => boolean): number {
+    return this.items.findIndex(predicate);
+  }
 
   get isScrolledToEnd(): boolean {
     const s = this.scroller;
@@ -123,7 +138,10 @@ export class VirtualTable<T> {
 
   private schedule(): void {
     if (this.frameRequest) return;
-    this.frameRequest = requestAnimationFrame(() => { this.frameRequest = 0; this.render(); });
+    this.frameRequest = requestAnimationFrame(() => {
+      this.frameRequest = 0;
+      this.render();
+    });
   }
 
   private render(): void {
@@ -136,8 +154,11 @@ export class VirtualTable<T> {
     const missing: number[] = [];
     for (let i = first; i <= last; i++) {
       const record = this.rows.get(this.keys[i]);
-      if (record) { this.rows.delete(this.keys[i]); next.set(this.keys[i], record); this.fill(record, i); }
-      else missing.push(i);
+      if (record) {
+        this.rows.delete(this.keys[i]);
+        next.set(this.keys[i], record);
+        this.fill(record, i);
+      } else missing.push(i);
     }
     // Rows that scrolled out (or whose item left) are recycled for the rows that came in.
     const spare = [...this.rows.values()];
@@ -148,7 +169,10 @@ export class VirtualTable<T> {
       next.set(record.key, record);
       this.fill(record, i);
     }
-    for (const record of spare) { record.element.remove(); if (this.pool.length < 64) this.pool.push(record); }
+    for (const record of spare) {
+      record.element.remove();
+      if (this.pool.length < 64) this.pool.push(record);
+    }
     this.rows = next;
   }
 
@@ -174,8 +198,13 @@ export class VirtualTable<T> {
       const cell = cells[c];
       const isClickable = column.isClickable?.(item) ?? false;
       setClass(cell, ['cell', column.isNumeric ? 'num' : '', column.cellClass?.(item) ?? ''].filter(Boolean).join(' '));
-      if (isClickable) { cell.setAttribute('role', 'button'); cell.tabIndex = 0; }
-      else if (cell.getAttribute('role') !== 'cell') { cell.setAttribute('role', 'cell'); cell.removeAttribute('tabindex'); }
+      if (isClickable) {
+        cell.setAttribute('role', 'button');
+        cell.tabIndex = 0;
+      } else if (cell.getAttribute('role') !== 'cell') {
+        cell.setAttribute('role', 'cell');
+        cell.removeAttribute('tabindex');
+      }
       if (column.render) column.render(cell, item);
       else setText(cell, column.text?.(item) ?? '');
       const tooltip = column.tooltip?.(item) ?? '';

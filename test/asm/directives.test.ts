@@ -49,7 +49,13 @@ describe('asm: directives', () => {
   it('.org moves forward and leaves a gap between chunks', () => {
     const result = assembleText('_start: nop\n.org 0x100\n.word 7\n.org 0x104\n.byte 1\n');
     assertClean(result);
-    assert.deepEqual(result.image!.chunks.map((c) => [c.address, [...c.bytes]]), [[0, words(0x51)], [0x100, [...words(7), 1]]]);
+    assert.deepEqual(
+      result.image!.chunks.map((c) => [c.address, [...c.bytes]]),
+      [
+        [0, words(0x51)],
+        [0x100, [...words(7), 1]],
+      ],
+    );
     assert.equal(result.image!.end, 0x105);
     assert.equal(flatten(result).length, 0x105);
   });
@@ -57,7 +63,10 @@ describe('asm: directives', () => {
   it('.org places code at its address, and code may start above 0', () => {
     const result = assembleText('.org 0x1000\n_start: jmp _start\n');
     assertClean(result);
-    assert.deepEqual(result.image!.chunks.map((c) => [c.address, [...c.bytes]]), [[0x1000, words(0x40, 0x1000)]]);
+    assert.deepEqual(
+      result.image!.chunks.map((c) => [c.address, [...c.bytes]]),
+      [[0x1000, words(0x40, 0x1000)]],
+    );
     assert.equal(result.image!.entry, 0x1000);
   });
 
@@ -82,7 +91,10 @@ describe('asm: directives', () => {
     const result = assembleText('_start: mov r1, COUNT\n.equ COUNT, 3 + 4\nmov r2, COUNT\n');
     assertClean(result);
     assert.deepEqual(flatten(result), [...words(0x102, 7), ...words(0x202, 7)]);
-    assert.deepEqual(result.symbols.find((s) => s.name === 'COUNT'), { name: 'COUNT', displayName: 'COUNT', kind: 'equ', value: 7, file: 'input.g32', line: 2, column: 6, endColumn: 11 });
+    assert.deepEqual(
+      result.symbols.find((s) => s.name === 'COUNT'),
+      { name: 'COUNT', displayName: 'COUNT', kind: 'equ', value: 7, file: 'input.g32', line: 2, column: 6, endColumn: 11 },
+    );
   });
 
   it('.equ cycles are errors', () => {
@@ -98,7 +110,9 @@ describe('asm: directives', () => {
   it('no entry is an error at the end of the main file', () => {
     const result = assembleText('main: nop\n  ret');
     assert.equal(result.image, undefined);
-    assert.deepEqual(result.diagnostics, [{ file: 'input.g32', line: 2, column: 6, endLine: 2, endColumn: 6, message: "expected a '_start' label or '.entry LABEL', found end of file", severity: 'error' }]);
+    assert.deepEqual(result.diagnostics, [
+      { file: 'input.g32', line: 2, column: 6, endLine: 2, endColumn: 6, message: "expected a '_start' label or '.entry LABEL', found end of file", severity: 'error' },
+    ]);
   });
 
   it('.entry twice, or of an undefined name, is an error', () => {
@@ -114,7 +128,9 @@ describe('asm: directives', () => {
   });
 
   it('unknown directives are errors', () => {
-    assert.deepEqual(errorsOf('.data 4\n'), ["input.g32:2:1: error: expected a directive (.org .align .word .byte .ascii .asciz .space .equ .entry .include) or a label followed by ':', found '.data'"]);
+    assert.deepEqual(errorsOf('.data 4\n'), [
+      "input.g32:2:1: error: expected a directive (.org .align .word .byte .ascii .asciz .space .equ .entry .include) or a label followed by ':', found '.data'",
+    ]);
   });
 
   it('output may not pass 0xFFFFFFFF', () => {

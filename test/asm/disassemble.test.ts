@@ -29,7 +29,10 @@ describe('asm: disassembler', () => {
   });
 
   it('marks unreadable memory', () => {
-    assert.deepEqual(disassembleAt(0x10, () => undefined), { address: 0x10, length: 4, text: '??', isValid: false, bytes: [] });
+    assert.deepEqual(
+      disassembleAt(0x10, () => undefined),
+      { address: 0x10, length: 4, text: '??', isValid: false, bytes: [] },
+    );
   });
 
   it('prints immediates in hex and r15 as sp', () => {
@@ -47,25 +50,41 @@ describe('asm: disassembler', () => {
 
   it('disassembles a range instruction by instruction, wrapping at 2^32', () => {
     const bytes = [...words(0x51), ...words(0x02 | (1 << 8), 5), ...words(0x99)];
-    assert.deepEqual(disassembleRange(0, 3, reader(bytes)).map((d) => [d.address, d.text]), [[0, 'nop'], [4, 'mov r1, 0x5'], [12, '.word 0x00000099']]);
+    assert.deepEqual(
+      disassembleRange(0, 3, reader(bytes)).map((d) => [d.address, d.text]),
+      [
+        [0, 'nop'],
+        [4, 'mov r1, 0x5'],
+        [12, '.word 0x00000099'],
+      ],
+    );
     const high = disassembleRange(0xfffffffc, 2, (address) => (address === 0xfffffffc ? 0x51 : address > 0xfffffffc || address < 4 ? 0 : undefined));
-    assert.deepEqual(high.map((d) => [d.address, d.text]), [[0xfffffffc, 'nop'], [0, '.word 0x00000000']]);
+    assert.deepEqual(
+      high.map((d) => [d.address, d.text]),
+      [
+        [0xfffffffc, 'nop'],
+        [0, '.word 0x00000000'],
+      ],
+    );
   });
 
   it('lists line, address, bytes and source, with includes and long data', () => {
     const source = '_start: mov r1, 5 ; five\n\n.asciz "0123456789abcdefghijklmnopqrstuvwxyz"\n.org 0x100\n';
     const result = assembleText(source);
-    assert.equal(listing(result, new Map([['input.g32', source]])), [
-      '; input.g32',
-      '    1  00000000  02 01 00 00 05 00 00 00  _start: mov r1, 5 ; five',
-      '    2  00000008',
-      '    3  00000008  30 31 32 33 34 35 36 37  .asciz "0123456789abcdefghijklmnopqrstuvwxyz"',
-      '       00000010  38 39 61 62 63 64 65 66',
-      '       00000018  67 68 69 6a 6b 6c 6d 6e',
-      '       00000020  ... 13 more bytes',
-      '    4  00000100                           .org 0x100',
-      '    5  00000100',
-      '',
-    ].join('\n'));
+    assert.equal(
+      listing(result, new Map([['input.g32', source]])),
+      [
+        '; input.g32',
+        '    1  00000000  02 01 00 00 05 00 00 00  _start: mov r1, 5 ; five',
+        '    2  00000008',
+        '    3  00000008  30 31 32 33 34 35 36 37  .asciz "0123456789abcdefghijklmnopqrstuvwxyz"',
+        '       00000010  38 39 61 62 63 64 65 66',
+        '       00000018  67 68 69 6a 6b 6c 6d 6e',
+        '       00000020  ... 13 more bytes',
+        '    4  00000100                           .org 0x100',
+        '    5  00000100',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -49,23 +49,28 @@ describe('asm: errors', () => {
   });
 
   it('unterminated strings and characters', () => {
-    assert.deepEqual(errorsOf('.ascii "abc\n.byte \'a\n'), [
-      'input.g32:2:8: error: expected closing ", found end of line',
-      "input.g32:3:7: error: expected closing ', found end of line",
-    ]);
+    assert.deepEqual(errorsOf('.ascii "abc\n.byte \'a\n'), ['input.g32:2:8: error: expected closing ", found end of line', "input.g32:3:7: error: expected closing ', found end of line"]);
   });
 
   it('reports every error of a file, and builds no image', () => {
     const result = assembleText('_start: mov r1, nowhere\nbad\n.byte 300\n  add r1\n.align 3\n');
     assert.equal(result.image, undefined);
     assert.equal(result.diagnostics.length, 5);
-    assert.deepEqual(result.diagnostics.map((d) => d.line), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      result.diagnostics.map((d) => d.line),
+      [1, 2, 3, 4, 5],
+    );
   });
 
   it('diagnostics carry a 1-based range with an exclusive end', () => {
     const [diagnostic] = assembleText('_start:  jmp  far_away\n').diagnostics;
     assert.deepEqual(diagnostic, {
-      file: 'input.g32', line: 1, column: 15, endLine: 1, endColumn: 23, severity: 'error',
+      file: 'input.g32',
+      line: 1,
+      column: 15,
+      endLine: 1,
+      endColumn: 23,
+      severity: 'error',
       message: "expected a defined label or .equ name, found 'far_away'",
     });
     assert.equal(formatDiagnostic(diagnostic), "input.g32:1:15: error: expected a defined label or .equ name, found 'far_away'");
@@ -78,7 +83,14 @@ describe('asm: errors', () => {
 
   it('an instruction with a bad operand keeps its size so later addresses stay right', () => {
     const result = assembleText('_start: mov [r1], 5\nafter: nop\nbogus r1\nlast: nop\n');
-    assert.deepEqual(result.symbols.map((s) => [s.name, s.value]), [['_start', 0], ['after', 8], ['last', 12]]);
+    assert.deepEqual(
+      result.symbols.map((s) => [s.name, s.value]),
+      [
+        ['_start', 0],
+        ['after', 8],
+        ['last', 12],
+      ],
+    );
   });
 
   it('tabs count as one column', () => {

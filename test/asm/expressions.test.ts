@@ -70,10 +70,7 @@ describe('asm: expressions', () => {
   });
 
   it('rejects division and modulo by zero', () => {
-    assert.deepEqual(errorsOf('.word 1 / 0\n.word 5 % (2 - 2)\n'), [
-      'input.g32:2:11: error: expected a non-zero divisor, found 0',
-      'input.g32:3:12: error: expected a non-zero modulus, found 0',
-    ]);
+    assert.deepEqual(errorsOf('.word 1 / 0\n.word 5 % (2 - 2)\n'), ['input.g32:2:11: error: expected a non-zero divisor, found 0', 'input.g32:3:12: error: expected a non-zero modulus, found 0']);
   });
 
   it('rejects division by zero hidden in an .equ once, on its line', () => {

@@ -32,7 +32,10 @@ function checkExpectation(file: string, actual: string | undefined): void {
 }
 
 describe('asm: golden listings', () => {
-  const mains = fs.readdirSync(FIXTURES).filter((name) => name.endsWith('.g32')).sort();
+  const mains = fs
+    .readdirSync(FIXTURES)
+    .filter((name) => name.endsWith('.g32'))
+    .sort();
 
   it('has fixtures', () => assert.ok(mains.length >= 4));
 

@@ -44,21 +44,29 @@ describe('asm: property: deep and long expressions never throw', () => {
   it('reports nesting past the limit at the spot, and evaluates everything else', () => {
     let overLimit = 0;
     let underLimit = 0;
-    fc.assert(fc.property(shape, (s) => {
-      const result = assembleText(source(s));
-      const nesting = s.unary.length + s.parens;
-      if (nesting > MAX_EXPRESSION_NESTING) {
-        overLimit++;
-        const messages = result.diagnostics.map(formatDiagnostic);
-        assert.equal(messages.length, 1, messages.join('\n'));
-        assert.match(messages[0], new RegExp(`^input\\.g32:${s.isChainBackwards ? 2 : s.chain + 2}:${7 + MAX_EXPRESSION_NESTING}: error: expected parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep`));
-      } else {
-        underLimit++;
-        assert.deepEqual(result.diagnostics.map(formatDiagnostic), []);
-        const word = result.image!.chunks[0].bytes;
-        assert.equal(new DataView(word.buffer, word.byteOffset).getUint32(4, true), expected(s));
-      }
-    }), { numRuns: 40, seed: 11 });
+    fc.assert(
+      fc.property(shape, (s) => {
+        const result = assembleText(source(s));
+        const nesting = s.unary.length + s.parens;
+        if (nesting > MAX_EXPRESSION_NESTING) {
+          overLimit++;
+          const messages = result.diagnostics.map(formatDiagnostic);
+          assert.equal(messages.length, 1, messages.join('\n'));
+          assert.match(
+            messages[0],
+            new RegExp(
+              `^input\\.g32:${s.isChainBackwards ? 2 : s.chain + 2}:${7 + MAX_EXPRESSION_NESTING}: error: expected parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep`,
+            ),
+          );
+        } else {
+          underLimit++;
+          assert.deepEqual(result.diagnostics.map(formatDiagnostic), []);
+          const word = result.image!.chunks[0].bytes;
+          assert.equal(new DataView(word.buffer, word.byteOffset).getUint32(4, true), expected(s));
+        }
+      }),
+      { numRuns: 40, seed: 11 },
+    );
     assert.ok(overLimit > 5 && underLimit > 5, `${overLimit} over the limit, ${underLimit} under`);
   });
 });

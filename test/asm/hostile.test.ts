@@ -20,15 +20,23 @@ describe('asm: hostile input gets a diagnostic, not an exception', () => {
     const files: Record<string, string> = { 'main.g32': '_start: hlt\n.include "f30.g32"\n', 'f0.g32': 'nop\n' };
     for (let i = 1; i <= 30; i++) files[`f${i}.g32`] = `.include "f${i - 1}.g32"\n.include "f${i - 1}.g32"\n`;
     const reads = new Map<string, number>();
-    const result = assembleSafely(() => assemble('main.g32', {
-      readFile: (file) => { reads.set(file, (reads.get(file) ?? 0) + 1); return files[file]; },
-    }));
+    const result = assembleSafely(() =>
+      assemble('main.g32', {
+        readFile: (file) => {
+          reads.set(file, (reads.get(file) ?? 0) + 1);
+          return files[file];
+        },
+      }),
+    );
     assert.equal(result.image, undefined);
     const messages = result.diagnostics.map(formatDiagnostic);
     assert.ok(messages.length > 0 && messages.length <= 2 * 31, `${messages.length} diagnostics`);
     assert.match(messages[0], new RegExp(`^f\\d+\\.g32:\\d:10: error: expected at most ${SOURCE_LIMITS.includes} \\.include expansions in all, found another: "f\\d+\\.g32"`));
     assert.ok(result.statements.length <= 3 * SOURCE_LIMITS.includes, `${result.statements.length} lines laid out`);
-    assert.ok([...reads.values()].every((count) => count === 1), 'every file is read once');
+    assert.ok(
+      [...reads.values()].every((count) => count === 1),
+      'every file is read once',
+    );
   });
 
   it('nesting deeper than the limit is reported at the .include that goes too deep', () => {
@@ -45,7 +53,9 @@ describe('asm: hostile input gets a diagnostic, not an exception', () => {
   it('a source over the line limit is refused at line 1 before any line is laid out', () => {
     const text = '_start: hlt\n' + '\n'.repeat(SOURCE_LIMITS.lines);
     const result = assembleSafely(() => assembleText(text, 'blank.g32'));
-    assert.deepEqual(result.diagnostics.map(formatDiagnostic), [`blank.g32:1:1: error: expected at most ${SOURCE_LIMITS.lines} lines in all (includes expanded), found ${SOURCE_LIMITS.lines + 2} lines in 'blank.g32'`]);
+    assert.deepEqual(result.diagnostics.map(formatDiagnostic), [
+      `blank.g32:1:1: error: expected at most ${SOURCE_LIMITS.lines} lines in all (includes expanded), found ${SOURCE_LIMITS.lines + 2} lines in 'blank.g32'`,
+    ]);
     assert.equal(result.statements.length, 0);
   });
 
@@ -53,7 +63,12 @@ describe('asm: hostile input gets a diagnostic, not an exception', () => {
     const big = ';'.repeat(SOURCE_LIMITS.characters);
     const result = assembleSafely(() => assembleFiles({ 'main.g32': '_start: hlt\n.include "big.g32"\n', 'big.g32': big }));
     assert.equal(result.diagnostics.length, 1);
-    assert.match(formatDiagnostic(result.diagnostics[0]), new RegExp(`^main\\.g32:2:10: error: expected at most ${SOURCE_LIMITS.characters / (1024 * 1024)} Mi characters in all \\(includes expanded\\), found "big\\.g32" with ${SOURCE_LIMITS.characters} more characters after \\d+$`));
+    assert.match(
+      formatDiagnostic(result.diagnostics[0]),
+      new RegExp(
+        `^main\\.g32:2:10: error: expected at most ${SOURCE_LIMITS.characters / (1024 * 1024)} Mi characters in all \\(includes expanded\\), found "big\\.g32" with ${SOURCE_LIMITS.characters} more characters after \\d+$`,
+      ),
+    );
   });
 
   it('a line of more than MAX_TOKENS_PER_LINE tokens gets one error at the first token past the limit and emits nothing', () => {
@@ -67,7 +82,7 @@ describe('asm: hostile input gets a diagnostic, not an exception', () => {
     assert.deepEqual(fits.diagnostics, []);
   });
 
-  it('the reader\'s reason for refusing a file is shown at the .include', () => {
+  it("the reader's reason for refusing a file is shown at the .include", () => {
     const result = assemble('main.g32', {
       readSourceFile: (file) => (file === 'main.g32' ? { text: '_start: hlt\n.include "/dev/zero"\n' } : { error: 'not a regular file (a character device)' }),
     });
@@ -76,14 +91,20 @@ describe('asm: hostile input gets a diagnostic, not an exception', () => {
 
   it('3,000 nested parentheses: a diagnostic at the first parenthesis past the limit', () => {
     const result = assembleSafely(() => assembleText(`${ENTRY}.word ${'('.repeat(3000)}1${')'.repeat(3000)}\n`));
-    assert.deepEqual(result.diagnostics.map(formatDiagnostic), [`input.g32:2:${7 + MAX_EXPRESSION_NESTING}: error: expected parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep, found '('`]);
+    assert.deepEqual(result.diagnostics.map(formatDiagnostic), [
+      `input.g32:2:${7 + MAX_EXPRESSION_NESTING}: error: expected parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep, found '('`,
+    ]);
   });
 
   it('10,000 unary operators: a diagnostic at the first operator past the nesting limit; 100,000: at the token limit', () => {
     const result = assembleSafely(() => assembleText(`${ENTRY}.word ${'-'.repeat(10_000)}1\n`));
-    assert.deepEqual(result.diagnostics.map(formatDiagnostic), [`input.g32:2:${7 + MAX_EXPRESSION_NESTING}: error: expected parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep, found '-'`]);
+    assert.deepEqual(result.diagnostics.map(formatDiagnostic), [
+      `input.g32:2:${7 + MAX_EXPRESSION_NESTING}: error: expected parentheses and unary operators nested at most ${MAX_EXPRESSION_NESTING} deep, found '-'`,
+    ]);
     const more = assembleSafely(() => assembleText(`${ENTRY}.word ${'-'.repeat(100_000)}1\n`));
-    assert.deepEqual(more.diagnostics.map(formatDiagnostic), [`input.g32:2:${7 + MAX_TOKENS_PER_LINE - 1}: error: expected at most ${MAX_TOKENS_PER_LINE} tokens on one line, found more (split the line)`]);
+    assert.deepEqual(more.diagnostics.map(formatDiagnostic), [
+      `input.g32:2:${7 + MAX_TOKENS_PER_LINE - 1}: error: expected at most ${MAX_TOKENS_PER_LINE} tokens on one line, found more (split the line)`,
+    ]);
   });
 
   it('nesting up to the limit is fine', () => {
@@ -120,6 +141,8 @@ describe('asm: hostile input gets a diagnostic, not an exception', () => {
   it('.org reports a name defined later through a long chain, at the name it uses', () => {
     const chain = Array.from({ length: 50_000 }, (_, i) => `.equ e${i}, e${i + 1}`);
     const result = assembleSafely(() => assembleText([...chain, '.org e0', '.equ e50000, 4', '_start: hlt', ''].join('\n')));
-    assert.deepEqual(result.diagnostics.map(formatDiagnostic), ["input.g32:50001:6: error: expected a name defined on an earlier line (.org, .align and .space need their values at once), found 'e0' (it uses 'e50000', defined later)"]);
+    assert.deepEqual(result.diagnostics.map(formatDiagnostic), [
+      "input.g32:50001:6: error: expected a name defined on an earlier line (.org, .align and .space need their values at once), found 'e0' (it uses 'e50000', defined later)",
+    ]);
   });
 });

@@ -22,7 +22,10 @@ describe('asm: .include', () => {
   it('local labels continue across an include as in one text', () => {
     const result = assembleFiles({ 'm.g32': '_start: .include "l.g32"\njmp .x\n', 'l.g32': '.x: nop\n' });
     assertClean(result);
-    assert.deepEqual(result.symbols.map((s) => s.name), ['_start', '_start.x']);
+    assert.deepEqual(
+      result.symbols.map((s) => s.name),
+      ['_start', '_start.x'],
+    );
   });
 
   it('reports errors in every file, main file first', () => {

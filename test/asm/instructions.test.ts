@@ -12,14 +12,18 @@ const VALUE = 0x12345678;
 
 function sampleOperand(kind: OperandKind, info: OpInfo): string {
   switch (kind) {
-    case 'ra': return `r${REG_A}`;
-    case 'rb': return `r${REG_B}`;
-    case 'imm': return `0x${VALUE.toString(16)}`;
+    case 'ra':
+      return `r${REG_A}`;
+    case 'rb':
+      return `r${REG_B}`;
+    case 'imm':
+      return `0x${VALUE.toString(16)}`;
     case 'mem':
       if (info.mem === 'reg') return `[r${REG_B}]`;
       if (info.mem === 'disp') return `[r${REG_B} + 0x${VALUE.toString(16)}]`;
       return `[0x${VALUE.toString(16)}]`;
-    default: return kind;
+    default:
+      return kind;
   }
 }
 

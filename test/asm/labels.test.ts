@@ -14,11 +14,14 @@ describe('asm: labels', () => {
   it('a local label on the same line as a global label belongs to it', () => {
     const result = assembleText('_start: nop\nmain: jmp .x\n.x: nop\n');
     assertClean(result);
-    assert.deepEqual(result.symbols.map((s) => [s.name, s.displayName, s.kind, s.value]), [
-      ['_start', '_start', 'label', 0],
-      ['main', 'main', 'label', 4],
-      ['main.x', '.x', 'local-label', 12],
-    ]);
+    assert.deepEqual(
+      result.symbols.map((s) => [s.name, s.displayName, s.kind, s.value]),
+      [
+        ['_start', '_start', 'label', 0],
+        ['main', 'main', 'label', 4],
+        ['main.x', '.x', 'local-label', 12],
+      ],
+    );
   });
 
   it('labels are case-sensitive', () => {
@@ -84,7 +87,10 @@ describe('asm: labels', () => {
   it('symbols and references survive errors elsewhere', () => {
     const result = assembleText('_start: bogus\nok: jmp ok\n');
     assert.equal(result.image, undefined);
-    assert.deepEqual(result.symbols.map((s) => s.name), ['_start', 'ok']);
+    assert.deepEqual(
+      result.symbols.map((s) => s.name),
+      ['_start', 'ok'],
+    );
     assert.equal(result.references.length, 3);
   });
 });

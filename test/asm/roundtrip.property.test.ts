@@ -42,14 +42,18 @@ function spell(instr: RandomInstr): string {
   const { info, a, b, imm, style } = instr;
   const operands = info.operands.map((kind) => {
     switch (kind) {
-      case 'ra': return spellRegister(a, style);
-      case 'rb': return spellRegister(b, style);
-      case 'imm': return spellValue(imm, style);
+      case 'ra':
+        return spellRegister(a, style);
+      case 'rb':
+        return spellRegister(b, style);
+      case 'imm':
+        return spellValue(imm, style);
       case 'mem':
         if (info.mem === 'reg') return `[${spellRegister(b, style)}]`;
         if (info.mem === 'abs') return `[${spellValue(imm, style)}]`;
         return imm >= 0x80000000 && style === 2 ? `[${spellRegister(b, style)} - ${0x1_0000_0000 - imm}]` : `[${spellRegister(b, style)} + ${spellValue(imm, style)}]`;
-      default: return style & 1 ? kind.toUpperCase() : kind;
+      default:
+        return style & 1 ? kind.toUpperCase() : kind;
     }
   });
   const mnemonic = style === 3 ? info.mnemonic.toUpperCase() : info.mnemonic;
@@ -116,17 +120,54 @@ describe('asm: round trip (property)', () => {
 
   it('random bytes disassemble to text that assembles to the same bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 25 }).map((array) => [...array].slice(0, array.length - (array.length % 4))), (bytes) => {
-        if (bytes.length === 0) return;
-        assert.deepEqual(bytesOf(assembleLines(disassembleAll(bytes))), bytes);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 25 }).map((array) => [...array].slice(0, array.length - (array.length % 4))),
+        (bytes) => {
+          if (bytes.length === 0) return;
+          assert.deepEqual(bytesOf(assembleLines(disassembleAll(bytes))), bytes);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 });
 
 describe('asm: robustness (property)', () => {
-  const pieces = ['mov', 'r1', ',', '[', ']', '+', '-', '0x', '1', "'", '"', '\\', ';', '#', ':', '.org', '.equ', '.space', '.align', 'x', '.x', '(', ')', '<<', '~', ' ', '\n', '.include', '/', '%', '_start', '\t', 'é'];
+  const pieces = [
+    'mov',
+    'r1',
+    ',',
+    '[',
+    ']',
+    '+',
+    '-',
+    '0x',
+    '1',
+    "'",
+    '"',
+    '\\',
+    ';',
+    '#',
+    ':',
+    '.org',
+    '.equ',
+    '.space',
+    '.align',
+    'x',
+    '.x',
+    '(',
+    ')',
+    '<<',
+    '~',
+    ' ',
+    '\n',
+    '.include',
+    '/',
+    '%',
+    '_start',
+    '\t',
+    'é',
+  ];
   it('assemble never throws, and an image comes only without errors', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 60 }), (parts) => {

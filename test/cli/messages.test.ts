@@ -21,7 +21,11 @@ const MAIN = path.join(ROOT, 'out/src/cli/main.js');
 const FIXTURES = path.join(ROOT, 'test/cli/fixtures');
 const EXAMPLES = path.join(ROOT, 'examples');
 
-interface CliResult { status: number | null; stdout: string; stderr: string }
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function cli(args: string[]): CliResult {
   const result = spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, timeout: 120000 });
@@ -41,8 +45,12 @@ function lineOf(name: string, text: string): number {
 describe('cli: messages that teach', function () {
   this.timeout(120000);
   let directory = '';
-  before(() => { directory = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperstep-messages-')); });
-  after(() => { fs.rmSync(directory, { recursive: true, force: true }); });
+  before(() => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperstep-messages-'));
+  });
+  after(() => {
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
 
   describe('a kernel mistake in delivery is named', () => {
     for (const virtualization of ['none', 'trap-and-emulate', 'hardware-assist']) {
@@ -65,32 +73,46 @@ describe('cli: messages that teach', function () {
       for (const virtualization of ['none', 'trap-and-emulate', 'binary-translation', 'hardware-assist']) {
         const result = cli(['run', fixture('df-survived.g32'), '--virtualization', virtualization]);
         assert.deepEqual({ status: result.status, stdout: result.stdout }, { status: 0, stdout: 'D' }, virtualization);
-        assert.match(result.stderr, /note: the guest took a double fault: delivering #PF page fault from pc 0x[0-9a-f]+: the vector table entry evt\[14\] at 0x00003014 \(evt = 0x00002fdc\) is not mapped/, virtualization);
+        assert.match(
+          result.stderr,
+          /note: the guest took a double fault: delivering #PF page fault from pc 0x[0-9a-f]+: the vector table entry evt\[14\] at 0x00003014 \(evt = 0x00002fdc\) is not mapped/,
+          virtualization,
+        );
       }
     });
 
     it('a double fault and its cause are records of the trace', () => {
       const trace = path.join(directory, 'df.jsonl');
       cli(['run', fixture('df-survived.g32'), '--trace', trace]);
-      const df = fs.readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.kind === 'exception' && r.vector === 8);
+      const df = fs
+        .readFileSync(trace, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .find((r) => r.kind === 'exception' && r.vector === 8);
       assert.match(df?.cause ?? '', /evt\[14\] at 0x00003014/);
     });
   });
 
   describe('a run that hits the instruction limit without printing says why', () => {
-    it('the console page not mapped: names the page, the fault in words, and the store\'s source line', () => {
+    it("the console page not mapped: names the page, the fault in words, and the store's source line", () => {
       for (const virtualization of ['none', 'trap-and-emulate']) {
         const result = cli(['run', fixture('unmapped-console.g32'), '--max-instructions', '20000', '--virtualization', virtualization]);
         assert.equal(result.status, 4);
         assert.match(result.stderr, /the guest wrote nothing to its console in 20000 instructions/);
         assert.match(result.stderr, /Likely causes:\n.*console page 0xFFFF0000 is not mapped.*\n.*`evt` was never set.*\n.*waits for keyboard input/);
         const store = lineOf('unmapped-console.g32', 'st [0xFFFF0000], r1');
-        assert.match(result.stderr, new RegExp(`#PF page fault at 0xffff0000, error 2 \\(not present, write, kernel\\), \\d+ times in that window, the last caused by \`st \\[0xffff0000\\], r1\` at pc 0x[0-9a-f]+ \\(test/cli/fixtures/unmapped-console\\.g32:${store}\\)`));
+        assert.match(
+          result.stderr,
+          new RegExp(
+            `#PF page fault at 0xffff0000, error 2 \\(not present, write, kernel\\), \\d+ times in that window, the last caused by \`st \\[0xffff0000\\], r1\` at pc 0x[0-9a-f]+ \\(test/cli/fixtures/unmapped-console\\.g32:${store}\\)`,
+          ),
+        );
         assert.match(result.stderr, /The console page 0xFFFF0000 is not mapped in the guest's page table/);
       }
     });
 
-    it('a loop waiting for a key that never came: names the loop\'s lines and the keyboard port', () => {
+    it("a loop waiting for a key that never came: names the loop's lines and the keyboard port", () => {
       const result = cli(['run', fixture('wait-key.g32'), '--max-instructions', '20000']);
       assert.equal(result.status, 4);
       assert.match(result.stderr, /spun over pc 0x00000000 \(test\/cli\/fixtures\/wait-key\.g32:3\) to 0x0000000c \(test\/cli\/fixtures\/wait-key\.g32:5\)/);
@@ -113,7 +135,12 @@ describe('cli: messages that teach', function () {
       const result = cli(['run', fixture('vmcall-bare.g32'), '--max-instructions', '20000']);
       assert.equal(result.status, 4);
       const line = lineOf('vmcall-bare.g32', 'vmcall 8');
-      assert.match(result.stderr, new RegExp(`\`vmcall 0x8\` at 0x[0-9a-f]+ \\(test/cli/fixtures/vmcall-bare\\.g32:${line}\\) raised #UD \\(invalid opcode, vector 6\\): on bare hardware there is no hypervisor to take hypercalls`));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `\`vmcall 0x8\` at 0x[0-9a-f]+ \\(test/cli/fixtures/vmcall-bare\\.g32:${line}\\) raised #UD \\(invalid opcode, vector 6\\): on bare hardware there is no hypervisor to take hypercalls`,
+        ),
+      );
       assert.match(result.stderr, /evt is 0: the kernel never set its vector table/);
     });
 
@@ -138,7 +165,10 @@ describe('cli: messages that teach', function () {
     const hello = path.join(EXAMPLES, 'hello.g32');
     const cases: Array<[string[], RegExp]> = [
       [['--kernel-shadows', 'separate', '--virtualization', 'hardware-assist'], /warning: --kernel-shadows separate has no effect with hardware-assist and nested paging/],
-      [['--kernel-shadows', 'flush-on-switch', '--virtualization', 'hardware-assist', '--paging', 'shadow-on-demand'], /warning: --kernel-shadows flush-on-switch has no effect with hardware-assist: the guest kernel runs in real kernel mode/],
+      [
+        ['--kernel-shadows', 'flush-on-switch', '--virtualization', 'hardware-assist', '--paging', 'shadow-on-demand'],
+        /warning: --kernel-shadows flush-on-switch has no effect with hardware-assist: the guest kernel runs in real kernel mode/,
+      ],
       [['--paging', 'shadow-proactive'], /warning: --paging shadow-proactive has no effect with virtualization none/],
       [['--kernel-shadows', 'separate'], /warning: --kernel-shadows separate has no effect with virtualization none/],
     ];
@@ -190,7 +220,11 @@ describe('cli: messages that teach', function () {
     });
 
     it('settings that do something are not warned about', () => {
-      for (const args of [[], ['--virtualization', 'trap-and-emulate', '--paging', 'shadow-proactive', '--kernel-shadows', 'flush-on-switch'], ['--virtualization', 'hardware-assist', '--paging', 'shadow-on-demand']]) {
+      for (const args of [
+        [],
+        ['--virtualization', 'trap-and-emulate', '--paging', 'shadow-proactive', '--kernel-shadows', 'flush-on-switch'],
+        ['--virtualization', 'hardware-assist', '--paging', 'shadow-on-demand'],
+      ]) {
         const result = cli(['run', hello, ...args]);
         assert.deepEqual({ status: result.status, stderr: result.stderr }, { status: 0, stderr: '' }, args.join(' '));
       }
@@ -224,11 +258,14 @@ describe('cli: messages that teach', function () {
       assert.match(result.stdout, /^divergence under trap-and-emulate/);
     });
 
-    it('exits 0 with none, and says why: binary translation turned the kernel\'s sensitive instructions into hypervisor calls', () => {
+    it("exits 0 with none, and says why: binary translation turned the kernel's sensitive instructions into hypervisor calls", () => {
       const result = cli(['run', popf, '--virtualization', 'binary-translation', '--compare']);
       assert.equal(result.status, 0);
       assert.match(result.stdout, /^no divergence/);
-      const match = /why: binary translation interpreted the guest kernel's code until a block was hot and translated the hot ones \((\d+) blocks? translated\): (\d+) sensitive instructions in pretend kernel mode, interpreted or translated, became calls into the hypervisor/.exec(result.stdout);
+      const match =
+        /why: binary translation interpreted the guest kernel's code until a block was hot and translated the hot ones \((\d+) blocks? translated\): (\d+) sensitive instructions in pretend kernel mode, interpreted or translated, became calls into the hypervisor/.exec(
+          result.stdout,
+        );
       assert.ok(match && Number(match[1]) > 0 && Number(match[2]) > 0, result.stdout);
     });
 
@@ -247,7 +284,10 @@ describe('cli: messages that teach', function () {
     it('exits 0 with none under hardware assist, and says the sensitive instructions ran natively and how many exits there were', () => {
       const result = cli(['run', popf, '--virtualization', 'hardware-assist', '--compare']);
       assert.equal(result.status, 0);
-      const match = /why: under hardware assist the guest kernel runs in real kernel mode \(guest mode\), so its (\d+) sensitive instructions \(pushf (\d+), popf (\d+)\) behaved exactly as on bare hardware with no exit; the hypervisor saw only (\d+) exits/.exec(result.stdout);
+      const match =
+        /why: under hardware assist the guest kernel runs in real kernel mode \(guest mode\), so its (\d+) sensitive instructions \(pushf (\d+), popf (\d+)\) behaved exactly as on bare hardware with no exit; the hypervisor saw only (\d+) exits/.exec(
+          result.stdout,
+        );
       assert.ok(match, result.stdout);
       assert.equal(Number(match[1]), Number(match[2]) + Number(match[3]));
     });
@@ -255,7 +295,15 @@ describe('cli: messages that teach', function () {
 
   describe('counters', () => {
     it('sensitive instructions: the same count (8) under every setting for one guest, as on bare hardware', () => {
-      const settings = [['--virtualization', 'none'], ...SETTING_CHOICES.map((s) => ['--virtualization', s.virtualization, ...(s.paging ? ['--paging', s.paging] : []), ...(s.kernelShadows && s.virtualization !== 'hardware-assist' ? ['--kernel-shadows', s.kernelShadows] : [])])];
+      const settings = [
+        ['--virtualization', 'none'],
+        ...SETTING_CHOICES.map((s) => [
+          '--virtualization',
+          s.virtualization,
+          ...(s.paging ? ['--paging', s.paging] : []),
+          ...(s.kernelShadows && s.virtualization !== 'hardware-assist' ? ['--kernel-shadows', s.kernelShadows] : []),
+        ]),
+      ];
       for (const args of settings) {
         const result = cli(['run', fixture('sensitive.g32'), '--stats', ...args]);
         assert.equal(result.stdout, 'ok', args.join(' '));
@@ -263,20 +311,33 @@ describe('cli: messages that teach', function () {
       }
     });
 
-    it('under trap-and-emulate the trace\'s sensitive events and the counter agree', () => {
+    it("under trap-and-emulate the trace's sensitive events and the counter agree", () => {
       const trace = path.join(directory, 'sensitive.jsonl');
       const result = cli(['run', fixture('sensitive.g32'), '--stats', '--virtualization', 'trap-and-emulate', '--trace', trace]);
-      const events = fs.readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.kind === 'sensitive');
+      const events = fs
+        .readFileSync(trace, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((r) => r.kind === 'sensitive');
       assert.equal(events.length, 8);
       assert.match(result.stderr, /sensitive instructions executed by the guest \(pushf, popf, mov rd, evt\) +8\n/);
     });
 
     it('--stats names guest and real cr3 loads apart, and prints every counter once', () => {
       const result = cli(['run', path.join(EXAMPLES, 'os/kernel.g32'), '--input-at', '2000:k', '--virtualization', 'trap-and-emulate', '--stats']);
-      const names = result.stderr.split('\n').slice(1).filter((l) => l.startsWith('  ')).map((l) => l.trim().replace(/\s+\d+$/, ''));
-      assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [], 'a counter printed twice');
-      assert.ok(names.includes('guest cr3 loads (the guest kernel\'s mov cr3)'), names.join('\n'));
-      assert.ok(names.includes('real cr3 loads (the real CPU\'s page-table switches)'));
+      const names = result.stderr
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.startsWith('  '))
+        .map((l) => l.trim().replace(/\s+\d+$/, ''));
+      assert.deepEqual(
+        names.filter((n, i) => names.indexOf(n) !== i),
+        [],
+        'a counter printed twice',
+      );
+      assert.ok(names.includes("guest cr3 loads (the guest kernel's mov cr3)"), names.join('\n'));
+      assert.ok(names.includes("real cr3 loads (the real CPU's page-table switches)"));
       assert.ok(!names.includes('cr3 loads'));
     });
   });
@@ -293,7 +354,11 @@ describe('cli: messages that teach', function () {
       const trace = path.join(directory, 'os.jsonl');
       const result = cli(['run', path.join(EXAMPLES, 'os/kernel.g32'), '--input-at', '2000:k', '--virtualization', 'trap-and-emulate', '--trace', trace]);
       assert.equal(result.status, 0);
-      records = fs.readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      records = fs
+        .readFileSync(trace, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     });
 
     it('labels every real cr3 load with the shadow it loaded and the guest cr3', () => {
@@ -323,19 +388,24 @@ describe('cli: messages that teach', function () {
     it('a reflected page fault names the faulting store', () => {
       const trace = path.join(directory, 'console.jsonl');
       cli(['run', fixture('unmapped-console.g32'), '--max-instructions', '8000', '--virtualization', 'trap-and-emulate', '--trace', trace]);
-      const reflected = fs.readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.kind === 'hv:reflected' && r.vector === 14);
+      const reflected = fs
+        .readFileSync(trace, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .find((r) => r.kind === 'hv:reflected' && r.vector === 14);
       assert.equal(reflected?.instruction, 'st [0xffff0000], r1');
       assert.match(String(reflected?.description), /#PF page fault at 0xffff0000, error 2 \(not present, write, kernel\), caused by `st \[0xffff0000\], r1`/);
       assert.equal(reflected?.error, 'not present, write, kernel');
     });
   });
 
-  it('the hypervisor pseudocode\'s iret line switches back to the user shadow', () => {
+  it("the hypervisor pseudocode's iret line switches back to the user shadow", () => {
     const iret = PSEUDOCODE_TEXT.split('\n').find((l) => l.includes('instr is iret'));
     assert.match(iret ?? '', /switch_shadow_page_table\(\).*user shadow/);
   });
 
-  describe('--show and --at: the panels\' tables as text', () => {
+  describe("--show and --at: the panels' tables as text", () => {
     const kernel = path.join(EXAMPLES, 'os/kernel.g32');
     it('at the first hidden page fault: the shadow holds the filled page, and the TLB is listed', () => {
       const result = cli(['run', kernel, '--virtualization', 'trap-and-emulate', '--show', 'page-tables,tlb', '--at', 'hidden-page-fault']);
@@ -345,11 +415,14 @@ describe('cli: messages that teach', function () {
       const page = (Number(filled[1]) & ~0xfff) >>> 0;
       assert.match(result.stdout, /guest page table: none \(guest cr3 = 0, paging off\)/);
       assert.match(result.stdout, /hypervisor map \(guest-physical frame -> machine frame\): 256 frames/);
-      assert.match(result.stdout, new RegExp(`kernel shadow of paging off \\(active: the real cr3\\): \\d+ entr[a-z]+\\n(  .*\\n)*  0x${page.toString(16).padStart(8, '0')} -> machine ${filled[2]}  writable`));
+      assert.match(
+        result.stdout,
+        new RegExp(`kernel shadow of paging off \\(active: the real cr3\\): \\d+ entr[a-z]+\\n(  .*\\n)*  0x${page.toString(16).padStart(8, '0')} -> machine ${filled[2]}  writable`),
+      );
       assert.match(result.stdout, /\nTLB \(16 entries, \d+ valid; \d+ hits, \d+ misses; real cr3 0x[0-9a-f]{8}\)/);
     });
 
-    it('at the Nth guest cr3 load on bare hardware: the process\'s page table maps its program page', () => {
+    it("at the Nth guest cr3 load on bare hardware: the process's page table maps its program page", () => {
       const result = cli(['run', kernel, '--show', 'guest', '--at', 'cr3-load#1']);
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /after cr3-load#1 at tick \d+: cr3 load of 0x0000b000/);
@@ -358,7 +431,7 @@ describe('cli: messages that teach', function () {
       assert.doesNotMatch(result.stdout, /TLB|hypervisor map/);
     });
 
-    it('with nested paging: --at cr3-load stops at the guest\'s own (native) cr3 load, and no shadow is listed', () => {
+    it("with nested paging: --at cr3-load stops at the guest's own (native) cr3 load, and no shadow is listed", () => {
       const result = cli(['run', kernel, '--virtualization', 'hardware-assist', '--show', 'page-tables', '--at', 'cr3-load#2']);
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /after cr3-load#2 at tick \d+: cr3 load of 0x0000d000/);
@@ -366,7 +439,7 @@ describe('cli: messages that teach', function () {
       assert.doesNotMatch(result.stdout, /shadow \(both modes\)|kernel shadow|user shadow/);
     });
 
-    it('several guests: each guest\'s tables under its name, the shared TLB once', () => {
+    it("several guests: each guest's tables under its name, the shared TLB once", () => {
       const result = cli(['run', '--machine', path.join(EXAMPLES, 'two-guests.json'), '--virtualization', 'trap-and-emulate', '--show', 'guest,tlb', '--at', 'cr3-load']);
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /== guest os ==\nguest page table \(guest cr3 0x0000b000\)/);

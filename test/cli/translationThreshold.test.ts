@@ -52,8 +52,19 @@ describe('translation threshold (--translation-threshold, translationThreshold)'
 
   it('--help names the default', () => {
     let help = '';
-    parseArgs(['run', '--help'], (s) => { help += s; }, () => undefined);
-    assert.match(help.replace(/\s+/g, ' '), new RegExp(`--translation-threshold <n> binary translation: runs of a block before it is translated; until then it is interpreted \\(default ${TRANSLATION_THRESHOLD}; 0 or 1: translate on first sight\\)`));
+    parseArgs(
+      ['run', '--help'],
+      (s) => {
+        help += s;
+      },
+      () => undefined,
+    );
+    assert.match(
+      help.replace(/\s+/g, ' '),
+      new RegExp(
+        `--translation-threshold <n> binary translation: runs of a block before it is translated; until then it is interpreted \\(default ${TRANSLATION_THRESHOLD}; 0 or 1: translate on first sight\\)`,
+      ),
+    );
   });
 
   it('a launch configuration takes it, and rejects what is not a whole number', () => {

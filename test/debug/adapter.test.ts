@@ -7,8 +7,23 @@ import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import {
-  assertLine, collectOutput, evaluate, EXAMPLES, launchAndRun, fixture, FOREVER, frames, GP, launchAndStop, withAdapterClient, register, resumeAndStop,
-  STEPS, topFrame, TRAP, TRIPLE,
+  assertLine,
+  collectOutput,
+  evaluate,
+  EXAMPLES,
+  launchAndRun,
+  fixture,
+  FOREVER,
+  frames,
+  GP,
+  launchAndStop,
+  withAdapterClient,
+  register,
+  resumeAndStop,
+  STEPS,
+  topFrame,
+  TRAP,
+  TRIPLE,
 } from './helpers';
 
 const TE = { virtualization: 'trap-and-emulate' };
@@ -17,7 +32,9 @@ describe('debug adapter', function () {
   this.timeout(20000);
   let client: DebugClient;
 
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   describe('initialize', () => {
     it('declares step back, data and instruction breakpoints, and one exception filter per hypervisor event', async () => {
@@ -25,10 +42,26 @@ describe('debug adapter', function () {
       const body = response.body!;
       assert.ok(body.supportsStepBack && body.supportsDataBreakpoints && body.supportsInstructionBreakpoints && body.supportsDisassembleRequest);
       assert.ok(body.supportsExceptionFilterOptions && body.supportsReadMemoryRequest && body.supportsWriteMemoryRequest);
-      assert.deepStrictEqual(body.exceptionBreakpointFilters!.map((f) => f.filter), [
-        'protection-fault', 'privileged-emulated', 'io-emulated', 'syscall', 'reflected', 'guest-page-fault', 'hidden-page-fault',
-        'shadow-dropped', 'cr3-load', 'tlb-flush', 'sensitive', 'hypercall', 'bt-translate', 'hw-exit', 'divergence',
-      ]);
+      assert.deepStrictEqual(
+        body.exceptionBreakpointFilters!.map((f) => f.filter),
+        [
+          'protection-fault',
+          'privileged-emulated',
+          'io-emulated',
+          'syscall',
+          'reflected',
+          'guest-page-fault',
+          'hidden-page-fault',
+          'shadow-dropped',
+          'cr3-load',
+          'tlb-flush',
+          'sensitive',
+          'hypercall',
+          'bt-translate',
+          'hw-exit',
+          'divergence',
+        ],
+      );
       assert.ok(body.exceptionBreakpointFilters!.every((f) => f.supportsCondition));
     });
   });
@@ -75,7 +108,10 @@ describe('debug adapter', function () {
     it('shows one thread per guest of a machine description', async () => {
       await launchAndStop(client, { program: fixture('two.json') });
       const threads = (await client.threadsRequest()).body.threads;
-      assert.deepStrictEqual(threads.map((t) => t.name), ['guest steps', 'guest trap']);
+      assert.deepStrictEqual(
+        threads.map((t) => t.name),
+        ['guest steps', 'guest trap'],
+      );
       assertLine(await topFrame(client, 2), 'trap.g32', TRAP.FIRST);
       await resumeAndStop(client, () => client.nextRequest({ threadId: 2 }));
       assertLine(await topFrame(client, 2), 'trap.g32', TRAP.CLI);
@@ -95,7 +131,8 @@ describe('debug adapter', function () {
 
     it('honours conditions and hit counts', async () => {
       await launchAndStop(client, { program: fixture('forever.g32'), stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 7' }] }));
+        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 7' }] }),
+      );
       assert.strictEqual(await register(client, 'r1'), 7);
       await client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, hitCondition: '5' }] });
       await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
@@ -105,7 +142,14 @@ describe('debug adapter', function () {
     it('prints logpoints without stopping', async () => {
       const logged = collectOutput(client, 'console', (t) => (t.match(/r1 is/g) ?? []).length >= 3);
       await launchAndStop(client, { program: fixture('forever.g32'), stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, logMessage: 'r1 is {r1}', condition: 'r1 < 3' }, { line: FOREVER.LOOP + 1, condition: 'r1 == 5' }] }));
+        client.setBreakpointsRequest({
+          source: { path: fixture('forever.g32') },
+          breakpoints: [
+            { line: FOREVER.LOOP, logMessage: 'r1 is {r1}', condition: 'r1 < 3' },
+            { line: FOREVER.LOOP + 1, condition: 'r1 == 5' },
+          ],
+        }),
+      );
       assert.match(await logged, /r1 is 0x00000000 \(0\)\nr1 is 0x00000001 \(1\)\nr1 is 0x00000002 \(2\)/);
       assert.strictEqual(await register(client, 'r1'), 5);
     });
@@ -113,14 +157,15 @@ describe('debug adapter', function () {
     it('works in user programs linked at virtual addresses other than their physical ones', async () => {
       const user1 = path.join(EXAMPLES, 'os', 'user1.g32');
       await launchAndStop(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...TE, stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [{ line: 25 }] }));
+        client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [{ line: 25 }] }),
+      );
       const frame = await topFrame(client);
       assertLine(frame, 'user1.g32', 25);
       assert.strictEqual(parseInt(frame.instructionPointerReference!, 16) >>> 22, 1, 'pc is in the 0x00400000 window');
-      assert.strictEqual(await evaluate(client, 'r5'), "0x00000031 (49)");
+      assert.strictEqual(await evaluate(client, 'r5'), '0x00000031 (49)');
       // user2 and user3 run at the same virtual addresses: only user1 stops here, three times.
       await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
-      assert.strictEqual(await evaluate(client, 'r5'), "0x00000032 (50)");
+      assert.strictEqual(await evaluate(client, 'r5'), '0x00000032 (50)');
     });
   });
 
@@ -138,8 +183,7 @@ describe('debug adapter', function () {
 
   describe('setExceptionBreakpoints', () => {
     it('stops before a trapped privileged instruction is emulated and says so in words', async () => {
-      await launchAndStop(client, { program: fixture('trap.g32'), ...TE, stopOnEntry: false }, () =>
-        client.setExceptionBreakpointsRequest({ filters: ['protection-fault'] }));
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE, stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: ['protection-fault'] }));
       const info = await client.exceptionInfoRequest({ threadId: 1 });
       assert.strictEqual(info.body.exceptionId, 'protection-fault');
       assert.strictEqual(info.body.description, 'protection fault at 0x00000008: `cli` in pretend kernel mode, will be emulated');
@@ -148,7 +192,8 @@ describe('debug adapter', function () {
 
     it('filters with a condition over the event', async () => {
       await launchAndStop(client, { program: fixture('trap.g32'), ...TE, stopOnEntry: false }, () =>
-        client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'protection-fault', condition: 'instruction contains "in"' }] }));
+        client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'protection-fault', condition: 'instruction contains "in"' }] }),
+      );
       assertLine(await topFrame(client), 'trap.g32', TRAP.IN);
       assert.match((await client.exceptionInfoRequest({ threadId: 1 })).body.description!, /`in r1, 0x64`/);
     });
@@ -161,15 +206,13 @@ describe('debug adapter', function () {
     });
 
     it('stops at every #GP on bare hardware too', async () => {
-      const stopped = await launchAndStop(client, { program: fixture('gp.g32'), stopOnEntry: false }, () =>
-        client.setExceptionBreakpointsRequest({ filters: ['protection-fault'] }));
+      const stopped = await launchAndStop(client, { program: fixture('gp.g32'), stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: ['protection-fault'] }));
       assert.strictEqual(stopped.body.reason, 'exception');
       assert.match((await client.exceptionInfoRequest({ threadId: 1 })).body.description!, /^protection fault at 0x[0-9a-f]{8}: `cli` in user mode/);
     });
 
     it('stops at io-emulated, hidden page faults, cr3 loads and reflections', async () => {
-      await launchAndStop(client, { program: fixture('trap.g32'), ...TE, stopOnEntry: false }, () =>
-        client.setExceptionBreakpointsRequest({ filters: ['io-emulated'] }));
+      await launchAndStop(client, { program: fixture('trap.g32'), ...TE, stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: ['io-emulated'] }));
       assertLine(await topFrame(client), 'trap.g32', TRAP.IN);
       await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
       assertLine(await topFrame(client), 'trap.g32', TRAP.CONSOLE);
@@ -210,7 +253,10 @@ describe('debug adapter', function () {
       const info = await client.exceptionInfoRequest({ threadId: 1 });
       assert.strictEqual(info.body.exceptionId, 'divergence');
       const description = info.body.description!;
-      assert.match(description, /^divergence from bare hardware after \d+ instructions at 0x[0-9a-f]{8}: `popf` — flags: bare 0x00000202 \(.*IF=1\), trap-and-emulate 0x00000002 \(.*IF=0\); popf is sensitive but not privileged/);
+      assert.match(
+        description,
+        /^divergence from bare hardware after \d+ instructions at 0x[0-9a-f]{8}: `popf` — flags: bare 0x00000202 \(.*IF=1\), trap-and-emulate 0x00000002 \(.*IF=0\); popf is sensitive but not privileged/,
+      );
       const [, retired, pc] = /after (\d+) instructions at (0x[0-9a-f]{8})/.exec(description)!;
       assert.strictEqual(Number(retired), 1252);
       // Right after `popf` retired: the next instruction, with IF still 0 under trap-and-emulate.
@@ -234,11 +280,16 @@ describe('debug adapter', function () {
 
     it('does not stop under binary translation, which matches bare hardware', async () => {
       let nStops = 0;
-      client.on('stopped', () => { nStops++; });
+      client.on('stopped', () => {
+        nStops++;
+      });
       const searched = collectOutput(client, 'console', (t) => t.includes('divergence search:'));
       const exited = client.waitForEvent('exited');
       await Promise.all([
-        client.waitForEvent('initialized').then(() => client.setExceptionBreakpointsRequest({ filters: ['divergence'] })).then(() => client.configurationDoneRequest()),
+        client
+          .waitForEvent('initialized')
+          .then(() => client.setExceptionBreakpointsRequest({ filters: ['divergence'] }))
+          .then(() => client.configurationDoneRequest()),
         client.launch({ program: popf, virtualization: 'binary-translation', stopOnEntry: false }),
       ]);
       assert.match(await searched, /no divergence from bare hardware/);
@@ -280,7 +331,7 @@ describe('debug adapter', function () {
       assert.match(await evaluate(client, 'IF'), /^0x00000000/);
     });
 
-    it('shows the state before handling on the hypervisor\'s first lines and the state after it once the handler has acted', async () => {
+    it("shows the state before handling on the hypervisor's first lines and the state after it once the handler has acted", async () => {
       await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
       assert.match(await evaluate(client, 'input k'), /typed 1 byte/);
       await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
@@ -325,12 +376,14 @@ describe('debug adapter', function () {
         visited.push(content[(await topFrame(client)).line - 1]);
         await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
       }
-      assert.ok(visited.some((l) => l.includes('hidden page fault: fill and retry')), visited.join('\n'));
+      assert.ok(
+        visited.some((l) => l.includes('hidden page fault: fill and retry')),
+        visited.join('\n'),
+      );
     });
 
     it('enters the guest exception handler on bare hardware', async () => {
-      await launchAndStop(client, { program: fixture('gp.g32') }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('gp.g32') }, breakpoints: [{ line: GP.USER_CLI }] }));
+      await launchAndStop(client, { program: fixture('gp.g32') }, () => client.setBreakpointsRequest({ source: { path: fixture('gp.g32') }, breakpoints: [{ line: GP.USER_CLI }] }));
       await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
       assertLine(await topFrame(client), 'gp.g32', GP.USER_CLI);
       await resumeAndStop(client, () => client.stepInRequest({ threadId: 1 }));
@@ -356,7 +409,8 @@ describe('debug adapter', function () {
   describe('stepOut', () => {
     it('runs until the function returns', async () => {
       await launchAndStop(client, { program: fixture('steps.g32'), stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.DOUBLE }] }));
+        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.DOUBLE }] }),
+      );
       await resumeAndStop(client, () => client.stepOutRequest({ threadId: 1 }));
       assertLine(await topFrame(client), 'steps.g32', STEPS.AFTER_CALL);
     });
@@ -413,7 +467,8 @@ describe('debug adapter', function () {
   describe('reverseContinue', () => {
     it('runs backwards to the last breakpoint hit', async () => {
       await launchAndStop(client, { program: fixture('forever.g32'), stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 40' }] }));
+        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 40' }] }),
+      );
       await client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 % 10 == 0' }] });
       await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
       assert.strictEqual(await register(client, 'r1'), 50);
@@ -427,7 +482,8 @@ describe('debug adapter', function () {
   describe('stepBack (snapshots)', () => {
     it('restores saved snapshots to run backwards over a long run', async () => {
       await launchAndStop(client, { program: fixture('forever.g32'), stopOnEntry: false, snapshotInterval: 1000 }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 120000' }] }));
+        client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 == 120000' }] }),
+      );
       assert.match(await evaluate(client, 'history'), /[2-9] snapshot\(s\)/);
       await client.setBreakpointsRequest({ source: { path: fixture('forever.g32') }, breakpoints: [{ line: FOREVER.LOOP, condition: 'r1 % 10000 == 0' }] });
       for (const expected of [110000, 100000, 90000]) {
@@ -450,7 +506,7 @@ describe('debug adapter', function () {
       await client.continueRequest({ threadId: 1 });
       const stopped = await resumeAndStop(client, () => client.pauseRequest({ threadId: 1 }));
       assert.strictEqual(stopped.body.reason, 'pause');
-      assert.ok(await register(client, 'r1') > 0);
+      assert.ok((await register(client, 'r1')) > 0);
     });
   });
 
@@ -471,12 +527,18 @@ describe('debug adapter', function () {
       await launchAndStop(client, { program: fixture('trap.g32'), ...TE });
       const frame = await topFrame(client);
       const scopes = (await client.scopesRequest({ frameId: frame.id })).body.scopes;
-      assert.deepStrictEqual(scopes.map((s) => s.name), ['Registers', 'Guest view of the CPU', 'Real CPU', 'Costs', 'Page table']);
+      assert.deepStrictEqual(
+        scopes.map((s) => s.name),
+        ['Registers', 'Guest view of the CPU', 'Real CPU', 'Costs', 'Page table'],
+      );
       const registers = (await client.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
       assert.deepStrictEqual(registers.map((v) => v.name).slice(-3), ['sp', 'pc', 'flags']);
       const flags = registers.find((v) => v.name === 'flags')!;
       const bits = (await client.variablesRequest({ variablesReference: flags.variablesReference })).body.variables;
-      assert.deepStrictEqual(bits.map((b) => b.name), ['CF', 'ZF', 'SF', 'OF', 'IF']);
+      assert.deepStrictEqual(
+        bits.map((b) => b.name),
+        ['CF', 'ZF', 'SF', 'OF', 'IF'],
+      );
       const guestCpu = (await client.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
       assert.strictEqual(guestCpu.find((v) => v.name === 'pretend mode')!.value, 'kernel');
       await client.setVariableRequest({ variablesReference: scopes[0].variablesReference, name: 'r7', value: '0x1234' });
@@ -488,8 +550,7 @@ describe('debug adapter', function () {
 
   describe('evaluate', () => {
     it('evaluates registers, memory, labels and arithmetic, and runs commands', async () => {
-      await launchAndStop(client, { program: fixture('steps.g32') }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.HLT }] }));
+      await launchAndStop(client, { program: fixture('steps.g32') }, () => client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.HLT }] }));
       await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
       assert.strictEqual(await evaluate(client, 'r1 * 2 + 1'), '0x00000017 (23)');
       assert.strictEqual(await evaluate(client, '[counter]'), '0x0000000b (11)');
@@ -574,7 +635,8 @@ describe('debug adapter', function () {
   describe('hyperstep/snapshot', () => {
     it('returns page tables, TLB, timeline and costs at a stop', async () => {
       await launchAndStop(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...TE, stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: path.join(EXAMPLES, 'os', 'user1.g32') }, breakpoints: [{ line: 25 }] }));
+        client.setBreakpointsRequest({ source: { path: path.join(EXAMPLES, 'os', 'user1.g32') }, breakpoints: [{ line: 25 }] }),
+      );
       const snapshot = (await client.customRequest('hyperstep/snapshot', {})).body;
       assert.strictEqual(snapshot.version, 1);
       assert.strictEqual(snapshot.setting, 'trap-and-emulate / shadow-on-demand / separate');
@@ -586,7 +648,10 @@ describe('debug adapter', function () {
       assert.ok(snapshot.timeline.some((t: { source?: { path: string } }) => t.source && t.source.path.endsWith('.g32')));
       assert.ok(snapshot.costs.rows.length > 5);
       const walk = (await client.customRequest('hyperstep/walk', { va: 0x00400000 })).body;
-      assert.deepStrictEqual(walk.steps.map((s: { table: string }) => s.table), ['guest', 'hypervisor-map', 'shadow', 'tlb']);
+      assert.deepStrictEqual(
+        walk.steps.map((s: { table: string }) => s.table),
+        ['guest', 'hypervisor-map', 'shadow', 'tlb'],
+      );
     });
   });
 
@@ -645,14 +710,19 @@ describe('debug adapter', function () {
 
   describe('every setting', () => {
     const settings: Array<Record<string, string>> = [
-      { virtualization: 'none' }, { virtualization: 'trap-and-emulate', paging: 'shadow-proactive' }, { virtualization: 'paravirtual' },
-      { virtualization: 'binary-translation' }, { virtualization: 'hardware-assist', paging: 'nested' }, { virtualization: 'hardware-assist' },
+      { virtualization: 'none' },
+      { virtualization: 'trap-and-emulate', paging: 'shadow-proactive' },
+      { virtualization: 'paravirtual' },
+      { virtualization: 'binary-translation' },
+      { virtualization: 'hardware-assist', paging: 'nested' },
+      { virtualization: 'hardware-assist' },
     ];
     for (const setting of settings) {
       it(`breaks, steps and steps back in a user program of the OS under ${Object.values(setting).join(' / ')}`, async () => {
         const user1 = path.join(EXAMPLES, 'os', 'user1.g32');
         await launchAndStop(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...setting, stopOnEntry: false, input: [{ tick: 2000, text: 'k' }] }, () =>
-          client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [{ line: 25 }] }));
+          client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [{ line: 25 }] }),
+        );
         assertLine(await topFrame(client), 'user1.g32', 25);
         await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
         assertLine(await topFrame(client), 'user1.g32', 26);
@@ -671,7 +741,8 @@ describe('debug adapter', function () {
   describe('setBreakpoints (binary translation)', () => {
     it('stops in translated kernel code and steps through it', async () => {
       await launchAndStop(client, { program: fixture('steps.g32'), virtualization: 'binary-translation', stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.DOUBLE }] }));
+        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.DOUBLE }] }),
+      );
       assertLine(await topFrame(client), 'steps.g32', STEPS.DOUBLE);
       await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));
       assertLine(await topFrame(client), 'steps.g32', STEPS.RET);

@@ -14,7 +14,12 @@ import { MAX_DISASSEMBLE, MAX_READ_MEMORY } from '../../src/debug/session';
 import { ADAPTER, fixture, FOREVER, launchAndStop, withAdapterClient, ROOT, STEPS, topFrame } from './helpers';
 
 const ZERO_BASED: DebugProtocol.InitializeRequestArguments = {
-  adapterID: 'hyperstep', linesStartAt1: false, columnsStartAt1: false, pathFormat: 'path', supportsMemoryEvent: true, supportsInvalidatedEvent: true,
+  adapterID: 'hyperstep',
+  linesStartAt1: false,
+  columnsStartAt1: false,
+  pathFormat: 'path',
+  supportsMemoryEvent: true,
+  supportsInvalidatedEvent: true,
 };
 
 /** Initializes as `init` says (DebugClient.launch would initialize again with its defaults), launches and waits for the entry stop. */
@@ -22,7 +27,10 @@ async function launchWith(client: DebugClient, init: DebugProtocol.InitializeReq
   await client.initializeRequest(init);
   const stopped = client.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
   await Promise.all([
-    client.waitForEvent('initialized').then(async () => { if (setup) await setup(); return client.configurationDoneRequest(); }),
+    client.waitForEvent('initialized').then(async () => {
+      if (setup) await setup();
+      return client.configurationDoneRequest();
+    }),
     client.launchRequest({ stopOnEntry: true, ...args } as DebugProtocol.LaunchRequestArguments),
   ]);
   return stopped;
@@ -35,17 +43,21 @@ function record<T extends DebugProtocol.Event>(client: DebugClient, event: strin
   return seen;
 }
 
-const rejectsWith = (pattern: RegExp) => (e: Error): boolean => {
-  assert.match(e.message, pattern);
-  assert.doesNotMatch(e.message, /internal error/);
-  return true;
-};
+const rejectsWith =
+  (pattern: RegExp) =>
+  (e: Error): boolean => {
+    assert.match(e.message, pattern);
+    assert.doesNotMatch(e.message, /internal error/);
+    return true;
+  };
 
 describe('debug adapter protocol conformance', function () {
   this.timeout(20000);
   let client: DebugClient;
 
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   describe('initialize', () => {
     it('accepts a client that leaves out pathFormat (optional, default path)', async () => {
@@ -85,7 +97,10 @@ describe('debug adapter protocol conformance', function () {
       await client.customRequest('restart', {});
       await entry;
       await client.threadsRequest();
-      assert.deepStrictEqual(stops.map((s) => s.body.reason), ['entry']);
+      assert.deepStrictEqual(
+        stops.map((s) => s.body.reason),
+        ['entry'],
+      );
     });
 
     it('keeps the breakpoint ids the client holds', async () => {
@@ -142,9 +157,15 @@ describe('debug adapter protocol conformance', function () {
       it('is refused with a message, and not claimed', async () => {
         const capabilities = (await client.initializeRequest()).body ?? {};
         const claims: Record<string, keyof DebugProtocol.Capabilities> = {
-          setFunctionBreakpoints: 'supportsFunctionBreakpoints', setExpression: 'supportsSetExpression', stepInTargets: 'supportsStepInTargetsRequest',
-          gotoTargets: 'supportsGotoTargetsRequest', goto: 'supportsGotoTargetsRequest', restartFrame: 'supportsRestartFrame',
-          terminateThreads: 'supportsTerminateThreadsRequest', cancel: 'supportsCancelRequest', modules: 'supportsModulesRequest',
+          setFunctionBreakpoints: 'supportsFunctionBreakpoints',
+          setExpression: 'supportsSetExpression',
+          stepInTargets: 'supportsStepInTargetsRequest',
+          gotoTargets: 'supportsGotoTargetsRequest',
+          goto: 'supportsGotoTargetsRequest',
+          restartFrame: 'supportsRestartFrame',
+          terminateThreads: 'supportsTerminateThreadsRequest',
+          cancel: 'supportsCancelRequest',
+          modules: 'supportsModulesRequest',
         };
         if (claims[command]) assert.ok(!capabilities[claims[command]], `${claims[command]} is not claimed`);
         await assert.rejects(client.customRequest(command, {}), (e: Error) => e.message === reason);
@@ -155,7 +176,11 @@ describe('debug adapter protocol conformance', function () {
   describe('breakpointLocations', () => {
     it('lists the lines of a range that hold an instruction', async () => {
       await launchAndStop(client, { program: fixture('steps.g32') });
-      const response = await client.customRequest('breakpointLocations', { source: { path: fixture('steps.g32') }, line: STEPS.AFTER_CALL, endLine: STEPS.STORE }) as DebugProtocol.BreakpointLocationsResponse;
+      const response = (await client.customRequest('breakpointLocations', {
+        source: { path: fixture('steps.g32') },
+        line: STEPS.AFTER_CALL,
+        endLine: STEPS.STORE,
+      })) as DebugProtocol.BreakpointLocationsResponse;
       assert.deepStrictEqual(response.body.breakpoints, [{ line: STEPS.AFTER_CALL }, { line: STEPS.STORE }], 'the blank line between them holds none');
     });
   });
@@ -163,8 +188,11 @@ describe('debug adapter protocol conformance', function () {
   describe('loadedSources', () => {
     it('lists the files the program was assembled from', async () => {
       await launchAndStop(client, { program: fixture('two.json') });
-      const response = await client.customRequest('loadedSources', {}) as DebugProtocol.LoadedSourcesResponse;
-      assert.deepStrictEqual(response.body.sources.map((s) => path.basename(s.path!)), ['steps.g32', 'trap.g32']);
+      const response = (await client.customRequest('loadedSources', {})) as DebugProtocol.LoadedSourcesResponse;
+      assert.deepStrictEqual(
+        response.body.sources.map((s) => path.basename(s.path!)),
+        ['steps.g32', 'trap.g32'],
+      );
     });
   });
 
@@ -209,7 +237,7 @@ describe('debug adapter protocol conformance', function () {
   });
 
   describe('setBreakpoints', () => {
-    it('answers before launch in the client\'s line numbering, with ids, then announces them verified', async () => {
+    it("answers before launch in the client's line numbering, with ids, then announces them verified", async () => {
       const changed = record<DebugProtocol.BreakpointEvent>(client, 'breakpoint');
       let early: DebugProtocol.Breakpoint[] = [];
       await client.initializeRequest(ZERO_BASED);
@@ -217,9 +245,15 @@ describe('debug adapter protocol conformance', function () {
       assert.strictEqual(early[0].line, STEPS.STORE - 1);
       assert.strictEqual(early[0].verified, false);
       const stopped = client.waitForEvent('stopped');
-      await Promise.all([client.waitForEvent('initialized').then(() => client.configurationDoneRequest()), client.launchRequest({ program: fixture('steps.g32'), stopOnEntry: true } as DebugProtocol.LaunchRequestArguments)]);
+      await Promise.all([
+        client.waitForEvent('initialized').then(() => client.configurationDoneRequest()),
+        client.launchRequest({ program: fixture('steps.g32'), stopOnEntry: true } as DebugProtocol.LaunchRequestArguments),
+      ]);
       await stopped;
-      assert.deepStrictEqual(changed.map((e) => [e.body.breakpoint.id, e.body.breakpoint.verified, e.body.breakpoint.line]), [[early[0].id, true, STEPS.STORE - 1]]);
+      assert.deepStrictEqual(
+        changed.map((e) => [e.body.breakpoint.id, e.body.breakpoint.verified, e.body.breakpoint.line]),
+        [[early[0].id, true, STEPS.STORE - 1]],
+      );
     });
 
     it('leaves a condition that does not parse unverified, with the parse error', async () => {
@@ -258,7 +292,9 @@ describe('debug adapter protocol conformance', function () {
   });
 
   describe('writeMemory', () => {
-    const readBack = async (reference: string, count: number): Promise<number[]> => [...Buffer.from((await client.customRequest('readMemory', { memoryReference: reference, count })).body.data, 'base64')];
+    const readBack = async (reference: string, count: number): Promise<number[]> => [
+      ...Buffer.from((await client.customRequest('readMemory', { memoryReference: reference, count })).body.data, 'base64'),
+    ];
 
     it('refuses data that is not base64 and writes nothing', async () => {
       await launchAndStop(client, { program: fixture('steps.g32') });
@@ -308,7 +344,10 @@ describe('debug adapter protocol conformance', function () {
   describe('disassemble', () => {
     it('refuses ten million instructions with a message', async () => {
       await launchAndStop(client, { program: fixture('steps.g32') });
-      await assert.rejects(client.customRequest('disassemble', { memoryReference: 'gva:0x0', instructionCount: 10_000_000 }), rejectsWith(new RegExp(`0 to ${MAX_DISASSEMBLE} instructions at once; 10000000 were asked`)));
+      await assert.rejects(
+        client.customRequest('disassemble', { memoryReference: 'gva:0x0', instructionCount: 10_000_000 }),
+        rejectsWith(new RegExp(`0 to ${MAX_DISASSEMBLE} instructions at once; 10000000 were asked`)),
+      );
     });
   });
 
@@ -333,7 +372,8 @@ describe('debug adapter protocol conformance', function () {
 
     it('without noDebug stops at that breakpoint (the same program)', async () => {
       const stopped = await launchAndStop(client, { program: fixture('steps.g32'), stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.STORE }] }));
+        client.setBreakpointsRequest({ source: { path: fixture('steps.g32') }, breakpoints: [{ line: STEPS.STORE }] }),
+      );
       assert.strictEqual(stopped.body.reason, 'breakpoint');
     });
   });

@@ -12,13 +12,11 @@ describe('debug adapter: data breakpoints on a memory-heavy loop', function () {
   this.timeout(20000);
   let client: DebugClient;
 
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
-  const settings: Array<Record<string, string>> = [
-    { virtualization: 'none' },
-    { virtualization: 'trap-and-emulate' },
-    { virtualization: 'hardware-assist', paging: 'nested' },
-  ];
+  const settings: Array<Record<string, string>> = [{ virtualization: 'none' }, { virtualization: 'trap-and-emulate' }, { virtualization: 'hardware-assist', paging: 'nested' }];
   for (const setting of settings) {
     it(`the second write to a buffer slot stops after the store, and a read then after the load (${Object.values(setting).join(' / ')})`, async () => {
       await launchAndStop(client, { program: fixture('memloop.g32'), ...setting });

@@ -47,7 +47,10 @@ export function withAdapterClient(use: (client: DebugClient) => void): void {
 export async function launchAndStop(client: DebugClient, args: Record<string, unknown>, setup?: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
   const stopped = client.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
   await Promise.all([
-    client.waitForEvent('initialized').then(async () => { if (setup) await setup(); return client.configurationDoneRequest(); }),
+    client.waitForEvent('initialized').then(async () => {
+      if (setup) await setup();
+      return client.configurationDoneRequest();
+    }),
     client.launch({ stopOnEntry: true, ...args }),
   ]);
   return stopped;
@@ -55,10 +58,7 @@ export async function launchAndStop(client: DebugClient, args: Record<string, un
 
 /** Launches without stopping on entry and without waiting for a stop. */
 export async function launchAndRun(client: DebugClient, args: Record<string, unknown>): Promise<void> {
-  await Promise.all([
-    client.waitForEvent('initialized').then(() => client.configurationDoneRequest()),
-    client.launch({ stopOnEntry: false, ...args }),
-  ]);
+  await Promise.all([client.waitForEvent('initialized').then(() => client.configurationDoneRequest()), client.launch({ stopOnEntry: false, ...args })]);
 }
 
 export async function topFrame(client: DebugClient, threadId = 1): Promise<DebugProtocol.StackFrame> {
@@ -102,7 +102,10 @@ export function collectOutput(client: DebugClient, category: string, predicate: 
     const listener = (event: DebugProtocol.OutputEvent): void => {
       if ((event.body.category ?? 'console') !== category) return;
       text += event.body.output;
-      if (predicate(text)) { client.removeListener('output', listener); resolve(text); }
+      if (predicate(text)) {
+        client.removeListener('output', listener);
+        resolve(text);
+      }
     };
     client.on('output', listener);
   });

@@ -31,24 +31,42 @@ describe('debug adapter: hostile programs are refused at launch', function () {
     fs.rmSync(directory, { recursive: true, force: true });
   });
 
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   const cases: Array<[string, () => Record<string, unknown>, RegExp]> = [
     ['a program that is a link to /dev/zero', () => ({ program: file('zero.g32') }), /cannot read program .*zero\.g32: not a regular file \(a character device\)/],
     ['a program that is a named pipe', () => ({ program: file('pipe.g32') }), /cannot read program .*pipe\.g32: not a regular file \(a named pipe\)/],
-    ['.include "/dev/zero"', () => ({ program: file('inc.g32', '_start: hlt\n.include "/dev/zero"\n') }), /inc\.g32:2:10: error: expected a readable file, found "\/dev\/zero" \(looked for \/dev\/zero\): not a regular file \(a character device\)/],
-    ['3,000 nested parentheses', () => ({ program: file('paren.g32', `_start: hlt\n.word ${'('.repeat(3000)}1${')'.repeat(3000)}\n`) }), /paren\.g32:2:263: error: expected parentheses and unary operators nested at most 256 deep/],
+    [
+      '.include "/dev/zero"',
+      () => ({ program: file('inc.g32', '_start: hlt\n.include "/dev/zero"\n') }),
+      /inc\.g32:2:10: error: expected a readable file, found "\/dev\/zero" \(looked for \/dev\/zero\): not a regular file \(a character device\)/,
+    ],
+    [
+      '3,000 nested parentheses',
+      () => ({ program: file('paren.g32', `_start: hlt\n.word ${'('.repeat(3000)}1${')'.repeat(3000)}\n`) }),
+      /paren\.g32:2:263: error: expected parentheses and unary operators nested at most 256 deep/,
+    ],
     ['a 16 MiB image', () => ({ program: file('huge.g32', '_start: hlt\n.space 0x1000000 - 4\n') }), /guest "huge": the image \(16777216 bytes at 0x0\) does not fit in guest memory of 1048576 bytes/],
-    ['five guests of 256 MiB', () => {
-      file('hi.g32', '_start: hlt\n');
-      const guests = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
-      return { program: file('five.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests })) };
-    }, /"a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB, "e" 256 MiB.*more than the simulated machine's 1 GiB/],
-    ['four guests of 256 MiB (no room left for the hypervisor)', () => {
-      file('hi.g32', '_start: hlt\n');
-      const guests = ['a', 'b', 'c', 'd'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
-      return { program: file('four.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests })) };
-    }, /the guests' memory \("a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB\) plus 1028 KiB for the hypervisor adds up to 1049604 KiB, more than the simulated machine's 1 GiB: give the guests less memory/],
+    [
+      'five guests of 256 MiB',
+      () => {
+        file('hi.g32', '_start: hlt\n');
+        const guests = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
+        return { program: file('five.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests })) };
+      },
+      /"a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB, "e" 256 MiB.*more than the simulated machine's 1 GiB/,
+    ],
+    [
+      'four guests of 256 MiB (no room left for the hypervisor)',
+      () => {
+        file('hi.g32', '_start: hlt\n');
+        const guests = ['a', 'b', 'c', 'd'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
+        return { program: file('four.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests })) };
+      },
+      /the guests' memory \("a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB\) plus 1028 KiB for the hypervisor adds up to 1049604 KiB, more than the simulated machine's 1 GiB: give the guests less memory/,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(`refuses ${what} with a message`, async () => {

@@ -11,12 +11,16 @@ const HINT = /reads the keyboard \(port 0x64\), which is empty: no input was con
 describe('keyboard hint', function () {
   this.timeout(30000);
   let client: DebugClient;
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   for (const virtualization of ['none', 'trap-and-emulate']) {
     it(`says once that the keyboard is empty and how to type, under ${virtualization}`, async () => {
       let console = '';
-      client.on('output', (event: DebugProtocol.OutputEvent) => { if (event.body.category === 'console') console += event.body.output; });
+      client.on('output', (event: DebugProtocol.OutputEvent) => {
+        if (event.body.category === 'console') console += event.body.output;
+      });
       await launchAndRun(client, { program: fixture('poll.g32'), virtualization });
       // The guest polls forever: pause it after the hint, then type a key.
       while (!HINT.test(console)) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -31,7 +35,9 @@ describe('keyboard hint', function () {
 
   it('says nothing when input is configured', async () => {
     let console = '';
-    client.on('output', (event: DebugProtocol.OutputEvent) => { if (event.body.category === 'console') console += event.body.output; });
+    client.on('output', (event: DebugProtocol.OutputEvent) => {
+      if (event.body.category === 'console') console += event.body.output;
+    });
     const exited = client.waitForEvent('exited');
     await launchAndRun(client, { program: fixture('poll.g32'), virtualization: 'none', input: [{ tick: 500, text: 'k' }] });
     await exited;

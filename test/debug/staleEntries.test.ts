@@ -15,16 +15,19 @@ const VA = '0x5000';
 describe('stale TLB and shadow entries', function () {
   this.timeout(30000);
   let client: DebugClient;
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   for (const virtualization of ['none', 'trap-and-emulate']) {
     const isBare = virtualization === 'none';
     it(`evaluates what the CPU loads and flags the stale entries, under ${virtualization}`, async () => {
       await launchAndStop(client, { program: fixture('stale.g32'), virtualization, stopOnEntry: false }, () =>
-        client.setBreakpointsRequest({ source: { path: fixture('stale.g32') }, breakpoints: [{ line: STALE.STALE_LOAD }, { line: STALE.FRESH_LOAD }] }));
+        client.setBreakpointsRequest({ source: { path: fixture('stale.g32') }, breakpoints: [{ line: STALE.STALE_LOAD }, { line: STALE.FRESH_LOAD }] }),
+      );
 
       const value = await evaluate(client, `[${VA}]`);
-      assert.match(value, /^0x00001111 \(4369\) — /, 'the old frame\'s word, as `ld` will load it');
+      assert.match(value, /^0x00001111 \(4369\) — /, "the old frame's word, as `ld` will load it");
       assert.match(value, /stale TLB entry/);
       assert.match(value, /holds 0x00002222/, 'and what the guest table gives');
       assert.match(value, /without invlpg/);
@@ -36,9 +39,21 @@ describe('stale TLB and shadow entries', function () {
       assert.doesNotMatch(translate, /hypervisor map: hypervisor map/);
 
       const walk = (await client.customRequest('hyperstep/walk', { va: 0x5000 })).body as WalkView;
-      assert.deepStrictEqual(walk.steps.map((s) => [s.table, s.isOk]), isBare
-        ? [['guest', true], ['hypervisor-map', true], ['tlb', false]]
-        : [['guest', true], ['hypervisor-map', true], ['shadow', false], ['tlb', false]]);
+      assert.deepStrictEqual(
+        walk.steps.map((s) => [s.table, s.isOk]),
+        isBare
+          ? [
+              ['guest', true],
+              ['hypervisor-map', true],
+              ['tlb', false],
+            ]
+          : [
+              ['guest', true],
+              ['hypervisor-map', true],
+              ['shadow', false],
+              ['tlb', false],
+            ],
+      );
 
       // The CPU agrees with the evaluation: `ld r3, [VA]` loads the old frame's word.
       await resumeAndStop(client, () => client.nextRequest({ threadId: 1 }));

@@ -17,7 +17,9 @@ const F_IMMEDIATE = 0x5c;
 describe('stepBack (binary translation)', function () {
   this.timeout(30000);
   let client: DebugClient;
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   const setLines = (lines: number[]) => client.setBreakpointsRequest({ source: { path: fixture('patch.g32') }, breakpoints: lines.map((line) => ({ line })) });
   const blocksAt = async (gva: number): Promise<string[][]> => {
@@ -28,7 +30,9 @@ describe('stepBack (binary translation)', function () {
   it('runs the code as it was, not a block translated from the code the guest wrote later', async () => {
     // Snapshots every slice: the replay starts from one taken while the spin loop ran, after f's first translation is not yet made.
     // Translated on first sight: f runs only a few times, too few to be translated when tiered.
-    await launchAndStop(client, { program: fixture('patch.g32'), virtualization: 'binary-translation', stopOnEntry: false, snapshotInterval: 1000, translationThreshold: 1 }, () => setLines([PATCH.AFTER_SECOND]));
+    await launchAndStop(client, { program: fixture('patch.g32'), virtualization: 'binary-translation', stopOnEntry: false, snapshotInterval: 1000, translationThreshold: 1 }, () =>
+      setLines([PATCH.AFTER_SECOND]),
+    );
     assert.strictEqual(await register(client, 'r2'), 9);
     assert.match((await blocksAt(0x58))[0][0], /mov r2, 0x9/);
     await setLines([PATCH.AFTER_FIRST]);
@@ -38,8 +42,14 @@ describe('stepBack (binary translation)', function () {
     // f as loaded returns 7; a stale translation of the patched f would return 9.
     assert.strictEqual(await register(client, 'r2'), 7);
     const cached = await blocksAt(0x58);
-    assert.ok(cached.every((instructions) => /mov r2, 0x7/.test(instructions[0])), `the cache panel shows no translation of the patched f: ${JSON.stringify(cached)}`);
-    assert.strictEqual(((await client.customRequest('readMemory', { memoryReference: `gva:0x${F_IMMEDIATE.toString(16)}`, count: 1 })).body as DebugProtocol.ReadMemoryResponse['body'])!.data, Buffer.from([7]).toString('base64'));
+    assert.ok(
+      cached.every((instructions) => /mov r2, 0x7/.test(instructions[0])),
+      `the cache panel shows no translation of the patched f: ${JSON.stringify(cached)}`,
+    );
+    assert.strictEqual(
+      ((await client.customRequest('readMemory', { memoryReference: `gva:0x${F_IMMEDIATE.toString(16)}`, count: 1 })).body as DebugProtocol.ReadMemoryResponse['body'])!.data,
+      Buffer.from([7]).toString('base64'),
+    );
   });
 
   it('translates the code a different future writes', async () => {

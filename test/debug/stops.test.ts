@@ -12,8 +12,12 @@ import { assertLine, EXAMPLES, fixture, frames, launchAndStop, withAdapterClient
 const FAULTS = { SYSCALL: 29, AFTER_SYSCALL: 30, USER_CLI: 31, AFTER_CLI: 32, LOAD: 33, SYSCALL_HANDLER: 36, GP_HANDLER: 40, PF_HANDLER: 47 };
 
 const SETTINGS: Array<Record<string, string>> = [
-  { virtualization: 'none' }, { virtualization: 'trap-and-emulate' }, { virtualization: 'binary-translation' }, { virtualization: 'paravirtual' },
-  { virtualization: 'hardware-assist', paging: 'nested' }, { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
+  { virtualization: 'none' },
+  { virtualization: 'trap-and-emulate' },
+  { virtualization: 'binary-translation' },
+  { virtualization: 'paravirtual' },
+  { virtualization: 'hardware-assist', paging: 'nested' },
+  { virtualization: 'hardware-assist', paging: 'shadow-on-demand' },
 ];
 /** Bare hardware, a trap the hypervisor handles, and a delivery in guest mode with no exit (hardware assist). */
 const HOLDS = [SETTINGS[0], SETTINGS[1], SETTINGS[4]];
@@ -23,7 +27,9 @@ describe('debug adapter: stops at faults', function () {
   this.timeout(30000);
   let client: DebugClient;
 
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   // Under the hypervisor every privileged instruction of the kernel is a real #GP too: the guest-visible ones come from user mode.
   const filterOptions = (filters: string[]) => filters.map((filterId) => ({ filterId, condition: filterId === 'protection-fault' ? 'mode == user' : undefined }));
@@ -174,7 +180,8 @@ describe('debug adapter: stops at faults', function () {
       it(`runs back from the second hit of a breakpoint in user1 to the first under ${setting.virtualization}`, async () => {
         const user1 = path.join(EXAMPLES, 'os', 'user1.g32');
         await launchAndStop(client, { program: path.join(EXAMPLES, 'os', 'kernel.g32'), ...setting, stopOnEntry: false, input: [{ tick: 2000, text: 'k' }] }, () =>
-          client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [{ line: 22 }] }));
+          client.setBreakpointsRequest({ source: { path: user1 }, breakpoints: [{ line: 22 }] }),
+        );
         assertLine(await topFrame(client), 'user1.g32', 22);
         assert.strictEqual(await register(client, 'r5'), '1'.charCodeAt(0));
         await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));

@@ -13,7 +13,9 @@ const CLI_FIXTURES = path.join(ROOT, 'test', 'cli', 'fixtures');
 describe('debug adapter: stops and warnings that teach', function () {
   this.timeout(60000);
   let client: DebugClient;
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   it('a triple fault from a forgotten mov ksp says ksp is 0', async () => {
     const stopped = await launchAndStop(client, { program: path.join(CLI_FIXTURES, 'no-ksp.g32'), stopOnEntry: false, virtualization: 'trap-and-emulate' });
@@ -27,13 +29,15 @@ describe('debug adapter: stops and warnings that teach', function () {
     await launchAndStop(client, { program: path.join(CLI_FIXTURES, 'unmapped-console.g32'), stopOnEntry: false, maxInstructions: 20000 });
     const info = (await client.exceptionInfoRequest({ threadId: 1 })).body;
     assert.strictEqual(info.exceptionId, 'instruction-limit');
-    assert.match(info.description!, /instruction limit of 20000 reached\nthe guest wrote nothing to its console in 20000 instructions; it was running at pc 0x[0-9a-f]{8} \(unmapped-console\.g32:\d+\)/);
+    assert.match(
+      info.description!,
+      /instruction limit of 20000 reached\nthe guest wrote nothing to its console in 20000 instructions; it was running at pc 0x[0-9a-f]{8} \(unmapped-console\.g32:\d+\)/,
+    );
     assert.match(info.description!, /Likely causes:\n {2}- the console page 0xFFFF0000 is not mapped/);
   });
 
-  it('a page fault\'s error code in words: in the stop description and in the trap frame', async () => {
-    await launchAndStop(client, { program: path.join(CLI_FIXTURES, 'unmapped-console.g32'), stopOnEntry: false }, () =>
-      client.setExceptionBreakpointsRequest({ filters: ['guest-page-fault'] }));
+  it("a page fault's error code in words: in the stop description and in the trap frame", async () => {
+    await launchAndStop(client, { program: path.join(CLI_FIXTURES, 'unmapped-console.g32'), stopOnEntry: false }, () => client.setExceptionBreakpointsRequest({ filters: ['guest-page-fault'] }));
     const info = (await client.exceptionInfoRequest({ threadId: 1 })).body;
     assert.match(info.description!, /page fault at 0xffff0000 \(pc 0x[0-9a-f]{8}\), error 2 \(not present, write, kernel\)/i);
     // The filter stops at the faulting instruction, before delivery; step into delivers it and shows the trap frame.
@@ -49,7 +53,9 @@ describe('debug adapter: stops and warnings that teach', function () {
 
   it('a launch attribute with no effect is warned about in the debug console', async () => {
     const warned = new Promise<string>((resolve) => {
-      client.on('output', (event: DebugProtocol.OutputEvent) => { if (/warning/.test(event.body.output)) resolve(event.body.output); });
+      client.on('output', (event: DebugProtocol.OutputEvent) => {
+        if (/warning/.test(event.body.output)) resolve(event.body.output);
+      });
     });
     await launchAndStop(client, { program: path.join(EXAMPLES, 'hello.g32'), virtualization: 'hardware-assist', kernelShadows: 'flush-on-switch' });
     assert.match(await warned, /warning: launch attribute 'kernelShadows' flush-on-switch has no effect with hardware-assist and nested paging/);

@@ -13,12 +13,15 @@ const USER1_FIRST_SYSCALL = 26;
 
 describe('hyperstep/snapshot (binary translation)', () => {
   let client: DebugClient;
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   it('lists cached blocks with guest instructions and generated code, interpreted or translated, and retranslated blocks with the reason', async () => {
     const program = path.join(EXAMPLES, 'os', 'kernel.g32');
     await launchAndStop(client, { program, virtualization: 'binary-translation', input: 'k', translationThreshold: 4 }, () =>
-      client.setBreakpointsRequest({ source: { path: path.join(EXAMPLES, 'os', 'user1.g32') }, breakpoints: [{ line: USER1_FIRST_SYSCALL }] }));
+      client.setBreakpointsRequest({ source: { path: path.join(EXAMPLES, 'os', 'user1.g32') }, breakpoints: [{ line: USER1_FIRST_SYSCALL }] }),
+    );
     // Continue to user1's first system call: the kernel's boot code ran on the way.
     const stop = await resumeAndStop(client, () => client.continueRequest({ threadId: 1 }));
     assert.strictEqual(stop.body.reason, 'breakpoint');
@@ -35,8 +38,14 @@ describe('hyperstep/snapshot (binary translation)', () => {
     assert.match(block.generatedCode, /let f = cpu\.flags;/);
     assert.ok(block.executions >= 1);
     // Cold code runs on the CPU and is decoded only once hot: every translated block ran at least the threshold's 4 times.
-    assert.ok(cache.blocks.filter((b) => b.isTranslated && b.retranslated === undefined).every((b) => b.executions >= 4), 'only hot blocks translated');
-    assert.ok(cache.blocks.some((b) => b.guestInstructions.some((text) => /mov cr3|mov evt|out 0x40/.test(text))), 'privileged instructions appear in cached blocks');
+    assert.ok(
+      cache.blocks.filter((b) => b.isTranslated && b.retranslated === undefined).every((b) => b.executions >= 4),
+      'only hot blocks translated',
+    );
+    assert.ok(
+      cache.blocks.some((b) => b.guestInstructions.some((text) => /mov cr3|mov evt|out 0x40/.test(text))),
+      'privileged instructions appear in cached blocks',
+    );
     // Adaptive: the kernel's console store trapped again and again, so its block now calls the emulation.
     const retranslated = cache.blocks.filter((b) => b.retranslated !== undefined);
     assert.ok(retranslated.length >= 1, 'a retranslated block');
@@ -44,7 +53,7 @@ describe('hyperstep/snapshot (binary translation)', () => {
     assert.ok(consoleBlock, retranslated.map((b) => b.retranslated).join('; '));
     assert.match(consoleBlock.retranslated!, /^its last instruction trapped 4 times \(stores to the memory-mapped console\): now emulated without a trap$/);
     assert.ok(consoleBlock.isTranslated);
-    assert.match(consoleBlock.guestInstructions[consoleBlock.guestInstructions.length - 1], /  stb? \[/);
+    assert.match(consoleBlock.guestInstructions[consoleBlock.guestInstructions.length - 1], / {2}stb? \[/);
     assert.match(consoleBlock.generatedCode, /adaptive: emulated without a trap/);
   });
 

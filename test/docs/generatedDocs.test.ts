@@ -15,11 +15,17 @@ describe('docs: figures generated from the tool', function () {
 
   it('every marked figure in docs/ and examples/ agrees with the tool (fix: npm run gen:docs)', () => {
     const stale = generateDocs(true);
-    assert.deepEqual(stale.map((s) => `${s.file}: ${s.spec}: says ${JSON.stringify(s.found)}, tool ${JSON.stringify(s.expected)}`), []);
+    assert.deepEqual(
+      stale.map((s) => `${s.file}: ${s.spec}: says ${JSON.stringify(s.found)}, tool ${JSON.stringify(s.expected)}`),
+      [],
+    );
   });
 
-  it('the documents that quote the tool\'s numbers mark them', () => {
-    const marked = documentFiles().filter((file) => fs.readFileSync(file, 'utf8').includes('<!-- gen:')).map((file) => path.relative(ROOT, file)).sort();
+  it("the documents that quote the tool's numbers mark them", () => {
+    const marked = documentFiles()
+      .filter((file) => fs.readFileSync(file, 'utf8').includes('<!-- gen:'))
+      .map((file) => path.relative(ROOT, file))
+      .sort();
     for (const doc of ['docs/hypervisor.md', 'docs/paravirtual.md']) assert.ok(marked.includes(doc), `${doc} has no generated figures`);
   });
 

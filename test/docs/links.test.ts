@@ -41,15 +41,18 @@ describe('docs: the link checker', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('accepts links to files and headings that exist, and ignores links in code', () => {
-    write('README.md', [
-      '[t](docs/target.md) [f](docs/target.md#the-flags-register) [p2](docs/target.md#paging-1) [web](https://example.com)',
-      '`[not a link](missing.md)`',
-      '```',
-      '[also not](missing.md)',
-      '```',
-      '[self](#readme)',
-      '# Readme',
-    ].join('\n'));
+    write(
+      'README.md',
+      [
+        '[t](docs/target.md) [f](docs/target.md#the-flags-register) [p2](docs/target.md#paging-1) [web](https://example.com)',
+        '`[not a link](missing.md)`',
+        '```',
+        '[also not](missing.md)',
+        '```',
+        '[self](#readme)',
+        '# Readme',
+      ].join('\n'),
+    );
     assert.deepEqual(documentProblems(root), []);
   });
 
@@ -69,7 +72,10 @@ describe('docs: the link checker', () => {
     write('docs/notes.md', `As ${SPEC_FILE_NAME} says.\n`);
     write('examples/a.g32', `; see /work/${SPEC_FOLDER} for details\n_start: hlt\n`);
     const problems = documentProblems(root);
-    assert.deepEqual(problems.map((problem) => problem.split(':').slice(0, 2).join(':')), ['docs/notes.md:1', 'examples/a.g32:1']);
+    assert.deepEqual(
+      problems.map((problem) => problem.split(':').slice(0, 2).join(':')),
+      ['docs/notes.md:1', 'examples/a.g32:1'],
+    );
   });
 
   it('makes anchors as GitHub does', () => {

@@ -22,7 +22,10 @@ function g32Snippets(markdown: string): Snippet[] {
   const snippets: Snippet[] = [];
   const fence = /^```([\w-]*)[^\n]*\n([\s\S]*?)^```[ \t]*$/gm;
   const blocks = [...markdown.matchAll(fence)].map((match) => ({
-    lang: match[1], body: match[2], start: match.index, end: match.index + match[0].length,
+    lang: match[1],
+    body: match[2],
+    start: match.index,
+    end: match.index + match[0].length,
   }));
   blocks.forEach((block, index) => {
     if (block.lang !== 'g32') return;
@@ -41,7 +44,10 @@ describe(`docs: the g32 snippets of ${DOCUMENT}`, () => {
 
   it('has snippets, and runs the user-mode example', () => {
     assert.ok(snippets.length >= 2, `${snippets.length} snippets`);
-    assert.ok(snippets.some((snippet) => snippet.output !== undefined && /\biret\b/.test(snippet.code) && /push 1\b/.test(snippet.code)), 'the "entering user mode" kernel has its output');
+    assert.ok(
+      snippets.some((snippet) => snippet.output !== undefined && /\biret\b/.test(snippet.code) && /push 1\b/.test(snippet.code)),
+      'the "entering user mode" kernel has its output',
+    );
   });
 
   for (const snippet of snippets) {

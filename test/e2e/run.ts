@@ -25,7 +25,11 @@ const PROTECTION_FAULT_LINE = 16;
 /** examples/os/user1.g32: the `syscall` of its first write. */
 const USER1_FIRST_SYSCALL_LINE = 26;
 
-interface Tools { NODE24: string; CODE_SERVER: string; CHROMIUM: string }
+interface Tools {
+  NODE24: string;
+  CODE_SERVER: string;
+  CHROMIUM: string;
+}
 
 function setUpCodeServer(): Tools | undefined {
   try {
@@ -80,14 +84,20 @@ class Journey {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${label}`);
-    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+    const row = page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) })
+      .first();
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
     await row.click();
   }
 
   /** A palette command that only tidies the window: skipped if this VS Code names it otherwise. */
   async tryCommand(label: string): Promise<void> {
-    await this.command(label, 5000).catch(async () => { await this.page.keyboard.press('Escape'); console.log(`  (no command "${label}")`); });
+    await this.command(label, 5000).catch(async () => {
+      await this.page.keyboard.press('Escape');
+      console.log(`  (no command "${label}")`);
+    });
   }
 
   async waitForCommand(label: string): Promise<void> {
@@ -97,7 +107,11 @@ class Journey {
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible', timeout: 5000 });
       await input.fill(`>${label}`);
-      const found = await page.locator('.quick-input-list .label-name', { hasText: label }).first().isVisible({ timeout: 2000 }).catch(() => false);
+      const found = await page
+        .locator('.quick-input-list .label-name', { hasText: label })
+        .first()
+        .isVisible({ timeout: 2000 })
+        .catch(() => false);
       await page.keyboard.press('Escape');
       return found;
     });
@@ -164,26 +178,74 @@ async function main(): Promise<void> {
   const workspace = join(temp, 'os');
   cpSync(join(ROOT, 'examples/os'), workspace, { recursive: true });
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
-  writeFileSync(join(workspace, '.vscode', 'launch.json'), JSON.stringify({
-    version: '0.2.0',
-    configurations: [{
-      type: 'hyperstep', request: 'launch', name: 'os under trap-and-emulate', program: '${workspaceFolder}/kernel.g32',
-      virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate', input: 'k', stopOnEntry: true,
-    }],
-  }, null, 2));
+  writeFileSync(
+    join(workspace, '.vscode', 'launch.json'),
+    JSON.stringify(
+      {
+        version: '0.2.0',
+        configurations: [
+          {
+            type: 'hyperstep',
+            request: 'launch',
+            name: 'os under trap-and-emulate',
+            program: '${workspaceFolder}/kernel.g32',
+            virtualization: 'trap-and-emulate',
+            paging: 'shadow-on-demand',
+            kernelShadows: 'separate',
+            input: 'k',
+            stopOnEntry: true,
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
-    'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true,
-    'workbench.tips.enabled': false, 'extensions.ignoreRecommendations': true, 'telemetry.telemetryLevel': 'off',
-    'workbench.colorTheme': 'Default Dark Modern', 'editor.minimap.enabled': false, 'window.commandCenter': false,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden', 'update.showReleaseNotes': false,
-  }, null, 2));
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'chat.disableAIFeatures': true,
+        'workbench.tips.enabled': false,
+        'extensions.ignoreRecommendations': true,
+        'telemetry.telemetryLevel': 'off',
+        'workbench.colorTheme': 'Default Dark Modern',
+        'editor.minimap.enabled': false,
+        'window.commandCenter': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'update.showReleaseNotes': false,
+      },
+      null,
+      2,
+    ),
+  );
 
   execFileSync(tools.NODE24, [tools.CODE_SERVER, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', VSIX], { stdio: 'inherit' });
   const port = await freePort();
-  const server: ChildProcess = spawn(tools.NODE24, [tools.CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--reconnection-grace-time', '5', '--user-data-dir', userData, '--extensions-dir', extensions, workspace],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server: ChildProcess = spawn(
+    tools.NODE24,
+    [
+      tools.CODE_SERVER,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--reconnection-grace-time',
+      '5',
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensions,
+      workspace,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let serverLog = '';
   server.stdout?.on('data', (d) => (serverLog += d));
   server.stderr?.on('data', (d) => (serverLog += d));
@@ -221,7 +283,10 @@ async function main(): Promise<void> {
     await until('the exception widget', async () => {
       if (await exceptionWidget.isVisible()) return true;
       await page.locator('.debug-call-stack .monaco-list-row .stack-frame').first().click();
-      return exceptionWidget.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
+      return exceptionWidget.waitFor({ state: 'visible', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
     });
     const widgetText = (await exceptionWidget.textContent()) ?? '';
     if (!/protection fault at 0x000011d8: `mov evt, r1` in pretend kernel mode, will be emulated/.test(widgetText)) throw new Error(`the exception widget says: ${widgetText}`);
@@ -270,7 +335,7 @@ async function main(): Promise<void> {
       return steps.length >= 2 ? steps : undefined;
     });
     if (!walk.some((step) => step.includes(`0x${machine}`))) throw new Error(`the walk ${JSON.stringify(walk)} does not reach machine ${machine}`);
-    if (await pageTables.locator('.vrow.is-selected').count() < 2) throw new Error('the clicked page is not marked across the tables');
+    if ((await pageTables.locator('.vrow.is-selected').count()) < 2) throw new Error('the clicked page is not marked across the tables');
     // Room for the panel in the screenshots: hide the side bar and the bottom panel.
     await journey.tryCommand('View: Toggle Primary Side Bar Visibility');
     await journey.tryCommand('View: Toggle Panel Visibility');
@@ -282,8 +347,9 @@ async function main(): Promise<void> {
     // One row per entry in use, and the user page's row holds the frame the shadow gives it.
     const inUse = await until('the TLB entries card', async () => /^(\d+) \/ 16$/.exec(((await tlb.locator('[data-card="entries in use"] .big').textContent()) ?? '').trim()) ?? undefined);
     const rows = await until('the TLB rows', async () => {
-      const cells = await tlb.locator('.vtable .vrow').evaluateAll((elements) => elements.map((row) =>
-        Object.fromEntries(Array.from(row.querySelectorAll('[data-col]')).map((cell) => [cell.getAttribute('data-col'), cell.textContent ?? '']))));
+      const cells = await tlb
+        .locator('.vtable .vrow')
+        .evaluateAll((elements) => elements.map((row) => Object.fromEntries(Array.from(row.querySelectorAll('[data-col]')).map((cell) => [cell.getAttribute('data-col'), cell.textContent ?? '']))));
       return cells.length > 0 ? cells : undefined;
     });
     if (rows.length !== Number(inUse[1])) throw new Error(`the TLB panel shows ${rows.length} rows for ${inUse[1]} entries in use`);
@@ -303,6 +369,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(`test:e2e failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  console.error(`test:e2e failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

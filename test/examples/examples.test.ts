@@ -40,7 +40,10 @@ function readFile(file: string): string | undefined {
 
 function assembleExample(name: string): AssembleResult {
   const result = assemble(example(name), { readFile });
-  assert.deepEqual(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`), []);
+  assert.deepEqual(
+    result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`),
+    [],
+  );
   assert.ok(result.image, `${name} produced no image`);
   return result;
 }
@@ -70,12 +73,23 @@ function runCli(argv: string[]): CliRun {
   const stdout: Buffer[] = [];
   let stderr = '';
   const io: CliIo = {
-    stdout: (data) => { stdout.push(Buffer.from(data)); },
-    stderr: (text) => { stderr += text; },
+    stdout: (data) => {
+      stdout.push(Buffer.from(data));
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
     readFile,
-    readSourceFile: (file) => { const text = readFile(file); return text === undefined ? { error: 'no such file' } : { text }; },
-    writeFile: () => { throw new Error('the examples write no files'); },
-    openTrace: () => { throw new Error('the examples write no traces'); },
+    readSourceFile: (file) => {
+      const text = readFile(file);
+      return text === undefined ? { error: 'no such file' } : { text };
+    },
+    writeFile: () => {
+      throw new Error('the examples write no files');
+    },
+    openTrace: () => {
+      throw new Error('the examples write no traces');
+    },
   };
   const status = main(argv, io);
   return { status, stdout: Buffer.concat(stdout).toString('latin1'), stderr };
@@ -86,19 +100,9 @@ const lines = (...text: string[]): string => text.map((line) => line + '\n').joi
 const HELLO = 'Hello, world!\n';
 
 /** Under trap-and-emulate (and paravirtual, which runs an unmodified guest the same way). */
-const POPF_LOST = lines(
-  'popf demo: pushf; cli; work; popf',
-  'interrupts lost: IF stayed 0 after popf',
-);
+const POPF_LOST = lines('popf demo: pushf; cli; work; popf', 'interrupts lost: IF stayed 0 after popf');
 
-const POPF_BARE = lines(
-  'popf demo: pushf; cli; work; popf',
-  'tick 1',
-  'tick 2',
-  'tick 3',
-  'done: popf restored IF after every critical section',
-);
-
+const POPF_BARE = lines('popf demo: pushf; cli; work; popf', 'tick 1', 'tick 2', 'tick 3', 'done: popf restored IF after every critical section');
 
 /** Without input user1 blocks forever; the kernel idles and the machine halts because nothing can come. */
 const OS_NO_INPUT = lines(
@@ -187,12 +191,7 @@ describe('examples: through the Machine API', () => {
 
   it('os/kernel.g32: a key that arrives while the kernel idles wakes the reader', () => {
     const run = runOnMachine('os/kernel.g32', [{ tick: 100_000, bytes: Buffer.from('z') }]);
-    assert.equal(run.output, OS_NO_INPUT + lines(
-      "[kernel] key 'z' wakes process 1",
-      "[user1] read returned 'z'",
-      '[kernel] process 1 exited',
-      '[kernel] all processes have exited; halting',
-    ));
+    assert.equal(run.output, OS_NO_INPUT + lines("[kernel] key 'z' wakes process 1", "[user1] read returned 'z'", '[kernel] process 1 exited', '[kernel] all processes have exited; halting'));
     assert.equal(run.reason, 'halted');
   });
 
@@ -215,7 +214,7 @@ function virtualizedSettings(): Setting[] {
   const settings: Setting[] = [];
   for (const virtualization of VIRTUALIZATIONS) {
     if (virtualization === 'none') continue;
-    const pagings = virtualization === 'hardware-assist' ? ['shadow-on-demand', 'shadow-proactive', 'nested'] as const : ['shadow-on-demand', 'shadow-proactive'] as const;
+    const pagings = virtualization === 'hardware-assist' ? (['shadow-on-demand', 'shadow-proactive', 'nested'] as const) : (['shadow-on-demand', 'shadow-proactive'] as const);
     for (const paging of pagings) {
       for (const kernelShadows of ['separate', 'flush-on-switch'] as const) settings.push({ virtualization, paging, kernelShadows });
     }
@@ -239,8 +238,15 @@ function runUnder(setting: Setting, name: string, inputs: TimedInput[] = []): Gu
     reason: result.reason,
     output: Buffer.from(guest.console).toString('latin1'),
     view: {
-      regs: Array.from(guest.regs), pc: guest.pc, flags: guest.flags, isUser: guest.isUser,
-      cr3: guest.cr3, evt: guest.evt, ksp: guest.ksp, retired: guest.retired, memory: Buffer.from(guest.memory()),
+      regs: Array.from(guest.regs),
+      pc: guest.pc,
+      flags: guest.flags,
+      isUser: guest.isUser,
+      cr3: guest.cr3,
+      evt: guest.evt,
+      ksp: guest.ksp,
+      retired: guest.retired,
+      memory: Buffer.from(guest.memory()),
     },
   };
 }

@@ -30,7 +30,10 @@ const ROOT = findRoot();
 
 function assembleFile(relative: string): AssembleResult {
   const result = assemble(path.join(ROOT, relative), { readFile: (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined) });
-  assert.deepEqual(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`), []);
+  assert.deepEqual(
+    result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`),
+    [],
+  );
   assert.ok(result.image, `${relative} produced no image`);
   return result;
 }
@@ -76,15 +79,21 @@ function runImage(result: AssembleResult, setting: Setting, inputs: TimedInput[]
 function visible(outcome: Outcome): unknown {
   const v = outcome.view;
   return {
-    reason: outcome.reason, output: outcome.output, regs: Array.from(v.regs), pc: v.pc, flags: v.flags, isUser: v.isUser,
-    cr3: v.cr3, evt: v.evt, ksp: v.ksp, retired: v.retired, memory: Buffer.from(v.memory()),
+    reason: outcome.reason,
+    output: outcome.output,
+    regs: Array.from(v.regs),
+    pc: v.pc,
+    flags: v.flags,
+    isUser: v.isUser,
+    cr3: v.cr3,
+    evt: v.evt,
+    ksp: v.ksp,
+    retired: v.retired,
+    memory: Buffer.from(v.memory()),
   };
 }
 
-const word = (memory: Uint8Array, address: number): number =>
-  (memory[address] | (memory[address + 1] << 8) | (memory[address + 2] << 16) | (memory[address + 3] << 24)) >>> 0;
-
-
+const word = (memory: Uint8Array, address: number): number => (memory[address] | (memory[address + 1] << 8) | (memory[address + 2] << 16) | (memory[address + 3] << 24)) >>> 0;
 
 /** The jump slots pv_detect retargets in a VM (pv.g32), each an 8-byte `jmp`. */
 const SLOTS = ['pv_cli', 'pv_idle', 'pv_set_cr3', 'pv_set_evt', 'pv_set_ksp', 'pv_iret', 'pv_putc', 'pv_set_pte', 'pv_flush_ptes', 'pv_pte_invlpg', 'kputs', 'kwrite'];
@@ -106,8 +115,12 @@ describe('examples/os-pv on bare hardware', () => {
     assert.deepEqual(offenders, []);
     // The console is stored to only by the native paths: pv.g32 and console.g32's two loops.
     const consoleStores = fs.readdirSync(path.join(ROOT, 'examples/os-pv')).flatMap((file) =>
-      fs.readFileSync(path.join(ROOT, 'examples/os-pv', file), 'utf8').split('\n')
-        .filter((line) => /^\s*\w*:?\s*st\s+\[CONSOLE\]/i.test(line)).map(() => file));
+      fs
+        .readFileSync(path.join(ROOT, 'examples/os-pv', file), 'utf8')
+        .split('\n')
+        .filter((line) => /^\s*\w*:?\s*st\s+\[CONSOLE\]/i.test(line))
+        .map(() => file),
+    );
     assert.deepEqual(consoleStores.sort(), ['console.g32', 'console.g32', 'pv.g32']);
   });
 
@@ -162,7 +175,8 @@ describe('examples/os-pv under trap-and-emulate (no hypercalls: the kernel sees 
 });
 
 const PARAVIRTUAL_SETTINGS: Setting[] = (['shadow-on-demand', 'shadow-proactive'] as const).flatMap((paging) =>
-  (['separate', 'flush-on-switch'] as const).map((kernelShadows): Setting => ({ virtualization: 'paravirtual', paging, kernelShadows })));
+  (['separate', 'flush-on-switch'] as const).map((kernelShadows): Setting => ({ virtualization: 'paravirtual', paging, kernelShadows })),
+);
 
 describe('examples/os-pv under paravirtual', () => {
   for (const setting of PARAVIRTUAL_SETTINGS) {
@@ -190,8 +204,12 @@ describe('examples/os-pv under paravirtual', () => {
       const te = runImage(OS, { virtualization: 'trap-and-emulate', paging, kernelShadows: 'separate' }, inputs).system.counters()!;
       const pv = runImage(PV, { virtualization: 'paravirtual', paging, kernelShadows: 'separate' }, inputs).system.counters()!;
       const pick = (c: CostCounters) => ({
-        protectionFault: c.trapsProtectionFault, pageFault: c.trapsPageFault, ioEmulated: c.ioEmulated,
-        writeProtect: c.writeProtectEmulations, privilegedEmulated: c.privilegedEmulated, hypercalls: c.hypercalls,
+        protectionFault: c.trapsProtectionFault,
+        pageFault: c.trapsPageFault,
+        ioEmulated: c.ioEmulated,
+        writeProtect: c.writeProtectEmulations,
+        privilegedEmulated: c.privilegedEmulated,
+        hypercalls: c.hypercalls,
       });
       const message = `trap-and-emulate ${JSON.stringify(pick(te))}, paravirtual ${JSON.stringify(pick(pv))}`;
       assert.ok(pv.trapsProtectionFault < te.trapsProtectionFault, message);
@@ -210,17 +228,26 @@ describe('examples/os-pv under paravirtual', () => {
     const result = findDivergence(make(BARE), make(PARAVIRTUAL_SETTINGS[0]));
     const divergence = result.divergence;
     assert.ok(divergence, 'bare and paravirtual runs of os-pv cannot agree at every tick: they run different code');
-    const vmcall = PV.statements.find((s) => s.isInstruction && path.basename(s.file) === 'pv.g32' && s.address >= symbol('pv_detect') && s.address < symbol('pv_probe_ud')
-      && INSTRUCTIONS.find((info) => info.op === s.bytes[0])?.mnemonic === 'vmcall');
+    const vmcall = PV.statements.find(
+      (s) =>
+        s.isInstruction &&
+        path.basename(s.file) === 'pv.g32' &&
+        s.address >= symbol('pv_detect') &&
+        s.address < symbol('pv_probe_ud') &&
+        INSTRUCTIONS.find((info) => info.op === s.bytes[0])?.mnemonic === 'vmcall',
+    );
     assert.ok(vmcall, 'pv_detect has no vmcall');
     assert.equal(divergence.pc, vmcall.address, formatDivergence(result));
     assert.match(divergence.instruction, /^vmcall/);
-    assert.deepEqual(divergence.differences.filter((d) => d.startsWith('console')), []);
+    assert.deepEqual(
+      divergence.differences.filter((d) => d.startsWith('console')),
+      [],
+    );
     // r0 = the version (0 on bare hardware); pc and sp: #UD's handler on bare hardware; memory: its frame.
     assert.deepEqual(divergence.differences.map((d) => (d.startsWith('memory') ? 'memory' : d.split(':')[0])).sort(), ['memory', 'pc', 'r0', 'sp']);
   });
 
-  it('ends in the same state as on bare hardware but for the kernel\'s private PV data, its dead stack and A/D bits it no longer causes', () => {
+  it("ends in the same state as on bare hardware but for the kernel's private PV data, its dead stack and A/D bits it no longer causes", () => {
     const inputs = [key(2000, 'k')];
     const bare = runImage(PV, BARE, inputs);
     const pv = runImage(PV, PARAVIRTUAL_SETTINGS[0], inputs);

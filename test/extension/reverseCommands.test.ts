@@ -20,9 +20,12 @@ describe('extension: step back in the Command Palette', () => {
     }
   });
 
-  it('runs VS Code\'s own step back and reverse continue (which act on the focused thread)', () => {
+  it("runs VS Code's own step back and reverse continue (which act on the focused thread)", () => {
     assert.deepStrictEqual(Object.values(REVERSE_COMMANDS), ['workbench.action.debug.stepBack', 'workbench.action.debug.reverseContinue']);
     const wiring = fs.readFileSync(path.resolve(__dirname, '../../../src/extension/activation.ts'), 'utf8');
-    assert.match(wiring, /Object\.entries\(REVERSE_COMMANDS\)\.map\(\(\[command, vscodeCommand\]\) => vscode\.commands\.registerCommand\(command, \(\) => vscode\.commands\.executeCommand\(vscodeCommand\)\)\)/);
+    assert.match(
+      wiring,
+      /Object\.entries\(REVERSE_COMMANDS\)\.map\(\(\[command, vscodeCommand\]\) => vscode\.commands\.registerCommand\(command, \(\) => vscode\.commands\.executeCommand\(vscodeCommand\)\)\)/,
+    );
   });
 });

@@ -18,9 +18,15 @@ async function main(): Promise<void> {
   }
   const userData = mkdtempSync(join(tmpdir(), 'hyperstep-ext-'));
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
-    'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'debug.openDebug': 'neverOpen',
-  }));
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'chat.disableAIFeatures': true,
+      'debug.openDebug': 'neverOpen',
+    }),
+  );
   try {
     await runTests({
       vscodeExecutablePath,

@@ -63,7 +63,9 @@ describe('walkthrough steps: which events complete them', () => {
 describe('walkthrough steps: on the real adapter', function () {
   this.timeout(20000);
   let client: DebugClient;
-  withAdapterClient((started) => { client = started; });
+  withAdapterClient((started) => {
+    client = started;
+  });
 
   const asMessage = (message: DebugProtocol.ProtocolMessage): DapMessage => message;
 

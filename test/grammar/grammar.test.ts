@@ -13,15 +13,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  DIRECTIVES,
-  INSTRUCTIONS,
-  MNEMONIC_ALIASES,
-  MNEMONICS,
-  REGISTER_NAMES,
-  type OpInfo,
-  type OperandKind,
-} from '../../src/machine/isa';
+import { DIRECTIVES, INSTRUCTIONS, MNEMONIC_ALIASES, MNEMONICS, REGISTER_NAMES, type OpInfo, type OperandKind } from '../../src/machine/isa';
 
 function repoRoot(): string {
   const fromCwd = process.cwd();
@@ -52,8 +44,14 @@ const ORDINARY_SCOPES: readonly string[] = [SCOPE.ordinary, SCOPE.control, SCOPE
 const INSTRUCTION_SCOPES: readonly string[] = [...ORDINARY_SCOPES, SCOPE.privileged, SCOPE.sensitive];
 
 // --- minimal typings of the parts of vscode-textmate / vscode-oniguruma used here -------------
-interface Token { startIndex: number; endIndex: number; scopes: string[] }
-interface Grammar { tokenizeLine(line: string, prev: unknown): { tokens: Token[]; ruleStack: unknown } }
+interface Token {
+  startIndex: number;
+  endIndex: number;
+  scopes: string[];
+}
+interface Grammar {
+  tokenizeLine(line: string, prev: unknown): { tokens: Token[]; ruleStack: unknown };
+}
 interface TextMate {
   INITIAL: unknown;
   parseRawGrammar(content: string, filePath?: string): unknown;
@@ -82,8 +80,7 @@ async function loadGrammar(): Promise<Grammar> {
       createOnigScanner: (patterns: string[]) => new onig.OnigScanner(patterns),
       createOnigString: (s: string) => new onig.OnigString(s),
     }),
-    loadGrammar: async (scopeName: string) =>
-      scopeName === 'source.g32' ? tm.parseRawGrammar(fs.readFileSync(GRAMMAR_PATH, 'utf8'), GRAMMAR_PATH) : null,
+    loadGrammar: async (scopeName: string) => (scopeName === 'source.g32' ? tm.parseRawGrammar(fs.readFileSync(GRAMMAR_PATH, 'utf8'), GRAMMAR_PATH) : null),
   });
   const grammar = await registry.loadGrammar('source.g32');
   assert.ok(grammar, 'the grammar source.g32 did not load');
@@ -132,11 +129,18 @@ function listedWords(regex: string): string[] {
 // --- building a source line for each instruction form -------------------------------------
 function operandText(info: OpInfo, kind: OperandKind, index: number): string {
   switch (kind) {
-    case 'ra': return index === 0 ? 'r1' : 'r3';
-    case 'rb': return 'r2';
-    case 'imm': return info.mnemonic.startsWith('j') || info.mnemonic === 'call' ? 'target' : '4';
-    case 'mem': return info.mem === 'reg' ? '[r2]' : info.mem === 'disp' ? '[r2 + 8]' : '[0x100]';
-    case 'cr3': case 'evt': case 'ksp': return kind;
+    case 'ra':
+      return index === 0 ? 'r1' : 'r3';
+    case 'rb':
+      return 'r2';
+    case 'imm':
+      return info.mnemonic.startsWith('j') || info.mnemonic === 'call' ? 'target' : '4';
+    case 'mem':
+      return info.mem === 'reg' ? '[r2]' : info.mem === 'disp' ? '[r2 + 8]' : '[0x100]';
+    case 'cr3':
+    case 'evt':
+    case 'ksp':
+      return kind;
   }
 }
 
@@ -169,7 +173,11 @@ describe('G32 TextMate grammar', function () {
   it('passes the syntax tests test/grammar/*.test.g32 (vscode-tmgrammar-test)', function () {
     const toolPkg = JSON.parse(fs.readFileSync(path.join(TOOL_DIR, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     const bin = path.join(TOOL_DIR, toolPkg.bin['vscode-tmgrammar-test']);
-    const files = fs.readdirSync(TEST_DIR).filter((f) => f.endsWith('.test.g32')).sort().map((f) => path.join('test', 'grammar', f));
+    const files = fs
+      .readdirSync(TEST_DIR)
+      .filter((f) => f.endsWith('.test.g32'))
+      .sort()
+      .map((f) => path.join('test', 'grammar', f));
     assert.ok(files.length > 0, 'no test/grammar/*.test.g32 files');
     // Note: the tool backtracks catastrophically on an assertion with more than one ` - `
     // (write `- a b`, not `- a - b`), hence the timeout.
@@ -199,7 +207,10 @@ describe('G32 TextMate grammar', function () {
     for (const [caseName, caseFn] of CASES) {
       it(`scopes every instruction form by its class (${caseName})`, function () {
         const problems: string[] = [];
-        const aliasesOf = (m: string) => Object.entries(MNEMONIC_ALIASES).filter(([, t]) => t === m).map(([a]) => a);
+        const aliasesOf = (m: string) =>
+          Object.entries(MNEMONIC_ALIASES)
+            .filter(([, t]) => t === m)
+            .map(([a]) => a);
         for (const info of INSTRUCTIONS) {
           for (const mnemonic of [info.mnemonic, ...aliasesOf(info.mnemonic)]) {
             const { line, mnemonicAt } = lineFor(info, mnemonic, caseFn);
@@ -275,7 +286,11 @@ describe('G32 TextMate grammar', function () {
       // mov with ordinary operands is ordinary
       for (const line of ['    mov r1, r2', '    mov r1, 5', '    mov r1, evt_base', '    mov cr3x, r1', '    mov r1, flags']) {
         const tok = tokenAt(grammar, line, 4);
-        assert.deepEqual(INSTRUCTION_SCOPES.filter((s) => tok.scopes.includes(s)), [SCOPE.ordinary], describeToken(line, tok));
+        assert.deepEqual(
+          INSTRUCTION_SCOPES.filter((s) => tok.scopes.includes(s)),
+          [SCOPE.ordinary],
+          describeToken(line, tok),
+        );
       }
     });
 
@@ -335,7 +350,10 @@ describe('G32 TextMate grammar', function () {
     it('language-configuration.json: `;` comments, brackets, and words that keep a leading dot', function () {
       const conf = JSON.parse(fs.readFileSync(path.join(ROOT, 'language-configuration.json'), 'utf8'));
       assert.equal(conf.comments.lineComment, ';');
-      assert.deepEqual(conf.brackets, [['[', ']'], ['(', ')']]);
+      assert.deepEqual(conf.brackets, [
+        ['[', ']'],
+        ['(', ')'],
+      ]);
       const opens = conf.autoClosingPairs.map((p: { open: string }) => p.open).sort();
       assert.deepEqual(opens, ['"', "'", '(', '['].sort());
       const word = new RegExp(conf.wordPattern, 'g');

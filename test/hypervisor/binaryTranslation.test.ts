@@ -63,7 +63,10 @@ _start: mov r1, 0
     assert.ok(counters.translations <= 6, `translations ${counters.translations}`);
     const blocks = system.hypervisor!.guests[0].translator!.cache.blocks();
     const loop = blocks.find((b) => b.instrs.length === 3)!;
-    assert.deepStrictEqual(loop.instrs.map((i) => i.instr.info.mnemonic), ['add', 'cmp', 'jb']);
+    assert.deepStrictEqual(
+      loop.instrs.map((i) => i.instr.info.mnemonic),
+      ['add', 'cmp', 'jb'],
+    );
     // 5000 iterations in a handful of calls, not 5000 block dispatches.
     assert.ok(loop.executions < 10, `executions ${loop.executions}`);
     assert.match(loop.source, /for \(;;\) \{/);
@@ -147,14 +150,26 @@ _start: mov sp, 0x8000
 `);
     const system = createSystem({ ...TIERED, guests: [{ name: 'g', image }], translationThreshold: TRANSLATION_THRESHOLD });
     const emulated: string[] = [];
-    system.hvEvents!.on((event) => { if (event.kind === 'privileged-emulated' || event.kind === 'bt-translate') emulated.push(`${event.kind}: ${event.instruction}`); });
+    system.hvEvents!.on((event) => {
+      if (event.kind === 'privileged-emulated' || event.kind === 'bt-translate') emulated.push(`${event.kind}: ${event.instruction}`);
+    });
     assert.strictEqual(system.run().reason, 'halted');
     const counters = system.counters()!;
     assert.strictEqual(counters.translations, 0, 'nothing translated');
     // Cold code is not even decoded: it runs on the CPU in block mode, and every instruction counts as interpreted.
     // Only the instructions it hands to the hypervisor are, as one-instruction blocks, never translated.
     const blocks = system.hypervisor!.guests[0].translator!.cache.blocks();
-    assert.deepStrictEqual(blocks.map((b) => [b.instrs.map((i) => i.instr.info.mnemonic).join(' '), b.isTranslated]), [['sti', false], ['pushf', false], ['cli', false], ['pushf', false], ['cli', false], ['hlt', false]]);
+    assert.deepStrictEqual(
+      blocks.map((b) => [b.instrs.map((i) => i.instr.info.mnemonic).join(' '), b.isTranslated]),
+      [
+        ['sti', false],
+        ['pushf', false],
+        ['cli', false],
+        ['pushf', false],
+        ['cli', false],
+        ['hlt', false],
+      ],
+    );
     assert.strictEqual(counters.instructionsInterpreted, system.guest(0).retired, 'every instruction interpreted');
     // sti and cli went to the hypervisor as they do from translated code: the guest's virtual IF, never the real one.
     assert.deepStrictEqual(emulated, ['privileged-emulated: sti', 'privileged-emulated: cli', 'privileged-emulated: cli', 'privileged-emulated: hlt']);
@@ -204,7 +219,9 @@ _start: mov r1, 0
     // A low threshold, so that the retranslated block also becomes hot in 20 iterations and is translated.
     const system = createSystem({ ...TIERED, guests: [{ name: 'g', image }], translationThreshold: 4 });
     const retranslations: string[] = [];
-    system.hvEvents!.on((event) => { if (event.kind === 'bt-translate' && /retranslated/.test(event.description)) retranslations.push(event.description); });
+    system.hvEvents!.on((event) => {
+      if (event.kind === 'bt-translate' && /retranslated/.test(event.description)) retranslations.push(event.description);
+    });
     assert.strictEqual(system.run().reason, 'halted');
     assert.strictEqual(Buffer.from(system.guest(0).console).toString('latin1'), bare.output);
     assert.strictEqual(bare.output, 'abcdefghijklmnopqrst');
@@ -218,7 +235,9 @@ _start: mov r1, 0
     assert.deepStrictEqual(adaptive.adaptive, { kind: 'console', traps: ADAPTIVE_TRAP_LIMIT });
     assert.strictEqual(adaptive.instrs[adaptive.instrs.length - 1].instr.info.mnemonic, 'stb');
     assert.match(adaptive.source, /adaptive: emulated without a trap[^]*env\.callOut\(block, 2\)/);
-    assert.deepStrictEqual(retranslations, [`retranslated the block at 0x00000010 to end at \`stb [r2], r3\`, which trapped ${ADAPTIVE_TRAP_LIMIT} times (stores to the memory-mapped console): it now calls the emulation without a trap`]);
+    assert.deepStrictEqual(retranslations, [
+      `retranslated the block at 0x00000010 to end at \`stb [r2], r3\`, which trapped ${ADAPTIVE_TRAP_LIMIT} times (stores to the memory-mapped console): it now calls the emulation without a trap`,
+    ]);
   });
 
   it('without adaptive translation every console store traps', () => {

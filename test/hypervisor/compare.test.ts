@@ -21,13 +21,17 @@ describe('hypervisor: divergence finder', () => {
     const d = result.divergence!;
     assert.ok(d, 'a divergence');
     assert.strictEqual(d.instruction, 'popf');
-    assert.ok(d.differences.some((line) => /^flags: bare .*IF=1.*trap-and-emulate .*IF=0/.test(line)), d.differences.join('\n'));
+    assert.ok(
+      d.differences.some((line) => /^flags: bare .*IF=1.*trap-and-emulate .*IF=0/.test(line)),
+      d.differences.join('\n'),
+    );
     assert.match(d.explanation, /sensitive but not privileged/);
     assert.match(formatDivergence(result), /at pc 0x[0-9a-f]{8}: popf/);
   });
 
   it('finds a guest that detects the hypervisor with mov rd, evt', () => {
-    const result = compare(imageOfText(`
+    const result = compare(
+      imageOfText(`
 _start: mov r1, table
         mov evt, r1
         mov r2, evt
@@ -40,7 +44,8 @@ _start: mov r1, table
         cli
         hlt
 table:  .space 1024
-`));
+`),
+    );
     assert.strictEqual(result.divergence?.instruction, 'mov r2, evt');
     assert.ok(result.divergence.differences.some((line) => line.startsWith('r2: bare')));
     assert.match(result.divergence.explanation, /detect that it runs in a VM/);
@@ -49,8 +54,16 @@ table:  .space 1024
   it('binary translation and hardware assist run popf.g32 and a VM-detecting guest like bare hardware', () => {
     const vmDetect = imageOfText('_start: mov r1, 0x800\n        mov evt, r1\n        mov r2, evt\n        cli\n        hlt\n');
     for (const image of [imageOfFile('examples/popf.g32'), vmDetect]) {
-      for (const setting of [{ virtualization: 'binary-translation' as const }, { virtualization: 'hardware-assist' as const, paging: 'nested' as const }, { virtualization: 'hardware-assist' as const, paging: 'shadow-on-demand' as const }]) {
-        const result = findDivergence(() => createSystem({ virtualization: 'none', guests: [{ name: 'g', image }] }), () => createSystem({ ...setting, guests: [{ name: 'g', image }] }), { chunk: 500 });
+      for (const setting of [
+        { virtualization: 'binary-translation' as const },
+        { virtualization: 'hardware-assist' as const, paging: 'nested' as const },
+        { virtualization: 'hardware-assist' as const, paging: 'shadow-on-demand' as const },
+      ]) {
+        const result = findDivergence(
+          () => createSystem({ virtualization: 'none', guests: [{ name: 'g', image }] }),
+          () => createSystem({ ...setting, guests: [{ name: 'g', image }] }),
+          { chunk: 500 },
+        );
         assert.strictEqual(result.divergence, undefined, `${setting.virtualization}: ${result.divergence?.differences.join('; ')}`);
       }
     }
@@ -65,7 +78,8 @@ table:  .space 1024
   });
 
   it('finds a divergence late in a long run (after several chunks)', () => {
-    const result = compare(imageOfText(`
+    const result = compare(
+      imageOfText(`
 _start: mov sp, 0x8000
         mov r1, 0
 .loop:  add r1, 1
@@ -76,10 +90,14 @@ _start: mov sp, 0x8000
         pop r2
         cli
         hlt
-`));
+`),
+    );
     assert.strictEqual(result.divergence?.instruction, 'pushf');
     assert.ok(result.divergence.retired > 9000);
-    assert.ok(result.divergence.differences.some((line) => line.startsWith('memory at physical')), result.divergence.differences.join('\n'));
+    assert.ok(
+      result.divergence.differences.some((line) => line.startsWith('memory at physical')),
+      result.divergence.differences.join('\n'),
+    );
   });
 });
 
@@ -130,7 +148,10 @@ table:  .space 32*4
     // The timer's first interrupt is due at tick 500: bare hardware has taken it, the planted loop ran on past it.
     assert.ok(d.retired < 500, `retired ${d.retired}`);
     assert.ok(result.ticksCompared < 500, `compared ${result.ticksCompared}`);
-    assert.ok(d.differences.some((line) => line.startsWith('pc: bare')), d.differences.join('\n'));
+    assert.ok(
+      d.differences.some((line) => line.startsWith('pc: bare')),
+      d.differences.join('\n'),
+    );
     assert.match(formatDivergence(result), /^divergence under binary-translation/);
   });
 
@@ -146,6 +167,9 @@ table:  .space 32*4
     const d = result.divergence;
     assert.ok(d, formatDivergence(result));
     assert.strictEqual(d.pc, assembleText(TIMED_LOOP).symbols.find((s) => s.name === 'count')!.value, 'the loop');
-    assert.ok(d.differences.some((line) => line.startsWith('flags: bare')), d.differences.join('\n'));
+    assert.ok(
+      d.differences.some((line) => line.startsWith('flags: bare')),
+      d.differences.join('\n'),
+    );
   });
 });

@@ -24,7 +24,10 @@ describe('hypervisor: console output of long runs', () => {
       assert.strictEqual(view.consoleDigest.length, printed);
       assert.strictEqual(view.console.length, CONSOLE_TAIL_BYTES);
       // The tail is the last bytes, in order.
-      assert.deepStrictEqual([...view.console.subarray(0, 4)], [0, 1, 2, 3].map((i) => (printed - CONSOLE_TAIL_BYTES + i) & 0xff));
+      assert.deepStrictEqual(
+        [...view.console.subarray(0, 4)],
+        [0, 1, 2, 3].map((i) => (printed - CONSOLE_TAIL_BYTES + i) & 0xff),
+      );
       assert.strictEqual(view.console[CONSOLE_TAIL_BYTES - 1], (printed - 1) & 0xff);
     }
   });
@@ -36,7 +39,10 @@ describe('hypervisor: console output of long runs', () => {
     const bytes = Array.from({ length: 3 * CONSOLE_TAIL_BYTES }, (_, i) => (i * 7) & 0xff);
     print(a, bytes);
     print(b, bytes);
-    print(c, bytes.map((byte, i) => (i === 10 ? byte ^ 1 : byte)));
+    print(
+      c,
+      bytes.map((byte, i) => (i === 10 ? byte ^ 1 : byte)),
+    );
     assert.deepStrictEqual(a.digest, b.digest);
     assert.notDeepStrictEqual(a.digest, c.digest);
     assert.deepStrictEqual(a.output, c.output, 'the tails agree: only the digest sees the difference');
@@ -44,10 +50,16 @@ describe('hypervisor: console output of long runs', () => {
 
   it('a snapshot restores the count, the digest and the tail', () => {
     const console = new Console();
-    print(console, Array.from({ length: CONSOLE_TAIL_BYTES + 100 }, (_, i) => i & 0xff));
+    print(
+      console,
+      Array.from({ length: CONSOLE_TAIL_BYTES + 100 }, (_, i) => i & 0xff),
+    );
     const saved = console.saveState();
     const before = { digest: console.digest, output: console.output };
-    print(console, Array.from({ length: 5000 }, () => 0x41));
+    print(
+      console,
+      Array.from({ length: 5000 }, () => 0x41),
+    );
     console.loadState(saved);
     assert.deepStrictEqual(console.digest, before.digest);
     assert.deepStrictEqual(console.output, before.output);

@@ -26,7 +26,7 @@ function runs(source: (n: number) => string, setting: Setting) {
     const run = (n: number) => {
       const assembled = assembleText(source(n));
       assert.ok(assembled.image, assembled.diagnostics.map((d) => d.message).join('; '));
-      const system = createSystem({ ...setting, guests: [{ name: 'micro', image: assembled.image!, inputs: [] }], maxInstructions: 10_000_000 });
+      const system = createSystem({ ...setting, guests: [{ name: 'micro', image: assembled.image, inputs: [] }], maxInstructions: 10_000_000 });
       const result = system.run();
       assert.strictEqual(result.reason, 'halted', `${source.name} under ${system.settingName}: ${result.detail}`);
       return system;
@@ -100,7 +100,7 @@ describe('cost model: the classic comparison on micro-guests', () => {
   });
 
   describe('modern profile', () => {
-    it('cheaper exits shrink hardware assist\'s cost on guest page faults and its gap to binary translation', () => {
+    it("cheaper exits shrink hardware assist's cost on guest page faults and its gap to binary translation", () => {
       const firstGen = perOp(pageFaultSource, HW_SHADOW, 'first-gen');
       const modern = perOp(pageFaultSource, HW_SHADOW, 'modern');
       assertCheaper(modern, firstGen, 'hardware assist / shadow, guest page fault');
@@ -109,7 +109,7 @@ describe('cost model: the classic comparison on micro-guests', () => {
       assert.ok(gapModern < gapFirstGen / 2, `hardware/software ratio ${gapFirstGen.toFixed(2)} → ${gapModern.toFixed(2)}`);
     });
 
-    it('cheaper exits shrink hardware assist\'s cost on port I/O, though an exit still costs more than emulation in translated code', () => {
+    it("cheaper exits shrink hardware assist's cost on port I/O, though an exit still costs more than emulation in translated code", () => {
       assertCheaper(perOp(portIoSource, HW_SHADOW, 'modern'), perOp(portIoSource, HW_SHADOW, 'first-gen'), 'port I/O exit');
       assertCheaper(perOp(portIoSource, BT, 'modern'), perOp(portIoSource, HW_SHADOW, 'modern'), 'port I/O, modern');
     });

@@ -40,38 +40,47 @@ const SCENARIOS: Scenario[] = [
   // changing PTE 4 is the one that leaves page 4 cached for stores.
   {
     name: 'after invlpg a store to the cached page goes to the new frame',
-    source: tlbSnippet(`
+    source: tlbSnippet(
+      `
         mov r1, 0xB007
         st [0x4010], r1          ; PTE 4 -> frame 0xB000, through page 4: cached for stores
         mov r1, 0x4000
         invlpg r1
         mov r2, 0x1234
         st [0x4004], r2          ; frame 0xB000 (the stale frame would be the page table: PTE 1)
-`, { ptes: { 4: 0x0000 | P | W | U } }),
+`,
+      { ptes: { 4: 0x0000 | P | W | U } },
+    ),
     regs: { r10: 0 },
     words: { 0x4: 0, 0xb004: 0x1234 },
   },
   {
     name: 'after a cr3 load to another directory a load reads the other address space',
-    source: tlbSnippet(`
+    source: tlbSnippet(
+      `
         ld r2, [0x4000]
         ld r3, [0x4000]
         mov r1, 0x2000
         mov cr3, r1
         ld r4, [0x4000]
-`, { extra: { 0x2000: '.word 0x3007', 0x3000: '.word 0x0007, 0, 0, 0, 0xC007' } }),
+`,
+      { extra: { 0x2000: '.word 0x3007', 0x3000: '.word 0x0007, 0, 0, 0, 0xC007' } },
+    ),
     regs: { r2: 0x8888, r3: 0x8888, r4: 0xcccc, r10: 0 },
   },
   {
     name: 'a store to a page made read-only (then invlpg) faults with protection | write',
-    source: tlbSnippet(`
+    source: tlbSnippet(
+      `
         mov r1, 0x0000 | ${P | U}
         st [0x4010], r1          ; PTE 4 read-only, through page 4: cached for stores
         mov r1, 0x4000
         invlpg r1
         mov r2, 0x1234
         st [0x4004], r2
-`, { ptes: { 4: 0x0000 | P | W | U } }),
+`,
+      { ptes: { 4: 0x0000 | P | W | U } },
+    ),
     regs: { r10: 14, r11: 3, r12: 0x4004 },
     words: { 0x4: 0 },
   },
@@ -100,7 +109,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'back in user mode, a load from a kernel-only page the kernel cached faults (protection | user)',
-    source: tlbSnippet(`
+    source: tlbSnippet(
+      `
         ld r2, [0x4000]          ; kernel caches page 4 (no U)
         mov sp, 0x4100           ; the iret frame on page 4 too: the last loads before user mode are there
         mov r1, 0x300
@@ -111,12 +121,15 @@ const SCENARIOS: Scenario[] = [
         push user
         iret
 user:   ld r3, [0x4000]
-`, { ptes: { 4: 0x8000 | P | W } }),
+`,
+      { ptes: { 4: 0x8000 | P | W } },
+    ),
     regs: { r2: 0x8888, r3: 0, r10: 14, r11: 5, r12: 0x4000 },
   },
   {
     name: 'back in user mode, a store to a kernel-only page the kernel stored to faults (protection | write | user)',
-    source: tlbSnippet(`
+    source: tlbSnippet(
+      `
         st [0x40F0], r0          ; kernel caches page 4 for stores (no U)
         mov sp, 0x4100           ; the iret frame is pushed to page 4 too
         mov r1, 0x300
@@ -128,7 +141,9 @@ user:   ld r3, [0x4000]
         iret
 user:   mov r3, 0x1234
         st [0x4000], r3
-`, { ptes: { 4: 0x8000 | P | W } }),
+`,
+      { ptes: { 4: 0x8000 | P | W } },
+    ),
     regs: { r3: 0x1234, r10: 14, r11: 7, r12: 0x4000 },
     words: { 0x8000: 0x8888 },
   },
@@ -154,7 +169,7 @@ _start: mov r1, 0xFFFF0000
 
 function expectedOf(scenario: Scenario): Expected {
   const expected: Expected = {};
-  if (scenario.regs) expected.regs = scenario.regs as Expected['regs'];
+  if (scenario.regs) expected.regs = scenario.regs;
   if (scenario.words) expected.words = Object.fromEntries(Object.entries(scenario.words).map(([k, v]) => [String(k), v]));
   if (scenario.console !== undefined) expected.console = scenario.console;
   return expected;
@@ -189,17 +204,22 @@ describe('CPU: the cached data-page translation is invalidated with the TLB', ()
   }
 
   it('an LRU eviction of the cached page (tlbEntries 2) makes the next load walk: it sees the new PTE', () => {
-    check(tlbSnippet(`
+    check(
+      tlbSnippet(`
         ld r2, [0x4000]          ; cached for loads
         mov r1, 0xB007
         st [0x10], r1            ; PTE 4 -> frame 0xB000, no invlpg
         st [0x5000], r0          ; page 5 evicts page 4 (the code page was used more recently)
         ld r3, [0x4000]
-`), { stop: 'halted', regs: { r2: 0x8888, r3: 0xbbbb } }, { tlbEntries: 2 });
+`),
+      { stop: 'halted', regs: { r2: 0x8888, r3: 0xbbbb } },
+      { tlbEntries: 2 },
+    );
   });
 
   it('LRU (tlbEntries 3): a load through the cached page is a use, so the other data page is the one evicted', () => {
-    check(tlbSnippet(`
+    check(
+      tlbSnippet(`
         ld r2, [0x4000]          ; page 4
         st [0x5000], r0          ; page 5
         ld r3, [0x4000]          ; page 4 again, through the cached page: page 5 is now the least recently used
@@ -209,22 +229,29 @@ describe('CPU: the cached data-page translation is invalidated with the TLB', ()
         ld r4, [0x6000]          ; page 6 evicts page 5
         ld r5, [0x4000]          ; page 4 survived: stale
         ld r6, [0x5000]          ; page 5 walks again
-`), { stop: 'halted', regs: { r2: 0x8888, r3: 0x8888, r4: 0xaaaa, r5: 0x8888, r6: 0xbbbb } }, { tlbEntries: 3 });
+`),
+      { stop: 'halted', regs: { r2: 0x8888, r3: 0x8888, r4: 0xaaaa, r5: 0x8888, r6: 0xbbbb } },
+      { tlbEntries: 3 },
+    );
   });
 
   it('without invlpg the cached page stays stale, exactly as its TLB entry does', () => {
-    check(tlbSnippet(`
+    check(
+      tlbSnippet(`
         st [0x4000], r0          ; cached for stores, D set
         mov r1, 0xB000 | ${P | W | U}
         st [0x10], r1
         mov r2, 0x1234
         st [0x4000], r2          ; stale entry: frame 0x8000
         ld r3, [0x4000]
-`), { stop: 'halted', regs: { r3: 0x1234 }, words: { 0x8000: 0x1234, 0xb000: 0xbbbb, 0x10: 0xb007 } });
+`),
+      { stop: 'halted', regs: { r3: 0x1234 }, words: { 0x8000: 0x1234, 0xb000: 0xbbbb, 0x10: 0xb007 } },
+    );
   });
 
   it('a step back (state reload) drops the cached page: the replayed load reads the frame of that time', () => {
-    const loaded = load(tlbSnippet(`
+    const loaded = load(
+      tlbSnippet(`
         ld r2, [0x4000]
 first:  ld r3, [0x4000]
         mov r1, 0xB007
@@ -232,7 +259,8 @@ first:  ld r3, [0x4000]
         mov r1, 0x4000
         invlpg r1
         ld r4, [0x4000]
-`));
+`),
+    );
     const machine = loaded.machine;
     const cpu = machine.cpu;
     // Run up to `first`, keep that state, run to the end (the cache then holds frame 0xB000), and go back.

@@ -122,9 +122,14 @@ function randomProgram(): fc.Arbitrary<string> {
     fc.tuple(reg, reg).map(([a, b]) => `cmp ${a}, ${b}\n        jb %SKIP%\n        add ${a}, 1\n%SKIP_LABEL%:`),
   );
   // User code is linked at physical 0x20000 but runs at virtual 0x00400000, so jump targets are rebased.
-  return fc.tuple(fc.array(userInstr, { minLength: 5, maxLength: 40 }), fc.constantFrom(13, 13, 97, 1000)).map(([body, period]) => PROGRAM_TEMPLATE.replace('%PERIOD%', String(period)).replace('%BODY%', body
-    .map((text, i) => `        ${text.replace('%SKIP%', `user_skip_${i} - 0x20000 + 0x00400000`).replace('%SKIP_LABEL%', `user_skip_${i}`)}`)
-    .join('\n')));
+  return fc
+    .tuple(fc.array(userInstr, { minLength: 5, maxLength: 40 }), fc.constantFrom(13, 13, 97, 1000))
+    .map(([body, period]) =>
+      PROGRAM_TEMPLATE.replace('%PERIOD%', String(period)).replace(
+        '%BODY%',
+        body.map((text, i) => `        ${text.replace('%SKIP%', `user_skip_${i} - 0x20000 + 0x00400000`).replace('%SKIP_LABEL%', `user_skip_${i}`)}`).join('\n'),
+      ),
+    );
 }
 
 const PROGRAM_TEMPLATE = `

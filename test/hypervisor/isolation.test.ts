@@ -85,7 +85,9 @@ _start: mov sp, 0x3000
 describe('hypervisor: several guests', () => {
   it('round-robin guests each see only their own memory; an attacker stops with a bus error at the end of its RAM', () => {
     const system = createSystem({
-      virtualization: 'trap-and-emulate', paging: 'shadow-on-demand', kernelShadows: 'separate',
+      virtualization: 'trap-and-emulate',
+      paging: 'shadow-on-demand',
+      kernelShadows: 'separate',
       guests: [
         { name: 'keeper', image: imageOfText(KEEPER), memory: 64 * 1024 },
         { name: 'attacker', image: imageOfText(ATTACKER), memory: 128 * 1024 },
@@ -116,8 +118,13 @@ describe('hypervisor: several guests', () => {
     const expected = Buffer.from(alone.guest(0).console).toString();
     for (const paging of ['shadow-on-demand', 'shadow-proactive'] as const) {
       const system = createSystem({
-        virtualization: 'trap-and-emulate', paging, kernelShadows: 'separate',
-        guests: [{ name: 'a', image, inputs: [input(2000, 'k')] }, { name: 'b', image, inputs: [input(2000, 'k')] }],
+        virtualization: 'trap-and-emulate',
+        paging,
+        kernelShadows: 'separate',
+        guests: [
+          { name: 'a', image, inputs: [input(2000, 'k')] },
+          { name: 'b', image, inputs: [input(2000, 'k')] },
+        ],
       });
       const result = system.run();
       assert.strictEqual(result.reason, 'halted', result.detail);

@@ -46,9 +46,11 @@ function imageOf(info: OpInfo): LoadableImage {
   const a = info.usesA ? (info.roles.includes('target') ? 4 : 3) : 0;
   const b = info.usesB ? 2 : 0;
   const code = words([
-    [Op.MOV_RI, 1, 0, TABLE], [Op.MOV_EVT_R, 1, 0],
+    [Op.MOV_RI, 1, 0, TABLE],
+    [Op.MOV_EVT_R, 1, 0],
     [Op.MOV_RI, 2, 0, info.mem === 'disp' ? device - 8 : device],
-    [Op.MOV_RI, 3, 0, STORED], [Op.MOV_RI, 4, 0, LANDING],
+    [Op.MOV_RI, 3, 0, STORED],
+    [Op.MOV_RI, 4, 0, LANDING],
     [Op.MOV_RI, 15, 0, sp],
     [info.op, a, b, info.length === 8 ? imm : undefined],
     ...dump(),
@@ -56,7 +58,14 @@ function imageOf(info: OpInfo): LoadableImage {
   const table = new Uint8Array(256);
   const tableView = new DataView(table.buffer);
   for (let v = 0; v < 64; v++) tableView.setUint32(v * 4, LANDING, true);
-  return { chunks: [{ address: 0, bytes: code }, { address: LANDING, bytes: words(dump()) }, { address: TABLE, bytes: table }], entry: 0 };
+  return {
+    chunks: [
+      { address: 0, bytes: code },
+      { address: LANDING, bytes: words(dump()) },
+      { address: TABLE, bytes: table },
+    ],
+    entry: 0,
+  };
 }
 
 function outcome(image: LoadableImage, setting: SettingChoice) {
@@ -65,8 +74,13 @@ function outcome(image: LoadableImage, setting: SettingChoice) {
   const view = system.guest(0);
   return {
     state: {
-      reason: result.reason, regs: [...view.regs], pc: view.pc, flags: view.flags, isUser: view.isUser,
-      console: Buffer.from(view.console).toString('hex'), memory: createHash('sha1').update(view.memory()).digest('hex'),
+      reason: result.reason,
+      regs: [...view.regs],
+      pc: view.pc,
+      flags: view.flags,
+      isUser: view.isUser,
+      console: Buffer.from(view.console).toString('hex'),
+      memory: createHash('sha1').update(view.memory()).digest('hex'),
     },
     ioEmulated: system.counters()?.ioEmulated ?? 0,
   };

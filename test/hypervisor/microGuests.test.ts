@@ -8,8 +8,16 @@ import * as assert from 'assert';
 import { CostCounters } from '../../src/hypervisor/costs';
 import { measureCell } from '../../scripts/benchTable';
 import {
-  contextSwitchMicroSource, MICRO_COLUMNS, MICRO_OPERATIONS, MicroOperation, MicroSetting, pageFaultPvSource, portIoSource,
-  pteWritePvSource, pteWriteSource, syscallSource,
+  contextSwitchMicroSource,
+  MICRO_COLUMNS,
+  MICRO_OPERATIONS,
+  MicroOperation,
+  MicroSetting,
+  pageFaultPvSource,
+  portIoSource,
+  pteWritePvSource,
+  pteWriteSource,
+  syscallSource,
 } from '../../scripts/microGuests';
 import { BARE, imageOfText, run, Run, Setting } from './setup';
 
@@ -127,7 +135,9 @@ describe('micro-benchmark guests (scripts/microGuests.ts)', () => {
       assert.ok(delta.hiddenPageFaults <= N, `hidden page faults: ${delta.hiddenPageFaults} for ${N} rounds`);
       const system = createSystem({ ...onDemand, guests: [{ name: 'guest', image: imageOfText(pteWriteSource(2)) }], maxInstructions: 10_000_000 });
       const invlpgs: string[] = [];
-      system.hvEvents!.on((event) => { if (event.kind === 'tlb-flush' && /invlpg/.test(event.description)) invlpgs.push(event.description); });
+      system.hvEvents!.on((event) => {
+        if (event.kind === 'tlb-flush' && /invlpg/.test(event.description)) invlpgs.push(event.description);
+      });
       assert.strictEqual(system.run().reason, 'halted');
       assert.strictEqual(invlpgs.length, 2, 'the trace has each invlpg');
       for (const description of invlpgs) assert.match(description, /^guest invlpg 0x[0-9a-f]{8}: (its shadow entry cleared|no shadow entry to clear)/);
@@ -136,7 +146,12 @@ describe('micro-benchmark guests (scripts/microGuests.ts)', () => {
     it('the table measures a cell (cycles per operation, deterministic)', () => {
       const op = MICRO_OPERATIONS.find((o) => o.name.startsWith('port'))!;
       const bare = measureCell(op, MICRO_COLUMNS[0], 40, 1);
-      const trap = measureCell(op, MICRO_COLUMNS.find((c) => c.setting.virtualization === 'trap-and-emulate')!, 40, 1);
+      const trap = measureCell(
+        op,
+        MICRO_COLUMNS.find((c) => c.setting.virtualization === 'trap-and-emulate')!,
+        40,
+        1,
+      );
       assert.strictEqual(bare.cyclesPerOp, cyclesPerOp(portIoSource, BARE, 40));
       assert.ok(trap.cyclesPerOp > bare.cyclesPerOp);
       assert.ok(Number.isFinite(trap.usPerOp));

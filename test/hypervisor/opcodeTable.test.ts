@@ -34,7 +34,9 @@ class Words {
     if (imm !== undefined) this.words.push(imm >>> 0);
     return this;
   }
-  get length(): number { return this.words.length * 4; }
+  get length(): number {
+    return this.words.length * 4;
+  }
   bytes(): Uint8Array {
     const out = new Uint8Array(this.words.length * 4);
     const view = new DataView(out.buffer);
@@ -46,10 +48,23 @@ class Words {
 /** Stores every register and the flags at `at`, then stops. */
 function dump(code: Words, at: number): Words {
   for (let r = 0; r < 16; r++) code.put(Op.ST_A, r, 0, at + 4 * r);
-  return code.put(Op.PUSHF).put(Op.POP, 1).put(Op.ST_A, 1, 0, at + 64).put(Op.CLI).put(Op.HLT);
+  return code
+    .put(Op.PUSHF)
+    .put(Op.POP, 1)
+    .put(Op.ST_A, 1, 0, at + 64)
+    .put(Op.CLI)
+    .put(Op.HLT);
 }
 
-interface Case { info: OpInfo; a: number; b: number; imm: number; regs: number[]; flags: number; data: number[] }
+interface Case {
+  info: OpInfo;
+  a: number;
+  b: number;
+  imm: number;
+  regs: number[];
+  flags: number;
+  data: number[];
+}
 
 /** Register values: anything, the corner values, small ones, the data area, the landing pad, or `b` = -`a` (a zero sum). */
 const plainValue = fc.oneof(
@@ -71,30 +86,33 @@ function valueFor(info: OpInfo): fc.Arbitrary<number> {
 
 function arbitraryCase(info: OpInfo): fc.Arbitrary<Case> {
   const value = valueFor(info);
-  return fc.record({
-    a: info.usesA ? fc.integer({ min: 0, max: 15 }) : fc.constant(0),
-    b: info.usesB ? fc.integer({ min: 0, max: 15 }) : fc.constant(0),
-    imm: fc.oneof(value, fc.integer({ min: -64, max: 64 }).map((n) => n * 4), fc.constantFrom(0x40, 0x60, 0x41)),
-    regs: fc.array(value, { minLength: 16, maxLength: 16 }),
-    negate: fc.boolean(),
-    flags: fc.integer({ min: 0, max: 0xf }).chain((low) => fc.constantFrom(low, low | 0x200)),
-    sp: fc.constantFrom(0x8000, 0x7ff0, 0x7ff2, DATA + 0x800),
-    data: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 16, maxLength: 16 }),
-  }).map(({ a, b, imm, regs, negate, flags, sp, data }) => {
-    const values = [...regs];
-    // Often make the operands cancel, so sums, differences and comparisons reach zero.
-    if (negate && a !== b) values[b] = (-values[a]) | 0;
-    if (negate && (info.operands.includes('imm'))) imm = (-values[a]) >>> 0;
-    values[15] = sp;
-    return { info, a, b, imm: imm >>> 0, regs: values, flags, data };
-  });
+  return fc
+    .record({
+      a: info.usesA ? fc.integer({ min: 0, max: 15 }) : fc.constant(0),
+      b: info.usesB ? fc.integer({ min: 0, max: 15 }) : fc.constant(0),
+      imm: fc.oneof(
+        value,
+        fc.integer({ min: -64, max: 64 }).map((n) => n * 4),
+        fc.constantFrom(0x40, 0x60, 0x41),
+      ),
+      regs: fc.array(value, { minLength: 16, maxLength: 16 }),
+      negate: fc.boolean(),
+      flags: fc.integer({ min: 0, max: 0xf }).chain((low) => fc.constantFrom(low, low | 0x200)),
+      sp: fc.constantFrom(0x8000, 0x7ff0, 0x7ff2, DATA + 0x800),
+      data: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 16, maxLength: 16 }),
+    })
+    .map(({ a, b, imm, regs, negate, flags, sp, data }) => {
+      const values = [...regs];
+      // Often make the operands cancel, so sums, differences and comparisons reach zero.
+      if (negate && a !== b) values[b] = -values[a] | 0;
+      if (negate && info.operands.includes('imm')) imm = -values[a] >>> 0;
+      values[15] = sp;
+      return { info, a, b, imm: imm >>> 0, regs: values, flags, data };
+    });
 }
 
 function imageOf(c: Case): LoadableImage {
-  const code = new Words()
-    .put(Op.MOV_RI, 15, 0, 0x8000)
-    .put(Op.MOV_RI, 1, 0, TABLE).put(Op.MOV_EVT_R, 1)
-    .put(Op.PUSH_I, 0, 0, c.flags).put(Op.POPF);
+  const code = new Words().put(Op.MOV_RI, 15, 0, 0x8000).put(Op.MOV_RI, 1, 0, TABLE).put(Op.MOV_EVT_R, 1).put(Op.PUSH_I, 0, 0, c.flags).put(Op.POPF);
   // One block: the register loads, the instruction under test, the dump's stores.
   for (let r = 0; r < 16; r++) code.put(Op.MOV_RI, r, 0, c.regs[r]);
   if (CODE + code.length !== UNDER_TEST) throw new Error('the instruction under test moved');
@@ -108,8 +126,11 @@ function imageOf(c: Case): LoadableImage {
   c.data.forEach((w, i) => view.setUint32(i * 4, w, true));
   return {
     chunks: [
-      { address: CODE, bytes: code.bytes() }, { address: LANDING, bytes: dump(new Words(), DUMP + 0x80).bytes() },
-      { address: TABLE, bytes: table.bytes() }, { address: HANDLER, bytes: handler.bytes() }, { address: DATA, bytes: data },
+      { address: CODE, bytes: code.bytes() },
+      { address: LANDING, bytes: dump(new Words(), DUMP + 0x80).bytes() },
+      { address: TABLE, bytes: table.bytes() },
+      { address: HANDLER, bytes: handler.bytes() },
+      { address: DATA, bytes: data },
     ],
     entry: CODE,
   };
@@ -120,8 +141,14 @@ function outcome(image: LoadableImage, setting: SettingChoice & { translationThr
   const result = system.run();
   const view = system.guest(0);
   return {
-    reason: result.reason, regs: [...view.regs], pc: view.pc, flags: view.flags, isUser: view.isUser, ticks: view.ticks,
-    console: Buffer.from(view.console).toString('hex'), memory: createHash('sha1').update(view.memory()).digest('hex'),
+    reason: result.reason,
+    regs: [...view.regs],
+    pc: view.pc,
+    flags: view.flags,
+    isUser: view.isUser,
+    ticks: view.ticks,
+    console: Buffer.from(view.console).toString('hex'),
+    memory: createHash('sha1').update(view.memory()).digest('hex'),
     translator: system.hypervisor?.guests[0].translator,
   };
 }

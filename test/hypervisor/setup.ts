@@ -30,8 +30,10 @@ export const VIRTUAL_SETTINGS: Setting[] = SETTING_CHOICES.flatMap((s) => (s.vir
 
 export function settingLabel(s: Setting): string {
   if (s.virtualization === 'none') return 'none';
-  const variant = s.virtualization === 'binary-translation' && (s.translationThreshold !== undefined || s.isAdaptiveTranslation !== undefined)
-    ? ` (${s.translationThreshold === 1 ? 'translated on first sight' : 'tiered'}, adaptive ${s.isAdaptiveTranslation === false ? 'off' : 'on'})` : '';
+  const variant =
+    s.virtualization === 'binary-translation' && (s.translationThreshold !== undefined || s.isAdaptiveTranslation !== undefined)
+      ? ` (${s.translationThreshold === 1 ? 'translated on first sight' : 'tiered'}, adaptive ${s.isAdaptiveTranslation === false ? 'off' : 'on'})`
+      : '';
   return (s.kernelShadows ? `${s.virtualization} / ${s.paging} / ${s.kernelShadows}` : `${s.virtualization} / ${s.paging}`) + variant;
 }
 
@@ -47,10 +49,20 @@ export function imageOfText(text: string): Image {
   return result.image;
 }
 
-export interface Run { system: VirtualSystem; result: RunResult; view: GuestView; output: string }
+export interface Run {
+  system: VirtualSystem;
+  result: RunResult;
+  view: GuestView;
+  output: string;
+}
 
 export function run(image: Image, setting: Setting, options: { inputs?: TimedInput[]; tlbEntries?: number; maxInstructions?: number; memory?: number } = {}): Run {
-  const system = createSystem({ ...setting, guests: [{ name: 'guest', image, inputs: options.inputs, memory: options.memory }], tlbEntries: options.tlbEntries, maxInstructions: options.maxInstructions });
+  const system = createSystem({
+    ...setting,
+    guests: [{ name: 'guest', image, inputs: options.inputs, memory: options.memory }],
+    tlbEntries: options.tlbEntries,
+    maxInstructions: options.maxInstructions,
+  });
   const result = system.run();
   const view = system.guest(0);
   return { system, result, view, output: Buffer.from(view.console).toString('latin1') };

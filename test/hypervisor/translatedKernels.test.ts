@@ -43,7 +43,12 @@ const straight: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('mov', 'add', 'xor'), reg, imm).map(([op, a, v]) => `patch%N%: ${op} ${a}, ${v}`) },
 );
 
-interface Kernel { source: string; period: number; isMixed: boolean; loops: number }
+interface Kernel {
+  source: string;
+  period: number;
+  isMixed: boolean;
+  loops: number;
+}
 
 /**
  * A kernel: a timer every `period` ticks (0: none), random registers, then segments
@@ -56,41 +61,61 @@ function kernel(): fc.Arbitrary<Kernel> {
   const run = (min: number, max: number) => fc.array(straight, { minLength: min, maxLength: max });
   const segment = fc.oneof(
     { weight: 2, arbitrary: run(3, 40).map((body) => ({ kind: 'straight' as const, body, count: 0 })) },
-    { weight: 3, arbitrary: fc.tuple(run(1, 8), fc.integer({ min: 1, max: 400 }), fc.boolean()).map(([body, count, isEntered]) => ({ kind: isEntered ? 'loop-entered' as const : 'loop' as const, body, count })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(run(1, 8), fc.integer({ min: 1, max: 400 }), fc.boolean())
+        .map(([body, count, isEntered]) => ({ kind: isEntered ? ('loop-entered' as const) : ('loop' as const), body, count })),
+    },
     { weight: 1, arbitrary: run(1, 12).map((body) => ({ kind: 'call' as const, body, count: 0 })) },
   );
-  return fc.record({
-    segments: fc.array(segment, { minLength: 2, maxLength: 8 }),
-    period: fc.constantFrom(0, 7, 13, 61, 200, 499, 1000, 3001),
-    isMixed: fc.boolean(),
-    patchSource: reg,
-    init: fc.array(imm, { minLength: 7, maxLength: 7 }),
-  }).map(({ segments, period, isMixed, patchSource, init }) => {
-    let n = 0;
-    let patches = 0;
-    const lines: string[] = [];
-    const subs: string[] = [];
-    const expand = (body: string[]) => body.map((text) => {
-      n++;
-      if (text.includes('patch%N%')) patches++;
-      return `        ${text.replace(/%N%/g, String(n))}`;
-    });
-    let loops = 0;
-    segments.forEach((segment, i) => {
-      const body = expand(segment.body);
-      if (segment.kind === 'straight') lines.push(...body);
-      else if (segment.kind === 'call') { lines.push(`        call sub${i}`); subs.push(`sub${i}:`, ...body, '        ret'); } else {
-        loops++;
-        // Entered by a jump, the loop's first block starts at its head and jumps back to itself.
-        lines.push(`        mov r8, ${segment.count}`, ...(segment.kind === 'loop-entered' ? [`        jmp loop${i}`] : []), `loop${i}:`, ...body, '        sub r8, 1', `        jnz loop${i}`, `loop${i}_end:`);
-      }
-    });
-    // Stores that patch the immediates of labelled instructions, earlier or later, in loops or not.
-    const patchLines = Array.from({ length: patches }, (_, k) => k);
-    const withPatches = isMixed && patches > 0
-      ? lines.flatMap((line, index) => (index % 5 === 2 ? [line, `        st [${patchLabel(lines, patchLines[index % patchLines.length])} + 4], ${patchSource}`] : [line]))
-      : lines;
-    const source = `
+  return fc
+    .record({
+      segments: fc.array(segment, { minLength: 2, maxLength: 8 }),
+      period: fc.constantFrom(0, 7, 13, 61, 200, 499, 1000, 3001),
+      isMixed: fc.boolean(),
+      patchSource: reg,
+      init: fc.array(imm, { minLength: 7, maxLength: 7 }),
+    })
+    .map(({ segments, period, isMixed, patchSource, init }) => {
+      let n = 0;
+      let patches = 0;
+      const lines: string[] = [];
+      const subs: string[] = [];
+      const expand = (body: string[]) =>
+        body.map((text) => {
+          n++;
+          if (text.includes('patch%N%')) patches++;
+          return `        ${text.replace(/%N%/g, String(n))}`;
+        });
+      let loops = 0;
+      segments.forEach((segment, i) => {
+        const body = expand(segment.body);
+        if (segment.kind === 'straight') lines.push(...body);
+        else if (segment.kind === 'call') {
+          lines.push(`        call sub${i}`);
+          subs.push(`sub${i}:`, ...body, '        ret');
+        } else {
+          loops++;
+          // Entered by a jump, the loop's first block starts at its head and jumps back to itself.
+          lines.push(
+            `        mov r8, ${segment.count}`,
+            ...(segment.kind === 'loop-entered' ? [`        jmp loop${i}`] : []),
+            `loop${i}:`,
+            ...body,
+            '        sub r8, 1',
+            `        jnz loop${i}`,
+            `loop${i}_end:`,
+          );
+        }
+      });
+      // Stores that patch the immediates of labelled instructions, earlier or later, in loops or not.
+      const patchLines = Array.from({ length: patches }, (_, k) => k);
+      const withPatches =
+        isMixed && patches > 0
+          ? lines.flatMap((line, index) => (index % 5 === 2 ? [line, `        st [${patchLabel(lines, patchLines[index % patchLines.length])} + 4], ${patchSource}`] : [line]))
+          : lines;
+      const source = `
 _start: mov sp, 0x8000
         mov r1, table
         mov evt, r1
@@ -130,8 +155,8 @@ table:  .space ${Vector.TIMER}*4
         .word timer
         .space 31*4
 `;
-    return { source, period, isMixed, loops };
-  });
+      return { source, period, isMixed, loops };
+    });
 }
 
 /** The label of the k-th patchable instruction in `lines` (wrapping), or the data area when there is none. */
@@ -140,14 +165,27 @@ function patchLabel(lines: string[], k: number): string {
   return labels.length === 0 ? 'data' : labels[k % labels.length];
 }
 
-interface Outcome { reason: string; regs: number[]; pc: number; flags: number; ticks: number; console: string; memory: string }
+interface Outcome {
+  reason: string;
+  regs: number[];
+  pc: number;
+  flags: number;
+  ticks: number;
+  console: string;
+  memory: string;
+}
 
 function outcome(system: ReturnType<typeof createSystem>): Outcome {
   const result = system.run();
   const view = system.guest(0);
   return {
-    reason: result.reason, regs: [...view.regs], pc: view.pc, flags: view.flags, ticks: view.ticks,
-    console: Buffer.from(view.console).toString('hex'), memory: Buffer.from(view.memory()).toString('base64'),
+    reason: result.reason,
+    regs: [...view.regs],
+    pc: view.pc,
+    flags: view.flags,
+    ticks: view.ticks,
+    console: Buffer.from(view.console).toString('hex'),
+    memory: Buffer.from(view.memory()).toString('base64'),
   };
 }
 
@@ -155,7 +193,16 @@ function outcome(system: ReturnType<typeof createSystem>): Outcome {
 const BINARY_TRANSLATION = SETTING_CHOICES.filter((s) => s.virtualization === 'binary-translation').flatMap((s) => TRANSLATION_VARIANTS.map((v) => ({ ...s, ...v })));
 
 /** What the translated runs reached, summed over a property's runs. */
-interface Reached { multiBlocks: number; loopBlocks: number; chained: number; interruptsInLoops: number; hotFrames: number; patchedBlocks: number; hotBlocks: number; trapsAvoided: number }
+interface Reached {
+  multiBlocks: number;
+  loopBlocks: number;
+  chained: number;
+  interruptsInLoops: number;
+  hotFrames: number;
+  patchedBlocks: number;
+  hotBlocks: number;
+  trapsAvoided: number;
+}
 
 const nothingReached = (): Reached => ({ multiBlocks: 0, loopBlocks: 0, chained: 0, interruptsInLoops: 0, hotFrames: 0, patchedBlocks: 0, hotBlocks: 0, trapsAvoided: 0 });
 
@@ -166,10 +213,12 @@ function checkKernel(k: Kernel, reached: Reached): void {
   const image = assembled.image;
   const options = (setting: Setting) => ({ ...setting, guests: [{ name: 'kernel', image, memory: 0x10000 }], maxInstructions: 20000 });
   const bareSystem = createSystem(options({ virtualization: 'none' }));
-  const loopRanges = assembled.symbols.filter((s) => /^loop\d+$/.test(s.name)).map((s) => {
-    const end = assembled.symbols.find((e) => e.name === `${s.name}_end`)!;
-    return [s.value, end.value] as const;
-  });
+  const loopRanges = assembled.symbols
+    .filter((s) => /^loop\d+$/.test(s.name))
+    .map((s) => {
+      const end = assembled.symbols.find((e) => e.name === `${s.name}_end`)!;
+      return [s.value, end.value] as const;
+    });
   bareSystem.events.on((event) => {
     if (event.kind === 'exception' && event.vector === Vector.TIMER && loopRanges.some(([start, end]) => event.pc >= start && event.pc < end)) reached.interruptsInLoops++;
   });
@@ -180,7 +229,9 @@ function checkKernel(k: Kernel, reached: Reached): void {
     const label = `${settingLabel(setting)}, timer every ${k.period || 'never'}${k.isMixed ? ', code and data mixed' : ''}`;
     if (JSON.stringify(translated) !== JSON.stringify(bare)) {
       const diff = (Object.keys(bare) as Array<keyof Outcome>).filter((key) => JSON.stringify(bare[key]) !== JSON.stringify(translated[key]));
-      assert.fail(`${label}: ${diff.map((key) => key === 'memory' ? 'memory differs' : `${key}: bare ${JSON.stringify(bare[key])}, translated ${JSON.stringify(translated[key])}`).join('; ')}\n${k.source}`);
+      assert.fail(
+        `${label}: ${diff.map((key) => (key === 'memory' ? 'memory differs' : `${key}: bare ${JSON.stringify(bare[key])}, translated ${JSON.stringify(translated[key])}`)).join('; ')}\n${k.source}`,
+      );
     }
     const translator = system.hypervisor!.guests[0].translator!;
     const blocks = translator.cache.blocks();
@@ -201,17 +252,18 @@ function checkKernel(k: Kernel, reached: Reached): void {
  * although the translation computes flags only where it thinks they are observed.
  */
 function faultingKernel(): fc.Arbitrary<Kernel> {
-  const access = fc.tuple(reg, fc.constantFrom('st [0x40000], %R%', 'ld %R%, [0x40000]', 'stb [r0 + 0x3a000], %R%', 'mov sp, 0x40000\n        push %R%'))
-    .map(([r, text]) => text.replace(/%R%/g, r));
+  const access = fc.tuple(reg, fc.constantFrom('st [0x40000], %R%', 'ld %R%, [0x40000]', 'stb [r0 + 0x3a000], %R%', 'mov sp, 0x40000\n        push %R%')).map(([r, text]) => text.replace(/%R%/g, r));
   // Right around the access, flag writers only: flags set before it, overwritten after it, read by nothing in between.
-  const arithmetic = fc.oneof(fc.tuple(alu, reg, reg).map(([op, a, b]) => `${op} ${a}, ${b}`), fc.tuple(alu, reg, imm).map(([op, a, v]) => `${op} ${a}, ${v}`));
+  const arithmetic = fc.oneof(
+    fc.tuple(alu, reg, reg).map(([op, a, b]) => `${op} ${a}, ${b}`),
+    fc.tuple(alu, reg, imm).map(([op, a, v]) => `${op} ${a}, ${v}`),
+  );
   const around = fc.array(arithmetic, { minLength: 1, maxLength: 4 });
   const run = fc.array(straight, { minLength: 0, maxLength: 20 });
-  return fc.tuple(run, around, access, around, run, fc.array(imm, { minLength: 7, maxLength: 7 }))
-    .map(([before, setFlags, fault, overwriteFlags, after, init]) => {
-      let n = 0;
-      const lines = [...before, ...setFlags, fault, ...overwriteFlags, ...after].map((text) => `        ${text.replace(/%N%/g, String(++n))}`);
-      const source = `
+  return fc.tuple(run, around, access, around, run, fc.array(imm, { minLength: 7, maxLength: 7 })).map(([before, setFlags, fault, overwriteFlags, after, init]) => {
+    let n = 0;
+    const lines = [...before, ...setFlags, fault, ...overwriteFlags, ...after].map((text) => `        ${text.replace(/%N%/g, String(++n))}`);
+    const source = `
 _start: mov sp, 0x8000
         mov r0, 0x6000
 ${init.map((v, i) => `        mov r${i + 1}, ${v}`).join('\n')}
@@ -219,14 +271,20 @@ ${lines.join('\n')}
         cli
         hlt
 `;
-      return { source, period: 0, isMixed: false, loops: 0 };
-    });
+    return { source, period: 0, isMixed: false, loops: 0 };
+  });
 }
 
 describe('hypervisor: random kernels under binary translation (fast-check)', () => {
   it('long straight runs, loops inside one block, calls and chained jumps, with events far apart and close, end as on bare hardware', () => {
     const reached = nothingReached();
-    fc.assert(fc.property(kernel().filter((k) => !k.isMixed), (k) => checkKernel(k, reached)), { numRuns: 40 });
+    fc.assert(
+      fc.property(
+        kernel().filter((k) => !k.isMixed),
+        (k) => checkKernel(k, reached),
+      ),
+      { numRuns: 40 },
+    );
     assert.ok(reached.multiBlocks > 150, `multi-instruction blocks ${reached.multiBlocks}`);
     assert.ok(reached.loopBlocks > 25, `self-looping blocks ${reached.loopBlocks}`);
     assert.ok(reached.chained > 1000, `chained jumps ${reached.chained}`);
@@ -239,21 +297,30 @@ describe('hypervisor: random kernels under binary translation (fast-check)', () 
     const reached = nothingReached();
     // Long loops, entered at their head, and a timer far enough apart for whole blocks between interrupts.
     const loopy = kernel().filter((k) => !k.isMixed && k.loops > 0 && k.period >= 61);
-    fc.assert(fc.property(loopy, (k) => checkKernel(k, reached)), { numRuns: 30 });
+    fc.assert(
+      fc.property(loopy, (k) => checkKernel(k, reached)),
+      { numRuns: 30 },
+    );
     assert.ok(reached.interruptsInLoops > 60, `timer interrupts inside loops ${reached.interruptsInLoops}`);
     assert.ok(reached.loopBlocks > 25, `self-looping blocks ${reached.loopBlocks}`);
   });
 
   it('an access that stops the machine in the middle of a block leaves flags, registers and memory exact', () => {
     const reached = nothingReached();
-    fc.assert(fc.property(faultingKernel(), (k) => checkKernel(k, reached)), { numRuns: 60 });
+    fc.assert(
+      fc.property(faultingKernel(), (k) => checkKernel(k, reached)),
+      { numRuns: 60 },
+    );
     assert.ok(reached.multiBlocks > 30, `multi-instruction blocks ${reached.multiBlocks}`);
   });
 
   it('code and data on the same pages, hot frames and self-modifying code, with events far apart: as on bare hardware', () => {
     const reached = nothingReached();
     const mixed = kernel().filter((k) => k.isMixed && (k.period === 0 || k.period >= 499));
-    fc.assert(fc.property(mixed, (k) => checkKernel(k, reached)), { numRuns: 30 });
+    fc.assert(
+      fc.property(mixed, (k) => checkKernel(k, reached)),
+      { numRuns: 30 },
+    );
     assert.ok(reached.hotFrames > 10, `hot frames ${reached.hotFrames}`);
     assert.ok(reached.patchedBlocks > 20, `translations dropped by patches ${reached.patchedBlocks}`);
   });

@@ -18,7 +18,12 @@ import { pageFaultPvSource, portIoSource, pteWritePvSource, pteWriteSource, sysc
 import { imageOfFile, imageOfText, input, Setting, settingLabel } from './setup';
 import { TimedInput } from '../../src/machine/devices/keyboard';
 
-interface Guest { name: string; image: Image; inputs?: TimedInput[]; onlyUnder?: Setting['virtualization'] }
+interface Guest {
+  name: string;
+  image: Image;
+  inputs?: TimedInput[];
+  onlyUnder?: Setting['virtualization'];
+}
 
 /** A user program that runs a privileged instruction: the guest's own #GP. */
 const USER_CLI = `
@@ -63,7 +68,13 @@ const GUESTS: Guest[] = [
   { name: 'system calls', image: imageOfText(syscallSource(20)) },
 ];
 
-interface Observed { trap: TrapClass; fault: PageFaultClass['kind'] | undefined; description: HypervisorEvent | undefined; events: HypervisorEvent[]; marks: PseudocodeLine[] }
+interface Observed {
+  trap: TrapClass;
+  fault: PageFaultClass['kind'] | undefined;
+  description: HypervisorEvent | undefined;
+  events: HypervisorEvent[];
+  marks: PseudocodeLine[];
+}
 
 /** Runs a guest, recording for each trap the classification and description made before it, and what the handler emitted and went through. */
 function observeTraps(guest: Guest, setting: Setting): Observed[] {
@@ -75,7 +86,10 @@ function observeTraps(guest: Guest, setting: Setting): Observed[] {
   hv.hvEvents.on((event) => events?.push(event));
   let description: HypervisorEvent | undefined;
   // The debugger's question before handling: the event it gets is the description.
-  hv.shouldStopAtTrap = (event) => { description = event; return false; };
+  hv.shouldStopAtTrap = (event) => {
+    description = event;
+    return false;
+  };
   const onException = hv.onException.bind(hv);
   hv.onException = (cpu, vector, errorCode, faultAddress) => {
     const current = hv.current;
@@ -96,33 +110,61 @@ function observeTraps(guest: Guest, setting: Setting): Observed[] {
 /** What the handler's trace and events must show for a trap of this class; the description's event kind. */
 function expected(o: Observed): { mark?: PseudocodeLine; firstEvent?: HypervisorEventKind; descriptionKind: HypervisorEventKind | undefined } {
   const faultMark: Record<PageFaultClass['kind'], PseudocodeLine | undefined> = {
-    guest: 'pf-reflect', mmio: 'pf-mmio', 'console-fetch': 'pf-mmio', 'protected-write': 'pf-protected', fill: 'pf-fill', 'bus-error': undefined,
+    guest: 'pf-reflect',
+    mmio: 'pf-mmio',
+    'console-fetch': 'pf-mmio',
+    'protected-write': 'pf-protected',
+    fill: 'pf-fill',
+    'bus-error': undefined,
   };
   const faultKind: Record<PageFaultClass['kind'], HypervisorEventKind> = {
-    guest: 'guest-page-fault', mmio: 'io-emulated', 'console-fetch': 'reflected', 'protected-write': 'hidden-page-fault', fill: 'hidden-page-fault', 'bus-error': 'hidden-page-fault',
+    guest: 'guest-page-fault',
+    mmio: 'io-emulated',
+    'console-fetch': 'reflected',
+    'protected-write': 'hidden-page-fault',
+    fill: 'hidden-page-fault',
+    'bus-error': 'hidden-page-fault',
   };
   const pfFirstEvent: Record<PageFaultClass['kind'], HypervisorEventKind | undefined> = {
-    guest: 'guest-page-fault', mmio: 'io-emulated', 'console-fetch': 'reflected', 'protected-write': undefined, fill: 'hidden-page-fault', 'bus-error': undefined,
+    guest: 'guest-page-fault',
+    mmio: 'io-emulated',
+    'console-fetch': 'reflected',
+    'protected-write': undefined,
+    fill: 'hidden-page-fault',
+    'bus-error': undefined,
   };
   switch (o.trap.kind) {
-    case 'emulate-privileged': return { mark: 'decode', firstEvent: 'protection-fault', descriptionKind: 'protection-fault' };
-    case 'reflect-protection-fault': return { mark: 'reflect-start', firstEvent: 'protection-fault', descriptionKind: 'protection-fault' };
-    case 'page-fault': return { mark: faultMark[o.fault!], firstEvent: pfFirstEvent[o.fault!], descriptionKind: faultKind[o.fault!] };
-    case 'exit-page-fault': return { mark: faultMark[o.fault!], firstEvent: 'hw-exit', descriptionKind: faultKind[o.fault!] };
-    case 'hypercall': return { mark: 'hypercall', firstEvent: 'hypercall', descriptionKind: 'hypercall' };
-    case 'syscall': return { mark: 'reflect-start', firstEvent: 'syscall', descriptionKind: 'syscall' };
-    case 'reflect': case 'interrupt': return { mark: 'reflect-start', firstEvent: 'reflected', descriptionKind: 'reflected' };
-    case 'exit': return { mark: 'entry', firstEvent: 'hw-exit', descriptionKind: 'hw-exit' };
-    case 'guest-mode-delivery': return { firstEvent: 'reflected', descriptionKind: undefined };
+    case 'emulate-privileged':
+      return { mark: 'decode', firstEvent: 'protection-fault', descriptionKind: 'protection-fault' };
+    case 'reflect-protection-fault':
+      return { mark: 'reflect-start', firstEvent: 'protection-fault', descriptionKind: 'protection-fault' };
+    case 'page-fault':
+      return { mark: faultMark[o.fault!], firstEvent: pfFirstEvent[o.fault!], descriptionKind: faultKind[o.fault!] };
+    case 'exit-page-fault':
+      return { mark: faultMark[o.fault!], firstEvent: 'hw-exit', descriptionKind: faultKind[o.fault!] };
+    case 'hypercall':
+      return { mark: 'hypercall', firstEvent: 'hypercall', descriptionKind: 'hypercall' };
+    case 'syscall':
+      return { mark: 'reflect-start', firstEvent: 'syscall', descriptionKind: 'syscall' };
+    case 'reflect':
+    case 'interrupt':
+      return { mark: 'reflect-start', firstEvent: 'reflected', descriptionKind: 'reflected' };
+    case 'exit':
+      return { mark: 'entry', firstEvent: 'hw-exit', descriptionKind: 'hw-exit' };
+    case 'guest-mode-delivery':
+      return { firstEvent: 'reflected', descriptionKind: undefined };
   }
 }
 
-describe('hypervisor: the debugger\'s description of a trap and the handler agree (one classifyTrap)', () => {
+describe("hypervisor: the debugger's description of a trap and the handler agree (one classifyTrap)", () => {
   /** Per setting, each guest's traps. */
   const observed = new Map<string, Array<{ guest: string; traps: Observed[] }>>();
   before(() => {
     for (const setting of SETTING_CHOICES) {
-      observed.set(settingLabel(setting), GUESTS.filter((g) => !g.onlyUnder || g.onlyUnder === setting.virtualization).map((g) => ({ guest: g.name, traps: observeTraps(g, setting) })));
+      observed.set(
+        settingLabel(setting),
+        GUESTS.filter((g) => !g.onlyUnder || g.onlyUnder === setting.virtualization).map((g) => ({ guest: g.name, traps: observeTraps(g, setting) })),
+      );
     }
   });
 
@@ -146,13 +188,25 @@ describe('hypervisor: the debugger\'s description of a trap and the handler agre
 
   it('reaches every kind of trap the guests raise', () => {
     const reached = new Set([...observed.values()].flatMap((runs) => runs.flatMap((r) => r.traps.map((o) => `${o.trap.kind}${o.fault ? `/${o.fault}` : ''}`))));
-    for (const kind of ['emulate-privileged', 'page-fault/guest', 'page-fault/mmio', 'page-fault/protected-write', 'page-fault/fill', 'hypercall', 'syscall',
-      'exit', 'exit-page-fault/fill', 'exit-page-fault/mmio', 'exit-page-fault/protected-write', 'guest-mode-delivery']) {
+    for (const kind of [
+      'emulate-privileged',
+      'page-fault/guest',
+      'page-fault/mmio',
+      'page-fault/protected-write',
+      'page-fault/fill',
+      'hypercall',
+      'syscall',
+      'exit',
+      'exit-page-fault/fill',
+      'exit-page-fault/mmio',
+      'exit-page-fault/protected-write',
+      'guest-mode-delivery',
+    ]) {
       assert.ok(reached.has(kind), `no trap of kind ${kind} among ${[...reached].join(', ')}`);
     }
   });
 
-  it('a user program\'s privileged instruction is described and handled as the guest\'s own #GP', () => {
+  it("a user program's privileged instruction is described and handled as the guest's own #GP", () => {
     const observed = observeTraps({ name: 'user cli', image: imageOfText(USER_CLI) }, SETTING_CHOICES[0]);
     const gp = observed.find((o) => o.trap.kind === 'reflect-protection-fault');
     assert.ok(gp, `no #GP from user mode among ${observed.map((o) => o.trap.kind).join(', ')}`);
@@ -178,8 +232,13 @@ describe('hypervisor: an interrupt held for the debugger is delivered as if it h
       assert.strictEqual(Buffer.from(held.guest(0).console).toString('latin1'), Buffer.from(plain.guest(0).console).toString('latin1'));
       // (Under binary translation a stop also costs the translator its block chain and some TLB entries: only these are compared.)
       const pick = (c: CostCounters) => ({
-        virtualInterrupts: c.virtualInterrupts, reflections: c.reflections, trapsOther: c.trapsOther, hwExits: c.hwExits, hwExitsInterrupt: c.hwExitsInterrupt,
-        instructionsPretendKernel: c.instructionsPretendKernel, instructionsPretendUser: c.instructionsPretendUser,
+        virtualInterrupts: c.virtualInterrupts,
+        reflections: c.reflections,
+        trapsOther: c.trapsOther,
+        hwExits: c.hwExits,
+        hwExitsInterrupt: c.hwExitsInterrupt,
+        instructionsPretendKernel: c.instructionsPretendKernel,
+        instructionsPretendUser: c.instructionsPretendUser,
       });
       assert.deepStrictEqual(pick(held.counters()!), pick(plain.counters()!));
     });

@@ -16,15 +16,35 @@ import { parseAnswers } from '../../src/labs/answers';
 const REPO = path.resolve(__dirname, '../../..');
 const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
 
-const readFile = (file: string): string | undefined => { try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; } };
+const readFile = (file: string): string | undefined => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
 
 /** The labs in the lecture's order, and what the lab as shipped must be told first. */
 const LABS: Array<{ folder: string; firstFailure: RegExp }> = [
-  { folder: '01-privileged', firstFailure: /program: under trap-and-emulate .* your guest should print "kernel: testing evt with brk\\nkernel: brk reached my handler.*it printed "kernel: testing evt with brk\\n" \(line 2 should be .*Hint: without evt/ },
+  {
+    folder: '01-privileged',
+    firstFailure:
+      /program: under trap-and-emulate .* your guest should print "kernel: testing evt with brk\\nkernel: brk reached my handler.*it printed "kernel: testing evt with brk\\n" \(line 2 should be .*Hint: without evt/,
+  },
   { folder: '02-reflect', firstFailure: /program: under trap-and-emulate .* your guest should print "hi!\\n.*; it printed "h" .*Hint: the system-call handler must return/ },
-  { folder: '03-io', firstFailure: /program: under trap-and-emulate, with the input "hello\\n" .* your guest should print "> hello\\n"; it printed ">  +"… \(\d+ more bytes\).*The run ended with: instruction limit of 20000 reached.*Hint: poll port 0x64/ },
-  { folder: '04-shadow-on-demand', firstFailure: /question 1 \(before_paging\): not answered yet: write your prediction of hidden page faults before the first mov cr3 as "before_paging: N" in answers.txt/ },
-  { folder: '05-shadow-proactive', firstFailure: /program: under trap-and-emulate with proactive shadows .* your guest should print "117\\n"; it printed "112\\n" \(line 1 should be "117" but is "112"\)/ },
+  {
+    folder: '03-io',
+    firstFailure:
+      /program: under trap-and-emulate, with the input "hello\\n" .* your guest should print "> hello\\n"; it printed ">  +"… \(\d+ more bytes\).*The run ended with: instruction limit of 20000 reached.*Hint: poll port 0x64/,
+  },
+  {
+    folder: '04-shadow-on-demand',
+    firstFailure: /question 1 \(before_paging\): not answered yet: write your prediction of hidden page faults before the first mov cr3 as "before_paging: N" in answers.txt/,
+  },
+  {
+    folder: '05-shadow-proactive',
+    firstFailure: /program: under trap-and-emulate with proactive shadows .* your guest should print "117\\n"; it printed "112\\n" \(line 1 should be "117" but is "112"\)/,
+  },
   { folder: '06-kernel-user-shadows', firstFailure: /question 1 \(guest_switches\): not answered yet/ },
   { folder: '07-popf', firstFailure: /program: under paravirtual .* your guest should print "tick 1\\ntick 2\\ntick 3\\ndone\\n"; it printed "interrupts lost: IF stayed 0 after popf\\n"/ },
   { folder: '08-nested-paging', firstFailure: /question 1 \(nested_hidden\): not answered yet/ },
@@ -43,9 +63,16 @@ function failures(results: CheckResult[]): string[] {
 describe('labs: hyperstep check', function () {
   this.timeout(60000);
 
-  it('labs/ holds the eight labs in the lecture\'s order, each with a README, a lab.json and an answers file', () => {
-    const folders = fs.readdirSync(path.join(REPO, 'labs'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    assert.deepEqual(folders, LABS.map((l) => l.folder));
+  it("labs/ holds the eight labs in the lecture's order, each with a README, a lab.json and an answers file", () => {
+    const folders = fs
+      .readdirSync(path.join(REPO, 'labs'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+    assert.deepEqual(
+      folders,
+      LABS.map((l) => l.folder),
+    );
     for (const folder of folders) {
       for (const file of ['README.md', 'lab.json', 'answers.txt']) assert.ok(fs.existsSync(path.join(REPO, 'labs', folder, file)), `${folder}/${file}`);
     }
@@ -76,7 +103,7 @@ describe('labs: hyperstep check', function () {
     ]);
   });
 
-  it('a guest that does not assemble fails the program check with the assembler\'s message', () => {
+  it("a guest that does not assemble fails the program check with the assembler's message", () => {
     const lab = path.join(REPO, 'labs/01-privileged');
     const broken = path.join(lab, 'broken.g32');
     const report = checkLab(lab, { readFile: (file) => (file === broken ? '_start: mov r1,\n' : readFile(file)), guestFile: broken });
@@ -87,27 +114,55 @@ describe('labs: hyperstep check', function () {
     const lab = path.join(REPO, 'labs/01-privileged');
     const source = JSON.parse(readFile(path.join(lab, 'lab.json'))!);
     source.runs.bare.virtualization = 'emulated';
-    assert.throws(() => checkLab(lab, { readFile: (file) => (file.endsWith('lab.json') ? JSON.stringify(source) : readFile(file)) }),
-      (e: unknown) => e instanceof LabError && /runs\.bare\.virtualization must be one of none, trap-and-emulate/.test(e.message));
+    assert.throws(
+      () => checkLab(lab, { readFile: (file) => (file.endsWith('lab.json') ? JSON.stringify(source) : readFile(file)) }),
+      (e: unknown) => e instanceof LabError && /runs\.bare\.virtualization must be one of none, trap-and-emulate/.test(e.message),
+    );
   });
 
   it('answers: blanks, "?" and comments are unanswered; other text is not a number', () => {
     const { answers, problems } = parseAnswers('# comment\na:\nb: ?\nc: 12 # twelve\nd: 0x10\ne: lots\nnot an answer\n');
-    assert.deepEqual([...answers].map(([k, a]) => [k, a.value]), [['a', undefined], ['b', undefined], ['c', 12], ['d', 16], ['e', NaN]]);
+    assert.deepEqual(
+      [...answers].map(([k, a]) => [k, a.value]),
+      [
+        ['a', undefined],
+        ['b', undefined],
+        ['c', 12],
+        ['d', 16],
+        ['e', NaN],
+      ],
+    );
     assert.deepEqual(problems, ['line 7: expected "key: number", found "not an answer"']);
   });
 
   it('--measurements prints what the overhead exercise measures under each kernel-shadow setting', () => {
     let out = '';
-    const status = checkCommand({ folder: path.join(REPO, 'labs/06-kernel-user-shadows'), isMeasurements: true }, { stdout: (t) => { out += t; }, stderr: (t) => { out += t; }, readFile });
+    const status = checkCommand(
+      { folder: path.join(REPO, 'labs/06-kernel-user-shadows'), isMeasurements: true },
+      {
+        stdout: (t) => {
+          out += t;
+        },
+        stderr: (t) => {
+          out += t;
+        },
+        readFile,
+      },
+    );
     assert.equal(status, 0);
     const [separate, flush] = out.split('\nrun "').slice(1);
     const row = (text: string, key: string) => Number(new RegExp(`\\(${key}\\) +(\\d+)\\n`).exec(text)?.[1]);
     assert.match(separate, /^separate": .*\(trap-and-emulate \/ shadow-on-demand \/ separate\).*\n {2}counted from user1's read system call to the iret that returns into user1\n/);
     assert.match(flush, /^flush-on-switch": .*\(trap-and-emulate \/ shadow-on-demand \/ flush-on-switch\)/);
     const keys = ['guestCr3Loads', 'realCr3Loads', 'realTlbFlushes', 'modeSwitches'];
-    assert.deepEqual(keys.map((k) => row(separate, k)), [2, 6, 2, 4]);
-    assert.deepEqual(keys.map((k) => row(flush, k)), [2, 2, 6, 4]);
+    assert.deepEqual(
+      keys.map((k) => row(separate, k)),
+      [2, 6, 2, 4],
+    );
+    assert.deepEqual(
+      keys.map((k) => row(flush, k)),
+      [2, 2, 6, 4],
+    );
     assert.ok(row(flush, 'hiddenPageFaults') > row(separate, 'hiddenPageFaults'), out);
   });
 
@@ -138,7 +193,10 @@ describe('labs: hyperstep check', function () {
       assert.deepEqual({ status: notLab.status, stdout: notLab.stdout }, { status: 64, stdout: '' });
       assert.equal(notLab.stderr, 'hyperstep: labs is not a lab folder (it has no lab.json); a lab is one of the folders of labs/, e.g. labs/01-privileged\n');
       const nowhere = cli(['labs/99-nowhere']);
-      assert.deepEqual({ status: nowhere.status, stderr: nowhere.stderr }, { status: 64, stderr: 'hyperstep: labs/99-nowhere does not exist; a lab is one of the folders of labs/, e.g. labs/01-privileged\n' });
+      assert.deepEqual(
+        { status: nowhere.status, stderr: nowhere.stderr },
+        { status: 64, stderr: 'hyperstep: labs/99-nowhere does not exist; a lab is one of the folders of labs/, e.g. labs/01-privileged\n' },
+      );
       const missing = cli(['labs/01-privileged', '--file', 'nowhere.g32']);
       assert.deepEqual({ status: missing.status, stderr: missing.stderr }, { status: 64, stderr: 'hyperstep: cannot read nowhere.g32\n' });
       const noFolder = cli([]);

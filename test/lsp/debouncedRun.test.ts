@@ -2,7 +2,6 @@ import * as assert from 'node:assert';
 import { DebouncedRun, RunToken } from '../../src/lsp/debouncedRun';
 import { FakeClock } from './fakeClock';
 
-
 describe('debounced run', () => {
   it('runs once after many quick schedules, after the quiet period', () => {
     const clock = new FakeClock();
@@ -25,12 +24,16 @@ describe('debounced run', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const seen: boolean[] = [];
     let token: RunToken | undefined;
-    const run = new DebouncedRun(async (given) => {
-      token = given;
-      seen.push(given.isSuperseded);
-      await gate;
-      seen.push(given.isSuperseded);
-    }, 10, clock);
+    const run = new DebouncedRun(
+      async (given) => {
+        token = given;
+        seen.push(given.isSuperseded);
+        await gate;
+        seen.push(given.isSuperseded);
+      },
+      10,
+      clock,
+    );
     run.schedule();
     clock.fire();
     assert.strictEqual(token!.isSuperseded, false);
@@ -45,10 +48,14 @@ describe('debounced run', () => {
     const clock = new FakeClock();
     let token: RunToken | undefined;
     let runs = 0;
-    const run = new DebouncedRun((given) => {
-      runs++;
-      token = given;
-    }, 10, clock);
+    const run = new DebouncedRun(
+      (given) => {
+        runs++;
+        token = given;
+      },
+      10,
+      clock,
+    );
     run.schedule();
     clock.fire();
     run.schedule();

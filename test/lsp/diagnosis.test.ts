@@ -23,8 +23,20 @@ describe('diagnosis in a worker thread', () => {
       const expected = await new InPlaceDiagnosis(nodeSourceFiles).diagnose(REQUEST);
       const first = await worker.diagnose(REQUEST);
       assert.deepStrictEqual(first, expected);
-      assert.deepStrictEqual(first.byFile.map(([file, diagnostics]) => [file, diagnostics.length]), [[`${FOLDER}/main.g32`, 0], [`${FOLDER}/lib.g32`, 1]]);
-      assert.deepStrictEqual(first.programs.map(([file, program]) => [file, program.files.length]), [[`${FOLDER}/main.g32`, 2], [`${FOLDER}/lib.g32`, 2]]);
+      assert.deepStrictEqual(
+        first.byFile.map(([file, diagnostics]) => [file, diagnostics.length]),
+        [
+          [`${FOLDER}/main.g32`, 0],
+          [`${FOLDER}/lib.g32`, 1],
+        ],
+      );
+      assert.deepStrictEqual(
+        first.programs.map(([file, program]) => [file, program.files.length]),
+        [
+          [`${FOLDER}/main.g32`, 2],
+          [`${FOLDER}/lib.g32`, 2],
+        ],
+      );
       const again = await worker.diagnose(REQUEST);
       assert.strictEqual(again.assemblies, first.assemblies, 'nothing changed, so the worker reuses its assemblies');
       assert.deepStrictEqual(again.byFile, first.byFile);

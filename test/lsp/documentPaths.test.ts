@@ -14,7 +14,7 @@ describe('language server: document paths', () => {
     assert.strictEqual(paths.toUri('/home/me/os lab/trap.g32'), 'file:///home/me/os%20lab/trap.g32');
   });
 
-  it('names a virtual workspace document by its path and turns an included file back into that workspace\'s URI', () => {
+  it("names a virtual workspace document by its path and turns an included file back into that workspace's URI", () => {
     const paths = new DocumentPaths();
     assert.strictEqual(paths.toPath('vscode-vfs://github/course/os/kernel.g32'), '/course/os/kernel.g32');
     assert.strictEqual(paths.toUri('/course/os/trap.g32'), 'vscode-vfs://github/course/os/trap.g32');
@@ -30,7 +30,14 @@ describe('language server: document paths', () => {
 describe('language server: files pushed by the web client', () => {
   it('reads and lists what was pushed, and a complete push replaces the rest', () => {
     const files = new PushedSourceFiles();
-    files.receive({ files: [{ path: '/os/kernel.g32', text: 'a' }, { path: '/os/trap.g32', text: 'b' }, { path: '/hello.g32', text: 'c' }], isComplete: true });
+    files.receive({
+      files: [
+        { path: '/os/kernel.g32', text: 'a' },
+        { path: '/os/trap.g32', text: 'b' },
+        { path: '/hello.g32', text: 'c' },
+      ],
+      isComplete: true,
+    });
     assert.strictEqual(files.readFile('/os/trap.g32'), 'b');
     assert.deepStrictEqual(files.listG32Files('/os').sort(), ['/os/kernel.g32', '/os/trap.g32']);
     files.receive({ files: [{ path: '/os/trap.g32', text: 'b2' }], isComplete: false });

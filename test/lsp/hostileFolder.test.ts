@@ -33,7 +33,11 @@ describe('lsp: a folder of hostile neighbours', () => {
     return new Project({
       readFile: (file) => readSourceText(file),
       openFiles: () => open,
-      listFolder: (folder) => fs.readdirSync(folder).filter((name) => name.endsWith('.g32')).map((name) => path.join(folder, name)),
+      listFolder: (folder) =>
+        fs
+          .readdirSync(folder)
+          .filter((name) => name.endsWith('.g32'))
+          .map((name) => path.join(folder, name)),
     });
   }
 
@@ -41,12 +45,18 @@ describe('lsp: a folder of hostile neighbours', () => {
     const mine = path.join(directory, 'mine.g32');
     const analysis = project([mine]).analysisFor(mine);
     assert.strictEqual(analysis.root, mine);
-    assert.deepStrictEqual(analysis.result.diagnostics.map((d) => d.message), ["expected a '_start' label or '.entry LABEL', found end of file"]);
+    assert.deepStrictEqual(
+      analysis.result.diagnostics.map((d) => d.message),
+      ["expected a '_start' label or '.entry LABEL', found end of file"],
+    );
   });
 
   it('the deeply nested file gets its diagnostic instead of none', () => {
     const deep = path.join(directory, 'deep.g32');
     const published = project([deep]).diagnosticsToPublish();
-    assert.deepStrictEqual([...published.values()].flat().map((d) => d.message), ['expected parentheses and unary operators nested at most 256 deep, found \'(\'']);
+    assert.deepStrictEqual(
+      [...published.values()].flat().map((d) => d.message),
+      ["expected parentheses and unary operators nested at most 256 deep, found '('"],
+    );
   });
 });

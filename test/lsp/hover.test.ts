@@ -61,7 +61,7 @@ describe('hover', () => {
     assert.match(text(result), /- trap-and-emulate: /);
   });
 
-  it('shows a label\'s address and where it is defined', () => {
+  it("shows a label's address and where it is defined", () => {
     const { document, position } = single('_start:\n  jmp ne<|>xt\n  nop\nnext:\n  hlt\n');
     const result = hover(document, position);
     const value = text(result);
@@ -111,8 +111,7 @@ describe('hover: links to the machine reference', () => {
     });
   }
 
-  const hoverText = (source: string, line: number, character: number): string =>
-    text(hover(single(source).document, { line, character }, { isMarkdown: true, reference }));
+  const hoverText = (source: string, line: number, character: number): string => text(hover(single(source).document, { line, character }, { isMarkdown: true, reference }));
 
   it('finds the docs of this checkout', () => {
     assert.ok(reference, 'docs/machine.md found above the compiled tests');
@@ -120,7 +119,10 @@ describe('hover: links to the machine reference', () => {
 
   it('ends an instruction hover with its section and the opcode table', () => {
     const value = hoverText('_start:\n  cli\n', 1, 3);
-    assert.deepStrictEqual(links(value), [{ file: 'machine', title: 'Privileged instructions' }, { file: 'isa', title: 'Opcode table' }]);
+    assert.deepStrictEqual(links(value), [
+      { file: 'machine', title: 'Privileged instructions' },
+      { file: 'isa', title: 'Opcode table' },
+    ]);
     assert.ok(value.trimEnd().endsWith(')'), 'the link is the last thing');
     assert.deepStrictEqual(links(hoverText('_start:\n  popf\n', 1, 3))[0], { file: 'machine', title: 'Sensitive instructions' });
     assert.deepStrictEqual(links(hoverText('_start:\n  vmcall 3\n', 1, 3))[0], { file: 'machine', title: 'Hypercalls' });

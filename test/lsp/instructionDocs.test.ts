@@ -42,7 +42,10 @@ describe('instructionDocs', () => {
 
   it('says in one plain sentence what the hypervisor does with cli, and that its hypercall clears IF', () => {
     const cli = hypervisorBehaviour(formsOf('cli')[0]);
-    assert.strictEqual(cli['trap-and-emulate'], "Traps: the guest kernel runs in real user mode, so it raises #GP; the hypervisor sees pretend kernel mode, and the instruction is emulated: the hypervisor clears the guest's virtual IF. In pretend user mode the #GP is reflected to the guest.");
+    assert.strictEqual(
+      cli['trap-and-emulate'],
+      "Traps: the guest kernel runs in real user mode, so it raises #GP; the hypervisor sees pretend kernel mode, and the instruction is emulated: the hypervisor clears the guest's virtual IF. In pretend user mode the #GP is reflected to the guest.",
+    );
     assert.match(cli.paravirtual, /`vmcall 1` \(set IF to r1\) with r1 = 0, which clears the virtual IF/);
     assert.match(hypervisorBehaviour(formsOf('sti')[0]).paravirtual, /`vmcall 1` \(set IF to r1\) with r1 = 1, which sets the virtual IF/);
     for (const info of INSTRUCTIONS.filter((i) => i.cls === 'privileged')) {

@@ -15,11 +15,20 @@ describe('lineText', () => {
   });
 
   it('splits a statement into labels, head and operands', () => {
-    const shape = statementShape("a: .b: st [r1 + 4], r2 ; x, y");
-    assert.deepStrictEqual(shape.labels.map((label) => label.text), ['a', '.b']);
+    const shape = statementShape('a: .b: st [r1 + 4], r2 ; x, y');
+    assert.deepStrictEqual(
+      shape.labels.map((label) => label.text),
+      ['a', '.b'],
+    );
     assert.strictEqual(shape.head?.text, 'st');
-    assert.deepStrictEqual(shape.operands.map((operand) => operand.text), ['[r1 + 4]', 'r2']);
-    assert.deepStrictEqual(statementShape("mov r0, ','").operands.map((operand) => operand.text), ['r0', "','"]);
+    assert.deepStrictEqual(
+      shape.operands.map((operand) => operand.text),
+      ['[r1 + 4]', 'r2'],
+    );
+    assert.deepStrictEqual(
+      statementShape("mov r0, ','").operands.map((operand) => operand.text),
+      ['r0', "','"],
+    );
     assert.deepStrictEqual(statementShape('ret').operands, []);
   });
 

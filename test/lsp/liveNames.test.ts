@@ -55,7 +55,10 @@ describe('live names (between assemblies)', () => {
     assert.match(text, /main\.g32:2\]/);
     const items = completion(document(), { line: 5, character: 6 });
     assert.ok(items.some((item) => item.label === 'fresh' && item.detail === 'label'));
-    assert.ok(items.some((item) => item.label === 'WIDTH' && /^\.equ = 0x00000050/.test(item.detail!)), 'a constant of the included file, from the assembly');
+    assert.ok(
+      items.some((item) => item.label === 'WIDTH' && /^\.equ = 0x00000050/.test(item.detail!)),
+      'a constant of the included file, from the assembly',
+    );
   });
 
   it('reads an open included file from its own text', () => {
@@ -66,10 +69,13 @@ describe('live names (between assemblies)', () => {
 
   it('gives the outline of the text as it is', () => {
     const outline = documentSymbols(document()) as DocumentSymbol[];
-    assert.deepStrictEqual(outline.map((symbol) => [symbol.name, symbol.range.start.line, symbol.children?.map((child) => child.name)]), [
-      ['fresh', 1, []],
-      ['_start', 2, ['.loop']],
-    ]);
+    assert.deepStrictEqual(
+      outline.map((symbol) => [symbol.name, symbol.range.start.line, symbol.children?.map((child) => child.name)]),
+      [
+        ['fresh', 1, []],
+        ['_start', 2, ['.loop']],
+      ],
+    );
     assert.strictEqual(outline[0].detail, '?', 'no value yet');
   });
 });

@@ -11,16 +11,12 @@ const FILES = {
 describe('definition', () => {
   it('goes to a label defined in an included file', () => {
     const { document } = fixture(FILES);
-    assert.deepStrictEqual(definition(document, { line: 1, character: 8 }), [
-      { uri: 'file:///p/lib.g32', range: { start: { line: 1, character: 0 }, end: { line: 1, character: 4 } } },
-    ]);
+    assert.deepStrictEqual(definition(document, { line: 1, character: 8 }), [{ uri: 'file:///p/lib.g32', range: { start: { line: 1, character: 0 }, end: { line: 1, character: 4 } } }]);
   });
 
   it('goes to a local label of the enclosing global label', () => {
     const { document } = fixture(FILES);
-    assert.deepStrictEqual(definition(document, { line: 4, character: 7 }), [
-      { uri: 'file:///p/main.g32', range: { start: { line: 3, character: 0 }, end: { line: 3, character: 5 } } },
-    ]);
+    assert.deepStrictEqual(definition(document, { line: 4, character: 7 }), [{ uri: 'file:///p/main.g32', range: { start: { line: 3, character: 0 }, end: { line: 3, character: 5 } } }]);
   });
 
   it('finds nothing on mnemonics, registers, comments and undefined names', () => {
@@ -38,11 +34,10 @@ describe('references', () => {
   it('lists every use in every file, with or without the definition', () => {
     const { document } = fixture(FILES, { main: '/p/main.g32' });
     const all = references({ ...document }, { line: 1, character: 8 });
-    assert.deepStrictEqual(all.map((location) => `${location.uri}:${location.range.start.line}:${location.range.start.character}`), [
-      'file:///p/main.g32:1:7',
-      'file:///p/main.g32:2:7',
-      'file:///p/lib.g32:1:0',
-    ]);
+    assert.deepStrictEqual(
+      all.map((location) => `${location.uri}:${location.range.start.line}:${location.range.start.character}`),
+      ['file:///p/main.g32:1:7', 'file:///p/main.g32:2:7', 'file:///p/lib.g32:1:0'],
+    );
     assert.strictEqual(references(document, { line: 1, character: 8 }, { includeDeclaration: false }).length, 2);
   });
 

@@ -58,7 +58,13 @@ describe('open documents', () => {
     const document = new OpenDocument({ uri: 'file:///p/main.g32', languageId: 'g32', version: 1, text: 'a:\nb:\n' }, FILE);
     document.applyChanges([{ text: 'c: nop\r\n.equ K, 2' }], 2);
     assert.strictEqual(document.getText(), 'c: nop\r\n.equ K, 2');
-    assert.deepStrictEqual(definitions(document.index).map((symbol) => [symbol.name, symbol.kind, symbol.line]), [['c', 'label', 1], ['K', 'equ', 2]]);
+    assert.deepStrictEqual(
+      definitions(document.index).map((symbol) => [symbol.name, symbol.kind, symbol.line]),
+      [
+        ['c', 'label', 1],
+        ['K', 'equ', 2],
+      ],
+    );
   });
 });
 
@@ -95,7 +101,12 @@ describe('definition index', () => {
 describe('definition index against the assembler', () => {
   it('lists the same names at the same places as the assembler, for every file of the example OS', () => {
     const folder = path.resolve(__dirname, '../../../examples/os');
-    const texts = new Map(fs.readdirSync(folder).filter((name) => name.endsWith('.g32')).map((name) => [path.join(folder, name), fs.readFileSync(path.join(folder, name), 'utf8')]));
+    const texts = new Map(
+      fs
+        .readdirSync(folder)
+        .filter((name) => name.endsWith('.g32'))
+        .map((name) => [path.join(folder, name), fs.readFileSync(path.join(folder, name), 'utf8')]),
+    );
     const result = assemble(path.join(folder, 'kernel.g32'), { readFile: (file) => texts.get(path.normalize(file)) });
     assert.deepStrictEqual(result.diagnostics, []);
     let compared = 0;
@@ -104,7 +115,11 @@ describe('definition index against the assembler', () => {
       const expected = result.symbols.filter((symbol) => path.normalize(symbol.file) === file).map((symbol) => [symbol.name, symbol.kind, symbol.line, symbol.column, symbol.endColumn]);
       // A file whose local labels come first takes its parent from its includer, which one file alone cannot see.
       const got = definitions(index).filter((symbol) => symbol.kind !== 'local-label' || index.parentAt(symbol.line) !== undefined);
-      assert.deepStrictEqual(got.map((symbol) => [symbol.name, symbol.kind, symbol.line, symbol.column, symbol.endColumn]), expected, file);
+      assert.deepStrictEqual(
+        got.map((symbol) => [symbol.name, symbol.kind, symbol.line, symbol.column, symbol.endColumn]),
+        expected,
+        file,
+      );
       compared += expected.length;
     }
     assert.ok(compared > 50, `compared ${compared} names`);

@@ -155,7 +155,11 @@ describe('language server: incremental analysis and debounced diagnostics', () =
         assert.strictEqual(after.assemblies, before.assemblies + 1, 'one assembly after the pause');
         assert.strictEqual(after.diagnosticsRuns, before.diagnosticsRuns + 1);
         const published = client.published.slice(publishedBefore).filter((params) => params.uri === uri);
-        assert.deepStrictEqual(published.map((params) => params.version), [version], 'one publication, for the latest version');
+        assert.deepStrictEqual(
+          published.map((params) => params.version),
+          [version],
+          'one publication, for the latest version',
+        );
         const expected = diagnosticsForFile(assembleText(reference.getText(), file), file);
         assert.deepStrictEqual(published[0].diagnostics, expected);
 
@@ -197,7 +201,10 @@ describe('language server: incremental analysis and debounced diagnostics', () =
       clock.fire();
       await client.waitFor((params) => params.uri === uri && params.version === version);
       const later = client.published.slice(from).filter((params) => params.uri === uri);
-      assert.ok(later.every((params) => params.version === version), `versions published after taking in ${version}: ${later.map((params) => params.version).join(',')}`);
+      assert.ok(
+        later.every((params) => params.version === version),
+        `versions published after taking in ${version}: ${later.map((params) => params.version).join(',')}`,
+      );
       const latest = later[later.length - 1];
       assert.strictEqual(latest.diagnostics.length, 1);
       assert.match(String(latest.diagnostics[0].message), new RegExp(`nowhere${version}'`));
@@ -214,12 +221,18 @@ describe('language server: incremental analysis and debounced diagnostics', () =
     clock.fire();
     await client.waitFor((params) => params.uri === uri && params.version === 1);
     // A new line `  call f12` typed at the top.
-    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '  call \n' }] });
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: '  call \n' }],
+    });
     const before = await client.stats();
     const empty = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 2, character: 7 } })) as CompletionList;
     assert.strictEqual(empty.isIncomplete, true);
     assert.strictEqual(empty.items.length, MAX_COMPLETION_ITEMS);
-    assert.ok(empty.items.some((item) => item.label === 'r1'), 'registers are offered');
+    assert.ok(
+      empty.items.some((item) => item.label === 'r1'),
+      'registers are offered',
+    );
     for (let length = 1; length <= 3; length++) {
       await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
         textDocument: { uri, version: 2 + length },

@@ -77,7 +77,10 @@ describe('language server: superseded diagnoses', () => {
     await settled();
     diagnosis.release(0);
     await settled();
-    assert.deepStrictEqual(published.map((params) => params.version), [1]);
+    assert.deepStrictEqual(
+      published.map((params) => params.version),
+      [1],
+    );
 
     // A diagnosis of version 2 starts; version 3 arrives while it is being made.
     await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ text: textFor('second') }] });
@@ -90,7 +93,11 @@ describe('language server: superseded diagnoses', () => {
     await settled();
     diagnosis.release(1);
     await settled();
-    assert.deepStrictEqual(published.map((params) => params.version), [1], 'the diagnosis of version 2 is not published');
+    assert.deepStrictEqual(
+      published.map((params) => params.version),
+      [1],
+      'the diagnosis of version 2 is not published',
+    );
 
     clock.fire();
     await settled();
@@ -98,7 +105,10 @@ describe('language server: superseded diagnoses', () => {
     assert.strictEqual(diagnosis.requests[2].documents[0].version, 3);
     diagnosis.release(2);
     await settled();
-    assert.deepStrictEqual(published.map((params) => params.version), [1, 3]);
+    assert.deepStrictEqual(
+      published.map((params) => params.version),
+      [1, 3],
+    );
     assert.match(String(published[1].diagnostics[0].message), /'third'/);
   });
 

@@ -24,23 +24,29 @@ describe('document symbols', () => {
   });
 
   it('lists only the symbols of the file asked for', () => {
-    const { document } = fixture({
-      '/p/main.g32': '_start: call puts\n.include "lib.g32"\n',
-      '/p/lib.g32': 'puts: ret\n',
-    }, { main: '/p/main.g32' });
+    const { document } = fixture(
+      {
+        '/p/main.g32': '_start: call puts\n.include "lib.g32"\n',
+        '/p/lib.g32': 'puts: ret\n',
+      },
+      { main: '/p/main.g32' },
+    );
     const names = (documentSymbols({ ...document, file: '/p/lib.g32', text: 'puts: ret\n' }) as DocumentSymbol[]).map((symbol) => symbol.name);
     assert.deepStrictEqual(names, ['puts']);
   });
 
   it('gives a flat list with containers to clients without hierarchy', () => {
     const flat = documentSymbols(single(TEXT).document, { isHierarchical: false }) as SymbolInformation[];
-    assert.deepStrictEqual(flat.map((symbol) => [symbol.name, symbol.containerName]), [
-      ['N', undefined],
-      ['_start', undefined],
-      ['.loop', '_start'],
-      ['puts', undefined],
-      ['.done', 'puts'],
-    ]);
+    assert.deepStrictEqual(
+      flat.map((symbol) => [symbol.name, symbol.containerName]),
+      [
+        ['N', undefined],
+        ['_start', undefined],
+        ['.loop', '_start'],
+        ['puts', undefined],
+        ['.done', 'puts'],
+      ],
+    );
     assert.strictEqual(flat[0].location.uri, 'file:///p/main.g32');
   });
 });

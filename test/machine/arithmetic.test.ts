@@ -34,12 +34,15 @@ _start: mov r9, 0x80000000
 function unary(op: string, cases: Array<[a: number, result: number, flags: number]>): void {
   for (const [a, result, flags] of cases) {
     it(`${op} ${hex(a)} = ${hex(result)}, flags ${hex(flags)}`, () => {
-      check(`
+      check(
+        `
 _start: mov r9, 0x80000000
         add r9, r9
         mov r3, ${hex(a)}
         ${op} r3
-        hlt`, { stop: 'halted', regs: { r3: result }, flags, retired: 5 });
+        hlt`,
+        { stop: 'halted', regs: { r3: result }, flags, retired: 5 },
+      );
     });
   }
 }
@@ -76,14 +79,18 @@ describe('machine: arithmetic', () => {
   });
 
   describe('cmp: the flags of sub, ra unchanged', () => {
-    binary('cmp', [
-      [5, 3, 2, 0],
-      [3, 5, 0xfffffffe, CF | SF],
-      [5, 5, 0, ZF],
-      [0x80000000, 1, 0x7fffffff, OF],
-      [0x7fffffff, 0xffffffff, 0x80000000, CF | SF | OF],
-      [0xffffffff, 0x7fffffff, 0x80000000, SF],
-    ], true);
+    binary(
+      'cmp',
+      [
+        [5, 3, 2, 0],
+        [3, 5, 0xfffffffe, CF | SF],
+        [5, 5, 0, ZF],
+        [0x80000000, 1, 0x7fffffff, OF],
+        [0x7fffffff, 0xffffffff, 0x80000000, CF | SF | OF],
+        [0xffffffff, 0x7fffffff, 0x80000000, SF],
+      ],
+      true,
+    );
   });
 
   describe('neg: CF unless the operand was 0, OF only for 0x80000000', () => {
@@ -117,11 +124,15 @@ describe('machine: arithmetic', () => {
   });
 
   describe('test: the flags of and, ra unchanged', () => {
-    binary('test', [
-      [0x80000000, 0xffffffff, 0x80000000, SF],
-      [1, 2, 0, ZF],
-      [3, 2, 2, 0],
-    ], true);
+    binary(
+      'test',
+      [
+        [0x80000000, 0xffffffff, 0x80000000, SF],
+        [1, 2, 0, ZF],
+        [3, 2, 2, 0],
+      ],
+      true,
+    );
   });
 
   describe('not: ZF and SF from the result, CF and OF cleared', () => {
@@ -202,26 +213,51 @@ describe('machine: arithmetic', () => {
 
   describe('same register as both operands', () => {
     it('sub r1, r1 is 0 with ZF; add r1, r1 doubles; xor r1, r1 clears', () => {
-      check(`
+      check(
+        `
 _start: mov r1, 0x80000000
         sub r1, r1
-        hlt`, { regs: { r1: 0 }, flags: ZF });
-      check(`
+        hlt`,
+        { regs: { r1: 0 }, flags: ZF },
+      );
+      check(
+        `
 _start: mov r1, 0xC0000000
         add r1, r1
-        hlt`, { regs: { r1: 0x80000000 }, flags: CF | SF });
-      check(`
+        hlt`,
+        { regs: { r1: 0x80000000 }, flags: CF | SF },
+      );
+      check(
+        `
 _start: mov r1, 0xC0000000
         cmp r1, r1
-        hlt`, { regs: { r1: 0xc0000000 }, flags: ZF });
+        hlt`,
+        { regs: { r1: 0xc0000000 }, flags: ZF },
+      );
     });
   });
 
   describe('IF is kept by every flag-setting instruction', () => {
-    for (const op of ['add r1, 1', 'sub r1, 2', 'cmp r1, 3', 'and r1, 0', 'or r1, 1', 'xor r1, r1', 'test r1, r1',
-      'shl r1, 1', 'shr r1, 0', 'sar r1, 31', 'mul r1, 0', 'divu r1, 1', 'remu r1, 1', 'not r1', 'neg r1']) {
+    for (const op of [
+      'add r1, 1',
+      'sub r1, 2',
+      'cmp r1, 3',
+      'and r1, 0',
+      'or r1, 1',
+      'xor r1, r1',
+      'test r1, r1',
+      'shl r1, 1',
+      'shr r1, 0',
+      'sar r1, 31',
+      'mul r1, 0',
+      'divu r1, 1',
+      'remu r1, 1',
+      'not r1',
+      'neg r1',
+    ]) {
       it(`${op} keeps IF = 1`, () => {
-        check(`
+        check(
+          `
 _start: mov sp, 0x4000
         sti
         mov r1, 0x80000000
@@ -230,11 +266,14 @@ _start: mov sp, 0x4000
         pop r2
         and r2, 0x200
         cli
-        hlt`, { stop: 'halted', regs: { r2: IF } });
+        hlt`,
+          { stop: 'halted', regs: { r2: IF } },
+        );
       });
     }
     it('add with IF = 1 gives flags IF | CF | ZF | OF', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x4000
         sti
         mov r1, 0x80000000
@@ -242,10 +281,13 @@ _start: mov sp, 0x4000
         pushf
         pop r2
         cli
-        hlt`, { regs: { r1: 0, r2: IF | CF | ZF | OF } });
+        hlt`,
+        { regs: { r1: 0, r2: IF | CF | ZF | OF } },
+      );
     });
     it('logic and shift with IF = 1 keep IF in what pushf pushes', () => {
-      check(`
+      check(
+        `
 _start: sti
         mov sp, 0x4000
         mov r1, 0x80000000
@@ -261,7 +303,9 @@ _start: sti
         pushf
         pop r5
         cli
-        hlt`, { regs: { r2: IF | ZF, r3: IF | ZF, r4: 0x80000000, r5: IF | CF | SF | OF } });
+        hlt`,
+        { regs: { r2: IF | ZF, r3: IF | ZF, r4: 0x80000000, r5: IF | CF | SF | OF } },
+      );
     });
   });
 

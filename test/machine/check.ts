@@ -8,9 +8,7 @@ import { AssembleResult, assembleText, formatDiagnostic } from '../../src/asm';
 import { StopReason } from '../../src/machine/cpu';
 import { Machine, MachineConfig, RunResult } from '../../src/machine/machine';
 
-export type RegName =
-  | 'r0' | 'r1' | 'r2' | 'r3' | 'r4' | 'r5' | 'r6' | 'r7'
-  | 'r8' | 'r9' | 'r10' | 'r11' | 'r12' | 'r13' | 'r14' | 'r15' | 'sp';
+export type RegName = 'r0' | 'r1' | 'r2' | 'r3' | 'r4' | 'r5' | 'r6' | 'r7' | 'r8' | 'r9' | 'r10' | 'r11' | 'r12' | 'r13' | 'r14' | 'r15' | 'sp';
 
 /** A TLB entry as the tests see it: page and frame bases, and the cached rights. */
 export interface TlbView {
@@ -105,24 +103,50 @@ export function compare(result: CheckResult, expected: Expected): void {
   const where = (key: Where): number => resolve(key, label);
   const actual: Expected = {};
   const wanted: Expected = {};
-  if (expected.stop !== undefined) { actual.stop = result.run.reason; wanted.stop = expected.stop; }
+  if (expected.stop !== undefined) {
+    actual.stop = result.run.reason;
+    wanted.stop = expected.stop;
+  }
   if (expected.regs) {
-    actual.regs = {}; wanted.regs = {};
+    actual.regs = {};
+    wanted.regs = {};
     for (const [name, value] of Object.entries(expected.regs) as Array<[RegName, number]>) {
       const index = name === 'sp' ? 15 : Number(name.slice(1));
       actual.regs[name] = cpu.regs[index] >>> 0;
       wanted.regs[name] = where(value);
     }
   }
-  if (expected.pc !== undefined) { actual.pc = cpu.pc >>> 0; wanted.pc = where(expected.pc); }
-  if (expected.flags !== undefined) { actual.flags = cpu.flags >>> 0; wanted.flags = expected.flags >>> 0; }
-  if (expected.mode !== undefined) { actual.mode = cpu.mode === 1 ? 'user' : 'kernel'; wanted.mode = expected.mode; }
-  if (expected.cr3 !== undefined) { actual.cr3 = cpu.cr3 >>> 0; wanted.cr3 = expected.cr3 >>> 0; }
-  if (expected.evt !== undefined) { actual.evt = cpu.evt >>> 0; wanted.evt = expected.evt >>> 0; }
-  if (expected.ksp !== undefined) { actual.ksp = cpu.ksp >>> 0; wanted.ksp = expected.ksp >>> 0; }
-  if (expected.console !== undefined) { actual.console = machine.devices.console.outputText; wanted.console = expected.console; }
+  if (expected.pc !== undefined) {
+    actual.pc = cpu.pc >>> 0;
+    wanted.pc = where(expected.pc);
+  }
+  if (expected.flags !== undefined) {
+    actual.flags = cpu.flags >>> 0;
+    wanted.flags = expected.flags >>> 0;
+  }
+  if (expected.mode !== undefined) {
+    actual.mode = cpu.mode === 1 ? 'user' : 'kernel';
+    wanted.mode = expected.mode;
+  }
+  if (expected.cr3 !== undefined) {
+    actual.cr3 = cpu.cr3 >>> 0;
+    wanted.cr3 = expected.cr3 >>> 0;
+  }
+  if (expected.evt !== undefined) {
+    actual.evt = cpu.evt >>> 0;
+    wanted.evt = expected.evt >>> 0;
+  }
+  if (expected.ksp !== undefined) {
+    actual.ksp = cpu.ksp >>> 0;
+    wanted.ksp = expected.ksp >>> 0;
+  }
+  if (expected.console !== undefined) {
+    actual.console = machine.devices.console.outputText;
+    wanted.console = expected.console;
+  }
   if (expected.words) {
-    actual.words = {}; wanted.words = {};
+    actual.words = {};
+    wanted.words = {};
     for (const [key, value] of Object.entries(expected.words)) {
       const address = where(key);
       actual.words[key] = machine.memory.view.getUint32(address, true);
@@ -130,15 +154,25 @@ export function compare(result: CheckResult, expected: Expected): void {
     }
   }
   if (expected.bytes) {
-    actual.bytes = {}; wanted.bytes = {};
+    actual.bytes = {};
+    wanted.bytes = {};
     for (const [key, value] of Object.entries(expected.bytes)) {
       actual.bytes[key] = machine.memory.bytes[where(key)];
       wanted.bytes[key] = value & 0xff;
     }
   }
-  if (expected.ticks !== undefined) { actual.ticks = cpu.ticks; wanted.ticks = expected.ticks; }
-  if (expected.retired !== undefined) { actual.retired = cpu.retired; wanted.retired = expected.retired; }
-  if (expected.idleTicks !== undefined) { actual.idleTicks = cpu.idleTicks; wanted.idleTicks = expected.idleTicks; }
+  if (expected.ticks !== undefined) {
+    actual.ticks = cpu.ticks;
+    wanted.ticks = expected.ticks;
+  }
+  if (expected.retired !== undefined) {
+    actual.retired = cpu.retired;
+    wanted.retired = expected.retired;
+  }
+  if (expected.idleTicks !== undefined) {
+    actual.idleTicks = cpu.idleTicks;
+    wanted.idleTicks = expected.idleTicks;
+  }
   if (expected.tlb !== undefined) {
     actual.tlb = tlbContents(machine);
     wanted.tlb = [...expected.tlb].map((e) => ({ ...e, page: e.page >>> 0, frame: e.frame >>> 0 })).sort((x, y) => x.page - y.page);
@@ -169,7 +203,11 @@ export function tlbContents(machine: Machine): TlbView[] {
 }
 
 /** Flag values, for readable expectations. */
-export const CF = 1, ZF = 2, SF = 4, OF = 8, IF = 0x200;
+export const CF = 1,
+  ZF = 2,
+  SF = 4,
+  OF = 8,
+  IF = 0x200;
 
 /**
  * A 256-word exception vector table labelled `vectors`: entry v holds the label

@@ -10,7 +10,11 @@ import * as path from 'node:path';
 
 const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
 
-interface CliResult { status: number | null; stdout: Buffer; stderr: string }
+interface CliResult {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
 
 let directory = '';
 
@@ -66,23 +70,35 @@ describe('machine: command line (hyperstep run)', function () {
   });
 
   it('stdout carries raw bytes (not UTF-8 re-encoded), including 0x00 and 0xFF', () => {
-    const result = cli(['run', write('bytes.g32', `
+    const result = cli([
+      'run',
+      write(
+        'bytes.g32',
+        `
 _start: mov r1, 0xE9
         st [0xFFFF0000], r1
         mov r1, 0
         st [0xFFFF0000], r1
         mov r1, 0xFF
         stb [0xFFFF0000], r1
-        hlt`)]);
+        hlt`,
+      ),
+    ]);
     assert.equal(result.status, 0);
     assert.deepEqual([...result.stdout], [0xe9, 0x00, 0xff]);
   });
 
   it('1: assembly error; every error on stderr as FILE:LINE:COL: error: expected …, found …; nothing on stdout', () => {
-    const result = cli(['run', write('bad.g32', `_start: mov r1, 5
+    const result = cli([
+      'run',
+      write(
+        'bad.g32',
+        `_start: mov r1, 5
         bogus r1
         add r1,
-        hlt`)]);
+        hlt`,
+      ),
+    ]);
     assert.equal(result.status, 1);
     assert.equal(result.stdout.length, 0);
     const lines = result.stderr.trimEnd().split('\n');
@@ -98,7 +114,11 @@ _start: mov r1, 0xE9
   });
 
   it('2: triple fault (with the reason on stderr)', () => {
-    const result = cli(['run', write('triple.g32', `
+    const result = cli([
+      'run',
+      write(
+        'triple.g32',
+        `
 _start: mov sp, 0x8000
         mov r1, 0x1000
         mov cr3, r1
@@ -106,27 +126,38 @@ _start: mov sp, 0x8000
         .org 0x1000
         .word 0x2003
         .org 0x2000
-        .word 0x0003`)]);
+        .word 0x0003`,
+      ),
+    ]);
     assert.equal(result.status, 2);
     assert.equal(result.stdout.length, 0);
     assert.match(result.stderr, /triple fault/);
   });
 
   it('3: bus error; what was printed before still reaches stdout', () => {
-    const result = cli(['run', write('bus.g32', `
+    const result = cli([
+      'run',
+      write(
+        'bus.g32',
+        `
 _start: mov r1, 'x'
         st [0xFFFF0000], r1
         ld r1, [0x200000]
-        hlt`)]);
+        hlt`,
+      ),
+    ]);
     assert.equal(result.status, 3);
     assert.equal(result.stdout.toString('latin1'), 'x');
     assert.match(result.stderr, /bus error/);
   });
 
   it('4: instruction limit (--max-instructions counts retired instructions)', () => {
-    const file = write('loop.g32', `
+    const file = write(
+      'loop.g32',
+      `
 _start: st [0xFFFF0000], r1
-        jmp _start`);
+        jmp _start`,
+    );
     const result = cli(['run', file, '--max-instructions', '9']);
     assert.equal(result.status, 4);
     assert.equal(result.stdout.length, 5, 'a store on instructions 1, 3, 5, 7, 9');
@@ -136,21 +167,32 @@ _start: st [0xFFFF0000], r1
   });
 
   it('5: exception loop', () => {
-    const result = cli(['run', write('loop5.g32', `
+    const result = cli([
+      'run',
+      write(
+        'loop5.g32',
+        `
 _start: mov sp, 0x400000
         mov r1, 0x1000
         mov evt, r1
         .word 0                  ; #UD; its handler at 0x2000 is undefined too
         .org 0x1018
-        .word 0x2000`), '--memory', String(0x400000)]);
+        .word 0x2000`,
+      ),
+      '--memory',
+      String(0x400000),
+    ]);
     assert.equal(result.status, 5);
     assert.match(result.stderr, /exception loop/);
   });
 
   it('--memory changes the RAM size (a bus error past it)', () => {
-    const file = write('mem.g32', `
+    const file = write(
+      'mem.g32',
+      `
 _start: ld r1, [0x1FFC]
-        hlt`);
+        hlt`,
+    );
     assert.equal(cli(['run', file, '--memory', '8192']).status, 0);
     assert.equal(cli(['run', file, '--memory', '4096']).status, 3);
   });
@@ -168,9 +210,15 @@ _start: ld r1, [0x1FFC]
   });
 
   it('without input, a program waiting in hlt with IF = 1 and nothing to come halts (status 0)', () => {
-    const result = cli(['run', write('hlt.g32', `
+    const result = cli([
+      'run',
+      write(
+        'hlt.g32',
+        `
 _start: sti
-        hlt`)]);
+        hlt`,
+      ),
+    ]);
     assert.equal(result.status, 0);
   });
 

@@ -11,7 +11,11 @@ import * as path from 'node:path';
 
 const MAIN = path.resolve(__dirname, '../../src/cli/main.js');
 
-interface CliResult { status: number | null; stdout: Buffer; stderr: string }
+interface CliResult {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
 
 let directory = '';
 
@@ -84,15 +88,21 @@ describe('machine: command line against hostile input', function () {
     const guests = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
     write('hi.g32', SAY_HI);
     const result = cli(['run', '--machine', write('five.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests }))]);
-    assert.equal(result.stderr, `hyperstep: the guests' memory ("a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB, "e" 256 MiB) plus 1028 KiB for the hypervisor adds up to ${1280 * 1024 + 1028} KiB, more than the simulated machine's 1 GiB: give the guests less memory\n`);
+    assert.equal(
+      result.stderr,
+      `hyperstep: the guests' memory ("a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB, "e" 256 MiB) plus 1028 KiB for the hypervisor adds up to ${1280 * 1024 + 1028} KiB, more than the simulated machine's 1 GiB: give the guests less memory\n`,
+    );
     assert.equal(result.status, 64);
   });
 
-  it('four guests of 256 MiB are refused up front: the hypervisor\'s own frames do not fit beside them', () => {
+  it("four guests of 256 MiB are refused up front: the hypervisor's own frames do not fit beside them", () => {
     const guests = ['a', 'b', 'c', 'd'].map((name) => ({ name, program: 'hi.g32', memory: 256 * 1024 * 1024 }));
     write('hi.g32', SAY_HI);
     const result = cli(['run', '--machine', write('four.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests }))]);
-    assert.equal(result.stderr, 'hyperstep: the guests\' memory ("a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB) plus 1028 KiB for the hypervisor adds up to 1049604 KiB, more than the simulated machine\'s 1 GiB: give the guests less memory\n');
+    assert.equal(
+      result.stderr,
+      'hyperstep: the guests\' memory ("a" 256 MiB, "b" 256 MiB, "c" 256 MiB, "d" 256 MiB) plus 1028 KiB for the hypervisor adds up to 1049604 KiB, more than the simulated machine\'s 1 GiB: give the guests less memory\n',
+    );
     assert.equal(result.status, 64);
   });
 
@@ -136,8 +146,21 @@ describe('machine: command line against hostile input', function () {
     assert.equal(described.stderr, `hyperstep: guest "os\\x1b[2J\\u202e": cannot read ${path.join(directory, 'missing\\x07.g32')}: no such file\n`);
     assert.equal(described.status, 64);
     // The guest's bytes are its own; the name hyperstep prefixes its lines with is escaped.
-    write('bell.g32', "_start: mov r0, 7\n  st [0xFFFF0000], r0\n  hlt\n");
-    const shared = cli(['run', '--machine', write('named.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests: [{ name, program: 'bell.g32' }, { name: 'b', program: 'bell.g32' }] }))]);
+    write('bell.g32', '_start: mov r0, 7\n  st [0xFFFF0000], r0\n  hlt\n');
+    const shared = cli([
+      'run',
+      '--machine',
+      write(
+        'named.json',
+        JSON.stringify({
+          virtualization: 'trap-and-emulate',
+          guests: [
+            { name, program: 'bell.g32' },
+            { name: 'b', program: 'bell.g32' },
+          ],
+        }),
+      ),
+    ]);
     assert.equal(shared.stdout.toString('latin1'), '[os\\x1b[2J\\u202e] \u0007\n[b] \u0007\n');
     assert.equal(shared.status, 0);
   });
@@ -146,7 +169,20 @@ describe('machine: command line against hostile input', function () {
     const longLine = '_start: mov r0, 0x79\n  mov r1, 10000\n.l: st [0xFFFF0000], r0\n  sub r1, 1\n  jnz .l\n  hlt\n';
     write('long.g32', longLine);
     write('hi.g32', SAY_HI);
-    const result = cli(['run', '--machine', write('two.json', JSON.stringify({ virtualization: 'trap-and-emulate', guests: [{ name: 'long', program: 'long.g32' }, { name: 'hi', program: 'hi.g32' }] }))]);
+    const result = cli([
+      'run',
+      '--machine',
+      write(
+        'two.json',
+        JSON.stringify({
+          virtualization: 'trap-and-emulate',
+          guests: [
+            { name: 'long', program: 'long.g32' },
+            { name: 'hi', program: 'hi.g32' },
+          ],
+        }),
+      ),
+    ]);
     assert.equal(result.status, 0);
     const text = result.stdout.toString('latin1');
     assert.equal(text.length, '[long] '.length + 10_000 + 1 + '[hi] hi\n'.length);

@@ -8,11 +8,19 @@ const hex = (value: number): string => `0x${(value >>> 0).toString(16)}`;
 
 /** Pairs compared with `cmp a, b`, chosen at the signed and unsigned edges. */
 const PAIRS: Array<[number, number]> = [
-  [1, 2], [2, 1], [2, 2], [0, 0],
-  [0x80000000, 1], [1, 0x80000000],
-  [0xffffffff, 0], [0, 0xffffffff],
-  [0x7fffffff, 0x80000000], [0x80000000, 0x7fffffff],
-  [0x80000000, 0x80000000], [0xffffffff, 0xffffffff], [0xffffffff, 1],
+  [1, 2],
+  [2, 1],
+  [2, 2],
+  [0, 0],
+  [0x80000000, 1],
+  [1, 0x80000000],
+  [0xffffffff, 0],
+  [0, 0xffffffff],
+  [0x7fffffff, 0x80000000],
+  [0x80000000, 0x7fffffff],
+  [0x80000000, 0x80000000],
+  [0xffffffff, 0xffffffff],
+  [0xffffffff, 1],
 ];
 
 /** The x86 meaning of each condition after `cmp a, b`. */
@@ -46,14 +54,17 @@ describe('machine: control', () => {
       for (const [a, b] of PAIRS) {
         const isTaken = condition(a, b);
         it(`cmp ${hex(a)}, ${hex(b)}; ${mnemonic} is ${isTaken ? 'taken' : 'not taken'}`, () => {
-          check(`
+          check(
+            `
 _start: mov r1, ${hex(a)}
         cmp r1, ${hex(b)}
         ${mnemonic} yes
         mov r2, 1
         hlt
 yes:    mov r2, 2
-        hlt`, { stop: 'halted', regs: { r2: isTaken ? 2 : 1 }, flags: cmpFlags(a, b), retired: 5 });
+        hlt`,
+            { stop: 'halted', regs: { r2: isTaken ? 2 : 1 }, flags: cmpFlags(a, b), retired: 5 },
+          );
         });
       }
     }
@@ -62,14 +73,28 @@ yes:    mov r2, 2
   describe('signed jumps read SF, OF and ZF; unsigned ones CF and ZF (flags set directly with popf)', () => {
     // Every combination of the four flags, so a jump that reads the wrong flag is caught.
     for (let flags = 0; flags < 16; flags++) {
-      const cf = (flags & CF) !== 0, zf = (flags & ZF) !== 0, sf = (flags & SF) !== 0, of = (flags & OF) !== 0;
+      const cf = (flags & CF) !== 0,
+        zf = (flags & ZF) !== 0,
+        sf = (flags & SF) !== 0,
+        of = (flags & OF) !== 0;
       const expect: Record<string, boolean> = {
-        jz: zf, jnz: !zf, jl: sf !== of, jge: sf === of, jle: zf || sf !== of, jg: !zf && sf === of,
-        jb: cf, jae: !cf, jbe: cf || zf, ja: !cf && !zf, js: sf, jns: !sf,
+        jz: zf,
+        jnz: !zf,
+        jl: sf !== of,
+        jge: sf === of,
+        jle: zf || sf !== of,
+        jg: !zf && sf === of,
+        jb: cf,
+        jae: !cf,
+        jbe: cf || zf,
+        ja: !cf && !zf,
+        js: sf,
+        jns: !sf,
       };
       for (const [mnemonic, isTaken] of Object.entries(expect)) {
         it(`flags ${hex(flags)}: ${mnemonic} ${isTaken ? 'taken' : 'not taken'}`, () => {
-          check(`
+          check(
+            `
 _start: mov sp, 0x4000
         push ${flags}
         popf
@@ -77,32 +102,41 @@ _start: mov sp, 0x4000
         mov r2, 1
         hlt
 yes:    mov r2, 2
-        hlt`, { regs: { r2: isTaken ? 2 : 1 }, flags });
+        hlt`,
+            { regs: { r2: isTaken ? 2 : 1 }, flags },
+          );
         });
       }
     }
   });
 
   it('jump targets are absolute addresses; jmp imm may go anywhere', () => {
-    check(`
+    check(
+      `
 _start: jmp 0x100
         .org 0x100
         mov r1, 1
-        hlt`, { stop: 'halted', regs: { r1: 1 }, pc: 0x10c, retired: 3 });
+        hlt`,
+      { stop: 'halted', regs: { r1: 1 }, pc: 0x10c, retired: 3 },
+    );
   });
 
   it('jmp rs jumps to the address in a register', () => {
-    check(`
+    check(
+      `
 _start: mov r3, there
         jmp r3
         mov r1, 1
         hlt
 there:  mov r1, 2
-        hlt`, { regs: { r1: 2 }, retired: 4 });
+        hlt`,
+      { regs: { r1: 2 }, retired: 4 },
+    );
   });
 
   it('jmp sp and jmp r0 read the register', () => {
-    check(`
+    check(
+      `
 _start: mov sp, there
         jmp sp
         hlt
@@ -110,39 +144,51 @@ there:  mov r0, fin
         jmp r0
         hlt
 fin:    mov r4, 4
-        hlt`, { regs: { r4: 4 }, retired: 6 });
+        hlt`,
+      { regs: { r4: 4 }, retired: 6 },
+    );
   });
 
   it('call pushes the address of the next instruction (8-byte form) and ret pops it', () => {
-    const result = check(`
+    const result = check(
+      `
 _start: mov sp, 0x4000
         call subr
 after:  mov r2, r1
         hlt
 subr:    ld r1, [sp]
         mov r3, sp
-        ret`, { stop: 'halted', regs: { sp: 0x4000, r3: 0x3ffc }, words: { 0x3ffc: 8 + 8 }, retired: 7 });
-    check(`
+        ret`,
+      { stop: 'halted', regs: { sp: 0x4000, r3: 0x3ffc }, words: { 0x3ffc: 8 + 8 }, retired: 7 },
+    );
+    check(
+      `
 _start: mov sp, 0x4000
         call subr
 after:  mov r2, r1
         hlt
 subr:    ld r1, [sp]
-        ret`, { regs: { r1: result.label('after'), r2: result.label('after') } });
+        ret`,
+      { regs: { r1: result.label('after'), r2: result.label('after') } },
+    );
   });
 
   it('call rs pushes the address of the next instruction (4-byte form)', () => {
-    check(`
+    check(
+      `
 _start: mov sp, 0x4000
         mov r5, subr
         call r5
         hlt
 subr:    ld r1, [sp]
-        ret`, { stop: 'halted', regs: { r1: 20, sp: 0x4000 }, pc: 24, retired: 6 });
+        ret`,
+      { stop: 'halted', regs: { r1: 20, sp: 0x4000 }, pc: 24, retired: 6 },
+    );
   });
 
   it('nested calls and a recursive sum', () => {
-    check(`
+    check(
+      `
 _start: mov sp, 0x8000
         mov r1, 10
         call sum
@@ -157,39 +203,54 @@ sum:    cmp r1, 0
         call sum
         pop r1
         add r0, r1
-        ret`, { stop: 'halted', regs: { r0: 55, r1: 10, sp: 0x8000 } });
+        ret`,
+      { stop: 'halted', regs: { r0: 55, r1: 10, sp: 0x8000 } },
+    );
   });
 
   it('ret pops into pc whatever value is on the stack', () => {
-    check(`
+    check(
+      `
 _start: mov sp, 0x4000
         push there
         ret
         hlt
 there:  mov r1, 3
-        hlt`, { regs: { r1: 3, sp: 0x4000 }, retired: 5 });
+        hlt`,
+      { regs: { r1: 3, sp: 0x4000 }, retired: 5 },
+    );
   });
 
   it('call and ret leave flags alone', () => {
-    check(`
+    check(
+      `
 _start: mov sp, 0x4000
         mov r1, 0
         cmp r1, 1
         call subr
         hlt
-subr:    ret`, { flags: CF | SF });
+subr:    ret`,
+      { flags: CF | SF },
+    );
   });
 
   it('nop does nothing but retire', () => {
-    check(`
+    check(
+      `
 _start: nop
         nop
         nop
-        hlt`, { stop: 'halted', retired: 4, ticks: 4, pc: 16, flags: 0 });
+        hlt`,
+      { stop: 'halted', retired: 4, ticks: 4, pc: 16, flags: 0 },
+    );
   });
 
   it('a jump to the instruction itself loops until the instruction limit', () => {
-    check(`
-_start: jmp _start`, { stop: 'instruction-limit', retired: 1000, pc: 0 }, { maxInstructions: 1000 });
+    check(
+      `
+_start: jmp _start`,
+      { stop: 'instruction-limit', retired: 1000, pc: 0 },
+      { maxInstructions: 1000 },
+    );
   });
 });

@@ -10,7 +10,11 @@ import fc from 'fast-check';
 import { Cpu } from '../../src/machine/cpu';
 import { load } from './check';
 
-const P = 1, W = 2, U = 4, A = 0x20, D = 0x40;
+const P = 1,
+  W = 2,
+  U = 4,
+  A = 0x20,
+  D = 0x40;
 const FRAMES = [0x7000, 0x8000, 0x9000, 0xa000, 0xb000, 0xc000];
 
 /**
@@ -72,7 +76,8 @@ vectors: .word other, other, other, other, other, other, other, other, other, ot
 
 const reg = fc.constantFrom('r2', 'r3', 'r4', 'r5', 'r6');
 const address = fc.tuple(fc.constantFrom(3, 4, 5, 6, 7), fc.constantFrom(0, 4, 0x10, 0xffc, 0xffd, 0xfff)).map(([page, offset]) => `0x${(page * 0x1000 + offset).toString(16)}`);
-const pteWrite = fc.tuple(fc.constantFrom(4, 5, 6, 7), fc.constantFrom(...FRAMES), fc.constantFrom(P | W | U, P | W | U, P | U, P | W, P | W | U | A | D, 0))
+const pteWrite = fc
+  .tuple(fc.constantFrom(4, 5, 6, 7), fc.constantFrom(...FRAMES), fc.constantFrom(P | W | U, P | W | U, P | U, P | W, P | W | U | A | D, 0))
   .map(([index, frame, bits]) => `mov r1, 0x${(frame | bits).toString(16)}\n        st [0x${(index * 4).toString(16)}], r1`);
 const access = fc.oneof(
   fc.tuple(reg, address).map(([r, a]) => `ld ${r}, [${a}]`),
@@ -89,7 +94,10 @@ const kernelOp = fc.oneof(
   { weight: 1, arbitrary: fc.constant('mov r1, cr3\n        mov cr3, r1') },
 );
 
-interface CacheSpy { hits: number; fills: number }
+interface CacheSpy {
+  hits: number;
+  fills: number;
+}
 
 /** The CPU with its data-page cache never filled (every access looks the TLB up), or spied on. */
 function instrument(cpu: Cpu, isCacheOff: boolean, spy: CacheSpy): void {
@@ -97,9 +105,22 @@ function instrument(cpu: Cpu, isCacheOff: boolean, spy: CacheSpy): void {
   const cacheRead = inner.cacheRead.bind(cpu);
   const cacheWrite = inner.cacheWrite.bind(cpu);
   const useDataEntry = inner.useDataEntry.bind(cpu);
-  inner.cacheRead = isCacheOff ? () => undefined : (va) => { spy.fills++; cacheRead(va); };
-  inner.cacheWrite = isCacheOff ? () => undefined : (va) => { spy.fills++; cacheWrite(va); };
-  inner.useDataEntry = (entry) => { spy.hits++; useDataEntry(entry); };
+  inner.cacheRead = isCacheOff
+    ? () => undefined
+    : (va) => {
+        spy.fills++;
+        cacheRead(va);
+      };
+  inner.cacheWrite = isCacheOff
+    ? () => undefined
+    : (va) => {
+        spy.fills++;
+        cacheWrite(va);
+      };
+  inner.useDataEntry = (entry) => {
+    spy.hits++;
+    useDataEntry(entry);
+  };
 }
 
 function runOnce(source: string, tlbEntries: number, isCacheOff: boolean, spy: CacheSpy) {
@@ -109,7 +130,11 @@ function runOnce(source: string, tlbEntries: number, isCacheOff: boolean, spy: C
   const cpu = machine.cpu;
   const tlb = cpu.tlb;
   return {
-    reason: result.reason, regs: [...cpu.regs], pc: cpu.pc, mode: cpu.mode, ticks: cpu.ticks,
+    reason: result.reason,
+    regs: [...cpu.regs],
+    pc: cpu.pc,
+    mode: cpu.mode,
+    ticks: cpu.ticks,
     memory: Buffer.from(machine.memory.bytes.subarray(0, 0xd000)).toString('hex'),
     tlb: { vpn: [...tlb.vpn], frame: [...tlb.frame], bits: [...tlb.bits], lastUse: [...tlb.lastUse], clock: tlb.clock, hits: tlb.hits, misses: tlb.misses },
   };

@@ -42,23 +42,36 @@ function toUser(entry: string, flags = 0): string {
 /** The six words of a frame pushed below `stack`, keyed by address. */
 function frame(stack: number, f: { sp: number; mode: number; flags: number; pc: Where; e: number; a: number }): Record<string, Where> {
   return {
-    [stack - 4]: f.sp, [stack - 8]: f.mode, [stack - 12]: f.flags, [stack - 16]: f.pc, [stack - 20]: f.e, [stack - 24]: f.a,
+    [stack - 4]: f.sp,
+    [stack - 8]: f.mode,
+    [stack - 12]: f.flags,
+    [stack - 16]: f.pc,
+    [stack - 20]: f.e,
+    [stack - 24]: f.a,
   };
 }
 
 describe('machine: exceptions', () => {
   describe('frames: old sp, old mode, old flags, saved pc, e, a; kernel to kernel on the current sp', () => {
     it('#DE (vector 0) is a fault: the saved pc is the divu, which does not retire', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         mov r2, 0
         cmp r2, 1
 bad:    divu r2, r2
         hlt
-${HANDLERS}`, {
-        stop: 'halted', regs: { r10: 0, sp: KERNEL_SP - 24 }, mode: 'kernel', flags: CF | SF, retired: 7 + 2, pc: 'h0+12',
-        words: frame(KERNEL_SP, { sp: KERNEL_SP, mode: 0, flags: CF | SF, pc: 'bad', e: 0, a: 0 }),
-      });
+${HANDLERS}`,
+        {
+          stop: 'halted',
+          regs: { r10: 0, sp: KERNEL_SP - 24 },
+          mode: 'kernel',
+          flags: CF | SF,
+          retired: 7 + 2,
+          pc: 'h0+12',
+          words: frame(KERNEL_SP, { sp: KERNEL_SP, mode: 0, flags: CF | SF, pc: 'bad', e: 0, a: 0 }),
+        },
+      );
     });
 
     it('#BP (vector 3, brk) is a trap: it retires and the saved pc is the next instruction', () => {
@@ -117,12 +130,15 @@ ${HANDLERS}`;
     });
 
     it('an exception in kernel mode does not use ksp even when ksp is set', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         mov sp, 0x7000
         brk
         hlt
-${HANDLERS}`, { regs: { r10: 3, sp: 0x7000 - 24 }, ksp: KSP, words: { [KSP - 4]: 0, 0x6ffc: 0x7000 } });
+${HANDLERS}`,
+        { regs: { r10: 3, sp: 0x7000 - 24 }, ksp: KSP, words: { [KSP - 4]: 0, 0x6ffc: 0x7000 } },
+      );
     });
 
     it('the timer interrupt (vector 32): saved pc is the next instruction, saved flags have IF', () => {
@@ -167,17 +183,21 @@ ${HANDLERS}`;
     });
 
     it('delivery clears IF, enters kernel mode, and leaves the other flags alone', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         push 0x20F
         popf
         syscall
         hlt
-${HANDLERS}`, { regs: { r10: 48 }, flags: CF | ZF | SF | OF, words: { [KERNEL_SP - 12]: 0x20f } });
+${HANDLERS}`,
+        { regs: { r10: 48 }, flags: CF | ZF | SF | OF, words: { [KERNEL_SP - 12]: 0x20f } },
+      );
     });
 
     it('pc = the word at evt + 4·v, for any evt (vector table not at 0, unaligned)', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x8000
         mov r1, table - 4 * 3 + 1
         mov evt, r1
@@ -187,14 +207,26 @@ _start: mov sp, 0x8000
         hlt
 handler: mov r10, 99
         hlt
-table:  .space 16`, { regs: { r10: 99, sp: 0x8000 - 24 } });
+table:  .space 16`,
+        { regs: { r10: 99, sp: 0x8000 - 24 } },
+      );
     });
   });
 
   describe('#GP for every privileged instruction in user mode (nothing changes, the instruction does not retire)', () => {
     const privileged: Array<[string, string]> = [
-      ['hlt', ''], ['cli', ''], ['sti', ''], ['in r1, 0x64', ''], ['out 0x40, r1', ''], ['iret', ''],
-      ['mov cr3, r1', ''], ['mov r1, cr3', ''], ['invlpg r1', ''], ['mov evt, r1', ''], ['mov ksp, r1', ''], ['mov r1, ksp', ''],
+      ['hlt', ''],
+      ['cli', ''],
+      ['sti', ''],
+      ['in r1, 0x64', ''],
+      ['out 0x40, r1', ''],
+      ['iret', ''],
+      ['mov cr3, r1', ''],
+      ['mov r1, cr3', ''],
+      ['invlpg r1', ''],
+      ['mov evt, r1', ''],
+      ['mov ksp, r1', ''],
+      ['mov r1, ksp', ''],
     ];
     for (const [instruction] of privileged) {
       it(instruction, () => {
@@ -205,10 +237,19 @@ user:   mov r1, 0x5555
 bad:    ${instruction}
         hlt
 ${HANDLERS}`;
-        const r = check(source, {
-          stop: 'halted', regs: { r10: 13, r1: 0x5555, sp: KSP - 24 }, retired: 11 + 2, cr3: 0, ksp: KSP, flags: CF,
-          words: frame(KSP, { sp: USER_SP, mode: 1, flags: CF, pc: 'bad', e: 0, a: 0 }),
-        }, { input: 'z' });
+        const r = check(
+          source,
+          {
+            stop: 'halted',
+            regs: { r10: 13, r1: 0x5555, sp: KSP - 24 },
+            retired: 11 + 2,
+            cr3: 0,
+            ksp: KSP,
+            flags: CF,
+            words: frame(KSP, { sp: USER_SP, mode: 1, flags: CF, pc: 'bad', e: 0, a: 0 }),
+          },
+          { input: 'z' },
+        );
         assert.equal(r.machine.cpu.evt >>> 0, r.label('vectors'));
       });
     }
@@ -269,7 +310,8 @@ ${HANDLERS}`;
 
   describe('iret', () => {
     it('pops pc, flags, mode and sp (in that order from sp) and returns to kernel mode', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x4000
         push 0x1234      ; sp
         push 0           ; mode
@@ -279,23 +321,29 @@ _start: mov sp, 0x4000
         hlt
 there:  mov r1, sp
         cli
-        hlt`, { stop: 'halted', regs: { r1: 0x1234 }, mode: 'kernel', flags: ZF | OF });
+        hlt`,
+        { stop: 'halted', regs: { r1: 0x1234 }, mode: 'kernel', flags: ZF | OF },
+      );
     });
 
     it('masks the popped flags to 0x20F', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x4000
         push 0x4000
         push 0
         push 0xFFFFFDF0
         push there
         iret
-there:  hlt`, { stop: 'halted', flags: 0, pc: 'there+4' });
+there:  hlt`,
+        { stop: 'halted', flags: 0, pc: 'there+4' },
+      );
     });
 
     it('a popped mode other than 0 means user (1, 2 and 0xFFFFFFFF)', () => {
       for (const mode of [1, 2, 0xffffffff]) {
-        check(`
+        check(
+          `
 _start: ${SETUP}
         push ${USER_SP}
         push ${mode}
@@ -307,12 +355,15 @@ user:   mov r2, sp
         pop r3
         mov r4, evt
         hlt
-${HANDLERS}`, { stop: 'halted', mode: 'kernel', regs: { r10: 13, r2: USER_SP, r3: 0x20f, sp: KSP - 24 }, words: { [KSP - 8]: 1 } });
+${HANDLERS}`,
+          { stop: 'halted', mode: 'kernel', regs: { r10: 13, r2: USER_SP, r3: 0x20f, sp: KSP - 24 }, words: { [KSP - 8]: 1 } },
+        );
       }
     });
 
     it('the handler drops e and a with add sp, 8 and iret returns to the interrupted user code', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         ${toUser('user', CF)}
 user:   mov r1, 1
@@ -327,13 +378,18 @@ user:   mov r1, 1
 h48_:   add sp, 8
         mov r5, 0x48
         iret
-${HANDLERS.replace('h48,', 'h48_,')}`, {
-        stop: 'halted', regs: { r1: 1, r2: USER_SP, r3: CF, r5: 0x48, r10: 3, sp: KSP - 24 }, words: { 0x5000: 0x1111 },
-      });
+${HANDLERS.replace('h48,', 'h48_,')}`,
+        {
+          stop: 'halted',
+          regs: { r1: 1, r2: USER_SP, r3: CF, r5: 0x48, r10: 3, sp: KSP - 24 },
+          words: { 0x5000: 0x1111 },
+        },
+      );
     });
 
     it('iret with IF in the popped flags takes a pending interrupt before the next instruction', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         mov r1, 1
         out 0x40, r1
@@ -342,13 +398,16 @@ _start: ${SETUP}
         ${toUser('user', IF)}
 user:   mov r6, 6               ; never runs: the interrupt comes first
         hlt
-${HANDLERS}`, { regs: { r10: 32, r6: 0, sp: KSP - 24 }, words: { [KSP - 8]: 1 } });
+${HANDLERS}`,
+        { regs: { r10: 32, r6: 0, sp: KSP - 24 }, words: { [KSP - 8]: 1 } },
+      );
     });
   });
 
   describe('sensitive instructions never fault', () => {
     it('popf in user mode silently keeps IF = 1 (and sets the other flags)', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         ${toUser('user', IF)}
 user:   push 0x00F
@@ -360,11 +419,14 @@ user:   push 0x00F
         pushf
         pop r3
         syscall
-${HANDLERS}`, { regs: { r10: 48, r2: IF | 0xf, r3: IF }, words: { [KSP - 12]: IF } });
+${HANDLERS}`,
+        { regs: { r10: 48, r2: IF | 0xf, r3: IF }, words: { [KSP - 12]: IF } },
+      );
     });
 
     it('popf in user mode silently keeps IF = 0', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         ${toUser('user', 0)}
 user:   push 0x20F
@@ -372,31 +434,41 @@ user:   push 0x20F
         pushf
         pop r2
         syscall
-${HANDLERS}`, { regs: { r10: 48, r2: 0xf }, words: { [KSP - 12]: 0xf } }, { input: 'k' });
+${HANDLERS}`,
+        { regs: { r10: 48, r2: 0xf }, words: { [KSP - 12]: 0xf } },
+        { input: 'k' },
+      );
     });
 
     it('pushf pushes the real flags in user mode, IF included', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         ${toUser('user', IF | SF)}
 user:   pushf
         pop r2
         syscall
-${HANDLERS}`, { regs: { r10: 48, r2: IF | SF } });
+${HANDLERS}`,
+        { regs: { r10: 48, r2: IF | SF } },
+      );
     });
 
     it('mov rd, evt reads the vector table base in user mode', () => {
-      const r = check(`
+      const r = check(
+        `
 _start: ${SETUP}
         ${toUser('user')}
 user:   mov r7, evt
         syscall
-${HANDLERS}`, { regs: { r10: 48 }, mode: 'kernel' });
+${HANDLERS}`,
+        { regs: { r10: 48 }, mode: 'kernel' },
+      );
       assert.equal(r.machine.cpu.regs[7] >>> 0, r.label('vectors'));
     });
 
     it('mov rd, evt in kernel mode too', () => {
-      check(`
+      check(
+        `
 _start: mov r1, 0xABCD0000
         mov evt, r1
         mov r2, evt
@@ -405,7 +477,9 @@ _start: mov r1, 0xABCD0000
         mov r4, ksp
         mov cr3, r0
         mov r5, cr3
-        hlt`, { stop: 'halted', regs: { r2: 0xabcd0000, r4: 0x1000, r5: 0 }, evt: 0xabcd0000, ksp: 0x1000, cr3: 0 });
+        hlt`,
+        { stop: 'halted', regs: { r2: 0xabcd0000, r4: 0x1000, r5: 0 }, evt: 0xabcd0000, ksp: 0x1000, cr3: 0 },
+      );
     });
   });
 
@@ -433,20 +507,27 @@ pt:     .word 0x0007, 0x1007, 0x2007, 0x3007, 0, 0x5007, 0x6007, 0x7007
         .word on_df`;
 
     it('a page fault while delivering becomes #DF, delivered from the original state (saved pc of the original event, e = a = 0)', () => {
-      check(PAGED(`
+      check(
+        PAGED(`
         mov r2, 0
         cmp r2, 1
-bad:    .word 0`), { stop: 'halted', regs: { r10: 8, sp: 0x3000 - 24 }, mode: 'kernel', flags: CF | SF });
-      check(PAGED(`
+bad:    .word 0`),
+        { stop: 'halted', regs: { r10: 8, sp: 0x3000 - 24 }, mode: 'kernel', flags: CF | SF },
+      );
+      check(
+        PAGED(`
         mov r2, 0
         cmp r2, 1
-bad:    .word 0`), { words: frame(0x3000, { sp: 0x3000, mode: 0, flags: CF | SF, pc: 'bad', e: 0, a: 0 }) });
+bad:    .word 0`),
+        { words: frame(0x3000, { sp: 0x3000, mode: 0, flags: CF | SF, pc: 'bad', e: 0, a: 0 }) },
+      );
     });
 
     it('#DF of a trap saves the pc of the next instruction; from user mode it goes on ksp with mode 1', () => {
       // evt = 0x3FDC: vector 8's entry (evt + 32) is at 0x3FFC on page 3, vector 48's
       // (evt + 192 = 0x409C) on the missing page 4.
-      check(`
+      check(
+        `
 _start: mov sp, 0x3000
         mov r1, 0x1000
         mov cr3, r1
@@ -464,14 +545,20 @@ on_df:  mov r10, 8
         .org 0x2000
         .word 0x0007, 0x1007, 0x2007, 0x3007, 0, 0x5007, 0x6007, 0x7007
         .org 0x3FFC
-        .word on_df`, {
-        stop: 'halted', regs: { r10: 8, sp: 0x7000 - 24 }, mode: 'kernel', flags: ZF,
-        words: frame(0x7000, { sp: USER_SP, mode: 1, flags: IF | ZF, pc: 'after', e: 0, a: 0 }),
-      });
+        .word on_df`,
+        {
+          stop: 'halted',
+          regs: { r10: 8, sp: 0x7000 - 24 },
+          mode: 'kernel',
+          flags: ZF,
+          words: frame(0x7000, { sp: USER_SP, mode: 1, flags: IF | ZF, pc: 'after', e: 0, a: 0 }),
+        },
+      );
     });
 
     it('a fault while delivering #DF is a triple fault: the machine stops, state as before the event', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x8000
         mov r1, 0x1000
         mov cr3, r1
@@ -483,13 +570,22 @@ bad:    .word 0
         .org 0x1000
         .word 0x2007
         .org 0x2000
-        .word 0x0007, 0x1007, 0x2007, 0x3007, 0, 0x5007, 0x6007, 0x7007`, {
-        stop: 'triple-fault', pc: 'bad', regs: { sp: 0x8000 }, mode: 'kernel', flags: CF | SF, retired: 7, ticks: 7,
-      });
+        .word 0x0007, 0x1007, 0x2007, 0x3007, 0, 0x5007, 0x6007, 0x7007`,
+        {
+          stop: 'triple-fault',
+          pc: 'bad',
+          regs: { sp: 0x8000 },
+          mode: 'kernel',
+          flags: CF | SF,
+          retired: 7,
+          ticks: 7,
+        },
+      );
     });
 
     it('a triple fault from user mode with a ksp stack that is not mapped', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x3000
         mov r1, 0x1000
         mov cr3, r1
@@ -501,9 +597,16 @@ after:  hlt
         .org 0x1000
         .word 0x2007
         .org 0x2000
-        .word 0x0007, 0x1007, 0x2007, 0x3007, 0, 0x5007, 0x6007, 0x7007`, {
-        stop: 'triple-fault', pc: 'after', mode: 'user', regs: { sp: USER_SP }, flags: IF, retired: 11,
-      });
+        .word 0x0007, 0x1007, 0x2007, 0x3007, 0, 0x5007, 0x6007, 0x7007`,
+        {
+          stop: 'triple-fault',
+          pc: 'after',
+          mode: 'user',
+          regs: { sp: USER_SP },
+          flags: IF,
+          retired: 11,
+        },
+      );
     });
   });
 
@@ -511,26 +614,39 @@ after:  hlt
     it('100,000 deliveries in a row without a retired instruction stop the machine (here: a #UD handler that is itself undefined)', () => {
       // Each #UD is delivered kernel to kernel, 24 bytes lower: after exactly
       // 100,000 deliveries sp = 0x400000 − 2,400,000 and pc is the handler.
-      check(`
+      check(
+        `
 _start: mov sp, 0x400000
         mov r1, vectors
         mov evt, r1
 bad:    .word 0
-${vectorTable({}, '0x300000')}`, {
-        stop: 'exception-loop', pc: 0x300000, regs: { sp: 0x400000 - 24 * 100000 }, retired: 3, ticks: 3, mode: 'kernel',
-        words: { [0x400000 - 16]: 'bad', [0x400000 - 24 * 2 + 8]: 0x300000, [0x400000 - 24 * 100000 + 8]: 0x300000, [0x400000 - 24 * 100000 - 16]: 0 },
-      }, { memory: 0x400000 });
+${vectorTable({}, '0x300000')}`,
+        {
+          stop: 'exception-loop',
+          pc: 0x300000,
+          regs: { sp: 0x400000 - 24 * 100000 },
+          retired: 3,
+          ticks: 3,
+          mode: 'kernel',
+          words: { [0x400000 - 16]: 'bad', [0x400000 - 24 * 2 + 8]: 0x300000, [0x400000 - 24 * 100000 + 8]: 0x300000, [0x400000 - 24 * 100000 - 16]: 0 },
+        },
+        { memory: 0x400000 },
+      );
     });
 
     it('a handler that retires one instruction before faulting again never counts as a loop', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x400000
         mov r1, vectors
         mov evt, r1
         .word 0
 handler: nop
         .word 0
-${vectorTable({}, 'handler')}`, { stop: 'instruction-limit', retired: 50000, pc: 'handler+4' }, { memory: 0x400000, maxInstructions: 50000 });
+${vectorTable({}, 'handler')}`,
+        { stop: 'instruction-limit', retired: 50000, pc: 'handler+4' },
+        { memory: 0x400000, maxInstructions: 50000 },
+      );
     });
 
     it('exactly 100,000 deliveries are allowed, and a retired instruction restarts the count', () => {
@@ -542,19 +658,24 @@ ${vectorTable({}, 'handler')}`, { stop: 'instruction-limit', retired: 50000, pc:
       // and from then on every delivery is followed by a retired nop.
       const H = Op.NOP;
       const S = H + 16 + 24 * 99999;
-      check(`
+      check(
+        `
 _start: mov sp, ${S}
         mov r1, vectors
         mov evt, r1
         .word 0
         .org 0x3F0000
-${vectorTable({}, String(H))}`, { stop: 'instruction-limit', retired: 3 + 2, pc: H + 4, words: { [H]: H } }, { memory: 0x400000, maxInstructions: 3 + 2 });
+${vectorTable({}, String(H))}`,
+        { stop: 'instruction-limit', retired: 3 + 2, pc: H + 4, words: { [H]: H } },
+        { memory: 0x400000, maxInstructions: 3 + 2 },
+      );
     });
   });
 
   describe('#PF frame (vector 14): e is the error code, a the fault address', () => {
     it('a user write to a read-only page', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x3000
         mov r1, 0x1000
         mov cr3, r1
@@ -570,109 +691,159 @@ ${HANDLERS}
         .org 0x1000
         .word 0x2007
         .org 0x2000
-        .word 0x0007, 0x1007, 0x2007, 0x3007, 0x4007, 0x5005, 0x6007, 0x7007`, {
-        stop: 'halted', regs: { r10: 14, sp: 0x7000 - 24 },
-        words: frame(0x7000, { sp: USER_SP, mode: 1, flags: CF, pc: 'bad', e: 0x7, a: 0x5321 }),
-      });
+        .word 0x0007, 0x1007, 0x2007, 0x3007, 0x4007, 0x5005, 0x6007, 0x7007`,
+        {
+          stop: 'halted',
+          regs: { r10: 14, sp: 0x7000 - 24 },
+          words: frame(0x7000, { sp: USER_SP, mode: 1, flags: CF, pc: 'bad', e: 0x7, a: 0x5321 }),
+        },
+      );
     });
   });
 
   describe('bus error: a physical address that is neither RAM nor a device stops the machine at once', () => {
     it('in a fetch', () => {
-      check(`
-_start: jmp 0x100000`, { stop: 'bus-error', pc: 0x100000, retired: 1 });
+      check(
+        `
+_start: jmp 0x100000`,
+        { stop: 'bus-error', pc: 0x100000, retired: 1 },
+      );
     });
     it('in a fetch of the second word of an 8-byte instruction at the end of RAM', () => {
-      check(`
+      check(
+        `
 _start: mov r1, 0x12345678
         st [0xFFFFC], r1
         mov r1, 0x0102            ; any 8-byte form: copy the first word of 'mov r1, imm'
         ld r1, [_start]
         st [0xFFFFC], r1
-        jmp 0xFFFFC`, { stop: 'bus-error', pc: 0xffffc, retired: 6 });
+        jmp 0xFFFFC`,
+        { stop: 'bus-error', pc: 0xffffc, retired: 6 },
+      );
     });
     it('in a load (also one that starts in RAM and ends outside)', () => {
-      check(`
+      check(
+        `
 _start: mov r1, 7
 bad:    ld r1, [0x100000]
-        hlt`, { stop: 'bus-error', pc: 'bad', regs: { r1: 7 }, retired: 1 });
-      check(`
+        hlt`,
+        { stop: 'bus-error', pc: 'bad', regs: { r1: 7 }, retired: 1 },
+      );
+      check(
+        `
 _start: mov r1, 7
 bad:    ld r1, [0xFFFFE]
-        hlt`, { stop: 'bus-error', pc: 'bad', regs: { r1: 7 }, retired: 1 });
-      check(`
+        hlt`,
+        { stop: 'bus-error', pc: 'bad', regs: { r1: 7 }, retired: 1 },
+      );
+      check(
+        `
 _start: mov r1, 7
 bad:    ldb r1, [0x80000000]
-        hlt`, { stop: 'bus-error', pc: 'bad', regs: { r1: 7 }, retired: 1 });
+        hlt`,
+        { stop: 'bus-error', pc: 'bad', regs: { r1: 7 }, retired: 1 },
+      );
     });
     it('in a store: nothing is written, even the bytes that are RAM', () => {
-      check(`
+      check(
+        `
 _start: mov r1, 0xFFFFFFFF
 bad:    st [0xFFFFE], r1
-        hlt`, { stop: 'bus-error', pc: 'bad', bytes: { 0xffffe: 0, 0xfffff: 0 }, retired: 1 });
-      check(`
+        hlt`,
+        { stop: 'bus-error', pc: 'bad', bytes: { 0xffffe: 0, 0xfffff: 0 }, retired: 1 },
+      );
+      check(
+        `
 _start: mov r1, 0xFFFFFFFF
 bad:    stb [0x100000], r1
-        hlt`, { stop: 'bus-error', pc: 'bad', retired: 1 });
-      check(`
+        hlt`,
+        { stop: 'bus-error', pc: 'bad', retired: 1 },
+      );
+      check(
+        `
 _start: mov r1, 0xFFFFFFFF
         mov sp, 0x100004
 bad:    push r1
-        hlt`, { stop: 'bus-error', pc: 'bad', regs: { sp: 0x100004 }, retired: 2 });
+        hlt`,
+        { stop: 'bus-error', pc: 'bad', regs: { sp: 0x100004 }, retired: 2 },
+      );
     });
     it('with a smaller RAM (memory: 8192)', () => {
-      check(`
+      check(
+        `
 _start: mov r1, 5
         st [0x1FFC], r1
 bad:    st [0x2000], r1
-        hlt`, { stop: 'bus-error', pc: 'bad', words: { 0x1ffc: 5 }, retired: 2 }, { memory: 8192 });
+        hlt`,
+        { stop: 'bus-error', pc: 'bad', words: { 0x1ffc: 5 }, retired: 2 },
+        { memory: 8192 },
+      );
     });
     it('in a page walk: the page directory outside RAM', () => {
-      check(`
+      check(
+        `
 _start: mov r1, 0x200000
         mov cr3, r1
-next:   hlt`, { stop: 'bus-error', pc: 'next', cr3: 0x200000, retired: 2 });
+next:   hlt`,
+        { stop: 'bus-error', pc: 'next', cr3: 0x200000, retired: 2 },
+      );
     });
     it('in a page walk: a page table outside RAM', () => {
-      check(`
+      check(
+        `
 _start: mov r1, 0x1000
         mov cr3, r1
 next:   hlt
         .org 0x1000
-        .word 0x80000007`, { stop: 'bus-error', pc: 'next', retired: 2 });
+        .word 0x80000007`,
+        { stop: 'bus-error', pc: 'next', retired: 2 },
+      );
     });
     it('in a delivery: the vector table outside RAM (no #DF)', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x4000
         mov r1, 0x100000
         mov evt, r1
 bad:    brk
-        hlt`, { stop: 'bus-error', pc: 'bad+4', regs: { sp: 0x4000 }, retired: 4, words: { 0x3ffc: 0x4000 } });
+        hlt`,
+        { stop: 'bus-error', pc: 'bad+4', regs: { sp: 0x4000 }, retired: 4, words: { 0x3ffc: 0x4000 } },
+      );
     });
     it('in a delivery: the stack outside RAM (no #DF)', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x200000
-bad:    .word 0`, { stop: 'bus-error', pc: 'bad', regs: { sp: 0x200000 }, mode: 'kernel', retired: 1 });
+bad:    .word 0`,
+        { stop: 'bus-error', pc: 'bad', regs: { sp: 0x200000 }, mode: 'kernel', retired: 1 },
+      );
     });
   });
 
   describe('precedence', () => {
     it('#GP comes before any effect: a user-mode in does not read the port', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         ${toUser('user')}
 user:   in r1, 0x60
         hlt
-${HANDLERS.replace('h13:    mov r10, 13', 'h13:    in r2, 0x60\n        mov r10, 13')}`, { regs: { r10: 13, r1: KSP, r2: 0x61 } }, { input: 'ab' });
+${HANDLERS.replace('h13:    mov r10, 13', 'h13:    in r2, 0x60\n        mov r10, 13')}`,
+        { regs: { r10: 13, r1: KSP, r2: 0x61 } },
+        { input: 'ab' },
+      );
     });
 
     it('an undefined encoding in the privileged range raises #UD, not #GP, in user mode', () => {
-      check(`
+      check(
+        `
 _start: ${SETUP}
         ${toUser('user')}
 user:   .word ${Op.HLT | 0x100}
         hlt
-${HANDLERS}`, { regs: { r10: 6 } });
+${HANDLERS}`,
+        { regs: { r10: 6 } },
+      );
     });
   });
 });

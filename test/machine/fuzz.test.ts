@@ -12,7 +12,18 @@ import { Machine } from '../../src/machine/machine';
 const DOCUMENTED: readonly StopReason[] = ['halted', 'triple-fault', 'bus-error', 'instruction-limit', 'exception-loop'];
 const MEMORY = 0x10000;
 
-interface Outcome { reason: StopReason; regs: number[]; pc: number; flags: number; mode: number; cr3: number; ticks: number; retired: number; console: string; memoryHash: number }
+interface Outcome {
+  reason: StopReason;
+  regs: number[];
+  pc: number;
+  flags: number;
+  mode: number;
+  cr3: number;
+  ticks: number;
+  retired: number;
+  console: string;
+  memoryHash: number;
+}
 
 function runBytes(bytes: Uint8Array, tlbEntries: number, maxInstructions: number, input: string): Outcome {
   const machine = new Machine({ memory: MEMORY, tlbEntries, maxInstructions, inputs: input ? [{ tick: 3, bytes: Buffer.from(input, 'latin1') }] : [] });
@@ -22,8 +33,16 @@ function runBytes(bytes: Uint8Array, tlbEntries: number, maxInstructions: number
   let hash = 0;
   for (let i = 0; i < machine.memory.words.length; i++) hash = (Math.imul(hash, 31) + machine.memory.words[i]) | 0;
   return {
-    reason: result.reason, regs: [...cpu.regs].map((r) => r >>> 0), pc: cpu.pc >>> 0, flags: cpu.flags, mode: cpu.mode, cr3: cpu.cr3 >>> 0,
-    ticks: cpu.ticks, retired: cpu.retired, console: machine.devices.console.outputText, memoryHash: hash,
+    reason: result.reason,
+    regs: [...cpu.regs].map((r) => r >>> 0),
+    pc: cpu.pc >>> 0,
+    flags: cpu.flags,
+    mode: cpu.mode,
+    cr3: cpu.cr3 >>> 0,
+    ticks: cpu.ticks,
+    retired: cpu.retired,
+    console: machine.devices.console.outputText,
+    memoryHash: hash,
   };
 }
 
@@ -44,16 +63,18 @@ const value32 = fc.oneof(
 );
 
 /** One valid instruction: a defined form with random registers in the fields it uses and a random immediate. */
-const instruction = fc.record({
-  index: fc.integer({ min: 0, max: INSTRUCTIONS.length - 1 }),
-  a: fc.integer({ min: 0, max: 15 }),
-  b: fc.integer({ min: 0, max: 15 }),
-  imm: value32,
-}).map(({ index, a, b, imm }) => {
-  const info = INSTRUCTIONS[index];
-  const word0 = encodeWord0(info.op, info.usesA ? a : 0, info.usesB ? b : 0);
-  return info.length === 8 ? [word0, imm] : [word0];
-});
+const instruction = fc
+  .record({
+    index: fc.integer({ min: 0, max: INSTRUCTIONS.length - 1 }),
+    a: fc.integer({ min: 0, max: 15 }),
+    b: fc.integer({ min: 0, max: 15 }),
+    imm: value32,
+  })
+  .map(({ index, a, b, imm }) => {
+    const info = INSTRUCTIONS[index];
+    const word0 = encodeWord0(info.op, info.usesA ? a : 0, info.usesB ? b : 0);
+    return info.length === 8 ? [word0, imm] : [word0];
+  });
 
 function wordsToBytes(words: number[]): Uint8Array {
   const bytes = new Uint8Array(words.length * 4);
@@ -100,68 +121,83 @@ describe('machine: fuzz', function () {
   this.timeout(120000);
 
   it('random bytes run as code at address 0 never throw and end with a documented stop reason', () => {
-    fc.assert(fc.property(
-      fc.uint8Array({ minLength: 0, maxLength: 600 }),
-      fc.integer({ min: 0, max: 8 }),
-      fc.integer({ min: 1, max: 3000 }),
-      fc.string({ maxLength: 4 }),
-      (bytes, tlbEntries, maxInstructions, input) => {
-        checkOutcome(runBytes(bytes, tlbEntries, maxInstructions, input), maxInstructions);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 600 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.string({ maxLength: 4 }),
+        (bytes, tlbEntries, maxInstructions, input) => {
+          checkOutcome(runBytes(bytes, tlbEntries, maxInstructions, input), maxInstructions);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('random valid instruction sequences never throw and end with a documented stop reason', () => {
-    fc.assert(fc.property(
-      fc.array(instruction, { minLength: 1, maxLength: 200 }),
-      fc.integer({ min: 0, max: 8 }),
-      fc.integer({ min: 1, max: 5000 }),
-      fc.boolean(),
-      fc.array(fc.integer({ min: 0, max: 0x7f }), { minLength: 16, maxLength: 16 }),
-      fc.string({ maxLength: 4 }),
-      (instructions, tlbEntries, maxInstructions, isPaging, pteFlags, input) => {
-        // Every vector's handler is the middle of the random code.
-        const handlerOffset = 4 * (prelude(isPaging, pteFlags, 0).length) + 4 * Math.floor(instructions.length / 2);
-        const body = instructions.flat();
-        const code = [...prelude(isPaging, pteFlags, handlerOffset), ...body];
-        const bytes = wordsToBytes(code);
-        if (bytes.length > 0x9000) return;
-        checkOutcome(runBytes(bytes, tlbEntries, maxInstructions, input), maxInstructions);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(instruction, { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 0, max: 0x7f }), { minLength: 16, maxLength: 16 }),
+        fc.string({ maxLength: 4 }),
+        (instructions, tlbEntries, maxInstructions, isPaging, pteFlags, input) => {
+          // Every vector's handler is the middle of the random code.
+          const handlerOffset = 4 * prelude(isPaging, pteFlags, 0).length + 4 * Math.floor(instructions.length / 2);
+          const body = instructions.flat();
+          const code = [...prelude(isPaging, pteFlags, handlerOffset), ...body];
+          const bytes = wordsToBytes(code);
+          if (bytes.length > 0x9000) return;
+          checkOutcome(runBytes(bytes, tlbEntries, maxInstructions, input), maxInstructions);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('a run is a pure function of image and configuration', () => {
-    fc.assert(fc.property(
-      fc.array(instruction, { minLength: 1, maxLength: 100 }),
-      fc.integer({ min: 0, max: 4 }),
-      fc.boolean(),
-      fc.array(fc.integer({ min: 0, max: 0x7f }), { minLength: 16, maxLength: 16 }),
-      (instructions, tlbEntries, isPaging, pteFlags) => {
-        const handler = 4 * prelude(isPaging, pteFlags, 0).length;
-        const bytes = wordsToBytes([...prelude(isPaging, pteFlags, handler), ...instructions.flat()]);
-        const first = runBytes(bytes, tlbEntries, 2000, 'ab');
-        const second = runBytes(bytes, tlbEntries, 2000, 'ab');
-        assert.deepEqual(second, first);
-      },
-    ), { numRuns: 100 });
+    fc.assert(
+      fc.property(
+        fc.array(instruction, { minLength: 1, maxLength: 100 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 0, max: 0x7f }), { minLength: 16, maxLength: 16 }),
+        (instructions, tlbEntries, isPaging, pteFlags) => {
+          const handler = 4 * prelude(isPaging, pteFlags, 0).length;
+          const bytes = wordsToBytes([...prelude(isPaging, pteFlags, handler), ...instructions.flat()]);
+          const first = runBytes(bytes, tlbEntries, 2000, 'ab');
+          const second = runBytes(bytes, tlbEntries, 2000, 'ab');
+          assert.deepEqual(second, first);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('with paging off the TLB size changes nothing a program can see', () => {
-    fc.assert(fc.property(
-      fc.array(instruction.filter((words) => {
-        const op = words[0] & 0xff;
-        const info = INSTRUCTIONS.find((i) => i.op === op)!;
-        return info.operands.join() !== 'cr3,ra';
-      }), { minLength: 1, maxLength: 100 }),
-      (instructions) => {
-        const handler = 4 * prelude(false, [], 0).length;
-        const bytes = wordsToBytes([...prelude(false, [], handler), ...instructions.flat()]);
-        const none = runBytes(bytes, 0, 2000, 'x');
-        const some = runBytes(bytes, 16, 2000, 'x');
-        // A program that wrote a mov cr3 into memory and ran it may turn paging on; then the TLB may matter.
-        if (none.cr3 === 0 && some.cr3 === 0) assert.deepEqual(some, none);
-      },
-    ), { numRuns: 100 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          instruction.filter((words) => {
+            const op = words[0] & 0xff;
+            const info = INSTRUCTIONS.find((i) => i.op === op)!;
+            return info.operands.join() !== 'cr3,ra';
+          }),
+          { minLength: 1, maxLength: 100 },
+        ),
+        (instructions) => {
+          const handler = 4 * prelude(false, [], 0).length;
+          const bytes = wordsToBytes([...prelude(false, [], handler), ...instructions.flat()]);
+          const none = runBytes(bytes, 0, 2000, 'x');
+          const some = runBytes(bytes, 16, 2000, 'x');
+          // A program that wrote a mov cr3 into memory and ran it may turn paging on; then the TLB may matter.
+          if (none.cr3 === 0 && some.cr3 === 0) assert.deepEqual(some, none);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

@@ -10,8 +10,15 @@
 
 import { check, Expected, vectorTable } from './check';
 
-const P = 1, W = 2, U = 4, A = 0x20, D = 0x40;
-const PF_PROT = 1, PF_WRITE = 2, PF_USER = 4, PF_FETCH = 16;
+const P = 1,
+  W = 2,
+  U = 4,
+  A = 0x20,
+  D = 0x40;
+const PF_PROT = 1,
+  PF_WRITE = 2,
+  PF_USER = 4,
+  PF_FETCH = 16;
 
 interface Tables {
   /** PDE 1 (pointing at the table at 0x6000 when present); 0 = not present. */
@@ -35,8 +42,10 @@ function paged(body: string, tables: Tables = {}): string {
   for (const [index, value] of Object.entries(pt0)) memory.set(0x2000 + 4 * Number(index), value);
   for (const [index, value] of Object.entries(tables.pt1 ?? {})) memory.set(0x6000 + 4 * Number(index), value);
   for (const [address, value] of Object.entries(tables.data ?? {})) memory.set(Number(address), value);
-  const placed = [...memory.entries()].sort(([x], [y]) => x - y)
-    .map(([address, value]) => `        .org 0x${address.toString(16)}\n        .word 0x${(value >>> 0).toString(16)}`).join('\n');
+  const placed = [...memory.entries()]
+    .sort(([x], [y]) => x - y)
+    .map(([address, value]) => `        .org 0x${address.toString(16)}\n        .word 0x${(value >>> 0).toString(16)}`)
+    .join('\n');
   return `
 _start: mov sp, 0x3F00
         mov r1, vectors
@@ -81,7 +90,9 @@ const PT1 = 0x6000 | P | W | U;
 describe('machine: paging', () => {
   describe('the two-level walk', () => {
     it('translates through directory index (bits 31–22), table index (21–12) and offset (11–0)', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r1, 0x11111111
         st [0x5123], r1          ; PDE 0, PTE 5 -> frame 0x9000
         mov r1, 0x22222222
@@ -90,84 +101,147 @@ describe('machine: paging', () => {
         ld r3, [0x401FFC]
         mov r4, 0x33
         stb [0x7FF], r4          ; identity page 0
-`, { pde1: PT1, pt0: { 5: 0x9000 | P | W }, pt1: { 1: 0xa000 | P | W } }), {
-        stop: 'halted', regs: { r2: 0x11111111, r3: 0x22222222, r10: 0 },
-        words: { 0x9120: 0x11000000, 0x9124: 0x00111111, 0xaffc: 0x22222222, 0x5120: 0 }, bytes: { 0x7ff: 0x33 },
-      });
+`,
+          { pde1: PT1, pt0: { 5: 0x9000 | P | W }, pt1: { 1: 0xa000 | P | W } },
+        ),
+        {
+          stop: 'halted',
+          regs: { r2: 0x11111111, r3: 0x22222222, r10: 0 },
+          words: { 0x9120: 0x11000000, 0x9124: 0x00111111, 0xaffc: 0x22222222, 0x5120: 0 },
+          bytes: { 0x7ff: 0x33 },
+        },
+      );
     });
 
     it('the directory is at cr3 & ~0xFFF: low bits of cr3 are kept in the register but ignored by the walk', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r1, 0x1FFF
         mov cr3, r1
         ld r2, [0x5000]
         mov r3, cr3
-`, { pt0: { 5: 0x9000 | P }, data: { 0x9000: 0xcafe } }), { stop: 'halted', regs: { r2: 0xcafe, r3: 0x1fff, r10: 0 }, cr3: 0x1fff });
+`,
+          { pt0: { 5: 0x9000 | P }, data: { 0x9000: 0xcafe } },
+        ),
+        { stop: 'halted', regs: { r2: 0xcafe, r3: 0x1fff, r10: 0 }, cr3: 0x1fff },
+      );
     });
 
     it('a PTE whose frame is outside RAM gives a bus error on access (the walk itself succeeded)', () => {
-      check(paged(`
+      check(
+        paged(
+          `
 bad:    ld r1, [0x5000]
-`, { pt0: { 5: 0x200000 | P } }), { stop: 'bus-error', pc: 'bad', words: { 0x2014: 0x200000 | P | A } });
+`,
+          { pt0: { 5: 0x200000 | P } },
+        ),
+        { stop: 'bus-error', pc: 'bad', words: { 0x2014: 0x200000 | P | A } },
+      );
     });
 
     it('several virtual pages may map the same frame', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r1, 0xABCD
         st [0x5010], r1
         ld r2, [0x6010]
         ld r3, [0x400010]
-`, { pde1: PT1, pt0: { 5: 0x9000 | P | W, 6: 0x9000 | P }, pt1: { 0: 0x9000 | P } }), { regs: { r2: 0xabcd, r3: 0xabcd, r10: 0 } });
+`,
+          { pde1: PT1, pt0: { 5: 0x9000 | P | W, 6: 0x9000 | P }, pt1: { 0: 0x9000 | P } },
+        ),
+        { regs: { r2: 0xabcd, r3: 0xabcd, r10: 0 } },
+      );
     });
 
     it('PDE and PTE bits other than P, W, U, A, D and the frame are ignored (no large pages) and kept when A/D are set', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r1, 0x5A5A
         st [0x400000], r1
         ld r2, [0x400000]
-`, { pde1: PT1 | 0x80 | 0x18 | 0xF00, pt1: { 0: 0x9000 | P | W | 0x80 | 0x18 | 0xF00 } }), {
-        regs: { r2: 0x5a5a, r10: 0 }, words: { 0x9000: 0x5a5a, 0x1004: PT1 | 0x80 | 0x18 | 0xf00 | A, 0x6000: 0x9000 | P | W | 0x80 | 0x18 | 0xf00 | A | D },
-      });
+`,
+          { pde1: PT1 | 0x80 | 0x18 | 0xf00, pt1: { 0: 0x9000 | P | W | 0x80 | 0x18 | 0xf00 } },
+        ),
+        {
+          regs: { r2: 0x5a5a, r10: 0 },
+          words: { 0x9000: 0x5a5a, 0x1004: PT1 | 0x80 | 0x18 | 0xf00 | A, 0x6000: 0x9000 | P | W | 0x80 | 0x18 | 0xf00 | A | D },
+        },
+      );
     });
   });
 
   describe('A and D bits', () => {
     it('a read sets A in the PDE and the PTE it used; D stays clear', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ld r2, [0x400000]
-`, { pde1: PT1, pt1: { 0: 0x9000 | P | W, 1: 0xa000 | P | W } }), {
-        regs: { r10: 0 }, words: { 0x1004: PT1 | A, 0x6000: 0x9000 | P | W | A, 0x6004: 0xa000 | P | W },
-      });
+`,
+          { pde1: PT1, pt1: { 0: 0x9000 | P | W, 1: 0xa000 | P | W } },
+        ),
+        {
+          regs: { r10: 0 },
+          words: { 0x1004: PT1 | A, 0x6000: 0x9000 | P | W | A, 0x6004: 0xa000 | P | W },
+        },
+      );
     });
 
     it('a write sets A in both and D in the PTE only', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         st [0x400000], r0
-`, { pde1: PT1, pt1: { 0: 0x9000 | P | W } }), { regs: { r10: 0 }, words: { 0x1004: PT1 | A, 0x6000: 0x9000 | P | W | A | D } });
+`,
+          { pde1: PT1, pt1: { 0: 0x9000 | P | W } },
+        ),
+        { regs: { r10: 0 }, words: { 0x1004: PT1 | A, 0x6000: 0x9000 | P | W | A | D } },
+      );
     });
 
     it('a byte write sets D too; an instruction fetch sets A (code page) and the stack page gets A and D', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         stb [0x400000], r0
         push 1
-`, { pde1: PT1, pt1: { 0: 0x9000 | P | W } }), {
-        regs: { r10: 0 }, words: { 0x6000: 0x9000 | P | W | A | D, 0x2000: P | W | U | A, 0x200c: 0x3000 | P | W | U | A | D, 0x1000: 0x2000 | P | W | U | A },
-      });
+`,
+          { pde1: PT1, pt1: { 0: 0x9000 | P | W } },
+        ),
+        {
+          regs: { r10: 0 },
+          words: { 0x6000: 0x9000 | P | W | A | D, 0x2000: P | W | U | A, 0x200c: 0x3000 | P | W | U | A | D, 0x1000: 0x2000 | P | W | U | A },
+        },
+      );
     });
 
     it('a faulting access sets neither A nor D (not in the PDE either)', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ${toUser('user')}
 user:   st [0x400000], r0        ; PTE read-only: protection fault
-`, { pde1: PT1, pt1: { 0: 0x9000 | P | U } }), fault(PF_PROT | PF_WRITE | PF_USER, 0x400000, 'user', {
-        words: { 0x1004: PT1, 0x6000: 0x9000 | P | U },
-      }));
+`,
+          { pde1: PT1, pt1: { 0: 0x9000 | P | U } },
+        ),
+        fault(PF_PROT | PF_WRITE | PF_USER, 0x400000, 'user', {
+          words: { 0x1004: PT1, 0x6000: 0x9000 | P | U },
+        }),
+      );
     });
 
     it('a fault on the PTE level does not set the A of the PDE that was read', () => {
-      check(paged(`
+      check(
+        paged(
+          `
 bad:    ld r1, [0x401000]
-`, { pde1: PT1, pt1: { 0: 0x9000 | P } }), fault(0, 0x401000, 'bad', { words: { 0x1004: PT1 } }));
+`,
+          { pde1: PT1, pt1: { 0: 0x9000 | P } },
+        ),
+        fault(0, 0x401000, 'bad', { words: { 0x1004: PT1 } }),
+      );
     });
   });
 
@@ -213,11 +287,11 @@ bad:    ${operation}
         mov r6, 1
         syscall`;
         // Frame 0x9000 holds 'mov r6, 2; syscall' at 0x100 (the fetch target) and 0x1234 at 0x200.
-        const source = paged(body, { pde1, pt1: { 0: pte } })
-          + '        .org 0x9100\n        mov r6, 2\n        syscall\n        .org 0x9200\n        .word 0x1234\n';
-        const result: Expected = outcome === 'ok'
-          ? { stop: 'halted', regs: { r10: 48, r6: access === 'fetch' ? 2 : 1, r5: access === 'read' ? 0x1234 : 0 }, words: { 0x9200: access === 'write' ? 0x7777 : 0x1234 } }
-          : fault(outcome, access === 'fetch' ? 0x400100 : 0x400200, access === 'fetch' ? 0x400100 : 'bad', { regs: { r6: 0, r5: 0 }, mode: 'kernel', words: { 0x9200: 0x1234 } });
+        const source = paged(body, { pde1, pt1: { 0: pte } }) + '        .org 0x9100\n        mov r6, 2\n        syscall\n        .org 0x9200\n        .word 0x1234\n';
+        const result: Expected =
+          outcome === 'ok'
+            ? { stop: 'halted', regs: { r10: 48, r6: access === 'fetch' ? 2 : 1, r5: access === 'read' ? 0x1234 : 0 }, words: { 0x9200: access === 'write' ? 0x7777 : 0x1234 } }
+            : fault(outcome, access === 'fetch' ? 0x400100 : 0x400200, access === 'fetch' ? 0x400100 : 'bad', { regs: { r6: 0, r5: 0 }, mode: 'kernel', words: { 0x9200: 0x1234 } });
         check(source, result);
       });
     }
@@ -225,7 +299,8 @@ bad:    ${operation}
 
   describe('paging off (cr3 = 0) allows everything', () => {
     it('user mode reads and writes any address, and runs any code, with paging off', () => {
-      check(`
+      check(
+        `
 _start: mov sp, 0x3F00
         mov r1, vectors
         mov evt, r1
@@ -243,104 +318,168 @@ on_sys: mov r10, 48
         hlt
 other:  mov r10, 0xBAD
         hlt
-${vectorTable({ 48: 'on_sys' }, 'other')}`, { stop: 'halted', regs: { r10: 48, r3: 3 }, words: { 0x1000: 0x99 } });
+${vectorTable({ 48: 'on_sys' }, 'other')}`,
+        { stop: 'halted', regs: { r10: 48, r3: 3 }, words: { 0x1000: 0x99 } },
+      );
     });
 
     it('turning paging off again (mov cr3 with 0) makes addresses physical', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ld r2, [0x5000]
         mov r1, 0
         mov cr3, r1
         ld r3, [0x5000]
-`, { pt0: { 5: 0x9000 | P }, data: { 0x9000: 0x9999 } }) + '        .org 0x5000\n        .word 0x5555\n'.replace('.org 0x5000', '.org 0xA000'), {
-        regs: { r2: 0x9999, r3: 0, r10: 0 }, cr3: 0,
-      });
+`,
+          { pt0: { 5: 0x9000 | P }, data: { 0x9000: 0x9999 } },
+        ) + '        .org 0x5000\n        .word 0x5555\n'.replace('.org 0x5000', '.org 0xA000'),
+        {
+          regs: { r2: 0x9999, r3: 0, r10: 0 },
+          cr3: 0,
+        },
+      );
     });
   });
 
   describe('an access that crosses a page boundary', () => {
     it('is translated page by page: its bytes may land in frames that are not adjacent', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r1, 0x44332211
         st [0x400FFE], r1
         ld r2, [0x400FFE]
         ld r3, [0x400FFF]
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W, 1: 0x9000 | P | W } }), {
-        regs: { r2: 0x44332211, r3: 0x00443322, r10: 0 }, bytes: { 0xaffe: 0x11, 0xafff: 0x22, 0x9000: 0x33, 0x9001: 0x44, 0xb000: 0, 0x8fff: 0 },
-        words: { 0x6000: 0xa000 | P | W | A | D, 0x6004: 0x9000 | P | W | A | D },
-      });
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W, 1: 0x9000 | P | W } },
+        ),
+        {
+          regs: { r2: 0x44332211, r3: 0x00443322, r10: 0 },
+          bytes: { 0xaffe: 0x11, 0xafff: 0x22, 0x9000: 0x33, 0x9001: 0x44, 0xb000: 0, 0x8fff: 0 },
+          words: { 0x6000: 0xa000 | P | W | A | D, 0x6004: 0x9000 | P | W | A | D },
+        },
+      );
     });
 
     it('a load whose second page is missing: fault address = first byte on the second page; the first page keeps its A', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r2, 0x5555
 bad:    ld r2, [0x400FFD]
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W } }), fault(0, 0x401000, 'bad', {
-        regs: { r2: 0x5555 }, words: { 0x6000: 0xa000 | P | W | A, 0x6004: 0, 0x1004: PT1 | A },
-      }));
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W } },
+        ),
+        fault(0, 0x401000, 'bad', {
+          regs: { r2: 0x5555 },
+          words: { 0x6000: 0xa000 | P | W | A, 0x6004: 0, 0x1004: PT1 | A },
+        }),
+      );
     });
 
     it('a store whose second page is read-only: nothing is written; the first page keeps A and D', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r1, 0xFFFFFFFF
 bad:    st [0x400FFE], r1
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W, 1: 0x9000 | P } }), fault(PF_PROT | PF_WRITE, 0x401000, 'bad', {
-        bytes: { 0xaffe: 0, 0xafff: 0, 0x9000: 0, 0x9001: 0 }, words: { 0x6000: 0xa000 | P | W | A | D, 0x6004: 0x9000 | P },
-      }));
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W, 1: 0x9000 | P } },
+        ),
+        fault(PF_PROT | PF_WRITE, 0x401000, 'bad', {
+          bytes: { 0xaffe: 0, 0xafff: 0, 0x9000: 0, 0x9001: 0 },
+          words: { 0x6000: 0xa000 | P | W | A | D, 0x6004: 0x9000 | P },
+        }),
+      );
     });
 
     it('a store whose first page faults: the fault address is the access address and the second page is not walked', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r1, 0xFFFFFFFF
 bad:    st [0x400FFF], r1
-`, { pde1: PT1, pt1: { 0: 0xa000 | P, 1: 0x9000 | P | W } }), fault(PF_PROT | PF_WRITE, 0x400fff, 'bad', {
-        bytes: { 0xafff: 0, 0x9000: 0 }, words: { 0x6000: 0xa000 | P, 0x6004: 0x9000 | P | W },
-      }));
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P, 1: 0x9000 | P | W } },
+        ),
+        fault(PF_PROT | PF_WRITE, 0x400fff, 'bad', {
+          bytes: { 0xafff: 0, 0x9000: 0 },
+          words: { 0x6000: 0xa000 | P, 0x6004: 0x9000 | P | W },
+        }),
+      );
     });
 
     it('a user store that crosses into a supervisor page faults with the user and write bits at the second page', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ${toUser('user')}
 user:   mov r1, 0x01020304
 bad:    st [0x400FFC + 2], r1
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W | U, 1: 0x9000 | P | W } }), fault(PF_PROT | PF_WRITE | PF_USER, 0x401000, 'bad', {
-        bytes: { 0xaffe: 0, 0xafff: 0 }, words: { 0x6000: 0xa000 | P | W | U | A | D },
-      }));
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W | U, 1: 0x9000 | P | W } },
+        ),
+        fault(PF_PROT | PF_WRITE | PF_USER, 0x401000, 'bad', {
+          bytes: { 0xaffe: 0, 0xafff: 0 },
+          words: { 0x6000: 0xa000 | P | W | U | A | D },
+        }),
+      );
     });
 
-    it('an 8-byte instruction whose second word is on a missing page faults as a fetch at that word\'s address', () => {
+    it("an 8-byte instruction whose second word is on a missing page faults as a fetch at that word's address", () => {
       // Frame 0xA000 ends with the first word of 'mov r7, 0x77' (copied there at run time); page 0x401000 is missing.
-      check(paged(`
+      check(
+        paged(
+          `
         ld r1, [model]
         st [0x400FFC], r1
         mov r7, 1
         jmp 0x400FFC
 model:  mov r7, 0x77
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W } }), fault(PF_FETCH, 0x401000, 0x400ffc, { regs: { r7: 1 }, words: { 0x6000: 0xa000 | P | W | A | D } }));
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W } },
+        ),
+        fault(PF_FETCH, 0x401000, 0x400ffc, { regs: { r7: 1 }, words: { 0x6000: 0xa000 | P | W | A | D } }),
+      );
     });
 
     it('the same instruction from user mode: e = user | fetch', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ld r1, [model]
         st [0x400FFC], r1
         mov r7, 1
         ${toUser('0x400FFC')}
 model:  mov r7, 0x77
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W | U, 1: 0x9000 | W | U } }), fault(PF_USER | PF_FETCH, 0x401000, 0x400ffc, { regs: { r7: 1 } }));
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W | U, 1: 0x9000 | W | U } },
+        ),
+        fault(PF_USER | PF_FETCH, 0x401000, 0x400ffc, { regs: { r7: 1 } }),
+      );
     });
 
     it('and its second word on a supervisor page, from user mode: a protection fault at that word', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ld r1, [model]
         st [0x400FFC], r1
         mov r7, 1
         ${toUser('0x400FFC')}
 model:  mov r7, 0x77
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W | U, 1: 0x9000 | P | W } }), fault(PF_PROT | PF_USER | PF_FETCH, 0x401000, 0x400ffc, { regs: { r7: 1 } }));
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W | U, 1: 0x9000 | P | W } },
+        ),
+        fault(PF_PROT | PF_USER | PF_FETCH, 0x401000, 0x400ffc, { regs: { r7: 1 } }),
+      );
     });
 
     it('when both pages are present the 8-byte instruction runs', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ld r1, [model]
         st [0x400FFC], r1
         ld r1, [model + 4]
@@ -355,74 +494,111 @@ model:  mov r7, 0x77
 model:  mov r7, 0x77
         jmp back
 back:   mov r8, 8
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W, 1: 0x9000 | P | W } }), { stop: 'halted', regs: { r7: 0x77, r8: 8, r10: 0 } });
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W, 1: 0x9000 | P | W } },
+        ),
+        { stop: 'halted', regs: { r7: 0x77, r8: 8, r10: 0 } },
+      );
     });
 
     it('an unaligned instruction whose first word crosses onto a missing page faults as a fetch at the second page', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ldb r1, [model]
         stb [0x400FFE], r1
         ldb r1, [model + 1]
         stb [0x400FFF], r1
         jmp 0x400FFE
 model:  nop
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W } }), fault(PF_FETCH, 0x401000, 0x400ffe));
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W } },
+        ),
+        fault(PF_FETCH, 0x401000, 0x400ffe),
+      );
     });
 
     it('a 4-byte instruction in the last word of a page needs no second page', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ld r1, [model]
         st [0x400FFC], r1
         jmp 0x400FFC
 model:  syscall
-`, { pde1: PT1, pt1: { 0: 0xa000 | P | W } }), { stop: 'halted', regs: { r10: 48 } });
+`,
+          { pde1: PT1, pt1: { 0: 0xa000 | P | W } },
+        ),
+        { stop: 'halted', regs: { r10: 48 } },
+      );
     });
   });
 
   describe('page-fault delivery', () => {
     it('the fault address is the virtual address, and the handler can map the page and retry (iret)', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         mov r2, 0
 bad:    ld r2, [0x400123]
         mov r9, 9
-`, { pde1: PT1, pt0: { 6: 0x6000 | P | W }, data: { 0xa120: 0xdd000000, 0xa124: 0x00ccbbaa } }).replace(`on_pf:  mov r10, 14`, `on_pf:  add sp, 8
+`,
+          { pde1: PT1, pt0: { 6: 0x6000 | P | W }, data: { 0xa120: 0xdd000000, 0xa124: 0x00ccbbaa } },
+        ).replace(
+          `on_pf:  mov r10, 14`,
+          `on_pf:  add sp, 8
         mov r1, 0xA007
         st [0x6000], r1          ; PTE 0 of the second table: now present
         add r10, 1
         iret
-        mov r10, 14`), { stop: 'halted', regs: { r2: 0xccbbaadd, r9: 9, r10: 1 }, words: { 0x6000: 0xa007 | A } });
+        mov r10, 14`,
+        ),
+        { stop: 'halted', regs: { r2: 0xccbbaadd, r9: 9, r10: 1 }, words: { 0x6000: 0xa007 | A } },
+      );
     });
   });
 
   describe('faulting instructions change nothing', () => {
     it('a push to a read-only page faults with sp unchanged', () => {
-      check(paged(`
+      check(
+        paged(
+          `
         ${toUser('user')}
 user:   mov sp, 0x400010
 bad:    push 5
-`, { pde1: PT1, pt1: { 0: 0x9000 | P | U } }), fault(PF_PROT | PF_WRITE | PF_USER, 0x40000c, 'bad', {
-        words: { 0x37fc: 0x400010, 0x900c: 0 },
-      }));
+`,
+          { pde1: PT1, pt1: { 0: 0x9000 | P | U } },
+        ),
+        fault(PF_PROT | PF_WRITE | PF_USER, 0x40000c, 'bad', {
+          words: { 0x37fc: 0x400010, 0x900c: 0 },
+        }),
+      );
     });
 
     it('an iret whose frame runs onto a missing page faults at the iret and changes nothing', () => {
-      check(paged(`
+      check(
+        paged(`
         mov sp, 0x3FF8
         mov r1, 0x222
         st [0x3FF8], r1          ; the pc to return to
         st [0x3FFC], r1          ; flags
 bad:    iret                     ; mode would be at 0x4000: page 4 is missing
-`), fault(0, 0x4000, 'bad', { mode: 'kernel', regs: { r10: 14 } }));
+`),
+        fault(0, 0x4000, 'bad', { mode: 'kernel', regs: { r10: 14 } }),
+      );
     });
 
     it('cr3 with only low bits set (0x7) turns paging on with the directory at physical 0', () => {
       // The directory is then the code itself: PDE 0 is the first word of 'mov r1, 7',
       // whose P bit is 0 in this build's encoding, so the next fetch faults, the
       // delivery faults (evt = 0 is on the same missing page), and so does #DF.
-      check(`
+      check(
+        `
 _start: mov r1, 7
         mov cr3, r1
-        hlt`, { stop: 'triple-fault', cr3: 7, pc: 12, retired: 2 });
+        hlt`,
+        { stop: 'triple-fault', cr3: 7, pc: 12, retired: 2 },
+      );
     });
   });
 });

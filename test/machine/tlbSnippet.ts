@@ -3,7 +3,11 @@
 
 import { TlbView } from './check';
 
-export const P = 1, W = 2, U = 4, A = 0x20, D = 0x40;
+export const P = 1,
+  W = 2,
+  U = 4,
+  A = 0x20,
+  D = 0x40;
 
 export interface Layout {
   /** PTEs by index (virtual page i); 0 is the code page, mapped to itself. */
@@ -17,10 +21,17 @@ export function tlbSnippet(body: string, layout: Layout = {}): string {
   const max = Math.max(...Object.keys(ptes).map(Number));
   const table = Array.from({ length: max + 1 }, (_, i) => `0x${(ptes[i] ?? 0).toString(16)}`).join(', ');
   const blocks: Record<number, string> = {
-    0x8000: '.word 0x8888', 0x9000: '.word 0x9999', 0xa000: '.word 0xAAAA', 0xb000: '.word 0xBBBB', 0xc000: '.word 0xCCCC', ...layout.extra,
+    0x8000: '.word 0x8888',
+    0x9000: '.word 0x9999',
+    0xa000: '.word 0xAAAA',
+    0xb000: '.word 0xBBBB',
+    0xc000: '.word 0xCCCC',
+    ...layout.extra,
   };
-  const placed = Object.entries(blocks).sort(([x], [y]) => Number(x) - Number(y))
-    .map(([address, text]) => `        .org 0x${Number(address).toString(16)}\n        ${text.trim()}`).join('\n');
+  const placed = Object.entries(blocks)
+    .sort(([x], [y]) => Number(x) - Number(y))
+    .map(([address, text]) => `        .org 0x${Number(address).toString(16)}\n        ${text.trim()}`)
+    .join('\n');
   return `
         .org 0
         .word ${table}

@@ -6,15 +6,17 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  KERNEL_SHADOWS, KERNEL_SHADOWS_TEXT, PAGING_SETTINGS, PAGING_TEXT, VIRTUALIZATION_TEXT, VIRTUALIZATIONS,
-} from '../../src/hypervisor/settings';
+import { KERNEL_SHADOWS, KERNEL_SHADOWS_TEXT, PAGING_SETTINGS, PAGING_TEXT, VIRTUALIZATION_TEXT, VIRTUALIZATIONS } from '../../src/hypervisor/settings';
 import { MAX_MEMORY_BYTES } from '../../src/machine/memory';
 import { MAX_TLB_ENTRIES } from '../../src/machine/tlb';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-interface Attribute { enum?: string[]; enumDescriptions?: string[]; maximum?: number }
+interface Attribute {
+  enum?: string[];
+  enumDescriptions?: string[];
+  maximum?: number;
+}
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   contributes: { debuggers: Array<{ configurationAttributes: { launch: { properties: Record<string, Attribute> } } }> };
 };
@@ -29,11 +31,14 @@ describe('package.json launch schema', () => {
   for (const [attribute, names, text] of lists) {
     it(`offers the ${attribute} values of src/hypervisor/settings.ts, with their descriptions`, () => {
       assert.deepEqual(launch[attribute].enum, [...names]);
-      assert.deepEqual(launch[attribute].enumDescriptions, names.map((name) => text[name].description));
+      assert.deepEqual(
+        launch[attribute].enumDescriptions,
+        names.map((name) => text[name].description),
+      );
     });
   }
 
-  it('limits memory to the simulated machine\'s RAM, and tlbEntries to what the TLB allows', () => {
+  it("limits memory to the simulated machine's RAM, and tlbEntries to what the TLB allows", () => {
     assert.equal(launch.memory.maximum, MAX_MEMORY_BYTES);
     assert.equal(launch.tlbEntries.maximum, MAX_TLB_ENTRIES);
   });

@@ -14,7 +14,10 @@ const ROOT = resolve(__dirname, '../../..');
 function packagedFiles(): string[] {
   const vsce = join(ROOT, 'node_modules/@vscode/vsce/vsce');
   const output = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' });
-  return output.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+  return output
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
 }
 
 describe('the .vsix file list (vsce ls)', function () {
@@ -46,14 +49,17 @@ describe('the .vsix file list (vsce ls)', function () {
 
   it('holds no sources, tests, source maps or node_modules', () => {
     // Of docs/ only the Markdown pages (not the screenshots).
-    const unwanted = files.filter((file) => /^(src|test|out|node_modules|scripts|examples|\.ci|\.vscode-test|test-output)\//.test(file) || /^docs\/(?!\w[\w-]*\.md$)/.test(file) || /\.(ts|map|vsix)$/.test(file));
+    const unwanted = files.filter(
+      (file) => /^(src|test|out|node_modules|scripts|examples|\.ci|\.vscode-test|test-output)\//.test(file) || /^docs\/(?!\w[\w-]*\.md$)/.test(file) || /\.(ts|map|vsix)$/.test(file),
+    );
     assert.deepEqual(unwanted, []);
   });
 
   it('every file the manifest points at is packaged', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     const pointed = [manifest.main, ...manifest.contributes.grammars.map((g: { path: string }) => g.path), ...manifest.contributes.languages.map((l: { configuration?: string }) => l.configuration)]
-      .filter(Boolean).map((p: string) => p.replace(/^\.\//, ''));
+      .filter(Boolean)
+      .map((p: string) => p.replace(/^\.\//, ''));
     for (const file of pointed) assert.ok(files.includes(file), `${file} (named in package.json) is packaged`);
   });
 

@@ -9,7 +9,13 @@ import { WALKTHROUGH_CONTEXT_KEYS } from '../../src/extension/walkthroughSteps';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-interface Step { id: string; title: string; description: string; media: { markdown?: string; image?: string }; completionEvents?: string[] }
+interface Step {
+  id: string;
+  title: string;
+  description: string;
+  media: { markdown?: string; image?: string };
+  completionEvents?: string[];
+}
 interface Manifest {
   contributes: { commands: Array<{ command: string }>; walkthroughs: Array<{ id: string; title: string; steps: Step[] }> };
 }
@@ -40,7 +46,10 @@ describe('the walkthrough in package.json', () => {
 
   it('takes the user from a lab through F5, the protection-fault filter and the hypervisor to the panels', () => {
     assert.ok(walkthrough, 'contributes.walkthroughs has a walkthrough');
-    assert.deepEqual(walkthrough.steps.map((step) => step.id), ['open-lab', 'start-debugging', 'protection-fault-filter', 'step-into-hypervisor', 'page-tables', 'tlb']);
+    assert.deepEqual(
+      walkthrough.steps.map((step) => step.id),
+      ['open-lab', 'start-debugging', 'protection-fault-filter', 'step-into-hypervisor', 'page-tables', 'tlb'],
+    );
   });
 
   it('shows a page of media/walkthrough for every step, and the pages exist', () => {

@@ -23,7 +23,10 @@ async function snapshotOfOs(virtualization: string, reason: string, configure: (
   try {
     const stopped = client.waitForEvent('stopped');
     await Promise.all([
-      client.waitForEvent('initialized').then(async () => { await configure(client); return client.configurationDoneRequest(); }),
+      client.waitForEvent('initialized').then(async () => {
+        await configure(client);
+        return client.configurationDoneRequest();
+      }),
       client.launch({ program: path.join(ROOT, 'examples/os/kernel.g32'), virtualization, input: [{ tick: 2000, text: 'k' }], stopOnEntry: false, ...launch }),
     ]);
     assert.equal((await stopped).body.reason, reason);
@@ -34,14 +37,18 @@ async function snapshotOfOs(virtualization: string, reason: string, configure: (
 }
 
 /** Under trap-and-emulate (on-demand, separate shadows), stopped by the hidden-page-fault filter on user1's first page. */
-const adapterSnapshot = () => snapshotOfOs('trap-and-emulate', 'exception', (client) =>
-  client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'hidden-page-fault', condition: 'address >= 0x00400000 && address < 0x00401000' }] }));
+const adapterSnapshot = () =>
+  snapshotOfOs('trap-and-emulate', 'exception', (client) =>
+    client.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'hidden-page-fault', condition: 'address >= 0x00400000 && address < 0x00401000' }] }),
+  );
 
 /** Under binary translation on first sight, stopped at user1's first system call (the kernel's boot code ran translated: tiered, it would have run cold). */
-const translatedSnapshot = () => snapshotOfOs('binary-translation', 'breakpoint', (client) =>
-  client.setBreakpointsRequest({ source: { path: path.join(ROOT, 'examples/os/user1.g32') }, breakpoints: [{ line: 26 }] }), { translationThreshold: 1 });
+const translatedSnapshot = () =>
+  snapshotOfOs('binary-translation', 'breakpoint', (client) => client.setBreakpointsRequest({ source: { path: path.join(ROOT, 'examples/os/user1.g32') }, breakpoints: [{ line: 26 }] }), {
+    translationThreshold: 1,
+  });
 
-describe('panels with the adapter\'s own snapshot (Chromium)', function () {
+describe("panels with the adapter's own snapshot (Chromium)", function () {
   this.timeout(90000);
   const harness = new PanelHarness();
   let snapshot: PanelSnapshot;
@@ -53,7 +60,7 @@ describe('panels with the adapter\'s own snapshot (Chromium)', function () {
   });
   after(() => harness.stop());
 
-  it('the snapshot is of a hidden page fault in user1\'s page, consistent across the three tables', () => {
+  it("the snapshot is of a hidden page fault in user1's page, consistent across the three tables", () => {
     assert.match(snapshot.stopDescription, /hidden page fault/);
     const va = snapshot.pageTables.highlightVa!;
     assert.equal(pageOf(va), 0x00400000);
@@ -66,11 +73,14 @@ describe('panels with the adapter\'s own snapshot (Chromium)', function () {
   it('the page-table panel highlights the faulting page in all three tables, and they agree', async () => {
     const panel = await harness.open('pageTables');
     await panel.sendSnapshot(snapshot);
-    const rows = await panel.page.$$eval('.vtable', (tables) => tables.flatMap((table) =>
-      Array.from(table.querySelectorAll('.vrow.is-fault')).map((row) => ({
-        table: table.getAttribute('aria-label') ?? '',
-        cells: Array.from(row.querySelectorAll('[data-col]')).map((cell) => cell.textContent ?? ''),
-      }))));
+    const rows = await panel.page.$$eval('.vtable', (tables) =>
+      tables.flatMap((table) =>
+        Array.from(table.querySelectorAll('.vrow.is-fault')).map((row) => ({
+          table: table.getAttribute('aria-label') ?? '',
+          cells: Array.from(row.querySelectorAll('[data-col]')).map((cell) => cell.textContent ?? ''),
+        })),
+      ),
+    );
     // The stop comes before the fill: the shadow has no entry for the page yet, so it shows in the guest table and the map.
     const guestRow = rows.find((r) => /^Guest page table/.test(r.table));
     const mapRow = rows.find((r) => /^Hypervisor map/.test(r.table));

@@ -47,31 +47,79 @@ export type Theme = 'dark' | 'light';
 
 const THEMES: Record<Theme, Record<string, string>> = {
   dark: {
-    'foreground': '#cccccc', 'descriptionForeground': '#9d9d9d', 'disabledForeground': '#cccccc80',
-    'editor-background': '#1f1f1f', 'editor-foreground': '#cccccc', 'panel-border': '#2b2b2b', 'widget-border': '#313131',
-    'sideBarSectionHeader-background': '#181818', 'list-hoverBackground': '#2a2d2e', 'list-inactiveSelectionBackground': '#37373d',
-    'focusBorder': '#0078d4', 'diffEditor-insertedTextBackground': '#9ccc2c33', 'gitDecoration-addedResourceForeground': '#81b88b',
-    'inputValidation-errorBackground': '#5a1d1d', 'errorForeground': '#f85149', 'editor-stackFrameHighlightBackground': '#ffff0033',
-    'debugIcon-pauseForeground': '#75beff', 'charts-orange': '#d18616', 'charts-blue': '#3794ff', 'charts-purple': '#b180d7',
-    'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-yellow': '#cca700', 'input-background': '#313131',
-    'input-foreground': '#cccccc', 'input-border': '#3c3c3c', 'dropdown-background': '#313131', 'dropdown-foreground': '#cccccc',
-    'dropdown-border': '#3c3c3c', 'textLink-foreground': '#4daafc', 'textCodeBlock-background': '#2b2b2b', 'testing-iconPassed': '#73c991',
+    foreground: '#cccccc',
+    descriptionForeground: '#9d9d9d',
+    disabledForeground: '#cccccc80',
+    'editor-background': '#1f1f1f',
+    'editor-foreground': '#cccccc',
+    'panel-border': '#2b2b2b',
+    'widget-border': '#313131',
+    'sideBarSectionHeader-background': '#181818',
+    'list-hoverBackground': '#2a2d2e',
+    'list-inactiveSelectionBackground': '#37373d',
+    focusBorder: '#0078d4',
+    'diffEditor-insertedTextBackground': '#9ccc2c33',
+    'gitDecoration-addedResourceForeground': '#81b88b',
+    'inputValidation-errorBackground': '#5a1d1d',
+    errorForeground: '#f85149',
+    'editor-stackFrameHighlightBackground': '#ffff0033',
+    'debugIcon-pauseForeground': '#75beff',
+    'charts-orange': '#d18616',
+    'charts-blue': '#3794ff',
+    'charts-purple': '#b180d7',
+    'charts-green': '#89d185',
+    'charts-red': '#f14c4c',
+    'charts-yellow': '#cca700',
+    'input-background': '#313131',
+    'input-foreground': '#cccccc',
+    'input-border': '#3c3c3c',
+    'dropdown-background': '#313131',
+    'dropdown-foreground': '#cccccc',
+    'dropdown-border': '#3c3c3c',
+    'textLink-foreground': '#4daafc',
+    'textCodeBlock-background': '#2b2b2b',
+    'testing-iconPassed': '#73c991',
   },
   light: {
-    'foreground': '#3b3b3b', 'descriptionForeground': '#717171', 'disabledForeground': '#61616180',
-    'editor-background': '#ffffff', 'editor-foreground': '#3b3b3b', 'panel-border': '#e5e5e5', 'widget-border': '#e5e5e5',
-    'sideBarSectionHeader-background': '#f8f8f8', 'list-hoverBackground': '#f2f2f2', 'list-inactiveSelectionBackground': '#e4e6f1',
-    'focusBorder': '#005fb8', 'diffEditor-insertedTextBackground': '#9ccc2c40', 'gitDecoration-addedResourceForeground': '#587c0c',
-    'inputValidation-errorBackground': '#f2dede', 'errorForeground': '#a1260d', 'editor-stackFrameHighlightBackground': '#ffff6673',
-    'debugIcon-pauseForeground': '#007acc', 'charts-orange': '#d18616', 'charts-blue': '#1a85ff', 'charts-purple': '#652d90',
-    'charts-green': '#388a34', 'charts-red': '#e51400', 'charts-yellow': '#bf8803', 'input-background': '#ffffff',
-    'input-foreground': '#3b3b3b', 'input-border': '#cecece', 'dropdown-background': '#ffffff', 'dropdown-foreground': '#3b3b3b',
-    'dropdown-border': '#cecece', 'textLink-foreground': '#005fb8', 'textCodeBlock-background': '#f8f8f8', 'testing-iconPassed': '#388a34',
+    foreground: '#3b3b3b',
+    descriptionForeground: '#717171',
+    disabledForeground: '#61616180',
+    'editor-background': '#ffffff',
+    'editor-foreground': '#3b3b3b',
+    'panel-border': '#e5e5e5',
+    'widget-border': '#e5e5e5',
+    'sideBarSectionHeader-background': '#f8f8f8',
+    'list-hoverBackground': '#f2f2f2',
+    'list-inactiveSelectionBackground': '#e4e6f1',
+    focusBorder: '#005fb8',
+    'diffEditor-insertedTextBackground': '#9ccc2c40',
+    'gitDecoration-addedResourceForeground': '#587c0c',
+    'inputValidation-errorBackground': '#f2dede',
+    errorForeground: '#a1260d',
+    'editor-stackFrameHighlightBackground': '#ffff6673',
+    'debugIcon-pauseForeground': '#007acc',
+    'charts-orange': '#d18616',
+    'charts-blue': '#1a85ff',
+    'charts-purple': '#652d90',
+    'charts-green': '#388a34',
+    'charts-red': '#e51400',
+    'charts-yellow': '#bf8803',
+    'input-background': '#ffffff',
+    'input-foreground': '#3b3b3b',
+    'input-border': '#cecece',
+    'dropdown-background': '#ffffff',
+    'dropdown-foreground': '#3b3b3b',
+    'dropdown-border': '#cecece',
+    'textLink-foreground': '#005fb8',
+    'textCodeBlock-background': '#f8f8f8',
+    'testing-iconPassed': '#388a34',
   },
 };
 const FONTS = {
-  'font-family': '"Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", "DejaVu Sans", sans-serif', 'font-size': '13px',
-  'editor-font-family': '"Droid Sans Mono", "DejaVu Sans Mono", monospace', 'editor-font-size': '12px',
+  'font-family': '"Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", "DejaVu Sans", sans-serif',
+  'font-size': '13px',
+  'editor-font-family': '"Droid Sans Mono", "DejaVu Sans Mono", monospace',
+  'editor-font-size': '12px',
 };
 
 /** One browser and one page server for a test file. */
@@ -80,7 +128,9 @@ export class PanelHarness {
   private browser?: Browser;
   origin = '';
 
-  static isAvailable(): boolean { return CHROMIUM !== undefined && existsSync(CHROMIUM); }
+  static isAvailable(): boolean {
+    return CHROMIUM !== undefined && existsSync(CHROMIUM);
+  }
 
   /**
    * In a `before` hook: skips the suite with one line where Chromium is
@@ -128,7 +178,9 @@ export class PanelHarness {
     const page = await this.browser!.newPage({ viewport: size, deviceScaleFactor: 1 });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
     await page.addInitScript(() => {
       const w = window as unknown as Record<string, unknown>;
       w.__posted = [];
@@ -143,21 +195,27 @@ export class PanelHarness {
     await page.goto(`${this.origin}/page/${kind}`);
     const panel = new PanelPage(page, errors);
     await panel.setTheme(theme);
-    await page.waitForFunction(() => ((window as unknown as { __posted: Array<{ type: string }> }).__posted).some((m) => m.type === 'ready'));
+    await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
     return panel;
   }
 }
 
 export class PanelPage {
-  constructor(readonly page: Page, readonly errors: string[]) {}
+  constructor(
+    readonly page: Page,
+    readonly errors: string[],
+  ) {}
 
   async setTheme(theme: Theme): Promise<void> {
     const variables = Object.fromEntries(Object.entries({ ...FONTS, ...THEMES[theme] }).map(([name, value]) => [`--vscode-${name}`, value]));
-    await this.page.evaluate(({ variables, theme }) => {
-      for (const [name, value] of Object.entries(variables)) document.documentElement.style.setProperty(name, value);
-      document.body.classList.remove('vscode-dark', 'vscode-light');
-      document.body.classList.add(`vscode-${theme}`);
-    }, { variables, theme });
+    await this.page.evaluate(
+      ({ variables, theme }) => {
+        for (const [name, value] of Object.entries(variables)) document.documentElement.style.setProperty(name, value);
+        document.body.classList.remove('vscode-dark', 'vscode-light');
+        document.body.classList.add(`vscode-${theme}`);
+      },
+      { variables, theme },
+    );
   }
 
   /** Posts a message as the extension would (webview.postMessage). */
@@ -183,7 +241,9 @@ export class PanelPage {
     await this.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
   }
 
-  async close(): Promise<void> { await this.page.close(); }
+  async close(): Promise<void> {
+    await this.page.close();
+  }
 }
 
 /**

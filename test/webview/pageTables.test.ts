@@ -24,11 +24,14 @@ function walkOf(snapshot: PanelSnapshot, va: number): WalkView {
 }
 
 async function faultRows(panel: PanelPage): Promise<Array<{ table: string; cells: string[] }>> {
-  return panel.page.$$eval('.vtable', (tables) => tables.flatMap((table) =>
-    Array.from(table.querySelectorAll(".vrow.is-fault")).map((row) => ({
-      table: table.getAttribute('aria-label') ?? '',
-      cells: Array.from(row.querySelectorAll("[data-col]")).map((cell) => cell.textContent ?? ''),
-    }))));
+  return panel.page.$$eval('.vtable', (tables) =>
+    tables.flatMap((table) =>
+      Array.from(table.querySelectorAll('.vrow.is-fault')).map((row) => ({
+        table: table.getAttribute('aria-label') ?? '',
+        cells: Array.from(row.querySelectorAll('[data-col]')).map((cell) => cell.textContent ?? ''),
+      })),
+    ),
+  );
 }
 
 describe('page tables panel (Chromium)', function () {
@@ -114,11 +117,7 @@ describe('page tables panel (Chromium)', function () {
     await panel.send({ type: 'walk', walk: walkOf(snapshot, 0x00400000) });
     await panel.page.waitForSelector('.walk li');
     const steps = await panel.page.$$eval('.walk li', (items) => items.map((i) => i.textContent));
-    assert.deepEqual(steps, [
-      'guest page table: PTE → physical 0x00020000',
-      'hypervisor map: physical 0x00020000 → machine 0x002df000',
-      'shadow: → machine 0x002df000',
-    ]);
+    assert.deepEqual(steps, ['guest page table: PTE → physical 0x00020000', 'hypervisor map: physical 0x00020000 → machine 0x002df000', 'shadow: → machine 0x002df000']);
     await panel.screenshot('page-tables-walk-dark');
     await panel.close();
   });

@@ -8,9 +8,20 @@ import { loadFixture, usePanelHarness } from './harness';
 const ATTACK = '<img src=x onerror="window.__pwned=1">';
 
 const CACHE: TranslationCacheView = {
-  hits: 412, misses: 23, invalidations: 2,
+  hits: 412,
+  misses: 23,
+  invalidations: 2,
   blocks: [
-    { guestAddress: 0x1a40, isPretendUser: false, guestInstructions: ['ldb r3, [r1]', 'st [CONSOLE], r3', 'add r1, 1', 'sub r2, 1', 'jnz .next'], generatedCode: 'ldb r3, [r1]\ncall hv_mmio_store(CONSOLE, r3)\nadd r1, 1\nsub r2, 1\njnz chain 0x00001A40', executions: 37, chainedTo: [0x1a40, 0x1a60], isTranslated: true, retranslated: 'its last instruction trapped 4 times (stores to the memory-mapped console): now emulated without a trap' },
+    {
+      guestAddress: 0x1a40,
+      isPretendUser: false,
+      guestInstructions: ['ldb r3, [r1]', 'st [CONSOLE], r3', 'add r1, 1', 'sub r2, 1', 'jnz .next'],
+      generatedCode: 'ldb r3, [r1]\ncall hv_mmio_store(CONSOLE, r3)\nadd r1, 1\nsub r2, 1\njnz chain 0x00001A40',
+      executions: 37,
+      chainedTo: [0x1a40, 0x1a60],
+      isTranslated: true,
+      retranslated: 'its last instruction trapped 4 times (stores to the memory-mapped console): now emulated without a trap',
+    },
     { guestAddress: 0x1310, isPretendUser: false, guestInstructions: ['pop r0', 'iret'], generatedCode: 'pop r0\ncall hv_iret()', executions: 12, chainedTo: [], isTranslated: true },
     { guestAddress: 0x1008, isPretendUser: false, guestInstructions: ['mov r1, vectors', 'mov evt, r1'], generatedCode: '', executions: 1, chainedTo: [0x1010], isTranslated: false },
   ],
@@ -43,7 +54,13 @@ describe('TLB, costs and translation cache panels (Chromium)', function () {
     const panel = await harness.open('costs', 'dark', { width: 1100, height: 640 });
     await panel.sendSnapshot(snapshot);
     const headers = await panel.page.$$eval('thead th', (cells) => cells.map((c) => c.textContent));
-    assert.deepEqual(headers, ['counter', 'this run so far (trap-and-emulate / shadow-on-demand / separate)', 'none, whole run', 'trap-and-emulate / shadow-proactive / separate, whole run', 'hardware-assist / nested / separate, whole run']);
+    assert.deepEqual(headers, [
+      'counter',
+      'this run so far (trap-and-emulate / shadow-on-demand / separate)',
+      'none, whole run',
+      'trap-and-emulate / shadow-proactive / separate, whole run',
+      'hardware-assist / nested / separate, whole run',
+    ]);
     const hidden = await panel.page.$$eval('tr[data-label="hidden page faults"] td', (cells) => cells.map((c) => c.textContent));
     assert.deepEqual(hidden, ['hidden page faults', '9', '0', '58', '0']);
     assert.match((await panel.page.textContent('[data-card="switches"]'))!, /1 · 4/);
@@ -51,7 +68,10 @@ describe('TLB, costs and translation cache panels (Chromium)', function () {
     await panel.setTheme('light');
     await panel.screenshot('costs-light');
     await panel.page.selectOption('select', 'none');
-    assert.deepEqual((await panel.posted()).filter((m) => m.type === 'compareWith'), [{ type: 'compareWith', setting: 'none' }]);
+    assert.deepEqual(
+      (await panel.posted()).filter((m) => m.type === 'compareWith'),
+      [{ type: 'compareWith', setting: 'none' }],
+    );
     assert.equal(await panel.page.locator('thead th').count(), 3);
     await panel.close();
   });
@@ -62,7 +82,9 @@ describe('TLB, costs and translation cache panels (Chromium)', function () {
     nested.costs.setting = 'hardware-assist / nested';
     nested.costs.rows = [
       ...nested.costs.rows.filter((r) => !/TLB misses|one-dimensional|nested walk/.test(r.label)),
-      { label: 'TLB misses', value: 49 }, { label: 'page-walk memory references (one-dimensional)', value: 0 }, { label: 'nested walk memory references', value: 351 },
+      { label: 'TLB misses', value: 49 },
+      { label: 'page-walk memory references (one-dimensional)', value: 0 },
+      { label: 'nested walk memory references', value: 351 },
     ];
     await panel.sendSnapshot(nested);
     const card = (await panel.page.textContent('[data-card="walks"]'))!;
@@ -71,7 +93,8 @@ describe('TLB, costs and translation cache panels (Chromium)', function () {
     const shadow = loadFixture();
     shadow.costs.rows = [
       ...shadow.costs.rows.filter((r) => !/TLB misses|one-dimensional|nested walk/.test(r.label)),
-      { label: 'TLB misses', value: 606 }, { label: 'page-walk memory references (one-dimensional)', value: 1212 },
+      { label: 'TLB misses', value: 606 },
+      { label: 'page-walk memory references (one-dimensional)', value: 1212 },
     ];
     await panel.sendSnapshot(shadow);
     assert.match((await panel.page.textContent('[data-card="walks"]'))!, /606 · 1,212.*2\.0 references per miss: one-dimensional walks \(the shadow\)/);

@@ -37,12 +37,20 @@ describe('stale TLB and shadow entries in the panels (Chromium)', function () {
   this.timeout(60000);
   const harness = usePanelHarness();
   let snapshot: PanelSnapshot;
-  before(async () => { snapshot = await staleSnapshot(); });
+  before(async () => {
+    snapshot = await staleSnapshot();
+  });
 
   it('the snapshot marks exactly the entries for the remapped page stale, and says why', () => {
     const active = snapshot.pageTables.shadows.find((s) => s.isActive)!;
-    assert.deepEqual(active.entries.filter((e) => e.staleReason).map((e) => e.va), [VA]);
-    assert.deepEqual(snapshot.tlb.entries.filter((e) => e.staleReason).map((e) => e.va), [VA]);
+    assert.deepEqual(
+      active.entries.filter((e) => e.staleReason).map((e) => e.va),
+      [VA],
+    );
+    assert.deepEqual(
+      snapshot.tlb.entries.filter((e) => e.staleReason).map((e) => e.va),
+      [VA],
+    );
     const reason = active.entries.find((e) => e.va === VA)!.staleReason!;
     assert.match(reason, /^stale: the guest page table and the hypervisor map give machine frame 0x[0-9a-f]{8} \(a PTE changed without invlpg/);
   });
@@ -50,9 +58,12 @@ describe('stale TLB and shadow entries in the panels (Chromium)', function () {
   it('the page-table panel marks the stale shadow row, with the reason as its tooltip', async () => {
     const panel = await harness.open('pageTables');
     await panel.sendSnapshot(snapshot);
-    const rows = await panel.page.$$eval('.vtable[aria-label^="Shadow"] .vrow.is-stale', (elements) => elements.map((row) => ({
-      cells: Array.from(row.querySelectorAll('[data-col]')).map((cell) => cell.textContent ?? ''), title: (row as HTMLElement).title,
-    })));
+    const rows = await panel.page.$$eval('.vtable[aria-label^="Shadow"] .vrow.is-stale', (elements) =>
+      elements.map((row) => ({
+        cells: Array.from(row.querySelectorAll('[data-col]')).map((cell) => cell.textContent ?? ''),
+        title: (row as HTMLElement).title,
+      })),
+    );
     assert.equal(rows.length, 1, JSON.stringify(rows));
     assert.equal(rows[0].cells[0], '0x00005000');
     assert.equal(rows[0].cells[3], 'stale');

@@ -11,8 +11,14 @@ function withManyEvents(snapshot: PanelSnapshot, n: number): PanelSnapshot {
   const timeline: TimelineEntry[] = [];
   for (let seq = 0; seq < n; seq++) {
     timeline.push({
-      seq, kind: KINDS[seq % KINDS.length], guest: 0, pc: 0x1000 + (seq % 512) * 8, instruction: `st [CONSOLE], r${seq % 8}`,
-      description: `event number ${seq}`, ticks: seq * 7, source: { path: 'examples/os/console.g32', line: 10 },
+      seq,
+      kind: KINDS[seq % KINDS.length],
+      guest: 0,
+      pc: 0x1000 + (seq % 512) * 8,
+      instruction: `st [CONSOLE], r${seq % 8}`,
+      description: `event number ${seq}`,
+      ticks: seq * 7,
+      source: { path: 'examples/os/console.g32', line: 10 },
     });
   }
   return { ...snapshot, timeline };
@@ -56,7 +62,9 @@ describe('trap timeline panel (Chromium)', function () {
     // It follows the newest event.
     assert.equal(await panel.page.locator('.vrow[data-key="9999"]').count(), 1);
     // Scroll to the middle: the rows there appear, still only a few dozen.
-    await panel.page.evaluate(() => { document.querySelector('.vscroll')!.scrollTop = 5000 * 22; });
+    await panel.page.evaluate(() => {
+      document.querySelector('.vscroll')!.scrollTop = 5000 * 22;
+    });
     await panel.page.waitForSelector('.vrow[data-key="5005"]');
     const afterScroll = await rowCount();
     assert.ok(afterScroll < 80, `rendered ${afterScroll} rows after scrolling`);

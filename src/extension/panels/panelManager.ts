@@ -34,7 +34,10 @@ export class PanelManager implements vscode.Disposable {
   readonly onDidReceiveMessage = this.onDidReceiveMessageEmitter.event;
 
   /** `sourceUri` turns the adapter's source paths into documents: files on the desktop, workspace URIs in the browser. */
-  constructor(private readonly extensionUri: vscode.Uri, private readonly sourceUri: (path: string) => vscode.Uri = vscode.Uri.file) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly sourceUri: (path: string) => vscode.Uri = vscode.Uri.file,
+  ) {
     this.disposables.push(
       vscode.debug.registerDebugAdapterTrackerFactory('hyperstep', {
         createDebugAdapterTracker: (session) => ({
@@ -61,7 +64,9 @@ export class PanelManager implements vscode.Disposable {
     );
   }
 
-  isOpen(kind: PanelKind): boolean { return this.panels.has(kind); }
+  isOpen(kind: PanelKind): boolean {
+    return this.panels.has(kind);
+  }
 
   open(kind: PanelKind, options: { preserveFocus?: boolean } = {}): vscode.WebviewPanel {
     const existing = this.panels.get(kind);
@@ -70,13 +75,18 @@ export class PanelManager implements vscode.Disposable {
       return existing;
     }
     const scriptRoot = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE_PREFIX + kind, `hyperstep: ${PANEL_TITLES[kind]}`, {
-      viewColumn: vscode.ViewColumn.Beside,
-      preserveFocus: options.preserveFocus ?? false,
-    }, {
-      enableScripts: true,
-      localResourceRoots: [scriptRoot],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE_PREFIX + kind,
+      `hyperstep: ${PANEL_TITLES[kind]}`,
+      {
+        viewColumn: vscode.ViewColumn.Beside,
+        preserveFocus: options.preserveFocus ?? false,
+      },
+      {
+        enableScripts: true,
+        localResourceRoots: [scriptRoot],
+      },
+    );
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.svg');
     panel.webview.html = panelHtml({
       kind,
@@ -109,24 +119,32 @@ export class PanelManager implements vscode.Disposable {
   /** Fetches a snapshot and posts it; stops that arrive while one is being fetched are folded into one more fetch. */
   refresh(): void {
     if (!this.session || this.panels.size === 0) return;
-    if (this.isFetching) { this.isFetchPending = true; return; }
+    if (this.isFetching) {
+      this.isFetchPending = true;
+      return;
+    }
     this.isFetching = true;
     const session = this.session;
     const args: Record<string, unknown> = {};
     if (this.threadId !== undefined) args.guest = guestOfThread(this.threadId);
     if (this.compareWith) args.compareWith = this.compareWith;
-    void Promise.resolve(session.customRequest('hyperstep/snapshot', args)).then(
-      (snapshot: PanelSnapshot) => {
-        if (session.id !== this.session?.id || !snapshot) return;
-        this.snapshot = snapshot;
-        this.postAll({ type: 'snapshot', snapshot });
-        this.onDidUpdateEmitter.fire(snapshot);
-      },
-      () => undefined, // The session ended or runs again; the next stop brings a new snapshot.
-    ).finally(() => {
-      this.isFetching = false;
-      if (this.isFetchPending) { this.isFetchPending = false; this.refresh(); }
-    });
+    void Promise.resolve(session.customRequest('hyperstep/snapshot', args))
+      .then(
+        (snapshot: PanelSnapshot) => {
+          if (session.id !== this.session?.id || !snapshot) return;
+          this.snapshot = snapshot;
+          this.postAll({ type: 'snapshot', snapshot });
+          this.onDidUpdateEmitter.fire(snapshot);
+        },
+        () => undefined, // The session ended or runs again; the next stop brings a new snapshot.
+      )
+      .finally(() => {
+        this.isFetching = false;
+        if (this.isFetchPending) {
+          this.isFetchPending = false;
+          this.refresh();
+        }
+      });
   }
 
   private postAll(message: ToWebviewMessage): void {

@@ -76,21 +76,39 @@ function runOrdinary(hv: Hypervisor, instr: DecodedInstr, address: number): void
   const op = instr.info.op;
   const a = instr.a;
   switch (op) {
-    case Op.LD_R: case Op.LD_RD: case Op.LD_A: case Op.LDB_R: case Op.LDB_RD: case Op.LDB_A: case Op.POP: {
+    case Op.LD_R:
+    case Op.LD_RD:
+    case Op.LD_A:
+    case Op.LDB_R:
+    case Op.LDB_RD:
+    case Op.LDB_A:
+    case Op.POP: {
       const value = op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A ? cpu.load8(address) : cpu.load32(address);
       if (cpu.fault !== 0) return;
       if (op === Op.POP) regs[15] = (regs[15] + 4) | 0;
       regs[a] = value;
       break;
     }
-    case Op.ST_R: case Op.ST_RD: case Op.ST_A: cpu.store32(address, regs[a]); break;
-    case Op.STB_R: case Op.STB_RD: case Op.STB_A: cpu.store8(address, regs[a]); break;
-    case Op.PUSH_R: case Op.PUSH_I: {
+    case Op.ST_R:
+    case Op.ST_RD:
+    case Op.ST_A:
+      cpu.store32(address, regs[a]);
+      break;
+    case Op.STB_R:
+    case Op.STB_RD:
+    case Op.STB_A:
+      cpu.store8(address, regs[a]);
+      break;
+    case Op.PUSH_R:
+    case Op.PUSH_I: {
       cpu.store32(address, op === Op.PUSH_R ? regs[a] : instr.imm | 0);
       if (cpu.fault !== 0) return;
       regs[15] = address;
       break;
     }
+    default:
+      // isAdaptable admits only the loads, stores, pushes and pops above.
+      throw new Error(`adaptive translation cannot run ${instr.info.mnemonic}`);
   }
   if (cpu.fault !== 0) return;
   cpu.ticks++;

@@ -74,7 +74,10 @@ export class TranslationCache {
     this.byVirtual.set(block.gva, block);
     for (const frame of block.frames) {
       let set = this.byFrame.get(frame);
-      if (!set) { set = new Set(); this.byFrame.set(frame, set); }
+      if (!set) {
+        set = new Set();
+        this.byFrame.set(frame, set);
+      }
       set.add(block);
     }
   }
@@ -196,13 +199,31 @@ export class TranslationCache {
   save(): TranslationCacheState {
     const blocks = new Set<TranslatedBlock>([...this.byPhysical.values(), ...this.byVirtual.values(), ...this.singles.values(), ...this.singlesByMachine.values()]);
     return {
-      byPhysical: [...this.byPhysical], byVirtual: [...this.byVirtual], singles: [...this.singles], singlesByMachine: [...this.singlesByMachine],
-      coldRuns: [...this.coldRuns], mustDecode: [...this.mustDecode],
+      byPhysical: [...this.byPhysical],
+      byVirtual: [...this.byVirtual],
+      singles: [...this.singles],
+      singlesByMachine: [...this.singlesByMachine],
+      coldRuns: [...this.coldRuns],
+      mustDecode: [...this.mustDecode],
       byFrame: [...this.byFrame].map(([frame, set]) => [frame, [...set]]),
-      blocks: [...blocks].map((block) => ({ block, executions: block.executions, chainTarget: block.chainTarget, chainNext: block.chainNext, chainGeneration: block.chainGeneration, isTranslated: block.isTranslated, source: block.source, fn: block.fn })),
-      generation: this.generation, hits: this.hits, misses: this.misses, invalidations: this.invalidations,
-      hotFrames: [...this.hotFrames], dataWrites: [...this.dataWrites],
-      trapCounts: [...this.trapCounts], adaptive: [...this.adaptive],
+      blocks: [...blocks].map((block) => ({
+        block,
+        executions: block.executions,
+        chainTarget: block.chainTarget,
+        chainNext: block.chainNext,
+        chainGeneration: block.chainGeneration,
+        isTranslated: block.isTranslated,
+        source: block.source,
+        fn: block.fn,
+      })),
+      generation: this.generation,
+      hits: this.hits,
+      misses: this.misses,
+      invalidations: this.invalidations,
+      hotFrames: [...this.hotFrames],
+      dataWrites: [...this.dataWrites],
+      trapCounts: [...this.trapCounts],
+      adaptive: [...this.adaptive],
     };
   }
 
@@ -221,14 +242,22 @@ export class TranslationCache {
     for (const [frame, blocks] of state.byFrame) this.byFrame.set(frame, new Set(blocks));
     for (const saved of state.blocks) {
       const block = saved.block;
-      block.executions = saved.executions; block.chainTarget = saved.chainTarget; block.chainNext = saved.chainNext; block.chainGeneration = saved.chainGeneration;
-      block.isTranslated = saved.isTranslated; block.source = saved.source; block.fn = saved.fn;
+      block.executions = saved.executions;
+      block.chainTarget = saved.chainTarget;
+      block.chainNext = saved.chainNext;
+      block.chainGeneration = saved.chainGeneration;
+      block.isTranslated = saved.isTranslated;
+      block.source = saved.source;
+      block.fn = saved.fn;
     }
     this.trapCounts.clear();
     for (const [gpa, traps] of state.trapCounts) this.trapCounts.set(gpa, traps);
     this.adaptive.clear();
     for (const [gpa, reason] of state.adaptive) this.adaptive.set(gpa, reason);
-    this.generation = state.generation; this.hits = state.hits; this.misses = state.misses; this.invalidations = state.invalidations;
+    this.generation = state.generation;
+    this.hits = state.hits;
+    this.misses = state.misses;
+    this.invalidations = state.invalidations;
     this.hotFrames.clear();
     for (const frame of state.hotFrames) this.hotFrames.add(frame);
     this.dataWrites.clear();
@@ -245,7 +274,16 @@ export interface TranslationCacheState {
   coldRuns: Array<[number, number]>;
   mustDecode: number[];
   byFrame: Array<[number, TranslatedBlock[]]>;
-  blocks: Array<{ block: TranslatedBlock; executions: number; chainTarget: TranslatedBlock | undefined; chainNext: TranslatedBlock | undefined; chainGeneration: number; isTranslated: boolean; source: string; fn: BlockFunction }>;
+  blocks: Array<{
+    block: TranslatedBlock;
+    executions: number;
+    chainTarget: TranslatedBlock | undefined;
+    chainNext: TranslatedBlock | undefined;
+    chainGeneration: number;
+    isTranslated: boolean;
+    source: string;
+    fn: BlockFunction;
+  }>;
   generation: number;
   hits: number;
   misses: number;

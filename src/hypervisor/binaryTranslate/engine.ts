@@ -63,7 +63,11 @@ export class BinaryTranslator implements BlockEnv {
   /** Traps at one instruction before adaptive retranslation (0: never). */
   readonly adaptiveTrapLimit: number;
 
-  constructor(private readonly hv: Hypervisor, private readonly guest: Guest, options: BinaryTranslationOptions = {}) {
+  constructor(
+    private readonly hv: Hypervisor,
+    private readonly guest: Guest,
+    options: BinaryTranslationOptions = {},
+  ) {
     this.translationThreshold = Math.max(1, options.translationThreshold ?? TRANSLATION_THRESHOLD);
     this.adaptiveTrapLimit = options.isAdaptive === false ? 0 : ADAPTIVE_TRAP_LIMIT;
   }
@@ -108,7 +112,10 @@ export class BinaryTranslator implements BlockEnv {
       if (isCallOutNext) {
         isCallOutNext = false;
         block = this.cache.lookupSingle(pc) ?? this.cache.lookupSingleAt(cpu.blockEndPa, pc) ?? this.translate(pc, 1);
-        if (block === undefined) { previous = undefined; continue; }
+        if (block === undefined) {
+          previous = undefined;
+          continue;
+        }
         this.cache.rememberVirtual(block, true);
       } else {
         if (previous !== undefined && previous.chainGeneration === this.cache.generation) {
@@ -124,7 +131,10 @@ export class BinaryTranslator implements BlockEnv {
           const runs = isMidBlock ? 0 : this.cache.noteColdRun(pc);
           if (!isMidBlock && (runs >= this.translationThreshold || this.cache.mustDecode.has(pc))) {
             block = this.translate(pc, MAX_BLOCK_INSTRUCTIONS);
-            if (block === undefined) { previous = undefined; continue; }
+            if (block === undefined) {
+              previous = undefined;
+              continue;
+            }
             if (block.executions < runs - 1) block.executions = runs - 1;
           }
         }
@@ -134,9 +144,18 @@ export class BinaryTranslator implements BlockEnv {
           isExactBoundary = true;
           isMidBlock = false;
           switch (this.runCold(pc)) {
-            case BlockEnd.CALL_OUT: isCallOutNext = true; break;
-            case BlockEnd.FAULT: isExactBoundary = false; break;
-            case BlockEnd.EVENT: isMidBlock = pc !== cpu.pc; break;
+            case BlockEnd.CALL_OUT:
+              isCallOutNext = true;
+              break;
+            case BlockEnd.FAULT:
+              isExactBoundary = false;
+              break;
+            case BlockEnd.EVENT:
+              isMidBlock = pc !== cpu.pc;
+              break;
+            case BlockEnd.JUMP:
+            case BlockEnd.NONE:
+              break;
           }
           continue;
         }
@@ -231,11 +250,24 @@ export class BinaryTranslator implements BlockEnv {
     const hv = this.hv;
     const guest = this.guest;
     const walk = guest.memory.walk(guest.cr3, pc, GuestAccess.FETCH, false);
-    if (walk.gpa === -2) { hv.busError(guest, guest.memory.busErrorAddress); return undefined; }
-    if (walk.gpa === -1) { reflect(hv, guest, Vector.PF, walk.errorCode, pc); return undefined; }
+    if (walk.gpa === -2) {
+      hv.busError(guest, guest.memory.busErrorAddress);
+      return undefined;
+    }
+    if (walk.gpa === -1) {
+      reflect(hv, guest, Vector.PF, walk.errorCode, pc);
+      return undefined;
+    }
     // Code fetched from the console page reads as zeros: an undefined instruction, as on bare hardware.
-    if (GuestMemory.isConsole(walk.gpa)) { hv.cpu.setFault(Vector.UD, 0, 0); hv.cpu.raiseFault(); return undefined; }
-    if (!guest.memory.isRam(walk.gpa)) { hv.busError(guest, walk.gpa); return undefined; }
+    if (GuestMemory.isConsole(walk.gpa)) {
+      hv.cpu.setFault(Vector.UD, 0, 0);
+      hv.cpu.raiseFault();
+      return undefined;
+    }
+    if (!guest.memory.isRam(walk.gpa)) {
+      hv.busError(guest, walk.gpa);
+      return undefined;
+    }
     const cached = maxInstructions > 1 ? this.cache.lookupPhysical(walk.gpa, pc) : this.cache.lookupSingleAt(guest.memory.toMachine(walk.gpa), pc);
     if (cached) {
       this.cache.rememberVirtual(cached, maxInstructions === 1);
@@ -263,7 +295,11 @@ export class BinaryTranslator implements BlockEnv {
       if (crossesPage) {
         if (instrs.length > 0) break;
         const second = guest.memory.walk(guest.cr3, (at | 0xfff) + 1, GuestAccess.FETCH, false, false);
-        if (second.gpa >= 0) { frames.add(second.gpa >>> 12); secondPageGpa = second.gpa; isHot ||= this.cache.hotFrames.has(second.gpa >>> 12); }
+        if (second.gpa >= 0) {
+          frames.add(second.gpa >>> 12);
+          secondPageGpa = second.gpa;
+          isHot ||= this.cache.hotFrames.has(second.gpa >>> 12);
+        }
       }
       instrs.push({ pc: at, instr });
       at = (at + instr.length) | 0;
@@ -289,8 +325,24 @@ export class BinaryTranslator implements BlockEnv {
     }
     const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1], adaptive !== undefined);
     const block: TranslatedBlock = {
-      gva: pc, gpa: walk.gpa, instrs, decoded: decodeForInterpreter(instrs, adaptive !== undefined), source: '', fn: interpretBlock, isTranslated: false, adaptive, targetPc, nextPc,
-      chainTarget: undefined, chainNext: undefined, chainGeneration: -1, executions: 0, frames: [...frames], ranges, code, codeMachine,
+      gva: pc,
+      gpa: walk.gpa,
+      instrs,
+      decoded: decodeForInterpreter(instrs, adaptive !== undefined),
+      source: '',
+      fn: interpretBlock,
+      isTranslated: false,
+      adaptive,
+      targetPc,
+      nextPc,
+      chainTarget: undefined,
+      chainNext: undefined,
+      chainGeneration: -1,
+      executions: 0,
+      frames: [...frames],
+      ranges,
+      code,
+      codeMachine,
     };
     if (isSingle) {
       this.cache.insert(block, true);
@@ -349,7 +401,16 @@ export class BinaryTranslator implements BlockEnv {
     const hv = this.hv;
     if (hv.hvEvents.isActive) {
       const text = formatInstr(block.instrs[index].instr);
-      hv.emit(hv.event('bt-translate', this.guest, block.gva, formatInstr(block.instrs[0].instr), `retranslated the block at ${hexWord(block.gva)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`, { address: block.gpa }));
+      hv.emit(
+        hv.event(
+          'bt-translate',
+          this.guest,
+          block.gva,
+          formatInstr(block.instrs[0].instr),
+          `retranslated the block at ${hexWord(block.gva)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`,
+          { address: block.gpa },
+        ),
+      );
     }
   }
 
@@ -362,7 +423,10 @@ export class BinaryTranslator implements BlockEnv {
     const cpu = this.hv.cpu;
     const guest = this.guest;
     const counters = guest.counters;
-    if (this.adaptiveTrapLimit === 0) { cpu.raiseFault(); return; }
+    if (this.adaptiveTrapLimit === 0) {
+      cpu.raiseFault();
+      return;
+    }
     const pc = cpu.pc;
     const faultAddress = cpu.faultAddress;
     const io = counters.ioEmulated;
@@ -383,7 +447,16 @@ export class BinaryTranslator implements BlockEnv {
     const hv = this.hv;
     if (hv.hvEvents.isActive) {
       const text = formatInstr(instr);
-      hv.emit(hv.event('bt-translate', guest, entry, text, `retranslated the block at ${hexWord(entry)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`, { address: code.gpa }));
+      hv.emit(
+        hv.event(
+          'bt-translate',
+          guest,
+          entry,
+          text,
+          `retranslated the block at ${hexWord(entry)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`,
+          { address: code.gpa },
+        ),
+      );
     }
   }
 
@@ -416,11 +489,14 @@ export class BinaryTranslator implements BlockEnv {
       if (isFirst) {
         if (v.isBusError) hv.busError(guest, guest.memory.busErrorAddress);
         else if (v.fault) reflect(hv, guest, Vector.PF, v.fault.errorCode, v.fault.address);
-        else { hv.cpu.setFault(Vector.UD, 0, 0); hv.cpu.raiseFault(); }
+        else {
+          hv.cpu.setFault(Vector.UD, 0, 0);
+          hv.cpu.raiseFault();
+        }
       }
       return undefined;
     }
-    return { instr, crossesPage: ((pc & 0xfff) + instr.length) > 0x1000 };
+    return { instr, crossesPage: (pc & 0xfff) + instr.length > 0x1000 };
   }
 
   /** A block's call into the hypervisor: cpu.pc, ticks and flags are exact at instruction `index`. */
@@ -463,7 +539,8 @@ export class BinaryTranslator implements BlockEnv {
         regs[instr.a] = guest.evt;
         hv.retireEmulated(next);
         return;
-      case Op.SYSCALL: case Op.BRK:
+      case Op.SYSCALL:
+      case Op.BRK:
         // Traps retire before their effect; the translation calls the reflection directly.
         hv.retireEmulated(next);
         reflect(hv, guest, op === Op.SYSCALL ? Vector.SYSCALL : Vector.BP, 0, 0);

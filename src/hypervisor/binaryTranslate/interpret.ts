@@ -40,7 +40,9 @@ export function decodeForInterpreter(instrs: readonly BlockInstr[], isLastCalled
 
 /** Leaves the block before an instruction (a fault) or after it (a jump), as the translation does. */
 function leave(cpu: Cpu, f: number, retired: number, pc: number): void {
-  cpu.flags = f; cpu.ticks += retired; cpu.pc = pc;
+  cpu.flags = f;
+  cpu.ticks += retired;
+  cpu.pc = pc;
 }
 
 /** Runs `block` once without translating it; same signature and effects as its translation. */
@@ -57,7 +59,9 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
     const op = word & 0xff;
     if ((word & CALL_OUT) !== 0) {
       // Privileged, sensitive, trap, undefined or adaptive: the hypervisor runs it with exact state.
-      cpu.flags = f; cpu.ticks += i; cpu.pc = pc;
+      cpu.flags = f;
+      cpu.ticks += i;
+      cpu.pc = pc;
       env.callOut(block, i);
       return;
     }
@@ -67,68 +71,154 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
     const addr = mem === MEM_REG ? r[b] : mem === MEM_DISP ? (r[b] + imm) | 0 : imm;
     let x: number, y: number, res: number;
     switch (op) {
-      case Op.MOV_RR: r[a] = r[b]; break;
-      case Op.MOV_RI: r[a] = imm; break;
-      case Op.LD_R: case Op.LD_RD: case Op.LD_A:
+      case Op.MOV_RR:
+        r[a] = r[b];
+        break;
+      case Op.MOV_RI:
+        r[a] = imm;
+        break;
+      case Op.LD_R:
+      case Op.LD_RD:
+      case Op.LD_A:
         x = cpu.load32(addr);
         if (cpu.fault !== 0) return leave(cpu, f, i, pc);
-        r[a] = x; break;
-      case Op.LDB_R: case Op.LDB_RD: case Op.LDB_A:
+        r[a] = x;
+        break;
+      case Op.LDB_R:
+      case Op.LDB_RD:
+      case Op.LDB_A:
         x = cpu.load8(addr);
         if (cpu.fault !== 0) return leave(cpu, f, i, pc);
-        r[a] = x; break;
-      case Op.ST_R: case Op.ST_RD: case Op.ST_A:
+        r[a] = x;
+        break;
+      case Op.ST_R:
+      case Op.ST_RD:
+      case Op.ST_A:
         cpu.store32(addr, r[a]);
         if (cpu.fault !== 0) return leave(cpu, f, i, pc);
         break;
-      case Op.STB_R: case Op.STB_RD: case Op.STB_A:
+      case Op.STB_R:
+      case Op.STB_RD:
+      case Op.STB_A:
         cpu.store8(addr, r[a]);
         if (cpu.fault !== 0) return leave(cpu, f, i, pc);
         break;
-      case Op.LEA_R: case Op.LEA_RD: case Op.LEA_A: r[a] = addr; break;
-      case Op.PUSH_R: case Op.PUSH_I:
+      case Op.LEA_R:
+      case Op.LEA_RD:
+      case Op.LEA_A:
+        r[a] = addr;
+        break;
+      case Op.PUSH_R:
+      case Op.PUSH_I:
         x = op === Op.PUSH_R ? r[a] : imm;
         y = (r[15] - 4) | 0;
         cpu.store32(y, x);
         if (cpu.fault !== 0) return leave(cpu, f, i, pc);
-        r[15] = y; break;
+        r[15] = y;
+        break;
       case Op.POP:
         x = cpu.load32(r[15]);
         if (cpu.fault !== 0) return leave(cpu, f, i, pc);
         r[15] = (r[15] + 4) | 0;
-        r[a] = x; break;
-      case Op.ADD_RR: case Op.ADD_RI:
-        x = r[a]; y = op === Op.ADD_RR ? r[b] : imm; res = (x + y) | 0;
-        f = (f & Flag.IF) | ((res >>> 0) < (x >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
-        r[a] = res; break;
-      case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI:
-        x = r[a]; y = op === Op.SUB_RR || op === Op.CMP_RR ? r[b] : imm; res = (x - y) | 0;
-        f = (f & Flag.IF) | ((x >>> 0) < (y >>> 0) ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
+        r[a] = x;
+        break;
+      case Op.ADD_RR:
+      case Op.ADD_RI:
+        x = r[a];
+        y = op === Op.ADD_RR ? r[b] : imm;
+        res = (x + y) | 0;
+        f = (f & Flag.IF) | (res >>> 0 < x >>> 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
+        r[a] = res;
+        break;
+      case Op.SUB_RR:
+      case Op.SUB_RI:
+      case Op.CMP_RR:
+      case Op.CMP_RI:
+        x = r[a];
+        y = op === Op.SUB_RR || op === Op.CMP_RR ? r[b] : imm;
+        res = (x - y) | 0;
+        f = (f & Flag.IF) | (x >>> 0 < y >>> 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
         if (op === Op.SUB_RR || op === Op.SUB_RI) r[a] = res;
         break;
-      case Op.AND_RR: case Op.AND_RI: res = r[a] & (op === Op.AND_RR ? r[b] : imm); r[a] = res; f = logicFlags(f, res); break;
-      case Op.OR_RR: case Op.OR_RI: res = r[a] | (op === Op.OR_RR ? r[b] : imm); r[a] = res; f = logicFlags(f, res); break;
-      case Op.XOR_RR: case Op.XOR_RI: res = r[a] ^ (op === Op.XOR_RR ? r[b] : imm); r[a] = res; f = logicFlags(f, res); break;
-      case Op.TEST_RR: case Op.TEST_RI: f = logicFlags(f, r[a] & (op === Op.TEST_RR ? r[b] : imm)); break;
-      case Op.SHL_RR: case Op.SHL_RI: res = r[a] << ((op === Op.SHL_RR ? r[b] : imm) & 31); r[a] = res; f = logicFlags(f, res); break;
-      case Op.SHR_RR: case Op.SHR_RI: res = (r[a] >>> ((op === Op.SHR_RR ? r[b] : imm) & 31)) | 0; r[a] = res; f = logicFlags(f, res); break;
-      case Op.SAR_RR: case Op.SAR_RI: res = r[a] >> ((op === Op.SAR_RR ? r[b] : imm) & 31); r[a] = res; f = logicFlags(f, res); break;
-      case Op.MUL_RR: case Op.MUL_RI: res = Math.imul(r[a], op === Op.MUL_RR ? r[b] : imm); r[a] = res; f = logicFlags(f, res); break;
-      case Op.DIVU_RR: case Op.DIVU_RI: case Op.REMU_RR: case Op.REMU_RI:
+      case Op.AND_RR:
+      case Op.AND_RI:
+        res = r[a] & (op === Op.AND_RR ? r[b] : imm);
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
+      case Op.OR_RR:
+      case Op.OR_RI:
+        res = r[a] | (op === Op.OR_RR ? r[b] : imm);
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
+      case Op.XOR_RR:
+      case Op.XOR_RI:
+        res = r[a] ^ (op === Op.XOR_RR ? r[b] : imm);
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
+      case Op.TEST_RR:
+      case Op.TEST_RI:
+        f = logicFlags(f, r[a] & (op === Op.TEST_RR ? r[b] : imm));
+        break;
+      case Op.SHL_RR:
+      case Op.SHL_RI:
+        res = r[a] << ((op === Op.SHL_RR ? r[b] : imm) & 31);
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
+      case Op.SHR_RR:
+      case Op.SHR_RI:
+        res = (r[a] >>> ((op === Op.SHR_RR ? r[b] : imm) & 31)) | 0;
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
+      case Op.SAR_RR:
+      case Op.SAR_RI:
+        res = r[a] >> ((op === Op.SAR_RR ? r[b] : imm) & 31);
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
+      case Op.MUL_RR:
+      case Op.MUL_RI:
+        res = Math.imul(r[a], op === Op.MUL_RR ? r[b] : imm);
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
+      case Op.DIVU_RR:
+      case Op.DIVU_RI:
+      case Op.REMU_RR:
+      case Op.REMU_RI:
         y = (op === Op.DIVU_RR || op === Op.REMU_RR ? r[b] : imm) >>> 0;
-        if (y === 0) { cpu.setFault(Vector.DE, 0, 0); return leave(cpu, f, i, pc); }
+        if (y === 0) {
+          cpu.setFault(Vector.DE, 0, 0);
+          return leave(cpu, f, i, pc);
+        }
         x = r[a] >>> 0;
         res = (op === Op.DIVU_RR || op === Op.DIVU_RI ? Math.floor(x / y) : x % y) | 0;
-        r[a] = res; f = logicFlags(f, res); break;
-      case Op.NOT: res = ~r[a]; r[a] = res; f = logicFlags(f, res); break;
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
+      case Op.NOT:
+        res = ~r[a];
+        r[a] = res;
+        f = logicFlags(f, res);
+        break;
       case Op.NEG:
-        x = r[a]; res = (-x) | 0;
+        x = r[a];
+        res = -x | 0;
         f = (f & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | (x === -0x80000000 ? Flag.OF : 0);
-        r[a] = res; break;
-      case Op.NOP: break;
-      case Op.JMP_I: return leave(cpu, f, i + 1, imm);
-      case Op.JMP_R: return leave(cpu, f, i + 1, r[a]);
-      case Op.CALL_I: case Op.CALL_R:
+        r[a] = res;
+        break;
+      case Op.NOP:
+        break;
+      case Op.JMP_I:
+        return leave(cpu, f, i + 1, imm);
+      case Op.JMP_R:
+        return leave(cpu, f, i + 1, r[a]);
+      case Op.CALL_I:
+      case Op.CALL_R:
         x = op === Op.CALL_I ? imm : r[a];
         y = (r[15] - 4) | 0;
         cpu.store32(y, next);
@@ -143,10 +233,14 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
       default:
         if (isConditionalJump(op)) return leave(cpu, f, i + 1, conditionHolds(op, f) ? imm : next);
         // As in the translation: anything else is the hypervisor's, with exact state.
-        cpu.flags = f; cpu.ticks += i; cpu.pc = pc;
+        cpu.flags = f;
+        cpu.ticks += i;
+        cpu.pc = pc;
         env.callOut(block, i);
         return;
     }
   }
-  cpu.flags = f; cpu.ticks += count; cpu.pc = code[count * WORDS - 1];
+  cpu.flags = f;
+  cpu.ticks += count;
+  cpu.pc = code[count * WORDS - 1];
 }

@@ -122,7 +122,10 @@ function ruleText(rule: (...values: number[]) => number | boolean, args: readonl
   const params = match ? match[1].split(',').map((param) => param.trim()) : [];
   if (!match || params.length !== args.length) throw new Error(`flag rule ${rule.name} is not one return statement over ${args.length} parameters`);
   const argOf = new Map(params.map((param, i) => [param, args[i]]));
-  const body = match[2].replace(/\b[A-Za-z_$][\w$]*\b/g, (word) => argOf.get(word) ?? word).replace(/\s+/g, ' ').replace(/ \)/g, ')');
+  const body = match[2]
+    .replace(/\b[A-Za-z_$][\w$]*\b/g, (word) => argOf.get(word) ?? word)
+    .replace(/\s+/g, ' ')
+    .replace(/ \)/g, ')');
   return `/* ${rule.name} */ (${body})`;
 }
 
@@ -142,16 +145,17 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
   let isLive = true;
   for (let i = instrs.length - 1; i >= 0; i--) {
     const info = instrs[i].instr.info;
-    if (writesFlags(info)) { needFlags[i] = isLive; isLive = false; }
+    if (writesFlags(info)) {
+      needFlags[i] = isLive;
+      isLive = false;
+    }
     if (isConditionalJump(info.op) || mayExit(info)) isLive = true;
   }
   // A block that jumps back to its own start loops inside the function for as many
   // iterations as fit before the next event tick (t counts the ticks of finished iterations).
   const last = instrs[instrs.length - 1];
   const isSelfLoop = !isLastCalledOut && instrs.length > 1 && (isConditionalJump(last.instr.info.op) || last.instr.info.op === Op.JMP_I) && (last.instr.imm | 0) === instrs[0].pc;
-  const lines: string[] = isSelfLoop
-    ? ['let f = cpu.flags; let t = 0; const budget = cpu.eventTick - cpu.ticks;', 'for (;;) {']
-    : ['let f = cpu.flags; const t = 0;'];
+  const lines: string[] = isSelfLoop ? ['let f = cpu.flags; let t = 0; const budget = cpu.eventTick - cpu.ticks;', 'for (;;) {'] : ['let f = cpu.flags; const t = 0;'];
   const exit = (k: number, pc: string) => `{ cpu.flags = f; cpu.ticks += t + ${k}; cpu.pc = ${pc}; return; }`;
   for (let i = 0; i < instrs.length; i++) {
     const { pc, instr } = instrs[i];
@@ -162,9 +166,7 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
     const faultExit = `if (cpu.fault !== 0) ${exit(i, String(pc))}`;
     const addr = instr.info.mem === 'reg' ? `r[${b}]` : instr.info.mem === 'disp' ? `((r[${b}] + ${imm}) | 0)` : String(imm);
     const src = (rr: Op) => (op === rr ? `r[${b}]` : String(imm));
-    const logic = (expr: string, store: boolean) => needFlags[i]
-      ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = ${LOGIC_FLAGS}; }`
-      : (store ? `r[${a}] = ${expr};` : '');
+    const logic = (expr: string, store: boolean) => (needFlags[i] ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = ${LOGIC_FLAGS}; }` : store ? `r[${a}] = ${expr};` : '');
     if (isLastCalledOut && i === instrs.length - 1) {
       // Adaptive translation: the hypervisor emulates this access, as it would after a trap, without the trap.
       lines.push(`// ${hexLiteral(pc)}: ${formatInstr(instr)} (adaptive: emulated without a trap)`);
@@ -173,27 +175,52 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
     }
     lines.push(`// ${hexLiteral(pc)}: ${formatInstr(instr)}`);
     switch (op) {
-      case Op.MOV_RR: lines.push(`r[${a}] = r[${b}];`); break;
-      case Op.MOV_RI: lines.push(`r[${a}] = ${imm};`); break;
-      case Op.LD_R: case Op.LD_RD: case Op.LD_A:
-        lines.push(`{ const v = cpu.load32(${addr}); ${faultExit} r[${a}] = v; }`); break;
-      case Op.LDB_R: case Op.LDB_RD: case Op.LDB_A:
-        lines.push(`{ const v = cpu.load8(${addr}); ${faultExit} r[${a}] = v; }`); break;
-      case Op.ST_R: case Op.ST_RD: case Op.ST_A:
-        lines.push(`cpu.store32(${addr}, r[${a}]); ${faultExit}`); break;
-      case Op.STB_R: case Op.STB_RD: case Op.STB_A:
-        lines.push(`cpu.store8(${addr}, r[${a}]); ${faultExit}`); break;
-      case Op.LEA_R: case Op.LEA_RD: case Op.LEA_A: lines.push(`r[${a}] = ${addr};`); break;
-      case Op.PUSH_R: case Op.PUSH_I:
-        lines.push(`{ const v = ${op === Op.PUSH_R ? `r[${a}]` : imm}; const sp = (r[15] - 4) | 0; cpu.store32(sp, v); ${faultExit} r[15] = sp; }`); break;
-      case Op.POP:
-        lines.push(`{ const v = cpu.load32(r[15]); ${faultExit} r[15] = (r[15] + 4) | 0; r[${a}] = v; }`); break;
-      case Op.ADD_RR: case Op.ADD_RI:
-        lines.push(needFlags[i]
-          ? `{ const x = r[${a}], y = ${src(Op.ADD_RR)}, res = (x + y) | 0; r[${a}] = res; f = ${ADD_FLAGS}; }`
-          : `r[${a}] = (r[${a}] + ${src(Op.ADD_RR)}) | 0;`);
+      case Op.MOV_RR:
+        lines.push(`r[${a}] = r[${b}];`);
         break;
-      case Op.SUB_RR: case Op.SUB_RI: case Op.CMP_RR: case Op.CMP_RI: {
+      case Op.MOV_RI:
+        lines.push(`r[${a}] = ${imm};`);
+        break;
+      case Op.LD_R:
+      case Op.LD_RD:
+      case Op.LD_A:
+        lines.push(`{ const v = cpu.load32(${addr}); ${faultExit} r[${a}] = v; }`);
+        break;
+      case Op.LDB_R:
+      case Op.LDB_RD:
+      case Op.LDB_A:
+        lines.push(`{ const v = cpu.load8(${addr}); ${faultExit} r[${a}] = v; }`);
+        break;
+      case Op.ST_R:
+      case Op.ST_RD:
+      case Op.ST_A:
+        lines.push(`cpu.store32(${addr}, r[${a}]); ${faultExit}`);
+        break;
+      case Op.STB_R:
+      case Op.STB_RD:
+      case Op.STB_A:
+        lines.push(`cpu.store8(${addr}, r[${a}]); ${faultExit}`);
+        break;
+      case Op.LEA_R:
+      case Op.LEA_RD:
+      case Op.LEA_A:
+        lines.push(`r[${a}] = ${addr};`);
+        break;
+      case Op.PUSH_R:
+      case Op.PUSH_I:
+        lines.push(`{ const v = ${op === Op.PUSH_R ? `r[${a}]` : imm}; const sp = (r[15] - 4) | 0; cpu.store32(sp, v); ${faultExit} r[15] = sp; }`);
+        break;
+      case Op.POP:
+        lines.push(`{ const v = cpu.load32(r[15]); ${faultExit} r[15] = (r[15] + 4) | 0; r[${a}] = v; }`);
+        break;
+      case Op.ADD_RR:
+      case Op.ADD_RI:
+        lines.push(needFlags[i] ? `{ const x = r[${a}], y = ${src(Op.ADD_RR)}, res = (x + y) | 0; r[${a}] = res; f = ${ADD_FLAGS}; }` : `r[${a}] = (r[${a}] + ${src(Op.ADD_RR)}) | 0;`);
+        break;
+      case Op.SUB_RR:
+      case Op.SUB_RI:
+      case Op.CMP_RR:
+      case Op.CMP_RI: {
         const y = op === Op.SUB_RR || op === Op.CMP_RR ? `r[${b}]` : String(imm);
         const isStore = op === Op.SUB_RR || op === Op.SUB_RI;
         if (needFlags[i]) {
@@ -201,48 +228,105 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
         } else if (isStore) lines.push(`r[${a}] = (r[${a}] - ${y}) | 0;`);
         break;
       }
-      case Op.AND_RR: case Op.AND_RI: lines.push(logic(`r[${a}] & ${src(Op.AND_RR)}`, true)); break;
-      case Op.OR_RR: case Op.OR_RI: lines.push(logic(`r[${a}] | ${src(Op.OR_RR)}`, true)); break;
-      case Op.XOR_RR: case Op.XOR_RI: lines.push(logic(`r[${a}] ^ ${src(Op.XOR_RR)}`, true)); break;
-      case Op.TEST_RR: case Op.TEST_RI: lines.push(logic(`r[${a}] & ${src(Op.TEST_RR)}`, false)); break;
-      case Op.SHL_RR: case Op.SHL_RI: lines.push(logic(`r[${a}] << (${src(Op.SHL_RR)} & 31)`, true)); break;
-      case Op.SHR_RR: case Op.SHR_RI: lines.push(logic(`(r[${a}] >>> (${src(Op.SHR_RR)} & 31)) | 0`, true)); break;
-      case Op.SAR_RR: case Op.SAR_RI: lines.push(logic(`r[${a}] >> (${src(Op.SAR_RR)} & 31)`, true)); break;
-      case Op.MUL_RR: case Op.MUL_RI: lines.push(logic(`Math.imul(r[${a}], ${src(Op.MUL_RR)})`, true)); break;
-      case Op.DIVU_RR: case Op.DIVU_RI: case Op.REMU_RR: case Op.REMU_RI: {
+      case Op.AND_RR:
+      case Op.AND_RI:
+        lines.push(logic(`r[${a}] & ${src(Op.AND_RR)}`, true));
+        break;
+      case Op.OR_RR:
+      case Op.OR_RI:
+        lines.push(logic(`r[${a}] | ${src(Op.OR_RR)}`, true));
+        break;
+      case Op.XOR_RR:
+      case Op.XOR_RI:
+        lines.push(logic(`r[${a}] ^ ${src(Op.XOR_RR)}`, true));
+        break;
+      case Op.TEST_RR:
+      case Op.TEST_RI:
+        lines.push(logic(`r[${a}] & ${src(Op.TEST_RR)}`, false));
+        break;
+      case Op.SHL_RR:
+      case Op.SHL_RI:
+        lines.push(logic(`r[${a}] << (${src(Op.SHL_RR)} & 31)`, true));
+        break;
+      case Op.SHR_RR:
+      case Op.SHR_RI:
+        lines.push(logic(`(r[${a}] >>> (${src(Op.SHR_RR)} & 31)) | 0`, true));
+        break;
+      case Op.SAR_RR:
+      case Op.SAR_RI:
+        lines.push(logic(`r[${a}] >> (${src(Op.SAR_RR)} & 31)`, true));
+        break;
+      case Op.MUL_RR:
+      case Op.MUL_RI:
+        lines.push(logic(`Math.imul(r[${a}], ${src(Op.MUL_RR)})`, true));
+        break;
+      case Op.DIVU_RR:
+      case Op.DIVU_RI:
+      case Op.REMU_RR:
+      case Op.REMU_RI: {
         const y = op === Op.DIVU_RR || op === Op.REMU_RR ? `r[${b}]` : String(imm);
         const isDiv = op === Op.DIVU_RR || op === Op.DIVU_RI;
         lines.push(`{ const y = ${y} >>> 0; if (y === 0) { cpu.setFault(${Vector.DE}, 0, 0); ${exit(i, String(pc))} }`);
         lines.push(`  ${logic(isDiv ? '(Math.floor((r[' + a + '] >>> 0) / y)) | 0' : '((r[' + a + '] >>> 0) % y) | 0', true)} }`);
         break;
       }
-      case Op.NOT: lines.push(logic(`~r[${a}]`, true)); break;
-      case Op.NEG:
-        lines.push(needFlags[i]
-          ? `{ const x = r[${a}], res = (-x) | 0; r[${a}] = res; f = ${NEG_FLAGS}; }`
-          : `r[${a}] = (-r[${a}]) | 0;`);
+      case Op.NOT:
+        lines.push(logic(`~r[${a}]`, true));
         break;
-      case Op.NOP: break;
+      case Op.NEG:
+        lines.push(needFlags[i] ? `{ const x = r[${a}], res = (-x) | 0; r[${a}] = res; f = ${NEG_FLAGS}; }` : `r[${a}] = (-r[${a}]) | 0;`);
+        break;
+      case Op.NOP:
+        break;
       case Op.JMP_I:
         if (isSelfLoop && i === instrs.length - 1) lines.push(`t += ${instrs.length}; if (t + ${instrs.length} <= budget) continue; ${exit(0, String(imm))}`);
         else lines.push(exit(i + 1, String(imm)));
         break;
-      case Op.JMP_R: lines.push(exit(i + 1, `r[${a}]`)); break;
-      case Op.JZ: case Op.JNZ: case Op.JL: case Op.JGE: case Op.JLE: case Op.JG:
-      case Op.JB: case Op.JAE: case Op.JBE: case Op.JA: case Op.JS: case Op.JNS:
+      case Op.JMP_R:
+        lines.push(exit(i + 1, `r[${a}]`));
+        break;
+      case Op.JZ:
+      case Op.JNZ:
+      case Op.JL:
+      case Op.JGE:
+      case Op.JLE:
+      case Op.JG:
+      case Op.JB:
+      case Op.JAE:
+      case Op.JBE:
+      case Op.JA:
+      case Op.JS:
+      case Op.JNS:
         if (isSelfLoop && i === instrs.length - 1) {
           lines.push(`if (${condition(op)}) { t += ${instrs.length}; if (t + ${instrs.length} <= budget) continue; ${exit(0, String(imm))} }`);
           lines.push(exit(i + 1, String(next)));
         } else lines.push(exit(i + 1, `(${condition(op)}) ? ${imm} : ${next}`));
         break;
-      case Op.CALL_I: case Op.CALL_R:
-        lines.push(`{ const target = ${op === Op.CALL_I ? imm : `r[${a}]`}; const sp = (r[15] - 4) | 0; cpu.store32(sp, ${next}); ${faultExit} r[15] = sp; ${exit(i + 1, 'target')} }`); break;
+      case Op.CALL_I:
+      case Op.CALL_R:
+        lines.push(`{ const target = ${op === Op.CALL_I ? imm : `r[${a}]`}; const sp = (r[15] - 4) | 0; cpu.store32(sp, ${next}); ${faultExit} r[15] = sp; ${exit(i + 1, 'target')} }`);
+        break;
       case Op.RET:
-        lines.push(`{ const v = cpu.load32(r[15]); ${faultExit} r[15] = (r[15] + 4) | 0; ${exit(i + 1, 'v')} }`); break;
-      case Op.SYSCALL: case Op.BRK: case Op.VMCALL:
-      case Op.HLT: case Op.CLI: case Op.STI: case Op.IN: case Op.OUT: case Op.IRET:
-      case Op.MOV_CR3_R: case Op.MOV_R_CR3: case Op.INVLPG: case Op.MOV_EVT_R: case Op.MOV_KSP_R: case Op.MOV_R_KSP:
-      case Op.PUSHF: case Op.POPF: case Op.MOV_R_EVT:
+        lines.push(`{ const v = cpu.load32(r[15]); ${faultExit} r[15] = (r[15] + 4) | 0; ${exit(i + 1, 'v')} }`);
+        break;
+      case Op.SYSCALL:
+      case Op.BRK:
+      case Op.VMCALL:
+      case Op.HLT:
+      case Op.CLI:
+      case Op.STI:
+      case Op.IN:
+      case Op.OUT:
+      case Op.IRET:
+      case Op.MOV_CR3_R:
+      case Op.MOV_R_CR3:
+      case Op.INVLPG:
+      case Op.MOV_EVT_R:
+      case Op.MOV_KSP_R:
+      case Op.MOV_R_KSP:
+      case Op.PUSHF:
+      case Op.POPF:
+      case Op.MOV_R_EVT:
         // Privileged, sensitive or a trap: the hypervisor runs it with exact state.
         lines.push(`cpu.flags = f; cpu.ticks += ${i}; cpu.pc = ${pc}; env.callOut(block, ${i}); return;`);
         break;
@@ -259,38 +343,64 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
 export function conditionHolds(op: ConditionalJump, f: number): boolean {
   const lt = signedLess(f);
   switch (op) {
-    case Op.JZ: return (f & 2) !== 0;
-    case Op.JNZ: return (f & 2) === 0;
-    case Op.JL: return lt;
-    case Op.JGE: return !lt;
-    case Op.JLE: return (f & 2) !== 0 || lt;
-    case Op.JG: return (f & 2) === 0 && !lt;
-    case Op.JB: return (f & 1) !== 0;
-    case Op.JAE: return (f & 1) === 0;
-    case Op.JBE: return (f & 3) !== 0;
-    case Op.JA: return (f & 3) === 0;
-    case Op.JS: return (f & 4) !== 0;
-    case Op.JNS: return (f & 4) === 0;
-    default: return assertNever(op);
+    case Op.JZ:
+      return (f & 2) !== 0;
+    case Op.JNZ:
+      return (f & 2) === 0;
+    case Op.JL:
+      return lt;
+    case Op.JGE:
+      return !lt;
+    case Op.JLE:
+      return (f & 2) !== 0 || lt;
+    case Op.JG:
+      return (f & 2) === 0 && !lt;
+    case Op.JB:
+      return (f & 1) !== 0;
+    case Op.JAE:
+      return (f & 1) === 0;
+    case Op.JBE:
+      return (f & 3) !== 0;
+    case Op.JA:
+      return (f & 3) === 0;
+    case Op.JS:
+      return (f & 4) !== 0;
+    case Op.JNS:
+      return (f & 4) === 0;
+    default:
+      return assertNever(op);
   }
 }
 
 function condition(op: ConditionalJump): string {
   const lt = SIGNED_LESS;
   switch (op) {
-    case Op.JZ: return '(f & 2) !== 0';
-    case Op.JNZ: return '(f & 2) === 0';
-    case Op.JL: return lt;
-    case Op.JGE: return `!(${lt})`;
-    case Op.JLE: return `(f & 2) !== 0 || ${lt}`;
-    case Op.JG: return `(f & 2) === 0 && !(${lt})`;
-    case Op.JB: return '(f & 1) !== 0';
-    case Op.JAE: return '(f & 1) === 0';
-    case Op.JBE: return '(f & 3) !== 0';
-    case Op.JA: return '(f & 3) === 0';
-    case Op.JS: return '(f & 4) !== 0';
-    case Op.JNS: return '(f & 4) === 0';
-    default: return assertNever(op, 'conditional jump');
+    case Op.JZ:
+      return '(f & 2) !== 0';
+    case Op.JNZ:
+      return '(f & 2) === 0';
+    case Op.JL:
+      return lt;
+    case Op.JGE:
+      return `!(${lt})`;
+    case Op.JLE:
+      return `(f & 2) !== 0 || ${lt}`;
+    case Op.JG:
+      return `(f & 2) === 0 && !(${lt})`;
+    case Op.JB:
+      return '(f & 1) !== 0';
+    case Op.JAE:
+      return '(f & 1) === 0';
+    case Op.JBE:
+      return '(f & 3) !== 0';
+    case Op.JA:
+      return '(f & 3) === 0';
+    case Op.JS:
+      return '(f & 4) !== 0';
+    case Op.JNS:
+      return '(f & 4) === 0';
+    default:
+      return assertNever(op, 'conditional jump');
   }
 }
 

@@ -7,7 +7,11 @@ import { PAGE_SIZE } from '../../machine/isa';
 export class FramePool {
   private free: number[] = [];
 
-  constructor(private readonly memory: PhysicalMemory, readonly base: number, readonly nFrames: number) {
+  constructor(
+    private readonly memory: PhysicalMemory,
+    readonly base: number,
+    readonly nFrames: number,
+  ) {
     for (let i = nFrames - 1; i >= 0; i--) this.free.push(base + i * PAGE_SIZE);
   }
 

@@ -14,7 +14,10 @@ export class OnDemandShadow implements ShadowPaging {
   private set: ShadowSet;
   private guestDirectory = -1;
 
-  constructor(private readonly deps: ShadowDeps, private readonly pool: FramePool) {
+  constructor(
+    private readonly deps: ShadowDeps,
+    private readonly pool: FramePool,
+  ) {
     const set = ShadowSet.create(deps.memory.machine, pool, deps.kernelShadows);
     if (!set) throw new Error('hypervisor frame pool too small for one shadow page table');
     this.set = set;
@@ -95,5 +98,4 @@ export class OnDemandShadow implements ShadowPaging {
     this.set = ShadowSet.fromState(this.deps.memory.machine, this.pool, saved.set);
     this.guestDirectory = saved.guestDirectory;
   }
-
 }

@@ -41,7 +41,10 @@ export class ProactiveShadow implements ShadowPaging {
   private current: CachedShadow;
   private clock = 0;
 
-  constructor(private readonly deps: ShadowDeps, private readonly pool: FramePool) {
+  constructor(
+    private readonly deps: ShadowDeps,
+    private readonly pool: FramePool,
+  ) {
     this.current = this.obtain(-1)!;
     if (!this.current) throw new Error('hypervisor frame pool too small for one shadow page table');
   }
@@ -118,7 +121,10 @@ export class ProactiveShadow implements ShadowPaging {
   onGuestCr3Load(guestCr3: number): void {
     const directory = guestCr3 === 0 ? -1 : (guestCr3 & ~0xfff) >>> 0;
     let shadow = this.obtain(directory);
-    if (!shadow) { this.dropAll(); shadow = this.obtain(directory)!; }
+    if (!shadow) {
+      this.dropAll();
+      shadow = this.obtain(directory)!;
+    }
     shadow.lastUse = ++this.clock;
     if (directory >= 0) {
       const page = this.tracked.get(directory >>> 12);
@@ -188,7 +194,10 @@ export class ProactiveShadow implements ShadowPaging {
       for (let dirIndex = firstWord; dirIndex <= lastWord; dirIndex++) {
         // A directory entry changed: the whole 4 MiB region is refilled on demand.
         const tableFrame = shadow.tableFrames.get(dirIndex);
-        if (tableFrame !== undefined) { this.untrackTable(tableFrame, shadow, dirIndex); shadow.tableFrames.delete(dirIndex); }
+        if (tableFrame !== undefined) {
+          this.untrackTable(tableFrame, shadow, dirIndex);
+          shadow.tableFrames.delete(dirIndex);
+        }
         for (const table of shadow.set.tables()) table.unmapRegion(dirIndex);
         if (shadow === this.current) isActiveChanged = true;
       }
@@ -277,7 +286,8 @@ export class ProactiveShadow implements ShadowPaging {
     const saved = state as {
       shadows: Array<{ directory: number; set: ShadowSetState; tableFrames: Array<[number, number]>; lastUse: number }>;
       tracked: Array<{ frame: number; asDirectory: number[]; asTable: string[]; writes: number }>;
-      current: number; clock: number;
+      current: number;
+      clock: number;
     };
     this.cache.clear();
     this.byId.clear();

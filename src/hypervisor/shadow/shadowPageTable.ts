@@ -7,9 +7,18 @@ import { PhysicalMemory } from '../../machine/memory';
 import { Pte } from '../../machine/isa';
 import { FramePool } from './framePool';
 
-export interface ShadowTableState { directory: number; tables: Array<[number, number]>; nEntries: number; regionCounts: Array<[number, number]> }
+export interface ShadowTableState {
+  directory: number;
+  tables: Array<[number, number]>;
+  nEntries: number;
+  regionCounts: Array<[number, number]>;
+}
 
-export interface ShadowEntry { gva: number; ma: number; isWritable: boolean }
+export interface ShadowEntry {
+  gva: number;
+  ma: number;
+  isWritable: boolean;
+}
 
 export class ShadowPageTable {
   /** Machine address of the shadow page directory. */
@@ -20,7 +29,11 @@ export class ShadowPageTable {
   private readonly regionCounts = new Map<number, number>();
   nEntries = 0;
 
-  constructor(private readonly memory: PhysicalMemory, private readonly pool: FramePool, directory: number) {
+  constructor(
+    private readonly memory: PhysicalMemory,
+    private readonly pool: FramePool,
+    directory: number,
+  ) {
     this.directory = directory;
   }
 

@@ -10,7 +10,10 @@ import { FramePool } from './framePool';
 import { KernelShadows } from './shadowPaging';
 import { ShadowPageTable, ShadowTableState } from './shadowPageTable';
 
-export interface ShadowSetState { kernel: ShadowTableState; user: ShadowTableState | undefined }
+export interface ShadowSetState {
+  kernel: ShadowTableState;
+  user: ShadowTableState | undefined;
+}
 
 export class ShadowSet {
   readonly kernel: ShadowPageTable;
@@ -26,7 +29,10 @@ export class ShadowSet {
     if (!kernel) return undefined;
     if (kernelShadows === 'flush-on-switch') return new ShadowSet(kernel, undefined);
     const user = ShadowPageTable.create(memory, pool);
-    if (!user) { kernel.destroy(); return undefined; }
+    if (!user) {
+      kernel.destroy();
+      return undefined;
+    }
     return new ShadowSet(kernel, user);
   }
 

@@ -77,9 +77,7 @@ export function symbolAt(document: AnalyzedDocument, position: Position): Symbol
   if (!result) return undefined;
   const line = position.line + 1;
   const column = position.character + 1;
-  const reference = result.references.find(
-    (candidate) => candidate.line === line && column >= candidate.column && column <= candidate.endColumn && isSameFile(candidate.file, document.file),
-  );
+  const reference = result.references.find((candidate) => candidate.line === line && column >= candidate.column && column <= candidate.endColumn && isSameFile(candidate.file, document.file));
   if (reference) {
     return { name: reference.symbol, symbol: findSymbol(result, reference.symbol), range: referenceRange(reference) };
   }

@@ -112,9 +112,7 @@ function mnemonicItems(options: CompletionOptions): CompletionItem[] {
     const forms = formsOf(mnemonic);
     const classes = classesOf(mnemonic);
     const formLines = forms.map((form) => `${formSyntax(form)}${form.cls === 'ordinary' ? '' : ` (${form.cls})`}: ${form.summary}`);
-    const documentation = options.isMarkdown
-      ? { kind: MarkupKind.Markdown, value: formLines.map((line) => `- ${line}`).join('\n') }
-      : formLines.join('\n');
+    const documentation = options.isMarkdown ? { kind: MarkupKind.Markdown, value: formLines.map((line) => `- ${line}`).join('\n') } : formLines.join('\n');
     return {
       label: mnemonic,
       kind: CompletionItemKind.Keyword,

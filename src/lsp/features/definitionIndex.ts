@@ -180,11 +180,14 @@ export class DefinitionIndex {
   find(name: string): NamedSymbol | undefined {
     let found: NamedSymbol | undefined;
     // Only a name that ends with what was written can match, so most lines are skipped without building a symbol.
-    this.forEach((symbol) => {
-      if (symbol.name !== name) return true;
-      found = symbol;
-      return false;
-    }, (written) => name.endsWith(written));
+    this.forEach(
+      (symbol) => {
+        if (symbol.name !== name) return true;
+        found = symbol;
+        return false;
+      },
+      (written) => name.endsWith(written),
+    );
     return found;
   }
 

@@ -62,7 +62,10 @@ function bold(text: string, options: HoverOptions): string {
 /** Text for an instruction; `operands` (as written on the line) pick the form being hovered when they can. */
 export function instructionHover(mnemonic: string, operands: readonly Word[], options: HoverOptions): string {
   const forms = formsOf(mnemonic);
-  const matched = matchForm(forms, operands.map((operand) => operand.text));
+  const matched = matchForm(
+    forms,
+    operands.map((operand) => operand.text),
+  );
   const main = matched ?? forms[0];
   const parts: string[] = [];
   const alias = main.mnemonic === mnemonic ? '' : ` (alias of ${code(main.mnemonic, options)})`;

@@ -50,9 +50,12 @@ export function describeAccess(info: OpInfo): string | undefined {
   const access = info.access;
   const bytes = (size: number) => (size === 1 ? '1 byte' : `${size} bytes`);
   switch (access.kind) {
-    case 'none': return undefined;
-    case 'load': return `Memory: reads ${bytes(access.size)} at the address.`;
-    case 'store': return `Memory: writes ${bytes(access.size)} at the address.`;
+    case 'none':
+      return undefined;
+    case 'load':
+      return `Memory: reads ${bytes(access.size)} at the address.`;
+    case 'store':
+      return `Memory: writes ${bytes(access.size)} at the address.`;
     case 'push': {
       const what = { ra: 'rs', imm: 'imm', flags: 'the flags', next: 'the return address' }[access.value];
       return `Memory: writes ${bytes(access.size)} (${what}) at sp - 4, then sp -= 4.`;
@@ -61,7 +64,8 @@ export function describeAccess(info: OpInfo): string | undefined {
       const into = { ra: 'rd', pc: 'pc', flags: 'the flags', frame: 'pc, flags, mode and sp' }[access.into];
       return `Memory: reads ${bytes(access.size)} at sp into ${into}, then sp += ${access.size}.`;
     }
-    default: return assertNever(access, 'memory access');
+    default:
+      return assertNever(access, 'memory access');
   }
 }
 
@@ -121,7 +125,7 @@ const BEHAVIOUR: Readonly<Record<string, HypervisorBehaviour>> = {
   cli: privileged({
     emulation: "emulated: the hypervisor clears the guest's virtual IF",
     hypercall: '`vmcall 1` (set IF to r1) with r1 = 0, which clears the virtual IF',
-    translated: "a call to the hypervisor, which clears the virtual IF",
+    translated: 'a call to the hypervisor, which clears the virtual IF',
   }),
   sti: privileged({
     emulation: "emulated: the hypervisor sets the guest's virtual IF and delivers any pending virtual interrupt",
@@ -175,13 +179,12 @@ const BEHAVIOUR: Readonly<Record<string, HypervisorBehaviour>> = {
   }),
   pushf: sensitive({
     silently:
-      'Does NOT trap (sensitive, not privileged): the guest kernel runs in real user mode, so pushf pushes the real flags, whose IF is the real one, not the guest\'s virtual IF. CF ZF SF OF are right.',
+      "Does NOT trap (sensitive, not privileged): the guest kernel runs in real user mode, so pushf pushes the real flags, whose IF is the real one, not the guest's virtual IF. CF ZF SF OF are right.",
     hypercall: '`vmcall 2` (read virtual flags); an unmodified pushf misbehaves as under trap-and-emulate',
     translated: 'a call to the hypervisor, which pushes the flags with the virtual IF',
   }),
   popf: sensitive({
-    silently:
-      'Does NOT trap (sensitive, not privileged): in real user mode popf silently leaves IF unchanged, so the guest\'s IF is lost and the hypervisor never learns it (see examples/popf.g32).',
+    silently: "Does NOT trap (sensitive, not privileged): in real user mode popf silently leaves IF unchanged, so the guest's IF is lost and the hypervisor never learns it (see examples/popf.g32).",
     hypercall: '`vmcall 1` (set IF to r1) after restoring the other flags; an unmodified popf misbehaves as under trap-and-emulate',
     translated: 'a call to the hypervisor, which restores the flags and the virtual IF',
   }),
@@ -196,7 +199,7 @@ const BEHAVIOUR: Readonly<Record<string, HypervisorBehaviour>> = {
     none: 'Raises #UD: there is no hypervisor to call.',
     'trap-and-emulate': 'Raises #UD in real user mode; this hypervisor offers no hypercalls, so it reflects #UD to the guest as bare hardware would.',
     paravirtual:
-      'The PV kernel\'s way to ask the hypervisor (from pretend kernel mode; arguments r1, r2, result r0): 0 version, 1 set IF, 2 read flags, 3 set cr3, 4 invlpg, 5 set evt, 6 set ksp, 7 iret, 8 console byte, 9 idle, 10 write PTE (batched when bit 0 of r1 is set).',
+      "The PV kernel's way to ask the hypervisor (from pretend kernel mode; arguments r1, r2, result r0): 0 version, 1 set IF, 2 read flags, 3 set cr3, 4 invlpg, 5 set evt, 6 set ksp, 7 iret, 8 console byte, 9 idle, 10 write PTE (batched when bit 0 of r1 is set).",
     'binary-translation': 'Ends the translated block and raises #UD, reflected to the guest: binary translation runs unmodified guests and offers no hypercalls.',
     'hardware-assist': 'Exits to the hypervisor, which performs hypercall N.',
   },
@@ -211,7 +214,7 @@ function privileged(text: { emulation: string; hypercall: string | undefined; tr
       ? `Replaced in the PV kernel by ${text.hypercall}. Left in an unmodified kernel, it traps and is emulated as under trap-and-emulate.`
       : 'No hypercall replaces it: where the guest runs it, it traps and is emulated as under trap-and-emulate.',
     'binary-translation': `In pretend kernel mode it is translated into ${text.translated}. In guest user code it runs directly and its #GP is reflected to the guest.`,
-    'hardware-assist': 'The guest kernel runs it in guest mode, in real kernel mode: it exits to the hypervisor only if the controls say so, otherwise it acts on the guest\'s own state.',
+    'hardware-assist': "The guest kernel runs it in guest mode, in real kernel mode: it exits to the hypervisor only if the controls say so, otherwise it acts on the guest's own state.",
   };
 }
 
@@ -223,7 +226,7 @@ function sensitive(text: { silently: string; hypercall: string | undefined; tran
       ? `Replaced in the PV kernel by ${text.hypercall}.`
       : 'No hypercall replaces it (a PV kernel keeps its own copy); left in, it misbehaves silently as under trap-and-emulate.',
     'binary-translation': `In pretend kernel mode it is translated into ${text.translated}, so the guest sees what bare hardware shows.`,
-    'hardware-assist': 'Runs in guest mode, in real kernel mode, on the guest\'s own state (exact, as on bare hardware); it exits only if the controls say so.',
+    'hardware-assist': "Runs in guest mode, in real kernel mode, on the guest's own state (exact, as on bare hardware); it exits only if the controls say so.",
   };
 }
 

@@ -64,7 +64,11 @@ export function liveNames(indexes: readonly DefinitionIndex[], assembly: Assembl
   const indexByFile = new Map<string, DefinitionIndex | undefined>();
   const indexOf = (file: string): DefinitionIndex | undefined => {
     // Symbols repeat their file, so each path is compared once.
-    if (!indexByFile.has(file)) indexByFile.set(file, program.find((index) => isSameFile(index.file, file)));
+    if (!indexByFile.has(file))
+      indexByFile.set(
+        file,
+        program.find((index) => isSameFile(index.file, file)),
+      );
     return indexByFile.get(file);
   };
   const valued = (symbol: NamedSymbol): NamedSymbol => {

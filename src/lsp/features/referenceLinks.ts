@@ -72,7 +72,11 @@ export function allSections(): ReferenceSection[] {
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 export function slugOf(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
 /** The line (1-based) of each heading of a Markdown text, by anchor; headings inside code blocks do not count. */
@@ -81,7 +85,7 @@ export function headingLines(markdown: string): Map<string, number> {
   let fence: string | undefined;
   markdown.split('\n').forEach((text, index) => {
     const fenceMark = /^(```|~~~)/.exec(text)?.[1];
-    if (fenceMark) fence = fence === fenceMark ? undefined : fence ?? fenceMark;
+    if (fenceMark) fence = fence === fenceMark ? undefined : (fence ?? fenceMark);
     if (fence || fenceMark) return;
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
     if (heading && !lines.has(slugOf(heading[1]))) lines.set(slugOf(heading[1]), index + 1);

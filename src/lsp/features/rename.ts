@@ -56,7 +56,8 @@ export function rename(document: AnalyzedDocument, position: Position, requested
   const locals = isLocal ? [] : result.symbols.filter((other) => other.kind === 'local-label' && other.name === symbol.name + other.displayName);
   for (const local of locals) {
     const clash = result.symbols.find((other) => other.name === newName + local.displayName);
-    if (clash) return { error: `Renaming '${symbol.name}' to '${newName}' would turn its local label '${local.displayName}' into '${clash.name}', which is already defined at ${clash.file}:${clash.line}.` };
+    if (clash)
+      return { error: `Renaming '${symbol.name}' to '${newName}' would turn its local label '${local.displayName}' into '${clash.name}', which is already defined at ${clash.file}:${clash.line}.` };
   }
 
   const texts = new Map<string, string[]>();

@@ -45,8 +45,7 @@ export function documentSymbols(document: AnalyzedDocument, options: SymbolsOpti
     const endText = endLine - 1 < lineCount ? documentLine(document, endLine - 1) : '';
     return Range.create(selection.start, { line: endLine - 1, character: Math.max(endText.length, endLine === symbol.line ? selection.end.character : 0) });
   };
-  const kindOf = (symbol: AsmSymbol): SymbolKind =>
-    symbol.kind === 'equ' ? SymbolKind.Constant : symbol.kind === 'label' ? SymbolKind.Function : SymbolKind.Field;
+  const kindOf = (symbol: AsmSymbol): SymbolKind => (symbol.kind === 'equ' ? SymbolKind.Constant : symbol.kind === 'label' ? SymbolKind.Function : SymbolKind.Field);
   const detailOf = (symbol: AsmSymbol): string => {
     const value = symbol.value === undefined ? '?' : hexWord(symbol.value);
     return symbol.kind === 'equ' ? `= ${value}` : value;

@@ -8,7 +8,10 @@ import { Console, ConsoleState } from './console';
 import { Keyboard, KeyboardState, TimedInput } from './keyboard';
 import { Timer, TimerState } from './timer';
 
-export const enum Irq { TIMER = 1, KEYBOARD = 2 }
+export const enum Irq {
+  TIMER = 1,
+  KEYBOARD = 2,
+}
 
 export class DeviceSet {
   readonly keyboard: Keyboard;
@@ -17,7 +20,10 @@ export class DeviceSet {
   /** Clock used to stamp device events; set by the owner. */
   ticks = 0;
 
-  constructor(inputs: readonly TimedInput[], private readonly events: EventHub<MachineEvent>) {
+  constructor(
+    inputs: readonly TimedInput[],
+    private readonly events: EventHub<MachineEvent>,
+  ) {
     this.keyboard = new Keyboard(inputs);
   }
 
@@ -39,8 +45,14 @@ export class DeviceSet {
 
   /** Takes the highest-priority pending interrupt (timer before keyboard); returns its vector or -1. */
   takeInterrupt(): number {
-    if (this.timer.isInterruptPending) { this.timer.isInterruptPending = false; return 32; }
-    if (this.keyboard.isInterruptPending) { this.keyboard.isInterruptPending = false; return 33; }
+    if (this.timer.isInterruptPending) {
+      this.timer.isInterruptPending = false;
+      return 32;
+    }
+    if (this.keyboard.isInterruptPending) {
+      this.keyboard.isInterruptPending = false;
+      return 33;
+    }
     return -1;
   }
 
@@ -48,9 +60,13 @@ export class DeviceSet {
     let value = 0;
     let device: 'keyboard' | 'timer' | undefined;
     port >>>= 0;
-    if (port === PORT_KEYBOARD_DATA) { value = this.keyboard.readData(); device = 'keyboard'; }
-    else if (port === PORT_KEYBOARD_STATUS) { value = this.keyboard.readStatus(); device = 'keyboard'; }
-    else if (port === PORT_TIMER) device = 'timer';
+    if (port === PORT_KEYBOARD_DATA) {
+      value = this.keyboard.readData();
+      device = 'keyboard';
+    } else if (port === PORT_KEYBOARD_STATUS) {
+      value = this.keyboard.readStatus();
+      device = 'keyboard';
+    } else if (port === PORT_TIMER) device = 'timer';
     if (device && this.events.isActive) this.events.emit({ kind: 'device', device, isWrite: false, port, value, ticks });
     return value;
   }
@@ -85,4 +101,8 @@ export class DeviceSet {
   }
 }
 
-export interface DeviceState { keyboard: KeyboardState; timer: TimerState; console: ConsoleState }
+export interface DeviceState {
+  keyboard: KeyboardState;
+  timer: TimerState;
+  console: ConsoleState;
+}

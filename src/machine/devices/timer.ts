@@ -33,4 +33,8 @@ export class Timer {
   }
 }
 
-export interface TimerState { period: number; nextFire: number; isInterruptPending: boolean }
+export interface TimerState {
+  period: number;
+  nextFire: number;
+  isInterruptPending: boolean;
+}

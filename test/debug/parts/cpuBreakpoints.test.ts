@@ -11,8 +11,15 @@ function over(m: Machine, recorder: Recorder, values: Record<string, number> = {
   const breakpoints = new Breakpoints([m.assembled.lineMap]);
   const flushes: string[] = [];
   const cpuBreakpoints = new CpuBreakpoints({
-    run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext: () => registers(values),
-    emit: recorder.emit, flushOutput: () => { flushes.push(`before event ${recorder.events.length}`); },
+    run: m.current,
+    breakpoints,
+    replay: m.replayMode,
+    runState: m.runState,
+    evalContext: () => registers(values),
+    emit: recorder.emit,
+    flushOutput: () => {
+      flushes.push(`before event ${recorder.events.length}`);
+    },
   });
   return { cpuBreakpoints, breakpoints, flushes };
 }
@@ -26,7 +33,10 @@ describe('debug parts: CpuBreakpoints', () => {
     assert.deepStrictEqual(off.cpuBreakpoints.check(0, bump, { isCounting: true }), []);
     const on = over(m, new Recorder(), { r1: 5 });
     const [record] = on.breakpoints.setInstructions([{ address: bump, condition: 'r1 == 5' }]);
-    assert.deepStrictEqual(on.cpuBreakpoints.check(0, bump, { isCounting: true }).map((r) => r.id), [record.id]);
+    assert.deepStrictEqual(
+      on.cpuBreakpoints.check(0, bump, { isCounting: true }).map((r) => r.id),
+      [record.id],
+    );
   });
 
   it('a hit count stops at the nth hit; a search does not count', () => {
@@ -44,14 +54,17 @@ describe('debug parts: CpuBreakpoints', () => {
     const bump = symbol(m.assembled, 'bump');
     const recorder = new Recorder();
     const { cpuBreakpoints, breakpoints, flushes } = over(m, recorder, { r1: 7 });
-    breakpoints.setInstructions([{ address: bump, logMessage: 'r1 is {r1}' }, { address: bump, condition: 'nosuch + 1' }]);
+    breakpoints.setInstructions([
+      { address: bump, logMessage: 'r1 is {r1}' },
+      { address: bump, condition: 'nosuch + 1' },
+    ]);
     assert.deepStrictEqual(cpuBreakpoints.check(0, bump, { isCounting: true }), []);
     assert.strictEqual(recorder.text('console'), 'r1 is 0x00000007 (7)\n');
     assert.deepStrictEqual(flushes, ['before event 0']);
     assert.match(recorder.text('stderr'), /breakpoint condition 'nosuch \+ 1'/);
   });
 
-  it('gives the CPU the breakpoints and step over\'s temporary stop, and none in a quiet replay', () => {
+  it("gives the CPU the breakpoints and step over's temporary stop, and none in a quiet replay", () => {
     const m = machine(COUNTER_PROGRAM);
     const bump = symbol(m.assembled, 'bump');
     const { cpuBreakpoints, breakpoints } = over(m, new Recorder());
@@ -59,7 +72,10 @@ describe('debug parts: CpuBreakpoints', () => {
     breakpoints.setInstructions([{ address: bump }]);
     m.runState.setTempBreak({ guest: 0, address: 0x1234, sp: 0x8000 });
     cpuBreakpoints.refresh();
-    assert.deepStrictEqual([...cpu.breakpoints].sort((a, b) => a - b), [0x1234, bump].sort((a, b) => a - b));
+    assert.deepStrictEqual(
+      [...cpu.breakpoints].sort((a, b) => a - b),
+      [0x1234, bump].sort((a, b) => a - b),
+    );
     m.runState.endRun();
     breakpoints.setInstructions([]);
     m.replayMode.setReplaying(true);

@@ -17,7 +17,14 @@ function divergenceOver(m: Machine, recorder: Recorder, condition?: string): { d
   filters.set([{ filterId: 'divergence', condition }]);
   const timeline = new Timeline(m.current);
   const divergence = new DivergenceFilter({
-    run: m.current, systemOptions: m.options, maxInstructions: undefined, typedInputs: () => [], filters, replay: m.replayMode, timeline, emit: recorder.emit,
+    run: m.current,
+    systemOptions: m.options,
+    maxInstructions: undefined,
+    typedInputs: () => [],
+    filters,
+    replay: m.replayMode,
+    timeline,
+    emit: recorder.emit,
   });
   return { divergence, timeline };
 }
@@ -56,7 +63,10 @@ describe('debug parts: DivergenceFilter', () => {
     const stop = runToDivergence(m, divergence);
     assert.deepStrictEqual(stop, { reason: 'exception', guest: 0, description: search.description, exceptionId: 'divergence' });
     assert.strictEqual(m.current.target.retired(0), search.divergence.retired + 1, 'right after the diverging instruction');
-    assert.deepStrictEqual(timeline.entries().map((e) => e.kind), ['divergence']);
+    assert.deepStrictEqual(
+      timeline.entries().map((e) => e.kind),
+      ['divergence'],
+    );
   });
 
   it('a condition that does not hold, or a replay, reports nothing', () => {

@@ -93,7 +93,10 @@ describe('debug parts: FilterMatching', () => {
     const m = machine(COUNTER_PROGRAM);
     const filters = filtersOver(m, 'this session runs on bare hardware: there is nothing to compare with');
     const results = filters.set([{ filterId: 'nope' }, { filterId: 'syscall', condition: 'colour == red' }, { filterId: 'divergence' }, { filterId: 'syscall' }]);
-    assert.deepStrictEqual(results.map((r) => r.isVerified), [false, false, false, true]);
+    assert.deepStrictEqual(
+      results.map((r) => r.isVerified),
+      [false, false, false, true],
+    );
     assert.match(results[0].message!, /unknown filter 'nope'/);
     assert.match(results[1].message!, /unknown field 'colour'/);
     assert.match(results[2].message!, /bare hardware/);

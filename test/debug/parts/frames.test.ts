@@ -42,7 +42,10 @@ describe('debug parts: FrameModel', () => {
     const model = framesOf(m);
     const hvFrame: HypervisorFrame = { guest: 0, trace: ['entry', 'decode'], index: 1, trapPc: symbol(m.assembled, 'loop'), description: 'protection fault', position: 3 };
     const frames = model.frames(0, hvFrame);
-    assert.deepStrictEqual(frames.map((f) => f.kind), ['hypervisor', 'guest']);
+    assert.deepStrictEqual(
+      frames.map((f) => f.kind),
+      ['hypervisor', 'guest'],
+    );
     assert.strictEqual(frames[0].hypervisorLine, 'decode');
     assert.match(frames[1].name, /^loop/);
   });

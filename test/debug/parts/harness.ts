@@ -77,8 +77,12 @@ export function runTicks(current: CurrentSystem, ticks: number): void {
 export class Recorder {
   readonly events: RuntimeEvent[] = [];
   readonly stops: StopInfo[] = [];
-  readonly emit = (event: RuntimeEvent): void => { this.events.push(event); };
-  readonly stop = (stop: StopInfo): void => { this.stops.push(stop); };
+  readonly emit = (event: RuntimeEvent): void => {
+    this.events.push(event);
+  };
+  readonly stop = (stop: StopInfo): void => {
+    this.stops.push(stop);
+  };
 
   text(category: 'stdout' | 'console' | 'stderr'): string {
     return this.events.map((e) => (e.kind === 'output' && e.category === category ? e.text : '')).join('');
@@ -93,8 +97,14 @@ export function registers(values: Record<string, number>): EvalContext {
 /** A hypervisor trap event as the hypervisor reports it before handling. */
 export function trapEvent(fields: Partial<HypervisorEvent> = {}): HypervisorEvent {
   return {
-    kind: 'protection-fault', guest: 0, pc: 0x1000, instruction: 'cli', isPretendUser: false,
-    description: 'protection fault at 0x00001000: `cli` in pretend kernel mode, will be emulated', ticks: 7, ...fields,
+    kind: 'protection-fault',
+    guest: 0,
+    pc: 0x1000,
+    instruction: 'cli',
+    isPretendUser: false,
+    description: 'protection fault at 0x00001000: `cli` in pretend kernel mode, will be emulated',
+    ticks: 7,
+    ...fields,
   };
 }
 
@@ -105,11 +115,29 @@ export function control(m: Machine, recorder: Recorder): { control: RunControl; 
   const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext, emit: recorder.emit, flushOutput: () => undefined });
   const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => '', divergenceUnavailable: 'bare' });
   const run = new RunControl({
-    run: m.current, state: m.runState, replay: m.replayMode, filters, breakpoints, cpuBreakpoints,
+    run: m.current,
+    state: m.runState,
+    replay: m.replayMode,
+    filters,
+    breakpoints,
+    cpuBreakpoints,
     divergence: { ensure: () => undefined, cap: (tick) => tick, check: () => undefined },
-    hvFrame: { frame: undefined, enter: () => { throw new Error('no hypervisor'); }, resume: () => false },
-    maybeSnapshot: () => undefined, lineMap: m.assembled.lineMap, isStopOnEntry: true, evalContext,
-    runSystem: () => m.current.system.run(), stop: recorder.stop, emit: recorder.emit, flushOutput: () => undefined, onResume: () => undefined,
+    hvFrame: {
+      frame: undefined,
+      enter: () => {
+        throw new Error('no hypervisor');
+      },
+      resume: () => false,
+    },
+    maybeSnapshot: () => undefined,
+    lineMap: m.assembled.lineMap,
+    isStopOnEntry: true,
+    evalContext,
+    runSystem: () => m.current.system.run(),
+    stop: recorder.stop,
+    emit: recorder.emit,
+    flushOutput: () => undefined,
+    onResume: () => undefined,
   });
   return { control: run, breakpoints };
 }

@@ -26,12 +26,28 @@ describe('debug parts: HypervisorFrameView', () => {
     const m = machine(CLI_GUEST, 'trap-and-emulate');
     const recorder = new Recorder();
     const breakpoints = new Breakpoints([m.assembled.lineMap]);
-    const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext: () => registers({}), emit: recorder.emit, flushOutput: () => undefined });
+    const cpuBreakpoints = new CpuBreakpoints({
+      run: m.current,
+      breakpoints,
+      replay: m.replayMode,
+      runState: m.runState,
+      evalContext: () => registers({}),
+      emit: recorder.emit,
+      flushOutput: () => undefined,
+    });
     const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => 'cli', divergenceUnavailable: undefined });
     let bookkeeping: RuntimeBookkeeping = { eventCount: 0, handlerStacks: [], shadowDrops: 0 };
     const hvFrame = new HypervisorFrameView({
-      run: m.current, state: m.runState, filters, cpuBreakpoints, runSystem: () => m.current.system.run(), stop: recorder.stop,
-      bookkeeping: () => bookkeeping, loadBookkeeping: (saved) => { bookkeeping = saved; },
+      run: m.current,
+      state: m.runState,
+      filters,
+      cpuBreakpoints,
+      runSystem: () => m.current.system.run(),
+      stop: recorder.stop,
+      bookkeeping: () => bookkeeping,
+      loadBookkeeping: (saved) => {
+        bookkeeping = saved;
+      },
     });
     const target = m.current.target;
     filters.set([{ filterId: 'privileged-emulated' }]);
@@ -70,11 +86,25 @@ describe('debug parts: HypervisorFrameView', () => {
     const m = machine(CLI_GUEST, 'trap-and-emulate');
     const recorder = new Recorder();
     const breakpoints = new Breakpoints([m.assembled.lineMap]);
-    const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext: () => registers({}), emit: recorder.emit, flushOutput: () => undefined });
+    const cpuBreakpoints = new CpuBreakpoints({
+      run: m.current,
+      breakpoints,
+      replay: m.replayMode,
+      runState: m.runState,
+      evalContext: () => registers({}),
+      emit: recorder.emit,
+      flushOutput: () => undefined,
+    });
     const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => 'cli', divergenceUnavailable: undefined });
     const hvFrame = new HypervisorFrameView({
-      run: m.current, state: m.runState, filters, cpuBreakpoints, runSystem: () => m.current.system.run(), stop: recorder.stop,
-      bookkeeping: () => ({ eventCount: 0, handlerStacks: [], shadowDrops: 0 }), loadBookkeeping: () => undefined,
+      run: m.current,
+      state: m.runState,
+      filters,
+      cpuBreakpoints,
+      runSystem: () => m.current.system.run(),
+      stop: recorder.stop,
+      bookkeeping: () => ({ eventCount: 0, handlerStacks: [], shadowDrops: 0 }),
+      loadBookkeeping: () => undefined,
     });
     filters.set([{ filterId: 'privileged-emulated' }]);
     m.current.target.hv!.shouldStopAtTrap = filters.shouldStopAtTrap;

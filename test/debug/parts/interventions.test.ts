@@ -14,7 +14,18 @@ function over() {
   let aliasesCleared = 0;
   let shownAfter = 0;
   const interventions = new Interventions({
-    run: m.current, history, hvFrame: { showAfterHandlingForEdit: () => { shownAfter++; } }, cpuBreakpoints: { clearAliases: () => { aliasesCleared++; } },
+    run: m.current,
+    history,
+    hvFrame: {
+      showAfterHandlingForEdit: () => {
+        shownAfter++;
+      },
+    },
+    cpuBreakpoints: {
+      clearAliases: () => {
+        aliasesCleared++;
+      },
+    },
   });
   return { m, history, interventions, counts: () => ({ aliasesCleared, shownAfter }) };
 }

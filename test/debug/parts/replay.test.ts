@@ -16,19 +16,35 @@ import { COUNTER_PROGRAM, machine, Machine, Recorder, registers, runTicks, symbo
 
 function replayOver(m: Machine, recorder: Recorder, historySize = 20): { replay: Replay; history: History<RuntimeBookkeeping>; timeline: Timeline; breakpoints: Breakpoints } {
   const breakpoints = new Breakpoints([m.assembled.lineMap]);
-  const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext: () => registers({}), emit: recorder.emit, flushOutput: () => undefined });
+  const cpuBreakpoints = new CpuBreakpoints({
+    run: m.current,
+    breakpoints,
+    replay: m.replayMode,
+    runState: m.runState,
+    evalContext: () => registers({}),
+    emit: recorder.emit,
+    flushOutput: () => undefined,
+  });
   const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => '', divergenceUnavailable: 'bare' });
   const history = new History<RuntimeBookkeeping>(historySize, 10);
   const timeline = new Timeline(m.current);
   const bookkeeping = (): RuntimeBookkeeping => ({ eventCount: m.current.eventCount, handlerStacks: [], shadowDrops: 0 });
   history.reset({ position: 0, state: undefined, runtime: bookkeeping(), nInterventions: 0, bytes: 0 });
   const replay = new Replay({
-    run: m.current, mode: m.replayMode, history, state: m.runState, filters, cpuBreakpoints, timeline, bookkeeping,
+    run: m.current,
+    mode: m.replayMode,
+    history,
+    state: m.runState,
+    filters,
+    cpuBreakpoints,
+    timeline,
+    bookkeeping,
     hvFrame: { frame: undefined, leave: () => undefined, forget: () => undefined, backOneLine: () => false },
     simulatorEvents: { dropHeldDelivery: () => undefined },
     loadBookkeeping: (saved) => m.current.loadEventCount(saved.eventCount),
     reinstall: () => m.current.replace(createSystem(m.options)),
-    runSystem: () => m.current.system.run(), stop: recorder.stop,
+    runSystem: () => m.current.system.run(),
+    stop: recorder.stop,
   });
   return { replay, history, timeline, breakpoints };
 }
@@ -87,7 +103,9 @@ describe('debug parts: Replay', () => {
     const recorder = new Recorder();
     const { replay, history, timeline } = replayOver(m, recorder);
     runForward(m, replay, 20);
-    const apply = (): void => { m.current.target.regs(0)[5] = 1234; };
+    const apply = (): void => {
+      m.current.target.regs(0)[5] = 1234;
+    };
     apply();
     history.record({ position: m.current.position(), description: 'r5 = 1234', apply, isTrapHeld: false });
     timeline.record('cr3-load', 0, 0, '', 'at 20', 0);
@@ -95,7 +113,11 @@ describe('debug parts: Replay', () => {
     timeline.record('cr3-load', 0, 0, '', 'at 30', 0);
     replay.goTo(25);
     assert.strictEqual(m.current.target.regs(0)[5], 1234);
-    assert.deepStrictEqual(timeline.entries().map((e) => e.description), ['at 20'], 'the entry of the future left is dropped');
+    assert.deepStrictEqual(
+      timeline.entries().map((e) => e.description),
+      ['at 20'],
+      'the entry of the future left is dropped',
+    );
     replay.goTo(10);
     assert.strictEqual(m.current.target.regs(0)[5], 0, 'before the edit');
     assert.deepStrictEqual(timeline.entries(), []);

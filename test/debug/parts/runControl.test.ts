@@ -11,11 +11,17 @@ describe('debug parts: RunControl', () => {
     const recorder = new Recorder();
     const { control: run } = control(m, recorder);
     run.start();
-    assert.deepStrictEqual(recorder.stops.map((s) => s.reason), ['entry']);
+    assert.deepStrictEqual(
+      recorder.stops.map((s) => s.reason),
+      ['entry'],
+    );
     const target = m.current.target;
     const pc = target.pc(0);
     run.resume({ kind: 'step', guest: 0, isStepIn: false, isOver: true });
-    assert.deepStrictEqual(recorder.stops.map((s) => s.reason), ['entry', 'step']);
+    assert.deepStrictEqual(
+      recorder.stops.map((s) => s.reason),
+      ['entry', 'step'],
+    );
     assert.strictEqual(target.pc(0), pc + m.current.target.peek(0, pc)!.length);
     assert.strictEqual(target.retired(0), 1);
     assert.strictEqual(run.isRunning, false);

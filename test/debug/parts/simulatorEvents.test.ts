@@ -15,14 +15,31 @@ import { COUNTER_PROGRAM, machine, Machine, Recorder, registers, runTicks } from
 
 function eventsOver(m: Machine, recorder: Recorder) {
   const breakpoints = new Breakpoints([m.assembled.lineMap]);
-  const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext: () => registers({}), emit: recorder.emit, flushOutput: () => undefined });
+  const cpuBreakpoints = new CpuBreakpoints({
+    run: m.current,
+    breakpoints,
+    replay: m.replayMode,
+    runState: m.runState,
+    evalContext: () => registers({}),
+    emit: recorder.emit,
+    flushOutput: () => undefined,
+  });
   const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => 'add r1, 1', divergenceUnavailable: 'bare' });
   const timeline = new Timeline(m.current);
   const frameModel = new FrameModel(m.current, m.replayMode, [m.assembled.lineMap], [[]]);
   frameModel.reset(1);
   const events = new SimulatorEvents({
-    run: m.current, replay: m.replayMode, stops: m.runState, filters, timeline, frameModel, cpuBreakpoints, breakpoints,
-    instructionText: () => 'add r1, 1', guests: [{ name: 'guest' }], emit: recorder.emit,
+    run: m.current,
+    replay: m.replayMode,
+    stops: m.runState,
+    filters,
+    timeline,
+    frameModel,
+    cpuBreakpoints,
+    breakpoints,
+    instructionText: () => 'add r1, 1',
+    guests: [{ name: 'guest' }],
+    emit: recorder.emit,
   });
   return { events, filters, timeline, frameModel };
 }
@@ -39,8 +56,14 @@ describe('debug parts: SimulatorEvents', () => {
     events.onMachineEvent(GP);
     assert.strictEqual(m.current.position(), before + 1);
     assert.strictEqual(m.runState.stepWatch?.isDelivered, true);
-    assert.deepStrictEqual(frameModel.save()[0].map((h) => [h.vector, h.savedPc, h.fromUser]), [[Vector.GP, 0x20, true]]);
-    assert.deepStrictEqual(timeline.entries().map((e) => e.kind), ['protection-fault']);
+    assert.deepStrictEqual(
+      frameModel.save()[0].map((h) => [h.vector, h.savedPc, h.fromUser]),
+      [[Vector.GP, 0x20, true]],
+    );
+    assert.deepStrictEqual(
+      timeline.entries().map((e) => e.kind),
+      ['protection-fault'],
+    );
   });
 
   it('an exception a trap filter holds asks for a stop before delivery, and no handler frame opens yet', () => {
@@ -51,7 +74,7 @@ describe('debug parts: SimulatorEvents', () => {
     assert.strictEqual(m.current.target.machine!.isHoldRequested, true);
     const stop = m.runState.takePendingStop();
     assert.strictEqual(stop?.exceptionId, 'protection-fault');
-    assert.match(stop!.description, /will be delivered to the guest's #GP handler/);
+    assert.match(stop?.description ?? '', /will be delivered to the guest's #GP handler/);
     assert.deepStrictEqual(frameModel.save()[0], [], 'not delivered yet');
   });
 
@@ -63,7 +86,10 @@ describe('debug parts: SimulatorEvents', () => {
     filters.set([{ filterId: 'cr3-load' }]);
     events.onMachineEvent({ kind: 'cr3-load', value: 0x3000, ticks: 5 });
     assert.strictEqual(m.runState.takePendingStop()?.exceptionId, 'cr3-load');
-    assert.deepStrictEqual(timeline.entries().map((e) => e.description), ['cr3 load of 0x00003000: the TLB is flushed', 'cr3 load of 0x00003000: the TLB is flushed']);
+    assert.deepStrictEqual(
+      timeline.entries().map((e) => e.description),
+      ['cr3 load of 0x00003000: the TLB is flushed', 'cr3 load of 0x00003000: the TLB is flushed'],
+    );
   });
 
   it('a guest reading an empty keyboard is told once how to type; not after typing, not in a replay', () => {

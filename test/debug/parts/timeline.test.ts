@@ -13,9 +13,18 @@ describe('debug parts: Timeline', () => {
     timeline.record('cr3-load', 0, 0x10, 'mov cr3, r1', 'first', 1);
     position = 20;
     timeline.record('tlb-flush', 0, 0x14, 'invlpg r2', 'second', 2);
-    assert.deepStrictEqual(timeline.entries().map((e) => [e.position, e.description, e.gpa]), [[10, 'first', 0x10], [20, 'second', 0x14]]);
+    assert.deepStrictEqual(
+      timeline.entries().map((e) => [e.position, e.description, e.gpa]),
+      [
+        [10, 'first', 0x10],
+        [20, 'second', 0x14],
+      ],
+    );
     timeline.dropAfter(15);
-    assert.deepStrictEqual(timeline.entries().map((e) => e.description), ['first']);
+    assert.deepStrictEqual(
+      timeline.entries().map((e) => e.description),
+      ['first'],
+    );
   });
 
   it('keeps the latest 5000 entries, in order', () => {

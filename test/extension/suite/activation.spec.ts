@@ -20,6 +20,9 @@ describe('activation', () => {
     const declared = manifest.contributes.commands.map((c) => c.command);
     assert.ok(declared.length >= 6, `the manifest declares ${declared.length} commands`);
     const registered = new Set(await vscode.commands.getCommands(true));
-    assert.deepEqual(declared.filter((command) => !registered.has(command)), []);
+    assert.deepEqual(
+      declared.filter((command) => !registered.has(command)),
+      [],
+    );
   });
 });

@@ -14,14 +14,20 @@ const FIRST_PRIVILEGED = { file: 'os/trap.g32', line: 16 };
 describe('debugging', () => {
   let api: HyperstepApi;
   const stops = new StopWatcher();
-  before(async () => { api = await activateExtension(); });
+  before(async () => {
+    api = await activateExtension();
+  });
   after(() => stops.dispose());
   afterEach(stopAllSessions);
 
   async function launchUnderTrapAndEmulate(): Promise<vscode.DebugSession> {
     const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
-      type: 'hyperstep', request: 'launch', name: 'os under trap-and-emulate', program: workspaceFile('os/kernel.g32').path,
-      virtualization: 'trap-and-emulate', stopOnEntry: true,
+      type: 'hyperstep',
+      request: 'launch',
+      name: 'os under trap-and-emulate',
+      program: workspaceFile('os/kernel.g32').path,
+      virtualization: 'trap-and-emulate',
+      stopOnEntry: true,
     });
     assert.ok(started, 'the session started');
     await stops.next((s) => s.reason === 'entry', 'stop on entry');
@@ -62,7 +68,7 @@ describe('debugging', () => {
     const inside = await topFrame(session);
     assert.match(inside.name, /hypervisor/);
     assert.ok(inside.sourceReference, 'the hypervisor frame shows the trap(tf) pseudocode');
-    const pseudocode = await session.customRequest('source', { sourceReference: inside.sourceReference }) as { content: string };
+    const pseudocode = (await session.customRequest('source', { sourceReference: inside.sourceReference })) as { content: string };
     assert.match(pseudocode.content, /trap\(/);
     await session.customRequest('stepBack', { threadId: 1 });
     await stops.next((s) => s.reason === 'step', 'step back');
@@ -70,9 +76,9 @@ describe('debugging', () => {
     assert.ok(isWorkspaceFile(back.path, FIRST_PRIVILEGED.file) && back.line <= FIRST_PRIVILEGED.line, `stepped back into the guest: ${back.path}:${back.line}`);
   });
 
-  it('answers the panels\' snapshot request', async () => {
+  it("answers the panels' snapshot request", async () => {
     const session = await stopAtFirstProtectionFault();
-    const snapshot = await session.customRequest('hyperstep/snapshot', {}) as PanelSnapshot;
+    const snapshot = (await session.customRequest('hyperstep/snapshot', {})) as PanelSnapshot;
     assert.match(snapshot.setting, /trap-and-emulate/);
     assert.ok(snapshot.pageTables.hypervisorMap.length > 0, 'the hypervisor map has the guest RAM');
     assert.match(snapshot.stopDescription, /protection/i);
@@ -81,8 +87,11 @@ describe('debugging', () => {
   it('opens every panel, and each draws the stop', async () => {
     await stopAtFirstProtectionFault();
     const commands: Array<[string, PanelKind]> = [
-      ['hyperstep.openPageTables', 'pageTables'], ['hyperstep.openTlb', 'tlb'], ['hyperstep.openTimeline', 'timeline'],
-      ['hyperstep.openCosts', 'costs'], ['hyperstep.openTranslationCache', 'translationCache'],
+      ['hyperstep.openPageTables', 'pageTables'],
+      ['hyperstep.openTlb', 'tlb'],
+      ['hyperstep.openTimeline', 'timeline'],
+      ['hyperstep.openCosts', 'costs'],
+      ['hyperstep.openTranslationCache', 'translationCache'],
     ];
     for (const [command, kind] of commands) {
       const rendered = panelMessage(api, kind, 'rendered');

@@ -15,8 +15,13 @@ function diagnosticsOf(uri: vscode.Uri, predicate: (d: vscode.Diagnostic[]) => b
       done(current);
       return true;
     };
-    const timer = setTimeout(() => { subscription.dispose(); fail(new Error(`no such diagnostics for ${uri.toString()}; have ${JSON.stringify(vscode.languages.getDiagnostics(uri))}`)); }, timeoutMs);
-    const subscription = vscode.languages.onDidChangeDiagnostics(() => { check(); });
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      fail(new Error(`no such diagnostics for ${uri.toString()}; have ${JSON.stringify(vscode.languages.getDiagnostics(uri))}`));
+    }, timeoutMs);
+    const subscription = vscode.languages.onDidChangeDiagnostics(() => {
+      check();
+    });
     check();
   });
 }
@@ -36,7 +41,10 @@ describe('language features', () => {
 
   it('answers hover on an instruction with what it does', async () => {
     const editor = await showFile('hello.g32');
-    const line = editor.document.getText().split('\n').findIndex((text) => /^\s+hlt\b/.test(text));
+    const line = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((text) => /^\s+hlt\b/.test(text));
     assert.ok(line >= 0, 'hello.g32 has a hlt line');
     const column = editor.document.lineAt(line).text.indexOf('hlt') + 1;
     const deadline = Date.now() + 30000;

@@ -23,8 +23,18 @@ export async function showFile(relative: string): Promise<vscode.TextEditor> {
   return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(workspaceFile(relative)));
 }
 
-interface DapMessage { type: string; event?: string; command?: string; body?: Record<string, unknown> }
-export interface StoppedBody { reason: string; description?: string; text?: string; threadId?: number }
+interface DapMessage {
+  type: string;
+  event?: string;
+  command?: string;
+  body?: Record<string, unknown>;
+}
+export interface StoppedBody {
+  reason: string;
+  description?: string;
+  text?: string;
+  threadId?: number;
+}
 
 /** Collects every hyperstep session's stopped events, so a test can wait for the one it expects. */
 export class StopWatcher implements vscode.Disposable {
@@ -51,11 +61,16 @@ export class StopWatcher implements vscode.Disposable {
       const index = this.stops.findIndex(predicate);
       if (index >= 0) return this.stops.splice(0, index + 1)[index];
       if (Date.now() > deadline) throw new Error(`no stop: ${what}; saw ${JSON.stringify(this.stops)}`);
-      await new Promise<void>((done) => { this.waiters.push(done); setTimeout(done, 1000); });
+      await new Promise<void>((done) => {
+        this.waiters.push(done);
+        setTimeout(done, 1000);
+      });
     }
   }
 
-  dispose(): void { this.registration.dispose(); }
+  dispose(): void {
+    this.registration.dispose();
+  }
 }
 
 /** Ends every debug session; one that does not report its end within a few seconds is left behind rather than hanging the suite. */
@@ -64,18 +79,29 @@ export async function stopAllSessions(): Promise<void> {
     const ended = new Promise<void>((done) => {
       const timer = setTimeout(finish, 5000);
       const subscription = vscode.debug.onDidTerminateDebugSession(finish);
-      function finish(): void { clearTimeout(timer); subscription.dispose(); done(); }
+      function finish(): void {
+        clearTimeout(timer);
+        subscription.dispose();
+        done();
+      }
     });
     await vscode.debug.stopDebugging();
     await ended;
   }
 }
 
-export interface TopFrame { name: string; path: string | undefined; sourceReference: number | undefined; line: number }
+export interface TopFrame {
+  name: string;
+  path: string | undefined;
+  sourceReference: number | undefined;
+  line: number;
+}
 
 /** The top frame of the stopped thread, as the Call Stack view would show it. */
 export async function topFrame(session: vscode.DebugSession, threadId = 1): Promise<TopFrame> {
-  const trace = await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 }) as { stackFrames: Array<{ name: string; line: number; source?: { path?: string; sourceReference?: number } }> };
+  const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as {
+    stackFrames: Array<{ name: string; line: number; source?: { path?: string; sourceReference?: number } }>;
+  };
   const frame = trace.stackFrames[0];
   if (!frame) throw new Error('the stopped thread has no frame');
   return { name: frame.name, path: frame.source?.path, sourceReference: frame.source?.sourceReference, line: frame.line };
