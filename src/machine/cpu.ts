@@ -14,7 +14,7 @@ import { assertNever, outsideType } from './assertNever';
 import { DeliveryFailure, explainDeliveryFailure } from './deliveryFailure';
 import { EventHub, MachineEvent } from './events';
 import { hexWord } from './format';
-import { CONSOLE_BASE, Flag, FLAGS_MASK, Op, OP_LENGTH, OP_ZERO_MASK, PfError, PrivilegedOp, Pte, Vector } from './isa';
+import { CONSOLE_BASE, Flag, FLAGS_MASK, Op, OP_LENGTH, OP_ZERO_MASK, PAGE_SIZE, PfError, PrivilegedOp, Pte, Vector } from './isa';
 import { PhysicalMemory } from './memory';
 import { Tlb, TlbBits, TlbState } from './tlb';
 
@@ -1314,7 +1314,7 @@ export class Cpu {
         if (this.fault !== FaultState.NONE) return 0;
       }
     }
-    const isCacheable = (pa & 3) === 0 && pa >= 0 && pa + (length || 4) <= this.memory.size && (pa & 0xfff) + (length || 4) <= 0x1000;
+    const isCacheable = (pa & 3) === 0 && pa >= 0 && pa + (length || 4) <= this.memory.size && (pa & 0xfff) + (length || 4) <= PAGE_SIZE;
     if (isCacheable) {
       this.memory.decodedInfo[pa >> 2] = info;
       this.memory.decodedImm[pa >> 2] = this.slowImm;
@@ -1412,7 +1412,7 @@ export class Cpu {
     const va1 = ((va | 0xfff) + 1) | 0;
     const pa1 = this.translate(va1, access, isUser);
     if (pa1 < 0) return pa1;
-    const n0 = 0x1000 - (va & 0xfff);
+    const n0 = PAGE_SIZE - (va & 0xfff);
     let value = 0;
     for (let i = 0; i < 4; i++) {
       const byte = this.readPhysical(i < n0 ? pa0 + i : pa1 + (i - n0), 1);
@@ -1430,7 +1430,7 @@ export class Cpu {
     const va1 = ((va | 0xfff) + 1) | 0;
     const pa1 = this.translate(va1, Access.WRITE, isUser);
     if (pa1 < 0) return;
-    const n0 = 0x1000 - (va & 0xfff);
+    const n0 = PAGE_SIZE - (va & 0xfff);
     for (let i = 0; i < 4; i++) {
       const pa = i < n0 ? pa0 + i : pa1 + (i - n0);
       if (!this.memory.contains(pa) && !isConsole(pa)) {

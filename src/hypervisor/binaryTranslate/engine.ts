@@ -16,7 +16,7 @@
 
 import { BlockEnd, StopReason } from '../../machine/cpu';
 import { decode, DecodedInstr } from '../../machine/decode';
-import { Flag, FLAGS_MASK, Op, Vector } from '../../machine/isa';
+import { Flag, FLAGS_MASK, isPrivilegedOp, Op, PAGE_SIZE, Vector } from '../../machine/isa';
 import { formatInstr, hexWord } from '../../machine/format';
 import { GuestAccess, GuestMemory } from '../guestMemory';
 import type { Guest } from '../guest';
@@ -286,7 +286,7 @@ export class BinaryTranslator implements BlockEnv {
     let adaptive: AdaptiveReason | undefined;
     while (instrs.length < maxInstructions) {
       // Later instructions on the first one's page are read straight from its frame: a walk would find the same entry, already accessed.
-      const fetched = instrs.length > 0 && (at & 0xfff) + 8 <= 0x1000 ? this.fetchOnPage(walk.gpa + (at - pc)) : this.fetch(at, instrs.length === 0);
+      const fetched = instrs.length > 0 && (at & 0xfff) + 8 <= PAGE_SIZE ? this.fetchOnPage(walk.gpa + (at - pc)) : this.fetch(at, instrs.length === 0);
       if (fetched === undefined) break;
       const { instr, crossesPage } = fetched;
       // Blocks stay on one page (or are one page-crossing instruction), so this is the instruction's own address.
@@ -307,7 +307,7 @@ export class BinaryTranslator implements BlockEnv {
     }
     if (instrs.length === 0) return undefined;
     const length = at - pc;
-    const onFirstPage = Math.min(length, 0x1000 - (walk.gpa & 0xfff));
+    const onFirstPage = Math.min(length, PAGE_SIZE - (walk.gpa & 0xfff));
     ranges.push([walk.gpa, walk.gpa + onFirstPage]);
     if (secondPageGpa >= 0 && length > onFirstPage) ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
     // Only blocks on hot frames check their bytes (blocks of a frame that turns hot are dropped then), so only they keep a copy;
@@ -435,7 +435,7 @@ export class BinaryTranslator implements BlockEnv {
     if (counters.ioEmulated === io && counters.writeProtectEmulations === protectedWrites) return;
     // The instruction was just fetched: its page is mapped, and reading it again sets no bit a fetch did not.
     const code = guest.memory.walk(guest.cr3, pc, GuestAccess.FETCH, false, false);
-    if (code.gpa < 0 || !guest.memory.isRam(code.gpa) || (pc & 0xfff) + 8 > 0x1000) return;
+    if (code.gpa < 0 || !guest.memory.isRam(code.gpa) || (pc & 0xfff) + 8 > PAGE_SIZE) return;
     const instr = this.fetchOnPage(code.gpa)?.instr;
     if (instr === undefined || !isAdaptable(instr)) return;
     const traps = this.cache.noteTrap(code.gpa);
@@ -496,7 +496,7 @@ export class BinaryTranslator implements BlockEnv {
       }
       return undefined;
     }
-    return { instr, crossesPage: (pc & 0xfff) + instr.length > 0x1000 };
+    return { instr, crossesPage: (pc & 0xfff) + instr.length > PAGE_SIZE };
   }
 
   /** A block's call into the hypervisor: cpu.pc, ticks and flags are exact at instruction `index`. */
@@ -549,6 +549,8 @@ export class BinaryTranslator implements BlockEnv {
         cpu.setFault(Vector.UD, 0, 0);
         return;
       default:
+        // Only privileged instructions are left: anything else here is a translator bug, said as one.
+        if (!isPrivilegedOp(op)) throw new Error(`binary translation called out for ${instr.info.mnemonic}, which the hypervisor does not emulate`);
         emulatePrivileged(hv, guest, instr);
     }
   }

@@ -8,12 +8,11 @@
 // adaptive instruction) go to the hypervisor through `env.callOut`, so the
 // guest cannot tell an interpreted block from a translated one.
 
+import { addFlags, logicFlags, negFlags, subFlags } from '../../machine/aluFlags';
 import type { Cpu } from '../../machine/cpu';
-import { Flag, Op, Vector } from '../../machine/isa';
+import { Op, Vector } from '../../machine/isa';
 import { isConditionalJump } from '../../machine/isa';
 import { BlockEnv, BlockInstr, conditionHolds, isCallOut, TranslatedBlock } from './translate';
-
-const logicFlags = (f: number, res: number) => (f & Flag.IF) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0);
 
 /** Int32 words per instruction in a block's `decoded` form. */
 const WORDS = 4;
@@ -127,7 +126,7 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
         x = r[a];
         y = op === Op.ADD_RR ? r[b] : imm;
         res = (x + y) | 0;
-        f = (f & Flag.IF) | (res >>> 0 < x >>> 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ res) & (y ^ res)) >>> 31) << 3);
+        f = addFlags(f, x, y, res);
         r[a] = res;
         break;
       case Op.SUB_RR:
@@ -137,7 +136,7 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
         x = r[a];
         y = op === Op.SUB_RR || op === Op.CMP_RR ? r[b] : imm;
         res = (x - y) | 0;
-        f = (f & Flag.IF) | (x >>> 0 < y >>> 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | ((((x ^ y) & (x ^ res)) >>> 31) << 3);
+        f = subFlags(f, x, y, res);
         if (op === Op.SUB_RR || op === Op.SUB_RI) r[a] = res;
         break;
       case Op.AND_RR:
@@ -208,7 +207,7 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
       case Op.NEG:
         x = r[a];
         res = -x | 0;
-        f = (f & Flag.IF) | (x !== 0 ? Flag.CF : 0) | (res === 0 ? Flag.ZF : 0) | (res < 0 ? Flag.SF : 0) | (x === -0x80000000 ? Flag.OF : 0);
+        f = negFlags(f, x, res);
         r[a] = res;
         break;
       case Op.NOP:
