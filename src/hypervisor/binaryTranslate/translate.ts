@@ -116,24 +116,24 @@ export function endsBlock(instr: DecodedInstr): boolean {
  * `args`. Blocks compute flags exactly as the interpreter does, without a call
  * (a call through the block's closure measurably slowed translated loops).
  */
-function ruleText(rule: (...values: number[]) => number | boolean, args: readonly string[]): string {
+function ruleText(name: string, rule: (...values: number[]) => number | boolean, args: readonly string[]): string {
   const text = rule.toString().replace(/\/\*[\s\S]*?\*\//g, '');
-  const match = /^function\s*[\w$]*\s*\(([^)]*)\)\s*\{\s*return\s+([\s\S]*?);?\s*\}$/.exec(text);
+  const match = /^function\s*[\w$]*\s*\(([^)]*)\)\s*\{\s*return\b\s*([\s\S]*?);?\s*\}$/.exec(text);
   const params = match ? match[1].split(',').map((param) => param.trim()) : [];
-  if (!match || params.length !== args.length) throw new Error(`flag rule ${rule.name} is not one return statement over ${args.length} parameters`);
+  if (!match || params.length !== args.length) throw new Error(`flag rule ${name} is not one return statement over ${args.length} parameters`);
   const argOf = new Map(params.map((param, i) => [param, args[i]]));
   const body = match[2]
     .replace(/\b[A-Za-z_$][\w$]*\b/g, (word) => argOf.get(word) ?? word)
     .replace(/\s+/g, ' ')
     .replace(/ \)/g, ')');
-  return `/* ${rule.name} */ (${body})`;
+  return `/* ${name} */ (${body})`;
 }
 
-const ADD_FLAGS = ruleText(addFlags, ['f', 'x', 'y', 'res']);
-const SUB_FLAGS = ruleText(subFlags, ['f', 'x', 'y', 'res']);
-const LOGIC_FLAGS = ruleText(logicFlags, ['f', 'res']);
-const NEG_FLAGS = ruleText(negFlags, ['f', 'x', 'res']);
-const SIGNED_LESS = ruleText(signedLess, ['f']);
+const ADD_FLAGS = ruleText('addFlags', addFlags, ['f', 'x', 'y', 'res']);
+const SUB_FLAGS = ruleText('subFlags', subFlags, ['f', 'x', 'y', 'res']);
+const LOGIC_FLAGS = ruleText('logicFlags', logicFlags, ['f', 'res']);
+const NEG_FLAGS = ruleText('negFlags', negFlags, ['f', 'x', 'res']);
+const SIGNED_LESS = ruleText('signedLess', signedLess, ['f']);
 
 /**
  * Generates the body of `function (cpu, r, env, block)`. With `isLastCalledOut`
