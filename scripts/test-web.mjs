@@ -62,6 +62,9 @@ function prepareWorkbench() {
 }
 
 /** Makes test-web's Playwright launch Debian's Chromium, in a persistent profile that allows the webviews' service worker. */
+/** Every browser context opened, so that the run can close them itself (test-web leaves them open). */
+const contexts = [];
+
 function useDebianChromium() {
   const requireFromCache = createRequire(join(CACHE, 'package.json'));
   const { chromium } = requireFromCache('playwright');
@@ -80,6 +83,7 @@ function useDebianChromium() {
           headless: true,
           args: [...(options.args ?? []), '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
         });
+        contexts.push(context);
         const close = context.close.bind(context);
         context.close = async () => {
           await close();
@@ -156,6 +160,10 @@ async function main() {
   } finally {
     clearTimeout(timer);
   }
+  // test-web resolves with its server and the browser still running: close the browser, then end the run.
+  const closing = Promise.allSettled(contexts.map((context) => context.close()));
+  await Promise.race([closing, new Promise((done) => setTimeout(done, 10000))]);
+  process.exit(process.exitCode ?? 0);
 }
 
 await main();
