@@ -96,7 +96,10 @@ describe('debugging', () => {
     for (const [command, kind] of commands) {
       const rendered = panelMessage(api, kind, 'rendered');
       await vscode.commands.executeCommand(command);
-      const message = await rendered;
+      // VS Code for the Web sometimes leaves a webview created among others unloaded until it is
+      // focused: after a while, run the command again, as a user would click it again.
+      const again = setTimeout(() => void vscode.commands.executeCommand(command), 10000);
+      const message = await rendered.finally(() => clearTimeout(again));
       assert.ok(message.type === 'rendered' && message.snapshotCount >= 1, `${kind} drew a snapshot`);
       assert.ok(api.panels.isOpen(kind));
     }
