@@ -5,7 +5,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/', 'dist/', 'node_modules/', '.vscode-test/', 'test-output/', '**/*.d.ts', 'test/**/fixtures/'] },
+  { ignores: ['out/', 'dist/', 'node_modules/', '.web-test/', '.vscode-test/', 'test-output/', '**/*.d.ts', 'test/**/fixtures/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -5,7 +5,7 @@
 
 import { hexWord } from '../machine/format';
 import { Vector, VECTOR_NAMES } from '../machine/isa';
-import { HypervisorEventKind } from '../hypervisor/events';
+import { HYPERVISOR_EVENT_KINDS, HypervisorEventKind } from '../hypervisor/events';
 import { guestMappingsOf, hypervisorMapOf, shadowsOf, tlbEntriesOf } from '../hypervisor/tableViews';
 import { VirtualSystem } from '../hypervisor/system';
 
@@ -15,22 +15,8 @@ export type ShowTable = (typeof SHOW_TABLES)[number];
 const SHOW_GROUPS: Record<string, readonly ShowTable[]> = { 'page-tables': ['guest', 'map', 'shadows'], all: SHOW_TABLES };
 
 /** Events `--at` can name: the debugger's exception filter ids that a run reports. */
-export const AT_EVENTS = [
-  'protection-fault',
-  'privileged-emulated',
-  'io-emulated',
-  'syscall',
-  'reflected',
-  'guest-page-fault',
-  'hidden-page-fault',
-  'shadow-dropped',
-  'cr3-load',
-  'tlb-flush',
-  'sensitive',
-  'hypercall',
-  'bt-translate',
-  'hw-exit',
-] as const;
+// `divergence` is found by comparing with bare hardware, not reported by a run.
+export const AT_EVENTS: readonly HypervisorEventKind[] = HYPERVISOR_EVENT_KINDS.filter((kind) => kind !== 'divergence');
 
 export type ShowPoint = { kind: 'tick'; tick: number } | { kind: 'event'; event: string; nth: number } | { kind: 'end' };
 

@@ -1,22 +1,26 @@
 // Events the hypervisor reports. Their `kind`s are the debugger's exception
 // filter ids (README), so a stop on a filter is a match on `kind`.
 
-export type HypervisorEventKind =
-  | 'protection-fault'
-  | 'privileged-emulated'
-  | 'io-emulated'
-  | 'syscall'
-  | 'reflected'
-  | 'guest-page-fault'
-  | 'hidden-page-fault'
-  | 'shadow-dropped'
-  | 'cr3-load'
-  | 'tlb-flush'
-  | 'sensitive'
-  | 'hypercall'
-  | 'bt-translate'
-  | 'hw-exit'
-  | 'divergence';
+/** Every kind, in the order the debugger lists its filters. */
+export const HYPERVISOR_EVENT_KINDS = [
+  'protection-fault',
+  'privileged-emulated',
+  'io-emulated',
+  'syscall',
+  'reflected',
+  'guest-page-fault',
+  'hidden-page-fault',
+  'shadow-dropped',
+  'cr3-load',
+  'tlb-flush',
+  'sensitive',
+  'hypercall',
+  'bt-translate',
+  'hw-exit',
+  'divergence',
+] as const;
+
+export type HypervisorEventKind = (typeof HYPERVISOR_EVENT_KINDS)[number];
 
 export interface HypervisorEvent {
   kind: HypervisorEventKind;

@@ -339,37 +339,17 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
   return lines.join('\n');
 }
 
-/** Does conditional jump `op` jump with flags `f`? (The interpreter's form of `condition`.) */
+const conditionTests = new Map<ConditionalJump, (f: number) => boolean>();
+
+/** Does conditional jump `op` jump with flags `f`? The translation's own test (`condition`), compiled once per opcode, for the block interpreter. */
 export function conditionHolds(op: ConditionalJump, f: number): boolean {
-  const lt = signedLess(f);
-  switch (op) {
-    case Op.JZ:
-      return (f & 2) !== 0;
-    case Op.JNZ:
-      return (f & 2) === 0;
-    case Op.JL:
-      return lt;
-    case Op.JGE:
-      return !lt;
-    case Op.JLE:
-      return (f & 2) !== 0 || lt;
-    case Op.JG:
-      return (f & 2) === 0 && !lt;
-    case Op.JB:
-      return (f & 1) !== 0;
-    case Op.JAE:
-      return (f & 1) === 0;
-    case Op.JBE:
-      return (f & 3) !== 0;
-    case Op.JA:
-      return (f & 3) === 0;
-    case Op.JS:
-      return (f & 4) !== 0;
-    case Op.JNS:
-      return (f & 4) === 0;
-    default:
-      return assertNever(op);
+  let test = conditionTests.get(op);
+  if (test === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the same generated code translated blocks run
+    test = new Function('f', `return ${condition(op)};`) as (f: number) => boolean;
+    conditionTests.set(op, test);
   }
+  return test(f);
 }
 
 function condition(op: ConditionalJump): string {

@@ -108,12 +108,32 @@ export function trapEvent(fields: Partial<HypervisorEvent> = {}): HypervisorEven
   };
 }
 
+/** The breakpoints and exception filters every part above them reads, over `m`'s real state. */
+export function breakpointsAndFilters(
+  m: Machine,
+  recorder: Recorder,
+  filterOptions: { instructionText?: string; divergenceUnavailable?: string } = {},
+): { breakpoints: Breakpoints; cpuBreakpoints: CpuBreakpoints; filters: FilterMatching } {
+  const breakpoints = new Breakpoints([m.assembled.lineMap]);
+  const cpuBreakpoints = new CpuBreakpoints({
+    run: m.current,
+    breakpoints,
+    replay: m.replayMode,
+    runState: m.runState,
+    evalContext: () => registers({}),
+    emit: recorder.emit,
+    flushOutput: () => undefined,
+  });
+  const instructionText = filterOptions.instructionText ?? '';
+  const divergenceUnavailable = 'divergenceUnavailable' in filterOptions ? filterOptions.divergenceUnavailable : 'bare';
+  const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => instructionText, divergenceUnavailable });
+  return { breakpoints, cpuBreakpoints, filters };
+}
+
 /** Run control over a bare machine: real state, breakpoints and filters; no hypervisor frame, divergence or snapshots. */
 export function control(m: Machine, recorder: Recorder): { control: RunControl; breakpoints: Breakpoints } {
-  const breakpoints = new Breakpoints([m.assembled.lineMap]);
   const evalContext = () => registers({});
-  const cpuBreakpoints = new CpuBreakpoints({ run: m.current, breakpoints, replay: m.replayMode, runState: m.runState, evalContext, emit: recorder.emit, flushOutput: () => undefined });
-  const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => '', divergenceUnavailable: 'bare' });
+  const { breakpoints, cpuBreakpoints, filters } = breakpointsAndFilters(m, recorder);
   const run = new RunControl({
     run: m.current,
     state: m.runState,

@@ -4,12 +4,9 @@
 // first line that acts; stepping past the last line is back in the guest.
 
 import * as assert from 'assert';
-import { Breakpoints } from '../../../src/debug/breakpoints';
-import { CpuBreakpoints } from '../../../src/debug/cpuBreakpoints';
-import { FilterMatching } from '../../../src/debug/filterMatching';
 import { HypervisorFrameView } from '../../../src/debug/hypervisorFrame';
 import type { RuntimeBookkeeping } from '../../../src/debug/runtime';
-import { machine, Recorder, registers, symbol } from './harness';
+import { breakpointsAndFilters, machine, Recorder, symbol } from './harness';
 
 const CLI_GUEST = `
 _start:
@@ -25,17 +22,7 @@ describe('debug parts: HypervisorFrameView', () => {
   it('walks the pseudocode of a held trap, before then after handling, then returns to the guest', () => {
     const m = machine(CLI_GUEST, 'trap-and-emulate');
     const recorder = new Recorder();
-    const breakpoints = new Breakpoints([m.assembled.lineMap]);
-    const cpuBreakpoints = new CpuBreakpoints({
-      run: m.current,
-      breakpoints,
-      replay: m.replayMode,
-      runState: m.runState,
-      evalContext: () => registers({}),
-      emit: recorder.emit,
-      flushOutput: () => undefined,
-    });
-    const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => 'cli', divergenceUnavailable: undefined });
+    const { cpuBreakpoints, filters } = breakpointsAndFilters(m, recorder, { instructionText: 'cli', divergenceUnavailable: undefined });
     let bookkeeping: RuntimeBookkeeping = { eventCount: 0, handlerStacks: [], shadowDrops: 0 };
     const hvFrame = new HypervisorFrameView({
       run: m.current,
@@ -85,17 +72,7 @@ describe('debug parts: HypervisorFrameView', () => {
   it('step back in the frame goes to the previous line, and not before the first', () => {
     const m = machine(CLI_GUEST, 'trap-and-emulate');
     const recorder = new Recorder();
-    const breakpoints = new Breakpoints([m.assembled.lineMap]);
-    const cpuBreakpoints = new CpuBreakpoints({
-      run: m.current,
-      breakpoints,
-      replay: m.replayMode,
-      runState: m.runState,
-      evalContext: () => registers({}),
-      emit: recorder.emit,
-      flushOutput: () => undefined,
-    });
-    const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => 'cli', divergenceUnavailable: undefined });
+    const { cpuBreakpoints, filters } = breakpointsAndFilters(m, recorder, { instructionText: 'cli', divergenceUnavailable: undefined });
     const hvFrame = new HypervisorFrameView({
       run: m.current,
       state: m.runState,

@@ -5,27 +5,15 @@
 
 import * as assert from 'assert';
 import { Breakpoints } from '../../../src/debug/breakpoints';
-import { CpuBreakpoints } from '../../../src/debug/cpuBreakpoints';
-import { FilterMatching } from '../../../src/debug/filterMatching';
 import { History } from '../../../src/debug/history';
 import { Replay } from '../../../src/debug/replay';
 import type { RuntimeBookkeeping } from '../../../src/debug/runtime';
 import { Timeline } from '../../../src/debug/timeline';
 import { createSystem } from '../../../src/hypervisor/system';
-import { COUNTER_PROGRAM, machine, Machine, Recorder, registers, runTicks, symbol } from './harness';
+import { breakpointsAndFilters, COUNTER_PROGRAM, machine, Machine, Recorder, runTicks, symbol } from './harness';
 
 function replayOver(m: Machine, recorder: Recorder, historySize = 20): { replay: Replay; history: History<RuntimeBookkeeping>; timeline: Timeline; breakpoints: Breakpoints } {
-  const breakpoints = new Breakpoints([m.assembled.lineMap]);
-  const cpuBreakpoints = new CpuBreakpoints({
-    run: m.current,
-    breakpoints,
-    replay: m.replayMode,
-    runState: m.runState,
-    evalContext: () => registers({}),
-    emit: recorder.emit,
-    flushOutput: () => undefined,
-  });
-  const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => '', divergenceUnavailable: 'bare' });
+  const { breakpoints, cpuBreakpoints, filters } = breakpointsAndFilters(m, recorder);
   const history = new History<RuntimeBookkeeping>(historySize, 10);
   const timeline = new Timeline(m.current);
   const bookkeeping = (): RuntimeBookkeeping => ({ eventCount: m.current.eventCount, handlerStacks: [], shadowDrops: 0 });

@@ -4,27 +4,14 @@
 // a stop; one that is delivered opens a handler frame and ends a step watch.
 
 import * as assert from 'assert';
-import { Breakpoints } from '../../../src/debug/breakpoints';
-import { CpuBreakpoints } from '../../../src/debug/cpuBreakpoints';
-import { FilterMatching } from '../../../src/debug/filterMatching';
 import { FrameModel } from '../../../src/debug/frames';
 import { SimulatorEvents } from '../../../src/debug/simulatorEvents';
 import { Timeline } from '../../../src/debug/timeline';
 import { Vector } from '../../../src/machine/isa';
-import { COUNTER_PROGRAM, machine, Machine, Recorder, registers, runTicks } from './harness';
+import { breakpointsAndFilters, COUNTER_PROGRAM, machine, Machine, Recorder, runTicks } from './harness';
 
 function eventsOver(m: Machine, recorder: Recorder) {
-  const breakpoints = new Breakpoints([m.assembled.lineMap]);
-  const cpuBreakpoints = new CpuBreakpoints({
-    run: m.current,
-    breakpoints,
-    replay: m.replayMode,
-    runState: m.runState,
-    evalContext: () => registers({}),
-    emit: recorder.emit,
-    flushOutput: () => undefined,
-  });
-  const filters = new FilterMatching({ run: m.current, replay: m.replayMode, stops: m.runState, instructionText: () => 'add r1, 1', divergenceUnavailable: 'bare' });
+  const { breakpoints, cpuBreakpoints, filters } = breakpointsAndFilters(m, recorder, { instructionText: 'add r1, 1' });
   const timeline = new Timeline(m.current);
   const frameModel = new FrameModel(m.current, m.replayMode, [m.assembled.lineMap], [[]]);
   frameModel.reset(1);
