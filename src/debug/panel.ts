@@ -149,7 +149,9 @@ function translationCache(runtime: DebugRuntime, g: number): TranslationCacheVie
       executions: block.executions,
       chainedTo: [block.chainTarget, block.chainNext].filter((b) => b !== undefined && block.chainGeneration === cache.generation).map((b) => b!.gva >>> 0),
       isTranslated: block.isTranslated,
-      ...(block.adaptive ? { retranslated: `its last instruction ${describeAdaptive(block.adaptive)}: now emulated without a trap` } : {}),
+      ...(block.adaptive
+        ? { retranslated: `${block.adaptiveAt.map((i) => `\`${formatInstr(block.instrs[i].instr)}\``).join(', ')} ${describeAdaptive(block.adaptive)}: now emulated without a trap` }
+        : {}),
     })),
     hits: guest.counters.translationCacheHits,
     misses: guest.counters.translations,

@@ -128,9 +128,10 @@ export class Cpu {
   /** Sensitive instructions (pushf, popf, mov rd, evt) retired on this CPU, in any mode. */
   sensitiveRetired = 0;
   /**
-   * Binary translation runs a guest kernel's cold code here, one basic block at a
-   * time: in block mode `run` returns 'switch-engine' (without setting
-   * `stopReason`) after a control transfer retires, before an instruction the
+   * Binary translation runs a guest kernel's cold code here until it reaches a hot
+   * block: in block mode `run` returns 'switch-engine' (without setting
+   * `stopReason`) after a control transfer to an entry that turned hot retires
+   * (see blockEntryCounts; every transfer without the table), before an instruction the
    * translator hands to the hypervisor (privileged, sensitive, syscall, brk,
    * vmcall), at a fault before raising it, and at the event tick before servicing
    * it; `blockEnd` says which. Other instructions run as ever.
@@ -139,6 +140,18 @@ export class Cpu {
   blockEnd: BlockEnd = BlockEnd.NONE;
   /** At a CALL_OUT stop: the physical address the instruction was fetched from. */
   blockEndPa = -1;
+  /**
+   * Block mode's entry counter, owned by the translator: entries of cold code by
+   * a hash of their virtual address, (pc >>> 2) & (length - 1), length a power of
+   * two. A control transfer to a target whose count would reach `blockEntryLimit`
+   * ends the run (JUMP), leaving the count for the translator to take; any other
+   * is counted and run on, so cold code stops only where a block turns hot, or is.
+   * null: every control transfer ends the run.
+   */
+  blockEntryCounts: Uint16Array | null = null;
+  blockEntryLimit = 0;
+  /** Block mode: the last entry the run went on through (set by the translator to where the run began). */
+  blockEntryPc = 0;
 
   fault: number = FaultState.NONE;
   faultVector = 0;
@@ -867,7 +880,17 @@ export class Cpu {
         fetchFrame = this.fetchFrame;
         continue;
       }
-      // Block mode: a control transfer retired.
+      // Block mode: a control transfer retired. Cold code runs on through targets not yet hot (see blockEntryCounts).
+      const entryCounts = this.blockEntryCounts;
+      if (entryCounts !== null) {
+        const slot = (pc >>> 2) & (entryCounts.length - 1);
+        const entries = entryCounts[slot] + 1;
+        if (entries < this.blockEntryLimit) {
+          entryCounts[slot] = entries;
+          this.blockEntryPc = pc;
+          continue;
+        }
+      }
       this.pc = pc;
       this.flags = flags;
       this.ticks = ticks;

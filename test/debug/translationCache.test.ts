@@ -51,9 +51,9 @@ describe('hyperstep/snapshot (binary translation)', () => {
     assert.ok(retranslated.length >= 1, 'a retranslated block');
     const consoleBlock = retranslated.find((b) => /stores to the memory-mapped console/.test(b.retranslated!))!;
     assert.ok(consoleBlock, retranslated.map((b) => b.retranslated).join('; '));
-    assert.match(consoleBlock.retranslated!, /^its last instruction trapped 4 times \(stores to the memory-mapped console\): now emulated without a trap$/);
+    assert.match(consoleBlock.retranslated!, /^`stb? \[[^`]*\], r\d+` trapped 4 times \(stores to the memory-mapped console\): now emulated without a trap$/);
     assert.ok(consoleBlock.isTranslated);
-    assert.match(consoleBlock.guestInstructions[consoleBlock.guestInstructions.length - 1], / {2}stb? \[/);
+    assert.ok(consoleBlock.guestInstructions.some((text) => / {2}stb? \[/.test(text)));
     assert.match(consoleBlock.generatedCode, /adaptive: emulated without a trap/);
   });
 

@@ -123,11 +123,115 @@ vectors: .word 0, 0, 0, 0, 0, 0, ud
         .space 57*4
 `;
 
+/**
+ * Two loops whose blocks go on onto the next page (binary translation lets a
+ * block span two pages when the second is already accessed): one across a page
+ * boundary between two instructions, one with an instruction that crosses it.
+ * Each round clears the A bits of the second pages and flushes them (`invlpg`),
+ * then prints them after the loops: the fetch from each page sets its bit again,
+ * translated or not (111). Then virtual page 1 is mapped to another frame, whose
+ * code adds 100 on each turn: the loop must run it (the last line, 3 8 from r7; the old code gives 2 8).
+ */
+export const TWO_PAGE_BLOCKS = `
+_start: mov sp, 0x8000
+        mov r3, 0
+.map:   mov r4, r3
+        shl r4, 12
+        or r4, 3
+        mov r5, r3
+        shl r5, 2
+        add r5, 0x11000
+        st [r5], r4
+        add r3, 1
+        cmp r3, 32
+        jb .map
+        mov r1, 0xFFFF0003
+        st [0x113fc], r1          ; the console at virtual 0x000ff000
+        mov r1, 0x11003
+        st [0x10000], r1
+        mov r1, 0x10000
+        mov cr3, r1
+        call touch1               ; run code on pages 1 and 2 first: translated on first sight, the loops can span them
+        call touch2
+        mov r3, 0
+round:  mov r2, 40
+        call straddle
+        mov r2, 40
+        call crossing
+        ld r4, [0x11004]          ; A of page 1, then of page 2
+        shr r4, 5
+        and r4, 1
+        ld r1, [0x11008]
+        shr r1, 5
+        and r1, 1
+        and r4, r1
+        add r4, '0'
+        stb [0x000ff000], r4
+        ld r4, [0x11004]
+        and r4, 0xFFFFFFDF
+        st [0x11004], r4
+        ld r4, [0x11008]
+        and r4, 0xFFFFFFDF
+        st [0x11008], r4
+        mov r5, 0x1000
+        invlpg r5
+        mov r5, 0x2000
+        invlpg r5
+        add r3, 1
+        cmp r3, 3
+        jb round
+        mov r1, 10
+        stb [0x000ff000], r1
+        mov r1, 0x3003            ; virtual page 1 -> the frame at 0x3000
+        st [0x11004], r1
+        mov r5, 0x1000
+        invlpg r5
+        mov r7, 0
+        mov r2, 40
+        call straddle
+        mov r1, r7
+        shr r1, 12
+        and r1, 15
+        add r1, '0'
+        stb [0x000ff000], r1
+        mov r1, ' '
+        stb [0x000ff000], r1
+        mov r1, r7
+        shr r1, 8
+        and r1, 15
+        add r1, '0'
+        stb [0x000ff000], r1
+        mov r1, 10
+        stb [0x000ff000], r1
+        cli
+        hlt
+        .org 0xff8
+straddle: add r6, 1               ; ends at the page boundary
+        add r7, r6
+        sub r2, 1
+        jnz straddle
+        ret
+touch1: ret
+        .org 0x1ff4
+crossing: add r6, 1
+        sub r2, 1                 ; crosses into page 2
+        jnz crossing
+        ret
+touch2: ret
+        .org 0x3000               ; another frame for virtual page 1
+        add r7, r6
+        add r7, 100
+        sub r2, 1
+        jnz straddle
+        ret
+`;
+
 const GUESTS: Array<[string, string, string]> = [
   ['a block looping to itself patches its own later instruction on a hot frame', HOT_SELF_LOOP, 'B\n'],
   ['a block patches two of its own later instructions on a hot frame', HOT_STRAIGHT, 'TV\n'],
   ['a page walk sets the A bit of a page-table entry that is also code', WALKER_PATCHES_CODE, '02\n'],
   ['code fetched from the console page is an invalid opcode', FETCH_FROM_CONSOLE, 'U\n'],
+  ['blocks that go on onto a second page: its A bit, and a new mapping of it', TWO_PAGE_BLOCKS, '111\n3 8\n'],
 ];
 
 describe('hypervisor: binary translation never runs stale code (guests of issue 11)', () => {
@@ -159,6 +263,31 @@ describe('hypervisor: binary translation never runs stale code (guests of issue 
     }
     const { system } = run(imageOfText(WALKER_PATCHES_CODE), bt);
     assert.ok(system.counters()!.translationInvalidations >= 1, `invalidations ${system.counters()!.translationInvalidations}`);
+  });
+
+  it('the two-page guest translates blocks that span two pages, tiered and on first sight, and retranslates them when the second page changes', () => {
+    for (const setting of VIRTUAL_SETTINGS.filter((s) => s.virtualization === 'binary-translation')) {
+      const system = createSystem({ ...setting, guests: [{ name: 'g', image: imageOfText(TWO_PAGE_BLOCKS) }] });
+      const translator = system.hypervisor!.guests[0].translator!;
+      // Blocks translated so far that span two pages, looked at after each translation (a later round replaces them).
+      const twoPage = new Set<number>();
+      system.hvEvents!.on((event) => {
+        if (event.kind !== 'bt-translate') return;
+        for (const b of translator.cache.blocks()) if (b.ranges.length === 2 && b.instrs.length > 1 && b.isTranslated) twoPage.add(b.gva);
+      });
+      assert.strictEqual(system.run().reason, 'halted');
+      // Both loops: 0xff8 across the boundary, and 0x1ff4, whose second instruction crosses it.
+      assert.deepStrictEqual(
+        [...twoPage].sort((x, y) => x - y),
+        [0xff8, 0x1ff4],
+        settingLabel(setting),
+      );
+      // After the new mapping of page 1, its code is translated from the new frame.
+      assert.ok(
+        translator.cache.blocks().some((b) => b.gva === 0x1000 && b.ranges[0][0] === 0x3000),
+        `${settingLabel(setting)}: page 1's code translated from the frame at 0x3000`,
+      );
+    }
   });
 });
 

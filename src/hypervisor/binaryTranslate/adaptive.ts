@@ -45,10 +45,10 @@ function accessOf(instr: DecodedInstr, regs: Int32Array): { address: number; siz
 
 /**
  * Runs an adaptive instruction (cpu.pc, ticks and flags exact at it): emulated
- * without a trap when its access goes to the console or a protected page,
- * else as the ordinary instruction (a fault is left set for the engine to raise).
+ * without a trap when its access goes to the console or a protected page (true),
+ * else as the ordinary instruction (false; a fault is left set for the engine to raise).
  */
-export function runAdaptive(hv: Hypervisor, guest: Guest, cache: TranslationCache, instr: DecodedInstr): void {
+export function runAdaptive(hv: Hypervisor, guest: Guest, cache: TranslationCache, instr: DecodedInstr): boolean {
   const cpu = hv.cpu;
   const regs = cpu.regs;
   const { address, size, isWrite } = accessOf(instr, regs);
@@ -64,9 +64,10 @@ export function runAdaptive(hv: Hypervisor, guest: Guest, cache: TranslationCach
       }
     } else counters.writeProtectEmulations++;
     emulateMemoryInstruction(hv, guest, instr);
-    return;
+    return true;
   }
   runOrdinary(hv, instr, address);
+  return false;
 }
 
 /** The instruction's own effect on the real CPU, as its translation would have it. */

@@ -5,6 +5,17 @@
 
 import { AdaptiveReason, BlockFunction, TranslatedBlock } from './translate';
 
+/** Slots of the entry counter: a power of two; 4,096 cover 16 KiB of kernel code without two entries sharing one. */
+const ENTRY_SLOTS = 4096;
+/** The count saturates here, below the MUST_STOP bit: translation thresholds are at most this. */
+export const MAX_ENTRY_COUNT = 0x7fff;
+const MUST_STOP = 0x8000;
+
+/** The entry counter's slot for cold code entered at `gva`: the CPU computes the same inline. */
+function entrySlot(gva: number): number {
+  return (gva >>> 2) & (ENTRY_SLOTS - 1);
+}
+
 export class TranslationCache {
   /** gpa of a block's first instruction -> block. */
   private readonly byPhysical = new Map<number, TranslatedBlock>();
@@ -17,8 +28,14 @@ export class TranslationCache {
    */
   private singles = new Map<number, TranslatedBlock>();
   private readonly singlesByMachine = new Map<number, TranslatedBlock>();
-  /** Tiering: runs of cold code (not yet decoded) by the guest-virtual address it was entered at. */
-  private readonly coldRuns = new Map<number, number>();
+  /**
+   * Tiering: runs of cold code (not yet decoded), by a hash of the guest-virtual
+   * address it was entered at; shared with the CPU (Cpu.blockEntryCounts), which
+   * counts the entries it runs through and stops at those that turn hot. Bit 15
+   * marks an entry the CPU must always stop at (see makeAdaptiveAt). Two entries
+   * that share a slot share a count: the second turns hot early, which is safe.
+   */
+  readonly entryCounts = new Uint16Array(ENTRY_SLOTS);
   /** Entry points (gva) of cold code to decode at their next run although not hot: their block ends in an adaptive instruction. */
   readonly mustDecode = new Set<number>();
   /** Guest frame -> blocks whose bytes lie on it. */
@@ -52,10 +69,12 @@ export class TranslationCache {
     (isSingle ? this.singles : this.byVirtual).set(block.gva, block);
   }
 
-  /** Counts a run of cold code entered at `gva`; returns how many so far. */
+  /** Counts a run of cold code entered at `gva`; returns how many so far (at most MAX_ENTRY_COUNT). */
   noteColdRun(gva: number): number {
-    const runs = (this.coldRuns.get(gva) ?? 0) + 1;
-    this.coldRuns.set(gva, runs);
+    const slot = entrySlot(gva);
+    const value = this.entryCounts[slot];
+    const runs = Math.min((value & MAX_ENTRY_COUNT) + 1, MAX_ENTRY_COUNT);
+    this.entryCounts[slot] = (value & MUST_STOP) | runs;
     return runs;
   }
 
@@ -144,6 +163,7 @@ export class TranslationCache {
     const blocks = this.byFrame.get(gpa >>> 12);
     if (blocks) for (const block of [...blocks]) if (block.ranges.some(([start, stop]) => start <= gpa && gpa < stop)) this.remove(block);
     this.mustDecode.add(entry);
+    this.entryCounts[entrySlot(entry)] |= MUST_STOP;
   }
 
   /** Drops one block (its code changed under it). */
@@ -203,7 +223,7 @@ export class TranslationCache {
       byVirtual: [...this.byVirtual],
       singles: [...this.singles],
       singlesByMachine: [...this.singlesByMachine],
-      coldRuns: [...this.coldRuns],
+      entryCounts: this.entryCounts.slice(),
       mustDecode: [...this.mustDecode],
       byFrame: [...this.byFrame].map(([frame, set]) => [frame, [...set]]),
       blocks: [...blocks].map((block) => ({
@@ -234,8 +254,7 @@ export class TranslationCache {
     this.singles = new Map(state.singles);
     this.singlesByMachine.clear();
     for (const [address, block] of state.singlesByMachine) this.singlesByMachine.set(address, block);
-    this.coldRuns.clear();
-    for (const [gva, runs] of state.coldRuns) this.coldRuns.set(gva, runs);
+    this.entryCounts.set(state.entryCounts);
     this.mustDecode.clear();
     for (const gva of state.mustDecode) this.mustDecode.add(gva);
     this.byFrame.clear();
@@ -271,7 +290,7 @@ export interface TranslationCacheState {
   byVirtual: Array<[number, TranslatedBlock]>;
   singles: Array<[number, TranslatedBlock]>;
   singlesByMachine: Array<[number, TranslatedBlock]>;
-  coldRuns: Array<[number, number]>;
+  entryCounts: Uint16Array;
   mustDecode: number[];
   byFrame: Array<[number, TranslatedBlock[]]>;
   blocks: Array<{

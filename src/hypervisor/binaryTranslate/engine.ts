@@ -16,17 +16,17 @@
 
 import { BlockEnd, StopReason } from '../../machine/cpu';
 import { decode, DecodedInstr } from '../../machine/decode';
-import { Flag, FLAGS_MASK, isPrivilegedOp, Op, PAGE_SIZE, Vector } from '../../machine/isa';
+import { Flag, FLAGS_MASK, isPrivilegedOp, Op, PAGE_SIZE, Pte, Vector } from '../../machine/isa';
 import { formatInstr, hexWord } from '../../machine/format';
 import { GuestAccess, GuestMemory } from '../guestMemory';
 import type { Guest } from '../guest';
 import type { Hypervisor } from '../hypervisor';
 import { reflect } from '../reflect';
 import { emulatePrivileged } from '../trapEmulate';
-import { TranslationCache } from './cache';
+import { MAX_ENTRY_COUNT, TranslationCache } from './cache';
 import { ADAPTIVE_TRAP_LIMIT, runAdaptive } from './adaptive';
 import { decodeForInterpreter, interpretBlock } from './interpret';
-import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlock, isAdaptable, isCallOut, MAX_BLOCK_INSTRUCTIONS, sourceOf, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
+import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlockAt, isAdaptable, isCallOut, MAX_BLOCK_INSTRUCTIONS, sourceOf, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
 
 /** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
 export const HOT_FRAME_WRITES = 16;
@@ -100,7 +100,8 @@ export class BinaryTranslator implements BlockEnv {
         if (cpu.isHalted) continue;
       }
       if (cpu.stopReason !== undefined) return cpu.stopReason;
-      if (guest.isPretendUser) return 'switch-engine';
+      // (The guest may have been switched out in a block's call-out, which services the platform.)
+      if (guest.isPretendUser || hv.current !== guest) return 'switch-engine';
       const pc = cpu.pc;
       const filter = cpu.breakpointFilter;
       if (filter !== null && filter[pc & 0xffff] !== 0 && cpu.breakpoints.has(pc >>> 0) && !(pc === skipAt && cpu.ticks === startTicks)) {
@@ -161,7 +162,7 @@ export class BinaryTranslator implements BlockEnv {
         }
       }
       // Only blocks decoded on a hot frame keep their bytes (a frame turning hot drops its blocks), so only they are checked.
-      if (block.code.length !== 0 && !this.isUnchanged(block)) {
+      if (block.isChecked && !this.isUnchanged(block)) {
         // Code on a hot frame changed without a trap: translate it again.
         this.cache.drop(block);
         guest.counters.translationInvalidations++;
@@ -200,13 +201,18 @@ export class BinaryTranslator implements BlockEnv {
     // The run loop has checked the breakpoint at `entry`.
     cpu.skipBreakpointAt = entry;
     cpu.blockMode = true;
+    cpu.blockEntryCounts = this.cache.entryCounts;
+    // Above MAX_ENTRY_COUNT nothing turns hot: the CPU still stops where the count saturated, or must stop.
+    cpu.blockEntryLimit = Math.min(this.translationThreshold, MAX_ENTRY_COUNT + 1);
+    cpu.blockEntryPc = entry;
     const stop = cpu.run();
     cpu.blockMode = false;
     this.guest.counters.instructionsInterpreted += cpu.ticks - start;
     if (stop !== 'switch-engine') return BlockEnd.NONE;
     const end = cpu.blockEnd;
     cpu.blockEnd = BlockEnd.NONE;
-    if (end === BlockEnd.FAULT) this.raiseNotingColdEmulation(entry);
+    // The block the faulting instruction is in starts at the last entry the run went through.
+    if (end === BlockEnd.FAULT) this.raiseNotingColdEmulation(cpu.blockEntryPc);
     return end;
   }
 
@@ -224,6 +230,13 @@ export class BinaryTranslator implements BlockEnv {
 
   /** For a block on a hot (unprotected) frame: are its bytes still those it was translated from? */
   private isUnchanged(block: TranslatedBlock): boolean {
+    const codeWords = block.codeWords;
+    if (codeWords !== undefined) {
+      const words = this.guest.memory.machine.words;
+      const first = block.codeMachine[0] >> 2;
+      for (let i = 0; i < codeWords.length; i++) if (words[first + i] !== codeWords[i]) return false;
+      return true;
+    }
     const bytes = this.guest.memory.machine.bytes;
     let offset = 0;
     for (let r = 0; r < block.ranges.length; r++) {
@@ -268,7 +281,9 @@ export class BinaryTranslator implements BlockEnv {
       hv.busError(guest, walk.gpa);
       return undefined;
     }
-    const cached = maxInstructions > 1 ? this.cache.lookupPhysical(walk.gpa, pc) : this.cache.lookupSingleAt(guest.memory.toMachine(walk.gpa), pc);
+    let cached = maxInstructions > 1 ? this.cache.lookupPhysical(walk.gpa, pc) : this.cache.lookupSingleAt(guest.memory.toMachine(walk.gpa), pc);
+    // A block that goes on onto a second page is reused only if that page is still where it was, and accessed.
+    if (cached && cached.ranges.length === 2 && this.nextCodePage((pc | 0xfff) + 1) !== cached.ranges[1][0]) cached = undefined;
     if (cached) {
       this.cache.rememberVirtual(cached, maxInstructions === 1);
       guest.counters.translationCacheHits++;
@@ -283,56 +298,89 @@ export class BinaryTranslator implements BlockEnv {
     // block, looping or not, runs on past a store into its own code.
     let isHot = this.cache.hotFrames.has(walk.gpa >>> 12);
     let at = pc;
+    // Adaptive translation: instructions the block hands to the emulation, and why the first one is.
     let adaptive: AdaptiveReason | undefined;
+    const adaptiveAt: number[] = [];
+    // Bytes of the block before the end of its first page; a block may go on onto the next page (see nextCodePage).
+    const firstPageLeft = PAGE_SIZE - (pc & 0xfff);
+    const gpaOf = (va: number): number => (va - pc < firstPageLeft ? walk.gpa + (va - pc) : secondPageGpa + (va & 0xfff));
     while (instrs.length < maxInstructions) {
-      // Later instructions on the first one's page are read straight from its frame: a walk would find the same entry, already accessed.
-      const fetched = instrs.length > 0 && (at & 0xfff) + 8 <= PAGE_SIZE ? this.fetchOnPage(walk.gpa + (at - pc)) : this.fetch(at, instrs.length === 0);
+      const offset = at - pc;
+      let fetched: { instr: DecodedInstr; crossesPage: boolean } | undefined;
+      if (instrs.length === 0) fetched = this.fetch(at, true);
+      else if (offset < firstPageLeft) {
+        // Later instructions on the first one's page are read straight from its frame: a walk would find the same entry, already accessed.
+        if ((at & 0xfff) + 8 <= PAGE_SIZE) fetched = this.fetchOnPage(walk.gpa + offset);
+        else {
+          if (secondPageGpa < 0 && maxInstructions > 1) secondPageGpa = this.nextCodePage((at | 0xfff) + 1);
+          fetched = secondPageGpa >= 0 ? this.fetchAcross(walk.gpa + offset, secondPageGpa) : this.fetch(at, false);
+        }
+      } else {
+        if (secondPageGpa < 0) secondPageGpa = this.nextCodePage(at);
+        // On the second page, up to its last 8 bytes: a block spans two pages at most.
+        if (secondPageGpa < 0 || (at & 0xfff) + 8 > PAGE_SIZE) break;
+        fetched = this.fetchOnPage(secondPageGpa + (at & 0xfff));
+      }
       if (fetched === undefined) break;
       const { instr, crossesPage } = fetched;
-      // Blocks stay on one page (or are one page-crossing instruction), so this is the instruction's own address.
-      adaptive = this.cache.adaptive.size !== 0 ? this.cache.adaptive.get(walk.gpa + (at - pc)) : undefined;
-      if (adaptive !== undefined && !isAdaptable(instr)) adaptive = undefined;
-      if (crossesPage) {
-        if (instrs.length > 0) break;
+      if (crossesPage && instrs.length === 0) {
         const second = guest.memory.walk(guest.cr3, (at | 0xfff) + 1, GuestAccess.FETCH, false, false);
-        if (second.gpa >= 0) {
-          frames.add(second.gpa >>> 12);
-          secondPageGpa = second.gpa;
-          isHot ||= this.cache.hotFrames.has(second.gpa >>> 12);
-        }
+        if (second.gpa >= 0) secondPageGpa = second.gpa;
+      } else if (crossesPage && (offset >= firstPageLeft || secondPageGpa < 0)) break;
+      const reason = this.cache.adaptive.size !== 0 ? this.cache.adaptive.get(gpaOf(at)) : undefined;
+      const isAdaptive = reason !== undefined && isAdaptable(instr);
+      if (isAdaptive) {
+        adaptive ??= reason;
+        adaptiveAt.push(instrs.length);
       }
+      if (crossesPage || offset >= firstPageLeft) isHot ||= this.cache.hotFrames.has(secondPageGpa >>> 12);
       instrs.push({ pc: at, instr });
       at = (at + instr.length) | 0;
-      if (endsBlock(instr) || crossesPage || (at & 0xfff) === 0 || (isHot && writesMemory(instr)) || adaptive !== undefined) break;
+      // (An adaptive store need not end it: the block goes on only after an emulated write, which reports writes to code.)
+      if (endsBlockAt(instr, pc) || (isHot && writesMemory(instr) && !isAdaptive)) break;
+      // A first instruction that crosses a page (fetched through the guest's walk) is a block of its own, as ever.
+      if (crossesPage && instrs.length === 1) break;
     }
     if (instrs.length === 0) return undefined;
     const length = at - pc;
     const onFirstPage = Math.min(length, PAGE_SIZE - (walk.gpa & 0xfff));
     ranges.push([walk.gpa, walk.gpa + onFirstPage]);
-    if (secondPageGpa >= 0 && length > onFirstPage) ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
+    if (secondPageGpa >= 0 && length > onFirstPage) {
+      ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
+      frames.add(secondPageGpa >>> 12);
+    }
     // Only blocks on hot frames check their bytes (blocks of a frame that turns hot are dropped then), so only they keep a copy;
     // and one-instruction call-outs, which protect no page: checking their few bytes costs less than a protected page's traps.
     const isSingle = maxInstructions === 1;
     if (isSingle) isHot = true;
-    const code = isHot ? new Uint8Array(length) : NO_CODE;
     const codeMachine = ranges.map(([start]) => guest.memory.toMachine(start));
-    let offset = 0;
-    if (isHot) {
+    // A block on one page keeps the words its code lies on, in a plain array (a small typed array costs more to make): checking
+    // them is a few compares. The bytes of the edge words around unaligned code are checked too: a write there retranslates.
+    let code = NO_CODE;
+    let codeWords: number[] | undefined;
+    if (isHot && ranges.length === 1) {
+      const words = guest.memory.machine.words;
+      codeWords = [];
+      for (let w = codeMachine[0] >> 2; w <= (codeMachine[0] + length - 1) >> 2; w++) codeWords.push(words[w]);
+    } else if (isHot) {
+      code = new Uint8Array(length);
+      let offset = 0;
       ranges.forEach(([start, end], r) => {
         code.set(guest.memory.machine.bytes.subarray(codeMachine[r], codeMachine[r] + (end - start)), offset);
         offset += end - start;
       });
     }
-    const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1], adaptive !== undefined);
+    const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1]);
     const block: TranslatedBlock = {
       gva: pc,
       gpa: walk.gpa,
       instrs,
-      decoded: decodeForInterpreter(instrs, adaptive !== undefined),
+      decoded: decodeForInterpreter(instrs, adaptiveAt),
       source: '',
       fn: interpretBlock,
       isTranslated: false,
       adaptive,
+      adaptiveAt,
       targetPc,
       nextPc,
       chainTarget: undefined,
@@ -343,6 +391,8 @@ export class BinaryTranslator implements BlockEnv {
       ranges,
       code,
       codeMachine,
+      isChecked: isHot,
+      codeWords,
     };
     if (isSingle) {
       this.cache.insert(block, true);
@@ -364,13 +414,13 @@ export class BinaryTranslator implements BlockEnv {
   private compileBlock(block: TranslatedBlock): void {
     const hv = this.hv;
     const guest = this.guest;
-    block.source = sourceOf(block.instrs, block.adaptive !== undefined);
+    block.source = sourceOf(block.instrs, block.adaptiveAt);
     block.fn = compile(block.source);
     block.isTranslated = true;
     guest.counters.translations++;
     if (hv.hvEvents.isActive) {
       const n = block.instrs.length;
-      const what = `translated a block of ${n} instruction${n === 1 ? '' : 's'} at ${hexWord(block.gva)}${block.executions > 1 ? ` after ${block.executions - 1} runs interpreted` : ''}${block.adaptive ? ', ending in a direct call of the emulation' : ''}`;
+      const what = `translated a block of ${n} instruction${n === 1 ? '' : 's'} at ${hexWord(block.gva)}${block.executions > 1 ? ` after ${block.executions - 1} runs interpreted` : ''}${block.adaptive ? ', with a direct call of the emulation' : ''}`;
       hv.emit(hv.event('bt-translate', guest, block.gva, formatInstr(block.instrs[0].instr), what, { address: block.gpa }));
     }
   }
@@ -407,7 +457,7 @@ export class BinaryTranslator implements BlockEnv {
           this.guest,
           block.gva,
           formatInstr(block.instrs[0].instr),
-          `retranslated the block at ${hexWord(block.gva)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`,
+          `retranslated the block at ${hexWord(block.gva)} to call the emulation of \`${text}\`, which ${describeAdaptive(reason)}: no trap from now on`,
           { address: block.gpa },
         ),
       );
@@ -448,16 +498,40 @@ export class BinaryTranslator implements BlockEnv {
     if (hv.hvEvents.isActive) {
       const text = formatInstr(instr);
       hv.emit(
-        hv.event(
-          'bt-translate',
-          guest,
-          entry,
-          text,
-          `retranslated the block at ${hexWord(entry)} to end at \`${text}\`, which ${describeAdaptive(reason)}: it now calls the emulation without a trap`,
-          { address: code.gpa },
-        ),
+        hv.event('bt-translate', guest, entry, text, `retranslated the block at ${hexWord(entry)} to call the emulation of \`${text}\`, which ${describeAdaptive(reason)}: no trap from now on`, {
+          address: code.gpa,
+        }),
       );
     }
+  }
+
+  /**
+   * The guest-physical page at `va` (a page start), when a block may go on onto it:
+   * mapped to RAM and already accessed (or paging off), so reading its code without
+   * a walk's side effects is what the hardware's fetch would leave; else -1. A block
+   * that reaches it is reused only while this still holds (see translate).
+   */
+  private nextCodePage(va: number): number {
+    const guest = this.guest;
+    const next = guest.memory.walk(guest.cr3, va, GuestAccess.FETCH, false, false);
+    if (next.gpa < 0 || GuestMemory.isConsole(next.gpa) || !guest.memory.isRam(next.gpa, PAGE_SIZE)) return -1;
+    if (guest.cr3 !== 0 && (next.pde & next.pte & Pte.A) === 0) return -1;
+    return next.gpa;
+  }
+
+  /** Decodes the instruction at `gpa`, in the last 8 bytes of its page, reading on at `nextPageGpa` (RAM): undefined ends the block. */
+  private fetchAcross(gpa: number, nextPageGpa: number): { instr: DecodedInstr; crossesPage: boolean } | undefined {
+    const memory = this.guest.memory;
+    const left = PAGE_SIZE - (gpa & 0xfff);
+    let word0 = 0;
+    let word1 = 0;
+    for (let i = 0; i < 8; i++) {
+      const byte = memory.readByte(i < left ? gpa + i : nextPageGpa + (i - left));
+      if (i < 4) word0 |= byte << (8 * i);
+      else word1 |= byte << (8 * (i - 4));
+    }
+    const instr = decode(word0 | 0, word1 | 0);
+    return instr === undefined ? undefined : { instr, crossesPage: instr.length > left };
   }
 
   /** Decodes the instruction at `gpa`, on the page of the block's first instruction (RAM): undefined ends the block. */
@@ -499,18 +573,40 @@ export class BinaryTranslator implements BlockEnv {
     return { instr, crossesPage: (pc & 0xfff) + instr.length > PAGE_SIZE };
   }
 
-  /** A block's call into the hypervisor: cpu.pc, ticks and flags are exact at instruction `index`. */
-  callOut(block: TranslatedBlock, index: number): void {
+  /** A block's call into the hypervisor: cpu.pc, ticks and flags are exact at instruction `index` (see BlockEnv.callOut). */
+  callOut(block: TranslatedBlock, index: number): boolean {
     const hv = this.hv;
     const cpu = hv.cpu;
     const guest = this.guest;
     const { pc, instr } = block.instrs[index];
-    const regs = cpu.regs;
     const next = (pc + instr.length) | 0;
-    if (block.adaptive !== undefined && index === block.instrs.length - 1) {
-      runAdaptive(hv, guest, this.cache, instr);
-      return;
+    if (block.adaptiveAt.length !== 0 && block.adaptiveAt.includes(index)) {
+      const generation = this.cache.generation;
+      const isEmulated = runAdaptive(hv, guest, this.cache, instr);
+      // An ordinary store on a hot frame may have changed this very block unseen; an emulated one reports writes to code
+      // (dropping blocks). A changed mapping also ends the block here.
+      if ((!isEmulated && writesMemory(instr)) || cpu.fault !== 0 || this.cache.generation !== generation) return false;
+      // The emulation asks for the platform to be serviced (as after a trap): done here, as the run loop would before
+      // the next block; the block goes on if that delivered nothing, stopped nothing and switched nothing.
+      if (cpu.ticks >= cpu.eventTick) {
+        const stop = cpu.serviceAll();
+        if (stop !== undefined) {
+          cpu.stopReason = stop;
+          return false;
+        }
+      }
+      return cpu.pc === next && cpu.stopReason === undefined && hv.current === guest && !cpu.isHalted && !guest.isPretendUser && this.cache.generation === generation;
     }
+    this.runCallOut(instr, pc, next);
+    return false;
+  }
+
+  /** A privileged, sensitive or trapping instruction the block handed over, run as the hypervisor does. */
+  private runCallOut(instr: DecodedInstr, pc: number, next: number): void {
+    const hv = this.hv;
+    const cpu = hv.cpu;
+    const guest = this.guest;
+    const regs = cpu.regs;
     const op = instr.info.op;
     switch (op) {
       case Op.PUSHF: {
@@ -580,7 +676,7 @@ export class BinaryTranslator implements BlockEnv {
 
 /** A block that is one call into the hypervisor: translating it would save nothing. */
 function isCallOutOnly(block: TranslatedBlock): boolean {
-  return block.instrs.length === 1 && (block.adaptive !== undefined || isCallOut(block.instrs[0].instr));
+  return block.instrs.length === 1 && (block.adaptiveAt.length !== 0 || isCallOut(block.instrs[0].instr));
 }
 
 /** Why an instruction was retranslated, in words (trace, panel). */

@@ -25,13 +25,13 @@ const CALL_OUT = 1 << 20;
  * instruction on the way): op | a << 8 | b << 12 | memory form << 16 | call-out
  * << 20, the immediate, the pc, the next pc.
  */
-export function decodeForInterpreter(instrs: readonly BlockInstr[], isLastCalledOut: boolean): number[] {
+export function decodeForInterpreter(instrs: readonly BlockInstr[], adaptiveAt: readonly number[]): number[] {
   // A plain array: allocating one typed array per block costs more than the interpreter saves on a cold block.
   const decoded: number[] = [];
   for (let i = 0; i < instrs.length; i++) {
     const { pc, instr } = instrs[i];
     const mem = instr.info.mem === 'reg' ? MEM_REG : instr.info.mem === 'disp' ? MEM_DISP : 0;
-    const callOut = isCallOut(instr) || (isLastCalledOut && i === instrs.length - 1) ? CALL_OUT : 0;
+    const callOut = isCallOut(instr) || adaptiveAt.includes(i) ? CALL_OUT : 0;
     decoded.push(instr.info.op | (instr.a << 8) | (instr.b << 12) | mem | callOut, instr.imm | 0, pc, (pc + instr.length) | 0);
   }
   return decoded;
@@ -61,8 +61,11 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
       cpu.flags = f;
       cpu.ticks += i;
       cpu.pc = pc;
-      env.callOut(block, i);
-      return;
+      if (!env.callOut(block, i)) return;
+      // An adaptive instruction retired: go on, with cpu.ticks back at the block's start as the rest expects.
+      cpu.ticks -= i + 1;
+      f = cpu.flags;
+      continue;
     }
     const a = (word >> 8) & 0xf;
     const b = (word >> 12) & 0xf;
@@ -230,7 +233,11 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
         r[15] = (r[15] + 4) | 0;
         return leave(cpu, f, i + 1, x);
       default:
-        if (isConditionalJump(op)) return leave(cpu, f, i + 1, conditionHolds(op, f) ? imm : next);
+        if (isConditionalJump(op)) {
+          // Taken, it leaves the block; not taken, a superblock goes on (and a block that ends at it leaves by the fall-through).
+          if (conditionHolds(op, f)) return leave(cpu, f, i + 1, imm);
+          break;
+        }
         // As in the translation: anything else is the hypervisor's, with exact state.
         cpu.flags = f;
         cpu.ticks += i;

@@ -34,11 +34,14 @@ export interface TranslatedBlock {
   /** Translated to JavaScript (it became hot), or still interpreted under the same rules. */
   isTranslated: boolean;
   /**
-   * Adaptive translation: the block's last instruction trapped again and again
-   * (a console store, a write to a write-protected page), so the block ends at it
-   * and calls its emulation directly, without the trap. Undefined for other blocks.
+   * Adaptive translation: an instruction of the block trapped again and again (a
+   * console store, a write to a write-protected page), so the block calls its
+   * emulation directly, without the trap, and goes on after it. Why (for the first
+   * such instruction); undefined for other blocks.
    */
   adaptive: AdaptiveReason | undefined;
+  /** Indexes of the instructions the block hands to the emulation (adaptive translation); empty for other blocks. */
+  adaptiveAt: readonly number[];
   /** Static successors (jump target, fall-through) for chaining; -1 when dynamic. */
   targetPc: number;
   nextPc: number;
@@ -50,8 +53,12 @@ export interface TranslatedBlock {
   frames: number[];
   /** Guest-physical byte ranges [start, end) of the block's code. */
   ranges: Array<[number, number]>;
-  /** The code bytes as translated, and the machine address of each range, to check blocks on hot frames. */
+  /** Checks its code before each run (a block on a hot frame, or a one-instruction call-out): see BinaryTranslator.isUnchanged. */
+  isChecked: boolean;
+  /** The code as translated, to check: as words when it is one word-aligned range (codeWords), else as bytes (code). */
   code: Uint8Array;
+  codeWords: number[] | undefined;
+  /** The machine address of each range. */
   codeMachine: number[];
 }
 
@@ -65,8 +72,13 @@ export interface AdaptiveReason {
 
 /** Engine callbacks a block may call. */
 export interface BlockEnv {
-  /** Runs instruction `index` of `block` in the hypervisor (privileged, sensitive, trap). */
-  callOut(block: TranslatedBlock, index: number): void;
+  /**
+   * Runs instruction `index` of `block` in the hypervisor (privileged, sensitive,
+   * trap, adaptive). True when the block may go on with the next instruction:
+   * the instruction retired without a fault, nothing is due before the next one
+   * and the block's code is still valid (only ever for an adaptive instruction).
+   */
+  callOut(block: TranslatedBlock, index: number): boolean;
 }
 
 export type BlockFunction = (cpu: unknown, r: Int32Array, env: BlockEnv, block: TranslatedBlock) => void;
@@ -111,6 +123,18 @@ export function endsBlock(instr: DecodedInstr): boolean {
 }
 
 /**
+ * Does a block that starts at `start` end after this instruction? A conditional
+ * jump forward or elsewhere does not: the block goes on along the fall-through
+ * path and leaves by a side exit when the jump is taken (a superblock), so a loop
+ * with an early exit is one block. A conditional jump back to the start ends it,
+ * so that the block loops inside its function.
+ */
+export function endsBlockAt(instr: DecodedInstr, start: number): boolean {
+  if (isConditionalJump(instr.info.op)) return (instr.imm | 0) === start;
+  return endsBlock(instr);
+}
+
+/**
  * A flag rule of machine/aluFlags.ts as an expression over the block's locals:
  * the text of the interpreter's own function with its parameters replaced by
  * `args`. Blocks compute flags exactly as the interpreter does, without a call
@@ -136,11 +160,12 @@ const NEG_FLAGS = ruleText('negFlags', negFlags, ['f', 'x', 'res']);
 const SIGNED_LESS = ruleText('signedLess', signedLess, ['f']);
 
 /**
- * Generates the body of `function (cpu, r, env, block)`. With `isLastCalledOut`
- * (adaptive translation) the last instruction, a memory access, becomes a call
- * into the hypervisor like a privileged one.
+ * Generates the body of `function (cpu, r, env, block)`. The instructions at
+ * `adaptiveAt` (adaptive translation: memory accesses) become calls into the
+ * hypervisor like a privileged one, after which the block goes on.
  */
-export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): string {
+export function generateSource(instrs: BlockInstr[], adaptiveAt: readonly number[] = []): string {
+  const isLastCalledOut = adaptiveAt.includes(instrs.length - 1);
   const needFlags: boolean[] = new Array<boolean>(instrs.length).fill(false);
   let isLive = true;
   for (let i = instrs.length - 1; i >= 0; i--) {
@@ -155,7 +180,7 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
   // iterations as fit before the next event tick (t counts the ticks of finished iterations).
   const last = instrs[instrs.length - 1];
   const isSelfLoop = !isLastCalledOut && instrs.length > 1 && (isConditionalJump(last.instr.info.op) || last.instr.info.op === Op.JMP_I) && (last.instr.imm | 0) === instrs[0].pc;
-  const lines: string[] = isSelfLoop ? ['let f = cpu.flags; let t = 0; const budget = cpu.eventTick - cpu.ticks;', 'for (;;) {'] : ['let f = cpu.flags; const t = 0;'];
+  const lines: string[] = isSelfLoop ? ['let f = cpu.flags; let t = 0; let budget = cpu.eventTick - cpu.ticks;', 'for (;;) {'] : ['let f = cpu.flags; const t = 0;'];
   const exit = (k: number, pc: string) => `{ cpu.flags = f; cpu.ticks += t + ${k}; cpu.pc = ${pc}; return; }`;
   for (let i = 0; i < instrs.length; i++) {
     const { pc, instr } = instrs[i];
@@ -167,10 +192,13 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
     const addr = instr.info.mem === 'reg' ? `r[${b}]` : instr.info.mem === 'disp' ? `((r[${b}] + ${imm}) | 0)` : String(imm);
     const src = (rr: Op) => (op === rr ? `r[${b}]` : String(imm));
     const logic = (expr: string, store: boolean) => (needFlags[i] ? `{ const res = ${expr}; ${store ? `r[${a}] = res; ` : ''}f = ${LOGIC_FLAGS}; }` : store ? `r[${a}] = ${expr};` : '');
-    if (isLastCalledOut && i === instrs.length - 1) {
-      // Adaptive translation: the hypervisor emulates this access, as it would after a trap, without the trap.
+    if (adaptiveAt.includes(i)) {
+      // Adaptive translation: the hypervisor emulates this access, as it would after a trap, without the trap;
+      // then the block goes on, with cpu.ticks back at the block's start as the rest of it expects.
       lines.push(`// ${hexLiteral(pc)}: ${formatInstr(instr)} (adaptive: emulated without a trap)`);
-      lines.push(`cpu.flags = f; cpu.ticks += ${i}; cpu.pc = ${pc}; env.callOut(block, ${i}); return;`);
+      lines.push(
+        `cpu.flags = f; cpu.ticks += t + ${i}; cpu.pc = ${pc}; if (!env.callOut(block, ${i})) return; cpu.ticks -= t + ${i + 1}; f = cpu.flags;${isSelfLoop ? ' budget = cpu.eventTick - cpu.ticks;' : ''}`,
+      );
       continue;
     }
     lines.push(`// ${hexLiteral(pc)}: ${formatInstr(instr)}`);
@@ -300,7 +328,9 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
         if (isSelfLoop && i === instrs.length - 1) {
           lines.push(`if (${condition(op)}) { t += ${instrs.length}; if (t + ${instrs.length} <= budget) continue; ${exit(0, String(imm))} }`);
           lines.push(exit(i + 1, String(next)));
-        } else lines.push(exit(i + 1, `(${condition(op)}) ? ${imm} : ${next}`));
+        } else if (i === instrs.length - 1) lines.push(exit(i + 1, `(${condition(op)}) ? ${imm} : ${next}`));
+        // A superblock's side exit: taken, the jump leaves the block; not taken, the block goes on.
+        else lines.push(`if (${condition(op)}) ${exit(i + 1, String(imm))}`);
         break;
       case Op.CALL_I:
       case Op.CALL_R:
@@ -334,7 +364,7 @@ export function generateSource(instrs: BlockInstr[], isLastCalledOut = false): s
         assertNever(op, 'opcode');
     }
   }
-  if (!endsBlock(last.instr) && !isLastCalledOut) lines.push(exit(instrs.length, String((last.pc + last.instr.length) | 0)));
+  if (!endsBlock(last.instr) || isLastCalledOut) lines.push(exit(instrs.length, String((last.pc + last.instr.length) | 0)));
   if (isSelfLoop) lines.push('}');
   return lines.join('\n');
 }
@@ -398,12 +428,12 @@ const sources = new Map<string, string>();
 const MAX_COMPILED = 4096;
 
 /** A block's source, generated once per process for the same instructions (see `compiled`). */
-export function sourceOf(instrs: readonly BlockInstr[], isLastCalledOut: boolean): string {
-  let key = isLastCalledOut ? 'a' : 'b';
+export function sourceOf(instrs: readonly BlockInstr[], adaptiveAt: readonly number[]): string {
+  let key = `${adaptiveAt.join(',')}:`;
   for (const { pc, instr } of instrs) key += `${pc},${instr.info.op},${instr.a},${instr.b},${instr.imm | 0},${instr.length};`;
   let source = sources.get(key);
   if (source === undefined) {
-    source = generateSource(instrs as BlockInstr[], isLastCalledOut);
+    source = generateSource(instrs as BlockInstr[], adaptiveAt);
     if (sources.size >= MAX_COMPILED) sources.clear();
     sources.set(key, source);
   }
@@ -422,10 +452,9 @@ export function compile(source: string): BlockFunction {
 }
 
 /** Static successors of a block's last instruction, for chaining. */
-export function staticSuccessors(last: BlockInstr, isLastCalledOut = false): { targetPc: number; nextPc: number } {
+export function staticSuccessors(last: BlockInstr): { targetPc: number; nextPc: number } {
   const op = last.instr.info.op;
   const next = (last.pc + last.instr.length) | 0;
-  if (isLastCalledOut) return { targetPc: -1, nextPc: -1 };
   if (op === Op.JMP_I || op === Op.CALL_I) return { targetPc: last.instr.imm | 0, nextPc: -1 };
   if (isConditionalJump(op)) return { targetPc: last.instr.imm | 0, nextPc: next };
   if (!endsBlock(last.instr)) return { targetPc: -1, nextPc: next };
