@@ -7,7 +7,9 @@
 import { createSystem, SettingChoice } from '../src/hypervisor/system';
 import { DEMO_INPUT, demoImage } from './demoTable';
 
-const RUNS = 41;
+const RUNS = 61;
+/** Rounds run before timing, so that the interpreter, the engine and the compiled blocks are warm in both settings. */
+const WARM_UP = 20;
 /** For experiments: BENCH_THRESHOLD=n runs binary translation with another translation threshold. */
 const THRESHOLD = process.env.BENCH_THRESHOLD ? Number(process.env.BENCH_THRESHOLD) : undefined;
 
@@ -44,7 +46,7 @@ export interface BtOsTiming {
 
 /** Min and median of `runs` interleaved runs of each setting, after a few warm-up rounds. */
 export function measureBtOnOs(runs = RUNS): BtOsTiming[] {
-  for (let i = 0; i < 5; i++) for (const { setting } of SETTINGS) runOnce(setting);
+  for (let i = 0; i < WARM_UP; i++) for (const { setting } of SETTINGS) runOnce(setting);
   const times: number[][] = SETTINGS.map(() => []);
   // Each round starts at another setting, so that none always runs after the same one (and pays for its garbage).
   for (let i = 0; i < runs; i++) {
