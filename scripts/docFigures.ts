@@ -22,6 +22,7 @@ interface StatsRun {
   rows: Map<string, number>;
   order: string[];
   gpByInstruction: Map<string, number>;
+  hypercallsByInstruction: Map<string, number>;
   system: VirtualSystem;
 }
 
@@ -36,7 +37,9 @@ function statsRun(guest: DemoGuest, virtualization: string, paging: string | und
   const system = createSystem({ ...setting, guests: [{ name: guest, image: demoImage(guest), inputs: [DEMO_INPUT] }] });
   const counters = new MachineCounters(system.events);
   const gpByInstruction = new Map<string, number>();
+  const hypercallsByInstruction = new Map<string, number>();
   system.hvEvents?.on((event: HypervisorEvent) => {
+    if (event.kind === 'hypercall') hypercallsByInstruction.set(event.instruction, (hypercallsByInstruction.get(event.instruction) ?? 0) + 1);
     if (event.kind !== 'protection-fault') return;
     const mnemonic = event.instruction.split(/\s+/)[0] + (/^mov (cr3|evt|ksp),/.test(event.instruction) ? ` ${event.instruction.split(/[\s,]+/)[1]}` : '');
     gpByInstruction.set(mnemonic, (gpByInstruction.get(mnemonic) ?? 0) + 1);
@@ -46,7 +49,7 @@ function statsRun(guest: DemoGuest, virtualization: string, paging: string | und
   const view = system.guest(0);
   // The rows of `hyperstep run --stats`, in its order.
   const pairs: Array<[string, number]> = [['instructions retired', view.retired], ['ticks', view.ticks], ...counters.rows(), ...system.costRows().filter(([name]) => name !== 'instructions retired')];
-  run = { rows: new Map(pairs), order: pairs.map(([name]) => name), gpByInstruction, system };
+  run = { rows: new Map(pairs), order: pairs.map(([name]) => name), gpByInstruction, hypercallsByInstruction, system };
   runs.set(key, run);
   return run;
 }
@@ -144,7 +147,7 @@ const PV_BOOT_FIGURES: Record<string, keyof PvBoot> = {
  * the SPEC) may contain spaces:
  * - `stat GUEST VIRT PAGING LABEL` — one `--stats` row (`statc`: with thousands separators);
  * - `stats-table PAGING` — docs/paravirtual.md's three-column table;
- * - `gp-list GUEST VIRT PAGING` — the #GP traps by instruction;
+ * - `gp-list GUEST VIRT PAGING` — the #GP traps by instruction; `hypercall-list GUEST VIRT PAGING` — the hypercalls;
  * - `cycles GUEST VIRT PAGING PROFILE` — estimated cycles under a profile;
  * - `micro PROFILE OPERATION COLUMN` — one cell of the per-operation table;
  * - `cost PROFILE KEY` — one constant of the cost model; `cost-table` — all of them;
@@ -183,9 +186,11 @@ export function figure(spec: string): string {
       if (!model) throw new Error(`unknown profile in ${spec}`);
       return grouped(statsRun(guest as DemoGuest, virtualization, paging(pagingWord)).system.estimatedCycles(model));
     }
-    case 'gp-list': {
+    case 'gp-list':
+    case 'hypercall-list': {
       const [, guest, virtualization, pagingWord] = words;
-      const counts = [...statsRun(guest as DemoGuest, virtualization, paging(pagingWord)).gpByInstruction].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      const run = statsRun(guest as DemoGuest, virtualization, paging(pagingWord));
+      const counts = [...(kind === 'gp-list' ? run.gpByInstruction : run.hypercallsByInstruction)].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
       return counts.map(([mnemonic, n]) => `${n} \`${mnemonic}\``).join(', ');
     }
     case 'stats-table': {
@@ -245,7 +250,11 @@ export function figure(spec: string): string {
     case 'pv-patch':
       return fenced(pvPatch(), 'diff');
     case 'pv-patch-files':
-      return String(pvPatch().split('\n').filter((line) => line.startsWith('diff ')).length);
+      return String(
+        pvPatch()
+          .split('\n')
+          .filter((line) => line.startsWith('diff ')).length,
+      );
     case 'pv-patch-lines': {
       const [, sign, file, comments] = words;
       if (sign !== '+' && sign !== '-') throw new Error(`${spec}: + or -?`);

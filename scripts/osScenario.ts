@@ -82,7 +82,8 @@ export function timeline(guest: DemoGuest, virtualization: string, inputTick: nu
   });
   system.hvEvents?.on((event: HypervisorEvent) => {
     if (switchTick !== undefined) return;
-    const isGuestLoad = (event.kind === 'cr3-load' && event.address === user2Directory) || (event.kind === 'hypercall' && event.instruction === 'vmcall 3' && system.cpu.regs[1] >>> 0 === user2Directory);
+    const isGuestLoad =
+      (event.kind === 'cr3-load' && event.address === user2Directory) || (event.kind === 'hypercall' && event.instruction === 'vmcall 3' && system.cpu.regs[1] >>> 0 === user2Directory);
     if (isGuestLoad) switchTick = event.ticks;
   });
   const result = system.run();

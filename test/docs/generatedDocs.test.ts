@@ -70,11 +70,11 @@ describe('docs: figures generated from the tool', function () {
   it('the os-pv patch the document shows is the diff of the two trees, without figure marks', () => {
     const patch = figure('pv-patch');
     assert.match(patch, /^\n```diff\ndiff -ru examples\/os\/console\.g32 examples\/os-pv\/console\.g32\n/);
-    assert.ok(patch.includes(`+; and calls \`read\` at tick ${figure('read-tick os-pv none')} (`), 'the figures of the kernels\' comments appear as values');
+    assert.ok(patch.includes(`+; and calls \`read\` at tick ${figure('read-tick os-pv none')} (`), "the figures of the kernels' comments appear as values");
     assert.doesNotMatch(patch, /<!--/);
   });
 
-  it("a figure in a .g32 comment must stay on its line (the assembler reads the next one)", () => {
+  it('a figure in a .g32 comment must stay on its line (the assembler reads the next one)', () => {
     assert.throws(() => regenerate('; <!-- gen:cli run examples/hello.g32 --><!-- /gen -->\n', figure, true), /must fit on its line/);
     assert.equal(regenerate('; at tick <!-- gen:read-tick os none -->0<!-- /gen -->\n', figure, true).text, `; at tick <!-- gen:read-tick os none -->${figure('read-tick os none')}<!-- /gen -->\n`);
   });
