@@ -164,7 +164,8 @@ const PV_BOOT_FIGURES: Record<string, keyof PvBoot> = {
  * - `lab-expect LAB MEASURE` — what lab.json expects of the student's program ("exactly 6");
  *   `lab-answer LAB KEY` — what the tool measures for a question; `lab-fail LAB KEY` — check's report
  *   of a wrong answer;
- * - `cli ARGS` — what `hyperstep ARGS` prints on stdout (in a code block);
+ * - `cli ARGS` — what `hyperstep ARGS` prints on stdout (in a code block); `cli-comment INDENT ARGS` — the
+ *   same as .g32 comment lines, for an example's header;
  * - `demo-table`, `micro-table` — `npm run demo`'s table (without wall time), `npm run bench`'s per-profile table.
  */
 export function figure(spec: string): string {
@@ -270,6 +271,12 @@ export function figure(spec: string): string {
       return fenced(labFailExample(words[1], words[2]));
     case 'cli':
       return fenced(cliStdout(words.slice(1)));
+    case 'cli-comment': {
+      // Inside a .g32 comment: each line of the output a comment indented by INDENT, and the closing mark on a line of its own.
+      const indent = ' '.repeat(Number(words[1]));
+      const lines = cliStdout(words.slice(2)).trimEnd().split('\n');
+      return `\n${lines.map((line) => `;${indent}${line}`).join('\n')}\n; `;
+    }
     case 'cost-table':
       return `\n${costTable()}\n`;
     case 'demo-table':

@@ -2,8 +2,8 @@
 // (the Markdown files at the root and under docs/, examples/ and labs/, and
 // the comments of the .g32 files under examples/ and labs/, between
 // `<!-- gen:SPEC -->` and `<!-- /gen -->`; scripts/docFigures.ts says what
-// each SPEC computes). In a .g32 file a figure sits on one comment line, so
-// the assembler never sees it.
+// each SPEC computes). In a .g32 file every line a figure spans is a comment,
+// so the assembler never sees one.
 // `--check` rewrites nothing and exits 1 naming every figure that disagrees
 // with the tool (test/docs/generatedDocs.test.ts runs it that way).
 
@@ -21,8 +21,16 @@ export interface Stale {
   expected: string;
 }
 
-/** The text with every marked figure recomputed, and the figures that differed. `isOneLine`: a figure may not hold a line break (a .g32 comment). */
-export function regenerate(text: string, compute: (spec: string) => string = figure, isOneLine = false): { text: string; stale: Array<Omit<Stale, 'file'>> } {
+/** A figure in a .g32 comment: every line it starts (after its first) must be a comment too. */
+function isCommentOnly(value: string): boolean {
+  return value
+    .split('\n')
+    .slice(1)
+    .every((line) => line.startsWith(';'));
+}
+
+/** The text with every marked figure recomputed, and the figures that differed. `isInComments`: the text is a .g32 file's. */
+export function regenerate(text: string, compute: (spec: string) => string = figure, isInComments = false): { text: string; stale: Array<Omit<Stale, 'file'>> } {
   const stale: Array<Omit<Stale, 'file'>> = [];
   const cache = new Map<string, string>();
   const updated = text.replace(MARKED, (_whole, spec: string, found: string) => {
@@ -31,7 +39,7 @@ export function regenerate(text: string, compute: (spec: string) => string = fig
       expected = compute(spec);
       cache.set(spec, expected);
     }
-    if (isOneLine && (expected.includes('\n') || found.includes('\n'))) throw new Error(`${spec}: a figure in a source file's comment must fit on its line`);
+    if (isInComments && !(isCommentOnly(expected) && isCommentOnly(found))) throw new Error(`${spec}: a figure in a source file may span comment lines only`);
     if (found !== expected) stale.push({ spec, found, expected });
     return `<!-- gen:${spec} -->${expected}<!-- /gen -->`;
   });

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { documentFiles, generateDocs, regenerate } from '../../scripts/genDocs';
 import { figure } from '../../scripts/docFigures';
+import { withoutMarks } from '../../scripts/pvPatch';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -74,9 +75,36 @@ describe('docs: figures generated from the tool', function () {
     assert.doesNotMatch(patch, /<!--/);
   });
 
-  it('a figure in a .g32 comment must stay on its line (the assembler reads the next one)', () => {
-    assert.throws(() => regenerate('; <!-- gen:cli run examples/hello.g32 --><!-- /gen -->\n', figure, true), /must fit on its line/);
+  it('a figure in a .g32 file spans comment lines only (the assembler must not see it)', () => {
+    // A Markdown code block would put lines the assembler reads into the program.
+    assert.throws(() => regenerate('; <!-- gen:cli run examples/hello.g32 --><!-- /gen -->\n', figure, true), /may span comment lines only/);
+    // Marks that enclose code (a closing mark lost further down) are refused, not rewritten over the code.
+    assert.throws(() => regenerate('; <!-- gen:read-tick os none -->1\n        hlt\n; <!-- /gen -->\n', figure, true), /may span comment lines only/);
     assert.equal(regenerate('; at tick <!-- gen:read-tick os none -->0<!-- /gen -->\n', figure, true).text, `; at tick <!-- gen:read-tick os none -->${figure('read-tick os none')}<!-- /gen -->\n`);
+  });
+
+  it("an example's header shows the output of its run, as comment lines, and a wrong line is caught", () => {
+    const file = 'examples/popf.g32';
+    const source = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    const spec = 'cli-comment 10 run examples/popf.g32';
+    const output = figure(spec);
+    assert.ok(source.includes(`; <!-- gen:${spec} -->${output}<!-- /gen -->`), 'the bare-hardware output is generated in the header');
+    assert.ok(output.includes('\n;          tick 3\n'), output);
+    const planted = source.replace(';          tick 3\n', ';          tick 4\n');
+    assert.notEqual(planted, source);
+    const result = regenerate(planted, figure, true);
+    assert.deepEqual(
+      result.stale.map((s) => s.spec),
+      [spec],
+    );
+    assert.equal(result.text, source);
+  });
+
+  it('the pv patch shows a header figure as its reader sees it: marks alone on a comment line go with the line', () => {
+    assert.equal(
+      withoutMarks('; Output:\n; <!-- gen:cli-comment 3 run x.g32 -->\n;   hello\n; <!-- /gen -->\n; at tick <!-- gen:read-tick os none -->7<!-- /gen -->.\n'),
+      '; Output:\n;   hello\n; at tick 7.\n',
+    );
   });
 
   it('an unknown figure is an error, not an empty string', () => {
