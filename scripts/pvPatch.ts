@@ -12,9 +12,7 @@ import { ROOT } from './demoTable';
 
 /** A source as its reader sees it: a mark alone on a comment line goes with its line, others leave their value. */
 export function withoutMarks(text: string): string {
-  return text
-    .replace(/^; <!-- (gen:[^>]*?|\/gen) -->\n/gm, '')
-    .replace(/<!-- gen:[^>]*? -->([\s\S]*?)<!-- \/gen -->/g, '$1');
+  return text.replace(/^; <!-- (gen:[^>]*?|\/gen) -->\n/gm, '').replace(/<!-- gen:[^>]*? -->([\s\S]*?)<!-- \/gen -->/g, '$1');
 }
 
 function copyWithoutMarks(from: string, to: string): void {
