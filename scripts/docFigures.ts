@@ -155,7 +155,8 @@ const PV_BOOT_FIGURES: Record<string, keyof PvBoot> = {
  * - `read-tick GUEST VIRT` — the tick of user1's `read` system call (scripts/osScenario.ts; VIRT runs
  *   with on-demand, separate shadows); `read-tick-extra GUEST VIRT` — how much later than in examples/os
  *   on bare hardware; `switch-tick GUEST VIRT` — the tick of the kernel's switch to user2;
- *   `bytes-before-read GUEST VIRT` — console bytes printed before that `read`;
+ *   `bytes-before-read GUEST VIRT` — console bytes printed before that `read`; `read-condition GUEST VIRT` —
+ *   the condition `ticks > N`, N round, that stops a syscall filter at that `read` and no earlier;
  * - `retired GUEST VIRT key|none` — instructions retired, with the key at 2000 or without input;
  * - `input-window GUEST VIRT first|last` — the input ticks that give the README's output;
  * - `pv-boot hypercalls|writes|kernel-map|queueing` — os-pv's page-table writes at boot, in a VM;
@@ -230,6 +231,13 @@ export function figure(spec: string): string {
       const tick = timeline(words[1] as DemoGuest, words[2]).switchTick;
       if (tick === undefined) throw new Error(`${spec}: the kernel never switched to user2`);
       return String(tick);
+    }
+    case 'read-condition': {
+      // A round tick after every earlier system call and before the read: `ticks > N` stops at the read.
+      const { readTick, syscallBeforeRead } = timeline(words[1] as DemoGuest, words[2]);
+      const round = Math.floor((readTick - 1) / 100) * 100;
+      if (round < syscallBeforeRead) throw new Error(`${spec}: no round tick between the system call at ${syscallBeforeRead} and the read at ${readTick}`);
+      return `\`ticks > ${round}\``;
     }
     case 'bytes-before-read':
       return String(timeline(words[1] as DemoGuest, words[2]).bytesBeforeRead);

@@ -56,6 +56,8 @@ export interface Timeline {
   readTick: number;
   /** Console bytes printed before that `read`: the boot line and user1's greetings. */
   bytesBeforeRead: number;
+  /** The tick of the last system call before that `read` (user1's third greeting). */
+  syscallBeforeRead: number;
   /** The tick of the guest kernel's first load of user2's page directory. */
   switchTick: number | undefined;
 }
@@ -71,11 +73,15 @@ export function timeline(guest: DemoGuest, virtualization: string, inputTick: nu
   const user2Directory = (symbol(guest, 'PD_BASE') + 0x2000) >>> 0;
   let readTick = -1;
   let bytesBeforeRead = 0;
+  let syscallBeforeRead = -1;
   let switchTick: number | undefined;
   system.events.on((event: MachineEvent) => {
-    if (readTick < 0 && event.kind === 'exception' && event.vector === Vector.SYSCALL && system.cpu.regs[0] === SYS_READ) {
-      readTick = event.ticks;
-      bytesBeforeRead = system.guest(0).console.length;
+    if (readTick < 0 && event.kind === 'exception' && event.vector === Vector.SYSCALL) {
+      if (system.cpu.regs[0] !== SYS_READ) syscallBeforeRead = event.ticks;
+      else {
+        readTick = event.ticks;
+        bytesBeforeRead = system.guest(0).console.length;
+      }
     }
     // On bare hardware the guest's mov cr3 is the real CPU's; under a hypervisor it is an event of the hypervisor.
     if (switchTick === undefined && !system.hvEvents && event.kind === 'cr3-load' && event.value >>> 0 === user2Directory) switchTick = event.ticks;
@@ -89,7 +95,7 @@ export function timeline(guest: DemoGuest, virtualization: string, inputTick: nu
   const result = system.run();
   if (readTick < 0) throw new Error(`${key}: user1 never called read`);
   const view = system.guest(0);
-  const found = { ending: result.reason, output: Buffer.from(view.console).toString('latin1'), retired: view.retired, readTick, bytesBeforeRead, switchTick };
+  const found = { ending: result.reason, output: Buffer.from(view.console).toString('latin1'), retired: view.retired, readTick, bytesBeforeRead, syscallBeforeRead, switchTick };
   timelines.set(key, found);
   return found;
 }
