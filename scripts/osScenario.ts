@@ -120,7 +120,11 @@ export function inputWindow(guest: DemoGuest, virtualization: string): { first: 
   let first = DEMO_INPUT.tick;
   while (first > 0 && same(first - 1)) first--;
   let last = DEMO_INPUT.tick;
-  while (same(last + 1)) last++;
+  while (same(last + 1)) {
+    last++;
+    // Past the end of the run a key changes nothing: the window would never close.
+    if (last > wanted.retired) throw new Error(`${key}: every input tick after ${DEMO_INPUT.tick} gives the same output`);
+  }
   window = { first, last };
   windows.set(key, window);
   return window;
