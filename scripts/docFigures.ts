@@ -4,26 +4,29 @@
 // compute (the cases of `figure` below). Runs are memoized: a document quoting
 // twenty counters of one run runs it once.
 
+import * as fs from 'fs';
+import * as path from 'path';
 import { COST_PROFILE_NAMES, COST_PROFILES, CostModel, CostProfileName } from '../src/hypervisor/costs';
 import { HypervisorEvent } from '../src/hypervisor/events';
 import { createSystem, SettingChoice, VirtualSystem } from '../src/hypervisor/system';
 import { MachineCounters } from '../src/machine/counters';
-import { Vector } from '../src/machine/isa';
 import { main as cliMain, nodeIo } from '../src/cli/main';
 import { microProfileCell, microProfilesTableText } from './benchTable';
 import { measureReadWindow, ReadWindow } from './classicExercise';
 import { DEMO_INPUT, demoImage, DemoGuest, demoTableText, ROOT } from './demoTable';
+import { labAnswer, labExpectation, labFailExample } from './labFigures';
+import { inputWindow, pvBoot, PvBoot, timeline } from './osScenario';
+import { pvPatch, pvPatchLines } from './pvPatch';
 
 interface StatsRun {
   rows: Map<string, number>;
   order: string[];
   gpByInstruction: Map<string, number>;
+  hypercallsByInstruction: Map<string, number>;
   system: VirtualSystem;
 }
 
 const runs = new Map<string, StatsRun>();
-/** examples/os/layout.g32's system-call number of `read`. */
-const SYS_READ = 3;
 
 /** One run of examples/os or os-pv with 'k' at tick 2000: every `--stats` row, and the #GP traps by instruction. */
 function statsRun(guest: DemoGuest, virtualization: string, paging: string | undefined): StatsRun {
@@ -34,7 +37,9 @@ function statsRun(guest: DemoGuest, virtualization: string, paging: string | und
   const system = createSystem({ ...setting, guests: [{ name: guest, image: demoImage(guest), inputs: [DEMO_INPUT] }] });
   const counters = new MachineCounters(system.events);
   const gpByInstruction = new Map<string, number>();
+  const hypercallsByInstruction = new Map<string, number>();
   system.hvEvents?.on((event: HypervisorEvent) => {
+    if (event.kind === 'hypercall') hypercallsByInstruction.set(event.instruction, (hypercallsByInstruction.get(event.instruction) ?? 0) + 1);
     if (event.kind !== 'protection-fault') return;
     const mnemonic = event.instruction.split(/\s+/)[0] + (/^mov (cr3|evt|ksp),/.test(event.instruction) ? ` ${event.instruction.split(/[\s,]+/)[1]}` : '');
     gpByInstruction.set(mnemonic, (gpByInstruction.get(mnemonic) ?? 0) + 1);
@@ -44,7 +49,7 @@ function statsRun(guest: DemoGuest, virtualization: string, paging: string | und
   const view = system.guest(0);
   // The rows of `hyperstep run --stats`, in its order.
   const pairs: Array<[string, number]> = [['instructions retired', view.retired], ['ticks', view.ticks], ...counters.rows(), ...system.costRows().filter(([name]) => name !== 'instructions retired')];
-  run = { rows: new Map(pairs), order: pairs.map(([name]) => name), gpByInstruction, system };
+  run = { rows: new Map(pairs), order: pairs.map(([name]) => name), gpByInstruction, hypercallsByInstruction, system };
   runs.set(key, run);
   return run;
 }
@@ -107,19 +112,6 @@ function classicTable(): string {
   return lines.join('\n');
 }
 
-/** The tick at which user1 makes its `read` system call (the first syscall with r0 = 3), with 'k' at tick 2000. */
-function readTick(guest: DemoGuest, virtualization: string): number {
-  const setting = (virtualization === 'none' ? { virtualization } : { virtualization, paging: 'shadow-on-demand', kernelShadows: 'separate' }) as SettingChoice;
-  const system = createSystem({ ...setting, guests: [{ name: guest, image: demoImage(guest), inputs: [DEMO_INPUT] }] });
-  let tick = -1;
-  system.events.on((event) => {
-    if (tick < 0 && event.kind === 'exception' && event.vector === Vector.SYSCALL && system.cpu.regs[0] === SYS_READ) tick = event.ticks;
-  });
-  system.run();
-  if (tick < 0) throw new Error(`${guest} under ${virtualization}: no read system call`);
-  return tick;
-}
-
 /** What `hyperstep ARGS` prints on stdout, run in-process from the repository's root. */
 function cliStdout(args: string[]): string {
   let out = '';
@@ -139,22 +131,42 @@ function cliStdout(args: string[]): string {
   return out;
 }
 
-function fenced(text: string): string {
-  return `\n\`\`\`text\n${text.trimEnd()}\n\`\`\`\n`;
+function fenced(text: string, language = 'text'): string {
+  return `\n\`\`\`${language}\n${text.trimEnd()}\n\`\`\`\n`;
 }
+
+const PV_BOOT_FIGURES: Record<string, keyof PvBoot> = {
+  hypercalls: 'hypercalls',
+  writes: 'writes',
+  'kernel-map': 'kernelMapWrites',
+  queueing: 'queueingInstructions',
+};
 
 /**
  * The figure a SPEC names. Words are separated by spaces; a label (the rest of
  * the SPEC) may contain spaces:
  * - `stat GUEST VIRT PAGING LABEL` — one `--stats` row (`statc`: with thousands separators);
  * - `stats-table PAGING` — docs/paravirtual.md's three-column table;
- * - `gp-list GUEST VIRT PAGING` — the #GP traps by instruction;
+ * - `gp-list GUEST VIRT PAGING` — the #GP traps by instruction; `hypercall-list GUEST VIRT PAGING` — the hypercalls;
  * - `cycles GUEST VIRT PAGING PROFILE` — estimated cycles under a profile;
  * - `micro PROFILE OPERATION COLUMN` — one cell of the per-operation table;
  * - `cost PROFILE KEY` — one constant of the cost model; `cost-table` — all of them;
  * - `classic-table`, `classic PAGING KERNELSHADOWS COUNTER` — the read window of docs/page-table-switches.md;
- * - `read-tick GUEST VIRT` — the tick of user1's `read` system call;
- * - `cli ARGS` — what `hyperstep ARGS` prints on stdout (in a code block);
+ * - `read-tick GUEST VIRT` — the tick of user1's `read` system call (scripts/osScenario.ts; VIRT runs
+ *   with on-demand, separate shadows); `read-tick-extra GUEST VIRT` — how much later than in examples/os
+ *   on bare hardware; `switch-tick GUEST VIRT` — the tick of the kernel's switch to user2;
+ *   `bytes-before-read GUEST VIRT` — console bytes printed before that `read`; `read-condition GUEST VIRT` —
+ *   the condition `ticks > N`, N round, that stops a syscall filter at that `read` and no earlier;
+ * - `retired GUEST VIRT key|none` — instructions retired, with the key at 2000 or without input;
+ * - `input-window GUEST VIRT first|last` — the input ticks that give the README's output;
+ * - `pv-boot hypercalls|writes|kernel-map|queueing` — os-pv's page-table writes at boot, in a VM;
+ * - `pv-patch` — `diff -ru examples/os examples/os-pv`; `pv-patch-files`, `pv-patch-lines +|- [FILE [comments]]`,
+ *   `lines FILE` — its changed files, its lines, a file's lines;
+ * - `lab-expect LAB MEASURE` — what lab.json expects of the student's program ("exactly 6");
+ *   `lab-answer LAB KEY` — what the tool measures for a question; `lab-fail LAB KEY` — check's report
+ *   of a wrong answer;
+ * - `cli ARGS` — what `hyperstep ARGS` prints on stdout (in a code block); `cli-comment INDENT ARGS` — the
+ *   same as .g32 comment lines, for an example's header;
  * - `demo-table`, `micro-table` — `npm run demo`'s table (without wall time), `npm run bench`'s per-profile table.
  */
 export function figure(spec: string): string {
@@ -176,9 +188,11 @@ export function figure(spec: string): string {
       if (!model) throw new Error(`unknown profile in ${spec}`);
       return grouped(statsRun(guest as DemoGuest, virtualization, paging(pagingWord)).system.estimatedCycles(model));
     }
-    case 'gp-list': {
+    case 'gp-list':
+    case 'hypercall-list': {
       const [, guest, virtualization, pagingWord] = words;
-      const counts = [...statsRun(guest as DemoGuest, virtualization, paging(pagingWord)).gpByInstruction].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      const run = statsRun(guest as DemoGuest, virtualization, paging(pagingWord));
+      const counts = [...(kind === 'gp-list' ? run.gpByInstruction : run.hypercallsByInstruction)].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
       return counts.map(([mnemonic, n]) => `${n} \`${mnemonic}\``).join(', ');
     }
     case 'stats-table': {
@@ -204,14 +218,73 @@ export function figure(spec: string): string {
       return `\n${classicTable()}\n`;
     case 'classic': {
       const [, pagingWord, kernelShadows, key] = words;
-      const value = classicWindow(pagingWord, kernelShadows).counters[key as keyof ReadWindow['counters']];
+      const window = classicWindow(pagingWord, kernelShadows);
+      const value = key === 'modeSwitches' ? window.modeSwitches : window.counters[key as keyof ReadWindow['counters']];
       if (value === undefined) throw new Error(`unknown counter in ${spec}`);
       return String(value);
     }
     case 'read-tick':
-      return String(readTick(words[1] as DemoGuest, words[2]));
+      return String(timeline(words[1] as DemoGuest, words[2]).readTick);
+    case 'read-tick-extra':
+      return String(timeline(words[1] as DemoGuest, words[2]).readTick - timeline('os', 'none').readTick);
+    case 'switch-tick': {
+      const tick = timeline(words[1] as DemoGuest, words[2]).switchTick;
+      if (tick === undefined) throw new Error(`${spec}: the kernel never switched to user2`);
+      return String(tick);
+    }
+    case 'read-condition': {
+      // A round tick after every earlier system call and before the read: `ticks > N` stops at the read.
+      const { readTick, syscallBeforeRead } = timeline(words[1] as DemoGuest, words[2]);
+      const round = Math.floor((readTick - 1) / 100) * 100;
+      if (round < syscallBeforeRead) throw new Error(`${spec}: no round tick between the system call at ${syscallBeforeRead} and the read at ${readTick}`);
+      return `\`ticks > ${round}\``;
+    }
+    case 'bytes-before-read':
+      return String(timeline(words[1] as DemoGuest, words[2]).bytesBeforeRead);
+    case 'retired': {
+      const input = words[3] === 'none' ? 'none' : words[3] === 'key' ? DEMO_INPUT.tick : undefined;
+      if (input === undefined) throw new Error(`${spec}: the input is 'key' or 'none'`);
+      return grouped(timeline(words[1] as DemoGuest, words[2], input).retired);
+    }
+    case 'input-window': {
+      const window = inputWindow(words[1] as DemoGuest, words[2]);
+      if (words[3] !== 'first' && words[3] !== 'last') throw new Error(`${spec}: first or last?`);
+      return String(window[words[3]]);
+    }
+    case 'pv-boot': {
+      const key = PV_BOOT_FIGURES[words[1]];
+      if (!key) throw new Error(`unknown figure '${spec}'`);
+      return String(pvBoot()[key]);
+    }
+    case 'pv-patch':
+      return fenced(pvPatch(), 'diff');
+    case 'pv-patch-files':
+      return String(
+        pvPatch()
+          .split('\n')
+          .filter((line) => line.startsWith('diff ')).length,
+      );
+    case 'pv-patch-lines': {
+      const [, sign, file, comments] = words;
+      if (sign !== '+' && sign !== '-') throw new Error(`${spec}: + or -?`);
+      return String(pvPatchLines(sign, file, comments === 'comments'));
+    }
+    case 'lines':
+      return String(fs.readFileSync(path.join(ROOT, words[1]), 'utf8').split('\n').length - 1);
+    case 'lab-expect':
+      return labExpectation(words[1], words[2]);
+    case 'lab-answer':
+      return String(labAnswer(words[1], words[2]));
+    case 'lab-fail':
+      return fenced(labFailExample(words[1], words[2]));
     case 'cli':
       return fenced(cliStdout(words.slice(1)));
+    case 'cli-comment': {
+      // Inside a .g32 comment: each line of the output a comment indented by INDENT, and the closing mark on a line of its own.
+      const indent = ' '.repeat(Number(words[1]));
+      const lines = cliStdout(words.slice(2)).trimEnd().split('\n');
+      return `\n${lines.map((line) => `;${indent}${line}`).join('\n')}\n; `;
+    }
     case 'cost-table':
       return `\n${costTable()}\n`;
     case 'demo-table':
