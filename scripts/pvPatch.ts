@@ -1,12 +1,10 @@
 // docs/paravirtual.md shows the patch that turns examples/os into
-// examples/os-pv: `diff -ru examples/os examples/os-pv` (the diffutils tool),
-// without timestamps, taken on copies of the two trees whose generated
-// figures are shown as a reader sees them (the marks of scripts/genDocs.ts
-// removed); and counts its lines.
+// examples/os-pv as `diff -ru examples/os examples/os-pv` prints it (without
+// timestamps), taken on the two trees as a reader sees them (the marks of
+// scripts/genDocs.ts removed); and counts its lines.
 
-import { spawnSync } from 'child_process';
+import { structuredPatch } from 'diff';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './demoTable';
 
@@ -15,28 +13,39 @@ export function withoutMarks(text: string): string {
   return text.replace(/^; <!-- (gen:[^>]*?|\/gen) -->\n/gm, '').replace(/<!-- gen:[^>]*? -->([\s\S]*?)<!-- \/gen -->/g, '$1');
 }
 
-function copyWithoutMarks(from: string, to: string): void {
-  fs.mkdirSync(to, { recursive: true });
-  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    if (entry.isDirectory()) copyWithoutMarks(path.join(from, entry.name), path.join(to, entry.name));
-    else fs.writeFileSync(path.join(to, entry.name), withoutMarks(fs.readFileSync(path.join(from, entry.name), 'utf8')));
-  }
-}
-
 let patch: string | undefined;
 
+/** Every file under `dir`, by its path relative to it, sorted. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return fs
+    .readdirSync(path.join(dir, prefix), { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? filesUnder(dir, path.posix.join(prefix, entry.name)) : [path.posix.join(prefix, entry.name)]))
+    .sort();
+}
+
+/** A hunk's range as `diff -u` writes it: the count is left out when it is 1. */
+function range(start: number, lines: number): string {
+  return lines === 1 ? String(start) : `${lines === 0 ? start - 1 : start},${lines}`;
+}
+
+/** The patch in the form `diff -ru examples/os examples/os-pv` prints (made here with the `diff` package, so no program is needed). */
 export function pvPatch(): string {
   if (patch !== undefined) return patch;
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hyperstep-pv-patch-'));
-  try {
-    for (const tree of ['os', 'os-pv']) copyWithoutMarks(path.join(ROOT, 'examples', tree), path.join(work, 'examples', tree));
-    const result = spawnSync('diff', ['-ru', 'examples/os', 'examples/os-pv'], { cwd: work, encoding: 'utf8' });
-    // diff exits 1 when the trees differ, 2 on trouble.
-    if (result.status !== 1) throw new Error(`diff -ru examples/os examples/os-pv: ${result.error?.message ?? result.stderr}`);
-    patch = result.stdout.replace(/^((?:---|\+\+\+) \S+)\t.*$/gm, '$1');
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+  const trees = ['os', 'os-pv'].map((tree) => path.join(ROOT, 'examples', tree));
+  const [before, after] = trees.map((tree) => new Set(filesUnder(tree)));
+  const out: string[] = [];
+  for (const name of [...new Set([...before, ...after])].sort()) {
+    if (!after.has(name) || !before.has(name)) {
+      out.push(`Only in examples/${after.has(name) ? 'os-pv' : 'os'}: ${name}`);
+      continue;
+    }
+    const [oldText, newText] = trees.map((tree) => withoutMarks(fs.readFileSync(path.join(tree, name), 'utf8')));
+    if (oldText === newText) continue;
+    const { hunks } = structuredPatch(`examples/os/${name}`, `examples/os-pv/${name}`, oldText, newText, undefined, undefined, { context: 3 });
+    out.push(`diff -ru examples/os/${name} examples/os-pv/${name}`, `--- examples/os/${name}`, `+++ examples/os-pv/${name}`);
+    for (const hunk of hunks) out.push(`@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@`, ...hunk.lines);
   }
+  patch = out.join('\n') + '\n';
   return patch;
 }
 
