@@ -22,8 +22,8 @@ export class Tlb {
   readonly bits: Uint8Array;
   /** Last-use clock per entry; the smallest is the least recently used. */
   readonly lastUse: Float64Array;
-  /** vpn -> entry index + 1 (0: not cached). */
-  readonly index: Int32Array;
+  /** vpn -> entry index + 1 (0: not cached); 16 bits hold MAX_TLB_ENTRIES + 1, and halve the 4 MiB a 32-bit index took per machine. */
+  readonly index: Uint16Array;
   clock = 0;
   hits = 0;
   misses = 0;
@@ -41,7 +41,7 @@ export class Tlb {
     this.frame = new Int32Array(nEntries);
     this.bits = new Uint8Array(nEntries);
     this.lastUse = new Float64Array(nEntries);
-    this.index = new Int32Array(nEntries > 0 ? 1 << 20 : 0);
+    this.index = new Uint16Array(nEntries > 0 ? 1 << 20 : 0);
   }
 
   /** Entry index caching `vpn`, or -1. Does not count as a use. */

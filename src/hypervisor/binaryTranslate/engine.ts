@@ -26,7 +26,7 @@ import { emulatePrivileged } from '../trapEmulate';
 import { MAX_ENTRY_COUNT, TranslationCache } from './cache';
 import { ADAPTIVE_TRAP_LIMIT, runAdaptive } from './adaptive';
 import { decodeForInterpreter, interpretBlock } from './interpret';
-import { AdaptiveReason, BlockEnv, BlockInstr, compile, endsBlockAt, isAdaptable, isCallOut, MAX_BLOCK_INSTRUCTIONS, sourceOf, staticSuccessors, TranslatedBlock, writesMemory } from './translate';
+import { AdaptiveReason, BlockEnv, BlockInstr, endsBlockAt, isAdaptable, isCallOut, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock, translationOf, writesMemory } from './translate';
 
 /** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
 export const HOT_FRAME_WRITES = 16;
@@ -414,8 +414,9 @@ export class BinaryTranslator implements BlockEnv {
   private compileBlock(block: TranslatedBlock): void {
     const hv = this.hv;
     const guest = this.guest;
-    block.source = sourceOf(block.instrs, block.adaptiveAt);
-    block.fn = compile(block.source);
+    const { source, fn } = translationOf(block.instrs, block.adaptiveAt);
+    block.source = source;
+    block.fn = fn;
     block.isTranslated = true;
     guest.counters.translations++;
     if (hv.hvEvents.isActive) {

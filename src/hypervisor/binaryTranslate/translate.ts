@@ -440,6 +440,22 @@ export function sourceOf(instrs: readonly BlockInstr[], adaptiveAt: readonly num
   return source;
 }
 
+/** A block's source and compiled function, by its instructions: one lookup by a short key instead of hashing the source. */
+const translations = new Map<string, { source: string; fn: BlockFunction }>();
+
+export function translationOf(instrs: readonly BlockInstr[], adaptiveAt: readonly number[]): { source: string; fn: BlockFunction } {
+  let key = `${adaptiveAt.join(',')}:`;
+  for (const { pc, instr } of instrs) key += `${pc},${instr.info.op},${instr.a},${instr.b},${instr.imm | 0},${instr.length};`;
+  let translation = translations.get(key);
+  if (translation === undefined) {
+    const source = sourceOf(instrs, adaptiveAt);
+    translation = { source, fn: compile(source) };
+    if (translations.size >= MAX_COMPILED) translations.clear();
+    translations.set(key, translation);
+  }
+  return translation;
+}
+
 export function compile(source: string): BlockFunction {
   let fn = compiled.get(source);
   if (fn !== undefined) return fn;
