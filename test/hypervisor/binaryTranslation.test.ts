@@ -7,7 +7,7 @@ import { createSystem } from '../../src/hypervisor/system';
 import { findDivergence } from '../../src/hypervisor/compare';
 import { ADAPTIVE_TRAP_LIMIT } from '../../src/hypervisor/binaryTranslate/adaptive';
 import { TRANSLATION_THRESHOLD } from '../../src/hypervisor/binaryTranslate/engine';
-import { BARE, imageOfText, run } from './setup';
+import { BARE, imageOfText, run, Setting } from './setup';
 
 // Translated on first sight: these tests are about the translated code itself.
 const BT = { virtualization: 'binary-translation' as const, paging: 'shadow-on-demand' as const, kernelShadows: 'separate' as const, translationThreshold: 1 };
@@ -121,6 +121,40 @@ _start: mov r1, 0
     const counters = system.counters()!;
     assert.ok(counters.chainedJumps > 2950, `chained ${counters.chainedJumps}`);
     assert.ok(counters.translationCacheHits > 2950, `cache hits ${counters.translationCacheHits}`);
+  });
+
+  it('a breakpoint at the head of a loop that is one block stops at every iteration, as on bare hardware', () => {
+    const image = imageOfText(`
+_start: mov r1, 0
+        jmp loop
+loop:   add r1, 1
+        cmp r1, 100
+        jb loop
+        cli
+        hlt
+`);
+    const loop = 16; // after `mov r1, 0` and `jmp loop`, 8 bytes each
+    // Resumed the way the debugger resumes: past the breakpoint it stopped at.
+    const hits = (setting: Setting): number[] => {
+      const system = createSystem({ ...setting, guests: [{ name: 'g', image }] });
+      system.cpu.setBreakpoints([loop]);
+      const seen: number[] = [];
+      for (let k = 0; k < 150; k++) {
+        if (k > 0) system.cpu.skipBreakpointAt = system.guest(0).pc;
+        if (system.run().reason !== 'breakpoint') break;
+        assert.strictEqual(system.guest(0).pc, loop);
+        seen.push(system.guest(0).regs[1]);
+      }
+      return seen;
+    };
+    const bare = hits(BARE);
+    assert.deepStrictEqual(
+      bare,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    // On first sight the loop is one translated block at once; tiered, it becomes one after a few iterations.
+    assert.deepStrictEqual(hits(BT), bare, 'translated on first sight');
+    assert.deepStrictEqual(hits({ ...BT, translationThreshold: 4 }), bare, 'tiered');
   });
 
   it('the translation cache can be inspected: guest address, instructions and generated code', () => {

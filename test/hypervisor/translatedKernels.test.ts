@@ -67,7 +67,8 @@ function kernel(): fc.Arbitrary<Kernel> {
         .tuple(run(1, 8), fc.integer({ min: 1, max: 400 }), fc.boolean())
         .map(([body, count, isEntered]) => ({ kind: isEntered ? ('loop-entered' as const) : ('loop' as const), body, count })),
     },
-    { weight: 1, arbitrary: run(1, 12).map((body) => ({ kind: 'call' as const, body, count: 0 })) },
+    // Calls from a counted loop (r9), so that the call's block chains to the subroutine's once both are decoded.
+    { weight: 1, arbitrary: fc.tuple(run(1, 12), fc.integer({ min: 1, max: 40 })).map(([body, count]) => ({ kind: 'call' as const, body, count })) },
   );
   return fc
     .record({
@@ -93,7 +94,7 @@ function kernel(): fc.Arbitrary<Kernel> {
         const body = expand(segment.body);
         if (segment.kind === 'straight') lines.push(...body);
         else if (segment.kind === 'call') {
-          lines.push(`        call sub${i}`);
+          lines.push(`        mov r9, ${segment.count}`, `calls${i}: call sub${i}`, '        sub r9, 1', `        jnz calls${i}`);
           subs.push(`sub${i}:`, ...body, '        ret');
         } else {
           loops++;

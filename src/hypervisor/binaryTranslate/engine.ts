@@ -170,7 +170,8 @@ export class BinaryTranslator implements BlockEnv {
         continue;
       }
       isMidBlock = false;
-      if (previous !== undefined && block.instrs.length > 1) this.link(previous, block, pc);
+      // (A block that is one call into the hypervisor is found as such, never by a chain.)
+      if (previous !== undefined && !isCallOutOnly(block)) this.link(previous, block, pc);
       block.executions++;
       if (!block.isTranslated && block.executions >= this.translationThreshold && !isCallOutOnly(block)) this.compileBlock(block);
       if (block.isTranslated) block.fn(cpu, regs, this, block);
@@ -186,7 +187,7 @@ export class BinaryTranslator implements BlockEnv {
         continue;
       }
       isExactBoundary = true;
-      previous = block.instrs.length > 1 ? block : undefined;
+      previous = isCallOutOnly(block) ? undefined : block;
     }
   }
 
@@ -216,11 +217,16 @@ export class BinaryTranslator implements BlockEnv {
     return end;
   }
 
-  /** Does a breakpoint sit on one of the block's instructions after its first (which the loop checks itself)? */
+  /**
+   * Does a breakpoint sit on one of the block's instructions after its first (which
+   * the loop checks itself), or on its first when the block jumps back to it (it
+   * would loop inside its function past the breakpoint)?
+   */
   private hasBreakpointAfterStart(block: TranslatedBlock): boolean {
     const cpu = this.hv.cpu;
     const filter = cpu.breakpointFilter;
     if (filter === null) return false;
+    if (block.targetPc === block.gva && filter[block.gva & 0xffff] !== 0 && cpu.breakpoints.has(block.gva >>> 0)) return true;
     for (let i = 1; i < block.instrs.length; i++) {
       const pc = block.instrs[i].pc;
       if (filter[pc & 0xffff] !== 0 && cpu.breakpoints.has(pc >>> 0)) return true;
@@ -307,7 +313,9 @@ export class BinaryTranslator implements BlockEnv {
     while (instrs.length < maxInstructions) {
       const offset = at - pc;
       let fetched: { instr: DecodedInstr; crossesPage: boolean } | undefined;
-      if (instrs.length === 0) fetched = this.fetch(at, true);
+      // The first instruction: read from the frame just walked (which set its A bit) when it lies on that page and decodes;
+      // else through the guest's mappings, which reflect the fault or raise #UD as the hardware would.
+      if (instrs.length === 0) fetched = ((pc & 0xfff) + 8 <= PAGE_SIZE ? this.fetchOnPage(walk.gpa) : undefined) ?? this.fetch(at, true);
       else if (offset < firstPageLeft) {
         // Later instructions on the first one's page are read straight from its frame: a walk would find the same entry, already accessed.
         if ((at & 0xfff) + 8 <= PAGE_SIZE) fetched = this.fetchOnPage(walk.gpa + offset);

@@ -44,7 +44,21 @@ function leave(cpu: Cpu, f: number, retired: number, pc: number): void {
   cpu.pc = pc;
 }
 
-/** Runs `block` once without translating it; same signature and effects as its translation. */
+/**
+ * At a block's last instruction, a jump to its own start: as in the translation, the
+ * block loops without leaving while another iteration fits before the next event
+ * (cpu.ticks then moves to the start of the next iteration, the block's start as
+ * the rest of the block expects). Each turn counts as a run towards translation.
+ */
+function isLoopBack(cpu: Cpu, block: TranslatedBlock, i: number, count: number, target: number): boolean {
+  if (i !== count - 1 || target !== block.gva || cpu.ticks + 2 * count > cpu.eventTick) return false;
+  cpu.ticks += count;
+  // Each turn counts towards the block's translation, as a run does (a loop is hot however it is entered).
+  block.executions++;
+  return true;
+}
+
+/** Runs `block` without translating it (looping while it jumps back to its start); same signature and effects as its translation. */
 export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, block: TranslatedBlock): void {
   const cpu = cpuArg as Cpu;
   const code = block.decoded;
@@ -216,6 +230,10 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
       case Op.NOP:
         break;
       case Op.JMP_I:
+        if (isLoopBack(cpu, block, i, count, imm)) {
+          i = -1;
+          continue;
+        }
         return leave(cpu, f, i + 1, imm);
       case Op.JMP_R:
         return leave(cpu, f, i + 1, r[a]);
@@ -235,8 +253,12 @@ export function interpretBlock(cpuArg: unknown, r: Int32Array, env: BlockEnv, bl
       default:
         if (isConditionalJump(op)) {
           // Taken, it leaves the block; not taken, a superblock goes on (and a block that ends at it leaves by the fall-through).
-          if (conditionHolds(op, f)) return leave(cpu, f, i + 1, imm);
-          break;
+          if (!conditionHolds(op, f)) break;
+          if (isLoopBack(cpu, block, i, count, imm)) {
+            i = -1;
+            continue;
+          }
+          return leave(cpu, f, i + 1, imm);
         }
         // As in the translation: anything else is the hypervisor's, with exact state.
         cpu.flags = f;
