@@ -296,7 +296,8 @@ export class BinaryTranslator implements BlockEnv {
       return cached;
     }
     const instrs: BlockInstr[] = [];
-    const frames = new Set<number>([walk.gpa >>> 12]);
+    // (Plain arrays and indexed loops here: this runs for every block decoded, and iterators and small Sets cost more.)
+    const frames: number[] = [walk.gpa >>> 12];
     const ranges: Array<[number, number]> = [];
     let secondPageGpa = -1;
     // Stores to a hot frame do not trap, so there a block ends after each store: the
@@ -309,7 +310,6 @@ export class BinaryTranslator implements BlockEnv {
     const adaptiveAt: number[] = [];
     // Bytes of the block before the end of its first page; a block may go on onto the next page (see nextCodePage).
     const firstPageLeft = PAGE_SIZE - (pc & 0xfff);
-    const gpaOf = (va: number): number => (va - pc < firstPageLeft ? walk.gpa + (va - pc) : secondPageGpa + (va & 0xfff));
     while (instrs.length < maxInstructions) {
       const offset = at - pc;
       let fetched: { instr: DecodedInstr; crossesPage: boolean } | undefined;
@@ -330,12 +330,13 @@ export class BinaryTranslator implements BlockEnv {
         fetched = this.fetchOnPage(secondPageGpa + (at & 0xfff));
       }
       if (fetched === undefined) break;
-      const { instr, crossesPage } = fetched;
+      const instr = fetched.instr;
+      const crossesPage = fetched.crossesPage;
       if (crossesPage && instrs.length === 0) {
         const second = guest.memory.walk(guest.cr3, (at | 0xfff) + 1, GuestAccess.FETCH, false, false);
         if (second.gpa >= 0) secondPageGpa = second.gpa;
       } else if (crossesPage && (offset >= firstPageLeft || secondPageGpa < 0)) break;
-      const reason = this.cache.adaptive.size !== 0 ? this.cache.adaptive.get(gpaOf(at)) : undefined;
+      const reason = this.cache.adaptive.size !== 0 ? this.cache.adaptive.get(offset < firstPageLeft ? walk.gpa + offset : secondPageGpa + (at & 0xfff)) : undefined;
       const isAdaptive = reason !== undefined && isAdaptable(instr);
       if (isAdaptive) {
         adaptive ??= reason;
@@ -355,13 +356,14 @@ export class BinaryTranslator implements BlockEnv {
     ranges.push([walk.gpa, walk.gpa + onFirstPage]);
     if (secondPageGpa >= 0 && length > onFirstPage) {
       ranges.push([secondPageGpa, secondPageGpa + length - onFirstPage]);
-      frames.add(secondPageGpa >>> 12);
+      if (frames[0] !== secondPageGpa >>> 12) frames.push(secondPageGpa >>> 12);
     }
     // Only blocks on hot frames check their bytes (blocks of a frame that turns hot are dropped then), so only they keep a copy;
     // and one-instruction call-outs, which protect no page: checking their few bytes costs less than a protected page's traps.
     const isSingle = maxInstructions === 1;
     if (isSingle) isHot = true;
-    const codeMachine = ranges.map(([start]) => guest.memory.toMachine(start));
+    const codeMachine: number[] = [];
+    for (let r = 0; r < ranges.length; r++) codeMachine.push(guest.memory.toMachine(ranges[r][0]));
     // A block on one page keeps the words its code lies on, in a plain array (a small typed array costs more to make): checking
     // them is a few compares. The bytes of the edge words around unaligned code are checked too: a write there retranslates.
     let code = NO_CODE;
@@ -373,10 +375,11 @@ export class BinaryTranslator implements BlockEnv {
     } else if (isHot) {
       code = new Uint8Array(length);
       let offset = 0;
-      ranges.forEach(([start, end], r) => {
-        code.set(guest.memory.machine.bytes.subarray(codeMachine[r], codeMachine[r] + (end - start)), offset);
-        offset += end - start;
-      });
+      for (let r = 0; r < ranges.length; r++) {
+        const size = ranges[r][1] - ranges[r][0];
+        code.set(guest.memory.machine.bytes.subarray(codeMachine[r], codeMachine[r] + size), offset);
+        offset += size;
+      }
     }
     const { targetPc, nextPc } = staticSuccessors(instrs[instrs.length - 1]);
     const block: TranslatedBlock = {
@@ -395,7 +398,7 @@ export class BinaryTranslator implements BlockEnv {
       chainNext: undefined,
       chainGeneration: -1,
       executions: 0,
-      frames: [...frames],
+      frames,
       ranges,
       code,
       codeMachine,
@@ -407,7 +410,8 @@ export class BinaryTranslator implements BlockEnv {
       if (this.translationThreshold <= 1) this.compileBlock(block);
       return block;
     }
-    const newFrames = block.frames.filter((frame) => !this.cache.hasCode(frame) && !this.cache.hotFrames.has(frame));
+    const newFrames: number[] = [];
+    for (const frame of frames) if (!this.cache.hasCode(frame) && !this.cache.hotFrames.has(frame)) newFrames.push(frame);
     this.cache.insert(block, false);
     // Writes that bypass the shadow (page walks, the hypervisor, the debugger) are reported by machine memory.
     for (const frame of block.frames) guest.memory.machine.watchedFrames[guest.memory.toMachine(frame << 12) >>> 12] = 1;

@@ -102,9 +102,11 @@ export class ShadowPageTable {
   /** Removes write permission from every entry mapping machine frame `ma`; returns the pages changed. */
   writeProtect(ma: number): number[] {
     const changed: number[] = [];
+    // Tables are page-aligned: read their entries as words (binary translation protects each new code frame in every table).
+    const words = this.memory.words;
     for (const [dirIndex, table] of this.tables) {
       for (let i = 0; i < 1024; i++) {
-        const entry = this.memory.read32(table + i * 4);
+        const entry = words[(table >> 2) + i];
         if ((entry & Pte.P) !== 0 && (entry & Pte.W) !== 0 && (entry & ~0xfff) === (ma & ~0xfff)) {
           this.memory.write32(table + i * 4, entry & ~Pte.W);
           changed.push(((dirIndex << 22) | (i << 12)) >>> 0);
