@@ -72,6 +72,8 @@ describe('walkthrough steps: on the real adapter', function () {
   it('launch, the protection-fault filter and a step into the hypervisor complete their steps', async () => {
     const progress: string[] = [];
     const initialized = client.waitForEvent('initialized');
+    // Listened for before the launch: the stop on entry may come before the launch's response is read.
+    const onEntry = client.waitForEvent('stopped');
     const [launched] = await Promise.all([
       client.launch({ program: fixture('trap.g32'), virtualization: 'trap-and-emulate', stopOnEntry: true }),
       initialized.then(async (event) => {
@@ -85,7 +87,7 @@ describe('walkthrough steps: on the real adapter', function () {
     progress.push(...progressFromAdapter(asMessage(launched)));
     assert.deepEqual(progress, ['debugStarted', 'protectionFaultFilter', 'debugStarted']);
 
-    await client.waitForEvent('stopped'); // on entry
+    await onEntry;
     const atFault = client.waitForEvent('stopped');
     await client.continueRequest({ threadId: 1 });
     await atFault; // before the hypervisor handles the cli
