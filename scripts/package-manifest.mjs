@@ -253,8 +253,9 @@ pkg.capabilities = {
       'The language server (highlighting, diagnostics, hover, navigation) works in Restricted Mode: it only reads .g32 files. Debugging is disabled there by VS Code itself; when allowed, hyperstep runs guest code only inside its simulator, never on your machine.',
   },
   virtualWorkspaces: {
-    supported: false,
-    description: 'The language server and the debugger read .g32 files and their includes from the local file system.',
+    supported: 'limited',
+    description:
+      'In VS Code for the Web (vscode.dev, github.dev) everything works: sources and includes are read through the workspace. In desktop VS Code, a virtual workspace gets highlighting and diagnostics of open files; debugging needs the files on disk.',
   },
 };
 pkg.scripts = {
