@@ -728,13 +728,7 @@ export class Cpu {
 
             case Op.SYSCALL:
             case Op.BRK:
-              if (isBlockMode) {
-                this.pc = pc;
-                this.flags = flags;
-                this.ticks = ticks;
-                this.blockEndPa = pa;
-                return this.endBlock(BlockEnd.CALL_OUT);
-              }
+              if (isBlockMode) return this.stopBeforeCallOut(pc, flags, ticks, pa);
               // Traps retire before their effect: the saved pc is the next instruction.
               ticks++;
               this.pc = next;
@@ -751,26 +745,14 @@ export class Cpu {
               fetchFrame = this.fetchFrame;
               continue;
             case Op.VMCALL:
-              if (isBlockMode) {
-                this.pc = pc;
-                this.flags = flags;
-                this.ticks = ticks;
-                this.blockEndPa = pa;
-                return this.endBlock(BlockEnd.CALL_OUT);
-              }
+              if (isBlockMode) return this.stopBeforeCallOut(pc, flags, ticks, pa);
               // Bare hardware has no hypercalls; a hypervisor's platform sees the #UD (or, in guest mode, an exit) and decides.
               if ((this.exitControls & ExitOn.VMCALL) !== 0) this.setFault(VM_EXIT, Op.VMCALL, 0);
               else this.setFault(Vector.UD, 0, 0);
               break fault;
 
             case Op.PUSHF:
-              if (isBlockMode) {
-                this.pc = pc;
-                this.flags = flags;
-                this.ticks = ticks;
-                this.blockEndPa = pa;
-                return this.endBlock(BlockEnd.CALL_OUT);
-              }
+              if (isBlockMode) return this.stopBeforeCallOut(pc, flags, ticks, pa);
               addr = (regs[15] - 4) | 0;
               this.ticks = ticks;
               this.store32(addr, flags);
@@ -781,13 +763,7 @@ export class Cpu {
               this.sensitiveRetired++;
               break;
             case Op.POPF:
-              if (isBlockMode) {
-                this.pc = pc;
-                this.flags = flags;
-                this.ticks = ticks;
-                this.blockEndPa = pa;
-                return this.endBlock(BlockEnd.CALL_OUT);
-              }
+              if (isBlockMode) return this.stopBeforeCallOut(pc, flags, ticks, pa);
               x = this.load32(regs[15]);
               if (this.fault !== FaultState.NONE) break fault;
               if (this.events.isActive) this.emitSensitive('popf', pc);
@@ -798,13 +774,7 @@ export class Cpu {
               this.sensitiveRetired++;
               break;
             case Op.MOV_R_EVT:
-              if (isBlockMode) {
-                this.pc = pc;
-                this.flags = flags;
-                this.ticks = ticks;
-                this.blockEndPa = pa;
-                return this.endBlock(BlockEnd.CALL_OUT);
-              }
+              if (isBlockMode) return this.stopBeforeCallOut(pc, flags, ticks, pa);
               if (this.events.isActive) this.emitSensitive('mov rd, evt', pc);
               regs[a] = this.evt;
               this.sensitiveRetired++;
@@ -822,13 +792,7 @@ export class Cpu {
             case Op.MOV_EVT_R:
             case Op.MOV_KSP_R:
             case Op.MOV_R_KSP: {
-              if (isBlockMode) {
-                this.pc = pc;
-                this.flags = flags;
-                this.ticks = ticks;
-                this.blockEndPa = pa;
-                return this.endBlock(BlockEnd.CALL_OUT);
-              }
+              if (isBlockMode) return this.stopBeforeCallOut(pc, flags, ticks, pa);
               if (this.mode === Mode.USER) {
                 this.setFault(Vector.GP, 0, 0);
                 break fault;
@@ -896,6 +860,15 @@ export class Cpu {
       this.ticks = ticks;
       return this.endBlock(BlockEnd.JUMP);
     }
+  }
+
+  /** Ends a run in block mode before an instruction the translator hands to the hypervisor, fetched from `pa`. */
+  private stopBeforeCallOut(pc: number, flags: number, ticks: number, pa: number): StopReason {
+    this.pc = pc;
+    this.flags = flags;
+    this.ticks = ticks;
+    this.blockEndPa = pa;
+    return this.endBlock(BlockEnd.CALL_OUT);
   }
 
   /** Ends a run in block mode, with pc, flags and ticks stored. */

@@ -53,12 +53,11 @@ p2:     mov r2, 'c'
 ${PRINT_AND_HALT}`;
 
 /**
- * Directory entry 1 points at the kernel's code page, so the immediate of
- * \`mov r1, 0x3003\` is also the entry for one virtual page. Touching that page
- * sets its A bit (0x20), which patches the instruction: the second call returns
- * 0x3023. Prints bits 4-7 of both results: 02 (the stale block gives 00).
+ * The two paging guests' start: a page table at 0x11000 mapping the first 32
+ * pages one to one (P and W, A clear), the console at virtual 0x000ff000, and
+ * the directory at 0x10000 pointing at the table; paging is not on yet.
  */
-export const WALKER_PATCHES_CODE = `
+const IDENTITY_MAP_32 = `
 _start: mov sp, 0x8000
         mov r3, 0
 .map:   mov r4, r3
@@ -75,7 +74,15 @@ _start: mov sp, 0x8000
         st [0x113fc], r1          ; the console at virtual 0x000ff000
         mov r1, 0x11003
         st [0x10000], r1
-        mov r1, value
+`;
+
+/**
+ * Directory entry 1 points at the kernel's code page, so the immediate of
+ * \`mov r1, 0x3003\` is also the entry for one virtual page. Touching that page
+ * sets its A bit (0x20), which patches the instruction: the second call returns
+ * 0x3023. Prints bits 4-7 of both results: 02 (the stale block gives 00).
+ */
+export const WALKER_PATCHES_CODE = `${IDENTITY_MAP_32}        mov r1, value
         and r1, 0xfffff000
         or r1, 3
         st [0x10004], r1
@@ -132,24 +139,7 @@ vectors: .word 0, 0, 0, 0, 0, 0, ud
  * translated or not (111). Then virtual page 1 is mapped to another frame, whose
  * code adds 100 on each turn: the loop must run it (the last line, 3 8 from r7; the old code gives 2 8).
  */
-export const TWO_PAGE_BLOCKS = `
-_start: mov sp, 0x8000
-        mov r3, 0
-.map:   mov r4, r3
-        shl r4, 12
-        or r4, 3
-        mov r5, r3
-        shl r5, 2
-        add r5, 0x11000
-        st [r5], r4
-        add r3, 1
-        cmp r3, 32
-        jb .map
-        mov r1, 0xFFFF0003
-        st [0x113fc], r1          ; the console at virtual 0x000ff000
-        mov r1, 0x11003
-        st [0x10000], r1
-        mov r1, 0x10000
+export const TWO_PAGE_BLOCKS = `${IDENTITY_MAP_32}        mov r1, 0x10000
         mov cr3, r1
         call touch1               ; run code on pages 1 and 2 first: translated on first sight, the loops can span them
         call touch2
