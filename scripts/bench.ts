@@ -12,16 +12,12 @@ import { printDebugBench } from './benchDebug';
 import { printBtOnOs, runAloneChild } from './benchBtOs';
 import { printMemoryLoopRatio } from './benchMemoryLoop';
 import { printVirtualizationTable } from './benchTable';
+import { median } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 type Setting = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
 
 const SETTINGS: readonly Setting[] = SETTING_CHOICES;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function timeIt(fn: () => void, runs: number): number {
   fn(); // warm-up: the first run pays for compiling the interpreter loop

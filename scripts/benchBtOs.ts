@@ -7,6 +7,7 @@
 import { execFileSync } from 'child_process';
 import { createSystem, SettingChoice } from '../src/hypervisor/system';
 import { DEMO_INPUT, demoImage } from './demoTable';
+import { median, quantile } from './stats';
 
 const RUNS = 201;
 /** Rounds run before timing, so that the interpreter, the engine and the compiled blocks are warm in both settings. */
@@ -32,15 +33,6 @@ function runOnce(setting: SettingChoice): number {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.reason !== 'halted') throw new Error(`${setting.virtualization}: ${result.detail}`);
   return ms;
-}
-
-function median(values: number[]): number {
-  return quantile(values, 0.5);
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) * q)];
 }
 
 function timingOf(name: string, times: number[]): BtOsTiming {

@@ -12,14 +12,10 @@ import { assemble } from '../src/asm';
 import { parseLaunchConfig } from '../src/debug/launchConfig';
 import { DebugRuntime } from '../src/debug/runtime';
 import { nodeFileReader } from '../src/debug/nodeFileReader';
+import { median } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const OS = path.join(ROOT, 'examples/os/kernel.g32');
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -9,6 +9,7 @@
 import { assembleText, Image } from '../src/asm';
 import { createSystem, SETTING_CHOICES, SystemOptions } from '../src/hypervisor/system';
 import { memoryLoopNative, memoryLoopSource } from './guests';
+import { median } from './stats';
 
 const ITERATIONS = 2_000_000;
 const RUNS = 9;
@@ -31,11 +32,6 @@ function runOnce(image: Image, setting: Setting): Timing {
   if (result.reason !== 'halted') throw new Error(`${system.settingName}: ${result.detail}`);
   if ((system.guest(0).regs[2] | 0) !== memoryLoopNative(ITERATIONS)) throw new Error(`${system.settingName}: the memory loop's result differs from JavaScript`);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export interface MemoryLoopRatio {

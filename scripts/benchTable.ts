@@ -10,16 +10,12 @@ import { assembleText, Image } from '../src/asm';
 import { COST_PROFILE_NAMES, COST_PROFILES, CostCounters, CostProfileName } from '../src/hypervisor/costs';
 import { createSystem, VirtualSystem } from '../src/hypervisor/system';
 import { MICRO_COLUMNS, MICRO_OPERATIONS, MicroColumn, MicroOperation, MicroSetting, microSource } from './microGuests';
+import { median } from './stats';
 
 function imageOf(text: string): Image {
   const result = assembleText(text);
   if (!result.image) throw new Error(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('; '));
   return result.image;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Runs an image once under a setting; only `run()` is timed (building the system is not). */

@@ -5,6 +5,7 @@
 // that every difference between neighbours has one cause.
 
 import { DEMO_HEADERS, DEMO_LEGEND, DEMO_RUNS, demoCells, formatTable, runName, systemOf } from './demoTable';
+import { median } from './stats';
 
 /** Runs per row; `ms` is their median (one run alone jumps around with the machine's load and the JIT). */
 const RUNS = 5;
@@ -14,11 +15,6 @@ const RUNS = 5;
  * timed before that shows the JIT's work rather than the setting's.
  */
 const WARM_UP_ROUNDS = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 export function main(): number {
   // Round-robin over the rows, after WARM_UP_ROUNDS untimed ones: the machine's load spreads over every row.

@@ -64,6 +64,11 @@ const enum Access {
   FETCH = 2,
 }
 
+/** The slot of Cpu.blockEntryCounts (`slots` long, a power of two) that counts the entries of cold code at `pc`. */
+export function blockEntrySlot(pc: number, slots: number): number {
+  return (pc >>> 2) & (slots - 1);
+}
+
 /** Why a run in block mode stopped (Cpu.blockMode). */
 export const enum BlockEnd {
   NONE = 0,
@@ -142,8 +147,7 @@ export class Cpu {
   blockEndPa = -1;
   /**
    * Block mode's entry counter, owned by the translator: entries of cold code by
-   * a hash of their virtual address, (pc >>> 2) & (length - 1), length a power of
-   * two. A control transfer to a target whose count would reach `blockEntryLimit`
+   * a hash of their virtual address (blockEntrySlot). A control transfer to a target whose count would reach `blockEntryLimit`
    * ends the run (JUMP), leaving the count for the translator to take; any other
    * is counted and run on, so cold code stops only where a block turns hot, or is.
    * null: every control transfer ends the run.
@@ -847,7 +851,7 @@ export class Cpu {
       // Block mode: a control transfer retired. Cold code runs on through targets not yet hot (see blockEntryCounts).
       const entryCounts = this.blockEntryCounts;
       if (entryCounts !== null) {
-        const slot = (pc >>> 2) & (entryCounts.length - 1);
+        const slot = blockEntrySlot(pc, entryCounts.length);
         const entries = entryCounts[slot] + 1;
         if (entries < this.blockEntryLimit) {
           entryCounts[slot] = entries;

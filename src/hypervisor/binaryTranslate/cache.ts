@@ -3,6 +3,7 @@
 // by guest-virtual address for the current address space, and the guest frames
 // that hold translated code, whose writes must drop those translations.
 
+import { blockEntrySlot } from '../../machine/cpu';
 import { AdaptiveReason, BlockFunction, TranslatedBlock } from './translate';
 
 /** Slots of the entry counter: a power of two; 4,096 cover 16 KiB of kernel code without two entries sharing one. */
@@ -10,11 +11,6 @@ const ENTRY_SLOTS = 4096;
 /** The count saturates here, below the MUST_STOP bit: translation thresholds are at most this. */
 export const MAX_ENTRY_COUNT = 0x7fff;
 const MUST_STOP = 0x8000;
-
-/** The entry counter's slot for cold code entered at `gva`: the CPU computes the same inline. */
-function entrySlot(gva: number): number {
-  return (gva >>> 2) & (ENTRY_SLOTS - 1);
-}
 
 export class TranslationCache {
   /** gpa of a block's first instruction -> block. */
@@ -71,7 +67,7 @@ export class TranslationCache {
 
   /** Counts a run of cold code entered at `gva`; returns how many so far (at most MAX_ENTRY_COUNT). */
   noteColdRun(gva: number): number {
-    const slot = entrySlot(gva);
+    const slot = blockEntrySlot(gva, ENTRY_SLOTS);
     const value = this.entryCounts[slot];
     const runs = Math.min((value & MAX_ENTRY_COUNT) + 1, MAX_ENTRY_COUNT);
     this.entryCounts[slot] = (value & MUST_STOP) | runs;
@@ -163,7 +159,7 @@ export class TranslationCache {
     const blocks = this.byFrame.get(gpa >>> 12);
     if (blocks) for (const block of [...blocks]) if (block.ranges.some(([start, stop]) => start <= gpa && gpa < stop)) this.remove(block);
     this.mustDecode.add(entry);
-    this.entryCounts[entrySlot(entry)] |= MUST_STOP;
+    this.entryCounts[blockEntrySlot(entry, ENTRY_SLOTS)] |= MUST_STOP;
   }
 
   /** Drops one block (its code changed under it). */

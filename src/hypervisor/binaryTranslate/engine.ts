@@ -444,78 +444,76 @@ export class BinaryTranslator implements BlockEnv {
    * adaptiveTrapLimit of them retranslates its block to emulate it directly.
    */
   private raiseNotingEmulation(block: TranslatedBlock): void {
-    const cpu = this.hv.cpu;
-    const counters = this.guest.counters;
-    const pc = cpu.pc;
-    const faultAddress = cpu.faultAddress;
-    const io = counters.ioEmulated;
-    const protectedWrites = counters.writeProtectEmulations;
-    cpu.raiseFault();
-    if (counters.ioEmulated === io && counters.writeProtectEmulations === protectedWrites) return;
+    const pc = this.hv.cpu.pc;
+    const faultAddress = this.hv.cpu.faultAddress;
+    const emulated = this.raiseSeeingEmulation();
+    if (emulated === undefined) return;
     const index = block.instrs.findIndex((i) => i.pc === pc);
     if (index < 0 || !isAdaptable(block.instrs[index].instr)) return;
     const gpa = block.gpa + (pc - block.gva);
-    const traps = this.cache.noteTrap(gpa);
-    if (traps < this.adaptiveTrapLimit) return;
-    const walk = this.guest.memory.walk(this.guest.cr3, faultAddress, GuestAccess.WRITE, false, false);
-    const kind = counters.ioEmulated !== io ? 'console' : walk.gpa >= 0 && this.cache.hasCode(walk.gpa >>> 12) ? 'code-page' : 'page-table';
-    const reason = this.cache.adaptive.get(gpa) ?? { kind, traps };
+    const reason = this.noteEmulationTrap(gpa, faultAddress, emulated);
+    if (reason === undefined) return;
     this.cache.makeAdaptive(block, gpa, reason);
-    const hv = this.hv;
-    if (hv.hvEvents.isActive) {
-      const text = formatInstr(block.instrs[index].instr);
-      hv.emit(
-        hv.event(
-          'bt-translate',
-          this.guest,
-          block.gva,
-          formatInstr(block.instrs[0].instr),
-          `retranslated the block at ${hexWord(block.gva)} to call the emulation of \`${text}\`, which ${describeAdaptive(reason)}: no trap from now on`,
-          { address: block.gpa },
-        ),
-      );
-    }
+    this.emitRetranslation(block.gva, formatInstr(block.instrs[0].instr), block.instrs[index].instr, block.gpa, reason);
   }
 
   /**
    * Raises the fault cold code left (see raiseNotingEmulation); when it ended in
    * an emulation often enough, the instruction becomes adaptive and the block at
-   * `entry` is decoded at its next run, to end at it and call the emulation.
+   * `entry` is decoded at its next run, to call the emulation.
    */
   private raiseNotingColdEmulation(entry: number): void {
     const cpu = this.hv.cpu;
     const guest = this.guest;
-    const counters = guest.counters;
     if (this.adaptiveTrapLimit === 0) {
       cpu.raiseFault();
       return;
     }
     const pc = cpu.pc;
     const faultAddress = cpu.faultAddress;
-    const io = counters.ioEmulated;
-    const protectedWrites = counters.writeProtectEmulations;
-    cpu.raiseFault();
-    if (counters.ioEmulated === io && counters.writeProtectEmulations === protectedWrites) return;
+    const emulated = this.raiseSeeingEmulation();
+    if (emulated === undefined) return;
     // The instruction was just fetched: its page is mapped, and reading it again sets no bit a fetch did not.
     const code = guest.memory.walk(guest.cr3, pc, GuestAccess.FETCH, false, false);
     if (code.gpa < 0 || !guest.memory.isRam(code.gpa) || (pc & 0xfff) + 8 > PAGE_SIZE) return;
     const instr = this.fetchOnPage(code.gpa)?.instr;
     if (instr === undefined || !isAdaptable(instr)) return;
-    const traps = this.cache.noteTrap(code.gpa);
-    if (traps < this.adaptiveTrapLimit) return;
-    const walk = guest.memory.walk(guest.cr3, faultAddress, GuestAccess.WRITE, false, false);
-    const kind = counters.ioEmulated !== io ? 'console' : walk.gpa >= 0 && this.cache.hasCode(walk.gpa >>> 12) ? 'code-page' : 'page-table';
-    const reason = this.cache.adaptive.get(code.gpa) ?? { kind, traps };
+    const reason = this.noteEmulationTrap(code.gpa, faultAddress, emulated);
+    if (reason === undefined) return;
     this.cache.makeAdaptiveAt(code.gpa, reason, entry);
+    this.emitRetranslation(entry, formatInstr(instr), instr, code.gpa, reason);
+  }
+
+  /** Raises the fault the CPU holds; says whether the hypervisor then emulated the access, and what it was. */
+  private raiseSeeingEmulation(): 'console' | 'protected-page' | undefined {
+    const counters = this.guest.counters;
+    const io = counters.ioEmulated;
+    const protectedWrites = counters.writeProtectEmulations;
+    this.hv.cpu.raiseFault();
+    return counters.ioEmulated !== io ? 'console' : counters.writeProtectEmulations !== protectedWrites ? 'protected-page' : undefined;
+  }
+
+  /**
+   * Counts a trap into an emulation at the instruction at `gpa`; once it has taken
+   * adaptiveTrapLimit of them, returns why it keeps trapping (its first reason, if
+   * it was made adaptive before), else undefined.
+   */
+  private noteEmulationTrap(gpa: number, faultAddress: number, emulated: 'console' | 'protected-page'): AdaptiveReason | undefined {
+    const traps = this.cache.noteTrap(gpa);
+    if (traps < this.adaptiveTrapLimit) return undefined;
+    const guest = this.guest;
+    const walk = guest.memory.walk(guest.cr3, faultAddress, GuestAccess.WRITE, false, false);
+    const kind = emulated === 'console' ? 'console' : walk.gpa >= 0 && this.cache.hasCode(walk.gpa >>> 12) ? 'code-page' : 'page-table';
+    return this.cache.adaptive.get(gpa) ?? { kind, traps };
+  }
+
+  /** Tells the trace and timeline that the block at `entry` now calls the emulation of `instr`. */
+  private emitRetranslation(entry: number, firstText: string, instr: DecodedInstr, gpa: number, reason: AdaptiveReason): void {
     const hv = this.hv;
-    if (hv.hvEvents.isActive) {
-      const text = formatInstr(instr);
-      hv.emit(
-        hv.event('bt-translate', guest, entry, text, `retranslated the block at ${hexWord(entry)} to call the emulation of \`${text}\`, which ${describeAdaptive(reason)}: no trap from now on`, {
-          address: code.gpa,
-        }),
-      );
-    }
+    if (!hv.hvEvents.isActive) return;
+    const text = formatInstr(instr);
+    const what = `retranslated the block at ${hexWord(entry)} to call the emulation of \`${text}\`, which ${describeAdaptive(reason)}: no trap from now on`;
+    hv.emit(hv.event('bt-translate', this.guest, entry, firstText, what, { address: gpa }));
   }
 
   /**

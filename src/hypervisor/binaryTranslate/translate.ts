@@ -415,56 +415,37 @@ function condition(op: ConditionalJump): string {
 }
 
 /**
- * Compiled blocks by source, and sources by instructions, shared by every
- * system in the process: a block's function depends on nothing but its
+ * Translations (source and compiled function) by their instructions, shared by
+ * every system in the process: a block's function depends on nothing but its
  * instructions and its arguments, and generating and compiling one costs tens
  * of microseconds (more than most blocks ever save), so a restarted session,
  * the demo's and bench's repeated runs and the divergence finder's twin run
- * reuse the translations of the runs before them.
+ * reuse the translations of the runs before them. Keyed by a short text of the
+ * instructions, not by the source, which is long to hash.
  */
-const compiled = new Map<string, BlockFunction>();
-const sources = new Map<string, string>();
-/** Bounds the shared caches (a guest that keeps generating code must not grow them without end). */
-const MAX_COMPILED = 4096;
-
-/** A block's source, generated once per process for the same instructions (see `compiled`). */
-export function sourceOf(instrs: readonly BlockInstr[], adaptiveAt: readonly number[]): string {
-  let key = `${adaptiveAt.join(',')}:`;
-  for (const { pc, instr } of instrs) key += `${pc},${instr.info.op},${instr.a},${instr.b},${instr.imm | 0},${instr.length};`;
-  let source = sources.get(key);
-  if (source === undefined) {
-    source = generateSource(instrs as BlockInstr[], adaptiveAt);
-    if (sources.size >= MAX_COMPILED) sources.clear();
-    sources.set(key, source);
-  }
-  return source;
-}
-
-/** A block's source and compiled function, by its instructions: one lookup by a short key instead of hashing the source. */
 const translations = new Map<string, { source: string; fn: BlockFunction }>();
+/** Bounds the shared cache (a guest that keeps generating code must not grow it without end). */
+const MAX_TRANSLATIONS = 4096;
 
+/** The translation of these instructions (`adaptiveAt`: those handed to the emulation), made once per process. */
 export function translationOf(instrs: readonly BlockInstr[], adaptiveAt: readonly number[]): { source: string; fn: BlockFunction } {
   let key = `${adaptiveAt.join(',')}:`;
   for (const { pc, instr } of instrs) key += `${pc},${instr.info.op},${instr.a},${instr.b},${instr.imm | 0},${instr.length};`;
   let translation = translations.get(key);
   if (translation === undefined) {
-    const source = sourceOf(instrs, adaptiveAt);
+    const source = generateSource(instrs as BlockInstr[], adaptiveAt);
     translation = { source, fn: compile(source) };
-    if (translations.size >= MAX_COMPILED) translations.clear();
+    if (translations.size >= MAX_TRANSLATIONS) translations.clear();
     translations.set(key, translation);
   }
   return translation;
 }
 
+/** Compiles a block's source (translationOf caches the result). */
 export function compile(source: string): BlockFunction {
-  let fn = compiled.get(source);
-  if (fn !== undefined) return fn;
   // Generated from decoded guest instructions only (numbers and fixed templates), never from guest text.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling generated code is what binary translation is
-  fn = new Function('cpu', 'r', 'env', 'block', source) as BlockFunction;
-  if (compiled.size >= MAX_COMPILED) compiled.clear();
-  compiled.set(source, fn);
-  return fn;
+  return new Function('cpu', 'r', 'env', 'block', source) as BlockFunction;
 }
 
 /** Static successors of a block's last instruction, for chaining. */
