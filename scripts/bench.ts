@@ -141,7 +141,7 @@ export async function main(): Promise<void> {
   }
 
   out('');
-  printBtOnOs(out);
+  await printBtOnOs(out);
 
   // 3. Cached shadows against dropping them, on a guest that switches address spaces often.
   const switcher = imageOf(contextSwitchSource(2000, 200));
@@ -163,7 +163,7 @@ export async function main(): Promise<void> {
 
 if (require.main === module && process.argv[2] === '--compute') computeChildMain(process.argv[3]);
 else if (require.main === module && runAloneChild()) {
-  // A child of printBtOnOs: it printed its one setting's timing.
+  // A child of printBtOnOs: it serves its one setting's runs.
 } else if (require.main === module && process.argv[2] === '--memory-loop') printMemoryLoopRatio((s) => process.stdout.write(s + '\n'));
 else if (require.main === module)
   main().catch((e) => {

@@ -4,14 +4,14 @@
 // Each run is a fresh system (a cold translation cache), as in the demo; only
 // run() is timed. Reported by `npm run bench`, never asserted.
 
-import { execFileSync } from 'child_process';
+import { ChildProcess, fork } from 'child_process';
 import { createSystem, SettingChoice } from '../src/hypervisor/system';
 import { DEMO_INPUT, demoImage } from './demoTable';
 import { median, quantile } from './stats';
 
 const RUNS = 201;
 /** Rounds run before timing, so that the interpreter, the engine and the compiled blocks are warm in both settings. */
-const WARM_UP = 50;
+const WARM_UP = 400;
 /** For experiments: BENCH_THRESHOLD=n runs binary translation with another translation threshold. */
 const THRESHOLD = process.env.BENCH_THRESHOLD ? Number(process.env.BENCH_THRESHOLD) : undefined;
 
@@ -61,35 +61,92 @@ export function measureBtOnOs(runs = RUNS): BtOsTiming[] {
   return SETTINGS.map(({ name }, k) => timingOf(name, times[k]));
 }
 
-/** The argument that makes `npm run bench`'s script (or this one) time one setting alone and print it as JSON. */
+/** The argument that makes `npm run bench`'s script (or this one) a child that times one setting on request. */
 export const ALONE_FLAG = '--bt-os-alone';
 
+/** What a lockstep child says: warmed up, or how long each run it was asked for took. */
+type ChildMessage = { ready: true; first: number; early: number } | { ms: number[] };
+
+/** Warm-up runs a child reports the median of (after its first): how a short session fares, before the compiler has caught up. */
+const EARLY_RUNS = 50;
+
+/** Runs a lockstep child does in a row when its turn comes: enough to warm the caches the other processes' turns cooled, few enough to stay inside one of the machine's phases. */
+const TURN = 10;
+
 /**
- * One setting alone in this process: WARM_UP runs, then `runs` timed runs of a
- * fresh system each, so that no other setting's runs shape the compiled code or
- * leave garbage for this one's runs to collect. (A full collection forced before
- * each run does worse: it throws away compiled code that names the dead systems'
- * objects, and the runs are then timed mostly unoptimized.)
+ * One setting alone in this process, so that no other setting's runs shape the
+ * compiled code or leave garbage for this one's runs to collect: WARM_UP runs,
+ * then TURN timed runs (a fresh system each) per message from the parent.
  */
-function measureAlone(k: number, runs: number): BtOsTiming {
-  const { name, setting } = SETTINGS[k];
-  for (let i = 0; i < WARM_UP; i++) runOnce(setting);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(runOnce(setting));
-  return timingOf(name, times);
+function serveAlone(k: number): void {
+  const { setting } = SETTINGS[k];
+  const warmUp: number[] = [];
+  for (let i = 0; i < WARM_UP; i++) warmUp.push(runOnce(setting));
+  const send = (message: ChildMessage) => process.send?.(message);
+  process.on('message', (message) => {
+    if (message === 'run') send({ ms: Array.from({ length: TURN }, () => runOnce(setting)) });
+    else process.exit(0);
+  });
+  send({ ready: true, first: warmUp[0], early: median(warmUp.slice(1, EARLY_RUNS + 1)) });
 }
 
-/** In a child started with ALONE_FLAG: prints its one setting's timing; true if this process is such a child. */
+/** In a child started with ALONE_FLAG: serves its one setting's runs; true if this process is such a child. */
 export function runAloneChild(): boolean {
   const at = process.argv.indexOf(ALONE_FLAG);
   if (at < 0) return false;
-  process.stdout.write(JSON.stringify(measureAlone(Number(process.argv[at + 1]), Number(process.argv[at + 2]))) + '\n');
+  serveAlone(Number(process.argv[at + 1]));
   return true;
 }
 
-/** Each setting in a process of its own, started from this script (`entry`). */
-function measureEachAlone(runs: number, entry: string): BtOsTiming[] {
-  return SETTINGS.map((_, k) => JSON.parse(execFileSync(process.execPath, [entry, ALONE_FLAG, String(k), String(runs)], { encoding: 'utf8' })) as BtOsTiming);
+/** The next message from a child. */
+function nextMessage(child: ChildProcess): Promise<ChildMessage> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`bench child exited (${code}) before answering`));
+    child.once('exit', onExit);
+    child.once('message', (message) => {
+      child.off('exit', onExit);
+      resolve(message as ChildMessage);
+    });
+  });
+}
+
+/**
+ * Each setting in a process of its own, the processes run in lockstep: TURN runs
+ * of each in turn (the order rotating), never two at once. This machine's speed
+ * moves in phases (the collector's marking, other load) lasting tens of runs; in
+ * lockstep each setting's i-th turn falls in the same phase, so the ratio of
+ * binary translation's median run in a turn to trap-and-emulate's in the same
+ * round compares like with like.
+ */
+async function measureLockstep(runs: number, entry: string): Promise<{ timings: BtOsTiming[]; ratios: number[]; warmUps: Array<{ first: number; early: number }> }> {
+  const children = SETTINGS.map((_, k) => fork(entry, [ALONE_FLAG, String(k)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  try {
+    const warmUps: Array<{ first: number; early: number }> = [];
+    // Warm-up one child at a time: two at once would share the machine's two cores with the parent.
+    for (const child of children) {
+      const message = await nextMessage(child);
+      if (!('ready' in message)) throw new Error('bench child answered out of turn');
+      warmUps.push(message);
+    }
+    const times: number[][] = SETTINGS.map(() => []);
+    const ratios: number[] = [];
+    for (let i = 0; i < Math.ceil(runs / TURN); i++) {
+      const turns: number[][] = [];
+      for (let j = 0; j < SETTINGS.length; j++) {
+        const k = (i + j) % SETTINGS.length;
+        const answer = nextMessage(children[k]);
+        children[k].send('run');
+        const message = await answer;
+        if (!('ms' in message)) throw new Error('bench child answered out of turn');
+        turns[k] = message.ms;
+        times[k].push(...message.ms);
+      }
+      ratios.push(median(turns[2]) / median(turns[1]));
+    }
+    return { timings: SETTINGS.map(({ name }, k) => timingOf(name, times[k])), ratios, warmUps };
+  } finally {
+    for (const child of children) if (child.connected) child.send('exit');
+  }
 }
 
 function printTimings(out: (line: string) => void, timings: BtOsTiming[]): void {
@@ -110,13 +167,24 @@ function printTimings(out: (line: string) => void, timings: BtOsTiming[]): void 
  * setting's median moves by a third with what runs beside it; alone, a setting
  * is timed as a debug session or a CLI run uses it, one setting per process.
  */
-export function printBtOnOs(out: (line: string) => void, runs = RUNS, entry = process.argv[1]): void {
+export async function printBtOnOs(out: (line: string) => void, runs = RUNS, entry = process.argv[1]): Promise<void> {
   out(`## Example OS: binary translation against trap-and-emulate (run() only, a fresh system per run, ${runs} runs each after ${WARM_UP} warm-up runs)`);
-  out('Each setting in a process of its own:');
-  printTimings(out, measureEachAlone(runs, entry));
+  out(`Each setting in a process of its own, the processes in lockstep (${TURN} runs of each in turn):`);
+  const { timings, ratios, warmUps } = await measureLockstep(runs, entry);
+  printTimings(out, timings);
+  out(
+    `binary translation / trap-and-emulate, turn by turn (median run of each in the same round): median ${median(ratios).toFixed(2)}x, quartiles ${quantile(ratios, 0.25).toFixed(2)}x to ${quantile(ratios, 0.75).toFixed(2)}x; binary translation faster in ${ratios.filter((r) => r < 1).length} of ${ratios.length} rounds`,
+  );
+  out(`Before the compiler has caught up (the same processes' warm-up: their first run, and the median of the ${EARLY_RUNS} after it):`);
+  SETTINGS.forEach(({ name }, k) => out(`${name.padEnd(52)} first ${warmUps[k].first.toFixed(3).padStart(7)} ms  early median ${warmUps[k].early.toFixed(3).padStart(7)} ms`));
   out('All three in one process, interleaved in rotating order:');
   printTimings(out, measureBtOnOs(runs));
 }
 
 // Run as itself (`node out/scripts/benchBtOs.js [runs]`), not bundled into dist/bench.js, whose own main calls it.
-if (require.main === module && /benchBtOs\.js$/.test(process.argv[1]) && !runAloneChild()) printBtOnOs((s) => process.stdout.write(s + '\n'), Number(process.argv[2] ?? RUNS));
+if (require.main === module && /benchBtOs\.js$/.test(process.argv[1]) && !runAloneChild()) {
+  printBtOnOs((s) => process.stdout.write(s + '\n'), Number(process.argv[2] ?? RUNS)).catch((e) => {
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -8,13 +8,14 @@ import { DEMO_HEADERS, DEMO_LEGEND, DEMO_RUNS, demoCells, formatTable, runName, 
 import { median } from './stats';
 
 /** Runs per row; `ms` is their median (one run alone jumps around with the machine's load and the JIT). */
-const RUNS = 5;
+const RUNS = 11;
 /**
  * Untimed rounds first: every setting's own code (the translator's, the hardware
- * assist's) is compiled by the JIT only once it has run a few times, and a row
- * timed before that shows the JIT's work rather than the setting's.
+ * assist's) is compiled by the JIT only once it has run many times (binary
+ * translation's engine, a few dozen runs), and a row timed before that shows
+ * the JIT's work rather than the setting's. Some two seconds in all.
  */
-const WARM_UP_ROUNDS = 5;
+const WARM_UP_ROUNDS = 40;
 
 export function main(): number {
   // Round-robin over the rows, after WARM_UP_ROUNDS untimed ones: the machine's load spreads over every row.

@@ -32,15 +32,22 @@ function classify(guest: Guest, cache: TranslationCache, va: number, isWrite: bo
   return undefined;
 }
 
-/** The data access of an adaptable instruction (see isAdaptable) with the registers as they are now. */
-function accessOf(instr: DecodedInstr, regs: Int32Array): { address: number; size: number; isWrite: boolean } {
+/**
+ * The data access of an adaptable instruction (see isAdaptable) with the registers
+ * as they are now, left in `access` (one object reused: this runs at every console store).
+ */
+const access = { address: 0, size: 4, isWrite: false };
+function accessOf(instr: DecodedInstr, regs: Int32Array): void {
   const op = instr.info.op;
-  if (op === Op.PUSH_R || op === Op.PUSH_I) return { address: (regs[15] - 4) | 0, size: 4, isWrite: true };
-  if (op === Op.POP) return { address: regs[15], size: 4, isWrite: false };
-  const address = instr.info.mem === 'reg' ? regs[instr.b] : instr.info.mem === 'disp' ? (regs[instr.b] + instr.imm) | 0 : instr.imm | 0;
-  const isByte = op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A || op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A;
-  const isWrite = op === Op.ST_R || op === Op.ST_RD || op === Op.ST_A || op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A;
-  return { address, size: isByte ? 1 : 4, isWrite };
+  if (op === Op.PUSH_R || op === Op.PUSH_I || op === Op.POP) {
+    access.address = op === Op.POP ? regs[15] : (regs[15] - 4) | 0;
+    access.size = 4;
+    access.isWrite = op !== Op.POP;
+    return;
+  }
+  access.address = instr.info.mem === 'reg' ? regs[instr.b] : instr.info.mem === 'disp' ? (regs[instr.b] + instr.imm) | 0 : instr.imm | 0;
+  access.size = op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A || op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A ? 1 : 4;
+  access.isWrite = op === Op.ST_R || op === Op.ST_RD || op === Op.ST_A || op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A;
 }
 
 /**
@@ -50,8 +57,8 @@ function accessOf(instr: DecodedInstr, regs: Int32Array): { address: number; siz
  */
 export function runAdaptive(hv: Hypervisor, guest: Guest, cache: TranslationCache, instr: DecodedInstr): boolean {
   const cpu = hv.cpu;
-  const regs = cpu.regs;
-  const { address, size, isWrite } = accessOf(instr, regs);
+  accessOf(instr, cpu.regs);
+  const { address, size, isWrite } = access;
   const kind = classify(guest, cache, address, isWrite) ?? (size > 1 ? classify(guest, cache, (address + size - 1) | 0, isWrite) : undefined);
   if (kind !== undefined) {
     const counters = guest.counters;

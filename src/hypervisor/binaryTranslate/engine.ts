@@ -29,7 +29,7 @@ import { decodeForInterpreter, interpretBlock } from './interpret';
 import { AdaptiveReason, BlockEnv, BlockInstr, endsBlockAt, isAdaptable, isCallOut, MAX_BLOCK_INSTRUCTIONS, staticSuccessors, TranslatedBlock, translationOf, writesMemory } from './translate';
 
 /** Writes to a code frame that hit no translation before the frame is treated as hot (see TranslationCache). */
-export const HOT_FRAME_WRITES = 16;
+export const HOT_FRAME_WRITES = 4;
 
 /**
  * Runs of a block (interpreted) before it is translated: cold code, run once
@@ -426,7 +426,7 @@ export class BinaryTranslator implements BlockEnv {
   private compileBlock(block: TranslatedBlock): void {
     const hv = this.hv;
     const guest = this.guest;
-    const { source, fn } = translationOf(block.instrs, block.adaptiveAt);
+    const { source, fn } = translationOf(block.instrs, block.adaptiveAt, block.decoded);
     block.source = source;
     block.fn = fn;
     block.isTranslated = true;
@@ -454,7 +454,7 @@ export class BinaryTranslator implements BlockEnv {
     const reason = this.noteEmulationTrap(gpa, faultAddress, emulated);
     if (reason === undefined) return;
     this.cache.makeAdaptive(block, gpa, reason);
-    this.emitRetranslation(block.gva, formatInstr(block.instrs[0].instr), block.instrs[index].instr, block.gpa, reason);
+    this.emitRetranslation(block.gva, block.instrs[0].instr, block.instrs[index].instr, block.gpa, reason);
   }
 
   /**
@@ -481,7 +481,7 @@ export class BinaryTranslator implements BlockEnv {
     const reason = this.noteEmulationTrap(code.gpa, faultAddress, emulated);
     if (reason === undefined) return;
     this.cache.makeAdaptiveAt(code.gpa, reason, entry);
-    this.emitRetranslation(entry, formatInstr(instr), instr, code.gpa, reason);
+    this.emitRetranslation(entry, instr, instr, code.gpa, reason);
   }
 
   /** Raises the fault the CPU holds; says whether the hypervisor then emulated the access, and what it was. */
@@ -507,13 +507,14 @@ export class BinaryTranslator implements BlockEnv {
     return this.cache.adaptive.get(gpa) ?? { kind, traps };
   }
 
-  /** Tells the trace and timeline that the block at `entry` now calls the emulation of `instr`. */
-  private emitRetranslation(entry: number, firstText: string, instr: DecodedInstr, gpa: number, reason: AdaptiveReason): void {
+  /** Tells the trace and timeline that the block at `entry` (starting with `first`) now calls the emulation of `instr`. */
+  private emitRetranslation(entry: number, first: DecodedInstr, instr: DecodedInstr, gpa: number, reason: AdaptiveReason): void {
     const hv = this.hv;
+    // (Text only for a listener: formatting costs more than the retranslation itself.)
     if (!hv.hvEvents.isActive) return;
     const text = formatInstr(instr);
     const what = `retranslated the block at ${hexWord(entry)} to call the emulation of \`${text}\`, which ${describeAdaptive(reason)}: no trap from now on`;
-    hv.emit(hv.event('bt-translate', this.guest, entry, firstText, what, { address: gpa }));
+    hv.emit(hv.event('bt-translate', this.guest, entry, formatInstr(first), what, { address: gpa }));
   }
 
   /**

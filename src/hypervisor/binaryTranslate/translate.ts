@@ -420,25 +420,43 @@ function condition(op: ConditionalJump): string {
  * instructions and its arguments, and generating and compiling one costs tens
  * of microseconds (more than most blocks ever save), so a restarted session,
  * the demo's and bench's repeated runs and the divergence finder's twin run
- * reuse the translations of the runs before them. Keyed by a short text of the
- * instructions, not by the source, which is long to hash.
+ * reuse the translations of the runs before them. Found by the block's first
+ * address, then by comparing its decoded form (numbers, cheaper than any text key).
  */
-const translations = new Map<string, { source: string; fn: BlockFunction }>();
+const translations = new Map<number, Array<{ key: readonly number[]; source: string; fn: BlockFunction }>>();
 /** Bounds the shared cache (a guest that keeps generating code must not grow it without end). */
 const MAX_TRANSLATIONS = 4096;
+let translationCount = 0;
 
-/** The translation of these instructions (`adaptiveAt`: those handed to the emulation), made once per process. */
-export function translationOf(instrs: readonly BlockInstr[], adaptiveAt: readonly number[]): { source: string; fn: BlockFunction } {
-  let key = `${adaptiveAt.join(',')}:`;
-  for (const { pc, instr } of instrs) key += `${pc},${instr.info.op},${instr.a},${instr.b},${instr.imm | 0},${instr.length};`;
-  let translation = translations.get(key);
-  if (translation === undefined) {
-    const source = generateSource(instrs as BlockInstr[], adaptiveAt);
-    translation = { source, fn: compile(source) };
-    if (translations.size >= MAX_TRANSLATIONS) translations.clear();
-    translations.set(key, translation);
+/**
+ * The translation of these instructions (`adaptiveAt`: those handed to the
+ * emulation), made once per process. `key` is the block's decoded form
+ * (decodeForInterpreter), which determines both.
+ */
+export function translationOf(instrs: readonly BlockInstr[], adaptiveAt: readonly number[], key: readonly number[]): { source: string; fn: BlockFunction } {
+  const pc = instrs[0].pc;
+  let same = translations.get(pc);
+  if (same !== undefined) {
+    for (let i = 0; i < same.length; i++) if (isSameKey(same[i].key, key)) return same[i];
+  } else {
+    if (translationCount >= MAX_TRANSLATIONS) {
+      translations.clear();
+      translationCount = 0;
+    }
+    same = [];
+    translations.set(pc, same);
   }
+  const source = generateSource(instrs as BlockInstr[], adaptiveAt);
+  const translation = { key: [...key], source, fn: compile(source) };
+  same.push(translation);
+  translationCount++;
   return translation;
+}
+
+function isSameKey(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Compiles a block's source (translationOf caches the result). */
