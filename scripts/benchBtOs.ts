@@ -1,8 +1,8 @@
-// Binary translation against trap-and-emulate on the example OS, in wall time:
-// both in this one process and interleaved run by run (with bare hardware), so
-// that all see the same compiled interpreter and the same load on the machine.
-// Each run is a fresh system (a cold translation cache), as in the demo; only
-// run() is timed. Reported by `npm run bench`, never asserted.
+// Binary translation against trap-and-emulate on the example OS, in wall time
+// (with bare hardware beside them): each setting in a process of its own, the
+// processes taking turns, and then all three interleaved in one process. Each
+// run is a fresh system (a cold translation cache), as in the demo; only run()
+// is timed. Reported by `npm run bench`, never asserted.
 
 import { ChildProcess, fork } from 'child_process';
 import { createSystem, SettingChoice } from '../src/hypervisor/system';
@@ -10,7 +10,12 @@ import { DEMO_INPUT, demoImage } from './demoTable';
 import { median, quantile } from './stats';
 
 const RUNS = 201;
-/** Rounds run before timing, so that the interpreter, the engine and the compiled blocks are warm in both settings. */
+/**
+ * Runs before timing, so that the interpreter, the engine and the compiled blocks
+ * are compiled by the JIT in every setting: binary translation's engine is many
+ * small functions that each run a few times a run, and its time per run still
+ * falls until some 300 runs (trap-and-emulate's, after a few dozen).
+ */
 const WARM_UP = 400;
 /** For experiments: BENCH_THRESHOLD=n runs binary translation with another translation threshold. */
 const THRESHOLD = process.env.BENCH_THRESHOLD ? Number(process.env.BENCH_THRESHOLD) : undefined;
