@@ -436,13 +436,14 @@ let translationCount = 0;
 export function translationOf(instrs: readonly BlockInstr[], adaptiveAt: readonly number[], key: readonly number[]): { source: string; fn: BlockFunction } {
   const pc = instrs[0].pc;
   let same = translations.get(pc);
-  if (same !== undefined) {
-    for (let i = 0; i < same.length; i++) if (isSameKey(same[i].key, key)) return same[i];
-  } else {
-    if (translationCount >= MAX_TRANSLATIONS) {
-      translations.clear();
-      translationCount = 0;
-    }
+  if (same !== undefined) for (let i = 0; i < same.length; i++) if (isSameKey(same[i].key, key)) return same[i];
+  // (Counted per translation: code rewritten again and again at one address fills one list.)
+  if (translationCount >= MAX_TRANSLATIONS) {
+    translations.clear();
+    translationCount = 0;
+    same = undefined;
+  }
+  if (same === undefined) {
     same = [];
     translations.set(pc, same);
   }
