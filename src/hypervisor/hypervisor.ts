@@ -300,10 +300,10 @@ export class Hypervisor implements Platform, TrapContext, DeviceHost {
   }
 
   /** An emulated instruction retires: one guest tick (g32-isa.md §4). */
-  retireEmulated(nextPc: number): void {
+  retireEmulated(nextPc: number, needsService = true): void {
     this.cpu.ticks++;
     this.cpu.pc = nextPc | 0;
-    this.cpu.requestService();
+    if (needsService) this.cpu.requestService();
   }
 
   // ------------------------------------------------------------ the trap handler

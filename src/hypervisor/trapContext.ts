@@ -45,8 +45,12 @@ export interface TrapContext extends ShadowHost {
   peekInstruction(guest: Guest, pc: number): DecodedInstr | undefined;
   peekText(guest: Guest, pc: number): string;
 
-  /** An emulated instruction retires: one guest tick. */
-  retireEmulated(nextPc: number): void;
+  /**
+   * An emulated instruction retires: one guest tick. The platform is serviced
+   * before the next instruction unless `needsService` is false: for an emulated
+   * store, which (as on bare hardware) changes nothing the platform looks at.
+   */
+  retireEmulated(nextPc: number, needsService?: boolean): void;
   setPretendMode(guest: Guest, isUser: boolean): void;
   loadRealCr3(): void;
   syncRealCr3(): void;

@@ -270,7 +270,9 @@ export function emulateMemoryInstruction(hv: TrapContext, guest: Guest, instr: D
       assertNever(access, 'memory access');
   }
   hv.mark('advance');
-  hv.retireEmulated(newPc);
+  // A store (to RAM or the console) changes nothing the platform's service looks at, so, as a bare store, it asks for none:
+  // the console loops' stores are most of what trap-and-emulate and binary translation emulate.
+  hv.retireEmulated(newPc, access.kind !== 'store');
   hv.mark('pf-return');
 }
 
