@@ -598,7 +598,7 @@ export class BinaryTranslator implements BlockEnv {
       // An ordinary store on a hot frame may have changed this very block unseen; an emulated one reports writes to code
       // (dropping blocks). A changed mapping also ends the block here.
       if ((!isEmulated && writesMemory(instr)) || cpu.fault !== 0 || this.cache.generation !== generation) return false;
-      // The emulation asks for the platform to be serviced (as after a trap): done here, as the run loop would before
+      // An emulation that asks for the platform to be serviced (as after a trap; a store does not) has it done here, as the run loop would before
       // the next block; the block goes on if that delivered nothing, stopped nothing and switched nothing.
       if (cpu.ticks >= cpu.eventTick) {
         const stop = cpu.serviceAll();
