@@ -3,18 +3,15 @@
 // here is asserted (tests never time anything).
 
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import { assemble, assembleText, Image } from '../src/asm';
+import { assembleText, Image } from '../src/asm';
 import { createSystem, SETTING_CHOICES, SystemOptions, VirtualSystem } from '../src/hypervisor/system';
 import { computeLoopNative, computeLoopSource, contextSwitchSource } from './guests';
 import { printDebugBench } from './benchDebug';
-import { printBtOnOs, runAloneChild } from './benchBtOs';
+import { printBtOnOs, runAloneChild, timedOsRun } from './benchBtOs';
 import { printMemoryLoopRatio } from './benchMemoryLoop';
 import { printVirtualizationTable } from './benchTable';
 import { median } from './stats';
 
-const ROOT = path.resolve(__dirname, '..');
 type Setting = Pick<SystemOptions, 'virtualization' | 'paging' | 'kernelShadows'>;
 
 const SETTINGS: readonly Setting[] = SETTING_CHOICES;
@@ -33,12 +30,6 @@ function timeIt(fn: () => void, runs: number): number {
 function imageOf(text: string): Image {
   const result = assembleText(text);
   if (!result.image) throw new Error(result.diagnostics.map((d) => d.message).join('; '));
-  return result.image;
-}
-
-function osImage(): Image {
-  const result = assemble(path.join(ROOT, 'examples/os/kernel.g32'), { readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined) });
-  if (!result.image) throw new Error('examples/os does not assemble');
   return result.image;
 }
 
@@ -61,22 +52,11 @@ function measure(image: Image, setting: Setting, runs: number, inputs = [{ tick:
 const OS_RUNS = 25;
 const OS_WARM_UP = 300;
 
-/**
- * The median wall time of run() alone: each run a fresh system, made untimed (a
- * run of the example OS is well under a millisecond, making a system about as long).
- */
-function measureRuns(image: Image, setting: Setting): Measured {
-  const systemOf = () => createSystem({ ...setting, guests: [{ name: 'bench', image, inputs: [{ tick: 2000, bytes: Buffer.from('k') }] }], maxInstructions: 1e9 });
-  const times: number[] = [];
-  let system!: VirtualSystem;
-  for (let i = 0; i < OS_WARM_UP + OS_RUNS; i++) {
-    system = systemOf();
-    const start = process.hrtime.bigint();
-    const result = system.run();
-    if (i >= OS_WARM_UP) times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (result.reason !== 'halted') throw new Error(`${system.settingName}: ${result.detail}`);
-  }
-  return { ms: median(times), system };
+/** The median wall time of run() alone over OS_RUNS runs of the example OS (timedOsRun), after OS_WARM_UP untimed ones. */
+function measureOsRuns(setting: Setting): Measured {
+  for (let i = 0; i < OS_WARM_UP; i++) timedOsRun(setting);
+  const runs = Array.from({ length: OS_RUNS }, () => timedOsRun(setting));
+  return { ms: median(runs.map((r) => r.ms)), system: runs[runs.length - 1].system };
 }
 
 function label(setting: Setting): string {
@@ -152,13 +132,12 @@ export async function main(): Promise<void> {
   printMemoryLoopRatio(out);
 
   // 2. The example OS.
-  const os = osImage();
-  const osBare = measureRuns(os, { virtualization: 'none' });
+  const osBare = measureOsRuns({ virtualization: 'none' });
   out('');
   out(`## Example OS (examples/os, ${osBare.system.guest(0).retired} instructions; run() only, median of ${OS_RUNS} runs after ${OS_WARM_UP} untimed ones, a setting at a time)`);
   out(`${'bare hardware'.padEnd(52)} ${osBare.ms.toFixed(2).padStart(8)} ms  1.00x  ${mips(osBare.system.guest(0).retired, osBare.ms)}`);
   for (const setting of SETTINGS) {
-    const m = measureRuns(os, setting);
+    const m = measureOsRuns(setting);
     out(`${label(setting).padEnd(52)} ${m.ms.toFixed(2).padStart(8)} ms  ${(m.ms / osBare.ms).toFixed(2)}x  est. cycles ${m.system.estimatedCycles()}  ${counterSummary(m.system)}`);
   }
 

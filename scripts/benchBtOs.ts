@@ -5,7 +5,7 @@
 // is timed. Reported by `npm run bench`, never asserted.
 
 import { ChildProcess, fork } from 'child_process';
-import { createSystem, SettingChoice } from '../src/hypervisor/system';
+import { createSystem, SettingChoice, VirtualSystem } from '../src/hypervisor/system';
 import { DEMO_INPUT, demoImage } from './demoTable';
 import { median, quantile } from './stats';
 
@@ -26,7 +26,8 @@ const SETTINGS: ReadonlyArray<{ name: string; setting: SettingChoice }> = [
   { name: 'binary-translation / shadow-on-demand / separate', setting: { virtualization: 'binary-translation', paging: 'shadow-on-demand', kernelShadows: 'separate' } },
 ];
 
-function runOnce(setting: SettingChoice): number {
+/** One run of the example OS under `setting`: a fresh system, made untimed; the wall time of run() alone. */
+export function timedOsRun(setting: SettingChoice): { ms: number; system: VirtualSystem } {
   const system = createSystem({
     ...setting,
     translationThreshold: THRESHOLD,
@@ -37,7 +38,11 @@ function runOnce(setting: SettingChoice): number {
   const result = system.run();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.reason !== 'halted') throw new Error(`${setting.virtualization}: ${result.detail}`);
-  return ms;
+  return { ms, system };
+}
+
+function runOnce(setting: SettingChoice): number {
+  return timedOsRun(setting).ms;
 }
 
 function timingOf(name: string, times: number[]): BtOsTiming {

@@ -8,14 +8,13 @@
 // ordinary access, and a fault takes the ordinary way.
 
 import { hexWord } from '../../machine/format';
-import { Op } from '../../machine/isa';
-import { DecodedInstr } from '../../machine/decode';
+import { DecodedInstr, operandAddress } from '../../machine/decode';
 import { GuestAccess, GuestMemory } from '../guestMemory';
 import type { Guest } from '../guest';
 import type { Hypervisor } from '../hypervisor';
 import { emulateMemoryInstruction, formatGuestInstr } from '../trapEmulate';
 import type { TranslationCache } from './cache';
-import { AdaptiveReason } from './translate';
+import { AdaptiveReason, writesMemory } from './translate';
 
 /** Traps into emulation at one instruction before its block is retranslated to call the emulation directly. */
 export const ADAPTIVE_TRAP_LIMIT = 4;
@@ -32,22 +31,10 @@ function classify(guest: Guest, cache: TranslationCache, va: number, isWrite: bo
   return undefined;
 }
 
-/**
- * The data access of an adaptable instruction (see isAdaptable) with the registers
- * as they are now, left in `access` (one object reused: this runs at every console store).
- */
-const access = { address: 0, size: 4, isWrite: false };
-function accessOf(instr: DecodedInstr, regs: Int32Array): void {
-  const op = instr.info.op;
-  if (op === Op.PUSH_R || op === Op.PUSH_I || op === Op.POP) {
-    access.address = op === Op.POP ? regs[15] : (regs[15] - 4) | 0;
-    access.size = 4;
-    access.isWrite = op !== Op.POP;
-    return;
-  }
-  access.address = instr.info.mem === 'reg' ? regs[instr.b] : instr.info.mem === 'disp' ? (regs[instr.b] + instr.imm) | 0 : instr.imm | 0;
-  access.size = op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A || op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A ? 1 : 4;
-  access.isWrite = op === Op.ST_R || op === Op.ST_RD || op === Op.ST_A || op === Op.STB_R || op === Op.STB_RD || op === Op.STB_A;
+/** Where an adaptable instruction's data access goes with the registers as they are now (its kind and size: OpInfo.access). */
+function addressOf(instr: DecodedInstr, regs: Int32Array): number {
+  const kind = instr.info.access.kind;
+  return kind === 'push' ? (regs[15] - 4) | 0 : kind === 'pop' ? regs[15] : operandAddress(instr, regs);
 }
 
 /**
@@ -57,8 +44,9 @@ function accessOf(instr: DecodedInstr, regs: Int32Array): void {
  */
 export function runAdaptive(hv: Hypervisor, guest: Guest, cache: TranslationCache, instr: DecodedInstr): boolean {
   const cpu = hv.cpu;
-  accessOf(instr, cpu.regs);
-  const { address, size, isWrite } = access;
+  const address = addressOf(instr, cpu.regs);
+  const size = instr.info.access.kind === 'none' ? 0 : instr.info.access.size;
+  const isWrite = writesMemory(instr);
   const kind = classify(guest, cache, address, isWrite) ?? (size > 1 ? classify(guest, cache, (address + size - 1) | 0, isWrite) : undefined);
   if (kind !== undefined) {
     const counters = guest.counters;
@@ -81,41 +69,27 @@ export function runAdaptive(hv: Hypervisor, guest: Guest, cache: TranslationCach
 function runOrdinary(hv: Hypervisor, instr: DecodedInstr, address: number): void {
   const cpu = hv.cpu;
   const regs = cpu.regs;
-  const op = instr.info.op;
-  const a = instr.a;
-  switch (op) {
-    case Op.LD_R:
-    case Op.LD_RD:
-    case Op.LD_A:
-    case Op.LDB_R:
-    case Op.LDB_RD:
-    case Op.LDB_A:
-    case Op.POP: {
-      const value = op === Op.LDB_R || op === Op.LDB_RD || op === Op.LDB_A ? cpu.load8(address) : cpu.load32(address);
+  const access = instr.info.access;
+  switch (access.kind) {
+    case 'load':
+    case 'pop': {
+      const value = access.size === 1 ? cpu.load8(address) : cpu.load32(address);
       if (cpu.fault !== 0) return;
-      if (op === Op.POP) regs[15] = (regs[15] + 4) | 0;
-      regs[a] = value;
+      if (access.kind === 'pop') regs[15] = (regs[15] + 4) | 0;
+      regs[instr.a] = value;
       break;
     }
-    case Op.ST_R:
-    case Op.ST_RD:
-    case Op.ST_A:
-      cpu.store32(address, regs[a]);
+    case 'store':
+      if (access.size === 1) cpu.store8(address, regs[instr.a]);
+      else cpu.store32(address, regs[instr.a]);
       break;
-    case Op.STB_R:
-    case Op.STB_RD:
-    case Op.STB_A:
-      cpu.store8(address, regs[a]);
-      break;
-    case Op.PUSH_R:
-    case Op.PUSH_I: {
-      cpu.store32(address, op === Op.PUSH_R ? regs[a] : instr.imm | 0);
+    case 'push':
+      cpu.store32(address, access.value === 'ra' ? regs[instr.a] : instr.imm | 0);
       if (cpu.fault !== 0) return;
       regs[15] = address;
       break;
-    }
     default:
-      // isAdaptable admits only the loads, stores, pushes and pops above.
+      // isAdaptable admits only loads, stores, pushes and pops.
       throw new Error(`adaptive translation cannot run ${instr.info.mnemonic}`);
   }
   if (cpu.fault !== 0) return;

@@ -426,7 +426,7 @@ export class BinaryTranslator implements BlockEnv {
   private compileBlock(block: TranslatedBlock): void {
     const hv = this.hv;
     const guest = this.guest;
-    const { source, fn } = translationOf(block.instrs, block.adaptiveAt, block.decoded);
+    const { source, fn } = translationOf(block);
     block.source = source;
     block.fn = fn;
     block.isTranslated = true;

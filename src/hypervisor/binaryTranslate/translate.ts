@@ -429,11 +429,11 @@ const MAX_TRANSLATIONS = 4096;
 let translationCount = 0;
 
 /**
- * The translation of these instructions (`adaptiveAt`: those handed to the
- * emulation), made once per process. `key` is the block's decoded form
- * (decodeForInterpreter), which determines both.
+ * The translation of a block's instructions (its `adaptiveAt` ones handed to the
+ * emulation), made once per process; found by its decoded form, which determines both.
  */
-export function translationOf(instrs: readonly BlockInstr[], adaptiveAt: readonly number[], key: readonly number[]): { source: string; fn: BlockFunction } {
+export function translationOf(block: Pick<TranslatedBlock, 'instrs' | 'adaptiveAt' | 'decoded'>): { source: string; fn: BlockFunction } {
+  const { instrs, adaptiveAt, decoded: key } = block;
   const pc = instrs[0].pc;
   let same = translations.get(pc);
   if (same !== undefined) for (let i = 0; i < same.length; i++) if (isSameKey(same[i].key, key)) return same[i];
@@ -447,8 +447,8 @@ export function translationOf(instrs: readonly BlockInstr[], adaptiveAt: readonl
     same = [];
     translations.set(pc, same);
   }
-  const source = generateSource(instrs as BlockInstr[], adaptiveAt);
-  const translation = { key: [...key], source, fn: compile(source) };
+  const source = generateSource(instrs, adaptiveAt);
+  const translation = { key, source, fn: compile(source) };
   same.push(translation);
   translationCount++;
   return translation;
