@@ -287,4 +287,32 @@ _start: mov r1, 0
     assert.strictEqual(counters.trapsPageFault - counters.hiddenPageFaults, 20);
     assert.strictEqual(counters.trapsAvoidedByAdaptiveTranslation, 0);
   });
+
+  it('a push that keeps trapping on a code page (the stack beside the code) is retranslated, then runs as an ordinary push once the page is hot', () => {
+    const image = imageOfText(`
+_start: mov sp, stacktop          ; the stack shares the page with the code
+        mov r1, 0
+        mov r5, 0
+.loop:  push r1
+        pop r2
+        add r5, r2
+        add r1, 1
+        cmp r1, 50
+        jb .loop
+        cli
+        hlt
+        .space 64
+stacktop:
+`);
+    const bare = run(image, BARE);
+    const bt = run(image, TIERED);
+    assert.strictEqual(bt.result.reason, 'halted');
+    assert.strictEqual(bare.view.regs[5], 1225);
+    assert.deepStrictEqual([...bt.view.regs], [...bare.view.regs], 'registers as on bare hardware (the stack pointer included)');
+    const blocks = bt.system.hypervisor!.guests[0].translator!.cache.blocks();
+    const adaptive = blocks.find((b) => b.adaptive !== undefined)!;
+    assert.deepStrictEqual(adaptive.adaptive, { kind: 'code-page', traps: ADAPTIVE_TRAP_LIMIT });
+    assert.strictEqual(adaptive.instrs[adaptive.adaptiveAt[0]].instr.info.mnemonic, 'push');
+    assert.ok(bt.system.counters()!.trapsAvoidedByAdaptiveTranslation >= 1);
+  });
 });
